@@ -1,0 +1,178 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { oauthAccounts, users } from "@/db/schema";
+import { requireActor, type Actor } from "./authz";
+import { Conflict, Invalid, NotFound, RateLimited, type FieldErrors } from "./errors";
+import { uniqueViolation } from "./db-errors";
+import { hashPassword, verifyPassword } from "./passwords";
+import { consume, RATE_LIMITS, type RateLimitStore } from "./rate-limit";
+import { chooseUsernameSchema, parseInput, signInSchema, signUpSchema } from "./validation";
+
+/** What the pre-auth operations need besides the database: the limiter and who is asking. */
+export interface RequestContext {
+  limiter: RateLimitStore;
+  /** The client's address, for per-address limits. */
+  clientAddress: string;
+}
+
+export interface SessionUser {
+  id: string;
+  username: string;
+}
+
+const USERNAME_TAKEN = "That username is taken.";
+const EMAIL_TAKEN = "An account with this email already exists.";
+
+function conflictFromConstraint(constraint: string): Conflict {
+  return constraint === "users_username_key" ? new Conflict(USERNAME_TAKEN, "username") : new Conflict(EMAIL_TAKEN, "email");
+}
+
+async function findTaken(db: Db, username: string, email: string): Promise<FieldErrors> {
+  const rows = await db
+    .select({ username: users.username, email: users.email })
+    .from(users)
+    .where(sql`${users.username} = ${username} or lower(${users.email}) = lower(${email})`);
+  const errors: FieldErrors = {};
+  if (rows.some((r) => r.username === username)) errors.username = [USERNAME_TAKEN];
+  if (rows.some((r) => r.email.toLowerCase() === email.toLowerCase())) errors.email = [EMAIL_TAKEN];
+  return errors;
+}
+
+async function limitSignUps(ctx: RequestContext) {
+  const r = await consume(ctx.limiter, `signup:addr:${ctx.clientAddress}`, RATE_LIMITS.signUpPerAddress);
+  if (!r.ok) throw new RateLimited(r.retryAfterSec);
+}
+
+/**
+ * Creates an account. Every broken rule is reported per field; a taken username or email is a Conflict on
+ * that field. The unique indexes decide races: of two concurrent sign-ups with one username, one wins.
+ */
+export async function signUp(db: Db, input: unknown, ctx: RequestContext): Promise<SessionUser> {
+  const data = parseInput(signUpSchema, input);
+  await limitSignUps(ctx);
+  const taken = await findTaken(db, data.username, data.email);
+  if (Object.keys(taken).length > 0) throw new Invalid(taken);
+  const passwordHash = await hashPassword(data.password);
+  try {
+    const [user] = await db
+      .insert(users)
+      .values({ username: data.username, email: data.email, passwordHash })
+      .returning({ id: users.id, username: users.username });
+    return user!;
+  } catch (err) {
+    const constraint = uniqueViolation(err);
+    if (constraint) throw conflictFromConstraint(constraint);
+    throw err;
+  }
+}
+
+/**
+ * Checks a username-or-email and password. Rate-limited per account and per client address before any
+ * password is checked. Returns null for wrong credentials without saying which part was wrong (and takes
+ * as long for an unknown account as for a wrong password).
+ */
+export async function authenticate(db: Db, input: unknown, ctx: RequestContext): Promise<SessionUser | null> {
+  const parsed = signInSchema.safeParse(input);
+  if (!parsed.success) return null;
+  const identifier = parsed.data.identifier.toLowerCase();
+  const [user] = await db
+    .select({ id: users.id, username: users.username, passwordHash: users.passwordHash })
+    .from(users)
+    .where(identifier.includes("@") ? sql`lower(${users.email}) = ${identifier}` : eq(users.username, identifier))
+    .limit(1);
+
+  const [perAccount, perAddress] = await Promise.all([
+    consume(ctx.limiter, `signin:acct:${user?.id ?? identifier}`, RATE_LIMITS.signInPerAccount),
+    consume(ctx.limiter, `signin:addr:${ctx.clientAddress}`, RATE_LIMITS.signInPerAddress),
+  ]);
+  if (!perAccount.ok || !perAddress.ok) {
+    throw new RateLimited(Math.max(perAccount.retryAfterSec, perAddress.retryAfterSec));
+  }
+
+  const ok = await verifyPassword(user?.passwordHash, parsed.data.password);
+  return ok && user ? { id: user.id, username: user.username } : null;
+}
+
+/** The signed-in person's own account. */
+export async function getAccount(db: Db, actor: Actor) {
+  const { userId } = requireActor(actor);
+  const [user] = await db
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      name: users.name,
+      createdAt: users.createdAt,
+      emailVerifiedAt: users.emailVerifiedAt,
+    })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  if (!user) throw new NotFound("Account not found");
+  return user;
+}
+
+/** The account linked to an OAuth identity, if any. Called by the sign-in callback, not by a person. */
+export async function findOAuthUser(db: Db, provider: string, providerAccountId: string): Promise<SessionUser | null> {
+  const [row] = await db
+    .select({ id: users.id, username: users.username })
+    .from(oauthAccounts)
+    .innerJoin(users, eq(users.id, oauthAccounts.userId))
+    .where(sql`${oauthAccounts.provider} = ${provider} and ${oauthAccounts.providerAccountId} = ${providerAccountId}`)
+    .limit(1);
+  return row ?? null;
+}
+
+/** An OAuth identity that signed in for the first time and has no account yet (kept in the signed session). */
+export interface PendingOAuth {
+  provider: string;
+  providerAccountId: string;
+  /** The address the provider vouched for, if any. */
+  email: string | null;
+  name: string | null;
+}
+
+/**
+ * Finishes a first OAuth sign-in: the person chose a username (and confirmed an email). The email counts as
+ * verified only when it is the one the provider vouched for.
+ */
+export async function completeOAuthSignUp(
+  db: Db,
+  pending: PendingOAuth,
+  input: unknown,
+  ctx: RequestContext,
+): Promise<SessionUser> {
+  const data = parseInput(chooseUsernameSchema, input);
+  await limitSignUps(ctx);
+  const existing = await findOAuthUser(db, pending.provider, pending.providerAccountId);
+  if (existing) return existing;
+  const taken = await findTaken(db, data.username, data.email);
+  if (taken.email) taken.email = [`${EMAIL_TAKEN} Sign in with your password instead.`];
+  if (Object.keys(taken).length > 0) throw new Invalid(taken);
+  const verified = pending.email !== null && pending.email.toLowerCase() === data.email.toLowerCase();
+  try {
+    return await db.transaction(async (tx) => {
+      const [user] = await tx
+        .insert(users)
+        .values({ username: data.username, email: data.email, name: pending.name, emailVerifiedAt: verified ? new Date() : null })
+        .returning({ id: users.id, username: users.username });
+      await tx.insert(oauthAccounts).values({ provider: pending.provider, providerAccountId: pending.providerAccountId, userId: user!.id });
+      return user!;
+    });
+  } catch (err) {
+    const constraint = uniqueViolation(err);
+    if (constraint === "oauth_accounts_provider_provider_account_id_pk") {
+      const linked = await findOAuthUser(db, pending.provider, pending.providerAccountId);
+      if (linked) return linked;
+    }
+    if (constraint) throw conflictFromConstraint(constraint);
+    throw err;
+  }
+}
+
+/** Used on every request to turn a session's user id into a live account (deleted accounts are signed out). */
+export async function findSessionUser(db: Db, userId: string): Promise<SessionUser | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(userId)) return null;
+  const [user] = await db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, userId)).limit(1);
+  return user ?? null;
+}

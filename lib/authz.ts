@@ -1,0 +1,90 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { orgMembers, orgs } from "@/db/schema";
+import { Forbidden, NotFound, Unauthenticated } from "./errors";
+
+/** Org roles in order; each role may do everything the roles before it may. */
+export const ORG_ROLES = ["user", "manager", "admin"] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+const RANK: Record<OrgRole, number> = { user: 0, manager: 1, admin: 2 };
+
+export function roleAtLeast(role: OrgRole, min: OrgRole): boolean {
+  return RANK[role] >= RANK[min];
+}
+
+/** A member may grant at most their own role (manager: user/manager; admin: all three). */
+export function canGrant(actorRole: OrgRole, targetRole: OrgRole): boolean {
+  return roleAtLeast(actorRole, targetRole);
+}
+
+export function grantableRoles(actorRole: OrgRole): OrgRole[] {
+  return ORG_ROLES.filter((r) => canGrant(actorRole, r));
+}
+
+/**
+ * The permission table of DESIGN.md: the lowest role that may do each thing. The UI reads it to hide what
+ * the server would refuse; lib functions check it against the role read from the database.
+ */
+export const ORG_PERMISSIONS = {
+  "org.view": "user", // see the org, its members list, its clusters, the org balance
+  "members.list": "user",
+  "projects.create": "user",
+  "jobs.run": "user",
+  "credits.topup": "user", // an org setting may raise this to manager
+  "org.leave": "user", // never the last admin
+  "settings.open": "manager", // Users tab actions, Reports, Audit log
+  "members.invite": "manager", // grant at most own role
+  "members.changeRole": "manager", // manager only between user and manager, never touching an admin
+  "members.remove": "manager", // manager removes users and managers; admin removes anyone
+  "projects.viewAll": "manager",
+  "artifacts.viewAll": "manager",
+  "ledger.viewAll": "manager",
+  "quotas.set": "manager",
+  "members.promoteAdmin": "admin",
+  "org.updateSettings": "admin",
+  "org.delete": "admin",
+} as const satisfies Record<string, OrgRole>;
+
+export type OrgPermission = keyof typeof ORG_PERMISSIONS;
+
+export function can(role: OrgRole, permission: OrgPermission): boolean {
+  return roleAtLeast(role, ORG_PERMISSIONS[permission]);
+}
+
+/** Who is calling: a signed-in account, or null when signed out. */
+export type Actor = { userId: string } | null;
+
+export function requireActor(actor: Actor): { userId: string } {
+  if (!actor) throw new Unauthenticated();
+  return actor;
+}
+
+export interface OrgAccess {
+  org: typeof orgs.$inferSelect;
+  role: OrgRole;
+  memberSince: Date;
+}
+
+/**
+ * Loads an org *through* the caller's membership, read from the database on every call. No membership, or
+ * no such org, is the same NotFound: an org's existence is never revealed to outsiders. A member whose role
+ * is too low for `permission` gets Forbidden.
+ */
+export async function requireOrgAccess(
+  db: Db,
+  actor: Actor,
+  orgName: string,
+  permission: OrgPermission = "org.view",
+): Promise<OrgAccess> {
+  const { userId } = requireActor(actor);
+  const [row] = await db
+    .select({ org: orgs, role: orgMembers.role, memberSince: orgMembers.createdAt })
+    .from(orgs)
+    .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, userId)))
+    .where(eq(orgs.name, orgName))
+    .limit(1);
+  if (!row) throw new NotFound("Organization not found");
+  if (!can(row.role, permission)) throw new Forbidden();
+  return row;
+}

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { Invalid, type FieldErrors } from "./errors";
+
+/** Username: `[a-z](-?[a-z0-9])*`, 3–32 characters. Each broken rule gets its own message. */
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(1, "Choose a username.")
+  .refine((v) => v.length === 0 || (v.length >= 3 && v.length <= 32), "Username must be 3 to 32 characters long.")
+  .refine((v) => v.length === 0 || /^[a-z]/.test(v), "Username must start with a lowercase letter.")
+  .refine((v) => /^[a-z0-9-]*$/.test(v), "Use only lowercase letters, digits and hyphens.")
+  .refine((v) => !/--/.test(v) && !v.endsWith("-"), "Hyphens must be single and followed by a letter or digit.");
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter your email address.")
+  .max(254, "Email address is too long.")
+  .pipe(z.email("Enter a valid email address."));
+
+export const passwordSchema = z
+  .string()
+  .min(8, "Password must be at least 8 characters.")
+  .max(256, "Password must be at most 256 characters.");
+
+/** Org name as the Apolo platform uses it: `[a-z0-9](-?[a-z0-9])*`, 3–63 characters. */
+export const orgNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Name your organization.")
+  .refine((v) => v.length === 0 || (v.length >= 3 && v.length <= 63), "Name must be 3 to 63 characters long.")
+  .refine((v) => /^[a-z0-9-]*$/.test(v), "Use only lowercase letters, digits and hyphens.")
+  .refine(
+    (v) => !v.startsWith("-") && !v.endsWith("-") && !/--/.test(v),
+    "Hyphens must be single and between letters or digits.",
+  );
+
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .max(100, "Display name must be at most 100 characters.")
+  .transform((v) => (v === "" ? null : v));
+
+export const signUpSchema = z.object({ username: usernameSchema, email: emailSchema, password: passwordSchema });
+export type SignUpInput = z.input<typeof signUpSchema>;
+
+export const signInSchema = z.object({
+  identifier: z.string().trim().min(1, "Enter your username or email.").max(254, "That is too long."),
+  password: z.string().min(1, "Enter your password.").max(256, "Password must be at most 256 characters."),
+});
+export type SignInInput = z.input<typeof signInSchema>;
+
+export const createOrgSchema = z.object({
+  name: orgNameSchema,
+  displayName: displayNameSchema.optional().transform((v) => v ?? null),
+});
+export type CreateOrgInput = z.input<typeof createOrgSchema>;
+
+export const chooseUsernameSchema = z.object({ username: usernameSchema, email: emailSchema });
+
+/** All messages per field (every broken rule), keyed by the top-level field name. */
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? "_form");
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+/** Parses untrusted input or throws Invalid with every field's messages. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new Invalid(fieldErrorsOf(result.error));
+  return result.data;
+}
