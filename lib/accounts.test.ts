@@ -4,9 +4,9 @@ import { users } from "@/db/schema";
 import { authenticate, completeOAuthSignUp, findOAuthUser, getAccount, signUp } from "./accounts";
 import { Invalid, RateLimited, Unauthenticated } from "./errors";
 import { MemoryRateLimitStore } from "./rate-limit";
-import { makeUser, testContext, TEST_PASSWORD, uniqueName, useTestDatabase } from "./test/fixtures";
+import { makeUser, testContext, TEST_PASSWORD, uniqueName, withTestDatabase } from "./test/fixtures";
 
-const t = useTestDatabase();
+const t = withTestDatabase();
 
 async function countUsers(where = sql`true`) {
   const [r] = await t.db.select({ n: sql<number>`count(*)::int` }).from(users).where(where);

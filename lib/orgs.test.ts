@@ -4,9 +4,9 @@ import { auditEvents, orgMembers, orgs, users } from "@/db/schema";
 import { requireOrgAccess } from "./authz";
 import { Conflict, Forbidden, Invalid, NotFound, Unauthenticated } from "./errors";
 import { createOrg, enterOrg, getOrgOverview, homePath, listMyOrgs } from "./orgs";
-import { makeOrg, makeUser, uniqueName, useTestDatabase } from "./test/fixtures";
+import { makeOrg, makeUser, uniqueName, withTestDatabase } from "./test/fixtures";
 
-const t = useTestDatabase();
+const t = withTestDatabase();
 const as = (u: { id: string }) => ({ userId: u.id });
 
 describe("createOrg", () => {

@@ -8,7 +8,7 @@ import { hashPassword } from "../passwords";
 import { MemoryRateLimitStore } from "../rate-limit";
 
 /** Gives the test file its own fresh database, opened before and closed after the file's tests. */
-export function useTestDatabase(): { readonly db: Db; readonly database: Database } {
+export function withTestDatabase(): { readonly db: Db; readonly database: Database } {
   let database: Database | undefined;
   beforeAll(async () => {
     database = await createTestDatabase();

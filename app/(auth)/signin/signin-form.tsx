@@ -1,0 +1,43 @@
+"use client";
+
+import Link from "next/link";
+import { useActionState } from "react";
+import { SubmitButton } from "@/components/ui/button";
+import { Field, FormMessage } from "@/components/ui/field";
+import { signInAction } from "./actions";
+
+export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
+  const [state, action] = useActionState(signInAction, {});
+  return (
+    <form action={action} className="space-y-4" noValidate>
+      <FormMessage message={state.message} />
+      <input type="hidden" name="callbackUrl" value={callbackUrl} />
+      <Field
+        label="Username or email"
+        name="identifier"
+        autoComplete="username"
+        autoFocus
+        required
+        defaultValue={state.values?.identifier}
+        errors={state.fieldErrors?.identifier}
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        errors={state.fieldErrors?.password}
+      />
+      <SubmitButton className="w-full" pendingText="Signing in…">
+        Sign in
+      </SubmitButton>
+      <p className="text-center text-sm text-muted">
+        New to Apolo?{" "}
+        <Link href="/signup" className="font-medium text-accent hover:underline">
+          Create an account
+        </Link>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,53 @@
+"use client";
+
+import Link from "next/link";
+import { useActionState } from "react";
+import { SubmitButton } from "@/components/ui/button";
+import { Field, FormMessage } from "@/components/ui/field";
+import { signUpAction } from "./actions";
+
+export function SignUpForm() {
+  const [state, action] = useActionState(signUpAction, {});
+  return (
+    <form action={action} className="space-y-4" noValidate>
+      <FormMessage message={state.message} />
+      <Field
+        label="Username"
+        name="username"
+        autoComplete="username"
+        autoFocus
+        required
+        hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
+        defaultValue={state.values?.username}
+        errors={state.fieldErrors?.username}
+      />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        defaultValue={state.values?.email}
+        errors={state.fieldErrors?.email}
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        required
+        hint="At least 8 characters."
+        errors={state.fieldErrors?.password}
+      />
+      <SubmitButton className="w-full" pendingText="Creating account…">
+        Create account
+      </SubmitButton>
+      <p className="text-center text-sm text-muted">
+        Already have an account?{" "}
+        <Link href="/signin" className="font-medium text-accent hover:underline">
+          Sign in
+        </Link>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,35 @@
+"use client";
+
+import { useActionState } from "react";
+import { SubmitButton } from "@/components/ui/button";
+import { Field, FormMessage } from "@/components/ui/field";
+import { chooseUsernameAction } from "../actions";
+
+export function ChooseUsernameForm({ email }: { email: string }) {
+  const [state, action] = useActionState(chooseUsernameAction, {});
+  return (
+    <form action={action} className="space-y-4" noValidate>
+      <FormMessage message={state.message} />
+      <Field
+        label="Username"
+        name="username"
+        autoFocus
+        required
+        hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
+        defaultValue={state.values?.username}
+        errors={state.fieldErrors?.username}
+      />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        required
+        defaultValue={state.values?.email ?? email}
+        errors={state.fieldErrors?.email}
+      />
+      <SubmitButton className="w-full" pendingText="Saving…">
+        Continue
+      </SubmitButton>
+    </form>
+  );
+}

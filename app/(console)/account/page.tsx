@@ -1,0 +1,39 @@
+import type { Metadata } from "next";
+import { currentActor, loadPage, requireUserPage } from "@/app/_server/session";
+import { Card } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { getAccount } from "@/lib/accounts";
+
+export const metadata: Metadata = { title: "Account" };
+
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+export default async function AccountPage() {
+  await requireUserPage("/account");
+  const account = await loadPage(async () => getAccount(await getDb(), await currentActor()));
+  const rows = [
+    ["Username", <code key="u" className="font-mono">{account.username}</code>],
+    [
+      "Email",
+      <span key="e">
+        {account.email} <span className="text-muted">· {account.emailVerifiedAt ? "verified" : "not verified"}</span>
+      </span>,
+    ],
+    ["Member since", dateFormat.format(account.createdAt)],
+  ] as const;
+  return (
+    <main className="mx-auto w-full max-w-2xl px-4 py-10 sm:px-6">
+      <h1 className="mb-6 text-xl font-semibold tracking-tight">Account</h1>
+      <Card>
+        <dl className="divide-y divide-border">
+          {rows.map(([label, value]) => (
+            <div key={label} className="grid gap-1 px-5 py-3 sm:grid-cols-3">
+              <dt className="text-sm text-muted">{label}</dt>
+              <dd className="text-sm sm:col-span-2">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+    </main>
+  );
+}

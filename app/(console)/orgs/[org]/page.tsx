@@ -1,0 +1,57 @@
+import type { Metadata } from "next";
+import { currentActor, loadPage } from "@/app/_server/session";
+import { RoleBadge } from "@/components/console/role-badge";
+import { Card } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { getOrgOverview } from "@/lib/orgs";
+
+export async function generateMetadata({ params }: { params: Promise<{ org: string }> }): Promise<Metadata> {
+  return { title: (await params).org };
+}
+
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+export default async function OrgOverviewPage({ params }: { params: Promise<{ org: string }> }) {
+  const { org } = await params;
+  const overview = await loadPage(async () => getOrgOverview(await getDb(), await currentActor(), org));
+  const facts = [
+    { label: "Your role", value: <RoleBadge role={overview.role} />, testId: "overview-role" },
+    { label: "Members", value: overview.memberCount.toLocaleString("en"), testId: "overview-members" },
+    {
+      label: "Created",
+      value: <time dateTime={overview.createdAt.toISOString()}>{dateFormat.format(overview.createdAt)}</time>,
+      testId: "overview-created",
+    },
+  ];
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight" data-testid="org-title">
+          {overview.displayName || overview.name}
+        </h1>
+        <p className="mt-1 font-mono text-sm text-muted" data-testid="org-name">
+          {overview.name}
+        </p>
+      </div>
+      <Card>
+        <dl className="grid divide-y divide-border sm:grid-cols-3 sm:divide-x sm:divide-y-0">
+          {facts.map((f) => (
+            <div key={f.label} className="px-5 py-4">
+              <dt className="text-xs font-medium tracking-wide text-muted uppercase">{f.label}</dt>
+              <dd className="mt-1.5 text-lg font-semibold" data-testid={f.testId}>
+                {f.value}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+      <Card className="p-5">
+        <h2 className="text-sm font-semibold">Use this organization from the CLI</h2>
+        <p className="mt-1 text-sm text-muted">Most Apolo CLI commands accept the organization with a flag:</p>
+        <pre className="mt-3 overflow-x-auto rounded-md bg-subtle px-3 py-2 font-mono text-sm">
+          apolo config switch-org {overview.name}
+        </pre>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import "server-only";
+import { unstable_rethrow } from "next/navigation";
+import { isDomainError, type FieldErrors } from "@/lib/errors";
+import { requestId } from "./session";
+
+/** What a form action returns to its form: a message, per-field messages, and what was typed. */
+export interface FormState {
+  ok?: boolean;
+  message?: string;
+  fieldErrors?: FieldErrors;
+  /** The submitted values (never passwords), so a failed submit keeps what was typed. */
+  values?: Record<string, string>;
+}
+
+export function formValues(formData: FormData, fields: string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((f) => [f, String(formData.get(f) ?? "")]));
+}
+
+/**
+ * The one place form actions map errors: domain errors become messages next to fields or above the form;
+ * anything else is logged with a request id and shown as a generic message. Next's redirects pass through.
+ */
+export async function runFormAction(values: Record<string, string>, fn: () => Promise<FormState | void>): Promise<FormState> {
+  try {
+    return (await fn()) ?? { ok: true, values };
+  } catch (err) {
+    unstable_rethrow(err);
+    if (isDomainError(err)) {
+      const fieldErrors = "fieldErrors" in err ? (err.fieldErrors as FieldErrors | undefined) : undefined;
+      return { ok: false, message: fieldErrors ? undefined : err.message, fieldErrors, values };
+    }
+    const id = await requestId();
+    console.error(`[request ${id}] action failed:`, err);
+    return { ok: false, message: `Something went wrong on our side. Please try again (reference ${id}).`, values };
+  }
+}

@@ -1,0 +1,15 @@
+import { getDatabase } from "@/db";
+import { missingProductionSettings } from "@/lib/config";
+
+/** Refuses to run production without real secrets, then applies the migrations before the first request. */
+export async function startServer() {
+  if (process.env.NODE_ENV === "production") {
+    const missing = missingProductionSettings(process.env);
+    if (missing.length > 0) {
+      console.error(`Apolo Console will not start in production without:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
+      process.exit(1);
+    }
+  }
+  const database = await getDatabase();
+  console.log(`[db] ${database.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : "embedded PGlite"} ready, migrations applied`);
+}

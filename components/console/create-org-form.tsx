@@ -1,0 +1,36 @@
+"use client";
+
+import { useActionState } from "react";
+import { createOrgAction } from "@/app/(console)/actions";
+import { SubmitButton } from "@/components/ui/button";
+import { Field, FormMessage } from "@/components/ui/field";
+
+export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
+  const [state, action] = useActionState(createOrgAction, {});
+  return (
+    <form action={action} className="space-y-4" noValidate data-testid="create-org-form">
+      <FormMessage message={state.message} />
+      <Field
+        label="Organization name"
+        name="name"
+        required
+        autoFocus={autoFocus}
+        autoComplete="off"
+        spellCheck={false}
+        placeholder="acme-research"
+        hint="Used in URLs and the CLI (--org). Lowercase letters, digits and single inner hyphens; 3–63 characters."
+        defaultValue={state.values?.name}
+        errors={state.fieldErrors?.name}
+      />
+      <Field
+        label="Display name (optional)"
+        name="displayName"
+        autoComplete="organization"
+        placeholder="Acme Research"
+        defaultValue={state.values?.displayName}
+        errors={state.fieldErrors?.displayName}
+      />
+      <SubmitButton pendingText="Creating…">Create organization</SubmitButton>
+    </form>
+  );
+}

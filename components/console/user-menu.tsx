@@ -1,0 +1,41 @@
+"use client";
+
+import Link from "next/link";
+import { useTransition } from "react";
+import { setThemeAction, signOutAction } from "@/app/(console)/actions";
+import { Menu, MenuContent, MenuItem, MenuLabel, MenuRadioGroup, MenuRadioItem, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
+
+export function UserMenu({ username, theme }: { username: string; theme: "system" | "light" | "dark" }) {
+  const [pending, startTransition] = useTransition();
+  return (
+    <Menu>
+      <MenuTrigger
+        data-testid="user-menu"
+        aria-label={`Account menu for ${username}`}
+        className="flex items-center gap-2 rounded-full p-0.5 pr-2 text-sm hover:bg-hover"
+      >
+        <span className="flex size-7 items-center justify-center rounded-full bg-accent-soft font-semibold text-accent uppercase">
+          {username.slice(0, 1)}
+        </span>
+        <span className="hidden max-w-40 truncate sm:inline">{username}</span>
+      </MenuTrigger>
+      <MenuContent align="end">
+        <MenuLabel>Signed in as {username}</MenuLabel>
+        <MenuItem asChild>
+          <Link href="/account">Account</Link>
+        </MenuItem>
+        <MenuSeparator />
+        <MenuLabel>Theme</MenuLabel>
+        <MenuRadioGroup value={theme} onValueChange={(v) => startTransition(() => setThemeAction(v))}>
+          <MenuRadioItem value="system" disabled={pending}>System</MenuRadioItem>
+          <MenuRadioItem value="light" disabled={pending}>Light</MenuRadioItem>
+          <MenuRadioItem value="dark" disabled={pending}>Dark</MenuRadioItem>
+        </MenuRadioGroup>
+        <MenuSeparator />
+        <MenuItem onSelect={() => startTransition(() => signOutAction())} data-testid="sign-out">
+          Sign out
+        </MenuItem>
+      </MenuContent>
+    </Menu>
+  );
+}

@@ -1,0 +1,43 @@
+"use client";
+
+import { Dialog as D } from "radix-ui";
+import type { ReactNode } from "react";
+import { cn } from "./cn";
+
+export const Dialog = D.Root;
+export const DialogTrigger = D.Trigger;
+export const DialogClose = D.Close;
+
+/** A modal with a title and optional description: focus is trapped inside, Escape and the overlay close it. */
+export function DialogContent({
+  title,
+  description,
+  children,
+  className,
+}: {
+  title: string;
+  description?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
+  return (
+    <D.Portal>
+      <D.Overlay className="fixed inset-0 z-40 bg-black/40 backdrop-blur-[1px]" />
+      <D.Content
+        className={cn(
+          "fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2",
+          "rounded-lg border border-border bg-canvas p-5 shadow-xl focus:outline-none",
+          className,
+        )}
+      >
+        <D.Title className="text-base font-semibold">{title}</D.Title>
+        {description ? (
+          <D.Description className="mt-1 text-sm text-muted">{description}</D.Description>
+        ) : (
+          <D.Description className="sr-only">{title}</D.Description>
+        )}
+        <div className="mt-4">{children}</div>
+      </D.Content>
+    </D.Portal>
+  );
+}

@@ -1,0 +1,53 @@
+"use client";
+
+import { DropdownMenu as M } from "radix-ui";
+import type { ComponentProps, ReactNode } from "react";
+import { cn } from "./cn";
+
+export const Menu = M.Root;
+export const MenuTrigger = M.Trigger;
+export const MenuGroup = M.Group;
+export const MenuRadioGroup = M.RadioGroup;
+
+/** A keyboard-navigable menu (arrows, Home/End, typeahead, Escape) rendered in a portal. */
+export function MenuContent({ children, className, align = "start" }: { children: ReactNode; className?: string; align?: "start" | "end" }) {
+  return (
+    <M.Portal>
+      <M.Content
+        align={align}
+        sideOffset={6}
+        collisionPadding={8}
+        className={cn(
+          "z-50 min-w-56 max-w-[calc(100vw-1rem)] rounded-lg border border-border bg-canvas p-1 text-sm shadow-lg",
+          className,
+        )}
+      >
+        {children}
+      </M.Content>
+    </M.Portal>
+  );
+}
+
+const itemClass =
+  "flex cursor-default items-center gap-2 rounded-md px-2 py-1.5 outline-none select-none data-[highlighted]:bg-hover data-[disabled]:opacity-50";
+
+export function MenuItem({ className, ...props }: ComponentProps<typeof M.Item>) {
+  return <M.Item className={cn(itemClass, className)} {...props} />;
+}
+
+export function MenuRadioItem({ className, children, ...props }: ComponentProps<typeof M.RadioItem>) {
+  return (
+    <M.RadioItem className={cn(itemClass, "pl-7 relative", className)} {...props}>
+      <M.ItemIndicator className="absolute left-2 text-accent">●</M.ItemIndicator>
+      {children}
+    </M.RadioItem>
+  );
+}
+
+export function MenuLabel({ children }: { children: ReactNode }) {
+  return <M.Label className="px-2 pt-1.5 pb-1 text-xs font-medium text-muted">{children}</M.Label>;
+}
+
+export function MenuSeparator() {
+  return <M.Separator className="-mx-1 my-1 h-px bg-border" />;
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { test as base, expect, type Page } from "@playwright/test";
+
+export const PASSWORD = "e2e password 123";
+
+export function newPerson(prefix = "e2e") {
+  const username = `${prefix}-${randomBytes(4).toString("hex")}`;
+  return { username, email: `${username}@example.com`, password: PASSWORD };
+}
+
+export function orgName(prefix = "org") {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+export async function signUp(page: Page, person: { username: string; email: string; password: string }) {
+  await page.goto("/signup");
+  await page.getByLabel("Username").fill(person.username);
+  await page.getByLabel("Email").fill(person.email);
+  await page.getByLabel("Password").fill(person.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/onboarding$/);
+}
+
+export async function signIn(page: Page, identifier: string, password = PASSWORD) {
+  await page.goto("/signin");
+  await page.getByLabel("Username or email").fill(identifier);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function createOrg(page: Page, name: string, displayName?: string) {
+  await page.getByLabel("Organization name").fill(name);
+  if (displayName) await page.getByLabel("Display name (optional)").fill(displayName);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${name}$`));
+}
+
+export async function signOut(page: Page) {
+  await page.getByTestId("user-menu").click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin/);
+}
+
+const SHOTS = "e2e/.artifacts/screenshots";
+
+/** Saves the page in the light and the dark theme (as the system setting), for people to look at. */
+export async function snap(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: `${SHOTS}/${name}-${scheme}.png`, fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+/**
+ * Each test gets its own client address (the server takes the rightmost X-Forwarded-For entry), so the
+ * per-address sign-in limit of one test doesn't spill into the others that run beside it.
+ */
+export const test = base.extend({
+  extraHTTPHeaders: async ({}, use) => {
+    const b = randomBytes(3);
+    await use({ "x-forwarded-for": `10.${b[0]}.${b[1]}.${b[2]}` });
+  },
+});

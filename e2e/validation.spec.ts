@@ -1,0 +1,97 @@
+import { expect } from "@playwright/test";
+import { createOrg, newPerson, orgName, signIn, signUp, snap, test } from "./helpers";
+
+test("sign-up shows each broken rule next to its field, keeps what was typed and creates nothing", async ({ page }) => {
+  await page.goto("/signup");
+  await page.getByLabel("Username").fill("Bad--Name");
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  await expect(page.getByTestId("error-username")).toContainText("Use only lowercase letters, digits and hyphens.");
+  await expect(page.getByTestId("error-username")).toContainText("Hyphens must be single");
+  await expect(page.getByTestId("error-username")).toContainText("must start with a lowercase letter");
+  await expect(page.getByTestId("error-email")).toHaveText("Enter a valid email address.");
+  await expect(page.getByTestId("error-password")).toHaveText("Password must be at least 8 characters.");
+  await expect(page.getByLabel("Username")).toHaveValue("Bad--Name");
+  await expect(page.getByLabel("Email")).toHaveValue("not-an-email");
+  await expect(page.getByLabel("Username")).toHaveAttribute("aria-invalid", "true");
+  await expect(page).toHaveURL(/\/signup$/);
+  await snap(page, "signup-errors");
+
+  // Nothing was written: the valid parts can't sign in.
+  await signIn(page, "not-an-email");
+  await expect(page.getByTestId("form-message")).toHaveText("Wrong username, email or password.");
+});
+
+test("sign-up refuses a short username, a taken username and a taken email (any case)", async ({ page, browser }) => {
+  const taken = newPerson();
+  await signUp(page, taken);
+
+  const other = await (await browser.newContext()).newPage();
+  await other.goto("/signup");
+  await other.getByLabel("Username").fill("ab");
+  await other.getByLabel("Email").fill(taken.email.toUpperCase());
+  await other.getByLabel("Password").fill("long enough password");
+  await other.getByRole("button", { name: "Create account" }).click();
+  await expect(other.getByTestId("error-username")).toHaveText("Username must be 3 to 32 characters long.");
+  await expect(other.getByLabel("Username")).toHaveValue("ab");
+  // Rules first: the email's uniqueness is checked once the whole form is valid.
+  await other.getByLabel("Username").fill(taken.username);
+  await expect(other.getByLabel("Password")).toHaveValue(""); // a password is never sent back to the page
+  await other.getByLabel("Password").fill("long enough password");
+  await other.getByRole("button", { name: "Create account" }).click();
+  await expect(other.getByTestId("error-username")).toHaveText("That username is taken.");
+  await expect(other.getByTestId("error-email")).toHaveText("An account with this email already exists.");
+  await expect(other.getByLabel("Email")).toHaveValue(taken.email.toUpperCase());
+});
+
+test("sign-in: wrong credentials don't say which part was wrong; too many attempts say when to retry", async ({ page }) => {
+  const person = newPerson();
+  await signUp(page, person);
+  await page.context().clearCookies();
+
+  await signIn(page, person.username, "wrong password!");
+  await expect(page.getByTestId("form-message")).toHaveText("Wrong username, email or password.");
+  await expect(page.getByLabel("Username or email")).toHaveValue(person.username);
+  await snap(page, "signin-error");
+  await signIn(page, "nobody-by-this-name", "wrong password!");
+  await expect(page.getByTestId("form-message")).toHaveText("Wrong username, email or password.");
+
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("error-password")).toHaveText("Enter your password.");
+
+  // Sign-up signed in once, then one wrong attempt above: eight more make ten for this account.
+  for (let i = 0; i < 8; i++) await signIn(page, person.email, "wrong password!");
+  await expect(page.getByTestId("form-message")).toHaveText("Wrong username, email or password.");
+  // The 11th attempt on this account in a minute is refused, even with the right password.
+  await signIn(page, person.username);
+  await expect(page.getByTestId("form-message")).toHaveText(/^Too many sign-in attempts\. Try again in \d+ s\.$/);
+  await expect(page).toHaveURL(/\/signin/);
+});
+
+test("create org: bad names show the rule, a taken name says so, and nothing is created", async ({ page }) => {
+  const person = newPerson();
+  await signUp(page, person);
+  await page.getByLabel("Organization name").fill("-Bad");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.getByTestId("error-name")).toContainText("Use only lowercase letters, digits and hyphens.");
+  await expect(page.getByTestId("error-name")).toContainText("Hyphens must be single and between letters or digits.");
+  await expect(page.getByLabel("Organization name")).toHaveValue("-Bad");
+  await snap(page, "onboarding-errors");
+
+  await page.getByLabel("Organization name").fill("ab");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.getByTestId("error-name")).toHaveText("Name must be 3 to 63 characters long.");
+
+  const name = orgName();
+  await createOrg(page, name);
+  await page.goto("/orgs/new");
+  await page.getByLabel("Organization name").fill(name);
+  await page.getByLabel("Display name (optional)").fill("Copycat");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.getByTestId("error-name")).toHaveText(`An organization named '${name}' already exists.`);
+  await expect(page.getByLabel("Display name (optional)")).toHaveValue("Copycat");
+  await page.getByTestId("org-picker").click();
+  await expect(page.getByRole("menuitem", { name: /Copycat/ })).toHaveCount(0);
+});

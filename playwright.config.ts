@@ -1,0 +1,44 @@
+import { defineConfig, devices } from "@playwright/test";
+import { CHROMIUM_ARGS, systemChromium } from "./e2e/chromium.mjs";
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${PORT}`;
+// E2E_DATABASE_URL runs the suite on PostgreSQL; otherwise a fresh embedded PGlite database per run.
+const databaseUrl = process.env.E2E_DATABASE_URL;
+const pgliteDir = ".data/e2e-pglite";
+const executablePath = systemChromium();
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 2,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: { executablePath, args: CHROMIUM_ARGS },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions: { executablePath, args: CHROMIUM_ARGS } } }],
+  webServer: {
+    // The production build (npm run build) on a fresh database.
+    command: databaseUrl ? `npx next start -p ${PORT}` : `rm -rf ${pgliteDir} && npx next start -p ${PORT}`,
+    url: `${baseURL}/signin`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      AUTH_SECRET: "e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+      AUTH_TRUST_HOST: "true",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: pgliteDir, DATABASE_URL: "" }),
+      REDIS_URL: process.env.E2E_REDIS_URL ?? "",
+    },
+  },
+});
