@@ -80,9 +80,9 @@ test("two tabs can be in two different orgs at once", async ({ browser }) => {
   await page.goto(`/orgs/${a}`);
   await tab2.goto(`/orgs/${b}`);
   await page.reload();
-  await expect(page.getByTestId("org-name")).toHaveText(a);
+  await expect(page.getByTestId("org-title")).toHaveText(a);
   await expect(page.getByTestId("org-picker")).toContainText(a);
-  await expect(tab2.getByTestId("org-name")).toHaveText(b);
+  await expect(tab2.getByTestId("org-title")).toHaveText(b);
   await expect(tab2.getByTestId("org-picker")).toContainText(b);
   await context.close();
 });

@@ -3,6 +3,8 @@ import { mkdirSync } from "node:fs";
 import { test as base, expect, type Page } from "@playwright/test";
 
 export const PASSWORD = "e2e password 123";
+/** The server under test signs sessions with this (playwright.config.ts). */
+export const E2E_AUTH_SECRET = "e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 
 export function newPerson(prefix = "e2e") {
   const username = `${prefix}-${randomBytes(4).toString("hex")}`;

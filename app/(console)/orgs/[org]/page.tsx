@@ -29,9 +29,11 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
         <h1 className="text-2xl font-semibold tracking-tight" data-testid="org-title">
           {overview.displayName || overview.name}
         </h1>
-        <p className="mt-1 font-mono text-sm text-muted" data-testid="org-name">
-          {overview.name}
-        </p>
+        {overview.displayName && (
+          <p className="mt-1 font-mono text-sm text-muted" data-testid="org-name">
+            {overview.name}
+          </p>
+        )}
       </div>
       <Card>
         <dl className="grid divide-y divide-border sm:grid-cols-3 sm:divide-x sm:divide-y-0">
@@ -47,7 +49,10 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
       </Card>
       <Card className="p-5">
         <h2 className="text-sm font-semibold">Use this organization from the CLI</h2>
-        <p className="mt-1 text-sm text-muted">Most Apolo CLI commands accept the organization with a flag:</p>
+        <p className="mt-1 text-sm text-muted">
+          Switch your CLI config to it, or pass <code className="font-mono">--org {overview.name}</code> to most
+          commands:
+        </p>
         <pre className="mt-3 overflow-x-auto rounded-md bg-subtle px-3 py-2 font-mono text-sm">
           apolo config switch-org {overview.name}
         </pre>
