@@ -27,7 +27,7 @@ export default defineConfig({
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions: { executablePath, args: CHROMIUM_ARGS } } }],
   webServer: {
     // The production build (npm run build) on a fresh database.
-    command: databaseUrl ? `npx next start -p ${PORT}` : `rm -rf ${pgliteDir} && npx next start -p ${PORT}`,
+    command: `${databaseUrl ? "" : `rm -rf ${pgliteDir} && `}npx tsx e2e/seed.ts && npx next start -p ${PORT}`,
     url: `${baseURL}/signin`,
     timeout: 120_000,
     reuseExistingServer: false,

@@ -7,6 +7,8 @@ const { auth } = NextAuth(baseAuthConfig());
 
 const SIGNED_OUT_ONLY = new Set(["/signin", "/signup"]);
 const CHOOSE_USERNAME = "/signup/username";
+/** Pages whose link carries its own credential (a token): open signed in or out. */
+const TOKEN_PAGES = ["/invite/", "/verify-email"];
 
 function contentSecurityPolicy(nonce: string): string {
   const dev = process.env.NODE_ENV === "development";
@@ -36,7 +38,8 @@ export const proxy = auth((req) => {
 
   const redirectTo = (path: string) => NextResponse.redirect(new URL(path, req.nextUrl.origin));
   if (choosingUsername && pathname !== CHOOSE_USERNAME) return redirectTo(CHOOSE_USERNAME);
-  if (!signedIn && !choosingUsername && !SIGNED_OUT_ONLY.has(pathname)) {
+  const tokenPage = TOKEN_PAGES.some((p) => pathname.startsWith(p));
+  if (!signedIn && !choosingUsername && !SIGNED_OUT_ONLY.has(pathname) && !tokenPage) {
     return redirectTo(pathname === "/" ? "/signin" : `/signin?callbackUrl=${encodeURIComponent(safeReturnPath(req))}`);
   }
   if (signedIn && (SIGNED_OUT_ONLY.has(pathname) || pathname === CHOOSE_USERNAME)) return redirectTo("/");

@@ -19,6 +19,9 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
 /** Organization roles, in order: user < manager < admin (see lib/authz.ts). */
 export const orgRole = pgEnum("org_role", ["user", "manager", "admin"]);
 
+/** The text member search matches against (lowercase); lib/members.ts filters on exactly this expression. */
+export const USER_SEARCH_TEXT = sql.raw(`(username || ' ' || lower(email) || ' ' || lower(coalesce(name, '')))`);
+
 export const users = pgTable(
   "users",
   {
@@ -39,6 +42,8 @@ export const users = pgTable(
   (t) => [
     uniqueIndex("users_username_key").on(t.username),
     uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`),
+    // Member search (username, email, name) with `like '%term%'`, index-backed for large orgs.
+    index("users_search_trgm_idx").using("gin", sql`${USER_SEARCH_TEXT} gin_trgm_ops`),
   ],
 );
 
@@ -85,6 +90,7 @@ export const orgMembers = pgTable(
     primaryKey({ columns: [t.orgId, t.userId] }),
     index("org_members_user_idx").on(t.userId),
     index("org_members_org_role_idx").on(t.orgId, t.role),
+    index("org_members_org_created_idx").on(t.orgId, t.createdAt),
   ],
 );
 
@@ -109,5 +115,69 @@ export const auditEvents = pgTable(
     after: jsonb("after"),
     createdAt: createdAt(),
   },
-  (t) => [index("audit_events_org_created_idx").on(t.orgId, t.createdAt.desc(), t.id.desc())],
+  (t) => [
+    index("audit_events_org_created_idx").on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index("audit_events_org_action_idx").on(t.orgId, t.action, t.id.desc()),
+  ],
+);
+
+/**
+ * Email invitations to an org. The token is random (256 bits) and only its SHA-256 is stored; it is valid
+ * 7 days, single use, bound to the email address and role. At most one open invitation per org and address.
+ */
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: orgRole("role").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    invitedById: uuid("invited_by_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+    acceptedById: uuid("accepted_by_id").references(() => users.id, { onDelete: "set null" }),
+    declinedAt: timestamp("declined_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("invitations_token_hash_key").on(t.tokenHash),
+    uniqueIndex("invitations_open_org_email_key")
+      .on(t.orgId, sql`lower(${t.email})`)
+      .where(sql`accepted_at is null and declined_at is null and revoked_at is null`),
+    index("invitations_email_idx").on(sql`lower(${t.email})`),
+  ],
+);
+
+/** Proof-of-inbox links for an account's email address (token stored as SHA-256 only). */
+export const emailVerifications = pgTable(
+  "email_verifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("email_verifications_token_hash_key").on(t.tokenHash), index("email_verifications_user_idx").on(t.userId)],
+);
+
+/** Mail that had no SMTP server to go to (development, tests): kept here and printed to the dev server log. */
+export const outboxEmails = pgTable(
+  "outbox_emails",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    to: text("to").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("outbox_emails_to_idx").on(sql`lower(${t.to})`, t.createdAt)],
 );

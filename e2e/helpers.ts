@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type Page } from "@playwright/test";
 
-export const PASSWORD = "e2e password 123";
+export { PASSWORD } from "./fixtures-data";
+import { PASSWORD } from "./fixtures-data";
 /** The server under test signs sessions with this (playwright.config.ts). */
 export const E2E_AUTH_SECRET = "e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -62,7 +63,17 @@ export async function snap(page: Page, name: string) {
  */
 export const test = base.extend({
   extraHTTPHeaders: async ({}, use) => {
-    const b = randomBytes(3);
-    await use({ "x-forwarded-for": `10.${b[0]}.${b[1]}.${b[2]}` });
+    await use({ "x-forwarded-for": randomAddress() });
   },
 });
+
+function randomAddress() {
+  const b = randomBytes(3);
+  return `10.${b[0]}.${b[1]}.${b[2]}`;
+}
+
+/** A second person's browser: its own cookies and its own client address. */
+export async function newPersonContext(browser: Browser, options: Parameters<Browser["newContext"]>[0] = {}) {
+  const context = await browser.newContext({ ...options, extraHTTPHeaders: { "x-forwarded-for": randomAddress() } });
+  return { context, page: await context.newPage() };
+}

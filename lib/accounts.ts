@@ -1,11 +1,15 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { oauthAccounts, users } from "@/db/schema";
+import { emailVerifications, invitations, oauthAccounts, users } from "@/db/schema";
 import { requireActor, type Actor } from "./authz";
 import { Conflict, Invalid, NotFound, RateLimited, type FieldErrors } from "./errors";
 import { uniqueViolation } from "./db-errors";
 import { hashPassword, verifyPassword } from "./passwords";
+import { sendAll } from "./mail";
+import { verifyEmailMail } from "./mail-templates";
 import { consume, RATE_LIMITS, type RateLimitStore } from "./rate-limit";
+import type { Services } from "./services";
+import { hashToken, isWellFormedToken, newToken } from "./tokens";
 import { chooseUsernameSchema, parseInput, signInSchema, signUpSchema } from "./validation";
 
 /** What the pre-auth operations need besides the database: the limiter and who is asking. */
@@ -47,18 +51,24 @@ async function limitSignUps(ctx: RequestContext) {
  * Creates an account. Every broken rule is reported per field; a taken username or email is a Conflict on
  * that field. The unique indexes decide races: of two concurrent sign-ups with one username, one wins.
  */
-export async function signUp(db: Db, input: unknown, ctx: RequestContext): Promise<SessionUser> {
+export async function signUp(
+  db: Db,
+  input: unknown,
+  ctx: RequestContext & { inviteToken?: string },
+): Promise<SessionUser & { emailVerified: boolean }> {
   const data = parseInput(signUpSchema, input);
   await limitSignUps(ctx);
   const taken = await findTaken(db, data.username, data.email);
   if (Object.keys(taken).length > 0) throw new Invalid(taken);
   const passwordHash = await hashPassword(data.password);
+  // Signing up through an invitation link sent to this address proves the inbox.
+  const emailVerified = await invitationProvesEmail(db, ctx.inviteToken, data.email);
   try {
     const [user] = await db
       .insert(users)
-      .values({ username: data.username, email: data.email, passwordHash })
+      .values({ username: data.username, email: data.email, passwordHash, emailVerifiedAt: emailVerified ? new Date() : null })
       .returning({ id: users.id, username: users.username });
-    return user!;
+    return { ...user!, emailVerified };
   } catch (err) {
     const constraint = uniqueViolation(err);
     if (constraint) throw conflictFromConstraint(constraint);
@@ -175,4 +185,67 @@ export async function findSessionUser(db: Db, userId: string): Promise<SessionUs
   if (!/^[0-9a-f-]{36}$/i.test(userId)) return null;
   const [user] = await db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, userId)).limit(1);
   return user ?? null;
+}
+
+async function invitationProvesEmail(db: Db, token: string | undefined, email: string): Promise<boolean> {
+  if (!token || !isWellFormedToken(token)) return false;
+  const [inv] = await db
+    .select({ email: invitations.email })
+    .from(invitations)
+    .where(
+      and(
+        eq(invitations.tokenHash, hashToken(token)),
+        isNull(invitations.acceptedAt),
+        isNull(invitations.declinedAt),
+        isNull(invitations.revokedAt),
+        gt(invitations.expiresAt, sql`now()`),
+      ),
+    )
+    .limit(1);
+  return Boolean(inv && inv.email.toLowerCase() === email.toLowerCase());
+}
+
+export const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
+
+/** Mails the signed-in person a link that proves their address (rate-limited; a no-op once verified). */
+export async function requestEmailVerification(db: Db, actor: Actor, svc: Services) {
+  const { userId } = requireActor(actor);
+  const [me] = await db.select().from(users).where(eq(users.id, userId));
+  if (!me) throw new NotFound("Account not found");
+  if (me.emailVerifiedAt) return { sent: false, alreadyVerified: true };
+  const r = await consume(svc.limiter, `verify-mail:${userId}`, RATE_LIMITS.verificationMailsPerAccount);
+  if (!r.ok) throw new RateLimited(r.retryAfterSec);
+  const { token, hash } = newToken();
+  await db.insert(emailVerifications).values({
+    userId,
+    email: me.email,
+    tokenHash: hash,
+    expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
+  });
+  await sendAll(svc.mailer, [verifyEmailMail({ to: me.email, username: me.username, link: `${svc.appUrl}/verify-email?token=${token}` })]);
+  return { sent: true, alreadyVerified: false };
+}
+
+/**
+ * Marks an address verified from its link. The token is the credential (no session needed); it works once,
+ * for 24 hours, and only while the account still has that address.
+ */
+export async function verifyEmail(db: Db, token: string): Promise<{ ok: boolean; username?: string }> {
+  if (!isWellFormedToken(token)) return { ok: false };
+  return db.transaction(async (tx) => {
+    const [v] = await tx
+      .update(emailVerifications)
+      .set({ usedAt: new Date() })
+      .where(
+        and(eq(emailVerifications.tokenHash, hashToken(token)), isNull(emailVerifications.usedAt), gt(emailVerifications.expiresAt, sql`now()`)),
+      )
+      .returning();
+    if (!v) return { ok: false };
+    const [user] = await tx
+      .update(users)
+      .set({ emailVerifiedAt: new Date() })
+      .where(and(eq(users.id, v.userId), sql`lower(${users.email}) = lower(${v.email})`))
+      .returning({ username: users.username });
+    return user ? { ok: true, username: user.username } : { ok: false };
+  });
 }

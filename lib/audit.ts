@@ -1,5 +1,8 @@
+import { and, count, desc, eq } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db";
 import { auditEvents } from "@/db/schema";
+import { requireOrgAccess, type Actor } from "./authz";
 
 export interface AuditEntry {
   org: { id: string; name: string } | null;
@@ -24,4 +27,50 @@ export async function recordAudit(tx: Db, e: AuditEntry): Promise<void> {
     before: e.before ?? null,
     after: e.after ?? null,
   });
+}
+
+export const AUDIT_ACTIONS = [
+  "org.created",
+  "org.deleted",
+  "member.added",
+  "member.role_changed",
+  "member.removed",
+  "member.left",
+  "invitation.created",
+  "invitation.resent",
+  "invitation.link_renewed",
+  "invitation.revoked",
+  "invitation.accepted",
+  "invitation.declined",
+] as const;
+
+const auditQuerySchema = z.object({
+  action: z.enum(AUDIT_ACTIONS).optional().catch(undefined),
+  actor: z.string().trim().max(64).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  pageSize: z.coerce
+    .number()
+    .refine((n) => [25, 50, 100].includes(n))
+    .catch(50),
+});
+
+/** An org's audit log, newest first, filterable by action and actor, paged in the database. */
+export async function listAuditEvents(db: Db, actor: Actor, orgName: string, query: unknown) {
+  const access = await requireOrgAccess(db, actor, orgName, "settings.open");
+  const q = auditQuerySchema.parse(query ?? {});
+  const filters = [eq(auditEvents.orgId, access.org.id)];
+  if (q.action) filters.push(eq(auditEvents.action, q.action));
+  if (q.actor) filters.push(eq(auditEvents.actorUsername, q.actor.toLowerCase()));
+  const where = and(...filters);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(auditEvents)
+      .where(where)
+      .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db.select({ n: count() }).from(auditEvents).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0, query: q };
 }

@@ -52,6 +52,17 @@ export function can(role: OrgRole, permission: OrgPermission): boolean {
   return roleAtLeast(role, ORG_PERMISSIONS[permission]);
 }
 
+/** What the viewer may do to a member: the UI shows exactly these, the server checks them again. */
+export function memberActions(viewer: { userId: string; role: OrgRole }, target: { userId: string; role: OrgRole }) {
+  const self = viewer.userId === target.userId;
+  const touchable = !self && can(viewer.role, "members.changeRole") && canGrant(viewer.role, target.role);
+  return {
+    changeRole: touchable,
+    roles: touchable ? grantableRoles(viewer.role) : [],
+    remove: !self && can(viewer.role, "members.remove") && canGrant(viewer.role, target.role),
+  };
+}
+
 /** Who is calling: a signed-in account, or null when signed out. */
 export type Actor = { userId: string } | null;
 
@@ -87,4 +98,25 @@ export async function requireOrgAccess(
   if (!row) throw new NotFound("Organization not found");
   if (!can(row.role, permission)) throw new Forbidden();
   return row;
+}
+
+/**
+ * Runs `fn` in one transaction that first locks the org row, then reads the caller's membership afresh.
+ * Every membership change goes through here, so changes to one org are serialized and invariants such as
+ * "at least one admin" are checked against what is committed, not against a stale read.
+ */
+export async function withOrgLock<T>(
+  db: Db,
+  actor: Actor,
+  orgName: string,
+  permission: OrgPermission,
+  fn: (tx: Db, access: OrgAccess) => Promise<T>,
+): Promise<T> {
+  requireActor(actor);
+  return db.transaction(async (tx) => {
+    const locked = await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, orgName)).for("update");
+    if (locked.length === 0) throw new NotFound("Organization not found");
+    const access = await requireOrgAccess(tx, actor, orgName, permission);
+    return fn(tx, access);
+  });
 }

@@ -2,8 +2,9 @@ import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
-import { requireActor, requireOrgAccess, type Actor, type OrgRole } from "./authz";
-import { Conflict, NotFound } from "./errors";
+import { requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
+import { z } from "zod";
+import { Conflict, Invalid, NotFound } from "./errors";
 import { uniqueViolation } from "./db-errors";
 import { createOrgSchema, parseInput } from "./validation";
 
@@ -91,4 +92,30 @@ export async function homePath(db: Db, actor: Actor): Promise<string> {
     .orderBy(sql`(${orgs.id} = ${users.lastOrgId}) desc nulls last`, asc(orgs.name))
     .limit(1);
   return row ? `/orgs/${row.name}` : "/onboarding";
+}
+
+const deleteOrgSchema = z.object({ confirmName: z.string().trim() });
+
+/**
+ * Deletes an org (admins only), confirmed by typing its name. Memberships and invitations go with it in the
+ * same transaction; the audit row that records it outlives it.
+ */
+export async function deleteOrg(db: Db, actor: Actor, orgName: string, input: unknown) {
+  const { confirmName } = parseInput(deleteOrgSchema, input);
+  return withOrgLock(db, actor, orgName, "org.delete", async (tx, access) => {
+    if (confirmName !== access.org.name) {
+      throw new Invalid({ confirmName: [`Type the organization name, '${access.org.name}', to confirm.`] });
+    }
+    const [members] = await tx.select({ n: count() }).from(orgMembers).where(eq(orgMembers.orgId, access.org.id));
+    const [me] = await tx.select({ username: users.username }).from(users).where(eq(users.id, actor!.userId));
+    await recordAudit(tx, {
+      org: access.org,
+      actor: { id: actor!.userId, username: me?.username ?? "unknown" },
+      action: "org.deleted",
+      target: { type: "org", id: access.org.id, label: access.org.name },
+      before: { name: access.org.name, displayName: access.org.displayName, members: members?.n ?? 0 },
+    });
+    await tx.delete(orgs).where(eq(orgs.id, access.org.id)); // members and invitations cascade
+    return { name: access.org.name, members: members?.n ?? 0 };
+  });
 }

@@ -77,4 +77,6 @@ export const RATE_LIMITS = {
   signInPerAccount: { limit: 10, windowMs: 60_000 },
   signInPerAddress: { limit: 30, windowMs: 60_000 },
   signUpPerAddress: { limit: 10, windowMs: 10 * 60_000 },
+  invitesPerActor: { limit: 30, windowMs: 10 * 60_000 },
+  verificationMailsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
 } satisfies Record<string, RateLimitRule>;

@@ -4,11 +4,14 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signOut } from "@/app/_server/auth";
-import { formValues, runFormAction, type FormState } from "@/app/_server/action";
+import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { setFlash } from "@/app/_server/flash";
+import { services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { createOrg } from "@/lib/orgs";
+import { requestEmailVerification } from "@/lib/accounts";
+import { leaveOrg } from "@/lib/members";
+import { createOrg, deleteOrg } from "@/lib/orgs";
 
 export async function signOutAction() {
   await signOut({ redirectTo: "/signin" });
@@ -31,4 +34,29 @@ export async function createOrgAction(_prev: FormState, formData: FormData): Pro
     await setFlash(`Organization '${org.name}' created. You are its admin.`);
     redirect(`/orgs/${org.name}`);
   });
+}
+
+/** Leave an org (from the org picker or Settings → General); the last admin is refused with a reason. */
+export async function leaveOrgAction(org: string) {
+  return runAction(async () => {
+    await leaveOrg(await getDb(), await currentActor(), org);
+    await setFlash(`You left ${org}.`);
+    redirect("/");
+  });
+}
+
+/** Delete an org after its name was typed; everyone in it lands on another org or onboarding. */
+export async function deleteOrgAction(org: string, confirmName: string) {
+  return runAction(async () => {
+    await deleteOrg(await getDb(), await currentActor(), org, { confirmName });
+    await setFlash(`Organization ${org} was deleted.`);
+    redirect("/");
+  });
+}
+
+export async function sendVerificationAction() {
+  return runAction(
+    async () => requestEmailVerification(await getDb(), await currentActor(), await services()),
+    (r) => (r.alreadyVerified ? "Your email address is already verified." : "Verification email sent. Follow the link in it."),
+  );
 }

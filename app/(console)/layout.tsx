@@ -1,16 +1,20 @@
 import { cookies } from "next/headers";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Logo } from "@/components/brand/logo";
 import { OrgPicker } from "@/components/console/org-picker";
 import { UserMenu } from "@/components/console/user-menu";
 import { currentActor, currentUser } from "@/app/_server/session";
 import { getDb } from "@/db";
+import { countMyInvitations } from "@/lib/invitations";
 import { listMyOrgs } from "@/lib/orgs";
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
   const user = await currentUser();
   if (!user) redirect("/signin");
-  const orgs = await listMyOrgs(await getDb(), await currentActor());
+  const db = await getDb();
+  const actor = await currentActor();
+  const [orgs, invitationCount] = await Promise.all([listMyOrgs(db, actor), countMyInvitations(db, actor)]);
   const theme = (await cookies()).get("theme")?.value;
   return (
     <div className="flex min-h-dvh flex-col">
@@ -20,7 +24,17 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
           /
         </span>
         <OrgPicker orgs={orgs} />
-        <div className="ml-auto">
+        <div className="ml-auto flex items-center gap-2">
+          {invitationCount > 0 && (
+            <Link
+              href="/invites"
+              data-testid="invitations-badge"
+              className="flex items-center gap-1.5 rounded-full border border-accent/30 bg-accent-soft px-2.5 py-1 text-xs font-medium text-accent hover:border-accent"
+            >
+              <span className="sr-only">Pending invitations:</span>
+              {invitationCount} invitation{invitationCount === 1 ? "" : "s"}
+            </Link>
+          )}
           <UserMenu username={user.username} theme={theme === "light" || theme === "dark" ? theme : "system"} />
         </div>
       </header>

@@ -34,3 +34,25 @@ export async function runFormAction(values: Record<string, string>, fn: () => Pr
     return { ok: false, message: `Something went wrong on our side. Please try again (reference ${id}).`, values };
   }
 }
+
+export type ActionResult<T = undefined> =
+  | { ok: true; data: T; message?: string }
+  | { ok: false; message: string; fieldErrors?: FieldErrors };
+
+/** For actions called with arguments (menus, dialogs): the same error mapping as forms, returning a result. */
+export async function runAction<T>(fn: () => Promise<T>, successMessage?: (data: T) => string): Promise<ActionResult<T>> {
+  try {
+    const data = await fn();
+    return { ok: true, data, message: successMessage?.(data) };
+  } catch (err) {
+    unstable_rethrow(err);
+    if (isDomainError(err)) {
+      const fieldErrors = "fieldErrors" in err ? (err.fieldErrors as FieldErrors | undefined) : undefined;
+      const first = fieldErrors ? Object.values(fieldErrors)[0]?.[0] : undefined;
+      return { ok: false, message: first ?? err.message, fieldErrors };
+    }
+    const id = await requestId();
+    console.error(`[request ${id}] action failed:`, err);
+    return { ok: false, message: `Something went wrong on our side. Please try again (reference ${id}).` };
+  }
+}

@@ -7,6 +7,8 @@ import { cn } from "@/components/ui/cn";
 export interface NavItem {
   href: string;
   label: string;
+  /** A path prefix under which this item counts as current. */
+  section?: string;
 }
 
 /** The org's left navigation; on phones it becomes a row of tabs under the header. */
@@ -15,7 +17,8 @@ export function OrgNav({ items }: { items: NavItem[] }) {
   return (
     <nav aria-label="Organization" className="flex gap-1 overflow-x-auto md:flex-col">
       {items.map((item) => {
-        const active = pathname === item.href;
+        // Sections (Settings) stay highlighted on their sub-pages.
+        const active = item.section ? pathname.startsWith(item.section) : pathname === item.href;
         return (
           <Link
             key={item.href}

@@ -2,7 +2,9 @@
 
 import Link from "next/link";
 import { useParams } from "next/navigation";
+import { useState } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
+import { LeaveOrgDialog } from "./leave-org-dialog";
 import { RoleBadge } from "./role-badge";
 import type { OrgRole } from "@/lib/authz";
 
@@ -16,7 +18,9 @@ export interface PickerOrg {
 export function OrgPicker({ orgs }: { orgs: PickerOrg[] }) {
   const params = useParams<{ org?: string }>();
   const current = orgs.find((o) => o.name === params.org);
+  const [leaving, setLeaving] = useState(false);
   return (
+    <>
     <Menu>
       <MenuTrigger
         data-testid="org-picker"
@@ -54,7 +58,15 @@ export function OrgPicker({ orgs }: { orgs: PickerOrg[] }) {
             Create organization
           </Link>
         </MenuItem>
+        {current && (
+          <MenuItem onSelect={() => setLeaving(true)} className="text-muted">
+            <span className="w-3" aria-hidden />
+            Leave {current.name}…
+          </MenuItem>
+        )}
       </MenuContent>
     </Menu>
+    {current && <LeaveOrgDialog org={current.name} open={leaving} onOpenChange={setLeaving} />}
+    </>
   );
 }

@@ -4,15 +4,20 @@ import { signIn, unstable_update, auth } from "@/app/_server/auth";
 import { formValues, runFormAction, type FormState } from "@/app/_server/action";
 import { requestContext } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { completeOAuthSignUp, signUp } from "@/lib/accounts";
+import { services } from "@/app/_server/services";
+import { completeOAuthSignUp, requestEmailVerification, signUp } from "@/lib/accounts";
 import { redirect } from "next/navigation";
 
 export async function signUpAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const values = formValues(formData, ["username", "email"]);
+  const values = formValues(formData, ["username", "email", "invite"]);
   return runFormAction(values, async () => {
     const password = String(formData.get("password") ?? "");
-    const user = await signUp(await getDb(), { ...values, password }, await requestContext());
-    await signIn("credentials", { identifier: user.username, password, redirectTo: "/onboarding" });
+    const invite = values.invite || undefined;
+    const db = await getDb();
+    const user = await signUp(db, { ...values, password }, { ...(await requestContext()), inviteToken: invite });
+    // An address not proven by an invitation link gets a verification link.
+    if (!user.emailVerified) await requestEmailVerification(db, { userId: user.id }, await services());
+    await signIn("credentials", { identifier: user.username, password, redirectTo: invite ? `/invite/${invite}` : "/onboarding" });
   });
 }
 

@@ -6,11 +6,13 @@ import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { signUpAction } from "./actions";
 
-export function SignUpForm() {
+/** `invite`: signing up from an invitation link, with the invited address filled in. */
+export function SignUpForm({ invite }: { invite?: { token: string; email: string } }) {
   const [state, action] = useActionState(signUpAction, {});
   return (
     <form action={action} className="space-y-4" noValidate>
       <FormMessage message={state.message} />
+      {invite && <input type="hidden" name="invite" value={invite.token} />}
       <Field
         label="Username"
         name="username"
@@ -27,7 +29,8 @@ export function SignUpForm() {
         type="email"
         autoComplete="email"
         required
-        defaultValue={state.values?.email}
+        hint={invite ? "The invitation is for this address; using it also verifies it." : undefined}
+        defaultValue={state.values?.email ?? invite?.email}
         errors={state.fieldErrors?.email}
       />
       <Field
@@ -44,7 +47,10 @@ export function SignUpForm() {
       </SubmitButton>
       <p className="text-center text-sm text-muted">
         Already have an account?{" "}
-        <Link href="/signin" className="font-medium text-accent hover:underline">
+        <Link
+          href={invite ? `/signin?callbackUrl=${encodeURIComponent(`/invite/${invite.token}`)}` : "/signin"}
+          className="font-medium text-accent hover:underline"
+        >
           Sign in
         </Link>
       </p>

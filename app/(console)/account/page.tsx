@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { currentActor, loadPage, requireUserPage } from "@/app/_server/session";
+import { VerifyEmailButton } from "@/components/invitations/verify-email-button";
 import { Card } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { getAccount } from "@/lib/accounts";
@@ -17,6 +18,11 @@ export default async function AccountPage() {
       "Email",
       <span key="e">
         {account.email} <span className="text-muted">· {account.emailVerifiedAt ? "verified" : "not verified"}</span>
+        {!account.emailVerifiedAt && (
+          <span className="mt-2 block">
+            <VerifyEmailButton />
+          </span>
+        )}
       </span>,
     ],
     ["Member since", dateFormat.format(account.createdAt)],

@@ -1,5 +1,9 @@
 import type { Metadata } from "next";
-import { requireUserPage } from "@/app/_server/session";
+import { currentActor, requireUserPage } from "@/app/_server/session";
+import { MyInvitations } from "@/components/invitations/my-invitations";
+import { getDb } from "@/db";
+import { getAccount } from "@/lib/accounts";
+import { listMyInvitations } from "@/lib/invitations";
 import { CreateOrgForm } from "@/components/console/create-org-form";
 import { Card } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
@@ -9,6 +13,9 @@ export const metadata: Metadata = { title: "Get started" };
 /** The seed's two paths after sign-up: create your own organization, or send your username to an admin. */
 export default async function OnboardingPage() {
   const user = await requireUserPage("/onboarding");
+  const db = await getDb();
+  const actor = await currentActor();
+  const [mine, account] = await Promise.all([listMyInvitations(db, actor), getAccount(db, actor)]);
   return (
     <main className="mx-auto w-full max-w-4xl px-4 py-10 sm:px-6">
       <h1 className="text-2xl font-semibold tracking-tight">Welcome to Apolo, {user.username}</h1>
@@ -16,6 +23,12 @@ export default async function OnboardingPage() {
         Organizations are groups of people who share access to compute clusters and one credit balance. Create your
         own, or join your team&apos;s.
       </p>
+      <section className="mt-8 space-y-3" aria-labelledby="invitations-heading">
+        <h2 id="invitations-heading" className="font-semibold">
+          Your invitations
+        </h2>
+        <MyInvitations verified={mine.verified} invitations={mine.invitations} email={account.email} />
+      </section>
       <div className="mt-8 grid gap-5 md:grid-cols-2">
         <Card className="p-5">
           <h2 className="font-semibold">Create an organization</h2>

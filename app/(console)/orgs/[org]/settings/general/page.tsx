@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import { currentActor, loadPage } from "@/app/_server/session";
+import { DeleteOrgSection, LeaveOrgSection } from "@/components/console/danger-zone";
+import { Card, CardHeader } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { can, requireOrgAccess } from "@/lib/authz";
+
+export const metadata: Metadata = { title: "General settings" };
+
+export default async function GeneralSettingsPage({ params }: { params: Promise<{ org: string }> }) {
+  const { org } = await params;
+  const access = await loadPage(async () => requireOrgAccess(await getDb(), await currentActor(), org, "settings.open"));
+  const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+  return (
+    <div className="space-y-6">
+      <Card>
+        <CardHeader title="Organization" />
+        <dl className="divide-y divide-border text-sm">
+          {[
+            ["Name", <code key="n" className="font-mono">{access.org.name}</code>],
+            ["Display name", access.org.displayName ?? "—"],
+            ["Created", dateFormat.format(access.org.createdAt)],
+          ].map(([label, value]) => (
+            <div key={String(label)} className="grid gap-1 px-5 py-3 sm:grid-cols-3">
+              <dt className="text-muted">{label}</dt>
+              <dd className="sm:col-span-2">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+      <Card className="border-danger/40">
+        <CardHeader title="Danger zone" />
+        <div className="divide-y divide-border">
+          <LeaveOrgSection org={access.org.name} />
+          {can(access.role, "org.delete") && <DeleteOrgSection org={access.org.name} />}
+        </div>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import { currentActor, loadPage } from "@/app/_server/session";
+import { TabsNav } from "@/components/console/tabs-nav";
+import { getDb } from "@/db";
+import { can, requireOrgAccess } from "@/lib/authz";
+
+/** Settings for managers and admins (Users, Audit, General); plain members only see the members list. */
+export default async function SettingsLayout({ children, params }: { children: React.ReactNode; params: Promise<{ org: string }> }) {
+  const { org } = await params;
+  const access = await loadPage(async () => requireOrgAccess(await getDb(), await currentActor(), org));
+  if (!can(access.role, "settings.open")) return children;
+  const base = `/orgs/${access.org.name}/settings`;
+  return (
+    <div className="space-y-6">
+      <div className="space-y-4">
+        <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
+        <TabsNav
+          label="Settings"
+          items={[
+            { href: `${base}/users`, label: "Users" },
+            { href: `${base}/audit`, label: "Audit log" },
+            { href: `${base}/general`, label: "General" },
+          ]}
+        />
+      </div>
+      {children}
+    </div>
+  );
+}

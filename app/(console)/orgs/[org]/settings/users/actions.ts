@@ -1,0 +1,82 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { runAction, runFormAction, formValues, type FormState } from "@/app/_server/action";
+import { services } from "@/app/_server/services";
+import { currentActor } from "@/app/_server/session";
+import { getDb } from "@/db";
+import { inviteMembers, renewInvitation, revokeInvitation, type InviteResult } from "@/lib/invitations";
+import { changeMemberRole, removeMember } from "@/lib/members";
+
+const usersPath = (org: string) => `/orgs/${org}/settings/users`;
+
+export interface InviteState extends FormState {
+  results?: InviteResult[];
+  mailFailed?: number;
+}
+
+export async function inviteAction(org: string, _prev: InviteState, formData: FormData): Promise<InviteState> {
+  const values = formValues(formData, ["entries", "role"]);
+  let results: InviteResult[] | undefined;
+  let mailFailed = 0;
+  const state = await runFormAction(values, async () => {
+    const r = await inviteMembers(await getDb(), await currentActor(), org, values, await services());
+    results = r.results;
+    mailFailed = r.mailFailed;
+    revalidatePath(usersPath(org));
+  });
+  // After a submit that went through, the field is cleared for the next batch; the role is kept.
+  return state.ok ? { ...state, results, mailFailed, values: { entries: "", role: values.role ?? "user" } } : state;
+}
+
+export async function changeRoleAction(org: string, username: string, role: string) {
+  return runAction(
+    async () => {
+      const r = await changeMemberRole(await getDb(), await currentActor(), org, { username, role });
+      revalidatePath(usersPath(org));
+      return r;
+    },
+    (r) => (r.changed ? `${r.username} is now ${r.role}.` : `${r.username} already is ${r.role}.`),
+  );
+}
+
+export async function removeMemberAction(org: string, username: string) {
+  return runAction(
+    async () => {
+      const r = await removeMember(await getDb(), await currentActor(), org, { username });
+      revalidatePath(usersPath(org));
+      return r;
+    },
+    (r) => `${r.username} was removed from ${org}.`,
+  );
+}
+
+export async function resendInvitationAction(org: string, id: string) {
+  return runAction(
+    async () => {
+      const r = await renewInvitation(await getDb(), await currentActor(), org, { id }, { ...(await services()), send: true });
+      revalidatePath(usersPath(org));
+      return r;
+    },
+    (r) => (r.mailFailed ? `New link created, but the email to ${r.email} could not be sent.` : `Invitation sent again to ${r.email}.`),
+  );
+}
+
+export async function newInvitationLinkAction(org: string, id: string) {
+  return runAction(async () => {
+    const r = await renewInvitation(await getDb(), await currentActor(), org, { id }, { ...(await services()), send: false });
+    revalidatePath(usersPath(org));
+    return r;
+  });
+}
+
+export async function revokeInvitationAction(org: string, id: string) {
+  return runAction(
+    async () => {
+      const r = await revokeInvitation(await getDb(), await currentActor(), org, { id });
+      revalidatePath(usersPath(org));
+      return r;
+    },
+    (r) => `Invitation to ${r.email} revoked.`,
+  );
+}

@@ -1,0 +1,66 @@
+import type { Metadata } from "next";
+import { currentActor, loadPage } from "@/app/_server/session";
+import { InvitationsTable } from "@/components/members/invitations-table";
+import { InviteDialog } from "@/components/members/invite-dialog";
+import { MembersView } from "@/components/members/members-view";
+import type { InvitationView, MemberView } from "@/components/members/types";
+import { Card, CardHeader } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { can, canGrant, grantableRoles, memberActions } from "@/lib/authz";
+import { listOrgInvitations } from "@/lib/invitations";
+import { listMembers, PAGE_SIZES } from "@/lib/members";
+
+export const metadata: Metadata = { title: "Members" };
+
+export default async function UsersPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ org: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { org } = await params;
+  const db = await getDb();
+  const actor = await currentActor();
+  const list = await loadPage(async () => listMembers(db, actor, org, await searchParams));
+  const { viewer } = list;
+  const manages = can(viewer.role, "members.invite");
+  const invitations = manages ? await listOrgInvitations(db, actor, org) : [];
+
+  const members: MemberView[] = list.rows.map((m) => ({
+    ...m,
+    isSelf: m.userId === viewer.userId,
+    actions: memberActions(viewer, m),
+  }));
+  const invitationViews: InvitationView[] = invitations.map((i) => ({ ...i, manageable: canGrant(viewer.role, i.role) }));
+
+  return (
+    <div className="space-y-6">
+      <Card>
+        <CardHeader
+          title={manages ? "Users" : "Members"}
+          description={`${list.total.toLocaleString("en")} ${list.query.q ? "matching " : ""}member${list.total === 1 ? "" : "s"} of ${org}`}
+          actions={manages && <InviteDialog org={org} roles={grantableRoles(viewer.role)} mailDelivered={Boolean(process.env.SMTP_URL)} />}
+        />
+        <div className="p-4">
+          <MembersView
+            org={org}
+            members={members}
+            total={list.total}
+            query={list.query}
+            pageSizes={PAGE_SIZES}
+            showActions={manages}
+          />
+        </div>
+      </Card>
+      {manages && (
+        <Card>
+          <CardHeader title="Pending invitations" description="Email invitations not yet accepted. Links are valid for 7 days and work once." />
+          <div className="p-4">
+            <InvitationsTable org={org} invitations={invitationViews} />
+          </div>
+        </Card>
+      )}
+    </div>
+  );
+}

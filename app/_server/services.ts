@@ -1,0 +1,31 @@
+import "server-only";
+import { headers } from "next/headers";
+import { getDb } from "@/db";
+import { OutboxMailer, SmtpMailer, type Mailer } from "@/lib/mail";
+import type { Services } from "@/lib/services";
+import { rateLimitStore } from "./deps";
+
+const holder = globalThis as unknown as { __apoloMailer?: Mailer };
+
+/** SMTP when SMTP_URL is set; otherwise the outbox table, printed to the log in development. */
+async function mailer(): Promise<Mailer> {
+  if (!holder.__apoloMailer) {
+    holder.__apoloMailer = process.env.SMTP_URL
+      ? new SmtpMailer(process.env.SMTP_URL, process.env.MAIL_FROM || "Apolo Console <no-reply@localhost>")
+      : new OutboxMailer(await getDb(), process.env.NODE_ENV !== "production");
+  }
+  return holder.__apoloMailer;
+}
+
+/** The console's public URL: AUTH_URL when set, else the host this request came to. */
+export async function appUrl(): Promise<string> {
+  if (process.env.AUTH_URL) return process.env.AUTH_URL.replace(/\/+$/, "");
+  const h = await headers();
+  const host = h.get("x-forwarded-host") ?? h.get("host") ?? "localhost:3000";
+  const proto = h.get("x-forwarded-proto") ?? (host.startsWith("localhost") || host.startsWith("127.") ? "http" : "https");
+  return `${proto}://${host}`;
+}
+
+export async function services(): Promise<Services> {
+  return { mailer: await mailer(), appUrl: await appUrl(), limiter: rateLimitStore() };
+}

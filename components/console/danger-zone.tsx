@@ -1,0 +1,64 @@
+"use client";
+
+import { useState } from "react";
+import { deleteOrgAction } from "@/app/(console)/actions";
+import { ActionDialog } from "@/components/ui/action-dialog";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { LeaveOrgDialog } from "./leave-org-dialog";
+
+export function LeaveOrgSection({ org }: { org: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="flex flex-wrap items-center justify-between gap-3 px-5 py-4">
+      <div>
+        <h3 className="text-sm font-medium">Leave organization</h3>
+        <p className="text-sm text-muted">Remove yourself from {org}. The last admin can&apos;t leave.</p>
+      </div>
+      <Button variant="secondary" onClick={() => setOpen(true)}>
+        Leave organization
+      </Button>
+      <LeaveOrgDialog org={org} open={open} onOpenChange={setOpen} />
+    </div>
+  );
+}
+
+export function DeleteOrgSection({ org }: { org: string }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState("");
+  return (
+    <div className="flex flex-wrap items-center justify-between gap-3 px-5 py-4">
+      <div>
+        <h3 className="text-sm font-medium">Delete organization</h3>
+        <p className="text-sm text-muted">Removes {org}, all its memberships and invitations. This can&apos;t be undone.</p>
+      </div>
+      <Button variant="danger" onClick={() => setOpen(true)}>
+        Delete organization
+      </Button>
+      <ActionDialog
+        open={open}
+        onOpenChange={(o) => {
+          setOpen(o);
+          if (!o) setTyped("");
+        }}
+        title={`Delete ${org}?`}
+        description="Every member loses access at once. Memberships and pending invitations are deleted with it."
+        confirmLabel="Delete this organization"
+        pendingLabel="Deleting…"
+        danger
+        disabled={typed !== org}
+        testId="delete-org-dialog"
+        onConfirm={() => deleteOrgAction(org, typed)}
+      >
+        <Field
+          label={`Type ${org} to confirm`}
+          name="confirmName"
+          autoComplete="off"
+          spellCheck={false}
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+        />
+      </ActionDialog>
+    </div>
+  );
+}

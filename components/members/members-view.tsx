@@ -1,0 +1,189 @@
+"use client";
+
+import { createColumnHelper } from "@tanstack/react-table";
+import { useEffect, useMemo, useState } from "react";
+import { changeRoleAction, removeMemberAction } from "@/app/(console)/orgs/[org]/settings/users/actions";
+import { RoleBadge } from "@/components/console/role-badge";
+import { ActionDialog } from "@/components/ui/action-dialog";
+import { Button } from "@/components/ui/button";
+import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
+import { Input, Label } from "@/components/ui/field";
+import { Menu, MenuContent, MenuItem, MenuTrigger } from "@/components/ui/menu";
+import { Pagination } from "@/components/ui/pagination";
+import { Select } from "@/components/ui/select";
+import { useUrlState } from "@/components/ui/use-url-state";
+import { ROLE_LABELS, type MemberView, type Role } from "./types";
+
+const helper = createColumnHelper<typeof sortableFeatures, MemberView>();
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+type Pending = { kind: "role" | "remove"; member: MemberView } | null;
+
+export function MembersView({
+  org,
+  members,
+  total,
+  query,
+  pageSizes,
+  showActions,
+}: {
+  org: string;
+  members: MemberView[];
+  total: number;
+  query: { q: string; sort: string; dir: "asc" | "desc"; page: number; pageSize: number };
+  pageSizes: readonly number[];
+  showActions: boolean;
+}) {
+  const { update, pending } = useUrlState();
+  const [search, setSearch] = useState(query.q);
+  const [dialog, setDialog] = useState<Pending>(null);
+  const [role, setRole] = useState<Role>("user");
+
+  // Search as you type, debounced; the server does the filtering.
+  useEffect(() => {
+    if (search.trim() === query.q) return;
+    const t = setTimeout(() => update({ q: search.trim(), page: null }, { replace: true }), 300);
+    return () => clearTimeout(t);
+  }, [search, query.q, update]);
+
+  const columns = useMemo(() => {
+    const cols: Columns<MemberView> = [
+      helper.accessor("username", {
+        id: "username",
+        header: "Username",
+        cell: (c) => (
+          <span className="font-medium">
+            {c.getValue()}
+            {c.row.original.isSelf && <span className="ml-1.5 text-xs font-normal text-muted">(you)</span>}
+          </span>
+        ),
+      }),
+      helper.accessor("name", { id: "name", header: "Name", enableSorting: false, cell: (c) => c.getValue() ?? <span className="text-muted">—</span> }),
+      helper.accessor("email", { id: "email", header: "Email", enableSorting: false, cell: (c) => <span className="text-muted">{c.getValue()}</span> }),
+      helper.accessor("role", { id: "role", header: "Role", sortDescFirst: true, cell: (c) => <RoleBadge role={c.getValue()} /> }),
+      helper.accessor("joinedAt", {
+        id: "joined",
+        header: "Joined",
+        sortDescFirst: true,
+        cell: (c) => <time dateTime={c.getValue().toISOString()}>{dateFormat.format(c.getValue())}</time>,
+      }),
+    ];
+    if (showActions) {
+      cols.push(
+        helper.display({
+          id: "actions",
+          header: () => <span className="sr-only">Actions</span>,
+          cell: (c) => {
+            const m = c.row.original;
+            if (!m.actions.changeRole && !m.actions.remove) return null;
+            return (
+              <div className="text-right">
+                <Menu>
+                  <MenuTrigger asChild>
+                    <Button variant="ghost" size="sm" aria-label={`Actions for ${m.username}`} data-testid={`member-actions-${m.username}`}>
+                      •••
+                    </Button>
+                  </MenuTrigger>
+                  <MenuContent align="end" className="min-w-40">
+                    {m.actions.changeRole && (
+                      <MenuItem
+                        onSelect={() => {
+                          setRole(m.role);
+                          setDialog({ kind: "role", member: m });
+                        }}
+                      >
+                        Edit role
+                      </MenuItem>
+                    )}
+                    {m.actions.remove && (
+                      <MenuItem className="text-danger" onSelect={() => setDialog({ kind: "remove", member: m })}>
+                        Remove from organization
+                      </MenuItem>
+                    )}
+                  </MenuContent>
+                </Menu>
+              </div>
+            );
+          },
+        }),
+      );
+    }
+    return cols;
+  }, [showActions]);
+
+  const member = dialog?.member;
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-center gap-2">
+        <Label htmlFor="member-search" className="sr-only">
+          Search members
+        </Label>
+        <Input
+          id="member-search"
+          type="search"
+          placeholder="Search by username, email or name"
+          className="max-w-sm"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        {pending && <span className="text-xs text-muted">Loading…</span>}
+      </div>
+      <DataTable
+        label="Members"
+        columns={columns}
+        data={members}
+        getRowId={(m) => m.userId}
+        pending={pending}
+        sort={{ id: query.sort, desc: query.dir === "desc" }}
+        onSort={(s) => update({ sort: s.id, dir: s.desc ? "desc" : "asc", page: null })}
+        empty={query.q ? `No members match “${query.q}”.` : "No members yet."}
+      />
+      <Pagination
+        page={query.page}
+        pageSize={query.pageSize}
+        total={total}
+        pageSizes={pageSizes}
+        pending={pending}
+        onChange={(c) => update({ page: c.page === 1 ? null : c.page, pageSize: c.pageSize })}
+      />
+
+      {member && dialog?.kind === "role" && (
+        <ActionDialog
+          open
+          onOpenChange={(o) => !o && setDialog(null)}
+          title={`Edit role of ${member.username}`}
+          description="Users run jobs and see the org; managers also manage members and quotas; admins also change settings and delete the org."
+          confirmLabel="Save role"
+          pendingLabel="Saving…"
+          disabled={role === member.role}
+          testId="edit-role-dialog"
+          onConfirm={() => changeRoleAction(org, member.username, role)}
+        >
+          <div className="space-y-1.5">
+            <Label htmlFor="edit-role">Role</Label>
+            <Select id="edit-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {member.actions.roles.map((r) => (
+                <option key={r} value={r}>
+                  {ROLE_LABELS[r]}
+                </option>
+              ))}
+            </Select>
+          </div>
+        </ActionDialog>
+      )}
+      {member && dialog?.kind === "remove" && (
+        <ActionDialog
+          open
+          onOpenChange={(o) => !o && setDialog(null)}
+          title={`Remove ${member.username}?`}
+          description={`${member.username} loses access to ${org}, its clusters and its credits at once. You can add them again later.`}
+          confirmLabel="Remove member"
+          pendingLabel="Removing…"
+          danger
+          testId="remove-member-dialog"
+          onConfirm={() => removeMemberAction(org, member.username)}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+/** Serializable shapes the Users tab passes from the server page to its client components. */
+export type Role = "user" | "manager" | "admin";
+
+export interface MemberView {
+  userId: string;
+  username: string;
+  name: string | null;
+  email: string;
+  role: Role;
+  joinedAt: Date;
+  isSelf: boolean;
+  actions: { changeRole: boolean; roles: Role[]; remove: boolean };
+}
+
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: Role;
+  invitedBy: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  expired: boolean;
+  manageable: boolean;
+}
+
+export const ROLE_LABELS: Record<Role, string> = { user: "User", manager: "Manager", admin: "Admin" };

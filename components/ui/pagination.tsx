@@ -1,0 +1,56 @@
+"use client";
+
+import { Button } from "./button";
+
+/** "1–25 of 65", rows per page and previous/next; the page lives in the URL (see useUrlState). */
+export function Pagination({
+  page,
+  pageSize,
+  total,
+  pageSizes,
+  onChange,
+  pending,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  pageSizes: readonly number[];
+  onChange: (changes: { page?: number; pageSize?: number }) => void;
+  pending?: boolean;
+}) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  return (
+    <div className="flex flex-wrap items-center justify-between gap-3 text-sm text-muted" data-testid="pagination">
+      <p aria-live="polite">
+        {total === 0 ? "No results" : `${first.toLocaleString("en")}–${last.toLocaleString("en")} of ${total.toLocaleString("en")}`}
+      </p>
+      <div className="flex items-center gap-2">
+        <label className="flex items-center gap-2">
+          Rows per page
+          <select
+            className="h-8 rounded-md border border-border-strong bg-canvas px-2 text-fg"
+            value={pageSize}
+            onChange={(e) => onChange({ pageSize: Number(e.target.value), page: 1 })}
+          >
+            {pageSizes.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Button variant="secondary" size="sm" disabled={page <= 1 || pending} onClick={() => onChange({ page: page - 1 })}>
+          Previous
+        </Button>
+        <span className="tabular-nums">
+          {page} / {pages}
+        </span>
+        <Button variant="secondary" size="sm" disabled={page >= pages || pending} onClick={() => onChange({ page: page + 1 })}>
+          Next
+        </Button>
+      </div>
+    </div>
+  );
+}

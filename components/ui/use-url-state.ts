@@ -1,0 +1,29 @@
+"use client";
+
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useCallback, useTransition } from "react";
+
+/**
+ * Table state lives in the URL (shareable, back button works): `update({ q: "x", page: null })` sets or
+ * clears search params and navigates; `pending` is true while the server renders the new view.
+ */
+export function useUrlState() {
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const [pending, startTransition] = useTransition();
+  const update = useCallback(
+    (changes: Record<string, string | number | null | undefined>, opts: { replace?: boolean } = {}) => {
+      const next = new URLSearchParams(params.toString());
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === null || v === undefined || v === "") next.delete(k);
+        else next.set(k, String(v));
+      }
+      const qs = next.toString();
+      const url = qs ? `${pathname}?${qs}` : pathname;
+      startTransition(() => (opts.replace ? router.replace(url, { scroll: false }) : router.push(url, { scroll: false })));
+    },
+    [params, pathname, router],
+  );
+  return { params, update, pending };
+}

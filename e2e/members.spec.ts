@@ -1,0 +1,214 @@
+import { expect, type Page } from "@playwright/test";
+import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS } from "./fixtures-data";
+import { createOrg, newPerson, newPersonContext, orgName, signIn, signUp, snap, test } from "./helpers";
+
+async function invite(page: Page, entries: string, role: "User" | "Manager" | "Admin" = "User") {
+  await page.getByTestId("invite-open").click();
+  await page.getByLabel("Usernames or emails").fill(entries);
+  await page.getByLabel("Role", { exact: true }).selectOption({ label: role });
+  await page.getByRole("button", { name: "Send invites" }).click();
+  await expect(page.getByTestId("invite-results")).toBeVisible();
+}
+
+function memberRow(page: Page, username: string) {
+  return page.getByRole("row").filter({ has: page.getByText(username, { exact: true }) });
+}
+
+test("members: invite by username and email, accept, promote, manager limits, remove, leave, last admin, delete", async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  const admin = newPerson("admin");
+  const existing = newPerson("existing");
+  const leaver = newPerson("leaver");
+  const invitee = newPerson("invitee");
+  const org = orgName("team");
+
+  // People who already have accounts.
+  const existingSession = await newPersonContext(browser);
+  await signUp(existingSession.page, existing);
+  const leaverSession = await newPersonContext(browser);
+  await signUp(leaverSession.page, leaver);
+
+  await signUp(page, admin);
+  await createOrg(page, org);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${org}/settings/users$`));
+
+  // Username → added at once; email → pending invitation with a link; the rest say why per entry.
+  await invite(page, `${existing.username}, ${leaver.username}, ${invitee.email}, no-such-user-x, ${existing.username}`);
+  const results = page.getByTestId("invite-results");
+  await expect(results).toContainText(`Added ${existing.username} as user.`);
+  await expect(results).toContainText(`Added ${leaver.username} as user.`);
+  await expect(results).toContainText(`Invitation sent to ${invitee.email}.`);
+  await expect(results).toContainText("No account with the username 'no-such-user-x'.");
+  const link = (await page.getByTestId("invite-link").first().innerText()).trim();
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  await snap(page, "invite-dialog");
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(memberRow(page, existing.username)).toBeVisible();
+  await expect(page.getByTestId(`invitation-actions-${invitee.email}`)).toBeVisible();
+
+  // Inviting the same address again says so.
+  await invite(page, invitee.email);
+  await expect(page.getByTestId("invite-results")).toContainText(`${invitee.email} already has a pending invitation.`);
+  await page.getByRole("button", { name: "Done" }).click();
+
+  // The invitee opens the link signed out, signs up with the prefilled email and accepts.
+  const inviteeSession = await newPersonContext(browser);
+  const ip = inviteeSession.page;
+  await ip.goto(new URL(link).pathname);
+  await expect(ip.getByTestId("invite-org")).toHaveText(org);
+  await snap(ip, "invite-page-signed-out");
+  await ip.getByRole("link", { name: "Create an account" }).click();
+  await expect(ip.getByLabel("Email")).toHaveValue(invitee.email);
+  await ip.getByLabel("Username").fill(invitee.username);
+  await ip.getByLabel("Password").fill(invitee.password);
+  await ip.getByRole("button", { name: "Create account" }).click();
+  await expect(ip.getByTestId("invite-join")).toHaveText(`Join ${org} as user?`);
+  await snap(ip, "invite-page");
+  await ip.getByRole("button", { name: `Accept invitation to ${org}` }).click();
+  await expect(ip).toHaveURL(new RegExp(`/orgs/${org}$`));
+  await expect(ip.getByTestId("overview-role")).toHaveText("User");
+
+  // A used link says so.
+  await ip.goto(new URL(link).pathname);
+  await expect(ip.getByTestId("invite-state")).toHaveText("This invitation was already used");
+
+  // The admin promotes the invitee to manager.
+  await page.reload();
+  await expect(page.getByTestId(`invitation-actions-${invitee.email}`)).toHaveCount(0);
+  await page.getByTestId(`member-actions-${invitee.username}`).click();
+  await page.getByRole("menuitem", { name: "Edit role" }).click();
+  await expect(page.getByLabel("Role", { exact: true }).locator("option")).toHaveText(["User", "Manager", "Admin"]);
+  await page.getByLabel("Role", { exact: true }).selectOption("manager");
+  await page.getByRole("button", { name: "Save role" }).click();
+  await expect(page.getByTestId("toast").last()).toContainText(`${invitee.username} is now manager.`);
+  await expect(memberRow(page, invitee.username)).toContainText("Manager");
+
+  // The manager: no admin choice, no actions on the admin, removes a user.
+  await ip.goto(`/orgs/${org}/settings/users`);
+  await expect(ip.getByRole("link", { name: "Audit log" })).toBeVisible();
+  await expect(ip.getByTestId(`member-actions-${admin.username}`)).toHaveCount(0);
+  await ip.getByTestId("invite-open").click();
+  await expect(ip.getByLabel("Role", { exact: true }).locator("option")).toHaveText(["User", "Manager"]);
+  await ip.keyboard.press("Escape");
+  await ip.getByTestId(`member-actions-${existing.username}`).click();
+  await ip.getByRole("menuitem", { name: "Edit role" }).click();
+  await expect(ip.getByLabel("Role", { exact: true }).locator("option")).toHaveText(["User", "Manager"]);
+  await ip.getByRole("button", { name: "Cancel" }).click();
+  await ip.getByTestId(`member-actions-${existing.username}`).click();
+  await ip.getByRole("menuitem", { name: "Remove from organization" }).click();
+  await ip.getByRole("button", { name: "Remove member" }).click();
+  await expect(ip.getByTestId("toast").last()).toContainText(`${existing.username} was removed from ${org}.`);
+  await expect(memberRow(ip, existing.username)).toHaveCount(0);
+
+  // The removed person's very next request to the org is a 404.
+  const removed = await existingSession.page.goto(`/orgs/${org}`);
+  expect(removed?.status()).toBe(404);
+
+  // A member leaves from the org picker.
+  const lp = leaverSession.page;
+  await lp.goto(`/orgs/${org}`);
+  await lp.getByTestId("org-picker").click();
+  await lp.getByRole("menuitem", { name: `Leave ${org}…` }).click();
+  await lp.getByRole("button", { name: "Leave organization" }).click();
+  await expect(lp).toHaveURL(/\/onboarding$/);
+  await expect(lp.getByTestId("toast").last()).toContainText(`You left ${org}.`);
+
+  // The last admin can't leave.
+  await page.goto(`/orgs/${org}/settings/general`);
+  await page.getByRole("button", { name: "Leave organization" }).click();
+  await page.getByTestId("leave-org-dialog").getByRole("button", { name: "Leave organization" }).click();
+  await expect(page.getByTestId("leave-org-dialog").getByTestId("form-message")).toContainText(
+    "You are the last admin of",
+  );
+  await expect(page.getByTestId("leave-org-dialog").getByTestId("form-message")).toContainText("Promote another member to admin first");
+  await page.getByRole("button", { name: "Cancel" }).click();
+
+  // The audit log has it all.
+  await page.goto(`/orgs/${org}/settings/audit`);
+  for (const action of ["org.created", "member.added", "invitation.created", "invitation.accepted", "member.role_changed", "member.removed", "member.left"]) {
+    await expect(page.getByRole("cell", { name: action, exact: true }).first()).toBeVisible();
+  }
+  await page.getByLabel("Action").selectOption("member.role_changed");
+  await expect(page).toHaveURL(/action=member\.role_changed/);
+  await expect(page.getByRole("row")).toHaveCount(2);
+  await expect(page.getByRole("row").nth(1)).toContainText("role: user → manager");
+  await page.getByLabel("Action").selectOption("");
+  await snap(page, "audit-log");
+
+  // Delete the org after typing its name; the manager lands elsewhere.
+  await page.goto(`/orgs/${org}/settings/general`);
+  await page.getByRole("button", { name: "Delete organization" }).click();
+  const dialog = page.getByTestId("delete-org-dialog");
+  await expect(dialog.getByRole("button", { name: "Delete this organization" })).toBeDisabled();
+  await dialog.getByLabel(`Type ${org} to confirm`).fill(org);
+  await dialog.getByRole("button", { name: "Delete this organization" }).click();
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await expect(page.getByTestId("toast").last()).toContainText(`Organization ${org} was deleted.`);
+  const gone = await ip.goto(`/orgs/${org}`);
+  expect(gone?.status()).toBe(404);
+  await ip.goto("/");
+  await expect(ip).toHaveURL(/\/onboarding$/);
+
+  for (const s of [existingSession, leaverSession, inviteeSession]) await s.context.close();
+});
+
+test("users tab of a large org: paging, search and sort live in the URL", async ({ page }) => {
+  await signIn(page, BIG_ORG_ADMIN);
+  await expect(page).toHaveURL(new RegExp(`/orgs/${BIG_ORG}$`));
+  await expect(page.getByTestId("overview-members")).toHaveText(String(BIG_ORG_MEMBERS + 1));
+  await page.goto(`/orgs/${BIG_ORG}/settings/users`);
+  const pagination = page.getByTestId("pagination");
+  await expect(pagination).toContainText(`1–25 of ${BIG_ORG_MEMBERS + 1}`);
+  await expect(page.getByRole("table", { name: "Members" }).getByRole("row")).toHaveCount(26);
+  await snap(page, "users-tab");
+
+  await pagination.getByRole("button", { name: "Next" }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(pagination).toContainText(`26–50 of ${BIG_ORG_MEMBERS + 1}`);
+  await page.goBack();
+  await expect(pagination).toContainText(`1–25 of ${BIG_ORG_MEMBERS + 1}`);
+
+  await pagination.getByLabel("Rows per page").selectOption("100");
+  await expect(pagination).toContainText(`1–${BIG_ORG_MEMBERS + 1} of ${BIG_ORG_MEMBERS + 1}`);
+
+  await page.getByRole("button", { name: "Joined" }).click();
+  await expect(page).toHaveURL(/sort=joined&dir=desc|dir=desc.*sort=joined/);
+  // The admin joined when the org was seeded, after every member (their join dates are in the past).
+  await expect(page.getByRole("table", { name: "Members" }).getByRole("row").nth(1)).toContainText(BIG_ORG_ADMIN);
+  await expect(page.getByRole("table", { name: "Members" }).getByRole("row").nth(2)).toContainText(`member-0${BIG_ORG_MEMBERS}`);
+
+  await page.getByLabel("Search members").fill("member-04");
+  await expect(page).toHaveURL(/q=member-04/);
+  await expect(pagination).toContainText("1–10 of 10");
+  await page.reload();
+  await expect(page.getByLabel("Search members")).toHaveValue("member-04");
+  await expect(pagination).toContainText("1–10 of 10");
+  await page.getByLabel("Search members").fill("nobody-matches-this");
+  await expect(page.getByText("No members match “nobody-matches-this”.")).toBeVisible();
+});
+
+test("a plain user sees the members list without settings, and settings URLs answer 404", async ({ page, browser }) => {
+  const owner = await newPersonContext(browser);
+  const admin = newPerson("owner");
+  const member = newPerson("member");
+  const org = orgName("plain");
+  await signUp(page, member);
+  await signUp(owner.page, admin);
+  await createOrg(owner.page, org);
+  await owner.page.goto(`/orgs/${org}/settings/users`);
+  await invite(owner.page, member.username);
+
+  await page.goto(`/orgs/${org}`);
+  await page.getByRole("link", { name: "Members" }).click();
+  await expect(page.getByRole("table", { name: "Members" })).toContainText(admin.username);
+  await expect(page.getByTestId("invite-open")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Audit log" })).toHaveCount(0);
+  await expect(page.getByTestId(`member-actions-${admin.username}`)).toHaveCount(0);
+  await snap(page, "members-as-user");
+  for (const path of ["settings/audit", "settings/general"]) {
+    const res = await page.goto(`/orgs/${org}/${path}`);
+    expect(res?.status()).toBe(404);
+  }
+  await owner.context.close();
+});

@@ -1,0 +1,42 @@
+// Seeds what the browser tests need before the server starts: an org with 65 members (for paging and the
+// screenshot of a full Users tab), run against the same database the server will use. Idempotent.
+import { eq } from "drizzle-orm";
+import { openDatabase } from "@/db/client";
+import { orgMembers, orgs, users } from "@/db/schema";
+import { hashPassword } from "@/lib/passwords";
+import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
+
+const database = openDatabase({ url: process.env.DATABASE_URL || undefined, dataDir: process.env.PGLITE_DATA_DIR || undefined });
+await database.migrate();
+const db = database.db;
+const [existing] = await db.select().from(orgs).where(eq(orgs.name, BIG_ORG));
+if (!existing) {
+  const passwordHash = await hashPassword(PASSWORD);
+  await db.transaction(async (tx) => {
+    const [admin] = await tx
+      .insert(users)
+      .values({ username: BIG_ORG_ADMIN, email: `${BIG_ORG_ADMIN}@example.com`, passwordHash, emailVerifiedAt: new Date() })
+      .returning();
+    const [org] = await tx.insert(orgs).values({ name: BIG_ORG, displayName: "Big Research Lab" }).returning();
+    await tx.insert(orgMembers).values({ orgId: org!.id, userId: admin!.id, role: "admin" });
+    const people = await tx
+      .insert(users)
+      .values(
+        Array.from({ length: BIG_ORG_MEMBERS }, (_, i) => {
+          const username = `member-${String(i + 1).padStart(3, "0")}`;
+          return { username, email: `${username}@example.com`, name: `Member ${i + 1}`, passwordHash };
+        }),
+      )
+      .returning({ id: users.id });
+    await tx.insert(orgMembers).values(
+      people.map((p, i) => ({
+        orgId: org!.id,
+        userId: p.id,
+        role: i % 10 === 0 ? ("manager" as const) : ("user" as const),
+        createdAt: new Date(Date.now() - (BIG_ORG_MEMBERS - i) * 3_600_000),
+      })),
+    );
+  });
+  console.log(`[e2e seed] ${BIG_ORG} with ${BIG_ORG_MEMBERS + 1} members`);
+}
+await database.close();

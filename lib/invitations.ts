@@ -1,0 +1,381 @@
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { invitations, orgMembers, orgs, users } from "@/db/schema";
+import { recordAudit } from "./audit";
+import { canGrant, ORG_ROLES, requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
+import { Forbidden, NotFound, RateLimited } from "./errors";
+import { sendAll, type MailMessage } from "./mail";
+import { invitationMail, memberAddedMail } from "./mail-templates";
+import { consume, RATE_LIMITS } from "./rate-limit";
+import type { Services } from "./services";
+import { hashToken, isWellFormedToken, newToken } from "./tokens";
+import { emailSchema, parseInput, usernameSchema } from "./validation";
+
+export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+export const MAX_INVITE_ENTRIES = 50;
+
+const open = () => and(isNull(invitations.acceptedAt), isNull(invitations.declinedAt), isNull(invitations.revokedAt));
+
+export function invitationLink(appUrl: string, token: string) {
+  return `${appUrl}/invite/${token}`;
+}
+
+const inviteSchema = z.object({
+  entries: z
+    .string()
+    .transform((s) => {
+      const seen = new Set<string>();
+      return s
+        .split(/[,\n;]/)
+        .map((e) => e.trim())
+        .filter((e) => e && !seen.has(e.toLowerCase()) && seen.add(e.toLowerCase()));
+    })
+    .pipe(
+      z
+        .array(z.string())
+        .min(1, "Enter at least one username or email address.")
+        .max(MAX_INVITE_ENTRIES, `Invite at most ${MAX_INVITE_ENTRIES} people at a time.`),
+    ),
+  role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
+});
+
+export type InviteOutcome = "added" | "invited" | "already_member" | "already_invited" | "not_found" | "invalid";
+export interface InviteResult {
+  entry: string;
+  outcome: InviteOutcome;
+  message: string;
+  /** For a new email invitation: the link to pass on by hand (shown once). */
+  link?: string;
+}
+
+async function usernameOf(tx: Db, userId: string) {
+  const [u] = await tx.select({ username: users.username }).from(users).where(eq(users.id, userId));
+  return u?.username ?? "unknown";
+}
+
+/**
+ * Invites one or more usernames or email addresses with one role. A username of an existing account is added
+ * at once (and told by mail); an email gets a pending invitation with a single-use link. Each entry gets its
+ * own outcome: the valid entries of a mixed list go through. Mail is sent after the transaction commits.
+ */
+export async function inviteMembers(db: Db, actor: Actor, orgName: string, input: unknown, svc: Services) {
+  const { userId } = requireActor(actor);
+  const data = parseInput(inviteSchema, input);
+  const limited = await consume(svc.limiter, `invite:${userId}`, RATE_LIMITS.invitesPerActor);
+  if (!limited.ok) throw new RateLimited(limited.retryAfterSec);
+
+  const mails: MailMessage[] = [];
+  const results = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
+    if (!canGrant(access.role, data.role)) throw new Forbidden(`As ${access.role} you can't grant the ${data.role} role.`);
+    const inviter = { id: userId, username: await usernameOf(tx, userId) };
+    const out: InviteResult[] = [];
+    for (const entry of data.entries) {
+      out.push(entry.includes("@") ? await inviteEmail(tx, entry) : await addUsername(tx, entry));
+    }
+    return out;
+
+    async function addUsername(tx: Db, entry: string): Promise<InviteResult> {
+      const name = usernameSchema.safeParse(entry.toLowerCase());
+      if (!name.success) return { entry, outcome: "invalid", message: `'${entry}' is not a valid username or email address.` };
+      const [user] = await tx.select().from(users).where(eq(users.username, name.data)).limit(1);
+      if (!user) return { entry, outcome: "not_found", message: `No account with the username '${name.data}'.` };
+      const inserted = await tx
+        .insert(orgMembers)
+        .values({ orgId: access.org.id, userId: user.id, role: data.role })
+        .onConflictDoNothing()
+        .returning({ userId: orgMembers.userId });
+      if (inserted.length === 0) return { entry, outcome: "already_member", message: `${user.username} is already a member.` };
+      await recordAudit(tx, {
+        org: access.org,
+        actor: inviter,
+        action: "member.added",
+        target: { type: "user", id: user.id, label: user.username },
+        after: { role: data.role },
+      });
+      mails.push(
+        memberAddedMail({ to: user.email, orgName, role: data.role, inviter: inviter.username, link: `${svc.appUrl}/orgs/${orgName}` }),
+      );
+      return { entry, outcome: "added", message: `Added ${user.username} as ${data.role}.` };
+    }
+
+    async function inviteEmail(tx: Db, entry: string): Promise<InviteResult> {
+      const parsed = emailSchema.safeParse(entry);
+      if (!parsed.success) return { entry, outcome: "invalid", message: `'${entry}' is not a valid email address.` };
+      const email = parsed.data;
+      const [member] = await tx
+        .select({ username: users.username })
+        .from(orgMembers)
+        .innerJoin(users, eq(users.id, orgMembers.userId))
+        .where(and(eq(orgMembers.orgId, access.org.id), sql`lower(${users.email}) = lower(${email})`))
+        .limit(1);
+      if (member) return { entry, outcome: "already_member", message: `${email} is already a member (${member.username}).` };
+      const [existing] = await tx
+        .select()
+        .from(invitations)
+        .where(and(eq(invitations.orgId, access.org.id), sql`lower(${invitations.email}) = lower(${email})`, open()))
+        .limit(1);
+      if (existing && existing.expiresAt > new Date()) {
+        return { entry, outcome: "already_invited", message: `${email} already has a pending invitation.` };
+      }
+      const { token, hash } = newToken();
+      const expiresAt = new Date(Date.now() + INVITATION_TTL_MS);
+      const values = { email, role: data.role, tokenHash: hash, invitedById: userId, expiresAt, createdAt: new Date() };
+      // An expired open invitation to the same address is renewed rather than duplicated.
+      const [inv] = existing
+        ? await tx.update(invitations).set(values).where(eq(invitations.id, existing.id)).returning()
+        : await tx.insert(invitations).values({ ...values, orgId: access.org.id }).returning();
+      await recordAudit(tx, {
+        org: access.org,
+        actor: inviter,
+        action: "invitation.created",
+        target: { type: "invitation", id: inv!.id, label: email },
+        after: { role: data.role, expiresAt: expiresAt.toISOString() },
+      });
+      const link = invitationLink(svc.appUrl, token);
+      mails.push(invitationMail({ to: email, orgName, role: data.role, inviter: inviter.username, link, expiresAt }));
+      return { entry, outcome: "invited", message: `Invitation sent to ${email}.`, link };
+    }
+  });
+  const { failed } = await sendAll(svc.mailer, mails);
+  return { results, mailFailed: failed };
+}
+
+/** An org's open invitations (pending and expired, newest first), for the Users tab. */
+export async function listOrgInvitations(db: Db, actor: Actor, orgName: string) {
+  const access = await requireOrgAccess(db, actor, orgName, "members.invite");
+  const rows = await db
+    .select({
+      id: invitations.id,
+      email: invitations.email,
+      role: invitations.role,
+      createdAt: invitations.createdAt,
+      expiresAt: invitations.expiresAt,
+      invitedBy: users.username,
+    })
+    .from(invitations)
+    .leftJoin(users, eq(users.id, invitations.invitedById))
+    .where(and(eq(invitations.orgId, access.org.id), open()))
+    .orderBy(desc(invitations.createdAt))
+    .limit(500);
+  const now = Date.now();
+  return rows.map((r) => ({ ...r, expired: r.expiresAt.getTime() <= now }));
+}
+
+const idInput = z.object({ id: z.uuid("Unknown invitation.") });
+
+async function lockedOpenInvitation(tx: Db, orgId: string, id: string, actorRole: OrgRole) {
+  const [inv] = await tx
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.id, id), eq(invitations.orgId, orgId), open()))
+    .for("update");
+  if (!inv) throw new NotFound("That invitation was accepted, declined or revoked already.");
+  if (!canGrant(actorRole, inv.role)) throw new Forbidden(`As ${actorRole} you can't manage an invitation for ${inv.role}.`);
+  return inv;
+}
+
+/**
+ * Gives an open invitation a new token and 7 more days. The old link stops working. `send` mails the new link
+ * (Resend); without it the link is only returned, for the inviter to copy (Copy link).
+ */
+export async function renewInvitation(db: Db, actor: Actor, orgName: string, input: unknown, svc: Services & { send: boolean }) {
+  const { id } = parseInput(idInput, input);
+  const mails: MailMessage[] = [];
+  const result = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
+    const inv = await lockedOpenInvitation(tx, access.org.id, id, access.role);
+    const { token, hash } = newToken();
+    const expiresAt = new Date(Date.now() + INVITATION_TTL_MS);
+    await tx.update(invitations).set({ tokenHash: hash, expiresAt }).where(eq(invitations.id, inv.id));
+    const inviter = await usernameOf(tx, actor!.userId);
+    await recordAudit(tx, {
+      org: access.org,
+      actor: { id: actor!.userId, username: inviter },
+      action: svc.send ? "invitation.resent" : "invitation.link_renewed",
+      target: { type: "invitation", id: inv.id, label: inv.email },
+      before: { expiresAt: inv.expiresAt.toISOString() },
+      after: { expiresAt: expiresAt.toISOString() },
+    });
+    const link = invitationLink(svc.appUrl, token);
+    if (svc.send) mails.push(invitationMail({ to: inv.email, orgName, role: inv.role, inviter, link, expiresAt }));
+    return { email: inv.email, link, expiresAt };
+  });
+  const { failed } = await sendAll(svc.mailer, mails);
+  return { ...result, mailFailed: failed };
+}
+
+/** Revokes an open invitation: its link stops working at once. */
+export async function revokeInvitation(db: Db, actor: Actor, orgName: string, input: unknown) {
+  const { id } = parseInput(idInput, input);
+  return withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
+    const inv = await lockedOpenInvitation(tx, access.org.id, id, access.role);
+    await tx.update(invitations).set({ revokedAt: new Date() }).where(eq(invitations.id, inv.id));
+    await recordAudit(tx, {
+      org: access.org,
+      actor: { id: actor!.userId, username: await usernameOf(tx, actor!.userId) },
+      action: "invitation.revoked",
+      target: { type: "invitation", id: inv.id, label: inv.email },
+      before: { role: inv.role },
+    });
+    return { email: inv.email };
+  });
+}
+
+export type InvitationState = "valid" | "expired" | "revoked" | "accepted" | "declined" | "unknown";
+
+/**
+ * What an invitation link shows. The token is the credential: anyone holding it may see the org, role and
+ * address it is for. `viewer` says how the signed-in person relates to it.
+ */
+export async function getInvitationByToken(db: Db, actor: Actor, token: string) {
+  if (!isWellFormedToken(token)) return { state: "unknown" as const };
+  const [row] = await db
+    .select({ inv: invitations, orgName: orgs.name, orgDisplayName: orgs.displayName, inviter: users.username })
+    .from(invitations)
+    .innerJoin(orgs, eq(orgs.id, invitations.orgId))
+    .leftJoin(users, eq(users.id, invitations.invitedById))
+    .where(eq(invitations.tokenHash, hashToken(token)))
+    .limit(1);
+  if (!row) return { state: "unknown" as const };
+  const inv = row.inv;
+  const state: InvitationState = inv.revokedAt
+    ? "revoked"
+    : inv.acceptedAt
+      ? "accepted"
+      : inv.declinedAt
+        ? "declined"
+        : inv.expiresAt <= new Date()
+          ? "expired"
+          : "valid";
+  let viewer: "signed_out" | "invitee" | "other_email" | "member" = "signed_out";
+  if (actor) {
+    const [me] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
+    const [membership] = await db
+      .select({ role: orgMembers.role })
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, inv.orgId), eq(orgMembers.userId, actor.userId)));
+    viewer = membership ? "member" : me && me.email.toLowerCase() === inv.email.toLowerCase() ? "invitee" : "other_email";
+  }
+  return {
+    state,
+    id: inv.id,
+    orgName: row.orgName,
+    orgDisplayName: row.orgDisplayName,
+    role: inv.role,
+    email: inv.email,
+    invitedBy: row.inviter,
+    expiresAt: inv.expiresAt,
+    viewer,
+  };
+}
+
+const respondSchema = z.union([
+  z.object({ token: z.string().min(1) }),
+  z.object({ id: z.uuid("Unknown invitation.") }),
+]);
+
+/**
+ * Accepts or declines an invitation, by its link's token (which proves the inbox) or by id from /invites
+ * (which needs the account's verified address). Race-safe: one conditional UPDATE claims it, so two accepts
+ * at once give one membership, and nothing can be accepted after a revoke.
+ */
+async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
+  const { userId } = requireActor(actor);
+  const data = parseInput(respondSchema, input);
+  return db.transaction(async (tx) => {
+    const [me] = await tx.select().from(users).where(eq(users.id, userId));
+    if (!me) throw new NotFound("Account not found");
+    let where;
+    if ("token" in data) {
+      if (!isWellFormedToken(data.token)) throw new NotFound("This invitation link is not valid.");
+      where = eq(invitations.tokenHash, hashToken(data.token));
+    } else {
+      if (!me.emailVerifiedAt) throw new Forbidden("Verify your email address to see invitations sent to it.");
+      where = eq(invitations.id, data.id);
+    }
+    const [inv] = await tx.select().from(invitations).where(where).limit(1);
+    if (!inv || inv.email.toLowerCase() !== me.email.toLowerCase()) {
+      if (inv && "token" in data) throw new Forbidden(`This invitation is for another email address.`);
+      throw new NotFound("This invitation link is not valid.");
+    }
+    // Lock the org first, in the same order as withOrgLock (org, then invitation): a revoke, resend or delete
+    // of this org running at the same moment then waits for us or we for it, instead of deadlocking.
+    const [org] = await tx.select().from(orgs).where(eq(orgs.id, inv.orgId)).for("share");
+    if (!org) throw new NotFound("This invitation link is not valid.");
+    const [claimed] = await tx
+      .update(invitations)
+      .set(accept ? { acceptedAt: new Date(), acceptedById: userId } : { declinedAt: new Date() })
+      .where(and(eq(invitations.id, inv.id), open(), gt(invitations.expiresAt, sql`now()`)))
+      .returning();
+    if (!claimed) {
+      // Read it again: a concurrent accept, decline or revoke may have closed it since the first read.
+      const [now] = await tx.select().from(invitations).where(eq(invitations.id, inv.id));
+      const cur = now ?? inv;
+      const state = cur.revokedAt ? "revoked" : cur.acceptedAt ? "accepted" : cur.declinedAt ? "declined" : "expired";
+      throw new Forbidden(`This invitation was ${state === "expired" ? "valid until " + cur.expiresAt.toUTCString() : state} and can't be used.`);
+    }
+    if ("token" in data && !me.emailVerifiedAt) {
+      // The link reached this inbox: the address is proven.
+      await tx.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, userId));
+    }
+    let role: OrgRole | null = null;
+    if (accept) {
+      const inserted = await tx
+        .insert(orgMembers)
+        .values({ orgId: inv.orgId, userId, role: inv.role })
+        .onConflictDoNothing()
+        .returning({ role: orgMembers.role });
+      role = inserted[0]?.role ?? null;
+      await tx.update(users).set({ lastOrgId: inv.orgId }).where(eq(users.id, userId));
+    }
+    await recordAudit(tx, {
+      org: { id: org.id, name: org.name },
+      actor: { id: userId, username: me.username },
+      action: accept ? "invitation.accepted" : "invitation.declined",
+      target: { type: "invitation", id: inv.id, label: inv.email },
+      after: accept ? { role: inv.role, member: me.username, alreadyMember: role === null } : null,
+    });
+    return { orgName: org.name, role: inv.role };
+  });
+}
+
+export function acceptInvitation(db: Db, actor: Actor, input: unknown) {
+  return respond(db, actor, input, true);
+}
+
+export function declineInvitation(db: Db, actor: Actor, input: unknown) {
+  return respond(db, actor, input, false);
+}
+
+/**
+ * The signed-in person's pending invitations (for /invites, onboarding and the header badge) — only when
+ * their address is verified, or anyone could register someone else's address and see their invitations.
+ */
+export async function listMyInvitations(db: Db, actor: Actor) {
+  const { userId } = requireActor(actor);
+  const [me] = await db.select({ email: users.email, verified: users.emailVerifiedAt }).from(users).where(eq(users.id, userId));
+  if (!me) throw new NotFound("Account not found");
+  if (!me.verified) return { verified: false, invitations: [] };
+  const inviter = users;
+  const rows = await db
+    .select({
+      id: invitations.id,
+      orgName: orgs.name,
+      orgDisplayName: orgs.displayName,
+      role: invitations.role,
+      expiresAt: invitations.expiresAt,
+      invitedBy: inviter.username,
+    })
+    .from(invitations)
+    .innerJoin(orgs, eq(orgs.id, invitations.orgId))
+    .leftJoin(inviter, eq(inviter.id, invitations.invitedById))
+    .where(and(sql`lower(${invitations.email}) = lower(${me.email})`, open(), gt(invitations.expiresAt, sql`now()`)))
+    .orderBy(desc(invitations.createdAt))
+    .limit(100);
+  return { verified: true, invitations: rows };
+}
+
+/** The count for the header badge. */
+export async function countMyInvitations(db: Db, actor: Actor): Promise<number> {
+  return (await listMyInvitations(db, actor)).invitations.length;
+}

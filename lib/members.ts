@@ -1,0 +1,188 @@
+import { and, asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { orgMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
+import { recordAudit } from "./audit";
+import { canGrant, ORG_ROLES, requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
+import { Conflict, Forbidden, NotFound } from "./errors";
+import { parseInput } from "./validation";
+
+export const MEMBER_SORTS = ["username", "role", "joined"] as const;
+export const PAGE_SIZES = [25, 50, 100] as const;
+
+export const listMembersSchema = z.object({
+  q: z.string().trim().max(100).catch(""),
+  sort: z.enum(MEMBER_SORTS).catch("username"),
+  dir: z.enum(["asc", "desc"]).catch("asc"),
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+  pageSize: z.coerce
+    .number()
+    .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
+    .catch(25),
+});
+export type ListMembersQuery = z.output<typeof listMembersSchema>;
+
+export interface MemberRow {
+  userId: string;
+  username: string;
+  name: string | null;
+  email: string;
+  role: OrgRole;
+  joinedAt: Date;
+}
+
+/** `like` pattern for a literal substring. */
+function containsPattern(term: string): string {
+  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of an org's members, searched, sorted and paged in the database (index-backed, never loading
+ * the whole list). Every member may list members; emails are shown to every member, as in Apolo.
+ */
+export async function listMembers(db: Db, actor: Actor, orgName: string, query: unknown) {
+  const access = await requireOrgAccess(db, actor, orgName, "members.list");
+  const q = listMembersSchema.parse(query ?? {});
+  const filters: SQL[] = [eq(orgMembers.orgId, access.org.id)];
+  if (q.q) filters.push(sql`${USER_SEARCH_TEXT} like ${containsPattern(q.q)}`);
+  const where = and(...filters);
+  const dir = q.dir === "asc" ? asc : desc;
+  // Role order is the enum's (user < manager < admin); ties fall back to username so pages are stable.
+  const orderBy =
+    q.sort === "role"
+      ? [dir(orgMembers.role), asc(users.username)]
+      : q.sort === "joined"
+        ? [dir(orgMembers.createdAt), asc(users.username)]
+        : [dir(users.username)];
+
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        userId: users.id,
+        username: users.username,
+        name: users.name,
+        email: users.email,
+        role: orgMembers.role,
+        joinedAt: orgMembers.createdAt,
+      })
+      .from(orgMembers)
+      .innerJoin(users, eq(users.id, orgMembers.userId))
+      .where(where)
+      .orderBy(...orderBy)
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db.select({ n: count() }).from(orgMembers).innerJoin(users, eq(users.id, orgMembers.userId)).where(where),
+  ]);
+  return {
+    rows: rows as MemberRow[],
+    total: total?.n ?? 0,
+    query: q,
+    viewer: { userId: actor!.userId, role: access.role },
+  };
+}
+
+async function adminCount(tx: Db, orgId: string): Promise<number> {
+  const [r] = await tx
+    .select({ n: count() })
+    .from(orgMembers)
+    .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, "admin")));
+  return r?.n ?? 0;
+}
+
+async function findMember(tx: Db, orgId: string, username: string) {
+  const [m] = await tx
+    .select({ userId: users.id, username: users.username, role: orgMembers.role })
+    .from(orgMembers)
+    .innerJoin(users, eq(users.id, orgMembers.userId))
+    .where(and(eq(orgMembers.orgId, orgId), eq(users.username, username)))
+    .limit(1);
+  if (!m) throw new NotFound(`'${username}' is not a member of this organization.`);
+  return m;
+}
+
+async function actorUsername(tx: Db, userId: string) {
+  const [u] = await tx.select({ username: users.username }).from(users).where(eq(users.id, userId));
+  return u?.username ?? "unknown";
+}
+
+const changeRoleSchema = z.object({
+  username: z.string().trim().min(1, "Choose a member."),
+  role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
+});
+
+/**
+ * Sets another member's role. Managers move people only between user and manager and never touch an admin;
+ * admins set any role; nobody changes their own; the last admin is never demoted. One transaction, org locked.
+ */
+export async function changeMemberRole(db: Db, actor: Actor, orgName: string, input: unknown) {
+  const data = parseInput(changeRoleSchema, input);
+  return withOrgLock(db, actor, orgName, "members.changeRole", async (tx, access) => {
+    const target = await findMember(tx, access.org.id, data.username);
+    if (target.userId === actor!.userId) throw new Forbidden("You can't change your own role.");
+    if (!canGrant(access.role, target.role)) throw new Forbidden("Managers can't change an admin's role.");
+    if (!canGrant(access.role, data.role)) throw new Forbidden("Only admins can grant the admin role.");
+    if (target.role === data.role) return { username: target.username, role: data.role, changed: false };
+    if (target.role === "admin" && (await adminCount(tx, access.org.id)) <= 1) {
+      throw new Conflict(`${target.username} is the last admin of '${orgName}' and can't be demoted.`);
+    }
+    await tx
+      .update(orgMembers)
+      .set({ role: data.role, updatedAt: new Date() })
+      .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, target.userId)));
+    await recordAudit(tx, {
+      org: access.org,
+      actor: { id: actor!.userId, username: await actorUsername(tx, actor!.userId) },
+      action: "member.role_changed",
+      target: { type: "user", id: target.userId, label: target.username },
+      before: { role: target.role },
+      after: { role: data.role },
+    });
+    return { username: target.username, role: data.role, changed: true };
+  });
+}
+
+const usernameInput = z.object({ username: z.string().trim().min(1, "Choose a member.") });
+
+/** Removes another member: managers remove users and managers, admins anyone; never the last admin. */
+export async function removeMember(db: Db, actor: Actor, orgName: string, input: unknown) {
+  const data = parseInput(usernameInput, input);
+  return withOrgLock(db, actor, orgName, "members.remove", async (tx, access) => {
+    const target = await findMember(tx, access.org.id, data.username);
+    if (target.userId === actor!.userId) throw new Forbidden("You can't remove yourself: leave the organization instead.");
+    if (!canGrant(access.role, target.role)) throw new Forbidden("Only admins can remove an admin.");
+    if (target.role === "admin" && (await adminCount(tx, access.org.id)) <= 1) {
+      throw new Conflict(`${target.username} is the last admin of '${orgName}' and can't be removed.`);
+    }
+    await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, target.userId)));
+    await recordAudit(tx, {
+      org: access.org,
+      actor: { id: actor!.userId, username: await actorUsername(tx, actor!.userId) },
+      action: "member.removed",
+      target: { type: "user", id: target.userId, label: target.username },
+      before: { role: target.role },
+    });
+    return { username: target.username };
+  });
+}
+
+/** Leaves an org. The last admin can't: they must promote someone first (or delete the org). */
+export async function leaveOrg(db: Db, actor: Actor, orgName: string) {
+  requireActor(actor);
+  return withOrgLock(db, actor, orgName, "org.leave", async (tx, access) => {
+    if (access.role === "admin" && (await adminCount(tx, access.org.id)) <= 1) {
+      throw new Conflict(
+        `You are the last admin of '${orgName}'. Promote another member to admin first, or delete the organization.`,
+      );
+    }
+    await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, actor!.userId)));
+    const username = await actorUsername(tx, actor!.userId);
+    await recordAudit(tx, {
+      org: access.org,
+      actor: { id: actor!.userId, username },
+      action: "member.left",
+      target: { type: "user", id: actor!.userId, label: username },
+      before: { role: access.role },
+    });
+    return { org: orgName };
+  });
+}
