@@ -3,6 +3,7 @@ import {
   bigserial,
   boolean,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -67,6 +68,8 @@ export const orgs = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
     displayName: text("display_name"),
+    /** Kept equal to the org's row count in org_members by a trigger (migration 0004): O(1) totals. */
+    memberCount: integer("member_count").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -83,14 +86,20 @@ export const orgMembers = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     role: orgRole("role").notNull().default("user"),
+    /**
+     * The member's username, copied in by a trigger on insert (migration 0004; usernames never change) so the
+     * Users tab can sort and page large orgs on (org_id, …, username) indexes without touching users.
+     */
+    username: text("username").notNull().default(""),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.orgId, t.userId] }),
     index("org_members_user_idx").on(t.userId),
-    index("org_members_org_role_idx").on(t.orgId, t.role),
-    index("org_members_org_created_idx").on(t.orgId, t.createdAt),
+    index("org_members_org_username_idx").on(t.orgId, t.username),
+    index("org_members_org_role_idx").on(t.orgId, t.role, t.username),
+    index("org_members_org_created_idx").on(t.orgId, t.createdAt, t.username),
   ],
 );
 
@@ -116,6 +125,7 @@ export const auditEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    index("audit_events_actor_idx").on(t.actorId),
     index("audit_events_org_created_idx").on(t.orgId, t.createdAt.desc(), t.id.desc()),
     index("audit_events_org_action_idx").on(t.orgId, t.action, t.id.desc()),
   ],
@@ -149,6 +159,8 @@ export const invitations = pgTable(
       .on(t.orgId, sql`lower(${t.email})`)
       .where(sql`accepted_at is null and declined_at is null and revoked_at is null`),
     index("invitations_email_idx").on(sql`lower(${t.email})`),
+    index("invitations_invited_by_idx").on(t.invitedById),
+    index("invitations_accepted_by_idx").on(t.acceptedById),
   ],
 );
 

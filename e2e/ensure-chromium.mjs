@@ -33,7 +33,9 @@ if (!found) {
   if (!found && tryRun("npx playwright install chromium")) found = playwrightChromium();
 }
 if (!found) {
-  console.error("No Chromium for the browser tests: run `sudo apt-get install -y chromium` (or `npx playwright install chromium`), or set CHROMIUM_PATH.");
+  console.error(
+    "No Chromium for the browser tests: run `sudo apt-get install -y chromium` (or `npx playwright install chromium`), or set CHROMIUM_PATH.",
+  );
   process.exit(1);
 }
 console.log(`Chromium: ${found}`);

@@ -14,7 +14,10 @@ function memberRow(page: Page, username: string) {
   return page.getByRole("row").filter({ has: page.getByText(username, { exact: true }) });
 }
 
-test("members: invite by username and email, accept, promote, manager limits, remove, leave, last admin, delete", async ({ page, browser }) => {
+test("members: invite by username and email, accept, promote, manager limits, remove, leave, last admin, delete", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(180_000);
   const admin = newPerson("admin");
   const existing = newPerson("existing");
@@ -34,7 +37,10 @@ test("members: invite by username and email, accept, promote, manager limits, re
   await expect(page).toHaveURL(new RegExp(`/orgs/${org}/settings/users$`));
 
   // Username → added at once; email → pending invitation with a link; the rest say why per entry.
-  await invite(page, `${existing.username}, ${leaver.username}, ${invitee.email}, no-such-user-x, ${existing.username}`);
+  await invite(
+    page,
+    `${existing.username}, ${leaver.username}, ${invitee.email}, no-such-user-x, ${existing.username}`,
+  );
   const results = page.getByTestId("invite-results");
   await expect(results).toContainText(`Added ${existing.username} as user.`);
   await expect(results).toContainText(`Added ${leaver.username} as user.`);
@@ -121,12 +127,22 @@ test("members: invite by username and email, accept, promote, manager limits, re
   await expect(page.getByTestId("leave-org-dialog").getByTestId("form-message")).toContainText(
     "You are the last admin of",
   );
-  await expect(page.getByTestId("leave-org-dialog").getByTestId("form-message")).toContainText("Promote another member to admin first");
+  await expect(page.getByTestId("leave-org-dialog").getByTestId("form-message")).toContainText(
+    "Promote another member to admin first",
+  );
   await page.getByRole("button", { name: "Cancel" }).click();
 
   // The audit log has it all.
   await page.goto(`/orgs/${org}/settings/audit`);
-  for (const action of ["org.created", "member.added", "invitation.created", "invitation.accepted", "member.role_changed", "member.removed", "member.left"]) {
+  for (const action of [
+    "org.created",
+    "member.added",
+    "invitation.created",
+    "invitation.accepted",
+    "member.role_changed",
+    "member.removed",
+    "member.left",
+  ]) {
     await expect(page.getByRole("cell", { name: action, exact: true }).first()).toBeVisible();
   }
   await page.getByLabel("Action").selectOption("member.role_changed");
@@ -176,7 +192,9 @@ test("users tab of a large org: paging, search and sort live in the URL", async 
   await expect(page).toHaveURL(/sort=joined&dir=desc|dir=desc.*sort=joined/);
   // The admin joined when the org was seeded, after every member (their join dates are in the past).
   await expect(page.getByRole("table", { name: "Members" }).getByRole("row").nth(1)).toContainText(BIG_ORG_ADMIN);
-  await expect(page.getByRole("table", { name: "Members" }).getByRole("row").nth(2)).toContainText(`member-0${BIG_ORG_MEMBERS}`);
+  await expect(page.getByRole("table", { name: "Members" }).getByRole("row").nth(2)).toContainText(
+    `member-0${BIG_ORG_MEMBERS}`,
+  );
 
   await page.getByLabel("Search members").fill("member-04");
   await expect(page).toHaveURL(/q=member-04/);

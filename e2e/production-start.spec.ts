@@ -3,7 +3,12 @@ import { expect } from "@playwright/test";
 import { test } from "./helpers";
 
 test("a production server refuses to start without real secrets and says which are missing", async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PGLITE_DATA_DIR: "memory://" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    PGLITE_DATA_DIR: "memory://",
+  };
   delete env.AUTH_SECRET;
   delete env.AUTH_URL;
   delete env.AUTH_TRUST_HOST;

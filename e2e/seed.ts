@@ -6,7 +6,10 @@ import { orgMembers, orgs, users } from "@/db/schema";
 import { hashPassword } from "@/lib/passwords";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 
-const database = openDatabase({ url: process.env.DATABASE_URL || undefined, dataDir: process.env.PGLITE_DATA_DIR || undefined });
+const database = openDatabase({
+  url: process.env.DATABASE_URL || undefined,
+  dataDir: process.env.PGLITE_DATA_DIR || undefined,
+});
 await database.migrate();
 const db = database.db;
 const [existing] = await db.select().from(orgs).where(eq(orgs.name, BIG_ORG));
@@ -15,7 +18,12 @@ if (!existing) {
   await db.transaction(async (tx) => {
     const [admin] = await tx
       .insert(users)
-      .values({ username: BIG_ORG_ADMIN, email: `${BIG_ORG_ADMIN}@example.com`, passwordHash, emailVerifiedAt: new Date() })
+      .values({
+        username: BIG_ORG_ADMIN,
+        email: `${BIG_ORG_ADMIN}@example.com`,
+        passwordHash,
+        emailVerifiedAt: new Date(),
+      })
       .returning();
     const [org] = await tx.insert(orgs).values({ name: BIG_ORG, displayName: "Big Research Lab" }).returning();
     await tx.insert(orgMembers).values({ orgId: org!.id, userId: admin!.id, role: "admin" });

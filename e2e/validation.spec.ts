@@ -46,7 +46,9 @@ test("sign-up refuses a short username, a taken username and a taken email (any 
   await expect(other.getByLabel("Email")).toHaveValue(taken.email.toUpperCase());
 });
 
-test("sign-in: wrong credentials don't say which part was wrong; too many attempts say when to retry", async ({ page }) => {
+test("sign-in: wrong credentials don't say which part was wrong; too many attempts say when to retry", async ({
+  page,
+}) => {
   const person = newPerson();
   await signUp(page, person);
   await page.context().clearCookies();

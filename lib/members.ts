@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { orgMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
@@ -36,26 +36,34 @@ function containsPattern(term: string): string {
   return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Totals past this are shown as "10,000+" when a search is active: counting every match has no bound. */
+export const SEARCH_COUNT_CAP = 10_000;
+
 /**
- * One page of an org's members, searched, sorted and paged in the database (index-backed, never loading
- * the whole list). Every member may list members; emails are shown to every member, as in Apolo.
+ * One page of an org's members, searched, sorted and paged in the database, never loading the whole list:
+ * sorts run on org_members' (org_id, …, username) indexes, a search first collects matching accounts through
+ * the trigram index, and the unfiltered total is the org's maintained member_count. Every member may list
+ * members; emails are shown to every member, as in Apolo.
  */
 export async function listMembers(db: Db, actor: Actor, orgName: string, query: unknown) {
   const access = await requireOrgAccess(db, actor, orgName, "members.list");
   const q = listMembersSchema.parse(query ?? {});
-  const filters: SQL[] = [eq(orgMembers.orgId, access.org.id)];
-  if (q.q) filters.push(sql`${USER_SEARCH_TEXT} like ${containsPattern(q.q)}`);
-  const where = and(...filters);
   const dir = q.dir === "asc" ? asc : desc;
-  // Role order is the enum's (user < manager < admin); ties fall back to username so pages are stable.
   const orderBy =
     q.sort === "role"
-      ? [dir(orgMembers.role), asc(users.username)]
+      ? [dir(orgMembers.role), dir(orgMembers.username)]
       : q.sort === "joined"
-        ? [dir(orgMembers.createdAt), asc(users.username)]
-        : [dir(users.username)];
+        ? [dir(orgMembers.createdAt), dir(orgMembers.username)]
+        : [dir(orgMembers.username)];
 
-  const [rows, [total]] = await Promise.all([
+  const inOrg = eq(orgMembers.orgId, access.org.id);
+  // The matching accounts come from the trigram index first ("offset 0" keeps the planner from flattening
+  // the subquery into a walk of the whole org that filters row by row).
+  const searched = q.q
+    ? sql`${orgMembers.userId} in (select id from users where ${USER_SEARCH_TEXT} like ${containsPattern(q.q)} offset 0)`
+    : undefined;
+
+  const [rows, total] = await Promise.all([
     db
       .select({
         userId: users.id,
@@ -67,15 +75,28 @@ export async function listMembers(db: Db, actor: Actor, orgName: string, query: 
       })
       .from(orgMembers)
       .innerJoin(users, eq(users.id, orgMembers.userId))
-      .where(where)
+      .where(and(inOrg, searched))
       .orderBy(...orderBy)
       .limit(q.pageSize)
       .offset((q.page - 1) * q.pageSize),
-    db.select({ n: count() }).from(orgMembers).innerJoin(users, eq(users.id, orgMembers.userId)).where(where),
+    q.q
+      ? db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(
+            db
+              .select({ one: sql`1` })
+              .from(orgMembers)
+              .where(and(inOrg, searched))
+              .limit(SEARCH_COUNT_CAP + 1)
+              .as("capped"),
+          )
+          .then((r) => r[0]?.n ?? 0)
+      : Promise.resolve(access.org.memberCount),
   ]);
   return {
     rows: rows as MemberRow[],
-    total: total?.n ?? 0,
+    total: Math.min(total, SEARCH_COUNT_CAP),
+    totalCapped: total > SEARCH_COUNT_CAP,
     query: q,
     viewer: { userId: actor!.userId, role: access.role },
   };

@@ -69,14 +69,13 @@ export async function enterOrg(db: Db, actor: Actor, orgName: string) {
 /** The overview page's facts: name, the caller's role, member count, creation date. */
 export async function getOrgOverview(db: Db, actor: Actor, orgName: string) {
   const access = await requireOrgAccess(db, actor, orgName);
-  const [members] = await db.select({ n: count() }).from(orgMembers).where(eq(orgMembers.orgId, access.org.id));
   return {
     name: access.org.name,
     displayName: access.org.displayName,
     createdAt: access.org.createdAt,
     role: access.role,
     memberSince: access.memberSince,
-    memberCount: members?.n ?? 0,
+    memberCount: access.org.memberCount,
   };
 }
 

@@ -72,13 +72,58 @@ const HISTORY_SECONDS = 3 * 365 * 24 * 3600;
 const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hiZW5jaGJlbmNo$YmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNo";
 
 const FIRST_NAMES = [
-  "ada", "grace", "alan", "edsger", "barbara", "donald", "ken", "dennis", "margaret", "john",
-  "frances", "tim", "radia", "leslie", "linus", "guido", "bjarne", "niklaus", "sophie", "hedy",
+  "ada",
+  "grace",
+  "alan",
+  "edsger",
+  "barbara",
+  "donald",
+  "ken",
+  "dennis",
+  "margaret",
+  "john",
+  "frances",
+  "tim",
+  "radia",
+  "leslie",
+  "linus",
+  "guido",
+  "bjarne",
+  "niklaus",
+  "sophie",
+  "hedy",
 ];
 const LAST_NAMES = [
-  "lovelace", "hopper", "turing", "dijkstra", "liskov", "knuth", "thompson", "ritchie", "hamilton", "mccarthy",
-  "allen", "lee", "perlman", "lamport", "torvalds", "rossum", "stroustrup", "wirth", "wilson", "lamarr",
-  "backus", "kay", "hoare", "codd", "cerf", "kahn", "engelbart", "sutherland", "minsky", "shannon",
+  "lovelace",
+  "hopper",
+  "turing",
+  "dijkstra",
+  "liskov",
+  "knuth",
+  "thompson",
+  "ritchie",
+  "hamilton",
+  "mccarthy",
+  "allen",
+  "lee",
+  "perlman",
+  "lamport",
+  "torvalds",
+  "rossum",
+  "stroustrup",
+  "wirth",
+  "wilson",
+  "lamarr",
+  "backus",
+  "kay",
+  "hoare",
+  "codd",
+  "cerf",
+  "kahn",
+  "engelbart",
+  "sutherland",
+  "minsky",
+  "shannon",
 ];
 /** The last name of a handful of users: 4 in the big org, 2 in the small one, 1 elsewhere. */
 const RARE_NAME = "quixote";
@@ -101,7 +146,8 @@ function seedSql(prefix: string) {
     else (${sql.raw(pgTextArray(LAST_NAMES))})[(1 + (${i}::bigint * 17 + ${i} / 7) % ${lit(LAST_NAMES.length)})::int] end`;
   const username = sql`${p} || '-' || ${first} || ${scrambled}`;
   // Deterministic but scattered over HISTORY_SECONDS, uncorrelated with username order.
-  const ago = (salt: number) => sql`make_interval(secs => ((${i}::bigint * 2654435761 + ${lit(salt)}) % ${lit(HISTORY_SECONDS)}))`;
+  const ago = (salt: number) =>
+    sql`make_interval(secs => ((${i}::bigint * 2654435761 + ${lit(salt)}) % ${lit(HISTORY_SECONDS)}))`;
 
   const users = sql`
     insert into users (id, username, email, email_verified_at, name, password_hash, created_at, updated_at)
@@ -333,7 +379,9 @@ async function main() {
     await db.execute(sql`analyze users`);
     await db.execute(sql`analyze orgs`);
     await db.execute(sql`analyze org_members`);
-    console.log(`Seeded in ${(seedMs / 1000).toFixed(1)} s, analyzed in ${((performance.now() - start) / 1000).toFixed(1)} s.`);
+    console.log(
+      `Seeded in ${(seedMs / 1000).toFixed(1)} s, analyzed in ${((performance.now() - start) / 1000).toFixed(1)} s.`,
+    );
 
     const idOf = async (n: number) => {
       const [row] = await rawRows<{ id: string }>(db, sql`select ${seed.userId(n)}::text as id`);
@@ -360,7 +408,9 @@ async function main() {
         `${small!.total} / ${big!.total}`,
       ]);
     }
-    console.log(table(["case", targets[0]!.label, targets[1]!.label, "ratio (big/small)", "total (small / big)"], rows));
+    console.log(
+      table(["case", targets[0]!.label, targets[1]!.label, "ratio (big/small)", "total (small / big)"], rows),
+    );
 
     console.log(`\nEXPLAIN ANALYZE of the big org's queries (${database.kind}):`);
     for (const c of CASES) {

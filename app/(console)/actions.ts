@@ -57,6 +57,7 @@ export async function deleteOrgAction(org: string, confirmName: string) {
 export async function sendVerificationAction() {
   return runAction(
     async () => requestEmailVerification(await getDb(), await currentActor(), await services()),
-    (r) => (r.alreadyVerified ? "Your email address is already verified." : "Verification email sent. Follow the link in it."),
+    (r) =>
+      r.alreadyVerified ? "Your email address is already verified." : "Verification email sent. Follow the link in it.",
   );
 }

@@ -20,7 +20,10 @@ export function formValues(formData: FormData, fields: string[]): Record<string,
  * The one place form actions map errors: domain errors become messages next to fields or above the form;
  * anything else is logged with a request id and shown as a generic message. Next's redirects pass through.
  */
-export async function runFormAction(values: Record<string, string>, fn: () => Promise<FormState | void>): Promise<FormState> {
+export async function runFormAction(
+  values: Record<string, string>,
+  fn: () => Promise<FormState | void>,
+): Promise<FormState> {
   try {
     return (await fn()) ?? { ok: true, values };
   } catch (err) {
@@ -36,11 +39,13 @@ export async function runFormAction(values: Record<string, string>, fn: () => Pr
 }
 
 export type ActionResult<T = undefined> =
-  | { ok: true; data: T; message?: string }
-  | { ok: false; message: string; fieldErrors?: FieldErrors };
+  { ok: true; data: T; message?: string } | { ok: false; message: string; fieldErrors?: FieldErrors };
 
 /** For actions called with arguments (menus, dialogs): the same error mapping as forms, returning a result. */
-export async function runAction<T>(fn: () => Promise<T>, successMessage?: (data: T) => string): Promise<ActionResult<T>> {
+export async function runAction<T>(
+  fn: () => Promise<T>,
+  successMessage?: (data: T) => string,
+): Promise<ActionResult<T>> {
   try {
     const data = await fn();
     return { ok: true, data, message: successMessage?.(data) };

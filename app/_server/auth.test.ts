@@ -11,11 +11,9 @@ describe("Auth.js providers follow the environment", () => {
   });
   it("adds GitHub and Google when their client id and secret are set", () => {
     expect(ids({ AUTH_GITHUB_ID: "a", AUTH_GITHUB_SECRET: "b" })).toEqual(["credentials", "github"]);
-    expect(ids({ AUTH_GITHUB_ID: "a", AUTH_GITHUB_SECRET: "b", AUTH_GOOGLE_ID: "c", AUTH_GOOGLE_SECRET: "d" })).toEqual([
-      "credentials",
-      "github",
-      "google",
-    ]);
+    expect(ids({ AUTH_GITHUB_ID: "a", AUTH_GITHUB_SECRET: "b", AUTH_GOOGLE_ID: "c", AUTH_GOOGLE_SECRET: "d" })).toEqual(
+      ["credentials", "github", "google"],
+    );
   });
   it("uses the configured client credentials", () => {
     const [, github] = providers({ AUTH_GITHUB_ID: "the-id", AUTH_GITHUB_SECRET: "the-secret" });

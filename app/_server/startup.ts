@@ -6,10 +6,14 @@ export async function startServer() {
   if (process.env.NODE_ENV === "production") {
     const missing = missingProductionSettings(process.env);
     if (missing.length > 0) {
-      console.error(`Apolo Console will not start in production without:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
+      console.error(
+        `Apolo Console will not start in production without:\n${missing.map((m) => `  - ${m}`).join("\n")}`,
+      );
       process.exit(1);
     }
   }
   const database = await getDatabase();
-  console.log(`[db] ${database.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : "embedded PGlite"} ready, migrations applied`);
+  console.log(
+    `[db] ${database.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : "embedded PGlite"} ready, migrations applied`,
+  );
 }

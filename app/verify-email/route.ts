@@ -14,7 +14,10 @@ export async function GET(req: NextRequest) {
     JSON.stringify(
       result.ok
         ? { message: "Email address verified.", tone: "success" }
-        : { message: "That verification link is invalid or expired. Send a new one from your account page.", tone: "error" },
+        : {
+            message: "That verification link is invalid or expired. Send a new one from your account page.",
+            tone: "error",
+          },
     ),
     { path: "/", maxAge: 30, sameSite: "lax" },
   );

@@ -26,11 +26,12 @@ const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyl
 function describeChange(before: unknown, after: unknown): string {
   const b = (before ?? {}) as Record<string, unknown>;
   const a = (after ?? {}) as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  // Empty values (null) say nothing: leave them out.
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => b[k] != null || a[k] != null);
   return keys
     .map((k) => {
-      const from = k in b ? String(b[k]) : null;
-      const to = k in a ? String(a[k]) : null;
+      const from = b[k] != null ? String(b[k]) : null;
+      const to = a[k] != null ? String(a[k]) : null;
       return from !== null && to !== null ? `${k}: ${from} → ${to}` : `${k}: ${to ?? from}`;
     })
     .join(", ");
@@ -60,10 +61,22 @@ export function AuditView({
       helper.accessor("createdAt", {
         header: "Time (UTC)",
         enableSorting: false,
-        cell: (c) => <time className="whitespace-nowrap text-muted" dateTime={c.getValue().toISOString()}>{timeFormat.format(c.getValue())}</time>,
+        cell: (c) => (
+          <time className="whitespace-nowrap text-muted" dateTime={c.getValue().toISOString()}>
+            {timeFormat.format(c.getValue())}
+          </time>
+        ),
       }),
-      helper.accessor("actorUsername", { header: "Actor", enableSorting: false, cell: (c) => c.getValue() ?? "—" }),
-      helper.accessor("action", { header: "Action", enableSorting: false, cell: (c) => <code className="font-mono text-xs">{c.getValue()}</code> }),
+      helper.accessor("actorUsername", {
+        header: "Actor",
+        enableSorting: false,
+        cell: (c) => <span className="whitespace-nowrap">{c.getValue() ?? "—"}</span>,
+      }),
+      helper.accessor("action", {
+        header: "Action",
+        enableSorting: false,
+        cell: (c) => <code className="font-mono text-xs">{c.getValue()}</code>,
+      }),
       helper.accessor("targetLabel", {
         header: "Target",
         enableSorting: false,
@@ -76,7 +89,9 @@ export function AuditView({
       helper.display({
         id: "change",
         header: "Change",
-        cell: (c) => <span className="text-xs text-muted">{describeChange(c.row.original.before, c.row.original.after)}</span>,
+        cell: (c) => (
+          <span className="text-xs text-muted">{describeChange(c.row.original.before, c.row.original.after)}</span>
+        ),
       }),
     ],
     [],
@@ -87,7 +102,12 @@ export function AuditView({
       <div className="flex flex-wrap items-end gap-3">
         <div className="space-y-1">
           <Label htmlFor="audit-action">Action</Label>
-          <Select id="audit-action" className="w-56" value={query.action ?? ""} onChange={(e) => update({ action: e.target.value, page: null })}>
+          <Select
+            id="audit-action"
+            className="w-56"
+            value={query.action ?? ""}
+            onChange={(e) => update({ action: e.target.value, page: null })}
+          >
             <option value="">All actions</option>
             {actions.map((a) => (
               <option key={a} value={a}>
@@ -98,7 +118,13 @@ export function AuditView({
         </div>
         <div className="space-y-1">
           <Label htmlFor="audit-actor">Actor</Label>
-          <Input id="audit-actor" className="w-48" placeholder="username" value={actor} onChange={(e) => setActor(e.target.value)} />
+          <Input
+            id="audit-actor"
+            className="w-48"
+            placeholder="username"
+            value={actor}
+            onChange={(e) => setActor(e.target.value)}
+          />
         </div>
       </div>
       <DataTable
@@ -107,7 +133,11 @@ export function AuditView({
         data={rows}
         getRowId={(r) => String(r.id)}
         pending={pending}
-        empty={query.action || query.actor ? "No events match these filters." : "Nothing has happened in this organization yet."}
+        empty={
+          query.action || query.actor
+            ? "No events match these filters."
+            : "Nothing has happened in this organization yet."
+        }
       />
       <Pagination
         page={query.page}

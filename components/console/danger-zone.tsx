@@ -30,7 +30,9 @@ export function DeleteOrgSection({ org }: { org: string }) {
     <div className="flex flex-wrap items-center justify-between gap-3 px-5 py-4">
       <div>
         <h3 className="text-sm font-medium">Delete organization</h3>
-        <p className="text-sm text-muted">Removes {org}, all its memberships and invitations. This can&apos;t be undone.</p>
+        <p className="text-sm text-muted">
+          Removes {org}, all its memberships and invitations. This can&apos;t be undone.
+        </p>
       </div>
       <Button variant="danger" onClick={() => setOpen(true)}>
         Delete organization

@@ -3,7 +3,15 @@
 import { leaveOrgAction } from "@/app/(console)/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 
-export function LeaveOrgDialog({ org, open, onOpenChange }: { org: string; open: boolean; onOpenChange: (o: boolean) => void }) {
+export function LeaveOrgDialog({
+  org,
+  open,
+  onOpenChange,
+}: {
+  org: string;
+  open: boolean;
+  onOpenChange: (o: boolean) => void;
+}) {
   return (
     <ActionDialog
       open={open}

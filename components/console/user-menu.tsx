@@ -3,7 +3,16 @@
 import Link from "next/link";
 import { useTransition } from "react";
 import { setThemeAction, signOutAction } from "@/app/(console)/actions";
-import { Menu, MenuContent, MenuItem, MenuLabel, MenuRadioGroup, MenuRadioItem, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
+import {
+  Menu,
+  MenuContent,
+  MenuItem,
+  MenuLabel,
+  MenuRadioGroup,
+  MenuRadioItem,
+  MenuSeparator,
+  MenuTrigger,
+} from "@/components/ui/menu";
 
 export function UserMenu({ username, theme }: { username: string; theme: "system" | "light" | "dark" }) {
   const [pending, startTransition] = useTransition();
@@ -27,9 +36,15 @@ export function UserMenu({ username, theme }: { username: string; theme: "system
         <MenuSeparator />
         <MenuLabel>Theme</MenuLabel>
         <MenuRadioGroup value={theme} onValueChange={(v) => startTransition(() => setThemeAction(v))}>
-          <MenuRadioItem value="system" disabled={pending}>System</MenuRadioItem>
-          <MenuRadioItem value="light" disabled={pending}>Light</MenuRadioItem>
-          <MenuRadioItem value="dark" disabled={pending}>Dark</MenuRadioItem>
+          <MenuRadioItem value="system" disabled={pending}>
+            System
+          </MenuRadioItem>
+          <MenuRadioItem value="light" disabled={pending}>
+            Light
+          </MenuRadioItem>
+          <MenuRadioItem value="dark" disabled={pending}>
+            Dark
+          </MenuRadioItem>
         </MenuRadioGroup>
         <MenuSeparator />
         <MenuItem onSelect={() => startTransition(() => signOutAction())} data-testid="sign-out">

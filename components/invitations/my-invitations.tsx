@@ -14,10 +14,21 @@ interface Item {
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 /** Pending invitations for the signed-in person's verified address, with Accept / Decline. */
-export function MyInvitations({ verified, invitations, email }: { verified: boolean; invitations: Item[]; email: string }) {
+export function MyInvitations({
+  verified,
+  invitations,
+  email,
+}: {
+  verified: boolean;
+  invitations: Item[];
+  email: string;
+}) {
   if (!verified) {
     return (
-      <div className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-border bg-subtle px-4 py-3 text-sm" data-testid="verify-to-see-invites">
+      <div
+        className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-border bg-subtle px-4 py-3 text-sm"
+        data-testid="verify-to-see-invites"
+      >
         <p>
           Verify <strong>{email}</strong> to see invitations sent to it.
         </p>
@@ -26,7 +37,11 @@ export function MyInvitations({ verified, invitations, email }: { verified: bool
     );
   }
   if (invitations.length === 0) {
-    return <p className="text-sm text-muted" data-testid="no-invitations">No pending invitations for {email}.</p>;
+    return (
+      <p className="text-sm text-muted" data-testid="no-invitations">
+        No pending invitations for {email}.
+      </p>
+    );
   }
   return (
     <ul className="divide-y divide-border rounded-lg border border-border" data-testid="my-invitations">

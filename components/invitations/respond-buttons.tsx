@@ -7,7 +7,15 @@ import { Button } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
 
 /** Accept / Decline for one invitation, by token (invite page) or id (/invites, onboarding). */
-export function RespondButtons({ invitation, orgName, afterDecline }: { invitation: { token: string } | { id: string }; orgName: string; afterDecline?: string }) {
+export function RespondButtons({
+  invitation,
+  orgName,
+  afterDecline,
+}: {
+  invitation: { token: string } | { id: string };
+  orgName: string;
+  afterDecline?: string;
+}) {
   const [pending, startTransition] = useTransition();
   const toast = useToast();
   const router = useRouter();

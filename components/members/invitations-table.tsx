@@ -2,7 +2,11 @@
 
 import { createColumnHelper } from "@tanstack/react-table";
 import { useMemo, useState, useTransition } from "react";
-import { newInvitationLinkAction, resendInvitationAction, revokeInvitationAction } from "@/app/(console)/orgs/[org]/settings/users/actions";
+import {
+  newInvitationLinkAction,
+  resendInvitationAction,
+  revokeInvitationAction,
+} from "@/app/(console)/orgs/[org]/settings/users/actions";
 import { RoleBadge } from "@/components/console/role-badge";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
@@ -24,7 +28,11 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
 
   const columns = useMemo<Columns<InvitationView>>(
     () => [
-      helper.accessor("email", { header: "Email", enableSorting: false, cell: (c) => <span className="font-medium">{c.getValue()}</span> }),
+      helper.accessor("email", {
+        header: "Email",
+        enableSorting: false,
+        cell: (c) => <span className="font-medium">{c.getValue()}</span>,
+      }),
       helper.accessor("role", { header: "Role", enableSorting: false, cell: (c) => <RoleBadge role={c.getValue()} /> }),
       helper.accessor("invitedBy", { header: "Invited by", enableSorting: false, cell: (c) => c.getValue() ?? "—" }),
       helper.accessor("expiresAt", {
@@ -72,7 +80,13 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
               >
                 Copy link
               </Button>
-              <Button size="sm" variant="ghost" className="text-danger" disabled={busy} onClick={() => setRevoking(inv)}>
+              <Button
+                size="sm"
+                variant="ghost"
+                className="text-danger"
+                disabled={busy}
+                onClick={() => setRevoking(inv)}
+              >
                 Revoke
               </Button>
             </div>
@@ -85,7 +99,13 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
 
   return (
     <>
-      <DataTable label="Pending invitations" columns={columns} data={invitations} getRowId={(i) => i.id} empty="No pending invitations." />
+      <DataTable
+        label="Pending invitations"
+        columns={columns}
+        data={invitations}
+        getRowId={(i) => i.id}
+        empty="No pending invitations."
+      />
       {revoking && (
         <ActionDialog
           open
@@ -105,7 +125,10 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
             description="A new link, valid for 7 days. Earlier links for this invitation no longer work; it only works for this email address."
           >
             <div className="flex items-center gap-2">
-              <code className="min-w-0 flex-1 truncate rounded bg-subtle px-2 py-1.5 font-mono text-xs" data-testid="invitation-link">
+              <code
+                className="min-w-0 flex-1 truncate rounded bg-subtle px-2 py-1.5 font-mono text-xs"
+                data-testid="invitation-link"
+              >
                 {link.link}
               </code>
               <CopyButton value={link.link} label="Copy link" />

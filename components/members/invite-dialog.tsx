@@ -75,13 +75,19 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
           </div>
 
           {results.length > 0 && (
-            <ul className="max-h-56 space-y-2 overflow-y-auto rounded-md border border-border bg-surface p-3 text-sm" data-testid="invite-results">
+            <ul
+              className="max-h-56 space-y-2 overflow-y-auto rounded-md border border-border bg-surface p-3 text-sm"
+              data-testid="invite-results"
+            >
               {results.map((r) => (
                 <li key={r.entry} className="space-y-1">
                   <p className={OUTCOME_STYLE[r.outcome]}>{r.message}</p>
                   {r.link && (
                     <div className="flex items-center gap-2">
-                      <code className="min-w-0 flex-1 truncate rounded bg-subtle px-2 py-1 font-mono text-xs" data-testid="invite-link">
+                      <code
+                        className="min-w-0 flex-1 truncate rounded bg-subtle px-2 py-1 font-mono text-xs"
+                        data-testid="invite-link"
+                      >
                         {r.link}
                       </code>
                       <CopyButton value={r.link} label="Copy link" />
@@ -92,7 +98,9 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
               {!mailDelivered && results.some((r) => r.link) && (
                 <li className="text-xs text-muted">No mail server is configured: pass these links on yourself.</li>
               )}
-              {(state.mailFailed ?? 0) > 0 && <li className="text-xs text-danger">Some emails could not be sent: copy the links instead.</li>}
+              {(state.mailFailed ?? 0) > 0 && (
+                <li className="text-xs text-danger">Some emails could not be sent: copy the links instead.</li>
+              )}
             </ul>
           )}
 

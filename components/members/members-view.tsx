@@ -58,9 +58,24 @@ export function MembersView({
           </span>
         ),
       }),
-      helper.accessor("name", { id: "name", header: "Name", enableSorting: false, cell: (c) => c.getValue() ?? <span className="text-muted">—</span> }),
-      helper.accessor("email", { id: "email", header: "Email", enableSorting: false, cell: (c) => <span className="text-muted">{c.getValue()}</span> }),
-      helper.accessor("role", { id: "role", header: "Role", sortDescFirst: true, cell: (c) => <RoleBadge role={c.getValue()} /> }),
+      helper.accessor("name", {
+        id: "name",
+        header: "Name",
+        enableSorting: false,
+        cell: (c) => c.getValue() ?? <span className="text-muted">—</span>,
+      }),
+      helper.accessor("email", {
+        id: "email",
+        header: "Email",
+        enableSorting: false,
+        cell: (c) => <span className="text-muted">{c.getValue()}</span>,
+      }),
+      helper.accessor("role", {
+        id: "role",
+        header: "Role",
+        sortDescFirst: true,
+        cell: (c) => <RoleBadge role={c.getValue()} />,
+      }),
       helper.accessor("joinedAt", {
         id: "joined",
         header: "Joined",
@@ -75,12 +90,18 @@ export function MembersView({
           header: () => <span className="sr-only">Actions</span>,
           cell: (c) => {
             const m = c.row.original;
-            if (!m.actions.changeRole && !m.actions.remove) return null;
+            // An empty cell keeps the row as tall as the rows with a menu button.
+            if (!m.actions.changeRole && !m.actions.remove) return <div className="h-8" />;
             return (
               <div className="text-right">
                 <Menu>
                   <MenuTrigger asChild>
-                    <Button variant="ghost" size="sm" aria-label={`Actions for ${m.username}`} data-testid={`member-actions-${m.username}`}>
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      aria-label={`Actions for ${m.username}`}
+                      data-testid={`member-actions-${m.username}`}
+                    >
                       •••
                     </Button>
                   </MenuTrigger>

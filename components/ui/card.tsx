@@ -5,7 +5,15 @@ export function Card({ children, className }: { children: ReactNode; className?:
   return <section className={cn("rounded-lg border border-border bg-canvas", className)}>{children}</section>;
 }
 
-export function CardHeader({ title, description, actions }: { title: ReactNode; description?: ReactNode; actions?: ReactNode }) {
+export function CardHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <div className="flex flex-wrap items-start justify-between gap-3 border-b border-border px-5 py-4">
       <div>

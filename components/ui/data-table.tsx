@@ -1,6 +1,13 @@
 "use client";
 
-import { rowSortingFeature, tableFeatures, useTable, type ColumnDef, type RowData, type SortingState } from "@tanstack/react-table";
+import {
+  rowSortingFeature,
+  tableFeatures,
+  useTable,
+  type ColumnDef,
+  type RowData,
+  type SortingState,
+} from "@tanstack/react-table";
 import type { ReactNode } from "react";
 import { cn } from "./cn";
 
@@ -47,7 +54,10 @@ export function DataTable<T extends RowData>({
   });
 
   return (
-    <div className={cn("overflow-x-auto rounded-lg border border-border transition-opacity", pending && "opacity-60")} aria-busy={pending || undefined}>
+    <div
+      className={cn("overflow-x-auto rounded-lg border border-border transition-opacity", pending && "opacity-60")}
+      aria-busy={pending || undefined}
+    >
       <table className="w-full border-collapse text-sm" aria-label={label}>
         <thead className="bg-surface text-left text-xs font-medium text-muted">
           {table.getHeaderGroups().map((group) => (

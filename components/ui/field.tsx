@@ -65,7 +65,9 @@ export function FormMessage({ message, tone = "danger" }: { message?: string; to
       data-testid="form-message"
       className={cn(
         "rounded-md border px-3 py-2 text-sm",
-        tone === "danger" ? "border-danger/30 bg-danger-soft text-danger" : "border-success/30 bg-success-soft text-success",
+        tone === "danger"
+          ? "border-danger/30 bg-danger-soft text-danger"
+          : "border-success/30 bg-success-soft text-success",
       )}
     >
       {message}

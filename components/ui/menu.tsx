@@ -10,7 +10,15 @@ export const MenuGroup = M.Group;
 export const MenuRadioGroup = M.RadioGroup;
 
 /** A keyboard-navigable menu (arrows, Home/End, typeahead, Escape) rendered in a portal. */
-export function MenuContent({ children, className, align = "start" }: { children: ReactNode; className?: string; align?: "start" | "end" }) {
+export function MenuContent({
+  children,
+  className,
+  align = "start",
+}: {
+  children: ReactNode;
+  className?: string;
+  align?: "start" | "end";
+}) {
   return (
     <M.Portal>
       <M.Content

@@ -24,7 +24,9 @@ export function Pagination({
   return (
     <div className="flex flex-wrap items-center justify-between gap-3 text-sm text-muted" data-testid="pagination">
       <p aria-live="polite">
-        {total === 0 ? "No results" : `${first.toLocaleString("en")}–${last.toLocaleString("en")} of ${total.toLocaleString("en")}`}
+        {total === 0
+          ? "No results"
+          : `${first.toLocaleString("en")}–${last.toLocaleString("en")} of ${total.toLocaleString("en")}`}
       </p>
       <div className="flex items-center gap-2">
         <label className="flex items-center gap-2">
@@ -41,13 +43,23 @@ export function Pagination({
             ))}
           </select>
         </label>
-        <Button variant="secondary" size="sm" disabled={page <= 1 || pending} onClick={() => onChange({ page: page - 1 })}>
+        <Button
+          variant="secondary"
+          size="sm"
+          disabled={page <= 1 || pending}
+          onClick={() => onChange({ page: page - 1 })}
+        >
           Previous
         </Button>
         <span className="tabular-nums">
           {page} / {pages}
         </span>
-        <Button variant="secondary" size="sm" disabled={page >= pages || pending} onClick={() => onChange({ page: page + 1 })}>
+        <Button
+          variant="secondary"
+          size="sm"
+          disabled={page >= pages || pending}
+          onClick={() => onChange({ page: page + 1 })}
+        >
           Next
         </Button>
       </div>

@@ -2,7 +2,11 @@ import type { SelectHTMLAttributes } from "react";
 import { cn } from "./cn";
 
 /** A native select styled like the inputs: keyboard and screen-reader behaviour come for free. */
-export function Select({ className, invalid, ...rest }: SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }) {
+export function Select({
+  className,
+  invalid,
+  ...rest
+}: SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }) {
   return (
     <select
       aria-invalid={invalid || undefined}

@@ -26,7 +26,10 @@ function takeFlash(): { message: string; tone: Tone } | null {
   if (!match) return null;
   document.cookie = `${FLASH_COOKIE}=; Max-Age=0; Path=/`;
   try {
-    const value = JSON.parse(decodeURIComponent(match.slice(FLASH_COOKIE.length + 1))) as { message: string; tone?: Tone };
+    const value = JSON.parse(decodeURIComponent(match.slice(FLASH_COOKIE.length + 1))) as {
+      message: string;
+      tone?: Tone;
+    };
     return { message: value.message, tone: value.tone ?? "success" };
   } catch {
     return null;

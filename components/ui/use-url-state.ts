@@ -21,7 +21,9 @@ export function useUrlState() {
       }
       const qs = next.toString();
       const url = qs ? `${pathname}?${qs}` : pathname;
-      startTransition(() => (opts.replace ? router.replace(url, { scroll: false }) : router.push(url, { scroll: false })));
+      startTransition(() =>
+        opts.replace ? router.replace(url, { scroll: false }) : router.push(url, { scroll: false }),
+      );
     },
     [params, pathname, router],
   );

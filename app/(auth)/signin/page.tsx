@@ -12,10 +12,15 @@ const OAUTH_ERRORS: Record<string, string> = {
   Configuration: "Sign-in is misconfigured on the server. Please contact support.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[]>>;
+}) {
   const params = await searchParams;
   const callbackUrl = safeReturnTo(params.callbackUrl);
-  const error = typeof params.error === "string" ? (OAUTH_ERRORS[params.error] ?? "Sign-in failed. Please try again.") : undefined;
+  const error =
+    typeof params.error === "string" ? (OAUTH_ERRORS[params.error] ?? "Sign-in failed. Please try again.") : undefined;
   return (
     <div className="rounded-xl border border-border bg-canvas p-6 shadow-sm">
       <h1 className="text-lg font-semibold">Sign in to Apolo</h1>

@@ -17,7 +17,11 @@ export async function signUpAction(_prev: FormState, formData: FormData): Promis
     const user = await signUp(db, { ...values, password }, { ...(await requestContext()), inviteToken: invite });
     // An address not proven by an invitation link gets a verification link.
     if (!user.emailVerified) await requestEmailVerification(db, { userId: user.id }, await services());
-    await signIn("credentials", { identifier: user.username, password, redirectTo: invite ? `/invite/${invite}` : "/onboarding" });
+    await signIn("credentials", {
+      identifier: user.username,
+      password,
+      redirectTo: invite ? `/invite/${invite}` : "/onboarding",
+    });
   });
 }
 

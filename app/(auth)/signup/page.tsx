@@ -6,10 +6,15 @@ import { SignUpForm } from "./signup-form";
 
 export const metadata: Metadata = { title: "Create an account" };
 
-export default async function SignUpPage({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
+export default async function SignUpPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[]>>;
+}) {
   const token = (await searchParams).invite;
   const inv = typeof token === "string" ? await getInvitationByToken(await getDb(), null, token) : null;
-  const invite = inv?.state === "valid" && typeof token === "string" ? { token, email: inv.email, org: inv.orgName } : undefined;
+  const invite =
+    inv?.state === "valid" && typeof token === "string" ? { token, email: inv.email, org: inv.orgName } : undefined;
   return (
     <div className="rounded-xl border border-border bg-canvas p-6 shadow-sm">
       <h1 className="text-lg font-semibold">Create your Apolo account</h1>

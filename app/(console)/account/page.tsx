@@ -13,7 +13,12 @@ export default async function AccountPage() {
   await requireUserPage("/account");
   const account = await loadPage(async () => getAccount(await getDb(), await currentActor()));
   const rows = [
-    ["Username", <code key="u" className="font-mono">{account.username}</code>],
+    [
+      "Username",
+      <code key="u" className="font-mono">
+        {account.username}
+      </code>,
+    ],
     [
       "Email",
       <span key="e">

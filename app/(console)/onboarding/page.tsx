@@ -20,8 +20,8 @@ export default async function OnboardingPage() {
     <main className="mx-auto w-full max-w-4xl px-4 py-10 sm:px-6">
       <h1 className="text-2xl font-semibold tracking-tight">Welcome to Apolo, {user.username}</h1>
       <p className="mt-2 max-w-2xl text-sm text-muted">
-        Organizations are groups of people who share access to compute clusters and one credit balance. Create your
-        own, or join your team&apos;s.
+        Organizations are groups of people who share access to compute clusters and one credit balance. Create your own,
+        or join your team&apos;s.
       </p>
       <section className="mt-8 space-y-3" aria-labelledby="invitations-heading">
         <h2 id="invitations-heading" className="font-semibold">

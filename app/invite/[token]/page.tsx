@@ -12,10 +12,19 @@ export const metadata: Metadata = { title: "Invitation", referrer: "no-referrer"
 
 const STATE_TEXT = {
   unknown: ["This invitation link is not valid", "Check that you copied the whole link, or ask for a new invitation."],
-  expired: ["This invitation has expired", "Invitations are valid for 7 days. Ask an admin of the organization to send a new one."],
-  revoked: ["This invitation was revoked", "An admin of the organization withdrew it. Ask them if you think that's a mistake."],
+  expired: [
+    "This invitation has expired",
+    "Invitations are valid for 7 days. Ask an admin of the organization to send a new one.",
+  ],
+  revoked: [
+    "This invitation was revoked",
+    "An admin of the organization withdrew it. Ask them if you think that's a mistake.",
+  ],
   accepted: ["This invitation was already used", "Each invitation link works once."],
-  declined: ["This invitation was declined", "Ask an admin of the organization for a new one if you changed your mind."],
+  declined: [
+    "This invitation was declined",
+    "Ask an admin of the organization for a new one if you changed your mind.",
+  ],
 } as const;
 
 /** The page an invitation link opens: never a crash, whatever state the invitation is in. */
@@ -48,7 +57,9 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
     const orgLabel = inv.orgDisplayName ?? inv.orgName;
     body = (
       <>
-        <p className="text-sm text-muted">{inv.invitedBy ? `${inv.invitedBy} invited you to join` : "You are invited to join"}</p>
+        <p className="text-sm text-muted">
+          {inv.invitedBy ? `${inv.invitedBy} invited you to join` : "You are invited to join"}
+        </p>
         <h1 className="mt-1 text-xl font-semibold" data-testid="invite-org">
           {orgLabel}
         </h1>
@@ -79,8 +90,8 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
           )}
           {inv.viewer === "other_email" && (
             <p className="rounded-md border border-border bg-subtle px-3 py-2 text-sm" data-testid="invite-other-email">
-              This invitation is for <strong>{inv.email}</strong>, but you are signed in as {user?.username} with another
-              email address. Sign out and sign in or sign up with {inv.email} to accept it.
+              This invitation is for <strong>{inv.email}</strong>, but you are signed in as {user?.username} with
+              another email address. Sign out and sign in or sign up with {inv.email} to accept it.
             </p>
           )}
           {inv.viewer === "member" && (

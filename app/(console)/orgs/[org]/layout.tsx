@@ -5,7 +5,13 @@ import { can } from "@/lib/authz";
 import { enterOrg } from "@/lib/orgs";
 
 /** Every page of an org: outsiders get the not-found page, members have the org remembered as their last. */
-export default async function OrgLayout({ children, params }: { children: React.ReactNode; params: Promise<{ org: string }> }) {
+export default async function OrgLayout({
+  children,
+  params,
+}: {
+  children: React.ReactNode;
+  params: Promise<{ org: string }>;
+}) {
   const { org } = await params;
   const access = await loadPage(async () => enterOrg(await getDb(), await currentActor(), org));
   const base = `/orgs/${access.org.name}`;

@@ -4,7 +4,13 @@ import { getDb } from "@/db";
 import { can, requireOrgAccess } from "@/lib/authz";
 
 /** Settings for managers and admins (Users, Audit, General); plain members only see the members list. */
-export default async function SettingsLayout({ children, params }: { children: React.ReactNode; params: Promise<{ org: string }> }) {
+export default async function SettingsLayout({
+  children,
+  params,
+}: {
+  children: React.ReactNode;
+  params: Promise<{ org: string }>;
+}) {
   const { org } = await params;
   const access = await loadPage(async () => requireOrgAccess(await getDb(), await currentActor(), org));
   if (!can(access.role, "settings.open")) return children;

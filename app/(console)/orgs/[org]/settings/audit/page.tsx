@@ -15,10 +15,15 @@ export default async function AuditPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { org } = await params;
-  const result = await loadPage(async () => listAuditEvents(await getDb(), await currentActor(), org, await searchParams));
+  const result = await loadPage(async () =>
+    listAuditEvents(await getDb(), await currentActor(), org, await searchParams),
+  );
   return (
     <Card>
-      <CardHeader title="Audit log" description="Every change to this organization, its members and invitations, newest first." />
+      <CardHeader
+        title="Audit log"
+        description="Every change to this organization, its members and invitations, newest first."
+      />
       <div className="p-4">
         <AuditView rows={result.rows} total={result.total} query={result.query} actions={AUDIT_ACTIONS} />
       </div>

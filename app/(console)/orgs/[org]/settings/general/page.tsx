@@ -9,7 +9,9 @@ export const metadata: Metadata = { title: "General settings" };
 
 export default async function GeneralSettingsPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
-  const access = await loadPage(async () => requireOrgAccess(await getDb(), await currentActor(), org, "settings.open"));
+  const access = await loadPage(async () =>
+    requireOrgAccess(await getDb(), await currentActor(), org, "settings.open"),
+  );
   const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
   return (
     <div className="space-y-6">
@@ -17,7 +19,12 @@ export default async function GeneralSettingsPage({ params }: { params: Promise<
         <CardHeader title="Organization" />
         <dl className="divide-y divide-border text-sm">
           {[
-            ["Name", <code key="n" className="font-mono">{access.org.name}</code>],
+            [
+              "Name",
+              <code key="n" className="font-mono">
+                {access.org.name}
+              </code>,
+            ],
             ["Display name", access.org.displayName ?? "—"],
             ["Created", dateFormat.format(access.org.createdAt)],
           ].map(([label, value]) => (

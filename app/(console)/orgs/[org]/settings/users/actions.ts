@@ -54,17 +54,32 @@ export async function removeMemberAction(org: string, username: string) {
 export async function resendInvitationAction(org: string, id: string) {
   return runAction(
     async () => {
-      const r = await renewInvitation(await getDb(), await currentActor(), org, { id }, { ...(await services()), send: true });
+      const r = await renewInvitation(
+        await getDb(),
+        await currentActor(),
+        org,
+        { id },
+        { ...(await services()), send: true },
+      );
       revalidatePath(usersPath(org));
       return r;
     },
-    (r) => (r.mailFailed ? `New link created, but the email to ${r.email} could not be sent.` : `Invitation sent again to ${r.email}.`),
+    (r) =>
+      r.mailFailed
+        ? `New link created, but the email to ${r.email} could not be sent.`
+        : `Invitation sent again to ${r.email}.`,
   );
 }
 
 export async function newInvitationLinkAction(org: string, id: string) {
   return runAction(async () => {
-    const r = await renewInvitation(await getDb(), await currentActor(), org, { id }, { ...(await services()), send: false });
+    const r = await renewInvitation(
+      await getDb(),
+      await currentActor(),
+      org,
+      { id },
+      { ...(await services()), send: false },
+    );
     revalidatePath(usersPath(org));
     return r;
   });

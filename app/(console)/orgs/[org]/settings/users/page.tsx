@@ -32,15 +32,26 @@ export default async function UsersPage({
     isSelf: m.userId === viewer.userId,
     actions: memberActions(viewer, m),
   }));
-  const invitationViews: InvitationView[] = invitations.map((i) => ({ ...i, manageable: canGrant(viewer.role, i.role) }));
+  const invitationViews: InvitationView[] = invitations.map((i) => ({
+    ...i,
+    manageable: canGrant(viewer.role, i.role),
+  }));
 
   return (
     <div className="space-y-6">
       <Card>
         <CardHeader
           title={manages ? "Users" : "Members"}
-          description={`${list.total.toLocaleString("en")} ${list.query.q ? "matching " : ""}member${list.total === 1 ? "" : "s"} of ${org}`}
-          actions={manages && <InviteDialog org={org} roles={grantableRoles(viewer.role)} mailDelivered={Boolean(process.env.SMTP_URL)} />}
+          description={`${list.total.toLocaleString("en")}${list.totalCapped ? "+" : ""} ${list.query.q ? "matching " : ""}member${list.total === 1 ? "" : "s"} of ${org}`}
+          actions={
+            manages && (
+              <InviteDialog
+                org={org}
+                roles={grantableRoles(viewer.role)}
+                mailDelivered={Boolean(process.env.SMTP_URL)}
+              />
+            )
+          }
         />
         <div className="p-4">
           <MembersView
@@ -55,7 +66,10 @@ export default async function UsersPage({
       </Card>
       {manages && (
         <Card>
-          <CardHeader title="Pending invitations" description="Email invitations not yet accepted. Links are valid for 7 days and work once." />
+          <CardHeader
+            title="Pending invitations"
+            description="Email invitations not yet accepted. Links are valid for 7 days and work once."
+          />
           <div className="p-4">
             <InvitationsTable org={org} invitations={invitationViews} />
           </div>
