@@ -298,9 +298,10 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
       if (inv && "token" in data) throw new Forbidden(`This invitation is for another email address.`);
       throw new NotFound("This invitation link is not valid.");
     }
-    // Lock the org first, in the same order as withOrgLock (org, then invitation): a revoke, resend or delete
-    // of this org running at the same moment then waits for us or we for it, instead of deadlocking.
-    const [org] = await tx.select().from(orgs).where(eq(orgs.id, inv.orgId)).for("share");
+    // Lock the org row first, in the same order as withOrgLock (org, then invitation): a revoke, resend, delete
+    // or another accept in this org then waits for us or we for it, instead of deadlocking. (Not a shared lock:
+    // the membership insert below updates this row, through the member_count trigger.)
+    const [org] = await tx.select().from(orgs).where(eq(orgs.id, inv.orgId)).for("no key update");
     if (!org) throw new NotFound("This invitation link is not valid.");
     const [claimed] = await tx
       .update(invitations)
