@@ -10,5 +10,13 @@ export default defineConfig([
     files: ["e2e/**"],
     rules: { "react-hooks/rules-of-hooks": "off" },
   },
-  globalIgnores([".next/**", ".data/**", "node_modules/**", "test-results/**", "playwright-report/**", "e2e/.artifacts/**", "next-env.d.ts"]),
+  globalIgnores([
+    ".next/**",
+    ".data/**",
+    "node_modules/**",
+    "test-results/**",
+    "playwright-report/**",
+    "e2e/.artifacts/**",
+    "next-env.d.ts",
+  ]),
 ]);

@@ -24,7 +24,9 @@ export default defineConfig({
     screenshot: "only-on-failure",
     launchOptions: { executablePath, args: CHROMIUM_ARGS },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions: { executablePath, args: CHROMIUM_ARGS } } }],
+  projects: [
+    { name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions: { executablePath, args: CHROMIUM_ARGS } } },
+  ],
   webServer: {
     // The production build (npm run build) on a fresh database.
     command: `${databaseUrl ? "" : `rm -rf ${pgliteDir} && `}npx tsx e2e/seed.ts && npx next start -p ${PORT}`,

@@ -178,7 +178,10 @@ export const emailVerifications = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("email_verifications_token_hash_key").on(t.tokenHash), index("email_verifications_user_idx").on(t.userId)],
+  (t) => [
+    uniqueIndex("email_verifications_token_hash_key").on(t.tokenHash),
+    index("email_verifications_user_idx").on(t.userId),
+  ],
 );
 
 /** Mail that had no SMTP server to go to (development, tests): kept here and printed to the dev server log. */

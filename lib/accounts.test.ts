@@ -9,7 +9,10 @@ import { makeUser, testContext, TEST_PASSWORD, uniqueName, withTestDatabase } fr
 const t = withTestDatabase();
 
 async function countUsers(where = sql`true`) {
-  const [r] = await t.db.select({ n: sql<number>`count(*)::int` }).from(users).where(where);
+  const [r] = await t.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(where);
   return r!.n;
 }
 
@@ -28,7 +31,11 @@ function fieldErrorsOf(p: Promise<unknown>) {
 describe("signUp", () => {
   it("creates an account with an argon2id hash, never the password", async () => {
     const username = uniqueName();
-    const user = await signUp(t.db, { username, email: `${username}@Example.com`, password: "hunter2hunter2" }, testContext());
+    const user = await signUp(
+      t.db,
+      { username, email: `${username}@Example.com`, password: "hunter2hunter2" },
+      testContext(),
+    );
     expect(user.username).toBe(username);
     const [row] = await t.db.select().from(users).where(eq(users.id, user.id));
     expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
@@ -49,9 +56,16 @@ describe("signUp", () => {
   it("refuses a taken username and a taken email (case-insensitively), both at once", async () => {
     const existing = await makeUser(t.db);
     const errors = await fieldErrorsOf(
-      signUp(t.db, { username: existing.username, email: existing.email.toUpperCase(), password: "12345678" }, testContext()),
+      signUp(
+        t.db,
+        { username: existing.username, email: existing.email.toUpperCase(), password: "12345678" },
+        testContext(),
+      ),
     );
-    expect(errors).toEqual({ username: ["That username is taken."], email: ["An account with this email already exists."] });
+    expect(errors).toEqual({
+      username: ["That username is taken."],
+      email: ["An account with this email already exists."],
+    });
   });
 
   it("lets exactly one of two concurrent sign-ups with one username win", async () => {
@@ -88,7 +102,9 @@ describe("signUp", () => {
     const results = [];
     for (let i = 0; i < 11; i++) {
       const u = uniqueName();
-      results.push(await signUp(t.db, { username: u, email: `${u}@example.com`, password: "12345678" }, ctx).catch((e) => e));
+      results.push(
+        await signUp(t.db, { username: u, email: `${u}@example.com`, password: "12345678" }, ctx).catch((e) => e),
+      );
     }
     expect(results.slice(0, 10).every((r) => !(r instanceof Error))).toBe(true);
     expect(results[10]).toBeInstanceOf(RateLimited);
@@ -103,7 +119,9 @@ describe("authenticate", () => {
       id: user.id,
       username: user.username,
     });
-    expect((await authenticate(t.db, { identifier: user.email.toUpperCase(), password: TEST_PASSWORD }, ctx))?.id).toBe(user.id);
+    expect((await authenticate(t.db, { identifier: user.email.toUpperCase(), password: TEST_PASSWORD }, ctx))?.id).toBe(
+      user.id,
+    );
   });
 
   it("answers null alike for a wrong password and an unknown account", async () => {
@@ -119,9 +137,19 @@ describe("authenticate", () => {
     const limiter = new MemoryRateLimitStore();
     for (let i = 0; i < 10; i++) {
       // Each from another address: only the per-account counter can stop this.
-      expect(await authenticate(t.db, { identifier: user.username, password: "nope-nope" }, { limiter, clientAddress: `10.0.0.${i}` })).toBeNull();
+      expect(
+        await authenticate(
+          t.db,
+          { identifier: user.username, password: "nope-nope" },
+          { limiter, clientAddress: `10.0.0.${i}` },
+        ),
+      ).toBeNull();
     }
-    const err = await authenticate(t.db, { identifier: user.email, password: TEST_PASSWORD }, { limiter, clientAddress: "10.0.1.1" }).catch((e) => e);
+    const err = await authenticate(
+      t.db,
+      { identifier: user.email, password: TEST_PASSWORD },
+      { limiter, clientAddress: "10.0.1.1" },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(RateLimited);
     expect(err.message).toMatch(/^Too many attempts\. Try again in \d+ s\.$/);
   });
@@ -131,8 +159,18 @@ describe("authenticate", () => {
     const ctx = { limiter, clientAddress: "10.1.1.1" };
     for (let i = 0; i < 30; i++) await authenticate(t.db, { identifier: `nobody${i}`, password: "whatever1" }, ctx);
     const user = await makeUser(t.db);
-    await expect(authenticate(t.db, { identifier: user.username, password: TEST_PASSWORD }, ctx)).rejects.toBeInstanceOf(RateLimited);
-    expect((await authenticate(t.db, { identifier: user.username, password: TEST_PASSWORD }, { limiter, clientAddress: "10.1.1.2" }))?.id).toBe(user.id);
+    await expect(
+      authenticate(t.db, { identifier: user.username, password: TEST_PASSWORD }, ctx),
+    ).rejects.toBeInstanceOf(RateLimited);
+    expect(
+      (
+        await authenticate(
+          t.db,
+          { identifier: user.username, password: TEST_PASSWORD },
+          { limiter, clientAddress: "10.1.1.2" },
+        )
+      )?.id,
+    ).toBe(user.id);
   });
 });
 
@@ -145,7 +183,12 @@ describe("getAccount", () => {
 });
 
 describe("OAuth first sign-in", () => {
-  const pending = (id: string, email: string | null = null) => ({ provider: "github", providerAccountId: id, email, name: "Octo Cat" });
+  const pending = (id: string, email: string | null = null) => ({
+    provider: "github",
+    providerAccountId: id,
+    email,
+    name: "Octo Cat",
+  });
 
   it("creates the account with the chosen username and links the identity", async () => {
     const username = uniqueName();
@@ -159,7 +202,12 @@ describe("OAuth first sign-in", () => {
 
   it("leaves an address the provider did not vouch for unverified", async () => {
     const username = uniqueName();
-    const user = await completeOAuthSignUp(t.db, pending(uniqueName(), null), { username, email: `${username}@example.com` }, testContext());
+    const user = await completeOAuthSignUp(
+      t.db,
+      pending(uniqueName(), null),
+      { username, email: `${username}@example.com` },
+      testContext(),
+    );
     const [row] = await t.db.select().from(users).where(eq(users.id, user.id));
     expect(row!.emailVerifiedAt).toBeNull();
   });
@@ -167,7 +215,9 @@ describe("OAuth first sign-in", () => {
   it("refuses a taken username or an email of another account, writing nothing", async () => {
     const existing = await makeUser(t.db);
     const p = pending(uniqueName());
-    const errors = await fieldErrorsOf(completeOAuthSignUp(t.db, p, { username: existing.username, email: existing.email }, testContext()));
+    const errors = await fieldErrorsOf(
+      completeOAuthSignUp(t.db, p, { username: existing.username, email: existing.email }, testContext()),
+    );
     expect(errors.username).toEqual(["That username is taken."]);
     expect(errors.email?.[0]).toMatch(/already exists/);
     expect(await findOAuthUser(t.db, "github", p.providerAccountId)).toBeNull();

@@ -28,7 +28,9 @@ const USERNAME_TAKEN = "That username is taken.";
 const EMAIL_TAKEN = "An account with this email already exists.";
 
 function conflictFromConstraint(constraint: string): Conflict {
-  return constraint === "users_username_key" ? new Conflict(USERNAME_TAKEN, "username") : new Conflict(EMAIL_TAKEN, "email");
+  return constraint === "users_username_key"
+    ? new Conflict(USERNAME_TAKEN, "username")
+    : new Conflict(EMAIL_TAKEN, "email");
 }
 
 async function findTaken(db: Db, username: string, email: string): Promise<FieldErrors> {
@@ -66,7 +68,12 @@ export async function signUp(
   try {
     const [user] = await db
       .insert(users)
-      .values({ username: data.username, email: data.email, passwordHash, emailVerifiedAt: emailVerified ? new Date() : null })
+      .values({
+        username: data.username,
+        email: data.email,
+        passwordHash,
+        emailVerifiedAt: emailVerified ? new Date() : null,
+      })
       .returning({ id: users.id, username: users.username });
     return { ...user!, emailVerified };
   } catch (err) {
@@ -164,9 +171,16 @@ export async function completeOAuthSignUp(
     return await db.transaction(async (tx) => {
       const [user] = await tx
         .insert(users)
-        .values({ username: data.username, email: data.email, name: pending.name, emailVerifiedAt: verified ? new Date() : null })
+        .values({
+          username: data.username,
+          email: data.email,
+          name: pending.name,
+          emailVerifiedAt: verified ? new Date() : null,
+        })
         .returning({ id: users.id, username: users.username });
-      await tx.insert(oauthAccounts).values({ provider: pending.provider, providerAccountId: pending.providerAccountId, userId: user!.id });
+      await tx
+        .insert(oauthAccounts)
+        .values({ provider: pending.provider, providerAccountId: pending.providerAccountId, userId: user!.id });
       return user!;
     });
   } catch (err) {
@@ -183,7 +197,11 @@ export async function completeOAuthSignUp(
 /** Used on every request to turn a session's user id into a live account (deleted accounts are signed out). */
 export async function findSessionUser(db: Db, userId: string): Promise<SessionUser | null> {
   if (!/^[0-9a-f-]{36}$/i.test(userId)) return null;
-  const [user] = await db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, userId)).limit(1);
+  const [user] = await db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
   return user ?? null;
 }
 
@@ -222,7 +240,9 @@ export async function requestEmailVerification(db: Db, actor: Actor, svc: Servic
     tokenHash: hash,
     expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
   });
-  await sendAll(svc.mailer, [verifyEmailMail({ to: me.email, username: me.username, link: `${svc.appUrl}/verify-email?token=${token}` })]);
+  await sendAll(svc.mailer, [
+    verifyEmailMail({ to: me.email, username: me.username, link: `${svc.appUrl}/verify-email?token=${token}` }),
+  ]);
   return { sent: true, alreadyVerified: false };
 }
 
@@ -237,7 +257,11 @@ export async function verifyEmail(db: Db, token: string): Promise<{ ok: boolean;
       .update(emailVerifications)
       .set({ usedAt: new Date() })
       .where(
-        and(eq(emailVerifications.tokenHash, hashToken(token)), isNull(emailVerifications.usedAt), gt(emailVerifications.expiresAt, sql`now()`)),
+        and(
+          eq(emailVerifications.tokenHash, hashToken(token)),
+          isNull(emailVerifications.usedAt),
+          gt(emailVerifications.expiresAt, sql`now()`),
+        ),
       )
       .returning();
     if (!v) return { ok: false };

@@ -11,9 +11,16 @@ describe("OAuth providers appear only when configured", () => {
     expect(oauthProvidersFromEnv({ AUTH_GITHUB_ID: " ", AUTH_GITHUB_SECRET: "s" })).toEqual([]);
   });
   it("offers each configured provider", () => {
-    expect(oauthProvidersFromEnv({ AUTH_GITHUB_ID: "gid", AUTH_GITHUB_SECRET: "gs" }).map((p) => p.id)).toEqual(["github"]);
+    expect(oauthProvidersFromEnv({ AUTH_GITHUB_ID: "gid", AUTH_GITHUB_SECRET: "gs" }).map((p) => p.id)).toEqual([
+      "github",
+    ]);
     expect(
-      oauthProvidersFromEnv({ AUTH_GITHUB_ID: "a", AUTH_GITHUB_SECRET: "b", AUTH_GOOGLE_ID: "c", AUTH_GOOGLE_SECRET: "d" }),
+      oauthProvidersFromEnv({
+        AUTH_GITHUB_ID: "a",
+        AUTH_GITHUB_SECRET: "b",
+        AUTH_GOOGLE_ID: "c",
+        AUTH_GOOGLE_SECRET: "d",
+      }),
     ).toEqual([
       { id: "github", clientId: "a", clientSecret: "b" },
       { id: "google", clientId: "c", clientSecret: "d" },

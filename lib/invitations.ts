@@ -67,7 +67,8 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
 
   const mails: MailMessage[] = [];
   const results = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
-    if (!canGrant(access.role, data.role)) throw new Forbidden(`As ${access.role} you can't grant the ${data.role} role.`);
+    if (!canGrant(access.role, data.role))
+      throw new Forbidden(`As ${access.role} you can't grant the ${data.role} role.`);
     const inviter = { id: userId, username: await usernameOf(tx, userId) };
     const out: InviteResult[] = [];
     for (const entry of data.entries) {
@@ -77,7 +78,8 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
 
     async function addUsername(tx: Db, entry: string): Promise<InviteResult> {
       const name = usernameSchema.safeParse(entry.toLowerCase());
-      if (!name.success) return { entry, outcome: "invalid", message: `'${entry}' is not a valid username or email address.` };
+      if (!name.success)
+        return { entry, outcome: "invalid", message: `'${entry}' is not a valid username or email address.` };
       const [user] = await tx.select().from(users).where(eq(users.username, name.data)).limit(1);
       if (!user) return { entry, outcome: "not_found", message: `No account with the username '${name.data}'.` };
       const inserted = await tx
@@ -85,7 +87,8 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
         .values({ orgId: access.org.id, userId: user.id, role: data.role })
         .onConflictDoNothing()
         .returning({ userId: orgMembers.userId });
-      if (inserted.length === 0) return { entry, outcome: "already_member", message: `${user.username} is already a member.` };
+      if (inserted.length === 0)
+        return { entry, outcome: "already_member", message: `${user.username} is already a member.` };
       await recordAudit(tx, {
         org: access.org,
         actor: inviter,
@@ -94,7 +97,13 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
         after: { role: data.role },
       });
       mails.push(
-        memberAddedMail({ to: user.email, orgName, role: data.role, inviter: inviter.username, link: `${svc.appUrl}/orgs/${orgName}` }),
+        memberAddedMail({
+          to: user.email,
+          orgName,
+          role: data.role,
+          inviter: inviter.username,
+          link: `${svc.appUrl}/orgs/${orgName}`,
+        }),
       );
       return { entry, outcome: "added", message: `Added ${user.username} as ${data.role}.` };
     }
@@ -109,7 +118,8 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
         .innerJoin(users, eq(users.id, orgMembers.userId))
         .where(and(eq(orgMembers.orgId, access.org.id), sql`lower(${users.email}) = lower(${email})`))
         .limit(1);
-      if (member) return { entry, outcome: "already_member", message: `${email} is already a member (${member.username}).` };
+      if (member)
+        return { entry, outcome: "already_member", message: `${email} is already a member (${member.username}).` };
       const [existing] = await tx
         .select()
         .from(invitations)
@@ -124,7 +134,10 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
       // An expired open invitation to the same address is renewed rather than duplicated.
       const [inv] = existing
         ? await tx.update(invitations).set(values).where(eq(invitations.id, existing.id)).returning()
-        : await tx.insert(invitations).values({ ...values, orgId: access.org.id }).returning();
+        : await tx
+            .insert(invitations)
+            .values({ ...values, orgId: access.org.id })
+            .returning();
       await recordAudit(tx, {
         org: access.org,
         actor: inviter,
@@ -171,7 +184,8 @@ async function lockedOpenInvitation(tx: Db, orgId: string, id: string, actorRole
     .where(and(eq(invitations.id, id), eq(invitations.orgId, orgId), open()))
     .for("update");
   if (!inv) throw new NotFound("That invitation was accepted, declined or revoked already.");
-  if (!canGrant(actorRole, inv.role)) throw new Forbidden(`As ${actorRole} you can't manage an invitation for ${inv.role}.`);
+  if (!canGrant(actorRole, inv.role))
+    throw new Forbidden(`As ${actorRole} you can't manage an invitation for ${inv.role}.`);
   return inv;
 }
 
@@ -179,7 +193,13 @@ async function lockedOpenInvitation(tx: Db, orgId: string, id: string, actorRole
  * Gives an open invitation a new token and 7 more days. The old link stops working. `send` mails the new link
  * (Resend); without it the link is only returned, for the inviter to copy (Copy link).
  */
-export async function renewInvitation(db: Db, actor: Actor, orgName: string, input: unknown, svc: Services & { send: boolean }) {
+export async function renewInvitation(
+  db: Db,
+  actor: Actor,
+  orgName: string,
+  input: unknown,
+  svc: Services & { send: boolean },
+) {
   const { id } = parseInput(idInput, input);
   const mails: MailMessage[] = [];
   const result = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
@@ -254,7 +274,11 @@ export async function getInvitationByToken(db: Db, actor: Actor, token: string) 
       .select({ role: orgMembers.role })
       .from(orgMembers)
       .where(and(eq(orgMembers.orgId, inv.orgId), eq(orgMembers.userId, actor.userId)));
-    viewer = membership ? "member" : me && me.email.toLowerCase() === inv.email.toLowerCase() ? "invitee" : "other_email";
+    viewer = membership
+      ? "member"
+      : me && me.email.toLowerCase() === inv.email.toLowerCase()
+        ? "invitee"
+        : "other_email";
   }
   return {
     state,
@@ -313,7 +337,9 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
       const [now] = await tx.select().from(invitations).where(eq(invitations.id, inv.id));
       const cur = now ?? inv;
       const state = cur.revokedAt ? "revoked" : cur.acceptedAt ? "accepted" : cur.declinedAt ? "declined" : "expired";
-      throw new Forbidden(`This invitation was ${state === "expired" ? "valid until " + cur.expiresAt.toUTCString() : state} and can't be used.`);
+      throw new Forbidden(
+        `This invitation was ${state === "expired" ? "valid until " + cur.expiresAt.toUTCString() : state} and can't be used.`,
+      );
     }
     if ("token" in data && !me.emailVerifiedAt) {
       // The link reached this inbox: the address is proven.
@@ -354,7 +380,10 @@ export function declineInvitation(db: Db, actor: Actor, input: unknown) {
  */
 export async function listMyInvitations(db: Db, actor: Actor) {
   const { userId } = requireActor(actor);
-  const [me] = await db.select({ email: users.email, verified: users.emailVerifiedAt }).from(users).where(eq(users.id, userId));
+  const [me] = await db
+    .select({ email: users.email, verified: users.emailVerifiedAt })
+    .from(users)
+    .where(eq(users.id, userId));
   if (!me) throw new NotFound("Account not found");
   if (!me.verified) return { verified: false, invitations: [] };
   const inviter = users;

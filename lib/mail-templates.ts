@@ -2,7 +2,14 @@ import type { MailMessage } from "./mail";
 
 /** The mail the product sends. Plain text: it reads the same in every client. */
 
-export function invitationMail(p: { to: string; orgName: string; role: string; inviter: string; link: string; expiresAt: Date }): MailMessage {
+export function invitationMail(p: {
+  to: string;
+  orgName: string;
+  role: string;
+  inviter: string;
+  link: string;
+  expiresAt: Date;
+}): MailMessage {
   return {
     to: p.to,
     subject: `${p.inviter} invited you to ${p.orgName} on Apolo`,
@@ -17,7 +24,13 @@ export function invitationMail(p: { to: string; orgName: string; role: string; i
   };
 }
 
-export function memberAddedMail(p: { to: string; orgName: string; role: string; inviter: string; link: string }): MailMessage {
+export function memberAddedMail(p: {
+  to: string;
+  orgName: string;
+  role: string;
+  inviter: string;
+  link: string;
+}): MailMessage {
   return {
     to: p.to,
     subject: `You were added to ${p.orgName} on Apolo`,

@@ -169,7 +169,8 @@ export async function removeMember(db: Db, actor: Actor, orgName: string, input:
   const data = parseInput(usernameInput, input);
   return withOrgLock(db, actor, orgName, "members.remove", async (tx, access) => {
     const target = await findMember(tx, access.org.id, data.username);
-    if (target.userId === actor!.userId) throw new Forbidden("You can't remove yourself: leave the organization instead.");
+    if (target.userId === actor!.userId)
+      throw new Forbidden("You can't remove yourself: leave the organization instead.");
     if (!canGrant(access.role, target.role)) throw new Forbidden("Only admins can remove an admin.");
     if (target.role === "admin" && (await adminCount(tx, access.org.id)) <= 1) {
       throw new Conflict(`${target.username} is the last admin of '${orgName}' and can't be removed.`);

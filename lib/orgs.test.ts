@@ -22,7 +22,12 @@ describe("createOrg", () => {
       .where(and(eq(orgs.name, name), eq(orgMembers.userId, user.id)));
     expect(row!.role).toBe("admin");
     const [audit] = await t.db.select().from(auditEvents).where(eq(auditEvents.orgId, row!.orgId));
-    expect(audit).toMatchObject({ action: "org.created", actorId: user.id, actorUsername: user.username, orgName: name });
+    expect(audit).toMatchObject({
+      action: "org.created",
+      actorId: user.id,
+      actorUsername: user.username,
+      orgName: name,
+    });
     expect(await homePath(t.db, as(user))).toBe(`/orgs/${name}`);
   });
 
@@ -40,7 +45,10 @@ describe("createOrg", () => {
     const name = uniqueName("org-");
     const results = await Promise.allSettled([createOrg(t.db, as(a), { name }), createOrg(t.db, as(b), { name })]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    const [n] = await t.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(eq(auditEvents.orgName, name));
+    const [n] = await t.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditEvents)
+      .where(eq(auditEvents.orgName, name));
     expect(n!.n).toBe(1);
   });
 
@@ -64,7 +72,12 @@ describe("membership lookup", () => {
     const o2 = await makeOrg(t.db, { admin: other, user: me });
     await makeOrg(t.db, { admin: other });
     const mine = await listMyOrgs(t.db, as(me));
-    expect(mine.map((o) => [o.name, o.role]).sort()).toEqual([[o1.name, "admin"], [o2.name, "user"]].sort());
+    expect(mine.map((o) => [o.name, o.role]).sort()).toEqual(
+      [
+        [o1.name, "admin"],
+        [o2.name, "user"],
+      ].sort(),
+    );
   });
 
   it("reads the role from the database on every call", async () => {

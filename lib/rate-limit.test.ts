@@ -7,7 +7,12 @@ const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 
 /** Redis is required in CI; on a laptop without it, its tests are skipped rather than failing. */
 async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   try {
     await probe.connect();
     await probe.ping();
@@ -45,7 +50,9 @@ function behavesAsALimiter(makeStore: () => RateLimitStore) {
   it("counts concurrent hits exactly", async () => {
     const store = makeStore();
     const key = `c-${randomBytes(4).toString("hex")}`;
-    const results = await Promise.all(Array.from({ length: 20 }, () => consume(store, key, { limit: 5, windowMs: 30_000 })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => consume(store, key, { limit: 5, windowMs: 30_000 })),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(5);
   });
 

@@ -23,7 +23,11 @@ export interface RateLimitResult {
 export async function consume(store: RateLimitStore, key: string, rule: RateLimitRule): Promise<RateLimitResult> {
   const { count, resetInMs } = await store.hit(key, rule.windowMs);
   const ok = count <= rule.limit;
-  return { ok, remaining: Math.max(0, rule.limit - count), retryAfterSec: ok ? 0 : Math.max(1, Math.ceil(resetInMs / 1000)) };
+  return {
+    ok,
+    remaining: Math.max(0, rule.limit - count),
+    retryAfterSec: ok ? 0 : Math.max(1, Math.ceil(resetInMs / 1000)),
+  };
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
@@ -67,7 +71,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   ) {}
 
   async hit(key: string, windowMs: number) {
-    const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, this.prefix + key, String(windowMs))) as [number, number];
+    const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, this.prefix + key, String(windowMs))) as [
+      number,
+      number,
+    ];
     return { count, resetInMs: ttl };
   }
 }

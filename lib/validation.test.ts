@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createOrgSchema, orgNameSchema, passwordSchema, signUpSchema, usernameSchema, fieldErrorsOf } from "./validation";
+import {
+  createOrgSchema,
+  orgNameSchema,
+  passwordSchema,
+  signUpSchema,
+  usernameSchema,
+  fieldErrorsOf,
+} from "./validation";
 
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown) => schema.safeParse(v).success;
 function messages(schema: { safeParse(v: unknown): { error?: { issues: { message: string }[] } } }, v: unknown) {
@@ -64,7 +71,9 @@ describe("sign-up form", () => {
 });
 
 describe("org name rule [a-z0-9](-?[a-z0-9])*, 3–63", () => {
-  it.each(["acme", "abc", "9to5", "my-org-1", "a".repeat(63)])("accepts %s", (v) => expect(ok(orgNameSchema, v)).toBe(true));
+  it.each(["acme", "abc", "9to5", "my-org-1", "a".repeat(63)])("accepts %s", (v) =>
+    expect(ok(orgNameSchema, v)).toBe(true),
+  );
   it.each([
     ["", "Name your organization."],
     ["ab", "Name must be 3 to 63 characters long."],
