@@ -5,6 +5,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgEnum,
   pgTable,
   primaryKey,
@@ -70,6 +71,20 @@ export const orgs = pgTable(
     displayName: text("display_name"),
     /** Kept equal to the org's row count in org_members by a trigger (migration 0004): O(1) totals. */
     memberCount: integer("member_count").notNull().default(0),
+    /** The shared wallet. May go below zero: a running job's usage is charged even past zero. */
+    balance: numeric("balance", { precision: 24, scale: 8 }).notNull().default("0"),
+    spent: numeric("spent", { precision: 24, scale: 8 }).notNull().default("0"),
+    /** Credit limit given to new members with role user; null = unlimited. */
+    defaultUserCreditLimit: numeric("default_user_credit_limit", { precision: 24, scale: 8 }),
+    /** Lowest role allowed to top up (admins may raise it to manager). */
+    topUpMinRole: orgRole("top_up_min_role").notNull().default("user"),
+    /** Low-balance thresholds, descending; crossing one downward notifies managers and admins once. */
+    lowBalanceThresholds: numeric("low_balance_thresholds", { precision: 24, scale: 8 })
+      .array()
+      .notNull()
+      .default(sql`'{100,10,0}'`),
+    /** The lowest threshold already notified since the balance was last above it. */
+    notifiedThreshold: numeric("notified_threshold", { precision: 24, scale: 8 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -91,6 +106,11 @@ export const orgMembers = pgTable(
      * Users tab can sort and page large orgs on (org_id, …, username) indexes without touching users.
      */
     username: text("username").notNull().default(""),
+    /** Max credits this member may spend in the org; null = unlimited. */
+    creditLimit: numeric("credit_limit", { precision: 24, scale: 8 }),
+    spent: numeric("spent", { precision: 24, scale: 8 }).notNull().default("0"),
+    /** Max running jobs of this member in the org; null = unlimited. */
+    maxRunningJobs: integer("max_running_jobs"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -195,4 +215,180 @@ export const outboxEmails = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("outbox_emails_to_idx").on(sql`lower(${t.to})`, t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------------------------- credits
+// Credits are exact decimals: PostgreSQL numeric, strings in TypeScript, arithmetic in SQL. null limits
+// mean unlimited. Every balance change writes a credit_ledger row in the same transaction.
+
+const credits = (name: string) => numeric(name, { precision: 24, scale: 8 });
+
+export const clusters = pgTable(
+  "clusters",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    description: text("description"),
+    /** New orgs are added to default clusters automatically. */
+    isDefault: boolean("is_default").notNull().default(false),
+    /** Who meters this cluster's jobs: the runner embedded in the console, or an external one via /api/v1/usage. */
+    runner: text("runner", { enum: ["embedded", "external"] })
+      .notNull()
+      .default("embedded"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("clusters_name_key").on(t.name)],
+);
+
+export const presets = pgTable(
+  "presets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    cpu: numeric("cpu", { precision: 8, scale: 2 }).notNull(),
+    memoryMb: integer("memory_mb").notNull(),
+    gpu: integer("gpu").notNull().default(0),
+    creditsPerHour: credits("credits_per_hour").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("presets_cluster_name_key").on(t.clusterId, t.name)],
+);
+
+export const orgClusters = pgTable(
+  "org_clusters",
+  {
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    /** Max running jobs of the org on this cluster; null = unlimited. */
+    maxRunningJobs: integer("max_running_jobs"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.clusterId] }), index("org_clusters_cluster_idx").on(t.clusterId)],
+);
+
+/** Tokens external cluster runners use on POST /api/v1/usage (SHA-256 stored, shown once). */
+export const clusterTokens = pgTable(
+  "cluster_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    label: text("label").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("cluster_tokens_token_hash_key").on(t.tokenHash),
+    index("cluster_tokens_cluster_idx").on(t.clusterId),
+  ],
+);
+
+export const jobStatus = pgEnum("job_status", ["running", "stopped"]);
+
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    presetId: uuid("preset_id").references(() => presets.id, { onDelete: "set null" }),
+    presetName: text("preset_name").notNull(),
+    name: text("name").notNull(),
+    status: jobStatus("status").notNull().default("running"),
+    /** The preset's price when the job started. */
+    creditsPerHour: credits("credits_per_hour").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    stoppedAt: timestamp("stopped_at", { withTimezone: true }),
+    /** UserStopped, QuotaExhausted, ClusterRemoved. */
+    stopReason: text("stop_reason"),
+    /** Usage charged so far and the moment it runs up to. */
+    creditsCharged: credits("credits_charged").notNull().default("0"),
+    chargedUntil: timestamp("charged_until", { withTimezone: true }),
+  },
+  (t) => [
+    index("jobs_org_status_idx").on(t.orgId, t.status),
+    index("jobs_org_user_status_idx").on(t.orgId, t.userId, t.status),
+    index("jobs_cluster_status_idx").on(t.clusterId, t.status),
+    index("jobs_org_started_idx").on(t.orgId, t.startedAt.desc()),
+  ],
+);
+
+export const ledgerKind = pgEnum("ledger_kind", ["topup", "grant", "charge", "adjustment"]);
+
+/** Append-only: balance = Σ amount for every org. */
+export const creditLedger = pgTable(
+  "credit_ledger",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    kind: ledgerKind("kind").notNull(),
+    /** Signed: top-ups and grants positive, charges negative. */
+    amount: credits("amount").notNull(),
+    balanceAfter: credits("balance_after").notNull(),
+    /** Who did it (payer, granting admin); null for metering. */
+    actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
+    /** The member whose usage was charged. */
+    memberId: uuid("member_id").references(() => users.id, { onDelete: "set null" }),
+    jobId: uuid("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    paymentId: uuid("payment_id"),
+    /** Replays of the same top-up or usage record carry the same key and change nothing. */
+    idempotencyKey: text("idempotency_key"),
+    note: text("note"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("credit_ledger_idempotency_key").on(t.idempotencyKey),
+    index("credit_ledger_org_created_idx").on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index("credit_ledger_org_kind_idx").on(t.orgId, t.kind, t.id.desc()),
+    index("credit_ledger_org_member_idx").on(t.orgId, t.memberId, t.id.desc()),
+    index("credit_ledger_job_idx").on(t.jobId),
+  ],
+);
+
+export const paymentStatus = pgEnum("payment_status", ["pending", "paid", "failed", "cancelled"]);
+
+/** One top-up attempt: pending → paid / failed / cancelled. */
+export const payments = pgTable(
+  "payments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    provider: text("provider", { enum: ["sandbox", "stripe"] }).notNull(),
+    /** The provider's id (Stripe Checkout Session id). */
+    providerRef: text("provider_ref"),
+    credits: credits("credits").notNull(),
+    /** What the payer is charged, in the currency's minor unit. */
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    status: paymentStatus("status").notNull().default("pending"),
+    createdAt: createdAt(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("payments_provider_ref_key").on(t.provider, t.providerRef),
+    index("payments_org_idx").on(t.orgId, t.createdAt.desc()),
+  ],
 );

@@ -452,6 +452,7 @@ const DESIGN_TABLE: Record<OrgPermission, OrgRole> = {
   "artifacts.viewAll": "manager",
   "ledger.viewAll": "manager",
   "quotas.set": "manager",
+  "jobs.manageAll": "manager",
   "members.promoteAdmin": "admin",
   "org.updateSettings": "admin",
   "org.delete": "admin",

@@ -41,6 +41,7 @@ export const ORG_PERMISSIONS = {
   "artifacts.viewAll": "manager",
   "ledger.viewAll": "manager",
   "quotas.set": "manager",
+  "jobs.manageAll": "manager", // see and stop everyone's jobs
   "members.promoteAdmin": "admin",
   "org.updateSettings": "admin",
   "org.delete": "admin",

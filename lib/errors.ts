@@ -7,7 +7,8 @@
 export type FieldErrors = Record<string, string[]>;
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: "not_found" | "forbidden" | "conflict" | "invalid" | "rate_limited" | "unauthenticated";
+  abstract readonly kind:
+    "not_found" | "forbidden" | "conflict" | "invalid" | "rate_limited" | "unauthenticated" | "quota_exceeded";
   abstract readonly status: number;
 }
 
@@ -66,6 +67,19 @@ export class RateLimited extends DomainError {
   readonly status = 429;
   constructor(readonly retryAfterSec: number) {
     super(`Too many attempts. Try again in ${retryAfterSec} s.`);
+  }
+}
+
+/** A job can't start: a running-jobs quota is reached or credits are used up (Apolo's exact messages). */
+export class QuotaExceeded extends DomainError {
+  readonly kind = "quota_exceeded";
+  readonly status = 409;
+  constructor(
+    message: string,
+    /** Whether the refusal is about credits (the member is told by mail). */
+    readonly credits = false,
+  ) {
+    super(message);
   }
 }
 

@@ -84,7 +84,12 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
       if (!user) return { entry, outcome: "not_found", message: `No account with the username '${name.data}'.` };
       const inserted = await tx
         .insert(orgMembers)
-        .values({ orgId: access.org.id, userId: user.id, role: data.role })
+        .values({
+          orgId: access.org.id,
+          userId: user.id,
+          role: data.role,
+          creditLimit: defaultCreditLimit(access.org, data.role),
+        })
         .onConflictDoNothing()
         .returning({ userId: orgMembers.userId });
       if (inserted.length === 0)
@@ -349,7 +354,7 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
     if (accept) {
       const inserted = await tx
         .insert(orgMembers)
-        .values({ orgId: inv.orgId, userId, role: inv.role })
+        .values({ orgId: inv.orgId, userId, role: inv.role, creditLimit: defaultCreditLimit(org!, inv.role) })
         .onConflictDoNothing()
         .returning({ role: orgMembers.role });
       role = inserted[0]?.role ?? null;
@@ -408,4 +413,9 @@ export async function listMyInvitations(db: Db, actor: Actor) {
 /** The count for the header badge. */
 export async function countMyInvitations(db: Db, actor: Actor): Promise<number> {
   return (await listMyInvitations(db, actor)).invitations.length;
+}
+
+/** New members with role user start with the org's default credit limit; managers and admins are unlimited. */
+function defaultCreditLimit(org: { defaultUserCreditLimit: string | null }, role: OrgRole): string | null {
+  return role === "user" ? org.defaultUserCreditLimit : null;
 }

@@ -1,4 +1,5 @@
 import type { MailMessage } from "./mail";
+import { formatCredits } from "./money";
 
 /** The mail the product sends. Plain text: it reads the same in every client. */
 
@@ -55,4 +56,68 @@ export function verifyEmailMail(p: { to: string; username: string; link: string 
       `The link works for 24 hours. If you didn't create an Apolo account, ignore this message.`,
     ].join("\n"),
   };
+}
+
+export function lowBalanceMail(p: {
+  to: string;
+  orgName: string;
+  threshold: string;
+  balance: string;
+  link: string;
+}): MailMessage {
+  return {
+    to: p.to,
+    subject: `${p.orgName}: credit balance fell to ${formatCredits(p.balance)}`,
+    text: [
+      `The credit balance of '${p.orgName}' fell below ${formatCredits(p.threshold)} and is now ${formatCredits(p.balance)}.`,
+      isNonPositive(p.balance)
+        ? `Running jobs are stopped until the balance is topped up.`
+        : `Top up before it runs out: ${p.link}`,
+      ``,
+      `Credits: ${p.link}`,
+    ].join("\n"),
+  };
+}
+
+export function receiptMail(p: {
+  to: string;
+  orgName: string;
+  credits: string;
+  amount: string;
+  currency: string;
+  balance: string;
+  link: string;
+}): MailMessage {
+  return {
+    to: p.to,
+    subject: `Receipt: ${formatCredits(p.credits)} credits for ${p.orgName}`,
+    text: [
+      `Thank you. ${formatCredits(p.credits)} credits were added to '${p.orgName}'.`,
+      `Paid: ${p.amount} ${p.currency.toUpperCase()}`,
+      `New balance: ${formatCredits(p.balance)} credits`,
+      ``,
+      `Credits and history: ${p.link}`,
+    ].join("\n"),
+  };
+}
+
+export function jobRefusedMail(p: {
+  to: string;
+  orgName: string;
+  jobName: string;
+  reason: string;
+  link: string;
+}): MailMessage {
+  return {
+    to: p.to,
+    subject: `Job '${p.jobName}' could not start in ${p.orgName}`,
+    text: [`Your job '${p.jobName}' in '${p.orgName}' was not started: ${p.reason}.`, ``, `Credits: ${p.link}`].join(
+      "\n",
+    ),
+  };
+}
+
+/** "-3.5", "0", "0.000" → true; exact, from the decimal string. */
+function isNonPositive(v: string): boolean {
+  return v.startsWith("-") || /^0*(\.0*)?$/.test(v);
 }

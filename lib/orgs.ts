@@ -24,6 +24,10 @@ export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<O
       if (!creator) throw new NotFound("Account not found");
       const [org] = await tx.insert(orgs).values({ name: data.name, displayName: data.displayName }).returning();
       await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "admin" });
+      // Default clusters receive every new org.
+      await tx.execute(
+        sql`insert into org_clusters (org_id, cluster_id) select ${org!.id}, id from clusters where is_default`,
+      );
       await tx.update(users).set({ lastOrgId: org!.id }).where(eq(users.id, userId));
       await recordAudit(tx, {
         org: { id: org!.id, name: org!.name },

@@ -86,4 +86,5 @@ export const RATE_LIMITS = {
   signUpPerAddress: { limit: 10, windowMs: 10 * 60_000 },
   invitesPerActor: { limit: 30, windowMs: 10 * 60_000 },
   verificationMailsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
+  paymentsPerAccount: { limit: 20, windowMs: 10 * 60_000 },
 } satisfies Record<string, RateLimitRule>;

@@ -27,6 +27,7 @@ export async function appUrl(): Promise<string> {
   return `${proto}://${host}`;
 }
 
-export async function services(): Promise<Services> {
-  return { mailer: await mailer(), appUrl: await appUrl(), limiter: rateLimitStore() };
+/** `appUrl` can be given where there is no request (the embedded runner). */
+export async function services(opts: { appUrl?: string } = {}): Promise<Services> {
+  return { mailer: await mailer(), appUrl: opts.appUrl ?? (await appUrl()), limiter: rateLimitStore() };
 }

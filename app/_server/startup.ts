@@ -1,5 +1,7 @@
 import { getDatabase } from "@/db";
+import { seedDefaultCluster } from "@/lib/clusters";
 import { missingProductionSettings } from "@/lib/config";
+import { startEmbeddedRunner } from "./runner";
 
 /** Refuses to run production without real secrets, then applies the migrations before the first request. */
 export async function startServer() {

@@ -1,0 +1,335 @@
+import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { clusters, clusterTokens, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
+import { can, requireOrgAccess, withOrgLock, type Actor } from "./authz";
+import { Invalid, NotFound, QuotaExceeded } from "./errors";
+import { postLedger, stopExhaustedJobs } from "./ledger";
+import { sendAll, type MailMessage } from "./mail";
+import { jobRefusedMail } from "./mail-templates";
+import type { Services } from "./services";
+import { hashToken } from "./tokens";
+import { parseInput } from "./validation";
+
+const startSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name the job.")
+    .max(60, "At most 60 characters.")
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and inner hyphens."),
+  cluster: z.string().trim().min(1, "Choose a cluster."),
+  preset: z.string().trim().min(1, "Choose a preset."),
+});
+
+/**
+ * Starts a job on one of the org's clusters. The quota and credit checks and the insert are one transaction
+ * with the org row locked, so concurrent starts can't exceed a quota. Refusals use Apolo's messages, in its
+ * order; a refusal for credits is also mailed to the member.
+ */
+export async function startJob(
+  db: Db,
+  actor: Actor,
+  orgName: string,
+  input: unknown,
+  svc: Pick<Services, "mailer" | "appUrl">,
+) {
+  const data = parseInput(startSchema, input);
+  try {
+    return await withOrgLock(db, actor, orgName, "jobs.run", async (tx, access) => {
+      const [target] = await tx
+        .select({ cluster: clusters, quota: orgClusters.maxRunningJobs })
+        .from(orgClusters)
+        .innerJoin(clusters, eq(clusters.id, orgClusters.clusterId))
+        .where(and(eq(orgClusters.orgId, access.org.id), eq(clusters.name, data.cluster)));
+      if (!target) throw new Invalid({ cluster: [`${orgName} has no cluster named '${data.cluster}'.`] });
+      const [preset] = await tx
+        .select()
+        .from(presets)
+        .where(and(eq(presets.clusterId, target.cluster.id), eq(presets.name, data.preset)));
+      if (!preset) throw new Invalid({ preset: [`${data.cluster} has no preset named '${data.preset}'.`] });
+      const [me] = await tx
+        .select({
+          username: users.username,
+          limit: orgMembers.creditLimit,
+          maxJobs: orgMembers.maxRunningJobs,
+          exhausted: sql<boolean>`${orgMembers.creditLimit} is not null and ${orgMembers.spent} >= ${orgMembers.creditLimit}`,
+        })
+        .from(orgMembers)
+        .innerJoin(users, eq(users.id, orgMembers.userId))
+        .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, actor!.userId)));
+      const [counts] = await tx
+        .select({
+          mine: sql<number>`count(*) filter (where ${jobs.userId} = ${actor!.userId})::int`,
+          onCluster: sql<number>`count(*) filter (where ${jobs.clusterId} = ${target.cluster.id})::int`,
+        })
+        .from(jobs)
+        .where(and(eq(jobs.orgId, access.org.id), eq(jobs.status, "running")));
+      const [{ broke } = { broke: false }] = await tx
+        .select({ broke: sql<boolean>`${orgs.balance} <= 0` })
+        .from(orgs)
+        .where(eq(orgs.id, access.org.id));
+      if (me!.maxJobs !== null && counts!.mine >= me!.maxJobs)
+        throw new QuotaExceeded(`Jobs limit quota exceeded for user '${me!.username}'`);
+      if (target.quota !== null && counts!.onCluster >= target.quota)
+        throw new QuotaExceeded(`Jobs limit quota exceeded for org '${orgName}'`);
+      if (me!.exhausted) throw new QuotaExceeded(`No credits left for user '${me!.username}'`, true);
+      if (broke) throw new QuotaExceeded(`No credits left for org '${orgName}'`, true);
+      const [job] = await tx
+        .insert(jobs)
+        .values({
+          orgId: access.org.id,
+          userId: actor!.userId,
+          clusterId: target.cluster.id,
+          presetId: preset.id,
+          presetName: preset.name,
+          name: data.name,
+          creditsPerHour: preset.creditsPerHour,
+          chargedUntil: sql`now()`,
+          startedAt: sql`now()`,
+        })
+        .returning();
+      return job!;
+    });
+  } catch (err) {
+    if (err instanceof QuotaExceeded && err.credits && actor) {
+      const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
+      if (u)
+        await sendAll(svc.mailer, [
+          jobRefusedMail({
+            to: u.email,
+            orgName,
+            jobName: data.name,
+            reason: err.message,
+            link: `${svc.appUrl}/orgs/${orgName}/credits`,
+          }),
+        ]);
+    }
+    throw err;
+  }
+}
+
+/** Stops a job: its owner, or a manager/admin for anyone's. Usage up to now is settled by the next tick. */
+export async function stopJob(db: Db, actor: Actor, orgName: string, input: unknown) {
+  const { id } = parseInput(z.object({ id: z.uuid("Unknown job.") }), input);
+  const access = await requireOrgAccess(db, actor, orgName, "jobs.run");
+  const [job] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.id, id), eq(jobs.orgId, access.org.id)));
+  if (!job) throw new NotFound("Job not found");
+  if (job.userId !== actor!.userId && !can(access.role, "jobs.manageAll")) {
+    // A user doesn't learn about other people's jobs.
+    throw new NotFound("Job not found");
+  }
+  const [stopped] = await db
+    .update(jobs)
+    .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "UserStopped" })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
+    .returning({ id: jobs.id });
+  return { id, name: job.name, stopped: Boolean(stopped) };
+}
+
+const listSchema = z.object({
+  scope: z.enum(["mine", "all"]).catch("mine"),
+  status: z.enum(["running", "stopped", "any"]).catch("any"),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  pageSize: z.coerce
+    .number()
+    .refine((n) => [25, 50, 100].includes(n))
+    .catch(25),
+});
+
+/** The caller's jobs (managers: everyone's with scope=all), newest first, with runtime and credits so far. */
+export async function listJobs(db: Db, actor: Actor, orgName: string, query: unknown) {
+  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+  const q = listSchema.parse(query ?? {});
+  const all = q.scope === "all" && can(access.role, "jobs.manageAll");
+  const where = and(
+    eq(jobs.orgId, access.org.id),
+    all ? undefined : eq(jobs.userId, actor!.userId),
+    q.status === "any" ? undefined : eq(jobs.status, q.status),
+  );
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        id: jobs.id,
+        name: jobs.name,
+        owner: users.username,
+        cluster: clusters.name,
+        preset: jobs.presetName,
+        status: jobs.status,
+        stopReason: jobs.stopReason,
+        creditsPerHour: jobs.creditsPerHour,
+        creditsCharged: jobs.creditsCharged,
+        startedAt: jobs.startedAt,
+        stoppedAt: jobs.stoppedAt,
+        runtimeSeconds: sql<number>`extract(epoch from (coalesce(${jobs.stoppedAt}, now()) - ${jobs.startedAt}))::float8`,
+      })
+      .from(jobs)
+      .innerJoin(users, eq(users.id, jobs.userId))
+      .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+      .where(where)
+      .orderBy(desc(jobs.startedAt))
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(where),
+  ]);
+  return {
+    rows,
+    total: total?.n ?? 0,
+    query: { ...q, scope: all ? "all" : "mine" },
+    canSeeAll: can(access.role, "jobs.manageAll"),
+  };
+}
+
+export interface UsageRecord {
+  jobId: string;
+  /** Charge the job's usage up to this moment (capped at its stop time). */
+  until: Date;
+  /** The same key again changes nothing. */
+  idempotencyKey: string;
+}
+
+export type UsageOutcome = "charged" | "duplicate" | "nothing_due" | "unknown_job";
+
+/**
+ * The one way usage is charged, for the embedded runner and external runners alike. Usage is cumulative —
+ * a job is due runtime × credits/hour (rounded to 8 decimals) up to `until`, and each record charges the
+ * difference to what was charged before — so ticks of any length add up without loss. A batch is one
+ * transaction; orgs are locked in id order so concurrent batches can't deadlock. After charging, jobs of
+ * orgs at or below zero, and of members past their limit, stop with QuotaExhausted; `stop` lists every job of
+ * the batch that is no longer running, for an external runner to stop.
+ */
+export async function meterUsage(
+  db: Db,
+  records: UsageRecord[],
+  svc: Pick<Services, "mailer" | "appUrl">,
+  opts: { clusterId?: string } = {},
+) {
+  const mails: MailMessage[] = [];
+  const result = await db.transaction(async (tx) => {
+    const ids = [...new Set(records.map((r) => r.jobId))];
+    const known = ids.length
+      ? await tx
+          .select({ id: jobs.id, orgId: jobs.orgId })
+          .from(jobs)
+          .where(and(inArray(jobs.id, ids), opts.clusterId ? eq(jobs.clusterId, opts.clusterId) : undefined))
+      : [];
+    const orgOf = new Map(known.map((j) => [j.id, j.orgId]));
+    const orgIds = [...new Set(known.map((j) => j.orgId))].sort();
+    if (orgIds.length) {
+      await tx.select({ id: orgs.id }).from(orgs).where(inArray(orgs.id, orgIds)).orderBy(asc(orgs.id)).for("update");
+    }
+    const outcomes: { jobId: string; idempotencyKey: string; outcome: UsageOutcome; amount?: string }[] = [];
+    for (const r of records) {
+      const orgId = orgOf.get(r.jobId);
+      if (!orgId) {
+        outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "unknown_job" });
+        continue;
+      }
+      const [due] = await tx
+        .execute(
+          sql`
+        select j.user_id as "userId",
+               greatest(j.credits_charged,
+                 round(j.credits_per_hour * extract(epoch from (least(${r.until.toISOString()}::timestamptz, coalesce(j.stopped_at, 'infinity')) - j.started_at)) / 3600, 8)
+               )::text as due,
+               (greatest(j.credits_charged,
+                 round(j.credits_per_hour * extract(epoch from (least(${r.until.toISOString()}::timestamptz, coalesce(j.stopped_at, 'infinity')) - j.started_at)) / 3600, 8)
+               ) - j.credits_charged)::text as delta,
+               least(${r.until.toISOString()}::timestamptz, coalesce(j.stopped_at, 'infinity')) as "until"
+        from jobs j where j.id = ${r.jobId} for update
+      `,
+        )
+        .then((x) => (x as unknown as { rows: { userId: string; due: string; delta: string; until: Date }[] }).rows);
+      if (!due || /^0*(\.0*)?$/.test(due.delta)) {
+        outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "nothing_due" });
+        continue;
+      }
+      const posted = await postLedger(
+        tx,
+        {
+          orgId,
+          kind: "charge",
+          amount: `-${due.delta}`,
+          memberId: due.userId,
+          jobId: r.jobId,
+          idempotencyKey: r.idempotencyKey,
+        },
+        svc.appUrl,
+      );
+      if (!posted) {
+        outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "duplicate" });
+        continue;
+      }
+      mails.push(...posted.mails);
+      await tx.update(jobs).set({ creditsCharged: due.due, chargedUntil: due.until }).where(eq(jobs.id, r.jobId));
+      outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "charged", amount: due.delta });
+    }
+    for (const orgId of orgIds) await stopExhaustedJobs(tx, orgId);
+    const stop = known.length
+      ? await tx
+          .select({ id: jobs.id })
+          .from(jobs)
+          .where(
+            and(
+              inArray(
+                jobs.id,
+                known.map((j) => j.id),
+              ),
+              eq(jobs.status, "stopped"),
+            ),
+          )
+      : [];
+    return { outcomes, stop: stop.map((s) => s.id) };
+  });
+  await sendAll(svc.mailer, mails);
+  return result;
+}
+
+/**
+ * One tick of the embedded runner: charges every running job on embedded clusters up to `now`, and settles
+ * stopped jobs not yet charged to their stop time. Keys are job + tick period, so two app instances ticking
+ * the same period charge once.
+ */
+export async function runEmbeddedTick(db: Db, now: Date, intervalMs: number, svc: Pick<Services, "mailer" | "appUrl">) {
+  const due = await db
+    .select({ id: jobs.id, status: jobs.status })
+    .from(jobs)
+    .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+    .where(
+      and(
+        eq(clusters.runner, "embedded"),
+        or(eq(jobs.status, "running"), and(isNotNull(jobs.stoppedAt), lt(jobs.chargedUntil, jobs.stoppedAt))),
+      ),
+    )
+    .limit(5000);
+  const period = Math.floor(now.getTime() / intervalMs);
+  let charged = 0;
+  for (let i = 0; i < due.length; i += 200) {
+    const batch = due.slice(i, i + 200).map((j) => ({
+      jobId: j.id,
+      until: now,
+      idempotencyKey: j.status === "running" ? `tick:${j.id}:${period}` : `final:${j.id}`,
+    }));
+    const r = await meterUsage(db, batch, svc);
+    charged += r.outcomes.filter((o) => o.outcome === "charged").length;
+  }
+  return { jobs: due.length, charged };
+}
+
+/** The cluster an external runner's bearer token belongs to, or null (revoked, unknown, malformed). */
+export async function authenticateClusterToken(db: Db, bearer: string | null | undefined) {
+  const token = bearer?.startsWith("apc_") ? bearer.slice(4) : null;
+  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const [row] = await db
+    .update(clusterTokens)
+    .set({ lastUsedAt: new Date() })
+    .where(and(eq(clusterTokens.tokenHash, hashToken(token)), sql`${clusterTokens.revokedAt} is null`))
+    .returning({ clusterId: clusterTokens.clusterId });
+  return row ? { clusterId: row.clusterId } : null;
+}

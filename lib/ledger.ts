@@ -1,0 +1,145 @@
+/**
+ * The one way a balance changes. Internal to lib/: called inside the transaction of an operation that has
+ * already authorized the caller (top-up completion, grant, usage charge).
+ */
+import { and, eq, inArray, or, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { creditLedger, jobs, orgMembers, orgs, users } from "@/db/schema";
+import type { MailMessage } from "./mail";
+import { lowBalanceMail } from "./mail-templates";
+
+export interface LedgerEntry {
+  orgId: string;
+  kind: "topup" | "grant" | "charge" | "adjustment";
+  /** Signed decimal string. */
+  amount: string;
+  actorId?: string | null;
+  memberId?: string | null;
+  jobId?: string | null;
+  paymentId?: string | null;
+  idempotencyKey?: string | null;
+  note?: string | null;
+}
+
+export interface Posted {
+  ledgerId: number;
+  balanceBefore: string;
+  balanceAfter: string;
+  /** Low-balance notices to send once the transaction has committed. */
+  mails: MailMessage[];
+}
+
+/**
+ * Locks the org row, skips the entry when its idempotency key was already posted (a replay: returns null),
+ * else moves the balance (and `spent` for charges) and appends the ledger row, in the caller's transaction.
+ * Balance = Σ ledger holds because nothing else writes orgs.balance.
+ */
+export async function postLedger(tx: Db, e: LedgerEntry, appUrl?: string): Promise<Posted | null> {
+  const [org] = await tx
+    .select({ balance: orgs.balance, name: orgs.name })
+    .from(orgs)
+    .where(eq(orgs.id, e.orgId))
+    .for("update");
+  if (!org) throw new Error(`postLedger: org ${e.orgId} is gone`);
+  if (e.idempotencyKey) {
+    const [seen] = await tx
+      .select({ id: creditLedger.id })
+      .from(creditLedger)
+      .where(eq(creditLedger.idempotencyKey, e.idempotencyKey))
+      .limit(1);
+    if (seen) return null;
+  }
+  const isCharge = e.kind === "charge";
+  const [updated] = await tx
+    .update(orgs)
+    .set({
+      balance: sql`${orgs.balance} + ${e.amount}::numeric`,
+      spent: isCharge ? sql`${orgs.spent} - ${e.amount}::numeric` : orgs.spent,
+    })
+    .where(eq(orgs.id, e.orgId))
+    .returning({ balance: orgs.balance, thresholds: orgs.lowBalanceThresholds, notified: orgs.notifiedThreshold });
+  const [row] = await tx
+    .insert(creditLedger)
+    .values({ ...e, balanceAfter: updated!.balance })
+    .returning({ id: creditLedger.id });
+  if (isCharge && e.memberId) {
+    await tx
+      .update(orgMembers)
+      .set({ spent: sql`${orgMembers.spent} - ${e.amount}::numeric` })
+      .where(and(eq(orgMembers.orgId, e.orgId), eq(orgMembers.userId, e.memberId)));
+  }
+  const mails = await trackLowBalance(tx, e.orgId, org.name, org.balance, updated!, appUrl);
+  return { ledgerId: row!.id, balanceBefore: org.balance, balanceAfter: updated!.balance, mails };
+}
+
+/**
+ * Low-balance thresholds: crossing one downward notifies the org's managers and admins once; going back
+ * above the notified threshold re-arms it. Comparisons happen in SQL (exact numerics).
+ */
+async function trackLowBalance(
+  tx: Db,
+  orgId: string,
+  orgName: string,
+  before: string,
+  after: { balance: string; notified: string | null },
+  appUrl = "",
+): Promise<MailMessage[]> {
+  const [r] =
+    (await tx
+      .execute(
+        sql`
+    select
+      (select min(t) from unnest(${orgs.lowBalanceThresholds}) t where ${before}::numeric > t and ${after.balance}::numeric <= t) as crossed,
+      ${after.notified}::numeric is not null and ${after.balance}::numeric > ${after.notified}::numeric as rearm
+    from ${orgs} where ${orgs.id} = ${orgId}
+  `,
+      )
+      .then((x) => (x as unknown as { rows: { crossed: string | null; rearm: boolean }[] }).rows)) ?? [];
+  if (!r) return [];
+  if (r.rearm) await tx.update(orgs).set({ notifiedThreshold: null }).where(eq(orgs.id, orgId));
+  if (r.crossed === null) return [];
+  if (after.notified !== null && !r.rearm) {
+    const [{ lower } = { lower: false }] = await tx
+      .execute(sql`select ${r.crossed}::numeric < ${after.notified}::numeric as lower`)
+      .then((x) => (x as unknown as { rows: { lower: boolean }[] }).rows);
+    if (!lower) return [];
+  }
+  await tx.update(orgs).set({ notifiedThreshold: r.crossed }).where(eq(orgs.id, orgId));
+  const recipients = await tx
+    .select({ email: users.email })
+    .from(orgMembers)
+    .innerJoin(users, eq(users.id, orgMembers.userId))
+    .where(and(eq(orgMembers.orgId, orgId), inArray(orgMembers.role, ["manager", "admin"])));
+  return recipients.map((m) =>
+    lowBalanceMail({
+      to: m.email,
+      orgName,
+      threshold: r.crossed!,
+      balance: after.balance,
+      link: `${appUrl}/orgs/${orgName}/credits`,
+    }),
+  );
+}
+
+/**
+ * Stops, with reason QuotaExhausted, every running job of the org when its balance is ≤ 0, and the running
+ * jobs of members whose spending reached their limit. Runs inside the caller's transaction; returns the ids.
+ */
+export async function stopExhaustedJobs(tx: Db, orgId: string): Promise<string[]> {
+  const stopped = await tx
+    .update(jobs)
+    .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "QuotaExhausted" })
+    .where(
+      and(
+        eq(jobs.orgId, orgId),
+        eq(jobs.status, "running"),
+        or(
+          sql`(select balance from orgs where id = ${orgId}) <= 0`,
+          sql`exists (select 1 from org_members m where m.org_id = ${jobs.orgId} and m.user_id = ${jobs.userId}
+                      and m.credit_limit is not null and m.spent >= m.credit_limit)`,
+        ),
+      ),
+    )
+    .returning({ id: jobs.id });
+  return stopped.map((j) => j.id);
+}

@@ -1,0 +1,46 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { users } from "@/db/schema";
+import { requireActor, type Actor } from "./authz";
+import { NotFound } from "./errors";
+
+/** Usernames in PLATFORM_ADMINS (comma-separated) are platform admins, as are accounts granted the flag. */
+export function platformAdminNames(env: Record<string, string | undefined> = process.env): Set<string> {
+  return new Set(
+    (env.PLATFORM_ADMINS ?? "")
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+export async function isPlatformAdmin(db: Db, actor: Actor): Promise<boolean> {
+  if (!actor) return false;
+  const [u] = await db
+    .select({ username: users.username, flag: users.isPlatformAdmin })
+    .from(users)
+    .where(eq(users.id, actor.userId));
+  return Boolean(u && (u.flag || platformAdminNames().has(u.username)));
+}
+
+/** Operator-only operations. Everyone else is told the page doesn't exist. */
+export async function requirePlatformAdmin(db: Db, actor: Actor): Promise<{ userId: string; username: string }> {
+  const { userId } = requireActor(actor);
+  const [u] = await db
+    .select({ username: users.username, flag: users.isPlatformAdmin })
+    .from(users)
+    .where(eq(users.id, userId));
+  if (!u) throw new NotFound("Account not found");
+  if (!u.flag && !platformAdminNames().has(u.username)) throw new NotFound("Not found");
+  return { userId, username: u.username };
+}
+
+/** `npm run admin -- grant-platform-admin NAME`: run by the operator on the server, not by a person in the console. */
+export async function grantPlatformAdmin(db: Db, username: string): Promise<void> {
+  const updated = await db
+    .update(users)
+    .set({ isPlatformAdmin: true })
+    .where(eq(users.username, username))
+    .returning({ id: users.id });
+  if (updated.length === 0) throw new NotFound(`No account with the username '${username}'.`);
+}
