@@ -11,6 +11,8 @@ const nextConfig: NextConfig = {
   // Native / wasm packages are loaded from node_modules at run time, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "ioredis", "pg"],
   poweredByHeader: false,
+  // The build type-checks the app; tests, e2e and scripts are checked by `tsc --noEmit` (npm run typecheck, CI).
+  typescript: { tsconfigPath: "tsconfig.build.json" },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

@@ -40,6 +40,11 @@ export default defineConfig({
       NEXT_TELEMETRY_DISABLED: "1",
       AUTH_SECRET: E2E_AUTH_SECRET,
       AUTH_TRUST_HOST: "true",
+      // A default cluster with presets, the embedded runner ticking every second, and one operator.
+      SEED_DEFAULT_CLUSTER: "true",
+      RUNNER_ENABLED: "true",
+      RUNNER_INTERVAL_MS: "1000",
+      PLATFORM_ADMINS: "e2e-operator",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: pgliteDir, DATABASE_URL: "" }),
       REDIS_URL: process.env.E2E_REDIS_URL ?? "",
     },

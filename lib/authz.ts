@@ -61,6 +61,7 @@ export function memberActions(viewer: { userId: string; role: OrgRole }, target:
     changeRole: touchable,
     roles: touchable ? grantableRoles(viewer.role) : [],
     remove: !self && can(viewer.role, "members.remove") && canGrant(viewer.role, target.role),
+    quotas: can(viewer.role, "quotas.set") && canGrant(viewer.role, target.role),
   };
 }
 

@@ -238,6 +238,7 @@ export async function seedDefaultCluster(db: Db): Promise<boolean> {
       { clusterId: c!.id, name: "cpu-small", cpu: "1", memoryMb: 2048, gpu: 0, creditsPerHour: "1" },
       { clusterId: c!.id, name: "cpu-large", cpu: "8", memoryMb: 32768, gpu: 0, creditsPerHour: "8" },
       { clusterId: c!.id, name: "gpu-1x", cpu: "8", memoryMb: 65536, gpu: 1, creditsPerHour: "60" },
+      { clusterId: c!.id, name: "gpu-8x", cpu: "64", memoryMb: 524288, gpu: 8, creditsPerHour: "480" },
     ]);
     await tx.execute(
       sql`insert into org_clusters (org_id, cluster_id) select id, ${c!.id} from orgs on conflict do nothing`,

@@ -29,6 +29,9 @@ export interface MemberRow {
   email: string;
   role: OrgRole;
   joinedAt: Date;
+  creditLimit: string | null;
+  spent: string;
+  maxRunningJobs: number | null;
 }
 
 /** `like` pattern for a literal substring. */
@@ -72,6 +75,9 @@ export async function listMembers(db: Db, actor: Actor, orgName: string, query: 
         email: users.email,
         role: orgMembers.role,
         joinedAt: orgMembers.createdAt,
+        creditLimit: orgMembers.creditLimit,
+        spent: orgMembers.spent,
+        maxRunningJobs: orgMembers.maxRunningJobs,
       })
       .from(orgMembers)
       .innerJoin(users, eq(users.id, orgMembers.userId))

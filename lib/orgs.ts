@@ -12,6 +12,7 @@ export interface OrgSummary {
   name: string;
   displayName: string | null;
   role: OrgRole;
+  balance?: string;
 }
 
 /** Creates an org; the creator becomes its admin. Org, membership and audit row are one transaction. */
@@ -50,7 +51,7 @@ export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<O
 export async function listMyOrgs(db: Db, actor: Actor): Promise<OrgSummary[]> {
   const { userId } = requireActor(actor);
   return db
-    .select({ name: orgs.name, displayName: orgs.displayName, role: orgMembers.role })
+    .select({ name: orgs.name, displayName: orgs.displayName, role: orgMembers.role, balance: orgs.balance })
     .from(orgMembers)
     .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
     .where(eq(orgMembers.userId, userId))

@@ -1,5 +1,6 @@
 "use server";
 
+import { revalidatePath } from "next/cache";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
@@ -10,6 +11,7 @@ import { services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { requestEmailVerification } from "@/lib/accounts";
+import { setOrgCreditSettings } from "@/lib/credits";
 import { leaveOrg } from "@/lib/members";
 import { createOrg, deleteOrg } from "@/lib/orgs";
 
@@ -60,4 +62,14 @@ export async function sendVerificationAction() {
     (r) =>
       r.alreadyVerified ? "Your email address is already verified." : "Verification email sent. Follow the link in it.",
   );
+}
+
+export async function saveCreditSettingsAction(org: string, defaultUserCreditLimit: string, topUpMinRole?: string) {
+  return runAction(async () => {
+    const db = await getDb();
+    const actor = await currentActor();
+    await setOrgCreditSettings(db, actor, org, { defaultUserCreditLimit });
+    if (topUpMinRole !== undefined) await setOrgCreditSettings(db, actor, org, { topUpMinRole });
+    revalidatePath(`/orgs/${org}`, "layout");
+  });
 }

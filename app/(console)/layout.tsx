@@ -2,11 +2,13 @@ import { cookies } from "next/headers";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Logo } from "@/components/brand/logo";
+import { BalanceButton } from "@/components/console/balance-button";
 import { OrgPicker } from "@/components/console/org-picker";
 import { UserMenu } from "@/components/console/user-menu";
 import { currentActor, currentUser } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { countMyInvitations } from "@/lib/invitations";
+import { formatCredits } from "@/lib/money";
 import { listMyOrgs } from "@/lib/orgs";
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
@@ -25,6 +27,14 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
         </span>
         <OrgPicker orgs={orgs} />
         <div className="ml-auto flex items-center gap-2">
+          <BalanceButton
+            balances={Object.fromEntries(
+              orgs.map((o) => [
+                o.name,
+                { text: formatCredits(o.balance ?? "0"), negative: (o.balance ?? "0").startsWith("-") },
+              ]),
+            )}
+          />
           {invitationCount > 0 && (
             <Link
               href="/invites"

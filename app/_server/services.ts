@@ -2,6 +2,7 @@ import "server-only";
 import { headers } from "next/headers";
 import { getDb } from "@/db";
 import { OutboxMailer, SmtpMailer, type Mailer } from "@/lib/mail";
+import { pricingFromEnv, SandboxProvider, type PaymentProvider } from "@/lib/payments";
 import type { Services } from "@/lib/services";
 import { rateLimitStore } from "./deps";
 
@@ -30,4 +31,10 @@ export async function appUrl(): Promise<string> {
 /** `appUrl` can be given where there is no request (the embedded runner). */
 export async function services(opts: { appUrl?: string } = {}): Promise<Services> {
   return { mailer: await mailer(), appUrl: opts.appUrl ?? (await appUrl()), limiter: rateLimitStore() };
+}
+
+/** What a top-up needs: Stripe when its keys are set (lib/stripe.ts), else the sandbox; price from config. */
+export async function paymentServices() {
+  const svc = await services();
+  return { ...svc, provider: new SandboxProvider(svc.appUrl) as PaymentProvider, pricing: pricingFromEnv() };
 }

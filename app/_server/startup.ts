@@ -18,4 +18,10 @@ export async function startServer() {
   console.log(
     `[db] ${database.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : "embedded PGlite"} ready, migrations applied`,
   );
+  // A development database gets a default cluster with presets, so a new user can run a job at once.
+  const seed = process.env.SEED_DEFAULT_CLUSTER
+    ? process.env.SEED_DEFAULT_CLUSTER === "true"
+    : process.env.NODE_ENV === "development";
+  if (seed && (await seedDefaultCluster(database.db))) console.log("[db] seeded the default cluster and presets");
+  startEmbeddedRunner();
 }

@@ -2,12 +2,16 @@
 
 import { createColumnHelper } from "@tanstack/react-table";
 import { useEffect, useMemo, useState } from "react";
-import { changeRoleAction, removeMemberAction } from "@/app/(console)/orgs/[org]/settings/users/actions";
+import {
+  changeRoleAction,
+  removeMemberAction,
+  setQuotaAction,
+} from "@/app/(console)/orgs/[org]/settings/users/actions";
 import { RoleBadge } from "@/components/console/role-badge";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
-import { Input, Label } from "@/components/ui/field";
+import { Field, Input, Label } from "@/components/ui/field";
 import { Menu, MenuContent, MenuItem, MenuTrigger } from "@/components/ui/menu";
 import { Pagination } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
@@ -17,7 +21,7 @@ import { ROLE_LABELS, type MemberView, type Role } from "./types";
 const helper = createColumnHelper<typeof sortableFeatures, MemberView>();
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
-type Pending = { kind: "role" | "remove"; member: MemberView } | null;
+type Pending = { kind: "role" | "remove" | "quotas"; member: MemberView } | null;
 
 export function MembersView({
   org,
@@ -38,6 +42,8 @@ export function MembersView({
   const [search, setSearch] = useState(query.q);
   const [dialog, setDialog] = useState<Pending>(null);
   const [role, setRole] = useState<Role>("user");
+  const [limit, setLimit] = useState("");
+  const [maxJobs, setMaxJobs] = useState("");
 
   // Search as you type, debounced; the server does the filtering.
   useEffect(() => {
@@ -76,6 +82,16 @@ export function MembersView({
         sortDescFirst: true,
         cell: (c) => <RoleBadge role={c.getValue()} />,
       }),
+      helper.accessor("credits", {
+        id: "credits",
+        header: "Credits used / limit",
+        enableSorting: false,
+        cell: (c) => (
+          <span className="whitespace-nowrap tabular-nums" data-testid={`member-credits-${c.row.original.username}`}>
+            {c.getValue()}
+          </span>
+        ),
+      }),
       helper.accessor("joinedAt", {
         id: "joined",
         header: "Joined",
@@ -91,7 +107,7 @@ export function MembersView({
           cell: (c) => {
             const m = c.row.original;
             // An empty cell keeps the row as tall as the rows with a menu button.
-            if (!m.actions.changeRole && !m.actions.remove) return <div className="h-8" />;
+            if (!m.actions.changeRole && !m.actions.remove && !m.actions.quotas) return <div className="h-8" />;
             return (
               <div className="text-right">
                 <Menu>
@@ -114,6 +130,17 @@ export function MembersView({
                         }}
                       >
                         Edit role
+                      </MenuItem>
+                    )}
+                    {m.actions.quotas && (
+                      <MenuItem
+                        onSelect={() => {
+                          setLimit(m.creditLimit ?? "");
+                          setMaxJobs(m.maxRunningJobs === null ? "" : String(m.maxRunningJobs));
+                          setDialog({ kind: "quotas", member: m });
+                        }}
+                      >
+                        Edit quotas
                       </MenuItem>
                     )}
                     {m.actions.remove && (
@@ -190,6 +217,35 @@ export function MembersView({
               ))}
             </Select>
           </div>
+        </ActionDialog>
+      )}
+      {member && dialog?.kind === "quotas" && (
+        <ActionDialog
+          open
+          onOpenChange={(o) => !o && setDialog(null)}
+          title={`Quotas of ${member.username}`}
+          description="Leave a field empty for unlimited. Lowering the credit limit to what they already used stops their running jobs."
+          confirmLabel="Save quotas"
+          pendingLabel="Saving…"
+          testId="quotas-dialog"
+          onConfirm={() => setQuotaAction(org, member.username, limit, maxJobs)}
+        >
+          <Field
+            label="Credit limit"
+            name="creditLimit"
+            inputMode="decimal"
+            placeholder="Unlimited"
+            value={limit}
+            onChange={(e) => setLimit(e.target.value)}
+          />
+          <Field
+            label="Max running jobs"
+            name="maxRunningJobs"
+            inputMode="numeric"
+            placeholder="Unlimited"
+            value={maxJobs}
+            onChange={(e) => setMaxJobs(e.target.value)}
+          />
         </ActionDialog>
       )}
       {member && dialog?.kind === "remove" && (

@@ -8,8 +8,12 @@ export interface MemberView {
   email: string;
   role: Role;
   joinedAt: Date;
+  /** Pre-formatted on the server: "12.50 / 100.00" or "12.50 / Unlimited". */
+  credits: string;
+  creditLimit: string | null;
+  maxRunningJobs: number | null;
   isSelf: boolean;
-  actions: { changeRole: boolean; roles: Role[]; remove: boolean };
+  actions: { changeRole: boolean; roles: Role[]; remove: boolean; quotas: boolean };
 }
 
 export interface InvitationView {

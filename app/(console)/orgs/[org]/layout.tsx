@@ -1,7 +1,9 @@
 import { currentActor, loadPage } from "@/app/_server/session";
 import { OrgNav } from "@/components/console/org-nav";
 import { getDb } from "@/db";
+import Link from "next/link";
 import { can } from "@/lib/authz";
+import { formatCredits } from "@/lib/money";
 import { enterOrg } from "@/lib/orgs";
 
 /** Every page of an org: outsiders get the not-found page, members have the org remembered as their last. */
@@ -21,13 +23,33 @@ export default async function OrgLayout({
         <OrgNav
           items={[
             { href: base, label: "Overview" },
+            { href: `${base}/jobs`, label: "Jobs" },
+            { href: `${base}/credits`, label: "Credits", section: `${base}/credits` },
             can(access.role, "settings.open")
               ? { href: `${base}/settings/users`, label: "Settings", section: `${base}/settings` }
               : { href: `${base}/settings/users`, label: "Members" },
           ]}
         />
       </aside>
-      <main className="min-w-0 flex-1">{children}</main>
+      <main className="min-w-0 flex-1 space-y-4">
+        {access.org.notifiedThreshold !== null && (
+          <div
+            role="status"
+            data-testid="low-balance-banner"
+            className="flex flex-wrap items-center justify-between gap-2 rounded-md border border-danger/30 bg-danger-soft px-4 py-2.5 text-sm text-danger"
+          >
+            <span>
+              {access.org.balance.startsWith("-") || /^0*(\.0*)?$/.test(access.org.balance)
+                ? `${access.org.name} is out of credits: running jobs are stopped and new ones can't start.`
+                : `${access.org.name} is low on credits: ${formatCredits(access.org.balance)} left.`}
+            </span>
+            <Link href={`${base}/credits`} className="font-medium underline">
+              Top up
+            </Link>
+          </div>
+        )}
+        {children}
+      </main>
     </div>
   );
 }

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { RoleBadge } from "@/components/console/role-badge";
-import { Card } from "@/components/ui/card";
+import { Card, CardHeader } from "@/components/ui/card";
+import { listOrgClusters } from "@/lib/clusters";
 import { getDb } from "@/db";
 import { getOrgOverview } from "@/lib/orgs";
 
@@ -13,7 +14,11 @@ const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone
 
 export default async function OrgOverviewPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
-  const overview = await loadPage(async () => getOrgOverview(await getDb(), await currentActor(), org));
+  const db = await getDb();
+  const actor = await currentActor();
+  const [overview, clusters] = await loadPage(async () =>
+    Promise.all([getOrgOverview(db, actor, org), listOrgClusters(db, actor, org)]),
+  );
   const facts = [
     { label: "Your role", value: <RoleBadge role={overview.role} />, testId: "overview-role" },
     { label: "Members", value: overview.memberCount.toLocaleString("en"), testId: "overview-members" },
@@ -46,6 +51,29 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
             </div>
           ))}
         </dl>
+      </Card>
+      <Card>
+        <CardHeader title="Clusters" description="Every member can run jobs on the clusters this organization is on." />
+        {clusters.length === 0 ? (
+          <p className="px-5 py-4 text-sm text-muted">
+            Not on any cluster yet: a platform admin adds organizations to clusters.
+          </p>
+        ) : (
+          <ul className="divide-y divide-border" data-testid="org-clusters">
+            {clusters.map((c) => (
+              <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 px-5 py-3 text-sm">
+                <div>
+                  <p className="font-medium">{c.name}</p>
+                  {c.description && <p className="text-muted">{c.description}</p>}
+                </div>
+                <p className="text-muted">
+                  {c.presets.length} preset{c.presets.length === 1 ? "" : "s"} · {c.running} running
+                  {c.maxRunningJobs !== null ? ` of max ${c.maxRunningJobs}` : ""} job{c.running === 1 ? "" : "s"}
+                </p>
+              </li>
+            ))}
+          </ul>
+        )}
       </Card>
       <Card className="p-5">
         <h2 className="text-sm font-semibold">Use this organization from the CLI</h2>

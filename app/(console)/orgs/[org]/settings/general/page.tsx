@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { DeleteOrgSection, LeaveOrgSection } from "@/components/console/danger-zone";
+import { CreditSettings } from "@/components/credits/credit-settings";
 import { Card, CardHeader } from "@/components/ui/card";
+import { formatCredits } from "@/lib/money";
 import { getDb } from "@/db";
 import { can, requireOrgAccess } from "@/lib/authz";
 
@@ -34,6 +36,19 @@ export default async function GeneralSettingsPage({ params }: { params: Promise<
             </div>
           ))}
         </dl>
+      </Card>
+      <Card>
+        <CardHeader title="Credits" description="Limits for new members and who may buy credits." />
+        <CreditSettings
+          org={access.org.name}
+          defaultUserCreditLimit={
+            access.org.defaultUserCreditLimit === null
+              ? ""
+              : formatCredits(access.org.defaultUserCreditLimit).replace(/,/g, "")
+          }
+          topUpMinRole={access.org.topUpMinRole}
+          canChangeTopUp={can(access.role, "org.updateSettings")}
+        />
       </Card>
       <Card className="border-danger/40">
         <CardHeader title="Danger zone" />

@@ -6,6 +6,7 @@ import { services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { inviteMembers, renewInvitation, revokeInvitation, type InviteResult } from "@/lib/invitations";
+import { setMemberQuota } from "@/lib/credits";
 import { changeMemberRole, removeMember } from "@/lib/members";
 
 const usersPath = (org: string) => `/orgs/${org}/settings/users`;
@@ -93,5 +94,20 @@ export async function revokeInvitationAction(org: string, id: string) {
       return r;
     },
     (r) => `Invitation to ${r.email} revoked.`,
+  );
+}
+
+export async function setQuotaAction(org: string, username: string, creditLimit: string, maxRunningJobs: string) {
+  return runAction(
+    async () => {
+      const r = await setMemberQuota(await getDb(), await currentActor(), org, {
+        username,
+        creditLimit,
+        maxRunningJobs,
+      });
+      revalidatePath(usersPath(org));
+      return r;
+    },
+    (r) => `Quotas of ${r.username} saved${r.stoppedJobs ? `; ${r.stoppedJobs} running job(s) stopped` : ""}.`,
   );
 }

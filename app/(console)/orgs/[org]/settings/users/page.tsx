@@ -9,6 +9,7 @@ import { getDb } from "@/db";
 import { can, canGrant, grantableRoles, memberActions } from "@/lib/authz";
 import { listOrgInvitations } from "@/lib/invitations";
 import { listMembers, PAGE_SIZES } from "@/lib/members";
+import { formatCredits } from "@/lib/money";
 
 export const metadata: Metadata = { title: "Members" };
 
@@ -29,6 +30,8 @@ export default async function UsersPage({
 
   const members: MemberView[] = list.rows.map((m) => ({
     ...m,
+    credits: `${formatCredits(m.spent)} / ${formatCredits(m.creditLimit)}`,
+    creditLimit: m.creditLimit === null ? null : formatCredits(m.creditLimit).replace(/,/g, ""),
     isSelf: m.userId === viewer.userId,
     actions: memberActions(viewer, m),
   }));

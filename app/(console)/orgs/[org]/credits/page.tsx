@@ -1,0 +1,98 @@
+import type { Metadata } from "next";
+import { currentActor, loadPage } from "@/app/_server/session";
+import { LedgerView, type LedgerRowView } from "@/components/credits/ledger-view";
+import { TopUpDialog } from "@/components/credits/top-up-dialog";
+import { Card, CardHeader } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { getCreditsSummary, listLedger } from "@/lib/credits";
+import { formatCredits } from "@/lib/money";
+import { pricingFromEnv } from "@/lib/payments";
+
+export const metadata: Metadata = { title: "Credits" };
+
+export default async function CreditsPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ org: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { org } = await params;
+  const db = await getDb();
+  const actor = await currentActor();
+  const [summary, ledger] = await loadPage(async () =>
+    Promise.all([getCreditsSummary(db, actor, org), listLedger(db, actor, org, await searchParams)]),
+  );
+  const pricing = pricingFromEnv();
+  const rows: LedgerRowView[] = ledger.rows.map((r) => ({
+    ...r,
+    negative: r.amount.startsWith("-"),
+    amount: (r.amount.startsWith("-") ? "" : "+") + formatCredits(r.amount),
+    balanceAfter: formatCredits(r.balanceAfter),
+  }));
+  const stats = [
+    {
+      label: "Org balance",
+      value: formatCredits(summary.balance),
+      testId: "credits-balance",
+      danger: summary.balance.startsWith("-"),
+    },
+    { label: "Spent by the org", value: formatCredits(summary.spent), testId: "credits-spent" },
+    {
+      label: "Your spending / limit",
+      value: `${formatCredits(summary.me.spent)} / ${formatCredits(summary.me.creditLimit)}`,
+      testId: "credits-mine",
+    },
+  ];
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-semibold tracking-tight">Credits</h1>
+        {summary.canTopUp ? (
+          <TopUpDialog
+            org={org}
+            price={pricing.pricePerCredit}
+            currency={pricing.currency}
+            sandbox={!process.env.STRIPE_SECRET_KEY}
+          />
+        ) : (
+          <p className="text-sm text-muted">Only {summary.topUpMinRole}s and admins can top up in this organization.</p>
+        )}
+      </div>
+      <Card>
+        <dl className="grid divide-y divide-border sm:grid-cols-3 sm:divide-x sm:divide-y-0">
+          {stats.map((s) => (
+            <div key={s.label} className="px-5 py-4">
+              <dt className="text-xs font-medium tracking-wide text-muted uppercase">{s.label}</dt>
+              <dd
+                className={`mt-1.5 text-xl font-semibold tabular-nums ${s.danger ? "text-danger" : ""}`}
+                data-testid={s.testId}
+              >
+                {s.value}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+      <Card>
+        <CardHeader
+          title="Ledger"
+          description={
+            summary.seesAllLedger
+              ? "Every change of the balance, newest first."
+              : "Credits added to the balance and your own usage, newest first."
+          }
+        />
+        <div className="p-4">
+          <LedgerView
+            org={org}
+            rows={rows}
+            total={ledger.total}
+            query={ledger.query}
+            showMemberFilter={summary.seesAllLedger}
+          />
+        </div>
+      </Card>
+    </div>
+  );
+}

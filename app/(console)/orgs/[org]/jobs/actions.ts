@@ -1,0 +1,32 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { services } from "@/app/_server/services";
+import { currentActor } from "@/app/_server/session";
+import { getDb } from "@/db";
+import { startJob, stopJob } from "@/lib/jobs";
+
+export async function startJobAction(org: string, _prev: FormState, formData: FormData): Promise<FormState> {
+  const values = formValues(formData, ["name", "cluster", "preset"]);
+  return runFormAction(values, async () => {
+    const job = await startJob(await getDb(), await currentActor(), org, values, await services());
+    revalidatePath(`/orgs/${org}`, "layout");
+    return {
+      ok: true,
+      message: `Job ${job.name} started.`,
+      values: { name: "", cluster: values.cluster ?? "", preset: values.preset ?? "" },
+    };
+  });
+}
+
+export async function stopJobAction(org: string, id: string) {
+  return runAction(
+    async () => {
+      const r = await stopJob(await getDb(), await currentActor(), org, { id });
+      revalidatePath(`/orgs/${org}`, "layout");
+      return r;
+    },
+    (r) => (r.stopped ? `Job ${r.name} stopped.` : `Job ${r.name} was already stopped.`),
+  );
+}

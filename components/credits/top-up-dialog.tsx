@@ -1,0 +1,94 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { topUpAction } from "@/app/(console)/orgs/[org]/credits/actions";
+import { Button } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
+import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { Field, FormMessage } from "@/components/ui/field";
+
+const PRESETS = ["10", "100", "1000"];
+
+/** 10 / 100 / 1000 or a custom amount; the server validates (≥ 1, ≤ 100,000, two decimals) and prices it. */
+export function TopUpDialog({
+  org,
+  price,
+  currency,
+  sandbox,
+}: {
+  org: string;
+  price: string;
+  currency: string;
+  sandbox: boolean;
+}) {
+  const [open, setOpen] = useState(false);
+  const [amount, setAmount] = useState("100");
+  const [error, setError] = useState<string>();
+  const [pending, startTransition] = useTransition();
+  const valid = /^\d+(\.\d{1,2})?$/.test(amount.trim());
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger asChild>
+        <Button data-testid="top-up-open">Top up</Button>
+      </DialogTrigger>
+      <DialogContent
+        title={`Top up ${org}`}
+        description={`Credits go to the organization's shared balance. 1 credit = ${price} ${currency.toUpperCase()}.`}
+      >
+        <form
+          className="space-y-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            startTransition(async () => {
+              const r = await topUpAction(org, amount.trim());
+              if (r && !r.ok) setError(r.message);
+            });
+          }}
+        >
+          <div className="grid grid-cols-3 gap-2" role="group" aria-label="Amount presets">
+            {PRESETS.map((p) => (
+              <button
+                key={p}
+                type="button"
+                aria-pressed={amount === p}
+                onClick={() => setAmount(p)}
+                className={cn(
+                  "rounded-md border px-3 py-2 text-sm font-medium tabular-nums",
+                  amount === p ? "border-accent bg-accent-soft text-accent" : "border-border-strong hover:bg-subtle",
+                )}
+              >
+                {Number(p).toLocaleString("en")}
+              </button>
+            ))}
+          </div>
+          <Field
+            label="Credits"
+            name="credits"
+            inputMode="decimal"
+            value={amount}
+            onChange={(e) => {
+              setAmount(e.target.value);
+              setError(undefined);
+            }}
+            hint="From 1 to 100,000, at most two decimals."
+            errors={error ? [error] : undefined}
+          />
+          {sandbox && (
+            <p className="rounded-md border border-border bg-subtle px-3 py-2 text-xs text-muted">
+              Payments run in sandbox mode: no money moves.
+            </p>
+          )}
+          <FormMessage message={undefined} />
+          <div className="flex justify-end gap-2">
+            <Button variant="secondary" onClick={() => setOpen(false)} disabled={pending}>
+              Cancel
+            </Button>
+            <Button type="submit" pending={pending} disabled={!valid}>
+              Continue to payment
+            </Button>
+          </div>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}

@@ -1,0 +1,184 @@
+"use client";
+
+import { createColumnHelper } from "@tanstack/react-table";
+import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useState, useTransition } from "react";
+import { stopJobAction } from "@/app/(console)/orgs/[org]/jobs/actions";
+import { Button } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
+import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
+import { Pagination } from "@/components/ui/pagination";
+import { useToast } from "@/components/ui/toast";
+import { useUrlState } from "@/components/ui/use-url-state";
+
+export interface JobRow {
+  id: string;
+  name: string;
+  owner: string;
+  cluster: string;
+  preset: string;
+  status: "running" | "stopped";
+  stopReason: string | null;
+  creditsPerHour: string;
+  creditsCharged: string;
+  runtimeSeconds: number;
+  stoppable: boolean;
+  /** Pre-formatted on the server (exact decimal formatting). */
+  charged: string;
+}
+
+const helper = createColumnHelper<typeof sortableFeatures, JobRow>();
+
+function formatRuntime(s: number) {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.floor(s % 60);
+  return h ? `${h}h ${m}m` : m ? `${m}m ${sec}s` : `${sec}s`;
+}
+
+/** Jobs with status, runtime and credits so far; refreshes itself while jobs run. */
+export function JobsView({
+  org,
+  rows,
+  total,
+  query,
+  canSeeAll,
+}: {
+  org: string;
+  rows: JobRow[];
+  total: number;
+  query: { scope: string; page: number; pageSize: number };
+  canSeeAll: boolean;
+}) {
+  const { update, pending } = useUrlState();
+  const router = useRouter();
+  const toast = useToast();
+  const [busy, startTransition] = useTransition();
+  const [stopping, setStopping] = useState<string | null>(null);
+  const anyRunning = rows.some((r) => r.status === "running");
+  useEffect(() => {
+    if (!anyRunning) return;
+    const t = setInterval(() => router.refresh(), 5000);
+    return () => clearInterval(t);
+  }, [anyRunning, router]);
+
+  const columns = useMemo<Columns<JobRow>>(
+    () => [
+      helper.accessor("name", {
+        header: "Job",
+        enableSorting: false,
+        cell: (c) => <span className="font-medium">{c.getValue()}</span>,
+      }),
+      ...(query.scope === "all"
+        ? [helper.accessor("owner", { header: "Owner", enableSorting: false, cell: (c) => c.getValue() })]
+        : []),
+      helper.accessor("cluster", {
+        header: "Cluster · preset",
+        enableSorting: false,
+        cell: (c) => (
+          <span className="whitespace-nowrap">
+            {c.getValue()} · {c.row.original.preset}
+          </span>
+        ),
+      }),
+      helper.accessor("status", {
+        header: "Status",
+        enableSorting: false,
+        cell: (c) => (
+          <span
+            className={cn(
+              "inline-flex items-center gap-1.5 whitespace-nowrap",
+              c.getValue() === "running" ? "text-success" : "text-muted",
+            )}
+            data-testid="job-status"
+          >
+            <span
+              className={cn("size-1.5 rounded-full", c.getValue() === "running" ? "bg-success" : "bg-border-strong")}
+            />
+            {c.getValue() === "running"
+              ? "Running"
+              : `Stopped${c.row.original.stopReason ? ` (${c.row.original.stopReason})` : ""}`}
+          </span>
+        ),
+      }),
+      helper.accessor("runtimeSeconds", {
+        header: "Runtime",
+        enableSorting: false,
+        cell: (c) => <span className="tabular-nums">{formatRuntime(c.getValue())}</span>,
+      }),
+      helper.accessor("charged", {
+        header: "Credits used",
+        enableSorting: false,
+        cell: (c) => (
+          <span className="tabular-nums" data-testid="job-credits">
+            {c.getValue()}
+          </span>
+        ),
+      }),
+      helper.display({
+        id: "actions",
+        header: () => <span className="sr-only">Actions</span>,
+        cell: (c) =>
+          c.row.original.stoppable ? (
+            <div className="text-right">
+              <Button
+                size="sm"
+                variant="secondary"
+                pending={busy && stopping === c.row.original.id}
+                disabled={busy}
+                aria-label={`Stop ${c.row.original.name}`}
+                onClick={() => {
+                  setStopping(c.row.original.id);
+                  startTransition(async () => {
+                    const r = await stopJobAction(org, c.row.original.id);
+                    toast(r.ok ? r.message! : r.message, r.ok ? "success" : "error");
+                  });
+                }}
+              >
+                Stop
+              </Button>
+            </div>
+          ) : (
+            <div className="h-8" />
+          ),
+      }),
+    ],
+    [org, query.scope, busy, stopping, toast],
+  );
+
+  return (
+    <div className="space-y-3">
+      {canSeeAll && (
+        <div className="flex gap-1 text-sm" role="group" aria-label="Whose jobs">
+          {(["mine", "all"] as const).map((s) => (
+            <Button
+              key={s}
+              size="sm"
+              variant={query.scope === s ? "secondary" : "ghost"}
+              aria-pressed={query.scope === s}
+              onClick={() => update({ scope: s === "mine" ? null : s, page: null })}
+            >
+              {s === "mine" ? "My jobs" : "Everyone's jobs"}
+            </Button>
+          ))}
+        </div>
+      )}
+      <DataTable
+        label="Jobs"
+        columns={columns}
+        data={rows}
+        getRowId={(r) => r.id}
+        pending={pending}
+        empty="No jobs yet. Start one above."
+      />
+      <Pagination
+        page={query.page}
+        pageSize={query.pageSize}
+        total={total}
+        pageSizes={[25, 50, 100]}
+        pending={pending}
+        onChange={(c) => update({ page: c.page === 1 ? null : c.page, pageSize: c.pageSize })}
+      />
+    </div>
+  );
+}
