@@ -1,0 +1,107 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { currentActor, loadPage } from "@/app/_server/session";
+import { Badge } from "@/components/admin/badge";
+import { ClusterOrgsCard } from "@/components/admin/cluster-orgs-card";
+import { ClusterTokensCard } from "@/components/admin/cluster-tokens-card";
+import { PresetsCard } from "@/components/admin/presets-card";
+import { RUNNER_LABELS } from "@/components/admin/types";
+import { Card } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { listClusterTokens } from "@/lib/cluster-tokens";
+import { listClusters } from "@/lib/clusters";
+
+export async function generateMetadata({ params }: { params: Promise<{ name: string }> }): Promise<Metadata> {
+  return { title: `Admin · ${(await params).name}` };
+}
+
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+export default async function AdminClusterPage({ params }: { params: Promise<{ name: string }> }) {
+  const { name } = await params;
+  const db = await getDb();
+  const actor = await currentActor();
+  const [clusters, tokens] = await loadPage(() =>
+    Promise.all([listClusters(db, actor), listClusterTokens(db, actor, name)]),
+  );
+  const cluster = clusters.find((c) => c.name === name);
+  if (!cluster) notFound();
+  const knownOrgs = [...new Set(clusters.flatMap((c) => c.orgs.map((o) => o.org)))].sort();
+
+  const facts = [
+    {
+      label: "Runner",
+      value: RUNNER_LABELS[cluster.runner],
+      detail:
+        cluster.runner === "embedded"
+          ? "The console meters this cluster's jobs itself."
+          : "A runner reports usage to the API with a cluster token.",
+    },
+    {
+      label: "Default cluster",
+      value: cluster.isDefault ? "Yes" : "No",
+      detail: cluster.isDefault
+        ? "Every new organization is added automatically."
+        : "Organizations are added here, by a platform admin.",
+    },
+  ];
+  return (
+    <div className="space-y-6">
+      <div className="space-y-1">
+        <nav aria-label="Breadcrumb" className="text-sm text-muted">
+          <Link href="/admin" className="hover:text-fg hover:underline">
+            Clusters
+          </Link>
+          <span aria-hidden className="px-1.5">
+            /
+          </span>
+          <span aria-current="page">{cluster.name}</span>
+        </nav>
+        <div className="flex flex-wrap items-center gap-2">
+          <h2 className="text-xl font-semibold tracking-tight" data-testid="cluster-title">
+            {cluster.name}
+          </h2>
+          {cluster.isDefault && <Badge tone="accent">Default</Badge>}
+        </div>
+        <p className="text-sm text-muted">
+          {cluster.description && <span className="text-fg">{cluster.description}</span>}
+          {cluster.description && <span aria-hidden> · </span>}
+          Created <time dateTime={cluster.createdAt.toISOString()}>{dateFormat.format(cluster.createdAt)}</time>
+        </p>
+      </div>
+      <Card className="overflow-hidden">
+        <dl className="grid gap-px bg-border sm:grid-cols-2">
+          {facts.map((f) => (
+            <div key={f.label} className="bg-canvas px-5 py-3">
+              <dt className="text-xs font-medium tracking-wide text-muted uppercase">{f.label}</dt>
+              <dd className="mt-1 text-sm">
+                <span className="font-semibold" data-testid={`cluster-${f.label.toLowerCase().replace(" ", "-")}`}>
+                  {f.value}
+                </span>
+                <span className="block text-muted">{f.detail}</span>
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+      <PresetsCard
+        cluster={cluster.name}
+        presets={cluster.presets.map((p) => ({
+          id: p.id,
+          name: p.name,
+          cpu: p.cpu,
+          memoryMb: p.memoryMb,
+          gpu: p.gpu,
+          creditsPerHour: p.creditsPerHour,
+        }))}
+      />
+      <ClusterOrgsCard
+        cluster={cluster.name}
+        orgs={cluster.orgs.map((o) => ({ org: o.org, maxRunningJobs: o.maxRunningJobs }))}
+        knownOrgs={knownOrgs}
+      />
+      <ClusterTokensCard cluster={cluster.name} runner={cluster.runner} tokens={tokens} />
+    </div>
+  );
+}

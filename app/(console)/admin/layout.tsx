@@ -1,0 +1,28 @@
+import { currentActor, loadPage } from "@/app/_server/session";
+import { AdminTabs } from "@/components/admin/admin-tabs";
+import { getDb } from "@/db";
+import { requirePlatformAdmin } from "@/lib/platform";
+
+/** The operator's area. Everyone who is not a platform admin gets the not-found page, as for a missing page. */
+export default async function AdminLayout({ children }: { children: React.ReactNode }) {
+  await loadPage(async () => requirePlatformAdmin(await getDb(), await currentActor()));
+  return (
+    <div className="mx-auto w-full max-w-6xl flex-1 space-y-6 px-4 py-4 sm:px-6 md:py-8">
+      <div className="space-y-4">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
+          <p className="mt-1 text-sm text-muted">
+            Platform administration: clusters and their presets, which organizations use them, and credit grants.
+          </p>
+        </div>
+        <AdminTabs
+          items={[
+            { href: "/admin", label: "Clusters", sections: ["/admin/clusters"] },
+            { href: "/admin/credits", label: "Credits" },
+          ]}
+        />
+      </div>
+      <main className="min-w-0">{children}</main>
+    </div>
+  );
+}
