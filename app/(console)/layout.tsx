@@ -9,6 +9,7 @@ import { currentActor, currentUser } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { countMyInvitations } from "@/lib/invitations";
 import { formatCredits } from "@/lib/money";
+import { isPlatformAdmin } from "@/lib/platform";
 import { listMyOrgs } from "@/lib/orgs";
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
@@ -16,7 +17,11 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   if (!user) redirect("/signin");
   const db = await getDb();
   const actor = await currentActor();
-  const [orgs, invitationCount] = await Promise.all([listMyOrgs(db, actor), countMyInvitations(db, actor)]);
+  const [orgs, invitationCount, operator] = await Promise.all([
+    listMyOrgs(db, actor),
+    countMyInvitations(db, actor),
+    isPlatformAdmin(db, actor),
+  ]);
   const theme = (await cookies()).get("theme")?.value;
   return (
     <div className="flex min-h-dvh flex-col">
@@ -45,7 +50,11 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
               {invitationCount} invitation{invitationCount === 1 ? "" : "s"}
             </Link>
           )}
-          <UserMenu username={user.username} theme={theme === "light" || theme === "dark" ? theme : "system"} />
+          <UserMenu
+            isPlatformAdmin={operator}
+            username={user.username}
+            theme={theme === "light" || theme === "dark" ? theme : "system"}
+          />
         </div>
       </header>
       <div className="flex flex-1 flex-col">{children}</div>

@@ -1,12 +1,12 @@
 "use client";
 
 import { createColumnHelper } from "@tanstack/react-table";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Input, Label } from "@/components/ui/field";
 import { Pagination } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
-import { useUrlState } from "@/components/ui/use-url-state";
+import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
 
 export interface AuditRow {
   id: number;
@@ -48,13 +48,9 @@ export function AuditView({
   query: { action?: string; actor?: string; page: number; pageSize: number };
   actions: readonly string[];
 }) {
-  const { update, pending } = useUrlState();
-  const [actor, setActor] = useState(query.actor ?? "");
-  useEffect(() => {
-    if (actor.trim() === (query.actor ?? "")) return;
-    const t = setTimeout(() => update({ actor: actor.trim(), page: null }, { replace: true }), 300);
-    return () => clearTimeout(t);
-  }, [actor, query.actor, update]);
+  const { update, pending: navigating } = useUrlState();
+  const { value: actor, setValue: setActor, pending: filtering } = useDebouncedParam("actor", query.actor);
+  const pending = navigating || filtering;
 
   const columns = useMemo<Columns<AuditRow>>(
     () => [

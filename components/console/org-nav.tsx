@@ -18,7 +18,7 @@ export function OrgNav({ items }: { items: NavItem[] }) {
     <nav aria-label="Organization" className="flex gap-1 overflow-x-auto md:flex-col">
       {items.map((item) => {
         // Sections (Settings) stay highlighted on their sub-pages.
-        const active = item.section ? pathname.startsWith(item.section) : pathname === item.href;
+        const active = pathname === item.href || Boolean(item.section && pathname.startsWith(item.section));
         return (
           <Link
             key={item.href}

@@ -5,13 +5,13 @@ import { usePathname } from "next/navigation";
 import { cn } from "@/components/ui/cn";
 import type { NavItem } from "./org-nav";
 
-/** A row of tabs (Settings: Users, Audit, General), underlined for the current page. */
+/** A row of tabs (Settings, Admin), underlined for the current page or section. */
 export function TabsNav({ items, label }: { items: NavItem[]; label: string }) {
   const pathname = usePathname();
   return (
     <nav aria-label={label} className="-mb-px flex gap-4 overflow-x-auto border-b border-border">
       {items.map((item) => {
-        const active = pathname === item.href;
+        const active = pathname === item.href || Boolean(item.section && pathname.startsWith(item.section));
         return (
           <Link
             key={item.href}

@@ -14,7 +14,15 @@ import {
   MenuTrigger,
 } from "@/components/ui/menu";
 
-export function UserMenu({ username, theme }: { username: string; theme: "system" | "light" | "dark" }) {
+export function UserMenu({
+  username,
+  theme,
+  isPlatformAdmin = false,
+}: {
+  username: string;
+  theme: "system" | "light" | "dark";
+  isPlatformAdmin?: boolean;
+}) {
   const [pending, startTransition] = useTransition();
   return (
     <Menu>
@@ -33,6 +41,11 @@ export function UserMenu({ username, theme }: { username: string; theme: "system
         <MenuItem asChild>
           <Link href="/account">Account</Link>
         </MenuItem>
+        {isPlatformAdmin && (
+          <MenuItem asChild>
+            <Link href="/admin">Admin</Link>
+          </MenuItem>
+        )}
         <MenuSeparator />
         <MenuLabel>Theme</MenuLabel>
         <MenuRadioGroup value={theme} onValueChange={(v) => startTransition(() => setThemeAction(v))}>

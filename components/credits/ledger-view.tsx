@@ -1,14 +1,14 @@
 "use client";
 
 import { createColumnHelper } from "@tanstack/react-table";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { buttonClass } from "@/components/ui/button-class";
 import { cn } from "@/components/ui/cn";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Input, Label } from "@/components/ui/field";
 import { Pagination } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
-import { useUrlState } from "@/components/ui/use-url-state";
+import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
 
 export interface LedgerRowView {
   id: number;
@@ -46,13 +46,9 @@ export function LedgerView({
   query: { kind?: string; member?: string; from?: string; to?: string; page: number; pageSize: number };
   showMemberFilter: boolean;
 }) {
-  const { update, pending, params } = useUrlState();
-  const [member, setMember] = useState(query.member ?? "");
-  useEffect(() => {
-    if (member.trim() === (query.member ?? "")) return;
-    const t = setTimeout(() => update({ member: member.trim(), page: null }, { replace: true }), 300);
-    return () => clearTimeout(t);
-  }, [member, query.member, update]);
+  const { update, pending: navigating, params } = useUrlState();
+  const { value: member, setValue: setMember, pending: filtering } = useDebouncedParam("member", query.member);
+  const pending = navigating || filtering;
 
   const columns = useMemo<Columns<LedgerRowView>>(
     () => [

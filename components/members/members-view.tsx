@@ -1,7 +1,7 @@
 "use client";
 
 import { createColumnHelper } from "@tanstack/react-table";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import {
   changeRoleAction,
   removeMemberAction,
@@ -15,7 +15,7 @@ import { Field, Input, Label } from "@/components/ui/field";
 import { Menu, MenuContent, MenuItem, MenuTrigger } from "@/components/ui/menu";
 import { Pagination } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
-import { useUrlState } from "@/components/ui/use-url-state";
+import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
 import { ROLE_LABELS, type MemberView, type Role } from "./types";
 
 const helper = createColumnHelper<typeof sortableFeatures, MemberView>();
@@ -38,19 +38,13 @@ export function MembersView({
   pageSizes: readonly number[];
   showActions: boolean;
 }) {
-  const { update, pending } = useUrlState();
-  const [search, setSearch] = useState(query.q);
+  const { update, pending: navigating } = useUrlState();
+  const { value: search, setValue: setSearch, pending: filtering } = useDebouncedParam("q", query.q);
+  const pending = navigating || filtering;
   const [dialog, setDialog] = useState<Pending>(null);
   const [role, setRole] = useState<Role>("user");
   const [limit, setLimit] = useState("");
   const [maxJobs, setMaxJobs] = useState("");
-
-  // Search as you type, debounced; the server does the filtering.
-  useEffect(() => {
-    if (search.trim() === query.q) return;
-    const t = setTimeout(() => update({ q: search.trim(), page: null }, { replace: true }), 300);
-    return () => clearTimeout(t);
-  }, [search, query.q, update]);
 
   const columns = useMemo(() => {
     const cols: Columns<MemberView> = [

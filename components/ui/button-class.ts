@@ -7,7 +7,7 @@ const VARIANTS: Record<Variant, string> = {
   primary: "bg-accent text-accent-fg hover:bg-accent-hover border border-transparent",
   secondary: "bg-canvas text-fg border border-border-strong hover:bg-subtle",
   ghost: "bg-transparent text-fg border border-transparent hover:bg-hover",
-  danger: "bg-danger text-white border border-transparent hover:opacity-90",
+  danger: "bg-danger text-canvas border border-transparent hover:opacity-90",
 };
 const SIZES: Record<Size, string> = { sm: "h-8 px-3 text-sm", md: "h-9 px-4 text-sm" };
 

@@ -55,7 +55,10 @@ export function DataTable<T extends RowData>({
 
   return (
     <div
-      className={cn("overflow-x-auto rounded-lg border border-border transition-opacity", pending && "opacity-60")}
+      className={cn(
+        "relative overflow-x-auto rounded-lg border border-border transition-opacity",
+        pending && "opacity-60",
+      )}
       aria-busy={pending || undefined}
     >
       <table className="w-full border-collapse text-sm" aria-label={label}>

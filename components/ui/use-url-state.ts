@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useTransition } from "react";
+import { useCallback, useEffect, useState, useTransition } from "react";
 
 /**
  * Table state lives in the URL (shareable, back button works): `update({ q: "x", page: null })` sets or
@@ -28,4 +28,19 @@ export function useUrlState() {
     [params, pathname, router],
   );
   return { params, update, pending };
+}
+
+/**
+ * A text filter bound to one search param: typing updates the local value at once and the URL (so the
+ * server) 300 ms after the last keystroke, resetting the page.
+ */
+export function useDebouncedParam(name: string, urlValue: string | undefined) {
+  const { update, pending } = useUrlState();
+  const [value, setValue] = useState(urlValue ?? "");
+  useEffect(() => {
+    if (value.trim() === (urlValue ?? "")) return;
+    const t = setTimeout(() => update({ [name]: value.trim(), page: null }, { replace: true }), 300);
+    return () => clearTimeout(t);
+  }, [name, value, urlValue, update]);
+  return { value, setValue, pending };
 }

@@ -1,5 +1,5 @@
 import { currentActor, loadPage } from "@/app/_server/session";
-import { AdminTabs } from "@/components/admin/admin-tabs";
+import { TabsNav } from "@/components/console/tabs-nav";
 import { getDb } from "@/db";
 import { requirePlatformAdmin } from "@/lib/platform";
 
@@ -15,9 +15,10 @@ export default async function AdminLayout({ children }: { children: React.ReactN
             Platform administration: clusters and their presets, which organizations use them, and credit grants.
           </p>
         </div>
-        <AdminTabs
+        <TabsNav
+          label="Admin"
           items={[
-            { href: "/admin", label: "Clusters", sections: ["/admin/clusters"] },
+            { href: "/admin", label: "Clusters", section: "/admin/clusters" },
             { href: "/admin/credits", label: "Credits" },
           ]}
         />
