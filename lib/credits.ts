@@ -276,6 +276,8 @@ export async function paySandboxPayment(
 /** The payer cancels a pending checkout (sandbox Cancel, or back from Stripe's cancel URL). */
 export async function cancelPayment(db: Db, actor: Actor, orgName: string, paymentId: string) {
   const p = await getPayment(db, actor, orgName, paymentId);
+  // A Stripe session stays payable on Stripe's side: it is settled by its own events (expired / paid), never here.
+  if (p.provider !== "sandbox") throw new Forbidden("A Stripe checkout is cancelled on Stripe's page.");
   const [updated] = await db
     .update(payments)
     .set({ status: "cancelled", completedAt: new Date() })

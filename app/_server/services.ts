@@ -4,9 +4,10 @@ import { getDb } from "@/db";
 import { OutboxMailer, SmtpMailer, type Mailer } from "@/lib/mail";
 import { pricingFromEnv, SandboxProvider, type PaymentProvider } from "@/lib/payments";
 import type { Services } from "@/lib/services";
+import { stripeFromEnv, type StripeProvider } from "@/lib/stripe";
 import { rateLimitStore } from "./deps";
 
-const holder = globalThis as unknown as { __apoloMailer?: Mailer };
+const holder = globalThis as unknown as { __apoloMailer?: Mailer; __apoloStripe?: StripeProvider | null };
 
 /** SMTP when SMTP_URL is set; otherwise the outbox table, printed to the log in development. */
 async function mailer(): Promise<Mailer> {
@@ -33,8 +34,14 @@ export async function services(opts: { appUrl?: string } = {}): Promise<Services
   return { mailer: await mailer(), appUrl: opts.appUrl ?? (await appUrl()), limiter: rateLimitStore() };
 }
 
-/** What a top-up needs: Stripe when its keys are set (lib/stripe.ts), else the sandbox; price from config. */
+/** Stripe when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (lib/stripe.ts), else the sandbox. */
+export function paymentProvider(appUrl: string): PaymentProvider {
+  if (holder.__apoloStripe === undefined) holder.__apoloStripe = stripeFromEnv(process.env);
+  return holder.__apoloStripe ?? new SandboxProvider(appUrl);
+}
+
+/** What a top-up needs: the payment provider and the price of a credit from configuration. */
 export async function paymentServices() {
   const svc = await services();
-  return { ...svc, provider: new SandboxProvider(svc.appUrl) as PaymentProvider, pricing: pricingFromEnv() };
+  return { ...svc, provider: paymentProvider(svc.appUrl), pricing: pricingFromEnv() };
 }

@@ -4,7 +4,7 @@ import { LedgerView, type LedgerRowView } from "@/components/credits/ledger-view
 import { TopUpDialog } from "@/components/credits/top-up-dialog";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { getCreditsSummary, listLedger } from "@/lib/credits";
+import { getCreditsSummary, getPayment, listLedger } from "@/lib/credits";
 import { formatCredits } from "@/lib/money";
 import { pricingFromEnv } from "@/lib/payments";
 
@@ -24,6 +24,8 @@ export default async function CreditsPage({
     Promise.all([getCreditsSummary(db, actor, org), listLedger(db, actor, org, await searchParams)]),
   );
   const pricing = pricingFromEnv();
+  const paymentId = (await searchParams).payment;
+  const payment = typeof paymentId === "string" ? await getPayment(db, actor, org, paymentId).catch(() => null) : null;
   const rows: LedgerRowView[] = ledger.rows.map((r) => ({
     ...r,
     negative: r.amount.startsWith("-"),
@@ -59,6 +61,19 @@ export default async function CreditsPage({
           <p className="text-sm text-muted">Only {summary.topUpMinRole}s and admins can top up in this organization.</p>
         )}
       </div>
+      {payment && (
+        <p
+          role="status"
+          data-testid="payment-status"
+          className="rounded-md border border-border bg-subtle px-4 py-2.5 text-sm"
+        >
+          {payment.status === "pending"
+            ? `Payment of ${formatCredits(payment.credits)} credits is processing: they appear as soon as the payment provider confirms it.`
+            : payment.status === "paid"
+              ? `Payment received: ${formatCredits(payment.credits)} credits were added.`
+              : `That top-up was ${payment.status}; nothing was charged.`}
+        </p>
+      )}
       <Card>
         <dl className="grid divide-y divide-border sm:grid-cols-3 sm:divide-x sm:divide-y-0">
           {stats.map((s) => (
