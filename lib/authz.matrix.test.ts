@@ -2,16 +2,24 @@
  * The authorization matrix: every operation of the domain modules × every kind of caller. An exported
  * function of these modules without a row fails the first test, so no operation can ship unchecked.
  * A call that is refused must change nothing: for every refused cell the org's rows (org, memberships,
- * invitations, audit), the people's accounts and the mail sent are compared before and after.
+ * invitations, audit, ledger, payments, jobs), the clusters, the people's accounts and the mail sent are
+ * compared before and after. Operator-only operations also run for a platform admin (see PLATFORM_ADMIN).
  */
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   auditEvents,
+  clusters as clustersTable,
+  clusterTokens,
+  creditLedger,
   emailVerifications,
   invitations as invitationsTable,
+  jobs as jobsTable,
+  orgClusters,
   orgMembers,
   orgs as orgsTable,
+  payments as paymentsTable,
+  presets,
   users,
 } from "@/db/schema";
 import * as accounts from "./accounts";
@@ -25,16 +33,28 @@ import {
   type OrgPermission,
   type OrgRole,
 } from "./authz";
+import * as clusterTokensModule from "./cluster-tokens";
+import * as clusters from "./clusters";
+import * as credits from "./credits";
 import { isDomainError } from "./errors";
 import * as invitations from "./invitations";
+import * as jobs from "./jobs";
 import * as members from "./members";
 import * as orgs from "./orgs";
+import * as platform from "./platform";
 import {
   addMember,
+  addOrgToCluster,
   as,
+  fundOrg,
+  makeCluster,
   makeInvitation,
+  makeJob,
   makeOrg,
+  makePlatformAdmin,
   makeUser,
+  paymentServices,
+  secondsAgo,
   testContext,
   testServices,
   tokenFromLink,
@@ -44,6 +64,7 @@ import {
   type RecordingMailer,
 } from "./test/fixtures";
 import type { Services } from "./services";
+import { newToken } from "./tokens";
 import type { Db } from "@/db";
 
 const t = withTestDatabase();
@@ -56,25 +77,45 @@ const t = withTestDatabase();
  */
 const CALLERS = ["signedOut", "outsider", "adminOfOther", "user", "manager", "admin", "self"] as const;
 type Caller = (typeof CALLERS)[number];
+/**
+ * An operator: an account with users.is_platform_admin, member of no org. Runs only the rows that declare a
+ * `platformAdmin` outcome (the operator-only operations), in a test of its own.
+ */
+const PLATFORM_ADMIN = "platformAdmin" as const;
+type AnyCaller = Caller | typeof PLATFORM_ADMIN;
 type Outcome = "ok" | "unauthenticated" | "not_found" | "forbidden" | "invalid" | "conflict";
 
 type Person = Awaited<ReturnType<typeof makeUser>>;
 
 interface World {
   db: Db;
-  caller: Caller;
+  caller: AnyCaller;
   actor: Actor;
   /** The calling account (the admin for `self`), null when signed out. */
   me: Person | null;
   org: { id: string; name: string };
   otherOrg: { id: string; name: string };
   /** admin2 is a second admin, so that acting on an admin (and an admin leaving) is possible at all. */
-  people: { admin: Person; admin2: Person; manager: Person; user: Person; outsider: Person; otherAdmin: Person };
+  people: {
+    admin: Person;
+    admin2: Person;
+    manager: Person;
+    user: Person;
+    outsider: Person;
+    otherAdmin: Person;
+    operator: Person;
+  };
   svc: Services & { mailer: RecordingMailer };
   /** The member a target-taking operation acts on: `member` by default, the caller themself for `self`. */
   target(member: Person): string;
   /** An invitation made by `prepare`. */
   inv?: { id: string; token: string };
+  /** Credits set-up made by `prepare`: the org's cluster, a job, a payment, a cluster token, a spare account. */
+  cluster?: Awaited<ReturnType<typeof makeCluster>>;
+  job?: { id: string };
+  paymentId?: string;
+  clusterToken?: { id: string; token: string };
+  spare?: Person;
 }
 
 interface Row {
@@ -82,6 +123,8 @@ interface Row {
   prepare?: (w: World) => Promise<void>;
   run: (w: World) => Promise<unknown>;
   expect: Record<Caller, Outcome>;
+  /** Operator-only operations: the outcome for a platform admin (who is in no org). */
+  platformAdmin?: Outcome;
 }
 
 const everyone = (o: Outcome) => Object.fromEntries(CALLERS.map((c) => [c, o])) as Record<Caller, Outcome>;
@@ -94,6 +137,10 @@ function orgOp(p: { user: Outcome; manager: Outcome; admin: Outcome; self?: Outc
 const forMembers = orgOp({ user: "ok", manager: "ok", admin: "ok" });
 const forManagers = orgOp({ user: "forbidden", manager: "ok", admin: "ok" });
 const forAdmins = orgOp({ user: "forbidden", manager: "forbidden", admin: "ok" });
+/** Operator-only: everyone in the org matrix is told the thing doesn't exist (or to sign in). */
+const forOperators: Record<Caller, Outcome> = { ...everyone("not_found"), signedOut: "unauthenticated" };
+/** A person's own thing (payment, job) that another member can't see either. */
+const nobodyElse = orgOp({ user: "not_found", manager: "not_found", admin: "not_found" });
 
 const newAccount = () => {
   const u = uniqueName();
@@ -112,6 +159,41 @@ async function invitationToCaller(w: World, role: OrgRole = "user") {
 /** An open invitation to this org for someone else's address. */
 async function invitationToSomeoneElse(w: World, role: OrgRole = "user") {
   w.inv = await makeInvitation(w.db, w.org, { email: freshEmail(), role, invitedById: w.people.admin.id });
+}
+
+/** The org on an (external) cluster with a 1 credit/hour preset "small", and 100 credits. */
+async function onCluster(w: World) {
+  w.cluster = await makeCluster(w.db, { presets: { small: "1" } });
+  await addOrgToCluster(w.db, w.org, w.cluster);
+  await fundOrg(w.db, w.org, "100");
+}
+/** A running job of `owner` on the org's cluster, started a minute ago. */
+async function jobOf(w: World, owner: Person) {
+  if (!w.cluster) await onCluster(w);
+  w.job = await makeJob(w.db, {
+    org: w.org,
+    user: owner,
+    cluster: w.cluster!,
+    preset: w.cluster!.presets.small!,
+    startedAt: secondsAgo(60),
+  });
+}
+const isMember = (w: World) => ["user", "manager", "admin", "self"].includes(w.caller);
+/** A pending sandbox top-up of 10 credits by `payer` (by the caller when a member; else by the user). */
+async function pendingPayment(w: World, payer?: Person) {
+  const who = payer ?? (isMember(w) ? w.me! : w.people.user);
+  const r = await credits.createTopUp(w.db, as(who), w.org.name, { credits: "10" }, paymentServices());
+  w.paymentId = r.paymentId;
+}
+/** A cluster token of the org's cluster, inserted as createClusterToken would store it. */
+async function clusterTokenOf(w: World) {
+  if (!w.cluster) await onCluster(w);
+  const { token, hash } = newToken();
+  const [row] = await w.db
+    .insert(clusterTokens)
+    .values({ clusterId: w.cluster!.id, label: "matrix", tokenHash: hash, createdById: w.people.operator.id })
+    .returning({ id: clusterTokens.id });
+  w.clusterToken = { id: row!.id, token: `apc_${token}` };
 }
 
 const MATRIX: Record<string, Row> = {
@@ -319,15 +401,304 @@ const MATRIX: Record<string, Row> = {
     run: (w) => audit.listAuditEvents(w.db, w.actor, w.org.name, { page: 1 }),
     expect: forManagers,
   },
+
+  // ------------------------------------------------------------------------------------------ credits
+  "credits.getCreditsSummary": { run: (w) => credits.getCreditsSummary(w.db, w.actor, w.org.name), expect: forMembers },
+  // Users see a filtered ledger, managers all of it (credits.test.ts checks which rows): all may ask.
+  "credits.listLedger": {
+    prepare: onCluster,
+    run: (w) => credits.listLedger(w.db, w.actor, w.org.name, {}),
+    expect: forMembers,
+  },
+  "credits.exportLedgerCsv": {
+    prepare: onCluster,
+    run: (w) => credits.exportLedgerCsv(w.db, w.actor, w.org.name, {}),
+    expect: forMembers,
+  },
+  // Every member may top up by default.
+  "credits.createTopUp": {
+    run: (w) => credits.createTopUp(w.db, w.actor, w.org.name, { credits: "10" }, paymentServices()),
+    expect: forMembers,
+  },
+  // After an admin restricted top-ups to managers and above.
+  "credits.createTopUp restricted to managers": {
+    prepare: async (w) => {
+      await w.db.update(orgsTable).set({ topUpMinRole: "manager" }).where(eq(orgsTable.id, w.org.id));
+    },
+    run: (w) => credits.createTopUp(w.db, w.actor, w.org.name, { credits: "10" }, paymentServices()),
+    expect: orgOp({ user: "forbidden", manager: "ok", admin: "ok" }),
+  },
+  // A payment is its payer's: the caller's own (made by the user for non-members).
+  "credits.getPayment": {
+    prepare: (w) => pendingPayment(w),
+    run: (w) => credits.getPayment(w.db, w.actor, w.org.name, w.paymentId!),
+    expect: forMembers,
+  },
+  "credits.getPayment of another member's payment": {
+    prepare: (w) => pendingPayment(w, w.people.admin2),
+    run: (w) => credits.getPayment(w.db, w.actor, w.org.name, w.paymentId!),
+    expect: nobodyElse,
+  },
+  "credits.paySandboxPayment": {
+    prepare: (w) => pendingPayment(w),
+    run: async (w) => {
+      const r = await credits.paySandboxPayment(w.db, w.actor, w.org.name, w.paymentId!, w.svc);
+      if (r.outcome !== "paid") throw new Error(`not paid: ${JSON.stringify(r)}`);
+      return r;
+    },
+    expect: forMembers,
+  },
+  "credits.paySandboxPayment of another member's payment": {
+    prepare: (w) => pendingPayment(w, w.people.admin2),
+    run: (w) => credits.paySandboxPayment(w.db, w.actor, w.org.name, w.paymentId!, w.svc),
+    expect: nobodyElse,
+  },
+  "credits.cancelPayment": {
+    prepare: (w) => pendingPayment(w),
+    run: (w) => credits.cancelPayment(w.db, w.actor, w.org.name, w.paymentId!),
+    expect: forMembers,
+  },
+  "credits.cancelPayment of another member's payment": {
+    prepare: (w) => pendingPayment(w, w.people.admin2),
+    run: (w) => credits.cancelPayment(w.db, w.actor, w.org.name, w.paymentId!),
+    expect: nobodyElse,
+  },
+  // System: called by the sandbox's Pay (after paySandboxPayment checked the payer) and by the Stripe webhook
+  // (after its signature check), never by a person directly. No actor: the same for every caller.
+  "credits.completePayment": {
+    prepare: (w) => pendingPayment(w, w.people.user),
+    run: async (w) => {
+      const r = await credits.completePayment(w.db, { provider: "sandbox", paymentId: w.paymentId! }, w.svc);
+      if (r.outcome !== "paid") throw new Error(`not paid: ${JSON.stringify(r)}`);
+      return r;
+    },
+    expect: everyone("ok"),
+  },
+  // Operators only: org admins can't mint credits.
+  "credits.grantCredits": {
+    run: (w) => credits.grantCredits(w.db, w.actor, { org: w.org.name, amount: "5" }, w.svc),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "credits.grantCredits setting the balance": {
+    run: (w) => credits.grantCredits(w.db, w.actor, { org: w.org.name, mode: "set", amount: "0" }, w.svc),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  // Target: a user-role member (self: the admin's own quotas — admins may set admins' quotas).
+  "credits.setMemberQuota": {
+    run: (w) =>
+      credits.setMemberQuota(w.db, w.actor, w.org.name, {
+        username: w.target(w.people.user),
+        creditLimit: "10",
+        maxRunningJobs: "2",
+      }),
+    expect: forManagers,
+  },
+  // Target: the second admin. A manager may never touch an admin.
+  "credits.setMemberQuota → admin target": {
+    run: (w) =>
+      credits.setMemberQuota(w.db, w.actor, w.org.name, {
+        username: w.target(w.people.admin2),
+        creditLimit: "10",
+        maxRunningJobs: "",
+      }),
+    expect: forAdmins,
+  },
+  "credits.setOrgCreditSettings": {
+    run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { defaultUserCreditLimit: "5" }),
+    expect: forManagers,
+  },
+  // Who may top up is an org setting: admins only.
+  "credits.setOrgCreditSettings topUpMinRole": {
+    run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { topUpMinRole: "manager" }),
+    expect: forAdmins,
+  },
+
+  // --------------------------------------------------------------------------------------------- jobs
+  "jobs.startJob": {
+    prepare: onCluster,
+    run: (w) =>
+      jobs.startJob(
+        w.db,
+        w.actor,
+        w.org.name,
+        { name: "matrix-job", cluster: w.cluster!.name, preset: "small" },
+        w.svc,
+      ),
+    expect: forMembers,
+  },
+  // The user's job: its owner may stop it, as may managers and admins.
+  "jobs.stopJob": {
+    prepare: (w) => jobOf(w, w.people.user),
+    run: async (w) => {
+      const r = await jobs.stopJob(w.db, w.actor, w.org.name, { id: w.job!.id });
+      if (!r.stopped) throw new Error("not stopped");
+      return r;
+    },
+    expect: forMembers,
+  },
+  // Someone else's job: a user doesn't even learn it exists.
+  "jobs.stopJob of another member's job": {
+    prepare: (w) => jobOf(w, w.people.admin2),
+    run: (w) => jobs.stopJob(w.db, w.actor, w.org.name, { id: w.job!.id }),
+    expect: orgOp({ user: "not_found", manager: "ok", admin: "ok" }),
+  },
+  "jobs.listJobs": { run: (w) => jobs.listJobs(w.db, w.actor, w.org.name, { scope: "all" }), expect: forMembers },
+  // System: the one charging function, called by the embedded runner and by POST /api/v1/usage after it
+  // authenticated a cluster token — never by a person. No actor: the same for every caller.
+  "jobs.meterUsage": {
+    prepare: (w) => jobOf(w, w.people.user),
+    run: async (w) => {
+      const r = await jobs.meterUsage(
+        w.db,
+        [{ jobId: w.job!.id, until: new Date(), idempotencyKey: uniqueName("k") }],
+        w.svc,
+      );
+      if (r.outcomes[0]!.outcome !== "charged") throw new Error(`not charged: ${JSON.stringify(r)}`);
+      return r;
+    },
+    expect: everyone("ok"),
+  },
+  // System: the embedded runner's timer, not a person.
+  "jobs.runEmbeddedTick": { run: (w) => jobs.runEmbeddedTick(w.db, new Date(), 5000, w.svc), expect: everyone("ok") },
+  // System: the usage endpoint's bearer check; the token is the credential, whoever holds it.
+  "jobs.authenticateClusterToken": {
+    prepare: clusterTokenOf,
+    run: async (w) => {
+      const r = await jobs.authenticateClusterToken(w.db, w.clusterToken!.token);
+      if (r?.clusterId !== w.cluster!.id) throw new Error("the token did not authenticate its cluster");
+      return r;
+    },
+    expect: everyone("ok"),
+  },
+
+  // ----------------------------------------------------------------------------------------- clusters
+  "clusters.listClusters": {
+    run: (w) => clusters.listClusters(w.db, w.actor),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "clusters.createCluster": {
+    run: (w) => clusters.createCluster(w.db, w.actor, { name: uniqueName("cl-") }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "clusters.createPreset": {
+    prepare: onCluster,
+    run: (w) =>
+      clusters.createPreset(w.db, w.actor, {
+        cluster: w.cluster!.name,
+        name: "large",
+        cpu: "8",
+        memoryMb: 32768,
+        creditsPerHour: "8",
+      }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "clusters.deletePreset": {
+    prepare: onCluster,
+    run: (w) => clusters.deletePreset(w.db, w.actor, { id: w.cluster!.presets.small!.id }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "clusters.setOrgCluster": {
+    prepare: async (w) => {
+      w.cluster = await makeCluster(w.db);
+    },
+    run: (w) =>
+      clusters.setOrgCluster(w.db, w.actor, { cluster: w.cluster!.name, org: w.org.name, maxRunningJobs: "3" }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  // With a running job there, which the removal stops.
+  "clusters.removeOrgCluster": {
+    prepare: (w) => jobOf(w, w.people.user),
+    run: async (w) => {
+      const r = await clusters.removeOrgCluster(w.db, w.actor, { cluster: w.cluster!.name, org: w.org.name });
+      if (r.stoppedJobs !== 1) throw new Error(`stopped ${r.stoppedJobs} jobs`);
+      return r;
+    },
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "clusters.createClusterToken": {
+    prepare: onCluster,
+    run: (w) => clusters.createClusterToken(w.db, w.actor, { cluster: w.cluster!.name, label: "runner" }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "clusters.revokeClusterToken": {
+    prepare: clusterTokenOf,
+    run: (w) => clusters.revokeClusterToken(w.db, w.actor, { id: w.clusterToken!.id }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  // The runner tokens (described, never their hashes), for the Admin area.
+  "clusterTokens.listClusterTokens": {
+    prepare: clusterTokenOf,
+    run: (w) => clusterTokensModule.listClusterTokens(w.db, w.actor, w.cluster!.name),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  // The clusters the org is on: every member may see them (and use them).
+  "clusters.listOrgClusters": {
+    prepare: onCluster,
+    run: (w) => clusters.listOrgClusters(w.db, w.actor, w.org.name),
+    expect: forMembers,
+  },
+  // System: run once at server start (SEED_DEFAULT_CLUSTER), not by a person; does nothing once clusters exist.
+  "clusters.seedDefaultCluster": { run: (w) => clusters.seedDefaultCluster(w.db), expect: everyone("ok") },
+
+  // ----------------------------------------------------------------------------------------- platform
+  // A question about the caller; true only for an operator.
+  "platform.isPlatformAdmin": {
+    run: async (w) => {
+      const r = await platform.isPlatformAdmin(w.db, w.actor);
+      if (r !== (w.caller === PLATFORM_ADMIN)) throw new Error(`isPlatformAdmin said ${r} for ${w.caller}`);
+      return r;
+    },
+    expect: everyone("ok"),
+    platformAdmin: "ok",
+  },
+  "platform.requirePlatformAdmin": {
+    run: (w) => platform.requirePlatformAdmin(w.db, w.actor),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  // System: `npm run admin -- grant-platform-admin NAME`, run by the operator on the server; no actor.
+  "platform.grantPlatformAdmin": {
+    prepare: async (w) => {
+      w.spare = await makeUser(w.db);
+    },
+    run: (w) => platform.grantPlatformAdmin(w.db, w.spare!.username),
+    expect: everyone("ok"),
+  },
 };
 
-const MODULES = { accounts, orgs, members, invitations, audit };
+const MODULES = {
+  accounts,
+  orgs,
+  members,
+  invitations,
+  audit,
+  credits,
+  jobs,
+  clusters,
+  clusterTokens: clusterTokensModule,
+  platform,
+};
 
 /**
  * Exported functions that are not operations: recordAudit is the internal helper the operations above call
  * inside their own, already-authorized transaction; no door (page, action, API) calls it directly.
+ * platformAdminNames is a pure helper that parses PLATFORM_ADMINS (isPlatformAdmin and requirePlatformAdmin,
+ * which use it, have rows). lib/ledger.ts (postLedger, stopExhaustedJobs) is internal to the operations that
+ * call it in their transaction, and lib/money.ts and lib/payments.ts hold pure helpers: they are not modules
+ * of this matrix.
  */
-const NOT_OPERATIONS = new Set(["audit.recordAudit"]);
+const NOT_OPERATIONS = new Set(["audit.recordAudit", "platform.platformAdminNames"]);
 
 /** A row's operation: its key up to the first space ("members.changeMemberRole → admin target" → "members.changeMemberRole"). */
 const operationOf = (key: string) => key.split(" ")[0]!;
@@ -344,7 +715,7 @@ async function outcomeOf(p: Promise<unknown>): Promise<Outcome> {
   }
 }
 
-async function world(caller: Caller): Promise<World> {
+async function world(caller: AnyCaller): Promise<World> {
   const people = {
     admin: await makeUser(t.db),
     admin2: await makeUser(t.db),
@@ -352,6 +723,7 @@ async function world(caller: Caller): Promise<World> {
     user: await makeUser(t.db),
     outsider: await makeUser(t.db), // in no org
     otherAdmin: await makeUser(t.db),
+    operator: await makePlatformAdmin(t.db), // in no org
   };
   const org = await makeOrg(t.db, { admin: people.admin, manager: people.manager, user: people.user });
   await addMember(t.db, org, people.admin2, "admin");
@@ -364,6 +736,7 @@ async function world(caller: Caller): Promise<World> {
     manager: people.manager,
     admin: people.admin,
     self: people.admin,
+    platformAdmin: people.operator,
   }[caller];
   return {
     db: t.db,
@@ -378,7 +751,7 @@ async function world(caller: Caller): Promise<World> {
   };
 }
 
-/** Everything a refused call could have changed: the two orgs' rows and the people's accounts. */
+/** Everything a refused call could have changed: the two orgs' rows, the clusters and the people's accounts. */
 async function snapshot(w: World) {
   const orgIds = [w.org.id, w.otherOrg.id];
   const userIds = Object.values(w.people).map((p) => p.id);
@@ -401,6 +774,22 @@ async function snapshot(w: World) {
       .from(emailVerifications)
       .where(inArray(emailVerifications.userId, userIds))
       .orderBy(asc(emailVerifications.id)),
+    ledger: await t.db
+      .select()
+      .from(creditLedger)
+      .where(inArray(creditLedger.orgId, orgIds))
+      .orderBy(asc(creditLedger.id)),
+    payments: await t.db
+      .select()
+      .from(paymentsTable)
+      .where(inArray(paymentsTable.orgId, orgIds))
+      .orderBy(asc(paymentsTable.id)),
+    jobs: await t.db.select().from(jobsTable).where(inArray(jobsTable.orgId, orgIds)).orderBy(asc(jobsTable.id)),
+    // Clusters are the platform's, not an org's: all of them.
+    clusters: await t.db.select().from(clustersTable).orderBy(asc(clustersTable.id)),
+    presets: await t.db.select().from(presets).orderBy(asc(presets.id)),
+    orgClusters: await t.db.select().from(orgClusters).orderBy(asc(orgClusters.orgId), asc(orgClusters.clusterId)),
+    clusterTokens: await t.db.select().from(clusterTokens).orderBy(asc(clusterTokens.id)),
     mail: w.svc.mailer.sent.length,
   });
 }
@@ -415,6 +804,10 @@ describe("authorization matrix", () => {
     );
     expect(exported.filter((op) => !(op in MATRIX))).toEqual([]);
     expect(Object.keys(MATRIX).filter((key) => !exported.includes(operationOf(key)))).toEqual([]);
+    // Operator-only rows say what a platform admin gets; nobody else gets more than a platform admin.
+    for (const [key, row] of Object.entries(MATRIX)) {
+      if (JSON.stringify(row.expect) === JSON.stringify(forOperators)) expect(row.platformAdmin, key).toBeDefined();
+    }
     // The exclusion list holds only functions that exist, so it can't silently grow stale.
     for (const op of NOT_OPERATIONS) {
       const [mod, name] = op.split(".") as [keyof typeof MODULES, string];
@@ -433,6 +826,20 @@ describe("authorization matrix", () => {
         if (expected !== "ok") expect(await snapshot(w), "a refused call changed something").toBe(before);
       });
     }
+  }
+});
+
+describe("authorization matrix: platform admin (users.is_platform_admin, in no org)", () => {
+  for (const [op, row] of Object.entries(MATRIX)) {
+    const expected = row.platformAdmin;
+    if (!expected) continue;
+    it(`${op} × ${PLATFORM_ADMIN} → ${expected}`, async () => {
+      const w = await world(PLATFORM_ADMIN);
+      await row.prepare?.(w);
+      const before = expected === "ok" ? "" : await snapshot(w);
+      expect(await outcomeOf(row.run(w))).toBe(expected);
+      if (expected !== "ok") expect(await snapshot(w), "a refused call changed something").toBe(before);
+    });
   }
 });
 

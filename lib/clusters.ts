@@ -230,10 +230,13 @@ export async function seedDefaultCluster(db: Db): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [any] = await tx.select({ id: clusters.id }).from(clusters).limit(1);
     if (any) return false;
+    // Two instances starting at once both find no cluster: the second waits on the name, then does nothing.
     const [c] = await tx
       .insert(clusters)
       .values({ name: "default", description: "Development cluster (embedded runner)", isDefault: true })
+      .onConflictDoNothing()
       .returning();
+    if (!c) return false;
     await tx.insert(presets).values([
       { clusterId: c!.id, name: "cpu-small", cpu: "1", memoryMb: 2048, gpu: 0, creditsPerHour: "1" },
       { clusterId: c!.id, name: "cpu-large", cpu: "8", memoryMb: 32768, gpu: 0, creditsPerHour: "8" },

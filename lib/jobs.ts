@@ -240,13 +240,22 @@ export async function meterUsage(
                )::text as due,
                (greatest(j.credits_charged,
                  round(j.credits_per_hour * extract(epoch from (least(${r.until.toISOString()}::timestamptz, coalesce(j.stopped_at, 'infinity')) - j.started_at)) / 3600, 8)
-               ) - j.credits_charged)::text as delta,
-               least(${r.until.toISOString()}::timestamptz, coalesce(j.stopped_at, 'infinity')) as "until"
+               ) - j.credits_charged)::text as delta
         from jobs j where j.id = ${r.jobId} for update
       `,
         )
-        .then((x) => (x as unknown as { rows: { userId: string; due: string; delta: string; until: Date }[] }).rows);
+        .then((x) => (x as unknown as { rows: { userId: string; due: string; delta: string }[] }).rows);
+      // How far the job is now settled. Computed in SQL: raw rows carry timestamps as driver-specific text.
+      const settledUntil = sql`least(${r.until.toISOString()}::timestamptz, coalesce(${jobs.stoppedAt}, 'infinity'))`;
       if (!due || /^0*(\.0*)?$/.test(due.delta)) {
+        // Still settled up to `until`: else a stopped job that owes nothing more (a free preset) stays "due"
+        // and the embedded runner picks it up again on every tick.
+        if (due) {
+          await tx
+            .update(jobs)
+            .set({ chargedUntil: sql`greatest(${jobs.chargedUntil}, ${settledUntil})` })
+            .where(eq(jobs.id, r.jobId));
+        }
         outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "nothing_due" });
         continue;
       }
@@ -267,7 +276,7 @@ export async function meterUsage(
         continue;
       }
       mails.push(...posted.mails);
-      await tx.update(jobs).set({ creditsCharged: due.due, chargedUntil: due.until }).where(eq(jobs.id, r.jobId));
+      await tx.update(jobs).set({ creditsCharged: due.due, chargedUntil: settledUntil }).where(eq(jobs.id, r.jobId));
       outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "charged", amount: due.delta });
     }
     for (const orgId of orgIds) await stopExhaustedJobs(tx, orgId);

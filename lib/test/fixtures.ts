@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import { createTestDatabase } from "@/db/testing";
 import type { Database, Db } from "@/db/client";
-import { eq } from "drizzle-orm";
-import { invitations, orgMembers, orgs, users } from "@/db/schema";
+import { eq, sql } from "drizzle-orm";
+import { clusters, invitations, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import type { OrgRole } from "../authz";
+import { postLedger } from "../ledger";
 import type { Mailer, MailMessage } from "../mail";
+import { SandboxProvider, type CheckoutRequest, type PaymentProvider, type Pricing } from "../payments";
 import { hashPassword } from "../passwords";
 import { MemoryRateLimitStore } from "../rate-limit";
 import type { Services } from "../services";
@@ -135,4 +137,151 @@ export async function makeInvitation(
 /** Marks an account's address as proven. */
 export async function verifyUser(db: Db, user: { id: string }) {
   await db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, user.id));
+}
+
+// ---------------------------------------------------------------------------------------------- credits
+
+/** An account with users.is_platform_admin set (an operator), in no org. */
+export async function makePlatformAdmin(db: Db, username = uniqueName("op")) {
+  const user = await makeUser(db, username);
+  await db.update(users).set({ isPlatformAdmin: true }).where(eq(users.id, user.id));
+  return { ...user, isPlatformAdmin: true };
+}
+
+type Cluster = typeof clusters.$inferSelect;
+type Preset = typeof presets.$inferSelect;
+
+/**
+ * A cluster with presets (name → credits per hour), inserted directly: the operator's own operations
+ * (createCluster, createPreset) are tested in clusters.test.ts. External by default, so that the embedded
+ * runner's tick (which charges every embedded cluster's jobs in the database) leaves it alone.
+ */
+export async function makeCluster(
+  db: Db,
+  opts: {
+    name?: string;
+    runner?: "embedded" | "external";
+    isDefault?: boolean;
+    presets?: Record<string, string>;
+  } = {},
+): Promise<Cluster & { presets: Record<string, Preset> }> {
+  const [cluster] = await db
+    .insert(clusters)
+    .values({
+      name: opts.name ?? uniqueName("cl-"),
+      runner: opts.runner ?? "external",
+      isDefault: opts.isDefault ?? false,
+    })
+    .returning();
+  const byName: Record<string, Preset> = {};
+  for (const [name, creditsPerHour] of Object.entries(opts.presets ?? { small: "1" })) {
+    const [p] = await db
+      .insert(presets)
+      .values({ clusterId: cluster!.id, name, cpu: "1", memoryMb: 1024, gpu: 0, creditsPerHour })
+      .returning();
+    byName[name] = p!;
+  }
+  return { ...cluster!, presets: byName };
+}
+
+/** Puts an org on a cluster, optionally with a max-running-jobs quota there. */
+export async function addOrgToCluster(
+  db: Db,
+  org: { id: string },
+  cluster: { id: string },
+  maxRunningJobs: number | null = null,
+) {
+  await db.insert(orgClusters).values({ orgId: org.id, clusterId: cluster.id, maxRunningJobs });
+}
+
+/** Credits an org through the ledger (a grant without actor), so balance = Σ ledger holds in tests too. */
+export async function fundOrg(db: Db, org: { id: string }, amount: string) {
+  return db.transaction((tx) => postLedger(tx, { orgId: org.id, kind: "grant", amount, note: "test funding" }));
+}
+
+/** A running job inserted directly (no quota or credit checks), started at `startedAt` (default: now). */
+export async function makeJob(
+  db: Db,
+  p: { org: { id: string }; user: { id: string }; cluster: { id: string }; preset: Preset; startedAt?: Date },
+) {
+  const start = p.startedAt ?? new Date();
+  const [job] = await db
+    .insert(jobs)
+    .values({
+      orgId: p.org.id,
+      userId: p.user.id,
+      clusterId: p.cluster.id,
+      presetId: p.preset.id,
+      presetName: p.preset.name,
+      name: uniqueName("job-"),
+      creditsPerHour: p.preset.creditsPerHour,
+      startedAt: start,
+      chargedUntil: start,
+    })
+    .returning();
+  return job!;
+}
+
+/** Moves a job's start (and charged-until) to a known moment, for exact metering arithmetic. */
+export async function setJobStart(db: Db, jobId: string, startedAt: Date) {
+  await db.update(jobs).set({ startedAt, chargedUntil: startedAt }).where(eq(jobs.id, jobId));
+}
+
+/** A whole second `s` seconds before now: earlier than the database's now(), and exact to meter from. */
+export function secondsAgo(s: number): Date {
+  return new Date(Math.floor(Date.now() / 1000) * 1000 - s * 1000);
+}
+
+/** `at` moved by `s` seconds. */
+export const plusSeconds = (at: Date, s: number) => new Date(at.getTime() + s * 1000);
+
+/** round(n / d, scale) (half up, n, d ≥ 0) as PostgreSQL prints a numeric of that scale, computed with integers. */
+export function decimalQuotient(n: number | bigint, d: number | bigint, scale = 8): string {
+  const num = BigInt(n) * 10n ** BigInt(scale);
+  const den = BigInt(d);
+  const digits = ((2n * num + den) / (2n * den)).toString().padStart(scale + 1, "0");
+  return `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+/**
+ * An org's balance, the sum of its ledger, its spent total and the sum of its charges, as exact numeric(24,8)
+ * text computed in SQL (so "0.30000000", never a float).
+ */
+export async function ledgerTotals(db: Db, org: { id: string }) {
+  const result = (await db.execute(sql`
+    select o.balance::text as balance,
+           o.spent::text as spent,
+           (select coalesce(sum(l.amount), 0)::numeric(24, 8)::text from credit_ledger l where l.org_id = o.id) as "ledgerSum",
+           (select coalesce(-sum(l.amount), 0)::numeric(24, 8)::text from credit_ledger l
+             where l.org_id = o.id and l.kind = 'charge') as charged,
+           (select count(*)::int from credit_ledger l where l.org_id = o.id) as entries
+    from orgs o where o.id = ${org.id}
+  `)) as unknown as {
+    rows: { balance: string; spent: string; ledgerSum: string; charged: string; entries: number }[];
+  };
+  return result.rows[0]!;
+}
+
+export const TEST_PRICING: Pricing = { pricePerCredit: "1.00", currency: "usd" };
+
+/** Services for top-ups: the sandbox provider, one credit for 1.00 USD, a fresh limiter and a recording mailer. */
+export function paymentServices<M extends Mailer = RecordingMailer>(
+  mailer?: M,
+  provider: PaymentProvider = new SandboxProvider(TEST_APP_URL),
+) {
+  return { ...testServices(mailer), provider, pricing: TEST_PRICING };
+}
+
+/**
+ * Stands in for Stripe Checkout (no network): hands out session ids like Stripe's, so completePayment's
+ * webhook path (provider "stripe", matched by session id) can be driven with the amounts a webhook would carry.
+ */
+export class FakeStripeProvider implements PaymentProvider {
+  readonly kind = "stripe" as const;
+  readonly sessions: (CheckoutRequest & { ref: string })[] = [];
+  async createCheckout(req: CheckoutRequest) {
+    const ref = `cs_test_${randomBytes(12).toString("hex")}`;
+    this.sessions.push({ ...req, ref });
+    return { url: `https://checkout.stripe.test/c/${ref}`, ref };
+  }
 }
