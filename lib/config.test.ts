@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientAddressFrom, missingProductionSettings, oauthProvidersFromEnv } from "./config";
+import { clientAddressFrom, missingProductionSettings, newOrgCredits, oauthProvidersFromEnv } from "./config";
 
 describe("OAuth providers appear only when configured", () => {
   it("offers none by default", () => {
@@ -49,5 +49,16 @@ describe("client address", () => {
     expect(clientAddressFrom(new Headers({ "x-forwarded-for": "1.2.3.4, 10.0.0.1" }))).toBe("10.0.0.1");
     expect(clientAddressFrom(new Headers({ "x-real-ip": "5.6.7.8" }))).toBe("5.6.7.8");
     expect(clientAddressFrom(new Headers())).toBe("unknown");
+  });
+});
+
+describe("welcome credits for new orgs", () => {
+  it("are 100 in development, none in production or tests, and configurable", () => {
+    expect(newOrgCredits({ NODE_ENV: "development" })).toBe("100");
+    expect(newOrgCredits({ NODE_ENV: "production" })).toBeNull();
+    expect(newOrgCredits({ NODE_ENV: "test" })).toBeNull();
+    expect(newOrgCredits({ NODE_ENV: "production", NEW_ORG_CREDITS: "500" })).toBe("500");
+    expect(newOrgCredits({ NODE_ENV: "development", NEW_ORG_CREDITS: "0" })).toBeNull();
+    expect(newOrgCredits({ NEW_ORG_CREDITS: "12.345" })).toBeNull();
   });
 });

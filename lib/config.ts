@@ -43,3 +43,9 @@ export function clientAddressFrom(headers: Headers): string {
   const last = forwarded?.split(",").pop()?.trim();
   return last || headers.get("x-real-ip")?.trim() || "unknown";
 }
+
+/** Credits every new org starts with: NEW_ORG_CREDITS, else 100 in development and none in production. */
+export function newOrgCredits(env: Env = process.env): string | null {
+  const v = env.NEW_ORG_CREDITS?.trim() ?? (env.NODE_ENV === "development" ? "100" : "");
+  return /^\d{1,9}(\.\d{1,2})?$/.test(v) && !/^0*(\.0*)?$/.test(v) ? v : null;
+}

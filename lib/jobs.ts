@@ -225,6 +225,7 @@ export async function meterUsage(
       await tx.select({ id: orgs.id }).from(orgs).where(inArray(orgs.id, orgIds)).orderBy(asc(orgs.id)).for("update");
     }
     const outcomes: { jobId: string; idempotencyKey: string; outcome: UsageOutcome; amount?: string }[] = [];
+    const chargedMembers = new Map<string, string[]>();
     for (const r of records) {
       const orgId = orgOf.get(r.jobId);
       if (!orgId) {
@@ -277,9 +278,22 @@ export async function meterUsage(
       }
       mails.push(...posted.mails);
       await tx.update(jobs).set({ creditsCharged: due.due, chargedUntil: settledUntil }).where(eq(jobs.id, r.jobId));
+      chargedMembers.set(orgId, [...(chargedMembers.get(orgId) ?? []), due.userId]);
       outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "charged", amount: due.delta });
     }
-    for (const orgId of orgIds) await stopExhaustedJobs(tx, orgId);
+    // Stopping scans the org's running jobs: only worth it when a balance or a member limit ran out.
+    for (const orgId of orgIds) {
+      const charged = [...new Set(chargedMembers.get(orgId) ?? [])];
+      if (charged.length === 0) continue;
+      const [{ exhausted } = { exhausted: false }] = await tx
+        .select({
+          exhausted: sql<boolean>`(select balance <= 0 from orgs where id = ${orgId})
+            or exists (select 1 from org_members m where m.org_id = ${orgId} and m.user_id in ${charged}
+                       and m.credit_limit is not null and m.spent >= m.credit_limit)`,
+        })
+        .from(sql`(select 1) as one`);
+      if (exhausted) await stopExhaustedJobs(tx, orgId);
+    }
     const stop = known.length
       ? await tx
           .select({ id: jobs.id })
@@ -336,9 +350,13 @@ export async function authenticateClusterToken(db: Db, bearer: string | null | u
   const token = bearer?.startsWith("apc_") ? bearer.slice(4) : null;
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const [row] = await db
-    .update(clusterTokens)
-    .set({ lastUsedAt: new Date() })
-    .where(and(eq(clusterTokens.tokenHash, hashToken(token)), sql`${clusterTokens.revokedAt} is null`))
-    .returning({ clusterId: clusterTokens.clusterId });
-  return row ? { clusterId: row.clusterId } : null;
+    .select({ id: clusterTokens.id, clusterId: clusterTokens.clusterId, lastUsedAt: clusterTokens.lastUsedAt })
+    .from(clusterTokens)
+    .where(and(eq(clusterTokens.tokenHash, hashToken(token)), sql`${clusterTokens.revokedAt} is null`));
+  if (!row) return null;
+  // "Last used" to the minute is enough: a write per request would make every runner queue on this row.
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    await db.update(clusterTokens).set({ lastUsedAt: new Date() }).where(eq(clusterTokens.id, row.id));
+  }
+  return { clusterId: row.clusterId };
 }

@@ -126,3 +126,26 @@ describe("overview and home", () => {
     expect(row!.last).toBe(second!.id); // remembered, but no longer a membership, so not used
   });
 });
+
+describe("welcome credits", () => {
+  it("grant NEW_ORG_CREDITS to a new org through the ledger", async () => {
+    const before = process.env.NEW_ORG_CREDITS;
+    process.env.NEW_ORG_CREDITS = "25.50";
+    try {
+      const user = await makeUser(t.db);
+      const name = uniqueName("org-");
+      await createOrg(t.db, as(user), { name });
+      const [org] = await t.db.select().from(orgs).where(eq(orgs.name, name));
+      expect(org!.balance).toBe("25.50000000");
+      const rows = await t.db.execute(
+        sql`select kind, amount::text, note from credit_ledger where org_id = ${org!.id}`,
+      );
+      expect((rows as unknown as { rows: unknown[] }).rows).toEqual([
+        { kind: "grant", amount: "25.50000000", note: "welcome credits" },
+      ]);
+    } finally {
+      if (before === undefined) delete process.env.NEW_ORG_CREDITS;
+      else process.env.NEW_ORG_CREDITS = before;
+    }
+  });
+});

@@ -6,6 +6,8 @@ import { requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole }
 import { z } from "zod";
 import { Conflict, Invalid, NotFound } from "./errors";
 import { uniqueViolation } from "./db-errors";
+import { newOrgCredits } from "./config";
+import { postLedger } from "./ledger";
 import { createOrgSchema, parseInput } from "./validation";
 
 export interface OrgSummary {
@@ -25,6 +27,11 @@ export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<O
       if (!creator) throw new NotFound("Account not found");
       const [org] = await tx.insert(orgs).values({ name: data.name, displayName: data.displayName }).returning();
       await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "admin" });
+      // Welcome credits (NEW_ORG_CREDITS; 100 in development, so a new user can run a job at once).
+      const welcome = newOrgCredits();
+      if (welcome) {
+        await postLedger(tx, { orgId: org!.id, kind: "grant", amount: welcome, note: "welcome credits" });
+      }
       // Default clusters receive every new org.
       await tx.execute(
         sql`insert into org_clusters (org_id, cluster_id) select ${org!.id}, id from clusters where is_default`,
