@@ -83,10 +83,16 @@ export async function createPreset(db: Db, actor: Actor, input: unknown) {
   const [cluster] = await db.select().from(clusters).where(eq(clusters.name, data.cluster));
   if (!cluster) throw new Invalid({ cluster: [`No cluster named '${data.cluster}'.`] });
   try {
-    const { cluster: _ignored, ...values } = data;
     const [p] = await db
       .insert(presets)
-      .values({ ...values, clusterId: cluster.id })
+      .values({
+        clusterId: cluster.id,
+        name: data.name,
+        cpu: data.cpu,
+        memoryMb: data.memoryMb,
+        gpu: data.gpu,
+        creditsPerHour: data.creditsPerHour,
+      })
       .returning();
     return p!;
   } catch (err) {
