@@ -37,7 +37,17 @@ export default async function JobsPage({
           description="Jobs run on the organization's clusters and use its credits: runtime × the preset's credits per hour."
         />
         <div className="p-4">
-          <StartJobForm org={org} clusters={clusters.map((c) => ({ name: c.name, presets: c.presets }))} />
+          <StartJobForm
+            org={org}
+            clusters={clusters.map((c) => ({
+              name: c.name,
+              presets: c.presets.map((p) => ({
+                ...p,
+                cpu: trimZeros(p.cpu),
+                creditsPerHour: trimZeros(p.creditsPerHour),
+              })),
+            }))}
+          />
         </div>
       </Card>
       <Card>
@@ -48,4 +58,9 @@ export default async function JobsPage({
       </Card>
     </div>
   );
+}
+
+/** "1.00000000" → "1", "0.50" → "0.5": exact, from the decimal string. */
+function trimZeros(v: string): string {
+  return v.includes(".") ? v.replace(/\.?0+$/, "") : v;
 }
