@@ -4,7 +4,7 @@ import type { Db } from "@/db";
 import { clusters, clusterTokens, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import { can, requireOrgAccess, withOrgLock, type Actor } from "./authz";
 import { Invalid, NotFound, QuotaExceeded } from "./errors";
-import { postLedger, stopExhaustedJobs } from "./ledger";
+import { postCharges, stopExhaustedJobs } from "./ledger";
 import { sendAll, type MailMessage } from "./mail";
 import { jobRefusedMail } from "./mail-templates";
 import type { Services } from "./services";
@@ -196,6 +196,14 @@ export interface UsageRecord {
 
 export type UsageOutcome = "charged" | "duplicate" | "nothing_due" | "unknown_job";
 
+export interface UsageResult {
+  jobId: string;
+  idempotencyKey: string;
+  outcome: UsageOutcome;
+  /** What a charged record cost (decimal string). */
+  amount?: string;
+}
+
 /**
  * The one way usage is charged, for the embedded runner and external runners alike. Usage is cumulative —
  * a job is due runtime × credits/hour (rounded to 8 decimals) up to `until`, and each record charges the
@@ -219,71 +227,55 @@ export async function meterUsage(
           .from(jobs)
           .where(and(inArray(jobs.id, ids), opts.clusterId ? eq(jobs.clusterId, opts.clusterId) : undefined))
       : [];
-    const orgOf = new Map(known.map((j) => [j.id, j.orgId]));
+    const knownIds = new Set(known.map((j) => j.id));
     const orgIds = [...new Set(known.map((j) => j.orgId))].sort();
-    if (orgIds.length) {
+    // Each record keeps its position in the request: outcomes are reported in that order.
+    const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownIds.has(r.jobId));
+    let due: DueRow[] = [];
+    if (mine.length) {
+      // Orgs first (every writer of a balance locks its org), then the jobs, both in id order.
       await tx.select({ id: orgs.id }).from(orgs).where(inArray(orgs.id, orgIds)).orderBy(asc(orgs.id)).for("update");
+      await tx
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(inArray(jobs.id, [...knownIds]))
+        .orderBy(asc(jobs.id))
+        .for("update");
+      due = await computeDue(tx, mine);
     }
-    const outcomes: { jobId: string; idempotencyKey: string; outcome: UsageOutcome; amount?: string }[] = [];
-    const chargedMembers = new Map<string, string[]>();
-    for (const r of records) {
-      const orgId = orgOf.get(r.jobId);
-      if (!orgId) {
-        outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "unknown_job" });
-        continue;
-      }
-      const [due] = await tx
-        .execute(
-          sql`
-        select j.user_id as "userId",
-               greatest(j.credits_charged,
-                 round(j.credits_per_hour * extract(epoch from (least(${r.until.toISOString()}::timestamptz, coalesce(j.stopped_at, 'infinity')) - j.started_at)) / 3600, 8)
-               )::text as due,
-               (greatest(j.credits_charged,
-                 round(j.credits_per_hour * extract(epoch from (least(${r.until.toISOString()}::timestamptz, coalesce(j.stopped_at, 'infinity')) - j.started_at)) / 3600, 8)
-               ) - j.credits_charged)::text as delta
-        from jobs j where j.id = ${r.jobId} for update
-      `,
-        )
-        .then((x) => (x as unknown as { rows: { userId: string; due: string; delta: string }[] }).rows);
-      // How far the job is now settled. Computed in SQL: raw rows carry timestamps as driver-specific text.
-      const settledUntil = sql`least(${r.until.toISOString()}::timestamptz, coalesce(${jobs.stoppedAt}, 'infinity'))`;
-      if (!due || /^0*(\.0*)?$/.test(due.delta)) {
-        // Still settled up to `until`: else a stopped job that owes nothing more (a free preset) stays "due"
-        // and the embedded runner picks it up again on every tick.
-        if (due) {
-          await tx
-            .update(jobs)
-            .set({ chargedUntil: sql`greatest(${jobs.chargedUntil}, ${settledUntil})` })
-            .where(eq(jobs.id, r.jobId));
-        }
-        outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "nothing_due" });
-        continue;
-      }
-      const posted = await postLedger(
+    const byOrd = new Map(due.map((d) => [Number(d.ord), d]));
+    const owes = (d: DueRow) => !/^-|^0*(\.0*)?$/.test(d.delta);
+    const fresh = due.filter((d) => !d.dup);
+    const charges = fresh.filter(owes);
+    mails.push(
+      ...(await postCharges(
         tx,
-        {
-          orgId,
-          kind: "charge",
-          amount: `-${due.delta}`,
-          memberId: due.userId,
-          jobId: r.jobId,
-          idempotencyKey: r.idempotencyKey,
-        },
+        charges.map((d) => ({
+          orgId: d.orgId,
+          memberId: d.userId,
+          jobId: d.jobId,
+          idempotencyKey: d.key,
+          amount: d.delta,
+        })),
         svc.appUrl,
+      )),
+    );
+    if (fresh.length) {
+      // Each job is now charged (and settled) up to the latest record of the batch.
+      const rows = sql.join(
+        fresh.map((d) => sql`(${d.jobId}::uuid, ${d.due}::numeric, ${d.settled}::timestamptz)`),
+        sql`, `,
       );
-      if (!posted) {
-        outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "duplicate" });
-        continue;
-      }
-      mails.push(...posted.mails);
-      await tx.update(jobs).set({ creditsCharged: due.due, chargedUntil: settledUntil }).where(eq(jobs.id, r.jobId));
-      chargedMembers.set(orgId, [...(chargedMembers.get(orgId) ?? []), due.userId]);
-      outcomes.push({ jobId: r.jobId, idempotencyKey: r.idempotencyKey, outcome: "charged", amount: due.delta });
+      await tx.execute(sql`
+        update jobs j set credits_charged = greatest(j.credits_charged, t.due),
+                          charged_until = greatest(j.charged_until, t.settled)
+        from (select job_id, max(due) as due, max(settled) as settled
+              from (values ${rows}) v(job_id, due, settled) group by job_id) t
+        where j.id = t.job_id`);
     }
     // Stopping scans the org's running jobs: only worth it when a balance or a member limit ran out.
     for (const orgId of orgIds) {
-      const charged = [...new Set(chargedMembers.get(orgId) ?? [])];
+      const charged = [...new Set(charges.filter((c) => c.orgId === orgId).map((c) => c.userId))];
       if (charged.length === 0) continue;
       const [{ exhausted } = { exhausted: false }] = await tx
         .select({
@@ -294,24 +286,80 @@ export async function meterUsage(
         .from(sql`(select 1) as one`);
       if (exhausted) await stopExhaustedJobs(tx, orgId);
     }
+    const outcomes = records.map((r, i): UsageResult => {
+      const d = byOrd.get(i);
+      const base = { jobId: r.jobId, idempotencyKey: r.idempotencyKey };
+      if (!knownIds.has(r.jobId)) return { ...base, outcome: "unknown_job" };
+      // A replayed key is a duplicate only if it would have charged something; else there was nothing due.
+      if (!d || !owes(d)) return { ...base, outcome: "nothing_due" };
+      return d.dup ? { ...base, outcome: "duplicate" } : { ...base, outcome: "charged", amount: d.delta };
+    });
     const stop = known.length
       ? await tx
           .select({ id: jobs.id })
           .from(jobs)
-          .where(
-            and(
-              inArray(
-                jobs.id,
-                known.map((j) => j.id),
-              ),
-              eq(jobs.status, "stopped"),
-            ),
-          )
+          .where(and(inArray(jobs.id, [...knownIds]), eq(jobs.status, "stopped")))
       : [];
     return { outcomes, stop: stop.map((s) => s.id) };
   });
   await sendAll(svc.mailer, mails);
   return result;
+}
+
+interface DueRow {
+  jobId: string;
+  key: string;
+  ord: number;
+  orgId: string;
+  userId: string;
+  /** Cumulative credits due up to this record (decimal string). */
+  due: string;
+  /** What this record adds (decimal string; 0 or less: nothing to charge). For a dup: what it would add. */
+  delta: string;
+  /** Its key was posted before or repeats an earlier record of the batch: never charged. */
+  dup: boolean;
+  /** ISO time up to which the job is settled by this record. */
+  settled: string;
+}
+
+/**
+ * One statement for the whole batch: drops keys already posted (and repeats within the batch), then per job
+ * in record order the cumulative due — runtime up to the record's time (capped at the stop time) × credits
+ * per hour, rounded to 8 decimals, never below what was charged — and what each record adds to it.
+ */
+async function computeDue(tx: Db, records: (UsageRecord & { ord: number })[]): Promise<DueRow[]> {
+  const values = sql.join(
+    records.map(
+      (r) => sql`(${r.jobId}::uuid, ${r.until.toISOString()}::timestamptz, ${r.idempotencyKey}::text, ${r.ord}::int)`,
+    ),
+    sql`, `,
+  );
+  const res = (await tx.execute(sql`
+    with r(job_id, until, key, ord) as (values ${values}),
+    calc as (
+      select r.job_id, r.key, r.ord, j.org_id, j.user_id, j.credits_charged,
+             -- a key posted before, or repeated from an earlier record of this batch, charges nothing
+             exists (select 1 from credit_ledger l where l.idempotency_key = r.key)
+               or row_number() over (partition by r.key order by r.ord) > 1 as dup,
+             least(r.until, coalesce(j.stopped_at, 'infinity')) as settled,
+             greatest(j.credits_charged,
+               round(j.credits_per_hour * extract(epoch from (least(r.until, coalesce(j.stopped_at, 'infinity')) - j.started_at)) / 3600, 8)
+             ) as due_raw
+      from r join jobs j on j.id = r.job_id
+    ),
+    chain as (
+      select *, coalesce(max(case when not dup then due_raw end)
+                           over (partition by job_id order by ord rows unbounded preceding), credits_charged) as due
+      from calc
+    ),
+    prev as (
+      select *, coalesce(lag(due) over (partition by job_id order by ord), credits_charged) as before from chain
+    )
+    select job_id as "jobId", key, ord, org_id as "orgId", user_id as "userId", dup, due::text as due,
+           (case when dup then due_raw - before else due - before end)::text as delta,
+           to_char(settled at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as settled
+    from prev order by ord`)) as unknown as { rows: DueRow[] };
+  return res.rows.map((r) => ({ ...r, ord: Number(r.ord), dup: r.dup === true || (r.dup as unknown) === "t" }));
 }
 
 /**

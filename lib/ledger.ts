@@ -143,3 +143,57 @@ export async function stopExhaustedJobs(tx: Db, orgId: string): Promise<string[]
     .returning({ id: jobs.id });
   return stopped.map((j) => j.id);
 }
+
+export interface Charge {
+  orgId: string;
+  memberId: string;
+  jobId: string;
+  idempotencyKey: string;
+  /** Positive decimal string: what the usage cost. */
+  amount: string;
+}
+
+/**
+ * Posts many usage charges at once, set-based: one ledger insert (each row's balance_after a running sum per
+ * org, in the order given), one balance update per org and one spending update per member. The caller holds
+ * the org locks (meterUsage locks every org of the batch) and has skipped keys already posted.
+ */
+export async function postCharges(tx: Db, charges: Charge[], appUrl?: string): Promise<MailMessage[]> {
+  if (charges.length === 0) return [];
+  const rows = sql.join(
+    charges.map(
+      (c, i) =>
+        sql`(${c.orgId}::uuid, ${c.memberId}::uuid, ${c.jobId}::uuid, ${c.idempotencyKey}::text, ${c.amount}::numeric, ${i}::int)`,
+    ),
+    sql`, `,
+  );
+  await tx.execute(sql`
+    with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows})
+    insert into credit_ledger (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
+    select c.org_id, 'charge', -c.amount,
+           o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
+           c.member_id, c.job_id, c.key
+    from c join orgs o on o.id = c.org_id
+    order by c.ord`);
+  const orgRows = (await tx.execute(sql`
+    with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
+         t as (select org_id, sum(amount) as total from c group by org_id)
+    update orgs o set balance = o.balance - t.total, spent = o.spent + t.total
+    from t where o.id = t.org_id
+    returning o.id, o.name, (o.balance + t.total)::text as before, o.balance::text as after,
+              o.notified_threshold::text as notified`)) as unknown as {
+    rows: { id: string; name: string; before: string; after: string; notified: string | null }[];
+  };
+  await tx.execute(sql`
+    with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
+         t as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id)
+    update org_members m set spent = m.spent + t.total
+    from t where m.org_id = t.org_id and m.user_id = t.member_id`);
+  const mails: MailMessage[] = [];
+  for (const o of orgRows.rows) {
+    mails.push(
+      ...(await trackLowBalance(tx, o.id, o.name, o.before, { balance: o.after, notified: o.notified }, appUrl)),
+    );
+  }
+  return mails;
+}

@@ -243,8 +243,12 @@ describe("POST /api/v1/usage: charging", () => {
     const { org, member } = await makeFundedOrg(cluster, "1000");
     const js = await Promise.all([1, 2, 3].map(() => makeJob(org, member, cluster, 10, "6")));
     // 8 minutes of each job at 6 credits/hour: 0.8 credits each.
-    const until = new Date(js[0]!.startedAt.getTime() + 8 * 60_000).toISOString();
-    const records = js.map((j, i) => ({ job_id: j.id, until, idempotency_key: `b-${i}` }));
+    // Each job's own start: the jobs are created a few ms apart.
+    const records = js.map((j, i) => ({
+      job_id: j.id,
+      until: new Date(j.startedAt.getTime() + 8 * 60_000).toISOString(),
+      idempotency_key: `b-${i}`,
+    }));
     const res = await post(auth, {
       records: [
         ...records,
