@@ -1,5 +1,5 @@
 import { currentActor, loadPage } from "@/app/_server/session";
-import { TabsNav } from "@/components/console/tabs-nav";
+import { NavLinks } from "@/components/console/nav-links";
 import { getDb } from "@/db";
 import { requirePlatformAdmin } from "@/lib/platform";
 
@@ -15,7 +15,8 @@ export default async function AdminLayout({ children }: { children: React.ReactN
             Platform administration: clusters and their presets, which organizations use them, and credit grants.
           </p>
         </div>
-        <TabsNav
+        <NavLinks
+          variant="tabs"
           label="Admin"
           items={[
             { href: "/admin", label: "Clusters", section: "/admin/clusters" },

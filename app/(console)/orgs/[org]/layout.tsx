@@ -1,5 +1,5 @@
 import { currentActor, loadPage } from "@/app/_server/session";
-import { OrgNav } from "@/components/console/org-nav";
+import { NavLinks } from "@/components/console/nav-links";
 import { getDb } from "@/db";
 import Link from "next/link";
 import { can } from "@/lib/authz";
@@ -20,7 +20,9 @@ export default async function OrgLayout({
   return (
     <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-4 px-4 py-4 sm:px-6 md:flex-row md:gap-8 md:py-8">
       <aside className="border-b border-border pb-2 md:w-48 md:shrink-0 md:border-0 md:pb-0">
-        <OrgNav
+        <NavLinks
+          variant="side"
+          label="Organization"
           items={[
             { href: base, label: "Overview" },
             { href: `${base}/jobs`, label: "Jobs" },

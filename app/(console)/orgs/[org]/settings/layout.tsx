@@ -1,5 +1,5 @@
 import { currentActor, loadPage } from "@/app/_server/session";
-import { TabsNav } from "@/components/console/tabs-nav";
+import { NavLinks } from "@/components/console/nav-links";
 import { getDb } from "@/db";
 import { can, requireOrgAccess } from "@/lib/authz";
 
@@ -19,7 +19,8 @@ export default async function SettingsLayout({
     <div className="space-y-6">
       <div className="space-y-4">
         <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
-        <TabsNav
+        <NavLinks
+          variant="tabs"
           label="Settings"
           items={[
             { href: `${base}/users`, label: "Users" },
