@@ -207,6 +207,15 @@ test("operator: clusters, presets, orgs on a cluster, tokens, credit grants; oth
   await expect(grant.getByLabel("Credits to add")).toHaveValue("");
   await shot(page, "admin-credits");
 
+  // Every org, searched by name, with its members and balance.
+  await page.goto("/admin/orgs");
+  await page.getByLabel("Search organizations").fill(org);
+  await expect(page).toHaveURL(new RegExp(`q=${org}`));
+  const orgRow = page.getByRole("table", { name: "Organizations" }).getByRole("row").nth(1);
+  await expect(orgRow).toContainText(org);
+  await expect(orgRow).toContainText("100.00");
+  await shot(page, "admin-orgs");
+
   // Phone width.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/admin/clusters/${cluster}`);
@@ -216,7 +225,7 @@ test("operator: clusters, presets, orgs on a cluster, tokens, credit grants; oth
   await shot(page, "admin-credits-phone");
 
   // Everyone else: the Admin area does not exist.
-  for (const path of ["/admin", "/admin/credits", `/admin/clusters/${cluster}`]) {
+  for (const path of ["/admin", "/admin/orgs", "/admin/credits", `/admin/clusters/${cluster}`]) {
     const res = await owner.page.goto(path);
     expect(res?.status(), path).toBe(404);
     await expect(owner.page.getByRole("heading", { name: "Page not found" })).toBeVisible();

@@ -662,6 +662,11 @@ const MATRIX: Record<string, Row> = {
     expect: everyone("ok"),
     platformAdmin: "ok",
   },
+  "platform.listAllOrgs": {
+    run: (w) => platform.listAllOrgs(w.db, w.actor, {}),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
   "platform.requirePlatformAdmin": {
     run: (w) => platform.requirePlatformAdmin(w.db, w.actor),
     expect: forOperators,

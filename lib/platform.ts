@@ -1,6 +1,7 @@
-import { eq } from "drizzle-orm";
+import { asc, count, eq, ilike } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db";
-import { users } from "@/db/schema";
+import { orgs, users } from "@/db/schema";
 import { requireActor, type Actor } from "./authz";
 import { NotFound } from "./errors";
 
@@ -43,4 +44,34 @@ export async function grantPlatformAdmin(db: Db, username: string): Promise<void
     .where(eq(users.username, username))
     .returning({ id: users.id });
   if (updated.length === 0) throw new NotFound(`No account with the username '${username}'.`);
+}
+
+const orgListSchema = z.object({
+  q: z.string().trim().max(63).catch(""),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+
+/** Operators see every org: name, members, balance, creation date; searched by name, paged in the database. */
+export async function listAllOrgs(db: Db, actor: Actor, query: unknown) {
+  await requirePlatformAdmin(db, actor);
+  const q = orgListSchema.parse(query ?? {});
+  const where = q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined;
+  const pageSize = 50;
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        name: orgs.name,
+        displayName: orgs.displayName,
+        memberCount: orgs.memberCount,
+        balance: orgs.balance,
+        createdAt: orgs.createdAt,
+      })
+      .from(orgs)
+      .where(where)
+      .orderBy(asc(orgs.name))
+      .limit(pageSize)
+      .offset((q.page - 1) * pageSize),
+    db.select({ n: count() }).from(orgs).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0, query: { ...q, pageSize } };
 }

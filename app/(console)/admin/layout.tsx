@@ -20,6 +20,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           label="Admin"
           items={[
             { href: "/admin", label: "Clusters", section: "/admin/clusters" },
+            { href: "/admin/orgs", label: "Organizations" },
             { href: "/admin/credits", label: "Credits" },
           ]}
         />

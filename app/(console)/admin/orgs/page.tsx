@@ -1,0 +1,29 @@
+import type { Metadata } from "next";
+import { currentActor, loadPage } from "@/app/_server/session";
+import { AdminOrgsTable } from "@/components/admin/orgs-table";
+import { Card, CardHeader } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { formatCredits } from "@/lib/money";
+import { listAllOrgs } from "@/lib/platform";
+
+export const metadata: Metadata = { title: "Admin · Organizations" };
+
+export default async function AdminOrgsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const list = await loadPage(async () => listAllOrgs(await getDb(), await currentActor(), await searchParams));
+  return (
+    <Card>
+      <CardHeader title="Organizations" description="Every organization on the platform." />
+      <div className="p-4">
+        <AdminOrgsTable
+          rows={list.rows.map((r) => ({ ...r, balance: formatCredits(r.balance) }))}
+          total={list.total}
+          query={list.query}
+        />
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,109 @@
+"use client";
+
+import { createColumnHelper } from "@tanstack/react-table";
+import Link from "next/link";
+import { useMemo } from "react";
+import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
+import { Input, Label } from "@/components/ui/field";
+import { Pagination } from "@/components/ui/pagination";
+import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
+
+export interface AdminOrgRow {
+  name: string;
+  displayName: string | null;
+  memberCount: number;
+  /** Pre-formatted on the server. */
+  balance: string;
+  createdAt: Date;
+}
+
+const helper = createColumnHelper<typeof sortableFeatures, AdminOrgRow>();
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+/** Every organization on the platform, searched by name (in the URL). */
+export function AdminOrgsTable({
+  rows,
+  total,
+  query,
+}: {
+  rows: AdminOrgRow[];
+  total: number;
+  query: { q: string; page: number; pageSize: number };
+}) {
+  const { update, pending: navigating } = useUrlState();
+  const { value, setValue, pending: filtering } = useDebouncedParam("q", query.q);
+  const pending = navigating || filtering;
+  const columns = useMemo<Columns<AdminOrgRow>>(
+    () => [
+      helper.accessor("name", {
+        header: "Organization",
+        enableSorting: false,
+        cell: (c) => (
+          <span>
+            <span className="font-medium">{c.getValue()}</span>
+            {c.row.original.displayName && <span className="ml-2 text-muted">{c.row.original.displayName}</span>}
+          </span>
+        ),
+      }),
+      helper.accessor("memberCount", {
+        header: "Members",
+        enableSorting: false,
+        cell: (c) => <span className="tabular-nums">{c.getValue().toLocaleString("en")}</span>,
+      }),
+      helper.accessor("balance", {
+        header: "Balance",
+        enableSorting: false,
+        cell: (c) => <span className="tabular-nums">{c.getValue()}</span>,
+      }),
+      helper.accessor("createdAt", {
+        header: "Created",
+        enableSorting: false,
+        cell: (c) => dateFormat.format(c.getValue()),
+      }),
+      helper.display({
+        id: "actions",
+        header: () => <span className="sr-only">Actions</span>,
+        cell: (c) => (
+          <Link
+            href={`/admin/credits?org=${encodeURIComponent(c.row.original.name)}`}
+            className="text-sm text-accent hover:underline"
+          >
+            Grant credits
+          </Link>
+        ),
+      }),
+    ],
+    [],
+  );
+  return (
+    <div className="space-y-3">
+      <Label htmlFor="admin-org-search" className="sr-only">
+        Search organizations
+      </Label>
+      <Input
+        id="admin-org-search"
+        type="search"
+        className="max-w-sm"
+        placeholder="Search by name"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+      />
+      <DataTable
+        label="Organizations"
+        columns={columns}
+        data={rows}
+        getRowId={(r) => r.name}
+        pending={pending}
+        empty={query.q ? `No organization matches “${query.q}”.` : "No organizations yet."}
+      />
+      <Pagination
+        page={query.page}
+        pageSize={query.pageSize}
+        total={total}
+        pageSizes={[query.pageSize]}
+        pending={pending}
+        onChange={(c) => update({ page: c.page === 1 ? null : c.page })}
+      />
+    </div>
+  );
+}
