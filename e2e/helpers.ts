@@ -52,6 +52,8 @@ export async function snap(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
+    // Let colour transitions (buttons) finish, or the picture catches them half-way.
+    await page.waitForTimeout(250);
     await page.screenshot({ path: `${SHOTS}/${name}-${scheme}.png`, fullPage: true });
   }
   await page.emulateMedia({ colorScheme: "light" });
