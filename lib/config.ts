@@ -1,3 +1,5 @@
+import { isNonPositive } from "./money";
+
 /**
  * Settings read from the environment, as plain functions of an env object so tests can flip them.
  * Every variable is documented in .env.example.
@@ -47,5 +49,5 @@ export function clientAddressFrom(headers: Headers): string {
 /** Credits every new org starts with: NEW_ORG_CREDITS, else 100 in development and none in production. */
 export function newOrgCredits(env: Env = process.env): string | null {
   const v = env.NEW_ORG_CREDITS?.trim() ?? (env.NODE_ENV === "development" ? "100" : "");
-  return /^\d{1,9}(\.\d{1,2})?$/.test(v) && !/^0*(\.0*)?$/.test(v) ? v : null;
+  return /^\d{1,9}(\.\d{1,2})?$/.test(v) && !isNonPositive(v) ? v : null;
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
+import { rawRows } from "@/db/client";
 import { creditLedger, jobs, orgMembers, orgs, payments, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import {
@@ -17,7 +18,7 @@ import { Forbidden, Invalid, NotFound, RateLimited } from "./errors";
 import { postLedger, stopExhaustedJobs } from "./ledger";
 import { sendAll, type MailMessage } from "./mail";
 import { receiptMail } from "./mail-templates";
-import { countLimitSchema, creditAmountSchema, creditLimitSchema } from "./money";
+import { countLimitSchema, creditAmountSchema, creditLimitSchema, isNonPositive } from "./money";
 import { formatMinor, type PaymentProvider, type Pricing } from "./payments";
 import { priceInMinorUnits } from "./money";
 import { requirePlatformAdmin } from "./platform";
@@ -303,19 +304,17 @@ const grantSchema = z.object({
 export async function grantCredits(db: Db, actor: Actor, input: unknown, svc: Pick<Services, "mailer" | "appUrl">) {
   const admin = await requirePlatformAdmin(db, actor);
   const data = parseInput(grantSchema, input);
-  if (data.mode === "add" && /^-|^0*(\.0*)?$/.test(data.amount))
-    throw new Invalid({ amount: ["A grant must be positive."] });
+  if (data.mode === "add" && isNonPositive(data.amount)) throw new Invalid({ amount: ["A grant must be positive."] });
   const mails: MailMessage[] = [];
   const result = await db.transaction(async (tx) => {
     const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
     if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
-    const [{ delta } = { delta: "0" }] = await tx
-      .execute(
-        data.mode === "set"
-          ? sql`select (${data.amount}::numeric - ${org.balance}::numeric)::text as delta`
-          : sql`select ${data.amount}::numeric::text as delta`,
-      )
-      .then((x) => (x as unknown as { rows: { delta: string }[] }).rows);
+    const [{ delta } = { delta: "0" }] = await rawRows<{ delta: string }>(
+      tx,
+      data.mode === "set"
+        ? sql`select (${data.amount}::numeric - ${org.balance}::numeric)::text as delta`
+        : sql`select ${data.amount}::numeric::text as delta`,
+    );
     const posted = await postLedger(
       tx,
       {

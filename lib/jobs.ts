@@ -1,12 +1,14 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
+import { rawRows } from "@/db/client";
 import { clusters, clusterTokens, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import { can, requireOrgAccess, withOrgLock, type Actor } from "./authz";
 import { Invalid, NotFound, QuotaExceeded } from "./errors";
 import { postCharges, stopExhaustedJobs } from "./ledger";
 import { sendAll, type MailMessage } from "./mail";
 import { jobRefusedMail } from "./mail-templates";
+import { isNonPositive } from "./money";
 import type { Services } from "./services";
 import { hashToken } from "./tokens";
 import { parseInput } from "./validation";
@@ -244,7 +246,7 @@ export async function meterUsage(
       due = await computeDue(tx, mine);
     }
     const byOrd = new Map(due.map((d) => [Number(d.ord), d]));
-    const owes = (d: DueRow) => !/^-|^0*(\.0*)?$/.test(d.delta);
+    const owes = (d: DueRow) => !isNonPositive(d.delta);
     const fresh = due.filter((d) => !d.dup);
     const charges = fresh.filter(owes);
     mails.push(
@@ -334,7 +336,9 @@ async function computeDue(tx: Db, records: (UsageRecord & { ord: number })[]): P
     ),
     sql`, `,
   );
-  const res = (await tx.execute(sql`
+  return rawRows<DueRow>(
+    tx,
+    sql`
     with r(job_id, until, key, ord) as (values ${values}),
     calc as (
       select r.job_id, r.key, r.ord, j.org_id, j.user_id, j.credits_charged,
@@ -358,8 +362,8 @@ async function computeDue(tx: Db, records: (UsageRecord & { ord: number })[]): P
     select job_id as "jobId", key, ord, org_id as "orgId", user_id as "userId", dup, due::text as due,
            (case when dup then due_raw - before else due - before end)::text as delta,
            to_char(settled at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as settled
-    from prev order by ord`)) as unknown as { rows: DueRow[] };
-  return res.rows.map((r) => ({ ...r, ord: Number(r.ord), dup: r.dup === true || (r.dup as unknown) === "t" }));
+    from prev order by ord`,
+  );
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
+import { rawRows } from "@/db/client";
 import { creditLedger, jobs, orgMembers, orgs, users } from "@/db/schema";
 import type { MailMessage } from "./mail";
 import { lowBalanceMail } from "./mail-templates";
@@ -84,26 +85,24 @@ async function trackLowBalance(
   after: { balance: string; notified: string | null },
   appUrl = "",
 ): Promise<MailMessage[]> {
-  const [r] =
-    (await tx
-      .execute(
-        sql`
-    select
-      (select min(t) from unnest(${orgs.lowBalanceThresholds}) t where ${before}::numeric > t and ${after.balance}::numeric <= t) as crossed,
-      ${after.notified}::numeric is not null and ${after.balance}::numeric > ${after.notified}::numeric as rearm
-    from ${orgs} where ${orgs.id} = ${orgId}
-  `,
-      )
-      .then((x) => (x as unknown as { rows: { crossed: string | null; rearm: boolean }[] }).rows)) ?? [];
+  // One query decides: the lowest threshold crossed downward, whether the balance rose above the notified
+  // threshold (re-arm), and whether the crossing is news (below what was notified, or nothing notified).
+  const [r] = await rawRows<{ crossed: string | null; rearm: boolean; news: boolean }>(
+    tx,
+    sql`
+    with d as (
+      select (select min(t) from unnest(${orgs.lowBalanceThresholds}) t
+              where ${before}::numeric > t and ${after.balance}::numeric <= t) as crossed,
+             ${after.notified}::numeric is not null and ${after.balance}::numeric > ${after.notified}::numeric as rearm
+      from ${orgs} where ${orgs.id} = ${orgId}
+    )
+    select crossed::text as crossed, rearm,
+           crossed is not null and (rearm or ${after.notified}::numeric is null or crossed < ${after.notified}::numeric) as news
+    from d`,
+  );
   if (!r) return [];
-  if (r.rearm) await tx.update(orgs).set({ notifiedThreshold: null }).where(eq(orgs.id, orgId));
-  if (r.crossed === null) return [];
-  if (after.notified !== null && !r.rearm) {
-    const [{ lower } = { lower: false }] = await tx
-      .execute(sql`select ${r.crossed}::numeric < ${after.notified}::numeric as lower`)
-      .then((x) => (x as unknown as { rows: { lower: boolean }[] }).rows);
-    if (!lower) return [];
-  }
+  if (r.rearm && !r.news) await tx.update(orgs).set({ notifiedThreshold: null }).where(eq(orgs.id, orgId));
+  if (!r.news) return [];
   await tx.update(orgs).set({ notifiedThreshold: r.crossed }).where(eq(orgs.id, orgId));
   const recipients = await tx
     .select({ email: users.email })
@@ -175,22 +174,23 @@ export async function postCharges(tx: Db, charges: Charge[], appUrl?: string): P
            c.member_id, c.job_id, c.key
     from c join orgs o on o.id = c.org_id
     order by c.ord`);
-  const orgRows = (await tx.execute(sql`
+  const orgRows = await rawRows<{ id: string; name: string; before: string; after: string; notified: string | null }>(
+    tx,
+    sql`
     with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
          t as (select org_id, sum(amount) as total from c group by org_id)
     update orgs o set balance = o.balance - t.total, spent = o.spent + t.total
     from t where o.id = t.org_id
     returning o.id, o.name, (o.balance + t.total)::text as before, o.balance::text as after,
-              o.notified_threshold::text as notified`)) as unknown as {
-    rows: { id: string; name: string; before: string; after: string; notified: string | null }[];
-  };
+              o.notified_threshold::text as notified`,
+  );
   await tx.execute(sql`
     with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
          t as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id)
     update org_members m set spent = m.spent + t.total
     from t where m.org_id = t.org_id and m.user_id = t.member_id`);
   const mails: MailMessage[] = [];
-  for (const o of orgRows.rows) {
+  for (const o of orgRows) {
     mails.push(
       ...(await trackLowBalance(tx, o.id, o.name, o.before, { balance: o.after, notified: o.notified }, appUrl)),
     );

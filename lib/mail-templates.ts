@@ -1,5 +1,5 @@
 import type { MailMessage } from "./mail";
-import { formatCredits } from "./money";
+import { formatCredits, isNonPositive } from "./money";
 
 /** The mail the product sends. Plain text: it reads the same in every client. */
 
@@ -115,9 +115,4 @@ export function jobRefusedMail(p: {
       "\n",
     ),
   };
-}
-
-/** "-3.5", "0", "0.000" → true; exact, from the decimal string. */
-function isNonPositive(v: string): boolean {
-  return v.startsWith("-") || /^0*(\.0*)?$/.test(v);
 }

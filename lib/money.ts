@@ -52,6 +52,11 @@ function normalize(v: string): string {
   return `${BigInt(int!).toString()}${frac ? `.${frac.padEnd(2, "0")}` : ""}`;
 }
 
+/** "-3.5", "0", "0.000" → true: a decimal string that is zero or below (exactly, no parsing to a float). */
+export function isNonPositive(v: string): boolean {
+  return v.startsWith("-") || /^0*(\.0*)?$/.test(v);
+}
+
 /** "1234.5" → "1,234.50" (rounded half-up at `decimals`), exactly, from the decimal string. */
 export function formatCredits(value: string | null | undefined, decimals = 2): string {
   if (value === null || value === undefined) return "Unlimited";

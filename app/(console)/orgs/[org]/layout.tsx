@@ -3,7 +3,7 @@ import { NavLinks } from "@/components/console/nav-links";
 import { getDb } from "@/db";
 import Link from "next/link";
 import { can } from "@/lib/authz";
-import { formatCredits } from "@/lib/money";
+import { formatCredits, isNonPositive } from "@/lib/money";
 import { enterOrg } from "@/lib/orgs";
 
 /** Every page of an org: outsiders get the not-found page, members have the org remembered as their last. */
@@ -41,7 +41,7 @@ export default async function OrgLayout({
             className="flex flex-wrap items-center justify-between gap-2 rounded-md border border-danger/30 bg-danger-soft px-4 py-2.5 text-sm text-danger"
           >
             <span>
-              {access.org.balance.startsWith("-") || /^0*(\.0*)?$/.test(access.org.balance)
+              {isNonPositive(access.org.balance)
                 ? `${access.org.name} is out of credits: running jobs are stopped and new ones can't start.`
                 : `${access.org.name} is low on credits: ${formatCredits(access.org.balance)} left.`}
             </span>
