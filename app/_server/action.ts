@@ -17,9 +17,21 @@ export function formValues(formData: FormData, fields: string[]): Record<string,
 }
 
 /**
- * The one place form actions map errors: domain errors become messages next to fields or above the form;
- * anything else is logged with a request id and shown as a generic message. Next's redirects pass through.
+ * The one place actions map errors: a domain error becomes its message and per-field messages; anything else
+ * is logged with a request id and becomes a generic message. Next's redirects pass through.
  */
+async function describeError(err: unknown): Promise<{ message: string; fieldErrors?: FieldErrors }> {
+  unstable_rethrow(err);
+  if (isDomainError(err)) {
+    const fieldErrors = "fieldErrors" in err ? (err.fieldErrors as FieldErrors | undefined) : undefined;
+    return { message: err.message, fieldErrors };
+  }
+  const id = await requestId();
+  console.error(`[request ${id}] action failed:`, err);
+  return { message: `Something went wrong on our side. Please try again (reference ${id}).` };
+}
+
+/** Form actions: field messages go next to their fields, other messages above the form; typed values stay. */
 export async function runFormAction(
   values: Record<string, string>,
   fn: () => Promise<FormState | void>,
@@ -27,21 +39,15 @@ export async function runFormAction(
   try {
     return (await fn()) ?? { ok: true, values };
   } catch (err) {
-    unstable_rethrow(err);
-    if (isDomainError(err)) {
-      const fieldErrors = "fieldErrors" in err ? (err.fieldErrors as FieldErrors | undefined) : undefined;
-      return { ok: false, message: fieldErrors ? undefined : err.message, fieldErrors, values };
-    }
-    const id = await requestId();
-    console.error(`[request ${id}] action failed:`, err);
-    return { ok: false, message: `Something went wrong on our side. Please try again (reference ${id}).`, values };
+    const { message, fieldErrors } = await describeError(err);
+    return { ok: false, message: fieldErrors ? undefined : message, fieldErrors, values };
   }
 }
 
 export type ActionResult<T = undefined> =
   { ok: true; data: T; message?: string } | { ok: false; message: string; fieldErrors?: FieldErrors };
 
-/** For actions called with arguments (menus, dialogs): the same error mapping as forms, returning a result. */
+/** For actions called with arguments (menus, dialogs): the first field message, or the message, to show. */
 export async function runAction<T>(
   fn: () => Promise<T>,
   successMessage?: (data: T) => string,
@@ -50,14 +56,8 @@ export async function runAction<T>(
     const data = await fn();
     return { ok: true, data, message: successMessage?.(data) };
   } catch (err) {
-    unstable_rethrow(err);
-    if (isDomainError(err)) {
-      const fieldErrors = "fieldErrors" in err ? (err.fieldErrors as FieldErrors | undefined) : undefined;
-      const first = fieldErrors ? Object.values(fieldErrors)[0]?.[0] : undefined;
-      return { ok: false, message: first ?? err.message, fieldErrors };
-    }
-    const id = await requestId();
-    console.error(`[request ${id}] action failed:`, err);
-    return { ok: false, message: `Something went wrong on our side. Please try again (reference ${id}).` };
+    const { message, fieldErrors } = await describeError(err);
+    const first = fieldErrors ? Object.values(fieldErrors)[0]?.[0] : undefined;
+    return fieldErrors ? { ok: false, message: first ?? message, fieldErrors } : { ok: false, message };
   }
 }
