@@ -384,13 +384,8 @@ export function declineInvitation(db: Db, actor: Actor, input: unknown) {
  * their address is verified, or anyone could register someone else's address and see their invitations.
  */
 export async function listMyInvitations(db: Db, actor: Actor) {
-  const { userId } = requireActor(actor);
-  const [me] = await db
-    .select({ email: users.email, verified: users.emailVerifiedAt })
-    .from(users)
-    .where(eq(users.id, userId));
-  if (!me) throw new NotFound("Account not found");
-  if (!me.verified) return { verified: false, invitations: [] };
+  const pending = await myPendingInvitations(db, actor);
+  if (!pending) return { verified: false, invitations: [] };
   const inviter = users;
   const rows = await db
     .select({
@@ -404,15 +399,34 @@ export async function listMyInvitations(db: Db, actor: Actor) {
     .from(invitations)
     .innerJoin(orgs, eq(orgs.id, invitations.orgId))
     .leftJoin(inviter, eq(inviter.id, invitations.invitedById))
-    .where(and(sql`lower(${invitations.email}) = lower(${me.email})`, open(), gt(invitations.expiresAt, sql`now()`)))
+    .where(pending)
     .orderBy(desc(invitations.createdAt))
     .limit(100);
   return { verified: true, invitations: rows };
 }
 
+/** The filter for the caller's open, unexpired invitations, or null while their address is unverified. */
+async function myPendingInvitations(db: Db, actor: Actor) {
+  const { userId } = requireActor(actor);
+  const [me] = await db
+    .select({ email: users.email, verified: users.emailVerifiedAt })
+    .from(users)
+    .where(eq(users.id, userId));
+  if (!me) throw new NotFound("Account not found");
+  if (!me.verified) return null;
+  return and(sql`lower(${invitations.email}) = lower(${me.email})`, open(), gt(invitations.expiresAt, sql`now()`));
+}
+
 /** The count for the header badge. */
 export async function countMyInvitations(db: Db, actor: Actor): Promise<number> {
-  return (await listMyInvitations(db, actor)).invitations.length;
+  // On every signed-in page: a count, not the rows.
+  const pending = await myPendingInvitations(db, actor);
+  if (!pending) return 0;
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(invitations)
+    .where(pending);
+  return r?.n ?? 0;
 }
 
 /** New members with role user start with the org's default credit limit; managers and admins are unlimited. */
