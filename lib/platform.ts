@@ -16,24 +16,24 @@ export function platformAdminNames(env: Record<string, string | undefined> = pro
 }
 
 export async function isPlatformAdmin(db: Db, actor: Actor): Promise<boolean> {
-  if (!actor) return false;
+  return actor ? (await operatorOf(db, actor.userId)) !== null : false;
+}
+
+/** The account's username when it is a platform admin (flag or PLATFORM_ADMINS), else null. */
+async function operatorOf(db: Db, userId: string): Promise<string | null> {
   const [u] = await db
     .select({ username: users.username, flag: users.isPlatformAdmin })
     .from(users)
-    .where(eq(users.id, actor.userId));
-  return Boolean(u && (u.flag || platformAdminNames().has(u.username)));
+    .where(eq(users.id, userId));
+  return u && (u.flag || platformAdminNames().has(u.username)) ? u.username : null;
 }
 
 /** Operator-only operations. Everyone else is told the page doesn't exist. */
 export async function requirePlatformAdmin(db: Db, actor: Actor): Promise<{ userId: string; username: string }> {
   const { userId } = requireActor(actor);
-  const [u] = await db
-    .select({ username: users.username, flag: users.isPlatformAdmin })
-    .from(users)
-    .where(eq(users.id, userId));
-  if (!u) throw new NotFound("Account not found");
-  if (!u.flag && !platformAdminNames().has(u.username)) throw new NotFound("Not found");
-  return { userId, username: u.username };
+  const username = await operatorOf(db, userId);
+  if (!username) throw new NotFound("Not found");
+  return { userId, username };
 }
 
 /** `npm run admin -- grant-platform-admin NAME`: run by the operator on the server, not by a person in the console. */
