@@ -4,14 +4,11 @@ import { GrantCreditsForm } from "@/components/admin/grant-credits-form";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { listClusters } from "@/lib/clusters";
+import type { SearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Admin · Credits" };
 
-export default async function AdminCreditsPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function AdminCreditsPage({ searchParams }: SearchPageProps) {
   const { org } = await searchParams;
   // The orgs on any cluster are the suggestions (default clusters hold every org created since).
   const clusters = await loadPage(async () => listClusters(await getDb(), await currentActor()));

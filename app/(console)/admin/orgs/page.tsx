@@ -5,14 +5,11 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { formatCredits } from "@/lib/money";
 import { listAllOrgs } from "@/lib/platform";
+import type { SearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Admin · Organizations" };
 
-export default async function AdminOrgsPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function AdminOrgsPage({ searchParams }: SearchPageProps) {
   const list = await loadPage(async () => listAllOrgs(await getDb(), await currentActor(), await searchParams));
   return (
     <Card>

@@ -7,16 +7,11 @@ import { getDb } from "@/db";
 import { getCreditsSummary, getPayment, listLedger } from "@/lib/credits";
 import { formatCredits } from "@/lib/money";
 import { pricingFromEnv } from "@/lib/payments";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Credits" };
 
-export default async function CreditsPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ org: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function CreditsPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const db = await getDb();
   const actor = await currentActor();

@@ -7,16 +7,11 @@ import { getDb } from "@/db";
 import { listOrgClusters } from "@/lib/clusters";
 import { listJobs } from "@/lib/jobs";
 import { formatCredits } from "@/lib/money";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Jobs" };
 
-export default async function JobsPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ org: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function JobsPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const db = await getDb();
   const actor = await currentActor();

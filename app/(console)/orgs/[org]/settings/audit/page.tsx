@@ -4,16 +4,11 @@ import { AuditView } from "@/components/audit/audit-view";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { AUDIT_ACTIONS, listAuditEvents } from "@/lib/audit";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-export default async function AuditPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ org: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function AuditPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const result = await loadPage(async () =>
     listAuditEvents(await getDb(), await currentActor(), org, await searchParams),

@@ -10,16 +10,11 @@ import { can, canGrant, grantableRoles, memberActions } from "@/lib/authz";
 import { listOrgInvitations } from "@/lib/invitations";
 import { listMembers, PAGE_SIZES } from "@/lib/members";
 import { formatCredits } from "@/lib/money";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Members" };
 
-export default async function UsersPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ org: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function UsersPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const db = await getDb();
   const actor = await currentActor();
