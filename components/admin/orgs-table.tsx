@@ -102,7 +102,7 @@ export function AdminOrgsTable({
         total={total}
         pageSizes={[query.pageSize]}
         pending={pending}
-        onChange={(c) => update({ page: c.page === 1 ? null : c.page })}
+        update={update}
       />
     </div>
   );

@@ -141,7 +141,7 @@ export function AuditView({
         total={total}
         pageSizes={[25, 50, 100]}
         pending={pending}
-        onChange={(c) => update({ page: c.page === 1 ? null : c.page, pageSize: c.pageSize })}
+        update={update}
       />
     </div>
   );

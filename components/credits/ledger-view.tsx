@@ -168,7 +168,7 @@ export function LedgerView({
         total={total}
         pageSizes={[25, 50, 100]}
         pending={pending}
-        onChange={(c) => update({ page: c.page === 1 ? null : c.page, pageSize: c.pageSize })}
+        update={update}
       />
     </div>
   );

@@ -177,7 +177,7 @@ export function JobsView({
         total={total}
         pageSizes={[25, 50, 100]}
         pending={pending}
-        onChange={(c) => update({ page: c.page === 1 ? null : c.page, pageSize: c.pageSize })}
+        update={update}
       />
     </div>
   );

@@ -186,7 +186,7 @@ export function MembersView({
         total={total}
         pageSizes={pageSizes}
         pending={pending}
-        onChange={(c) => update({ page: c.page === 1 ? null : c.page, pageSize: c.pageSize })}
+        update={update}
       />
 
       {member && dialog?.kind === "role" && (

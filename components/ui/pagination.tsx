@@ -8,14 +8,15 @@ export function Pagination({
   pageSize,
   total,
   pageSizes,
-  onChange,
+  update,
   pending,
 }: {
   page: number;
   pageSize: number;
   total: number;
   pageSizes: readonly number[];
-  onChange: (changes: { page?: number; pageSize?: number }) => void;
+  /** useUrlState's update: page and page size live in the URL (page 1 is left out). */
+  update: (changes: Record<string, string | number | null>) => void;
   pending?: boolean;
 }) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
@@ -34,7 +35,7 @@ export function Pagination({
           <select
             className="h-8 rounded-md border border-border-strong bg-canvas px-2 text-fg"
             value={pageSize}
-            onChange={(e) => onChange({ pageSize: Number(e.target.value), page: 1 })}
+            onChange={(e) => update({ pageSize: Number(e.target.value), page: null })}
           >
             {pageSizes.map((s) => (
               <option key={s} value={s}>
@@ -47,7 +48,7 @@ export function Pagination({
           variant="secondary"
           size="sm"
           disabled={page <= 1 || pending}
-          onClick={() => onChange({ page: page - 1 })}
+          onClick={() => update({ page: page - 1 === 1 ? null : page - 1 })}
         >
           Previous
         </Button>
@@ -58,7 +59,7 @@ export function Pagination({
           variant="secondary"
           size="sm"
           disabled={page >= pages || pending}
-          onClick={() => onChange({ page: page + 1 })}
+          onClick={() => update({ page: page + 1 })}
         >
           Next
         </Button>
