@@ -185,6 +185,11 @@ test("users tab of a large org: paging, search and sort live in the URL", async 
   await page.goBack();
   await expect(pagination).toContainText(`1–25 of ${BIG_ORG_MEMBERS + 1}`);
 
+  // A chosen page size stays when paging.
+  await pagination.getByLabel("Rows per page").selectOption("50");
+  await pagination.getByRole("button", { name: "Next" }).click();
+  await expect(pagination).toContainText(`51–${BIG_ORG_MEMBERS + 1} of ${BIG_ORG_MEMBERS + 1}`);
+  await expect(page).toHaveURL(/pageSize=50/);
   await pagination.getByLabel("Rows per page").selectOption("100");
   await expect(pagination).toContainText(`1–${BIG_ORG_MEMBERS + 1} of ${BIG_ORG_MEMBERS + 1}`);
 
