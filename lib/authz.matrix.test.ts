@@ -863,6 +863,7 @@ const DESIGN_TABLE: Record<OrgPermission, OrgRole> = {
   "projects.viewAll": "manager",
   "artifacts.viewAll": "manager",
   "ledger.viewAll": "manager",
+  "reports.view": "manager",
   "quotas.set": "manager",
   "jobs.manageAll": "manager",
   "members.promoteAdmin": "admin",

@@ -40,6 +40,7 @@ export const ORG_PERMISSIONS = {
   "projects.viewAll": "manager",
   "artifacts.viewAll": "manager",
   "ledger.viewAll": "manager",
+  "reports.view": "manager", // the Reports tab and its Grafana proxy
   "quotas.set": "manager",
   "jobs.manageAll": "manager", // see and stop everyone's jobs
   "members.promoteAdmin": "admin",

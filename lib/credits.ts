@@ -4,6 +4,7 @@ import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
 import { creditLedger, jobs, orgMembers, orgs, payments, users } from "@/db/schema";
 import { recordAudit } from "./audit";
+import { csvDocument } from "./csv";
 import {
   can,
   canGrant,
@@ -124,16 +125,10 @@ export async function exportLedgerCsv(db: Db, actor: Actor, orgName: string, que
     .where(where)
     .orderBy(desc(creditLedger.createdAt), desc(creditLedger.id))
     .limit(CSV_EXPORT_LIMIT);
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : String(v);
-    // Quote everything; neutralize spreadsheet formulas.
-    return `"${(/^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"`;
-  };
-  const header = ["time", "kind", "amount", "balance_after", "actor", "member", "job", "note"];
-  const lines = rows.map((r) =>
-    [r.createdAt, r.kind, r.amount, r.balanceAfter, r.actor, r.member, r.jobName, r.note].map(cell).join(","),
+  return csvDocument(
+    ["time", "kind", "amount", "balance_after", "actor", "member", "job", "note"],
+    rows.map((r) => [r.createdAt, r.kind, r.amount, r.balanceAfter, r.actor, r.member, r.jobName, r.note]),
   );
-  return [header.join(","), ...lines].join("\r\n") + "\r\n";
 }
 
 /**
