@@ -38,6 +38,7 @@ import * as clusters from "./clusters";
 import * as credits from "./credits";
 import { isDomainError } from "./errors";
 import * as invitations from "./invitations";
+import * as reports from "./reports";
 import * as jobs from "./jobs";
 import * as members from "./members";
 import * as orgs from "./orgs";
@@ -141,6 +142,8 @@ const forAdmins = orgOp({ user: "forbidden", manager: "forbidden", admin: "ok" }
 const forOperators: Record<Caller, Outcome> = { ...everyone("not_found"), signedOut: "unauthenticated" };
 /** A person's own thing (payment, job) that another member can't see either. */
 const nobodyElse = orgOp({ user: "not_found", manager: "not_found", admin: "not_found" });
+/** The Reports tab: managers and admins; to users it does not exist. */
+const forReportViewers = orgOp({ user: "not_found", manager: "ok", admin: "ok" });
 
 const newAccount = () => {
   const u = uniqueName();
@@ -414,6 +417,23 @@ const MATRIX: Record<string, Row> = {
     prepare: onCluster,
     run: (w) => credits.exportLedgerCsv(w.db, w.actor, w.org.name, {}),
     expect: forMembers,
+  },
+  "reports.requireReportsAccess": {
+    run: (w) => reports.requireReportsAccess(w.db, w.actor, w.org.name),
+    expect: forReportViewers,
+  },
+  "reports.getOrgReport": {
+    prepare: onCluster,
+    run: (w) => reports.getOrgReport(w.db, w.actor, w.org.name, { period: "7d" }),
+    expect: forReportViewers,
+  },
+  "reports.listMemberReport": {
+    run: (w) => reports.listMemberReport(w.db, w.actor, w.org.name, {}),
+    expect: forReportViewers,
+  },
+  "reports.exportMemberReportCsv": {
+    run: (w) => reports.exportMemberReportCsv(w.db, w.actor, w.org.name, {}),
+    expect: forReportViewers,
   },
   // Every member may top up by default.
   "credits.createTopUp": {
@@ -693,6 +713,7 @@ const MODULES = {
   clusters,
   clusterTokens: clusterTokensModule,
   platform,
+  reports,
 };
 
 /**
@@ -703,7 +724,13 @@ const MODULES = {
  * call it in their transaction, and lib/money.ts and lib/payments.ts hold pure helpers: they are not modules
  * of this matrix.
  */
-const NOT_OPERATIONS = new Set(["audit.recordAudit", "platform.platformAdminNames"]);
+const NOT_OPERATIONS = new Set([
+  "audit.recordAudit",
+  "platform.platformAdminNames",
+  // Pure functions of the query string: no data, no caller.
+  "reports.parseReportPeriod",
+  "reports.periodBounds",
+]);
 
 /** A row's operation: its key up to the first space ("members.changeMemberRole → admin target" → "members.changeMemberRole"). */
 const operationOf = (key: string) => key.split(" ")[0]!;

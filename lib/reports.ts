@@ -203,7 +203,8 @@ export async function getOrgReport(db: Db, actor: Actor, orgName: string, query:
 
   // Top spenders by their period total (the query orders rows by day): rank them for a stable stacking order.
   const totalsBy = new Map<string, bigint>();
-  for (const r of spend) totalsBy.set(r.member ?? OTHERS, (totalsBy.get(r.member ?? OTHERS) ?? 0n) + hundredMillionths(r.spent));
+  for (const r of spend)
+    totalsBy.set(r.member ?? OTHERS, (totalsBy.get(r.member ?? OTHERS) ?? 0n) + hundredMillionths(r.spent));
   const series = [...totalsBy.keys()]
     .filter((k) => k !== OTHERS)
     .sort((a, b) => Number(totalsBy.get(b)! - totalsBy.get(a)!) || a.localeCompare(b));
