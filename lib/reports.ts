@@ -231,7 +231,13 @@ export async function getOrgReport(db: Db, actor: Actor, orgName: string, query:
     spendByPreset: presets,
     runningJobs: running,
     additions: {
-      rows: additions.map(({ count: _count, ...r }) => ({ ...r, at: new Date(r.at) })),
+      rows: additions.map((r) => ({
+        at: new Date(r.at),
+        kind: r.kind,
+        amount: r.amount,
+        actor: r.actor,
+        note: r.note,
+      })),
       count: additions[0]?.count ?? 0,
     },
   };
