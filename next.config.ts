@@ -6,6 +6,10 @@ const securityHeaders = [
   { key: "X-Frame-Options", value: "DENY" },
   { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
 ];
+/** The Reports tab frames the proxied Grafana panels (same origin): SAMEORIGIN there, DENY everywhere else. */
+const grafanaProxyHeaders = securityHeaders.map((h) =>
+  h.key === "X-Frame-Options" ? { key: h.key, value: "SAMEORIGIN" } : h,
+);
 
 const nextConfig: NextConfig = {
   // Native / wasm packages are loaded from node_modules at run time, not bundled.
@@ -14,7 +18,10 @@ const nextConfig: NextConfig = {
   // The build type-checks the app; tests, e2e and scripts are checked by `tsc --noEmit` (npm run typecheck, CI).
   typescript: { tsconfigPath: "tsconfig.build.json" },
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    return [
+      { source: "/:path((?!orgs/[^/]+/grafana/).*)", headers: securityHeaders },
+      { source: "/orgs/:org/grafana/:path*", headers: grafanaProxyHeaders },
+    ];
   },
 };
 

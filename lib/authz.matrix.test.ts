@@ -37,6 +37,7 @@ import * as clusterTokensModule from "./cluster-tokens";
 import * as clusters from "./clusters";
 import * as credits from "./credits";
 import { isDomainError } from "./errors";
+import * as grafana from "./grafana";
 import * as invitations from "./invitations";
 import * as reports from "./reports";
 import * as jobs from "./jobs";
@@ -435,6 +436,19 @@ const MATRIX: Record<string, Row> = {
     run: (w) => reports.exportMemberReportCsv(w.db, w.actor, w.org.name, {}),
     expect: forReportViewers,
   },
+  // The Grafana proxy checks the viewer on every request (lib/grafana.test.ts covers what it lets through).
+  "grafana.proxyGrafanaRequest": {
+    run: (w) =>
+      grafana.proxyGrafanaRequest(
+        w.db,
+        w.actor,
+        w.org.name,
+        { method: "GET", path: "api/user", search: "", headers: new Headers(), body: null },
+        { url: "http://grafana.test", token: "t", orgId: 1 },
+        async () => new Response("{}", { headers: { "content-type": "application/json" } }),
+      ),
+    expect: forReportViewers,
+  },
   // Every member may top up by default.
   "credits.createTopUp": {
     run: (w) => credits.createTopUp(w.db, w.actor, w.org.name, { credits: "10" }, paymentServices()),
@@ -714,6 +728,7 @@ const MODULES = {
   clusterTokens: clusterTokensModule,
   platform,
   reports,
+  grafana,
 };
 
 /**
@@ -730,6 +745,14 @@ const NOT_OPERATIONS = new Set([
   // Pure functions of the query string: no data, no caller.
   "reports.parseReportPeriod",
   "reports.periodBounds",
+  // Grafana configuration, embed URLs and text rewriting: pure, no data.
+  "grafana.grafanaConfigFromEnv",
+  "grafana.grafanaEmbeds",
+  "grafana.grafanaProxyBase",
+  "grafana.dashboardSlug",
+  "grafana.sqlStringLiteral",
+  "grafana.panelSqlForOrg",
+  "grafana.rewriteGrafanaHtml",
 ]);
 
 /** A row's operation: its key up to the first space ("members.changeMemberRole → admin target" → "members.changeMemberRole"). */
