@@ -73,7 +73,8 @@ export function DataTable<T extends RowData>({
                     key={header.id}
                     scope="col"
                     aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}
-                    className="border-b border-border px-4 py-2.5 font-medium whitespace-nowrap"
+                    // A header marked data-align="right" (over a column of numbers) is right-aligned, sort button too.
+                    className="border-b border-border px-4 py-2.5 font-medium whitespace-nowrap has-[[data-align=right]]:text-right"
                   >
                     {header.isPlaceholder ? null : canSort ? (
                       <button

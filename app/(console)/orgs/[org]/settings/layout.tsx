@@ -3,7 +3,7 @@ import { NavLinks } from "@/components/console/nav-links";
 import { getDb } from "@/db";
 import { can, requireOrgAccess } from "@/lib/authz";
 
-/** Settings for managers and admins (Users, Audit, General); plain members only see the members list. */
+/** Settings for managers and admins (Users, Reports, Audit, General); plain members only see the members list. */
 export default async function SettingsLayout({
   children,
   params,
@@ -24,6 +24,7 @@ export default async function SettingsLayout({
           label="Settings"
           items={[
             { href: `${base}/users`, label: "Users" },
+            { href: `${base}/reports`, label: "Reports" },
             { href: `${base}/audit`, label: "Audit log" },
             { href: `${base}/general`, label: "General" },
           ]}

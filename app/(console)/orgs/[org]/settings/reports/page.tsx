@@ -1,0 +1,137 @@
+import type { Metadata } from "next";
+import { currentActor, loadPage } from "@/app/_server/session";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
+import { BalanceChart, RunningJobsChart, SpendByMemberChart } from "@/components/reports/charts";
+import { addDecimals, isZero } from "@/components/reports/format";
+import { GrafanaPanels } from "@/components/reports/grafana-panels";
+import { MemberReportTable } from "@/components/reports/member-report-table";
+import { AdditionsTable, EmptyState, PresetBars, ReportPanel, SummaryTiles } from "@/components/reports/panels";
+import { PeriodPicker } from "@/components/reports/period-picker";
+import { buttonClass } from "@/components/ui/button-class";
+import { getDb } from "@/db";
+import { grafanaConfigFromEnv, grafanaEmbeds } from "@/lib/grafana";
+import {
+  ADDITIONS_LIMIT,
+  getOrgReport,
+  listMemberReport,
+  OTHERS,
+  parseReportPeriod,
+  REPORT_PRESETS,
+} from "@/lib/reports";
+
+export const metadata: Metadata = { title: "Reports" };
+
+export default async function ReportsPage({ params, searchParams }: OrgSearchPageProps) {
+  const { org } = await params;
+  const query = await searchParams;
+  const db = await getDb();
+  const actor = await currentActor();
+  const [report, members] = await loadPage(async () =>
+    Promise.all([getOrgReport(db, actor, org, query), listMemberReport(db, actor, org, query)]),
+  );
+  const periodResult = parseReportPeriod(query);
+  const base = `/orgs/${report.org}/settings/reports`;
+  const embeds = grafanaEmbeds(grafanaConfigFromEnv(process.env), report.org, report.period);
+
+  const csvQuery = new URLSearchParams({ period: report.period.preset });
+  if (report.period.preset === "custom") {
+    csvQuery.set("from", report.period.from);
+    csvQuery.set("to", report.period.to);
+  }
+  csvQuery.set("sort", members.query.sort);
+  csvQuery.set("dir", members.query.dir);
+
+  return (
+    <div className="space-y-6">
+      <PeriodPicker base={base} query={query} result={periodResult} presets={REPORT_PRESETS} />
+      <SummaryTiles totals={report.totals} />
+      {embeds ? (
+        <GrafanaPanels embeds={embeds} />
+      ) : (
+        <div className="grid gap-6 xl:grid-cols-2">
+          <ReportPanel
+            testId="panel-balance"
+            title="Balance over time"
+            description="The org's balance at the end of each day."
+          >
+            {report.balance.every((b) => isZero(b.balance)) ? (
+              <EmptyState title="No credits in this period" hint="The balance shows here after the first top-up." />
+            ) : (
+              <BalanceChart points={report.balance} />
+            )}
+          </ReportPanel>
+          <ReportPanel
+            testId="panel-running-jobs"
+            title="Running jobs"
+            description="Jobs that were running at some time during each day."
+          >
+            {report.runningJobs.every((d) => d.jobs === 0) ? (
+              <EmptyState title="No jobs ran in this period" />
+            ) : (
+              <RunningJobsChart points={report.runningJobs} />
+            )}
+          </ReportPanel>
+          <ReportPanel
+            testId="panel-spend-by-member"
+            className="xl:col-span-2"
+            title="Credits spent per day"
+            description="Charges for jobs, stacked by member: the top spenders of the period, the rest as Others."
+          >
+            {report.spendByMember.series.length === 0 ? (
+              <EmptyState title="No charges in this period" hint="Running jobs are charged by the hour." />
+            ) : (
+              <SpendByMemberChart
+                series={report.spendByMember.series}
+                days={report.spendByMember.days}
+                others={OTHERS}
+              />
+            )}
+          </ReportPanel>
+          <ReportPanel
+            testId="panel-spend-by-preset"
+            title="Spent per cluster and preset"
+            description="Where the period's charges went, largest first."
+          >
+            {report.spendByPreset.length === 0 ? (
+              <EmptyState title="No charges in this period" />
+            ) : (
+              <PresetBars rows={report.spendByPreset} />
+            )}
+          </ReportPanel>
+          <ReportPanel
+            testId="panel-additions"
+            title="Top-ups and grants"
+            description="Credits added to the balance in the period, newest first."
+          >
+            {report.additions.count === 0 ? (
+              <EmptyState title="No top-ups or grants in this period" />
+            ) : (
+              <AdditionsTable
+                additions={report.additions}
+                total={addDecimals(report.totals.topups, report.totals.grants)}
+                limit={ADDITIONS_LIMIT}
+              />
+            )}
+          </ReportPanel>
+        </div>
+      )}
+      <ReportPanel
+        testId="panel-members"
+        title="Members"
+        description="Each member's spending and jobs in the period, and their credit limit."
+        actions={
+          <a
+            href={`${base}/members.csv?${csvQuery}`}
+            className={buttonClass("secondary", "sm")}
+            download
+            data-testid="members-export"
+          >
+            Export CSV
+          </a>
+        }
+      >
+        <MemberReportTable rows={members.rows} total={members.total} query={members.query} />
+      </ReportPanel>
+    </div>
+  );
+}
