@@ -85,3 +85,19 @@ function toScaled(v: string, decimals: number): bigint {
   const [i, f = ""] = v.split(".");
   return BigInt((i || "0") + f.padEnd(decimals, "0").slice(0, decimals));
 }
+
+/** A decimal string as an integer count of 10⁻⁸ credits (the scale of numeric(…, 8)), exactly. */
+export function creditUnits(v: string): bigint {
+  const negative = v.startsWith("-");
+  const [i, f = ""] = (negative ? v.slice(1) : v).split(".");
+  const n = BigInt((i || "0") + f.padEnd(8, "0").slice(0, 8));
+  return negative ? -n : n;
+}
+
+/** Exact sum of decimal strings (up to 8 decimals), as a decimal string with 8 decimals. */
+export function addCredits(...values: string[]): string {
+  const sum = values.reduce((acc, v) => acc + creditUnits(v), 0n);
+  const negative = sum < 0n;
+  const digits = (negative ? -sum : sum).toString().padStart(9, "0");
+  return `${negative ? "-" : ""}${digits.slice(0, -8)}.${digits.slice(-8)}`;
+}

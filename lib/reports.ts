@@ -5,6 +5,7 @@ import { rawRows } from "@/db/client";
 import { requireOrgAccess, type Actor, type OrgAccess, type OrgRole } from "./authz";
 import { csvDocument } from "./csv";
 import { Forbidden, NotFound } from "./errors";
+import { creditUnits } from "./money";
 
 /**
  * The Reports tab: where an org's credits go. Every figure is an aggregate computed in the database from the
@@ -204,7 +205,7 @@ export async function getOrgReport(db: Db, actor: Actor, orgName: string, query:
   // Top spenders by their period total (the query orders rows by day): rank them for a stable stacking order.
   const totalsBy = new Map<string, bigint>();
   for (const r of spend)
-    totalsBy.set(r.member ?? OTHERS, (totalsBy.get(r.member ?? OTHERS) ?? 0n) + hundredMillionths(r.spent));
+    totalsBy.set(r.member ?? OTHERS, (totalsBy.get(r.member ?? OTHERS) ?? 0n) + creditUnits(r.spent));
   const series = [...totalsBy.keys()]
     .filter((k) => k !== OTHERS)
     .sort((a, b) => Number(totalsBy.get(b)! - totalsBy.get(a)!) || a.localeCompare(b));
@@ -241,14 +242,6 @@ export async function getOrgReport(db: Db, actor: Actor, orgName: string, query:
       count: additions[0]?.count ?? 0,
     },
   };
-}
-
-/** A numeric(…, 8) string as an integer count of 10⁻⁸ credits, for ordering only (exact, no floats). */
-function hundredMillionths(v: string): bigint {
-  const negative = v.startsWith("-");
-  const [i, f = ""] = (negative ? v.slice(1) : v).split(".");
-  const n = BigInt((i || "0") + f.padEnd(8, "0").slice(0, 8));
-  return negative ? -n : n;
 }
 
 const memberQuerySchema = z.object({

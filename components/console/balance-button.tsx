@@ -19,7 +19,7 @@ export function BalanceButton({ balances }: { balances: Record<string, { text: s
         b.negative && "border-danger/40 text-danger",
       )}
     >
-      <span className="text-muted">Credits</span>
+      <span className="text-muted max-sm:sr-only">Credits</span>
       {b.text}
     </Link>
   );

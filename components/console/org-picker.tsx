@@ -27,7 +27,11 @@ export function OrgPicker({ orgs }: { orgs: PickerOrg[] }) {
           className="flex max-w-[55vw] items-center gap-2 rounded-md px-2 py-1.5 text-sm font-medium hover:bg-hover sm:max-w-xs"
         >
           <span className="truncate">{current ? current.displayName || current.name : "Select organization"}</span>
-          {current && <RoleBadge role={current.role} />}
+          {current && (
+            <span className="hidden sm:contents">
+              <RoleBadge role={current.role} />
+            </span>
+          )}
           <svg viewBox="0 0 16 16" className="size-3.5 shrink-0 text-muted" aria-hidden>
             <path fill="currentColor" d="M4.5 6 8 9.5 11.5 6l1 1L8 11.5 3.5 7z" />
           </svg>

@@ -2,8 +2,8 @@
 
 import type { ReactNode } from "react";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
-import { formatCredits } from "@/lib/money";
-import { addDecimals, formatDay, formatDayLong, OTHERS_COLOR, SERIES_COLORS } from "./format";
+import { addCredits, formatCredits } from "@/lib/money";
+import { formatDay, formatDayLong, OTHERS_COLOR, SERIES_COLORS } from "./format";
 
 /*
  * The built-in charts of the Reports tab. Colours come from the app's tokens (CSS variables that switch with
@@ -172,7 +172,7 @@ export function SpendByMemberChart({
                         <div className="mt-1 border-t border-border pt-1">
                           <TooltipLine
                             label="Total"
-                            value={formatCredits(addDecimals(...spent.map((s) => row.raw[s]!)))}
+                            value={formatCredits(addCredits(...spent.map((s) => row.raw[s]!)))}
                           />
                         </div>
                       )}

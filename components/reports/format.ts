@@ -29,25 +29,6 @@ export function formatPeriod(from: string, to: string): string {
   return `${formatDayLong(from)} – ${formatDayLong(to)}`;
 }
 
-function scaled(v: string): bigint {
-  const negative = v.startsWith("-");
-  const [i, f = ""] = (negative ? v.slice(1) : v).split(".");
-  const n = BigInt((i || "0") + f.padEnd(8, "0").slice(0, 8));
-  return negative ? -n : n;
-}
-
-/** Exact sum of decimal strings (up to 8 decimals, like numeric(…, 8)). */
-export function addDecimals(...values: string[]): string {
-  const sum = values.reduce((acc, v) => acc + scaled(v), 0n);
-  const negative = sum < 0n;
-  const digits = (negative ? -sum : sum).toString().padStart(9, "0");
-  return `${negative ? "-" : ""}${digits.slice(0, -8)}.${digits.slice(-8)}`;
-}
-
-export function isZero(v: string): boolean {
-  return scaled(v) === 0n;
-}
-
 /**
  * Series colours: mid-tones that keep contrast on the light and the dark canvas. The last one ("Others") is a
  * neutral grey.

@@ -1,9 +1,8 @@
 import type { ReactNode } from "react";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
-import { formatCredits } from "@/lib/money";
+import { addCredits, formatCredits } from "@/lib/money";
 import type { OrgReport } from "@/lib/reports";
-import { addDecimals } from "./format";
 
 /*
  * The parts of the Reports tab that need no JavaScript: panel frames, summary tiles, the per-preset bars and the
@@ -49,7 +48,7 @@ export function EmptyState({ title, hint }: { title: string; hint?: string }) {
 }
 
 export function SummaryTiles({ totals }: { totals: OrgReport["totals"] }) {
-  const added = addDecimals(totals.topups, totals.grants);
+  const added = addCredits(totals.topups, totals.grants);
   const tiles = [
     {
       label: "Credits spent",

@@ -31,7 +31,7 @@ export function Pagination({
       </p>
       <div className="flex items-center gap-2">
         <label className="flex items-center gap-2">
-          Rows per page
+          <span className="max-sm:sr-only">Rows per page</span>
           <select
             className="h-8 rounded-md border border-border-strong bg-canvas px-2 text-fg"
             value={pageSize}
@@ -52,7 +52,7 @@ export function Pagination({
         >
           Previous
         </Button>
-        <span className="tabular-nums">
+        <span className="whitespace-nowrap tabular-nums">
           {page} / {pages}
         </span>
         <Button

@@ -2,7 +2,6 @@ import type { Metadata } from "next";
 import { currentActor, loadPage } from "@/app/_server/session";
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
 import { BalanceChart, RunningJobsChart, SpendByMemberChart } from "@/components/reports/charts";
-import { addDecimals, isZero } from "@/components/reports/format";
 import { GrafanaPanels } from "@/components/reports/grafana-panels";
 import { MemberReportTable } from "@/components/reports/member-report-table";
 import { AdditionsTable, EmptyState, PresetBars, ReportPanel, SummaryTiles } from "@/components/reports/panels";
@@ -10,6 +9,7 @@ import { PeriodPicker } from "@/components/reports/period-picker";
 import { buttonClass } from "@/components/ui/button-class";
 import { getDb } from "@/db";
 import { grafanaConfigFromEnv, grafanaEmbeds } from "@/lib/grafana";
+import { addCredits, creditUnits } from "@/lib/money";
 import {
   ADDITIONS_LIMIT,
   getOrgReport,
@@ -54,7 +54,7 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
             title="Balance over time"
             description="The org's balance at the end of each day."
           >
-            {report.balance.every((b) => isZero(b.balance)) ? (
+            {report.balance.every((b) => creditUnits(b.balance) === 0n) ? (
               <EmptyState title="No credits in this period" hint="The balance shows here after the first top-up." />
             ) : (
               <BalanceChart points={report.balance} />
@@ -108,7 +108,7 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
             ) : (
               <AdditionsTable
                 additions={report.additions}
-                total={addDecimals(report.totals.topups, report.totals.grants)}
+                total={addCredits(report.totals.topups, report.totals.grants)}
                 limit={ADDITIONS_LIMIT}
               />
             )}
