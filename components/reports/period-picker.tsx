@@ -1,8 +1,9 @@
 import Form from "next/form";
 import Link from "next/link";
-import { Button } from "@/components/ui/button";
+import { SubmitButton } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Field } from "@/components/ui/field";
+import { LinkPending } from "@/components/ui/link-pending";
 import type { PeriodResult, ReportPreset } from "@/lib/reports";
 import { formatPeriod } from "./format";
 
@@ -64,11 +65,12 @@ export function PeriodPicker({
                 data-testid={`period-${p}`}
                 scroll={false}
                 className={cn(
-                  "rounded px-3 py-1 whitespace-nowrap",
+                  "relative rounded px-3 py-1 whitespace-nowrap",
                   active ? "bg-subtle font-medium text-fg" : "text-muted hover:text-fg",
                 )}
               >
                 {label(p as ReportPreset)}
+                <LinkPending />
               </Link>
             );
           })}
@@ -108,9 +110,9 @@ export function PeriodPicker({
             errors={errors.to ? [errors.to] : undefined}
             required
           />
-          <Button type="submit" variant="secondary" className="mt-6">
+          <SubmitButton variant="secondary" className="mt-6">
             Apply
-          </Button>
+          </SubmitButton>
         </Form>
       )}
     </div>
