@@ -76,8 +76,9 @@ describe("signUp", () => {
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const loser = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-    expect(loser.reason.message).toBe("That username is taken.");
-    expect(loser.reason.field).toBe("username");
+    // The loser is told under the username field, whether the pre-check saw the winner's row (Invalid) or the
+    // unique index caught the race (Conflict).
+    expect(loser.reason.fieldErrors).toEqual({ username: ["That username is taken."] });
     expect(await countUsers(eq(users.username, username))).toBe(1);
   });
 
