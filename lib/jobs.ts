@@ -194,6 +194,8 @@ export interface UsageRecord {
   until: Date;
   /** The same key again changes nothing. */
   idempotencyKey: string;
+  /** When set, the record counts only for a job on this cluster (the reporting runner's); else unknown_job. */
+  clusterId?: string;
 }
 
 export type UsageOutcome = "charged" | "duplicate" | "nothing_due" | "unknown_job";
@@ -223,16 +225,23 @@ export async function meterUsage(
   const mails: MailMessage[] = [];
   const result = await db.transaction(async (tx) => {
     const ids = [...new Set(records.map((r) => r.jobId))];
-    const known = ids.length
+    const found = ids.length
       ? await tx
-          .select({ id: jobs.id, orgId: jobs.orgId })
+          .select({ id: jobs.id, orgId: jobs.orgId, clusterId: jobs.clusterId })
           .from(jobs)
           .where(and(inArray(jobs.id, ids), opts.clusterId ? eq(jobs.clusterId, opts.clusterId) : undefined))
       : [];
+    const byId = new Map(found.map((j) => [j.id, j]));
+    // A record is about a known job when the job exists on the record's cluster (batches of several runners).
+    const knownAt = records.map((r) => {
+      const job = byId.get(r.jobId);
+      return job !== undefined && (r.clusterId === undefined || r.clusterId === job.clusterId);
+    });
+    const known = [...new Set(records.filter((_, i) => knownAt[i]).map((r) => r.jobId))].map((id) => byId.get(id)!);
     const knownIds = new Set(known.map((j) => j.id));
     const orgIds = [...new Set(known.map((j) => j.orgId))].sort();
     // Each record keeps its position in the request: outcomes are reported in that order.
-    const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownIds.has(r.jobId));
+    const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownAt[r.ord]);
     let due: DueRow[] = [];
     if (mine.length) {
       // Orgs first (every writer of a balance locks its org), then the jobs, both in id order.
@@ -291,7 +300,7 @@ export async function meterUsage(
     const outcomes = records.map((r, i): UsageResult => {
       const d = byOrd.get(i);
       const base = { jobId: r.jobId, idempotencyKey: r.idempotencyKey };
-      if (!knownIds.has(r.jobId)) return { ...base, outcome: "unknown_job" };
+      if (!knownAt[i]) return { ...base, outcome: "unknown_job" };
       // A replayed key is a duplicate only if it would have charged something; else there was nothing due.
       if (!d || !owes(d)) return { ...base, outcome: "nothing_due" };
       return d.dup ? { ...base, outcome: "duplicate" } : { ...base, outcome: "charged", amount: d.delta };

@@ -7,8 +7,9 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { jobs } from "@/db/schema";
 import type { FieldErrors } from "./errors";
-import { authenticateClusterToken, meterUsage } from "./jobs";
+import { authenticateClusterToken } from "./jobs";
 import type { Services } from "./services";
+import { directMeter, type MeterFn } from "./usage-batcher";
 
 export const MAX_USAGE_RECORDS = 1000;
 /** How far ahead of the console's clock a runner's `until` may be (clock skew); later is refused. */
@@ -71,7 +72,7 @@ export async function handleUsageRequest(
   authorization: string | null,
   body: unknown,
   svc: Pick<Services, "mailer" | "appUrl">,
-  opts: { now?: Date } = {},
+  opts: { now?: Date; meter?: MeterFn } = {},
 ): Promise<UsageApiResult> {
   const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1] ?? null;
   if (!bearer) return unauthorized();
@@ -98,7 +99,7 @@ export async function handleUsageRequest(
     until: new Date(Math.min(Date.parse(r.until), now.getTime())),
     idempotencyKey: `usage:${cluster.clusterId}:${r.idempotency_key}`,
   }));
-  const metered = await meterUsage(db, records, svc, { clusterId: cluster.clusterId });
+  const metered = await (opts.meter ?? directMeter(db, svc))(cluster.clusterId, records);
 
   const count = (outcome: string) => metered.outcomes.filter((o) => o.outcome === outcome).length;
   const unknown = [...new Set(metered.outcomes.filter((o) => o.outcome === "unknown_job").map((o) => o.jobId))];

@@ -1,12 +1,33 @@
 import { NextResponse } from "next/server";
 import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
+import type { Db } from "@/db";
+import type { Services } from "@/lib/services";
 import { handleUsageRequest, INVALID_JSON, readBodyText } from "@/lib/usage-api";
+import { UsageBatcher, type MeterFn } from "@/lib/usage-batcher";
 
 export const dynamic = "force-dynamic";
 
 /** 1000 records fit in well under this. */
 const MAX_BODY_BYTES = 1024 * 1024;
+
+const holder = globalThis as unknown as { __apoloUsageBatchers?: Map<string, UsageBatcher> };
+
+/**
+ * Concurrent reports are charged together (lib/usage-batcher.ts): USAGE_BATCH_CONCURRENCY transactions at most
+ * (default 4); 0 charges each request in its own transaction.
+ */
+function batchedMeter(db: Db, svc: Services): MeterFn | undefined {
+  const concurrency = Number(process.env.USAGE_BATCH_CONCURRENCY ?? "4");
+  if (!Number.isSafeInteger(concurrency) || concurrency <= 0) return undefined;
+  const batchers = (holder.__apoloUsageBatchers ??= new Map());
+  let batcher = batchers.get(svc.appUrl);
+  if (!batcher) {
+    batcher = new UsageBatcher(db, svc, { maxConcurrent: concurrency, maxRecords: 2000 });
+    batchers.set(svc.appUrl, batcher);
+  }
+  return batcher.meter;
+}
 
 /** External cluster runners report usage. Bearer cluster token only: cookies are never read here. */
 export async function POST(req: Request) {
@@ -21,7 +42,10 @@ export async function POST(req: Request) {
     // handleUsageRequest answers 400 once the token has been checked.
   }
   try {
-    const result = await handleUsageRequest(await getDb(), req.headers.get("authorization"), body, await services());
+    const [db, svc] = await Promise.all([getDb(), services()]);
+    const result = await handleUsageRequest(db, req.headers.get("authorization"), body, svc, {
+      meter: batchedMeter(db, svc),
+    });
     return NextResponse.json(result.body, {
       status: result.status,
       headers: { "Cache-Control": "no-store", ...result.headers },

@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { rawRows } from "@/db/client";
+import { jobs, orgs } from "@/db/schema";
+import type { UsageRecord } from "./jobs";
+import {
+  addOrgToCluster,
+  as,
+  makePlatformAdmin,
+  fundOrg,
+  makeCluster,
+  makeJob,
+  makeOrg,
+  makeUser,
+  testServices,
+  withTestDatabase,
+} from "./test/fixtures";
+import { createClusterToken } from "./clusters";
+import { handleUsageRequest } from "./usage-api";
+import { directMeter, UsageBatcher, type Metered } from "./usage-batcher";
+
+const t = withTestDatabase();
+
+/** An org with `balance` credits on `cluster`, a member and `n` jobs that started an hour ago at 1 credit/s. */
+async function setUp(cluster: Awaited<ReturnType<typeof makeCluster>>, n: number, balance = "100000") {
+  const member = await makeUser(t.db);
+  const org = await makeOrg(t.db, { admin: member });
+  await addOrgToCluster(t.db, org, cluster);
+  await fundOrg(t.db, org, balance);
+  const preset = cluster.presets["fast"]!;
+  const started = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+  const js = [];
+  for (let i = 0; i < n; i++) js.push(await makeJob(t.db, { org, user: member, cluster, preset, startedAt: started }));
+  return { org, member, jobs: js, started };
+}
+
+const record = (jobId: string, until: Date, key: string = randomUUID()): UsageRecord => ({
+  jobId,
+  until,
+  idempotencyKey: key,
+});
+const secondsAfter = (at: Date, s: number) => new Date(at.getTime() + s * 1000);
+
+async function ledgerAgrees(orgId: string) {
+  const [r] = await rawRows<{ ok: boolean; charges: number }>(
+    t.db,
+    sql`select (select balance from orgs where id = ${orgId}) = (select coalesce(sum(amount), 0) from credit_ledger
+          where org_id = ${orgId}) as ok,
+        (select count(*)::int from credit_ledger where org_id = ${orgId} and kind = 'charge') as charges`,
+  );
+  return r!;
+}
+
+describe("UsageBatcher (group commit of usage reports)", () => {
+  it("charges concurrent single-record requests together, each exactly once, with its own outcome", async () => {
+    const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const { org, jobs: js, started } = await setUp(cluster, 20);
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const results = await Promise.all(
+      js.map((j, i) => batcher.meter(cluster.id, [record(j.id, secondsAfter(started, i + 1))])),
+    );
+    // One transaction ran at once, so the 19 requests that arrived meanwhile shared the next one.
+    expect(batcher.transactions).toBeLessThan(js.length);
+    results.forEach((r, i) => {
+      expect(r.outcomes).toEqual([
+        { jobId: js[i]!.id, idempotencyKey: expect.any(String), outcome: "charged", amount: `${i + 1}.00000000` },
+      ]);
+      expect(r.stop).toEqual([]);
+    });
+    const state = await ledgerAgrees(org.id);
+    expect(state).toEqual({ ok: true, charges: 20 });
+    const [o] = await t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, org.id));
+    expect(o!.balance).toBe(`${100000 - 210}.00000000`); // 1 + 2 + … + 20
+  });
+
+  it("keeps each record on its runner's cluster and a replayed key charged once, within one batch", async () => {
+    const a = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const b = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const { org, jobs: js, started } = await setUp(a, 1);
+    const job = js[0]!;
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const until = secondsAfter(started, 10);
+    const [first, forged, replay] = await Promise.all([
+      batcher.meter(a.id, [record(job.id, until, "k1")]),
+      batcher.meter(b.id, [record(job.id, secondsAfter(started, 500), "k2")]), // cluster B reports A's job
+      batcher.meter(a.id, [record(job.id, secondsAfter(started, 20), "k1")]), // same key again
+    ]);
+    expect(first.outcomes[0]!.outcome).toBe("charged");
+    expect(forged.outcomes[0]!.outcome).toBe("unknown_job");
+    expect(replay.outcomes[0]!.outcome).toBe("duplicate");
+    const [j] = await t.db.select({ charged: jobs.creditsCharged }).from(jobs).where(eq(jobs.id, job.id));
+    expect(j!.charged).toBe("10.00000000");
+    expect(await ledgerAgrees(org.id)).toEqual({ ok: true, charges: 1 });
+  });
+
+  it("retries a failed shared transaction request by request, so one bad request fails alone", async () => {
+    const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const { org, jobs: js, started } = await setUp(cluster, 3);
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const results = await Promise.allSettled([
+      batcher.meter(cluster.id, [record(js[0]!.id, secondsAfter(started, 5))]),
+      batcher.meter(cluster.id, [record(js[1]!.id, secondsAfter(started, 5))]),
+      batcher.meter(cluster.id, [record("not-a-uuid", secondsAfter(started, 5))]), // the database refuses it
+      batcher.meter(cluster.id, [record(js[2]!.id, secondsAfter(started, 5))]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect(await ledgerAgrees(org.id)).toEqual({ ok: true, charges: 3 });
+  });
+
+  it("tells each request only about its own jobs when a charge runs an org dry", async () => {
+    const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const dry = await setUp(cluster, 2, "5");
+    const rich = await setUp(cluster, 1);
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const [blocker, poor, fine] = await Promise.all([
+      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 1))]),
+      batcher.meter(cluster.id, [record(dry.jobs[0]!.id, secondsAfter(dry.started, 10))]),
+      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 2))]),
+    ]);
+    expect(blocker.stop).toEqual([]);
+    expect(poor.outcomes[0]!.outcome).toBe("charged");
+    expect(poor.stop).toEqual([dry.jobs[0]!.id]); // its org is at -5: its reported job stops
+    expect(fine.stop).toEqual([]);
+    expect(fine.outcomes[0]!.outcome).toBe("charged");
+  });
+
+  it("gives the same outcomes as charging request by request", async () => {
+    const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const direct = await setUp(cluster, 5);
+    const batched = await setUp(cluster, 5);
+    const meterDirect = directMeter(t.db, testServices());
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 2, maxRecords: 3 });
+    const plan = (s: typeof direct) =>
+      s.jobs.flatMap((j, i) => [
+        [record(j.id, secondsAfter(s.started, i + 1), `${j.id}-a`)],
+        [
+          record(j.id, secondsAfter(s.started, i + 7), `${j.id}-b`),
+          record(j.id, secondsAfter(s.started, 2), `${j.id}-c`),
+        ],
+      ]);
+    const one: Metered[] = [];
+    for (const req of plan(direct)) one.push(await meterDirect(cluster.id, req));
+    const many = await Promise.all(plan(batched).map((req) => batcher.meter(cluster.id, req)));
+    const shape = (rs: typeof one) => rs.map((r) => r.outcomes.map((o) => [o.outcome, o.amount]));
+    expect(shape(many)).toEqual(shape(one));
+    const balances = await t.db
+      .select({ id: orgs.id, balance: orgs.balance })
+      .from(orgs)
+      .where(sql`${orgs.id} in (${direct.org.id}, ${batched.org.id})`);
+    expect(new Set(balances.map((b) => b.balance)).size).toBe(1);
+  });
+
+  it("serves POST /api/v1/usage: concurrent runner reports share transactions and get their own answers", async () => {
+    const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const { org, jobs: js, started } = await setUp(cluster, 12);
+    const operator = await makePlatformAdmin(t.db);
+    const { token } = await createClusterToken(t.db, as(operator), { cluster: cluster.name, label: "runner" });
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const responses = await Promise.all(
+      js.map((j, i) =>
+        handleUsageRequest(
+          t.db,
+          `Bearer ${token}`,
+          { records: [{ job_id: j.id, until: secondsAfter(started, i + 1).toISOString(), idempotency_key: `r${i}` }] },
+          testServices(),
+          { meter: batcher.meter },
+        ),
+      ),
+    );
+    responses.forEach((r, i) => {
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ charged: 1, duplicates: 0, unknown_jobs: [], stop: [] });
+      expect(r.body.results).toEqual([
+        { job_id: js[i]!.id, idempotency_key: `r${i}`, outcome: "charged", amount: `${i + 1}.00000000` },
+      ]);
+    });
+    // The requests went through the batcher (how many shared a transaction depends on timing here; the first
+    // test shows the sharing deterministically).
+    expect(batcher.transactions).toBeGreaterThan(0);
+    expect(batcher.transactions).toBeLessThanOrEqual(js.length);
+    expect(await ledgerAgrees(org.id)).toEqual({ ok: true, charges: 12 });
+  });
+});

@@ -1,0 +1,100 @@
+import type { Db } from "@/db";
+import { meterUsage, type UsageRecord, type UsageResult } from "./jobs";
+import type { Services } from "./services";
+
+export interface Metered {
+  outcomes: UsageResult[];
+  stop: string[];
+}
+
+/** Charges one runner's records: meterUsage directly, or through a UsageBatcher. */
+export type MeterFn = (clusterId: string, records: UsageRecord[]) => Promise<Metered>;
+
+interface Pending {
+  clusterId: string;
+  records: UsageRecord[];
+  resolve: (m: Metered) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit for POST /api/v1/usage. Up to `maxConcurrent` meterUsage transactions run at once; requests that
+ * arrive while they are all busy wait in a queue, and the next free slot charges everything queued (up to
+ * `maxRecords`) in one transaction. An idle server charges each request at once, as before; a busy one charges
+ * many single-record requests with the round trips of one batch. Each request gets exactly its own outcomes,
+ * in its order, and the stopped jobs among its own records. Records keep their cluster, so one runner's
+ * request can't charge another cluster's job; idempotency keys are namespaced per cluster by the caller.
+ * If a shared transaction fails, each of its requests is retried alone, so one request's failure is its own.
+ */
+export class UsageBatcher {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+  /** meterUsage transactions started so far (for tests and the benchmark). */
+  transactions = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly svc: Pick<Services, "mailer" | "appUrl">,
+    private readonly opts: { maxConcurrent: number; maxRecords: number } = { maxConcurrent: 4, maxRecords: 2000 },
+  ) {}
+
+  readonly meter: MeterFn = (clusterId, records) =>
+    new Promise<Metered>((resolve, reject) => {
+      this.queue.push({ clusterId, records, resolve, reject });
+      this.pump();
+    });
+
+  private pump() {
+    while (this.inFlight < this.opts.maxConcurrent && this.queue.length > 0) {
+      const batch: Pending[] = [this.queue.shift()!];
+      let size = batch[0]!.records.length;
+      while (this.queue.length > 0 && size + this.queue[0]!.records.length <= this.opts.maxRecords) {
+        const next = this.queue.shift()!;
+        size += next.records.length;
+        batch.push(next);
+      }
+      this.inFlight++;
+      void this.flush(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async flush(batch: Pending[]) {
+    try {
+      const metered = await this.run(batch);
+      batch.forEach((p, i) => p.resolve(metered[i]!));
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      await Promise.all(batch.map((p) => this.run([p]).then(([m]) => p.resolve(m!), p.reject)));
+    }
+  }
+
+  private run(batch: Pending[]) {
+    this.transactions++;
+    return meterBatch(this.db, this.svc, batch);
+  }
+}
+
+/** One meterUsage transaction for several requests; each gets its slice of the outcomes. */
+async function meterBatch(
+  db: Db,
+  svc: Pick<Services, "mailer" | "appUrl">,
+  batch: Pick<Pending, "clusterId" | "records">[],
+): Promise<Metered[]> {
+  const records = batch.flatMap((p) => p.records.map((r) => ({ ...r, clusterId: p.clusterId })));
+  const { outcomes, stop } = await meterUsage(db, records, svc);
+  let at = 0;
+  return batch.map((p) => {
+    const mine = outcomes.slice(at, at + p.records.length);
+    at += p.records.length;
+    const ids = new Set(p.records.map((r) => r.jobId));
+    return { outcomes: mine, stop: stop.filter((id) => ids.has(id)) };
+  });
+}
+
+/** Without a batcher: one transaction per request, limited to the runner's cluster. */
+export function directMeter(db: Db, svc: Pick<Services, "mailer" | "appUrl">): MeterFn {
+  return (clusterId, records) => meterUsage(db, records, svc, { clusterId });
+}
