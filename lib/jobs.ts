@@ -225,12 +225,23 @@ export async function meterUsage(
   const mails: MailMessage[] = [];
   const result = await db.transaction(async (tx) => {
     const ids = [...new Set(records.map((r) => r.jobId))];
-    const found = ids.length
-      ? await tx
-          .select({ id: jobs.id, orgId: jobs.orgId, clusterId: jobs.clusterId })
-          .from(jobs)
-          .where(and(inArray(jobs.id, ids), opts.clusterId ? eq(jobs.clusterId, opts.clusterId) : undefined))
-      : [];
+    const reported = and(inArray(jobs.id, ids), opts.clusterId ? eq(jobs.clusterId, opts.clusterId) : undefined);
+    let found: { id: string; orgId: string; clusterId: string; status: "running" | "stopped" }[] = [];
+    if (ids.length) {
+      // Orgs first (every writer of a balance locks its org), then the jobs, both in id order.
+      await tx
+        .select({ id: orgs.id })
+        .from(orgs)
+        .where(inArray(orgs.id, tx.select({ orgId: jobs.orgId }).from(jobs).where(reported)))
+        .orderBy(asc(orgs.id))
+        .for("update");
+      found = await tx
+        .select({ id: jobs.id, orgId: jobs.orgId, clusterId: jobs.clusterId, status: jobs.status })
+        .from(jobs)
+        .where(reported)
+        .orderBy(asc(jobs.id))
+        .for("update");
+    }
     const byId = new Map(found.map((j) => [j.id, j]));
     // A record is about a known job when the job exists on the record's cluster (batches of several runners).
     const knownAt = records.map((r) => {
@@ -239,38 +250,25 @@ export async function meterUsage(
     });
     const known = [...new Set(records.filter((_, i) => knownAt[i]).map((r) => r.jobId))].map((id) => byId.get(id)!);
     const knownIds = new Set(known.map((j) => j.id));
-    const orgIds = [...new Set(known.map((j) => j.orgId))].sort();
     // Each record keeps its position in the request: outcomes are reported in that order.
     const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownAt[r.ord]);
-    let due: DueRow[] = [];
-    if (mine.length) {
-      // Orgs first (every writer of a balance locks its org), then the jobs, both in id order.
-      await tx.select({ id: orgs.id }).from(orgs).where(inArray(orgs.id, orgIds)).orderBy(asc(orgs.id)).for("update");
-      await tx
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(inArray(jobs.id, [...knownIds]))
-        .orderBy(asc(jobs.id))
-        .for("update");
-      due = await computeDue(tx, mine);
-    }
+    const due: DueRow[] = mine.length ? await computeDue(tx, mine) : [];
     const byOrd = new Map(due.map((d) => [Number(d.ord), d]));
     const owes = (d: DueRow) => !isNonPositive(d.delta);
     const fresh = due.filter((d) => !d.dup);
     const charges = fresh.filter(owes);
-    mails.push(
-      ...(await postCharges(
-        tx,
-        charges.map((d) => ({
-          orgId: d.orgId,
-          memberId: d.userId,
-          jobId: d.jobId,
-          idempotencyKey: d.key,
-          amount: d.delta,
-        })),
-        svc.appUrl,
-      )),
+    const posted = await postCharges(
+      tx,
+      charges.map((d) => ({
+        orgId: d.orgId,
+        memberId: d.userId,
+        jobId: d.jobId,
+        idempotencyKey: d.key,
+        amount: d.delta,
+      })),
+      svc.appUrl,
     );
+    mails.push(...posted.mails);
     if (fresh.length) {
       // Each job is now charged (and settled) up to the latest record of the batch.
       const rows = sql.join(
@@ -284,18 +282,10 @@ export async function meterUsage(
               from (values ${rows}) v(job_id, due, settled) group by job_id) t
         where j.id = t.job_id`);
     }
-    // Stopping scans the org's running jobs: only worth it when a balance or a member limit ran out.
-    for (const orgId of orgIds) {
-      const charged = [...new Set(charges.filter((c) => c.orgId === orgId).map((c) => c.userId))];
-      if (charged.length === 0) continue;
-      const [{ exhausted } = { exhausted: false }] = await tx
-        .select({
-          exhausted: sql<boolean>`(select balance <= 0 from orgs where id = ${orgId})
-            or exists (select 1 from org_members m where m.org_id = ${orgId} and m.user_id in ${charged}
-                       and m.credit_limit is not null and m.spent >= m.credit_limit)`,
-        })
-        .from(sql`(select 1) as one`);
-      if (exhausted) await stopExhaustedJobs(tx, orgId);
+    // Stopping scans the org's running jobs: only where a balance or a charged member's limit ran out.
+    const stopped = new Set(known.filter((j) => j.status === "stopped").map((j) => j.id));
+    for (const orgId of posted.exhaustedOrgIds) {
+      for (const id of await stopExhaustedJobs(tx, orgId)) if (knownIds.has(id)) stopped.add(id);
     }
     const outcomes = records.map((r, i): UsageResult => {
       const d = byOrd.get(i);
@@ -305,13 +295,8 @@ export async function meterUsage(
       if (!d || !owes(d)) return { ...base, outcome: "nothing_due" };
       return d.dup ? { ...base, outcome: "duplicate" } : { ...base, outcome: "charged", amount: d.delta };
     });
-    const stop = known.length
-      ? await tx
-          .select({ id: jobs.id })
-          .from(jobs)
-          .where(and(inArray(jobs.id, [...knownIds]), eq(jobs.status, "stopped")))
-      : [];
-    return { outcomes, stop: stop.map((s) => s.id) };
+    // Every reported job that is no longer running (the job rows are locked: nothing changed them meanwhile).
+    return { outcomes, stop: [...stopped].sort() };
   });
   await sendAll(svc.mailer, mails);
   return result;

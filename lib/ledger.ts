@@ -154,11 +154,17 @@ export interface Charge {
 
 /**
  * Posts many usage charges at once, set-based: one ledger insert (each row's balance_after a running sum per
- * org, in the order given), one balance update per org and one spending update per member. The caller holds
- * the org locks (meterUsage locks every org of the batch) and has skipped keys already posted.
+ * org, in the order given), one balance update for all orgs and one spending update for all members. The
+ * caller holds the org locks (meterUsage locks every org of the batch) and has skipped keys already posted.
+ * Returns the low-balance mails to send after commit and the orgs whose balance or a charged member's limit
+ * ran out (their jobs must stop). Per-org work runs only for orgs where a threshold was crossed or re-armed.
  */
-export async function postCharges(tx: Db, charges: Charge[], appUrl?: string): Promise<MailMessage[]> {
-  if (charges.length === 0) return [];
+export async function postCharges(
+  tx: Db,
+  charges: Charge[],
+  appUrl?: string,
+): Promise<{ mails: MailMessage[]; exhaustedOrgIds: string[] }> {
+  if (charges.length === 0) return { mails: [], exhaustedOrgIds: [] };
   const rows = sql.join(
     charges.map(
       (c, i) =>
@@ -174,7 +180,15 @@ export async function postCharges(tx: Db, charges: Charge[], appUrl?: string): P
            c.member_id, c.job_id, c.key
     from c join orgs o on o.id = c.org_id
     order by c.ord`);
-  const orgRows = await rawRows<{ id: string; name: string; before: string; after: string; notified: string | null }>(
+  const orgRows = await rawRows<{
+    id: string;
+    name: string;
+    before: string;
+    after: string;
+    notified: string | null;
+    lowBalanceEvent: boolean;
+    dry: boolean;
+  }>(
     tx,
     sql`
     with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
@@ -182,18 +196,32 @@ export async function postCharges(tx: Db, charges: Charge[], appUrl?: string): P
     update orgs o set balance = o.balance - t.total, spent = o.spent + t.total
     from t where o.id = t.org_id
     returning o.id, o.name, (o.balance + t.total)::text as before, o.balance::text as after,
-              o.notified_threshold::text as notified`,
+              o.notified_threshold::text as notified,
+              -- a threshold crossed downward, or the balance back above the notified one: trackLowBalance decides
+              exists (select 1 from unnest(o.low_balance_thresholds) th where o.balance + t.total > th and o.balance <= th)
+                or (o.notified_threshold is not null and o.balance > o.notified_threshold) as "lowBalanceEvent",
+              o.balance <= 0 as dry`,
   );
-  await tx.execute(sql`
+  const members = await rawRows<{ orgId: string; used: boolean }>(
+    tx,
+    sql`
     with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
          t as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id)
     update org_members m set spent = m.spent + t.total
-    from t where m.org_id = t.org_id and m.user_id = t.member_id`);
+    from t where m.org_id = t.org_id and m.user_id = t.member_id
+    returning m.org_id as "orgId", m.credit_limit is not null and m.spent >= m.credit_limit as "used"`,
+  );
   const mails: MailMessage[] = [];
-  for (const o of orgRows) {
+  for (const o of orgRows.filter((r) => r.lowBalanceEvent)) {
     mails.push(
       ...(await trackLowBalance(tx, o.id, o.name, o.before, { balance: o.after, notified: o.notified }, appUrl)),
     );
   }
-  return mails;
+  const exhaustedOrgIds = [
+    ...new Set([
+      ...orgRows.filter((o) => o.dry).map((o) => o.id),
+      ...members.filter((m) => m.used).map((m) => m.orgId),
+    ]),
+  ];
+  return { mails, exhaustedOrgIds: exhaustedOrgIds.sort() };
 }

@@ -56,7 +56,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
   it("charges concurrent single-record requests together, each exactly once, with its own outcome", async () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const { org, jobs: js, started } = await setUp(cluster, 20);
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const results = await Promise.all(
       js.map((j, i) => batcher.meter(cluster.id, [record(j.id, secondsAfter(started, i + 1))])),
     );
@@ -79,7 +79,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const b = await makeCluster(t.db, { presets: { fast: "3600" } });
     const { org, jobs: js, started } = await setUp(a, 1);
     const job = js[0]!;
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const until = secondsAfter(started, 10);
     const [first, forged, replay] = await Promise.all([
       batcher.meter(a.id, [record(job.id, until, "k1")]),
@@ -97,7 +97,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
   it("retries a failed shared transaction request by request, so one bad request fails alone", async () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const { org, jobs: js, started } = await setUp(cluster, 3);
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const results = await Promise.allSettled([
       batcher.meter(cluster.id, [record(js[0]!.id, secondsAfter(started, 5))]),
       batcher.meter(cluster.id, [record(js[1]!.id, secondsAfter(started, 5))]),
@@ -112,7 +112,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const dry = await setUp(cluster, 2, "5");
     const rich = await setUp(cluster, 1);
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const [blocker, poor, fine] = await Promise.all([
       batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 1))]),
       batcher.meter(cluster.id, [record(dry.jobs[0]!.id, secondsAfter(dry.started, 10))]),
@@ -125,30 +125,54 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     expect(fine.outcomes[0]!.outcome).toBe("charged");
   });
 
-  it("gives the same outcomes as charging request by request", async () => {
+  const plan = (s: { jobs: { id: string }[]; started: Date }) =>
+    s.jobs.flatMap((j, i) => [
+      [record(j.id, secondsAfter(s.started, i + 1), `${j.id}-a`)],
+      [
+        record(j.id, secondsAfter(s.started, i + 7), `${j.id}-b`),
+        record(j.id, secondsAfter(s.started, 2), `${j.id}-c`),
+      ],
+    ]);
+  const jobTotals = (ids: string[]) =>
+    t.db
+      .select({ charged: jobs.creditsCharged })
+      .from(jobs)
+      .where(sql`${jobs.id} in ${ids}`)
+      .then((rows) => rows.map((r) => r.charged).sort());
+
+  it("gives the same outcomes as charging request by request, in arrival order", async () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const direct = await setUp(cluster, 5);
     const batched = await setUp(cluster, 5);
     const meterDirect = directMeter(t.db, testServices());
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 2, maxRecords: 3 });
-    const plan = (s: typeof direct) =>
-      s.jobs.flatMap((j, i) => [
-        [record(j.id, secondsAfter(s.started, i + 1), `${j.id}-a`)],
-        [
-          record(j.id, secondsAfter(s.started, i + 7), `${j.id}-b`),
-          record(j.id, secondsAfter(s.started, 2), `${j.id}-c`),
-        ],
-      ]);
+    // Small shared transactions (3 records at most), two at a time: the queue keeps arrival order.
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 2, maxRecords: 3, soloAbove: 50 });
     const one: Metered[] = [];
     for (const req of plan(direct)) one.push(await meterDirect(cluster.id, req));
     const many = await Promise.all(plan(batched).map((req) => batcher.meter(cluster.id, req)));
-    const shape = (rs: typeof one) => rs.map((r) => r.outcomes.map((o) => [o.outcome, o.amount]));
+    const shape = (rs: Metered[]) => rs.map((r) => r.outcomes.map((o) => [o.outcome, o.amount]));
     expect(shape(many)).toEqual(shape(one));
-    const balances = await t.db
-      .select({ id: orgs.id, balance: orgs.balance })
-      .from(orgs)
-      .where(sql`${orgs.id} in (${direct.org.id}, ${batched.org.id})`);
-    expect(new Set(balances.map((b) => b.balance)).size).toBe(1);
+    expect(await ledgerAgrees(batched.org.id)).toEqual({ ok: true, charges: 10 });
+    const [a, b] = await Promise.all(
+      [direct, batched].map((s) => t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, s.org.id))),
+    );
+    expect(b![0]!.balance).toBe(a![0]!.balance);
+  });
+
+  it("charges large reports in their own transaction, next to the shared ones, to the same totals", async () => {
+    const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
+    const s = await setUp(cluster, 5);
+    // Two-record requests skip the queue: concurrent with the queued ones, so only the totals are fixed.
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 1 });
+    const results = await Promise.all(plan(s).map((req) => batcher.meter(cluster.id, req)));
+    expect(results.every((r) => r.outcomes.every((o) => o.outcome !== "unknown_job"))).toBe(true);
+    // Each job is due up to its latest record: i + 7 seconds at 1 credit/s.
+    expect(await jobTotals(s.jobs.map((j) => j.id))).toEqual(
+      ["7.00000000", "8.00000000", "9.00000000", "10.00000000", "11.00000000"].sort(),
+    );
+    const [o] = await t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, s.org.id));
+    expect(o!.balance).toBe(`${100000 - 45}.00000000`);
+    expect((await ledgerAgrees(s.org.id)).ok).toBe(true);
   });
 
   it("serves POST /api/v1/usage: concurrent runner reports share transactions and get their own answers", async () => {
@@ -156,7 +180,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const { org, jobs: js, started } = await setUp(cluster, 12);
     const operator = await makePlatformAdmin(t.db);
     const { token } = await createClusterToken(t.db, as(operator), { cluster: cluster.name, label: "runner" });
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000 });
+    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const responses = await Promise.all(
       js.map((j, i) =>
         handleUsageRequest(

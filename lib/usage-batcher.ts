@@ -17,6 +17,18 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+export interface BatcherOptions {
+  /** Shared transactions running at once; requests arriving meanwhile wait for the next one. */
+  maxConcurrent: number;
+  /** Records at most in one shared transaction. */
+  maxRecords: number;
+  /** Requests with more records than this skip the queue (their own transaction, not counted in maxConcurrent). */
+  soloAbove: number;
+}
+
+/** Measured with `npm run bench:metering` (README): one shared transaction at a time served single records best. */
+export const BATCHER_DEFAULTS: BatcherOptions = { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 };
+
 /**
  * Group commit for POST /api/v1/usage. Up to `maxConcurrent` meterUsage transactions run at once; requests that
  * arrive while they are all busy wait in a queue, and the next free slot charges everything queued (up to
@@ -35,14 +47,17 @@ export class UsageBatcher {
   constructor(
     private readonly db: Db,
     private readonly svc: Pick<Services, "mailer" | "appUrl">,
-    private readonly opts: { maxConcurrent: number; maxRecords: number } = { maxConcurrent: 4, maxRecords: 2000 },
+    private readonly opts: BatcherOptions = BATCHER_DEFAULTS,
   ) {}
 
-  readonly meter: MeterFn = (clusterId, records) =>
-    new Promise<Metered>((resolve, reject) => {
+  readonly meter: MeterFn = (clusterId, records) => {
+    // A large report is a batch already: it runs at once in its own transaction, next to the shared ones.
+    if (records.length > this.opts.soloAbove) return this.run([{ clusterId, records }]).then(([m]) => m!);
+    return new Promise<Metered>((resolve, reject) => {
       this.queue.push({ clusterId, records, resolve, reject });
       this.pump();
     });
+  };
 
   private pump() {
     while (this.inFlight < this.opts.maxConcurrent && this.queue.length > 0) {
@@ -71,7 +86,7 @@ export class UsageBatcher {
     }
   }
 
-  private run(batch: Pending[]) {
+  private run(batch: Pick<Pending, "clusterId" | "records">[]) {
     this.transactions++;
     return meterBatch(this.db, this.svc, batch);
   }

@@ -4,7 +4,7 @@ import { getDb } from "@/db";
 import type { Db } from "@/db";
 import type { Services } from "@/lib/services";
 import { handleUsageRequest, INVALID_JSON, readBodyText } from "@/lib/usage-api";
-import { UsageBatcher, type MeterFn } from "@/lib/usage-batcher";
+import { BATCHER_DEFAULTS, UsageBatcher, type MeterFn } from "@/lib/usage-batcher";
 
 export const dynamic = "force-dynamic";
 
@@ -14,16 +14,16 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const holder = globalThis as unknown as { __apoloUsageBatchers?: Map<string, UsageBatcher> };
 
 /**
- * Concurrent reports are charged together (lib/usage-batcher.ts): USAGE_BATCH_CONCURRENCY transactions at most
- * (default 4); 0 charges each request in its own transaction.
+ * Concurrent small reports are charged together (lib/usage-batcher.ts): USAGE_BATCH_CONCURRENCY shared
+ * transactions at most (default 1); 0 charges each request in its own transaction.
  */
 function batchedMeter(db: Db, svc: Services): MeterFn | undefined {
-  const concurrency = Number(process.env.USAGE_BATCH_CONCURRENCY ?? "4");
+  const concurrency = Number(process.env.USAGE_BATCH_CONCURRENCY || BATCHER_DEFAULTS.maxConcurrent);
   if (!Number.isSafeInteger(concurrency) || concurrency <= 0) return undefined;
   const batchers = (holder.__apoloUsageBatchers ??= new Map());
   let batcher = batchers.get(svc.appUrl);
   if (!batcher) {
-    batcher = new UsageBatcher(db, svc, { maxConcurrent: concurrency, maxRecords: 2000 });
+    batcher = new UsageBatcher(db, svc, { ...BATCHER_DEFAULTS, maxConcurrent: concurrency });
     batchers.set(svc.appUrl, batcher);
   }
   return batcher.meter;
