@@ -172,56 +172,62 @@ export async function postCharges(
     ),
     sql`, `,
   );
-  await tx.execute(sql`
-    with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows})
-    insert into credit_ledger (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
-    select c.org_id, 'charge', -c.amount,
-           o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
-           c.member_id, c.job_id, c.key
-    from c join orgs o on o.id = c.org_id
-    order by c.ord`);
-  const orgRows = await rawRows<{
-    id: string;
-    name: string;
-    before: string;
-    after: string;
-    notified: string | null;
-    lowBalanceEvent: boolean;
-    dry: boolean;
+  // One statement (one round trip): the ledger rows, the org balances and the members' spending. Its parts
+  // share one snapshot, so each ledger row's balance_after runs from the balance before this batch.
+  const [written] = await rawRows<{
+    orgs: {
+      id: string;
+      name: string;
+      before: string;
+      after: string;
+      notified: string | null;
+      lowBalanceEvent: boolean;
+      dry: boolean;
+    }[];
+    overLimit: string[];
   }>(
     tx,
     sql`
     with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
-         t as (select org_id, sum(amount) as total from c group by org_id)
-    update orgs o set balance = o.balance - t.total, spent = o.spent + t.total
-    from t where o.id = t.org_id
-    returning o.id, o.name, (o.balance + t.total)::text as before, o.balance::text as after,
-              o.notified_threshold::text as notified,
-              -- a threshold crossed downward, or the balance back above the notified one: trackLowBalance decides
-              exists (select 1 from unnest(o.low_balance_thresholds) th where o.balance + t.total > th and o.balance <= th)
-                or (o.notified_threshold is not null and o.balance > o.notified_threshold) as "lowBalanceEvent",
-              o.balance <= 0 as dry`,
+    ledger as (
+      insert into credit_ledger (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
+      select c.org_id, 'charge', -c.amount,
+             o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
+             c.member_id, c.job_id, c.key
+      from c join orgs o on o.id = c.org_id
+      order by c.ord
+      returning 1
+    ),
+    per_org as (select org_id, sum(amount) as total from c group by org_id),
+    balances as (
+      update orgs o set balance = o.balance - t.total, spent = o.spent + t.total
+      from per_org t where o.id = t.org_id
+      returning o.id, o.name, (o.balance + t.total)::text as before, o.balance::text as after,
+                o.notified_threshold::text as notified,
+                -- a threshold crossed downward, or back above the notified one: trackLowBalance decides
+                exists (select 1 from unnest(o.low_balance_thresholds) th
+                        where o.balance + t.total > th and o.balance <= th)
+                  or (o.notified_threshold is not null and o.balance > o.notified_threshold) as "lowBalanceEvent",
+                o.balance <= 0 as dry
+    ),
+    per_member as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id),
+    spending as (
+      update org_members m set spent = m.spent + t.total
+      from per_member t where m.org_id = t.org_id and m.user_id = t.member_id
+      returning m.org_id, m.credit_limit is not null and m.spent >= m.credit_limit as used
+    )
+    select (select coalesce(json_agg(b), '[]'::json) from balances b) as orgs,
+           (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from spending s)
+             as "overLimit",
+           (select count(*) from ledger) as inserted`,
   );
-  const members = await rawRows<{ orgId: string; used: boolean }>(
-    tx,
-    sql`
-    with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
-         t as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id)
-    update org_members m set spent = m.spent + t.total
-    from t where m.org_id = t.org_id and m.user_id = t.member_id
-    returning m.org_id as "orgId", m.credit_limit is not null and m.spent >= m.credit_limit as "used"`,
-  );
+  const orgRows = written!.orgs;
   const mails: MailMessage[] = [];
   for (const o of orgRows.filter((r) => r.lowBalanceEvent)) {
     mails.push(
       ...(await trackLowBalance(tx, o.id, o.name, o.before, { balance: o.after, notified: o.notified }, appUrl)),
     );
   }
-  const exhaustedOrgIds = [
-    ...new Set([
-      ...orgRows.filter((o) => o.dry).map((o) => o.id),
-      ...members.filter((m) => m.used).map((m) => m.orgId),
-    ]),
-  ];
+  const exhaustedOrgIds = [...new Set([...orgRows.filter((o) => o.dry).map((o) => o.id), ...written!.overLimit])];
   return { mails, exhaustedOrgIds: exhaustedOrgIds.sort() };
 }
