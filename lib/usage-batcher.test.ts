@@ -21,6 +21,7 @@ import { handleUsageRequest } from "./usage-api";
 import { directMeter, UsageBatcher, type Metered } from "./usage-batcher";
 
 const t = withTestDatabase();
+const svc = testServices();
 
 /** An org with `balance` credits on `cluster`, a member and `n` jobs that started an hour ago at 1 credit/s. */
 async function setUp(cluster: Awaited<ReturnType<typeof makeCluster>>, n: number, balance = "100000") {
@@ -56,9 +57,9 @@ describe("UsageBatcher (group commit of usage reports)", () => {
   it("charges concurrent single-record requests together, each exactly once, with its own outcome", async () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const { org, jobs: js, started } = await setUp(cluster, 20);
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const results = await Promise.all(
-      js.map((j, i) => batcher.meter(cluster.id, [record(j.id, secondsAfter(started, i + 1))])),
+      js.map((j, i) => batcher.meter(cluster.id, [record(j.id, secondsAfter(started, i + 1))], svc)),
     );
     // One transaction ran at once, so the 19 requests that arrived meanwhile shared the next one.
     expect(batcher.transactions).toBeLessThan(js.length);
@@ -79,12 +80,12 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const b = await makeCluster(t.db, { presets: { fast: "3600" } });
     const { org, jobs: js, started } = await setUp(a, 1);
     const job = js[0]!;
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const until = secondsAfter(started, 10);
     const [first, forged, replay] = await Promise.all([
-      batcher.meter(a.id, [record(job.id, until, "k1")]),
-      batcher.meter(b.id, [record(job.id, secondsAfter(started, 500), "k2")]), // cluster B reports A's job
-      batcher.meter(a.id, [record(job.id, secondsAfter(started, 20), "k1")]), // same key again
+      batcher.meter(a.id, [record(job.id, until, "k1")], svc),
+      batcher.meter(b.id, [record(job.id, secondsAfter(started, 500), "k2")], svc), // cluster B reports A's job
+      batcher.meter(a.id, [record(job.id, secondsAfter(started, 20), "k1")], svc), // same key again
     ]);
     expect(first.outcomes[0]!.outcome).toBe("charged");
     expect(forged.outcomes[0]!.outcome).toBe("unknown_job");
@@ -97,12 +98,12 @@ describe("UsageBatcher (group commit of usage reports)", () => {
   it("retries a failed shared transaction request by request, so one bad request fails alone", async () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const { org, jobs: js, started } = await setUp(cluster, 3);
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const results = await Promise.allSettled([
-      batcher.meter(cluster.id, [record(js[0]!.id, secondsAfter(started, 5))]),
-      batcher.meter(cluster.id, [record(js[1]!.id, secondsAfter(started, 5))]),
-      batcher.meter(cluster.id, [record("not-a-uuid", secondsAfter(started, 5))]), // the database refuses it
-      batcher.meter(cluster.id, [record(js[2]!.id, secondsAfter(started, 5))]),
+      batcher.meter(cluster.id, [record(js[0]!.id, secondsAfter(started, 5))], svc),
+      batcher.meter(cluster.id, [record(js[1]!.id, secondsAfter(started, 5))], svc),
+      batcher.meter(cluster.id, [record("not-a-uuid", secondsAfter(started, 5))], svc), // the database refuses it
+      batcher.meter(cluster.id, [record(js[2]!.id, secondsAfter(started, 5))], svc),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
     expect(await ledgerAgrees(org.id)).toEqual({ ok: true, charges: 3 });
@@ -112,11 +113,11 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const dry = await setUp(cluster, 2, "5");
     const rich = await setUp(cluster, 1);
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const [blocker, poor, fine] = await Promise.all([
-      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 1))]),
-      batcher.meter(cluster.id, [record(dry.jobs[0]!.id, secondsAfter(dry.started, 10))]),
-      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 2))]),
+      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 1))], svc),
+      batcher.meter(cluster.id, [record(dry.jobs[0]!.id, secondsAfter(dry.started, 10))], svc),
+      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 2))], svc),
     ]);
     expect(blocker.stop).toEqual([]);
     expect(poor.outcomes[0]!.outcome).toBe("charged");
@@ -144,12 +145,12 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const direct = await setUp(cluster, 5);
     const batched = await setUp(cluster, 5);
-    const meterDirect = directMeter(t.db, testServices());
+    const meterDirect = directMeter(t.db);
     // Small shared transactions (3 records at most), two at a time: the queue keeps arrival order.
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 2, maxRecords: 3, soloAbove: 50 });
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 2, maxRecords: 3, soloAbove: 50 });
     const one: Metered[] = [];
-    for (const req of plan(direct)) one.push(await meterDirect(cluster.id, req));
-    const many = await Promise.all(plan(batched).map((req) => batcher.meter(cluster.id, req)));
+    for (const req of plan(direct)) one.push(await meterDirect(cluster.id, req, svc));
+    const many = await Promise.all(plan(batched).map((req) => batcher.meter(cluster.id, req, svc)));
     const shape = (rs: Metered[]) => rs.map((r) => r.outcomes.map((o) => [o.outcome, o.amount]));
     expect(shape(many)).toEqual(shape(one));
     expect(await ledgerAgrees(batched.org.id)).toEqual({ ok: true, charges: 10 });
@@ -163,8 +164,8 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
     const s = await setUp(cluster, 5);
     // Two-record requests skip the queue: concurrent with the queued ones, so only the totals are fixed.
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 1 });
-    const results = await Promise.all(plan(s).map((req) => batcher.meter(cluster.id, req)));
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 1 });
+    const results = await Promise.all(plan(s).map((req) => batcher.meter(cluster.id, req, svc)));
     expect(results.every((r) => r.outcomes.every((o) => o.outcome !== "unknown_job"))).toBe(true);
     // Each job is due up to its latest record: i + 7 seconds at 1 credit/s.
     expect(await jobTotals(s.jobs.map((j) => j.id))).toEqual(
@@ -180,7 +181,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const { org, jobs: js, started } = await setUp(cluster, 12);
     const operator = await makePlatformAdmin(t.db);
     const { token } = await createClusterToken(t.db, as(operator), { cluster: cluster.name, label: "runner" });
-    const batcher = new UsageBatcher(t.db, testServices(), { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const responses = await Promise.all(
       js.map((j, i) =>
         handleUsageRequest(

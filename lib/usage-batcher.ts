@@ -7,12 +7,16 @@ export interface Metered {
   stop: string[];
 }
 
+type MailServices = Pick<Services, "mailer" | "appUrl">;
+
 /** Charges one runner's records: meterUsage directly, or through a UsageBatcher. */
-export type MeterFn = (clusterId: string, records: UsageRecord[]) => Promise<Metered>;
+export type MeterFn = (clusterId: string, records: UsageRecord[], svc: MailServices) => Promise<Metered>;
 
 interface Pending {
   clusterId: string;
   records: UsageRecord[];
+  /** The (authenticated) request's mail services; a shared transaction uses its first request's. */
+  svc: MailServices;
   resolve: (m: Metered) => void;
   reject: (e: unknown) => void;
 }
@@ -46,15 +50,14 @@ export class UsageBatcher {
 
   constructor(
     private readonly db: Db,
-    private readonly svc: Pick<Services, "mailer" | "appUrl">,
     private readonly opts: BatcherOptions = BATCHER_DEFAULTS,
   ) {}
 
-  readonly meter: MeterFn = (clusterId, records) => {
+  readonly meter: MeterFn = (clusterId, records, svc) => {
     // A large report is a batch already: it runs at once in its own transaction, next to the shared ones.
-    if (records.length > this.opts.soloAbove) return this.run([{ clusterId, records }]).then(([m]) => m!);
+    if (records.length > this.opts.soloAbove) return this.run([{ clusterId, records, svc }]).then(([m]) => m!);
     return new Promise<Metered>((resolve, reject) => {
-      this.queue.push({ clusterId, records, resolve, reject });
+      this.queue.push({ clusterId, records, svc, resolve, reject });
       this.pump();
     });
   };
@@ -86,20 +89,16 @@ export class UsageBatcher {
     }
   }
 
-  private run(batch: Pick<Pending, "clusterId" | "records">[]) {
+  private run(batch: Pick<Pending, "clusterId" | "records" | "svc">[]) {
     this.transactions++;
-    return meterBatch(this.db, this.svc, batch);
+    return meterBatch(this.db, batch);
   }
 }
 
 /** One meterUsage transaction for several requests; each gets its slice of the outcomes. */
-async function meterBatch(
-  db: Db,
-  svc: Pick<Services, "mailer" | "appUrl">,
-  batch: Pick<Pending, "clusterId" | "records">[],
-): Promise<Metered[]> {
+async function meterBatch(db: Db, batch: Pick<Pending, "clusterId" | "records" | "svc">[]): Promise<Metered[]> {
   const records = batch.flatMap((p) => p.records.map((r) => ({ ...r, clusterId: p.clusterId })));
-  const { outcomes, stop } = await meterUsage(db, records, svc);
+  const { outcomes, stop } = await meterUsage(db, records, batch[0]!.svc);
   let at = 0;
   return batch.map((p) => {
     const mine = outcomes.slice(at, at + p.records.length);
@@ -110,6 +109,6 @@ async function meterBatch(
 }
 
 /** Without a batcher: one transaction per request, limited to the runner's cluster. */
-export function directMeter(db: Db, svc: Pick<Services, "mailer" | "appUrl">): MeterFn {
-  return (clusterId, records) => meterUsage(db, records, svc, { clusterId });
+export function directMeter(db: Db): MeterFn {
+  return (clusterId, records, svc) => meterUsage(db, records, svc, { clusterId });
 }

@@ -2,7 +2,6 @@ import { NextResponse } from "next/server";
 import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
 import type { Db } from "@/db";
-import type { Services } from "@/lib/services";
 import { handleUsageRequest, INVALID_JSON, readBodyText } from "@/lib/usage-api";
 import { BATCHER_DEFAULTS, UsageBatcher, type MeterFn } from "@/lib/usage-batcher";
 
@@ -11,22 +10,18 @@ export const dynamic = "force-dynamic";
 /** 1000 records fit in well under this. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-const holder = globalThis as unknown as { __apoloUsageBatchers?: Map<string, UsageBatcher> };
+const holder = globalThis as unknown as { __apoloUsageBatcher?: UsageBatcher };
 
 /**
  * Concurrent small reports are charged together (lib/usage-batcher.ts): USAGE_BATCH_CONCURRENCY shared
  * transactions at most (default 1); 0 charges each request in its own transaction.
  */
-function batchedMeter(db: Db, svc: Services): MeterFn | undefined {
+function batchedMeter(db: Db): MeterFn | undefined {
   const concurrency = Number(process.env.USAGE_BATCH_CONCURRENCY || BATCHER_DEFAULTS.maxConcurrent);
   if (!Number.isSafeInteger(concurrency) || concurrency <= 0) return undefined;
-  const batchers = (holder.__apoloUsageBatchers ??= new Map());
-  let batcher = batchers.get(svc.appUrl);
-  if (!batcher) {
-    batcher = new UsageBatcher(db, svc, { ...BATCHER_DEFAULTS, maxConcurrent: concurrency });
-    batchers.set(svc.appUrl, batcher);
-  }
-  return batcher.meter;
+  // One per process; each request brings its own mail services (used only after its token was checked).
+  holder.__apoloUsageBatcher ??= new UsageBatcher(db, { ...BATCHER_DEFAULTS, maxConcurrent: concurrency });
+  return holder.__apoloUsageBatcher.meter;
 }
 
 /** External cluster runners report usage. Bearer cluster token only: cookies are never read here. */
@@ -44,7 +39,7 @@ export async function POST(req: Request) {
   try {
     const [db, svc] = await Promise.all([getDb(), services()]);
     const result = await handleUsageRequest(db, req.headers.get("authorization"), body, svc, {
-      meter: batchedMeter(db, svc),
+      meter: batchedMeter(db),
     });
     return NextResponse.json(result.body, {
       status: result.status,
