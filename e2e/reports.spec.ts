@@ -149,6 +149,8 @@ test("a manager reads the Reports tab: totals, charts, members, CSV, period; use
   await expect(mp.getByTestId("chart-spend-by-member")).toContainText(`Total${orgSpent}`);
   await snap(mp, "reports-tooltip");
   await mp.setViewportSize({ width: 390, height: 844 });
+  // Back at the top (the tooltip hover scrolled down): all four period choices fit one row at phone width.
+  await mp.evaluate(() => window.scrollTo(0, 0));
   await expect(mp.getByTestId("period-custom")).toBeInViewport();
   await snap(mp, "reports-phone");
   await mp.setViewportSize({ width: 1280, height: 900 });
