@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { requireOrgAccess, type Actor } from "./authz";
+import { pagingShape } from "./validation";
 
 export interface AuditEntry {
   org: { id: string; name: string } | null;
@@ -47,11 +48,7 @@ export const AUDIT_ACTIONS = [
 const auditQuerySchema = z.object({
   action: z.enum(AUDIT_ACTIONS).optional().catch(undefined),
   actor: z.string().trim().max(64).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  pageSize: z.coerce
-    .number()
-    .refine((n) => [25, 50, 100].includes(n))
-    .catch(50),
+  ...pagingShape(50),
 });
 
 /** An org's audit log, newest first, filterable by action and actor, paged in the database. */

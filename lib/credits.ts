@@ -25,7 +25,7 @@ import { priceInMinorUnits } from "./money";
 import { requirePlatformAdmin } from "./platform";
 import { consume, RATE_LIMITS } from "./rate-limit";
 import type { Services } from "./services";
-import { parseInput } from "./validation";
+import { pagingShape, parseInput } from "./validation";
 
 export const TOP_UP_PRESETS = ["10", "100", "1000"] as const;
 const topUpSchema = z.object({ credits: creditAmountSchema("1", "100000", "Amount") });
@@ -56,11 +56,7 @@ const ledgerQuerySchema = z.object({
   member: z.string().trim().max(64).optional().catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  pageSize: z.coerce
-    .number()
-    .refine((n) => [25, 50, 100].includes(n))
-    .catch(50),
+  ...pagingShape(50),
 });
 
 async function ledgerWhere(db: Db, actor: Actor, orgName: string, query: unknown) {

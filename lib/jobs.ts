@@ -11,7 +11,7 @@ import { jobRefusedMail } from "./mail-templates";
 import { isNonPositive } from "./money";
 import type { Services } from "./services";
 import { hashToken } from "./tokens";
-import { parseInput } from "./validation";
+import { pagingShape, parseInput } from "./validation";
 
 const startSchema = z.object({
   name: z
@@ -135,11 +135,7 @@ export async function stopJob(db: Db, actor: Actor, orgName: string, input: unkn
 const listSchema = z.object({
   scope: z.enum(["mine", "all"]).catch("mine"),
   status: z.enum(["running", "stopped", "any"]).catch("any"),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  pageSize: z.coerce
-    .number()
-    .refine((n) => [25, 50, 100].includes(n))
-    .catch(25),
+  ...pagingShape(25),
 });
 
 /** The caller's jobs (managers: everyone's with scope=all), newest first, with runtime and credits so far. */

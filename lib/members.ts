@@ -5,20 +5,15 @@ import { orgMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { canGrant, ORG_ROLES, requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
 import { Conflict, Forbidden, NotFound } from "./errors";
-import { parseInput } from "./validation";
+import { pagingShape, parseInput } from "./validation";
 
 export const MEMBER_SORTS = ["username", "role", "joined"] as const;
-export const PAGE_SIZES = [25, 50, 100] as const;
 
 export const listMembersSchema = z.object({
   q: z.string().trim().max(100).catch(""),
   sort: z.enum(MEMBER_SORTS).catch("username"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-  pageSize: z.coerce
-    .number()
-    .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
-    .catch(25),
+  ...pagingShape(25, 1_000_000),
 });
 export type ListMembersQuery = z.output<typeof listMembersSchema>;
 

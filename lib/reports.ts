@@ -6,6 +6,7 @@ import { requireOrgAccess, type Actor, type OrgAccess, type OrgRole } from "./au
 import { csvDocument } from "./csv";
 import { Forbidden, NotFound } from "./errors";
 import { creditUnits } from "./money";
+import { pagingShape } from "./validation";
 
 /**
  * The Reports tab: where an org's credits go. Every figure is an aggregate computed in the database from the
@@ -247,11 +248,7 @@ export async function getOrgReport(db: Db, actor: Actor, orgName: string, query:
 const memberQuerySchema = z.object({
   sort: z.enum(MEMBER_REPORT_SORTS).catch("spent"),
   dir: z.enum(["asc", "desc"]).catch("desc"),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  pageSize: z.coerce
-    .number()
-    .refine((n) => [25, 50, 100].includes(n))
-    .catch(25),
+  ...pagingShape(25),
 });
 
 export interface MemberReportRow {
@@ -276,7 +273,8 @@ const SORT_SQL: Record<(typeof MEMBER_REPORT_SORTS)[number], SQL> = {
   share: sql`coalesce(s.spent, 0)`,
 };
 
-function memberReportSql(orgId: string, period: ReportPeriod, tail: SQL): SQL {
+/** Panel 6's query: who (members, and former members who spent in the period) with what; then `select`. */
+function memberReportSql(orgId: string, period: ReportPeriod, select: SQL): SQL {
   const { start, end } = periodBounds(period);
   return sql`with spend as (
       select l.member_id, -sum(l.amount) as spent from credit_ledger l
@@ -293,7 +291,11 @@ function memberReportSql(orgId: string, period: ReportPeriod, tail: SQL): SQL {
       select s.member_id, u.username, null, null from spend s join users u on u.id = s.member_id
       where not exists (select 1 from org_members m where m.org_id = ${orgId} and m.user_id = s.member_id)
     )
-    select p.username, u.name, p.role, p.credit_limit::text as "creditLimit",
+    ${select}`;
+}
+
+/** The rows of panel 6 in `order` (which may end in LIMIT/OFFSET). */
+const memberRows = (order: SQL) => sql`select p.username, u.name, p.role, p.credit_limit::text as "creditLimit",
       coalesce(s.spent, 0)::text as spent, coalesce(r.n, 0) as jobs,
       (case when t.t > 0 then round(coalesce(s.spent, 0) * 100 / t.t, 2) else 0 end)::numeric(6, 2)::text as share
     from people p
@@ -301,46 +303,32 @@ function memberReportSql(orgId: string, period: ReportPeriod, tail: SQL): SQL {
       left join spend s on s.member_id = p.user_id
       left join runs r on r.user_id = p.user_id
       cross join total t
-    ${tail}`;
+    ${order}`;
+
+/** Access, period and table state of panel 6, and its ORDER BY. */
+async function memberReportQuery(db: Db, actor: Actor, orgName: string, query: unknown) {
+  const access = await requireReportsAccess(db, actor, orgName);
+  const { period } = parseReportPeriod(query);
+  const q = memberQuerySchema.parse(query ?? {});
+  const order = sql`order by ${SORT_SQL[q.sort]} ${q.dir === "asc" ? sql`asc` : sql`desc`}, p.username`;
+  return { orgId: access.org.id, period, q, order };
 }
 
 /** Panel 6: members with their spending, jobs, limit and share in the period; sorted and paged in the database. */
 export async function listMemberReport(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const access = await requireReportsAccess(db, actor, orgName);
-  const { period } = parseReportPeriod(query);
-  const q = memberQuerySchema.parse(query ?? {});
-  const dir = q.dir === "asc" ? sql`asc` : sql`desc`;
+  const { orgId, period, q, order } = await memberReportQuery(db, actor, orgName, query);
+  const page = sql`${order} limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
   const [rows, [count]] = await Promise.all([
-    rawRows<MemberReportRow>(
-      db,
-      memberReportSql(
-        access.org.id,
-        period,
-        sql`order by ${SORT_SQL[q.sort]} ${dir}, p.username limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`,
-      ),
-    ),
-    rawRows<{ n: number }>(
-      db,
-      sql`select (select count(*) from org_members m where m.org_id = ${access.org.id})::int
-        + (select count(distinct l.member_id) from credit_ledger l join users u on u.id = l.member_id
-           where l.org_id = ${access.org.id} and l.kind = 'charge'
-             and l.created_at >= ${periodBounds(period).start} and l.created_at < ${periodBounds(period).end}
-             and not exists (select 1 from org_members m where m.org_id = l.org_id and m.user_id = l.member_id))::int as n`,
-    ),
+    rawRows<MemberReportRow>(db, memberReportSql(orgId, period, memberRows(page))),
+    rawRows<{ n: number }>(db, memberReportSql(orgId, period, sql`select count(*)::int as n from people`)),
   ]);
   return { rows, total: count?.n ?? 0, query: q, period };
 }
 
 /** Panel 6 as CSV: every row of the period, in the chosen order. */
 export async function exportMemberReportCsv(db: Db, actor: Actor, orgName: string, query: unknown): Promise<string> {
-  const access = await requireReportsAccess(db, actor, orgName);
-  const { period } = parseReportPeriod(query);
-  const q = memberQuerySchema.parse(query ?? {});
-  const dir = q.dir === "asc" ? sql`asc` : sql`desc`;
-  const rows = await rawRows<MemberReportRow>(
-    db,
-    memberReportSql(access.org.id, period, sql`order by ${SORT_SQL[q.sort]} ${dir}, p.username`),
-  );
+  const { orgId, period, order } = await memberReportQuery(db, actor, orgName, query);
+  const rows = await rawRows<MemberReportRow>(db, memberReportSql(orgId, period, memberRows(order)));
   return csvDocument(
     ["username", "name", "role", "credits_spent", "jobs_run", "credit_limit", "share_percent", "from", "to"],
     rows.map((r) => [

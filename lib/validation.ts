@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PAGE_SIZES } from "./paging";
 import { Invalid, type FieldErrors } from "./errors";
 
 /** Username: `[a-z](-?[a-z0-9])*`, 3–32 characters. Each broken rule gets its own message. */
@@ -73,4 +74,18 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const result = schema.safeParse(input);
   if (!result.success) throw new Invalid(fieldErrorsOf(result.error));
   return result.data;
+}
+
+/**
+ * `page` and `pageSize` of a paged table's URL, lenient: anything unusable falls back (page 1, `defaultSize`),
+ * so an edited URL never fails the page. Spread into a query's z.object.
+ */
+export function pagingShape(defaultSize: (typeof PAGE_SIZES)[number], maxPage = 100_000) {
+  return {
+    page: z.coerce.number().int().min(1).max(maxPage).catch(1),
+    pageSize: z.coerce
+      .number()
+      .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
+      .catch(defaultSize),
+  };
 }

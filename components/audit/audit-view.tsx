@@ -135,14 +135,7 @@ export function AuditView({
             : "Nothing has happened in this organization yet."
         }
       />
-      <Pagination
-        page={query.page}
-        pageSize={query.pageSize}
-        total={total}
-        pageSizes={[25, 50, 100]}
-        pending={pending}
-        update={update}
-      />
+      <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
     </div>
   );
 }

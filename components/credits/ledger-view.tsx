@@ -162,14 +162,7 @@ export function LedgerView({
         pending={pending}
         empty="No entries match."
       />
-      <Pagination
-        page={query.page}
-        pageSize={query.pageSize}
-        total={total}
-        pageSizes={[25, 50, 100]}
-        pending={pending}
-        update={update}
-      />
+      <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
     </div>
   );
 }

@@ -171,14 +171,7 @@ export function JobsView({
         pending={pending}
         empty="No jobs yet. Start one above."
       />
-      <Pagination
-        page={query.page}
-        pageSize={query.pageSize}
-        total={total}
-        pageSizes={[25, 50, 100]}
-        pending={pending}
-        update={update}
-      />
+      <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
     </div>
   );
 }

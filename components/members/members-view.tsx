@@ -28,14 +28,12 @@ export function MembersView({
   members,
   total,
   query,
-  pageSizes,
   showActions,
 }: {
   org: string;
   members: MemberView[];
   total: number;
   query: { q: string; sort: string; dir: "asc" | "desc"; page: number; pageSize: number };
-  pageSizes: readonly number[];
   showActions: boolean;
 }) {
   const { update, pending: navigating } = useUrlState();
@@ -180,14 +178,7 @@ export function MembersView({
         onSort={(s) => update({ sort: s.id, dir: s.desc ? "desc" : "asc", page: null })}
         empty={query.q ? `No members match “${query.q}”.` : "No members yet."}
       />
-      <Pagination
-        page={query.page}
-        pageSize={query.pageSize}
-        total={total}
-        pageSizes={pageSizes}
-        pending={pending}
-        update={update}
-      />
+      <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
 
       {member && dialog?.kind === "role" && (
         <ActionDialog

@@ -120,14 +120,7 @@ export function MemberReportTable({
         pending={pending}
         empty="No members."
       />
-      <Pagination
-        page={query.page}
-        pageSize={query.pageSize}
-        total={total}
-        pageSizes={[25, 50, 100]}
-        pending={pending}
-        update={update}
-      />
+      <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { PAGE_SIZES } from "@/lib/paging";
 import { Button } from "./button";
 
 /** "1–25 of 65", rows per page and previous/next; the page lives in the URL (see useUrlState). */
@@ -7,14 +8,15 @@ export function Pagination({
   page,
   pageSize,
   total,
-  pageSizes,
+  pageSizes = PAGE_SIZES,
   update,
   pending,
 }: {
   page: number;
   pageSize: number;
   total: number;
-  pageSizes: readonly number[];
+  /** Default: PAGE_SIZES, what every paged query accepts. */
+  pageSizes?: readonly number[];
   /** useUrlState's update: page and page size live in the URL (page 1 is left out). */
   update: (changes: Record<string, string | number | null>) => void;
   pending?: boolean;

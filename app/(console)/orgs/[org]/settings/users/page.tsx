@@ -8,7 +8,7 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { can, canGrant, grantableRoles, memberActions } from "@/lib/authz";
 import { listOrgInvitations } from "@/lib/invitations";
-import { listMembers, PAGE_SIZES } from "@/lib/members";
+import { listMembers } from "@/lib/members";
 import { formatCredits } from "@/lib/money";
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
 
@@ -52,14 +52,7 @@ export default async function UsersPage({ params, searchParams }: OrgSearchPageP
           }
         />
         <div className="p-4">
-          <MembersView
-            org={org}
-            members={members}
-            total={list.total}
-            query={list.query}
-            pageSizes={PAGE_SIZES}
-            showActions={manages}
-          />
+          <MembersView org={org} members={members} total={list.total} query={list.query} showActions={manages} />
         </div>
       </Card>
       {manages && (
