@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
@@ -222,22 +222,7 @@ export async function meterUsage(
   const result = await db.transaction(async (tx) => {
     const ids = [...new Set(records.map((r) => r.jobId))];
     const reported = and(inArray(jobs.id, ids), opts.clusterId ? eq(jobs.clusterId, opts.clusterId) : undefined);
-    let found: { id: string; orgId: string; clusterId: string; status: "running" | "stopped" }[] = [];
-    if (ids.length) {
-      // Orgs first (every writer of a balance locks its org), then the jobs, both in id order.
-      await tx
-        .select({ id: orgs.id })
-        .from(orgs)
-        .where(inArray(orgs.id, tx.select({ orgId: jobs.orgId }).from(jobs).where(reported)))
-        .orderBy(asc(orgs.id))
-        .for("update");
-      found = await tx
-        .select({ id: jobs.id, orgId: jobs.orgId, clusterId: jobs.clusterId, status: jobs.status })
-        .from(jobs)
-        .where(reported)
-        .orderBy(asc(jobs.id))
-        .for("update");
-    }
+    const found = ids.length ? await lockOrgsAndJobs(tx, reported) : [];
     const byId = new Map(found.map((j) => [j.id, j]));
     // A record is about a known job when the job exists on the record's cluster (batches of several runners).
     const knownAt = records.map((r) => {
@@ -248,7 +233,8 @@ export async function meterUsage(
     const knownIds = new Set(known.map((j) => j.id));
     // Each record keeps its position in the request: outcomes are reported in that order.
     const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownAt[r.ord]);
-    const due: DueRow[] = mine.length ? await computeDue(tx, mine) : [];
+    // Also settles each job up to the latest record of the batch (credits_charged, charged_until).
+    const due: DueRow[] = mine.length ? await computeDueAndSettle(tx, mine) : [];
     const byOrd = new Map(due.map((d) => [Number(d.ord), d]));
     const owes = (d: DueRow) => !isNonPositive(d.delta);
     const fresh = due.filter((d) => !d.dup);
@@ -265,19 +251,6 @@ export async function meterUsage(
       svc.appUrl,
     );
     mails.push(...posted.mails);
-    if (fresh.length) {
-      // Each job is now charged (and settled) up to the latest record of the batch.
-      const rows = sql.join(
-        fresh.map((d) => sql`(${d.jobId}::uuid, ${d.due}::numeric, ${d.settled}::timestamptz)`),
-        sql`, `,
-      );
-      await tx.execute(sql`
-        update jobs j set credits_charged = greatest(j.credits_charged, t.due),
-                          charged_until = greatest(j.charged_until, t.settled)
-        from (select job_id, max(due) as due, max(settled) as settled
-              from (values ${rows}) v(job_id, due, settled) group by job_id) t
-        where j.id = t.job_id`);
-    }
     // Stopping scans the org's running jobs: only where a balance or a charged member's limit ran out.
     const stopped = new Set(known.filter((j) => j.status === "stopped").map((j) => j.id));
     for (const orgId of posted.exhaustedOrgIds) {
@@ -315,11 +288,34 @@ interface DueRow {
 }
 
 /**
+ * Locks the orgs of the reported jobs, then the jobs, both in id order (every writer of a balance locks its org
+ * first), in one statement: the orgs' lock is an InitPlan of the jobs' scan, so it is taken before any job row.
+ */
+async function lockOrgsAndJobs(tx: Db, reported: SQL | undefined) {
+  const locked = tx.$with("locked_orgs").as(
+    tx
+      .select({ id: orgs.id })
+      .from(orgs)
+      .where(inArray(orgs.id, tx.select({ orgId: jobs.orgId }).from(jobs).where(reported)))
+      .orderBy(asc(orgs.id))
+      .for("update"),
+  );
+  return tx
+    .with(locked)
+    .select({ id: jobs.id, orgId: jobs.orgId, clusterId: jobs.clusterId, status: jobs.status })
+    .from(jobs)
+    .where(and(reported, sql`(select count(*) from ${locked}) >= 0`))
+    .orderBy(asc(jobs.id))
+    .for("update", { of: jobs });
+}
+
+/**
  * One statement for the whole batch: drops keys already posted (and repeats within the batch), then per job
  * in record order the cumulative due — runtime up to the record's time (capped at the stop time) × credits
- * per hour, rounded to 8 decimals, never below what was charged — and what each record adds to it.
+ * per hour, rounded to 8 decimals, never below what was charged — and what each record adds to it; and
+ * settles each job (credits_charged, charged_until) up to its latest record that isn't a duplicate.
  */
-async function computeDue(tx: Db, records: (UsageRecord & { ord: number })[]): Promise<DueRow[]> {
+async function computeDueAndSettle(tx: Db, records: (UsageRecord & { ord: number })[]): Promise<DueRow[]> {
   const values = sql.join(
     records.map(
       (r) => sql`(${r.jobId}::uuid, ${r.until.toISOString()}::timestamptz, ${r.idempotencyKey}::text, ${r.ord}::int)`,
@@ -348,6 +344,12 @@ async function computeDue(tx: Db, records: (UsageRecord & { ord: number })[]): P
     ),
     prev as (
       select *, coalesce(lag(due) over (partition by job_id order by ord), credits_charged) as before from chain
+    ),
+    settle as (
+      update jobs j set credits_charged = greatest(j.credits_charged, t.due),
+                        charged_until = greatest(j.charged_until, t.settled)
+      from (select job_id, max(due) as due, max(settled) as settled from chain where not dup group by job_id) t
+      where j.id = t.job_id
     )
     select job_id as "jobId", key, ord, org_id as "orgId", user_id as "userId", dup, due::text as due,
            (case when dup then due_raw - before else due - before end)::text as delta,
@@ -387,18 +389,49 @@ export async function runEmbeddedTick(db: Db, now: Date, intervalMs: number, svc
   return { jobs: due.length, charged };
 }
 
+export interface RunnerIdentity {
+  clusterId: string;
+}
+
 /** The cluster an external runner's bearer token belongs to, or null (revoked, unknown, malformed). */
-export async function authenticateClusterToken(db: Db, bearer: string | null | undefined) {
-  const token = bearer?.startsWith("apc_") ? bearer.slice(4) : null;
-  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const [row] = await db
-    .select({ id: clusterTokens.id, clusterId: clusterTokens.clusterId, lastUsedAt: clusterTokens.lastUsedAt })
-    .from(clusterTokens)
-    .where(and(eq(clusterTokens.tokenHash, hashToken(token)), sql`${clusterTokens.revokedAt} is null`));
-  if (!row) return null;
-  // "Last used" to the minute is enough: a write per request would make every runner queue on this row.
-  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    await db.update(clusterTokens).set({ lastUsedAt: new Date() }).where(eq(clusterTokens.id, row.id));
+export async function authenticateClusterToken(
+  db: Db,
+  bearer: string | null | undefined,
+): Promise<RunnerIdentity | null> {
+  if (!bearer) return null;
+  return (await authenticateClusterTokens(db, [bearer])).get(bearer) ?? null;
+}
+
+/**
+ * Several bearer tokens in one query (the usage API checks the tokens of concurrent requests together):
+ * the cluster of each valid one; revoked, unknown and malformed tokens are absent from the map.
+ */
+export async function authenticateClusterTokens(db: Db, bearers: string[]): Promise<Map<string, RunnerIdentity>> {
+  const byHash = new Map<string, string[]>();
+  for (const bearer of new Set(bearers)) {
+    const token = bearer.startsWith("apc_") ? bearer.slice(4) : null;
+    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) continue;
+    const hash = hashToken(token);
+    byHash.set(hash, [...(byHash.get(hash) ?? []), bearer]);
   }
-  return { clusterId: row.clusterId };
+  const found = new Map<string, RunnerIdentity>();
+  if (byHash.size === 0) return found;
+  const rows = await db
+    .select({
+      id: clusterTokens.id,
+      hash: clusterTokens.tokenHash,
+      clusterId: clusterTokens.clusterId,
+      lastUsedAt: clusterTokens.lastUsedAt,
+    })
+    .from(clusterTokens)
+    .where(and(inArray(clusterTokens.tokenHash, [...byHash.keys()]), sql`${clusterTokens.revokedAt} is null`));
+  for (const row of rows) {
+    for (const bearer of byHash.get(row.hash) ?? []) found.set(bearer, { clusterId: row.clusterId });
+  }
+  // "Last used" to the minute is enough: a write per request would make every runner queue on this row.
+  const stale = rows.filter((r) => !r.lastUsedAt || Date.now() - r.lastUsedAt.getTime() > 60_000).map((r) => r.id);
+  if (stale.length) {
+    await db.update(clusterTokens).set({ lastUsedAt: new Date() }).where(inArray(clusterTokens.id, stale));
+  }
+  return found;
 }

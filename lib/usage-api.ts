@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { jobs } from "@/db/schema";
 import type { FieldErrors } from "./errors";
-import { authenticateClusterToken } from "./jobs";
+import { authenticateClusterToken, type RunnerIdentity } from "./jobs";
 import type { Services } from "./services";
 import { directMeter, type MeterFn } from "./usage-batcher";
 
@@ -72,11 +72,16 @@ export async function handleUsageRequest(
   authorization: string | null,
   body: unknown,
   svc: Pick<Services, "mailer" | "appUrl">,
-  opts: { now?: Date; meter?: MeterFn } = {},
+  opts: {
+    now?: Date;
+    meter?: MeterFn;
+    /** Checks the bearer token (a UsageBatcher's checks concurrent requests' tokens together). */
+    authenticate?: (bearer: string) => Promise<RunnerIdentity | null>;
+  } = {},
 ): Promise<UsageApiResult> {
   const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1] ?? null;
   if (!bearer) return unauthorized();
-  const cluster = await authenticateClusterToken(db, bearer);
+  const cluster = await (opts.authenticate ?? ((b: string) => authenticateClusterToken(db, b)))(bearer);
   if (!cluster) return unauthorized();
 
   if (body === INVALID_JSON) return { status: 400, body: { error: "The body must be JSON." } };

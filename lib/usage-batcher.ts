@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import { meterUsage, type UsageRecord, type UsageResult } from "./jobs";
+import { authenticateClusterTokens, meterUsage, type RunnerIdentity, type UsageRecord, type UsageResult } from "./jobs";
 import type { Services } from "./services";
 
 export interface Metered {
@@ -47,11 +47,49 @@ export class UsageBatcher {
   private inFlight = 0;
   /** meterUsage transactions started so far (for tests and the benchmark). */
   transactions = 0;
+  private readonly tokenQueue: {
+    bearer: string;
+    resolve: (r: RunnerIdentity | null) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+  private checkingTokens = false;
+  /** Token queries sent so far (for tests). */
+  tokenQueries = 0;
 
   constructor(
     private readonly db: Db,
     private readonly opts: BatcherOptions = BATCHER_DEFAULTS,
   ) {}
+
+  /**
+   * The runner behind a bearer token, checked together with the tokens of concurrent requests: while one
+   * check runs, the tokens arriving meanwhile wait and go to the database together in the next query. A token
+   * is never answered by a query sent before its request arrived, so a revoked token fails from then on.
+   */
+  readonly authenticate = (bearer: string): Promise<RunnerIdentity | null> =>
+    new Promise((resolve, reject) => {
+      this.tokenQueue.push({ bearer, resolve, reject });
+      this.pumpTokens();
+    });
+
+  private pumpTokens() {
+    if (this.checkingTokens || this.tokenQueue.length === 0) return;
+    const waiting = this.tokenQueue.splice(0);
+    this.checkingTokens = true;
+    this.tokenQueries++;
+    authenticateClusterTokens(
+      this.db,
+      waiting.map((w) => w.bearer),
+    )
+      .then(
+        (found) => waiting.forEach((w) => w.resolve(found.get(w.bearer) ?? null)),
+        (err: unknown) => waiting.forEach((w) => w.reject(err)),
+      )
+      .finally(() => {
+        this.checkingTokens = false;
+        this.pumpTokens();
+      });
+  }
 
   readonly meter: MeterFn = (clusterId, records, svc) => {
     // A large report is a batch already: it runs at once in its own transaction, next to the shared ones.

@@ -28,6 +28,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import http from "node:http";
 import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
 import path from "node:path";
@@ -246,10 +247,22 @@ async function startConsole(databaseUrl: string): Promise<RunningServer> {
     delete env[key];
   }
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
-  const child = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", String(port)], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      nextBin,
+      "start",
+      "-H",
+      "127.0.0.1",
+      "-p",
+      String(port),
+    ],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
@@ -340,6 +353,38 @@ class JobClock {
   }
 }
 
+/**
+ * The load generator's HTTP client: node:http on keep-alive connections (one per client), as a runner would
+ * hold them. It shares this machine's cores with the server and the database, so it should cost little:
+ * undici's fetch took about twice its CPU per request.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(server: RunningServer, token: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${server.url}/api/v1/usage`,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 function apiStep(server: RunningServer, s: Seed, clock: JobClock, tag: string, jobsOf: string[][], batch: number) {
   const cursor = new Map<number, number>();
   return async (c: number, n: number) => {
@@ -351,13 +396,9 @@ function apiStep(server: RunningServer, s: Seed, clock: JobClock, tag: string, j
     });
     cursor.set(c, ((cursor.get(c) ?? 0) + batch) % jobs.length);
     try {
-      const res = await fetch(`${server.url}/api/v1/usage`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ records }),
-      });
-      const body = (await res.json()) as { charged?: number; error?: string };
-      if (res.status !== 200) return { charges: 0, error: `${res.status} ${JSON.stringify(body).slice(0, 200)}` };
+      const res = await post(server, s.token, JSON.stringify({ records }));
+      const body = JSON.parse(res.body) as { charged?: number; error?: string };
+      if (res.status !== 200) return { charges: 0, error: `${res.status} ${res.body.slice(0, 200)}` };
       const charged = body.charged ?? 0;
       apiChargedTotal += charged;
       return charged === batch
@@ -624,6 +665,7 @@ async function main() {
     if (server) console.error(`\nServer log (tail):\n${server.log().slice(-4000)}`);
     throw err;
   } finally {
+    agent.destroy();
     if (server) await stopConsole(server).catch(() => undefined);
     for (const conn of conns) await conn.end().catch(() => undefined);
     if (!o.keep) {

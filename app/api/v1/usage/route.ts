@@ -3,7 +3,7 @@ import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
 import type { Db } from "@/db";
 import { handleUsageRequest, INVALID_JSON, readBodyText } from "@/lib/usage-api";
-import { BATCHER_DEFAULTS, UsageBatcher, type MeterFn } from "@/lib/usage-batcher";
+import { BATCHER_DEFAULTS, UsageBatcher } from "@/lib/usage-batcher";
 
 export const dynamic = "force-dynamic";
 
@@ -14,14 +14,15 @@ const holder = globalThis as unknown as { __apoloUsageBatcher?: UsageBatcher };
 
 /**
  * Concurrent small reports are charged together (lib/usage-batcher.ts): USAGE_BATCH_CONCURRENCY shared
- * transactions at most (default 1); 0 charges each request in its own transaction.
+ * transactions at most (default 1), and concurrent requests' tokens are checked in one query; 0 checks and
+ * charges each request on its own.
  */
-function batchedMeter(db: Db): MeterFn | undefined {
+function batcher(db: Db): UsageBatcher | undefined {
   const concurrency = Number(process.env.USAGE_BATCH_CONCURRENCY || BATCHER_DEFAULTS.maxConcurrent);
   if (!Number.isSafeInteger(concurrency) || concurrency <= 0) return undefined;
   // One per process; each request brings its own mail services (used only after its token was checked).
   holder.__apoloUsageBatcher ??= new UsageBatcher(db, { ...BATCHER_DEFAULTS, maxConcurrent: concurrency });
-  return holder.__apoloUsageBatcher.meter;
+  return holder.__apoloUsageBatcher;
 }
 
 /** External cluster runners report usage. Bearer cluster token only: cookies are never read here. */
@@ -38,12 +39,15 @@ export async function POST(req: Request) {
   }
   try {
     const [db, svc] = await Promise.all([getDb(), services()]);
+    const shared = batcher(db);
     const result = await handleUsageRequest(db, req.headers.get("authorization"), body, svc, {
-      meter: batchedMeter(db),
+      meter: shared?.meter,
+      authenticate: shared?.authenticate,
     });
     return NextResponse.json(result.body, {
       status: result.status,
-      headers: { "Cache-Control": "no-store", ...result.headers },
+      // no-transform: these answers are small JSON; gzipping each one cost the server more than it saves.
+      headers: { "Cache-Control": "no-store, no-transform", ...result.headers },
     });
   } catch (err) {
     console.error("[usage] request failed:", err);
