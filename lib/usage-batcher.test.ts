@@ -16,7 +16,7 @@ import {
   testServices,
   withTestDatabase,
 } from "./test/fixtures";
-import { createClusterToken } from "./clusters";
+import { createClusterToken, revokeClusterToken } from "./clusters";
 import { handleUsageRequest } from "./usage-api";
 import { directMeter, UsageBatcher, type Metered } from "./usage-batcher";
 
@@ -146,8 +146,9 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const direct = await setUp(cluster, 5);
     const batched = await setUp(cluster, 5);
     const meterDirect = directMeter(t.db);
-    // Small shared transactions (3 records at most), two at a time: the queue keeps arrival order.
-    const batcher = new UsageBatcher(t.db, { maxConcurrent: 2, maxRecords: 3, soloAbove: 50 });
+    // Small shared transactions (3 records at most), one at a time: the queue keeps arrival order. (Two at a
+    // time would race for the org's lock, like any two concurrent requests: no order between them is promised.)
+    const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 3, soloAbove: 50 });
     const one: Metered[] = [];
     for (const req of plan(direct)) one.push(await meterDirect(cluster.id, req, svc));
     const many = await Promise.all(plan(batched).map((req) => batcher.meter(cluster.id, req, svc)));
@@ -189,7 +190,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
           `Bearer ${token}`,
           { records: [{ job_id: j.id, until: secondsAfter(started, i + 1).toISOString(), idempotency_key: `r${i}` }] },
           testServices(),
-          { meter: batcher.meter },
+          { meter: batcher.meter, authenticate: batcher.authenticate },
         ),
       ),
     );
@@ -204,6 +205,65 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     // test shows the sharing deterministically).
     expect(batcher.transactions).toBeGreaterThan(0);
     expect(batcher.transactions).toBeLessThanOrEqual(js.length);
+    expect(batcher.tokenQueries).toBeGreaterThan(0);
+    expect(batcher.tokenQueries).toBeLessThanOrEqual(js.length);
     expect(await ledgerAgrees(org.id)).toEqual({ ok: true, charges: 12 });
+  });
+
+  it("checks the tokens of concurrent requests together, each against the database after it arrived", async () => {
+    const operator = await makePlatformAdmin(t.db);
+    const a = await makeCluster(t.db);
+    const b = await makeCluster(t.db);
+    const ta = await createClusterToken(t.db, as(operator), { cluster: a.name, label: "a" });
+    const tb = await createClusterToken(t.db, as(operator), { cluster: b.name, label: "b" });
+    const batcher = new UsageBatcher(t.db);
+    const bad = ["apc_short", `apc_${"A".repeat(43)}`, ta.token.slice(4), `${ta.token}x`];
+    const asked = [ta.token, tb.token, ...bad, ta.token, tb.token, ta.token];
+    const answers = await Promise.all(asked.map((bearer) => batcher.authenticate(bearer)));
+    expect(answers).toEqual([
+      { clusterId: a.id },
+      { clusterId: b.id },
+      null,
+      null,
+      null,
+      null,
+      { clusterId: a.id },
+      { clusterId: b.id },
+      { clusterId: a.id },
+    ]);
+    // The first call went out alone; everything asked while it ran shared the next query.
+    expect(batcher.tokenQueries).toBe(2);
+
+    // A revocation committed before a request arrives refuses that request, even while another check runs.
+    const inFlight = batcher.authenticate(ta.token);
+    await revokeClusterToken(t.db, as(operator), { id: ta.id });
+    const afterRevoke = batcher.authenticate(ta.token);
+    expect(await afterRevoke).toBeNull();
+    await inFlight; // asked before the revocation: either answer is right
+    expect(await batcher.authenticate(tb.token)).toEqual({ clusterId: b.id });
+  });
+
+  it("fails the token checks of a failed query only; the next query serves the requests that waited", async () => {
+    const operator = await makePlatformAdmin(t.db);
+    const cluster = await makeCluster(t.db);
+    const { token } = await createClusterToken(t.db, as(operator), { cluster: cluster.name, label: "r" });
+    let failures = 1;
+    const flaky = new Proxy(t.db, {
+      get(target, prop, receiver) {
+        if (prop === "select" && failures > 0) {
+          failures--;
+          return () => {
+            throw new Error("connection reset");
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const batcher = new UsageBatcher(flaky);
+    const first = batcher.authenticate(token); // sent at once, fails
+    const second = batcher.authenticate(token); // waits for the next query
+    await expect(first).rejects.toThrow("connection reset");
+    expect(await second).toEqual({ clusterId: cluster.id });
+    expect(batcher.tokenQueries).toBe(2);
   });
 });

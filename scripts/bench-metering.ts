@@ -44,6 +44,8 @@ interface Options {
   seconds: number;
   batch: number;
   keep: boolean;
+  /** Only these cases (keys as printed by --help); all when empty. */
+  only: string[];
 }
 
 const USAGE = `usage: npm run bench:metering -- [--clients N] [--seconds S] [--batch N] [--keep]
@@ -51,12 +53,17 @@ const USAGE = `usage: npm run bench:metering -- [--clients N] [--seconds S] [--b
   --seconds S   measured time of each case (default 10)
   --batch N     records per request in the batch cases, and jobs per client (default 100)
   --keep        leave the seeded rows in place (default: delete them at the end)
+  --only LIST   run only these cases, comma-separated: rawHot, apiHot1, apiHotB, rawMany, apiMany1, apiManyB,
+                ceiling
+                (e.g. --only rawHot,apiHot1 to compare one pair quickly)
 Needs DATABASE_URL (PostgreSQL) and a production build (npm run build).`;
 
 class UsageError extends Error {}
 
+const CASE_KEYS = ["rawHot", "apiHot1", "apiHotB", "rawMany", "apiMany1", "apiManyB", "ceiling"];
+
 function parseOptions(argv: string[]): Options {
-  const options: Options = { clients: 16, seconds: 10, batch: 100, keep: false };
+  const options: Options = { clients: 16, seconds: 10, batch: 100, keep: false, only: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.split("=", 2) as [string, string | undefined];
@@ -72,7 +79,17 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--seconds") options.seconds = num(1, 300);
     else if (flag === "--batch") options.batch = Math.floor(num(1, 1000));
     else if (flag === "--keep") options.keep = true;
-    else if (flag === "--help" || flag === "-h") {
+    else if (flag === "--only") {
+      const value = inline ?? argv[++i] ?? "";
+      options.only = value
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean);
+      const unknown = options.only.filter((c) => !CASE_KEYS.includes(c));
+      if (unknown.length || options.only.length === 0) {
+        throw new UsageError(`--only takes case names from ${CASE_KEYS.join(", ")}; got '${value}'`);
+      }
+    } else if (flag === "--help" || flag === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else throw new UsageError(`unknown argument '${arg}'`);
@@ -360,7 +377,7 @@ class JobClock {
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function post(server: RunningServer, token: string, body: string): Promise<{ status: number; body: string }> {
+function post(server: RunningServer, token: string | null, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${server.url}/api/v1/usage`,
@@ -368,7 +385,7 @@ function post(server: RunningServer, token: string, body: string): Promise<{ sta
         method: "POST",
         agent,
         headers: {
-          authorization: `Bearer ${token}`,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
           "content-type": "application/json",
           "content-length": Buffer.byteLength(body),
         },
@@ -404,6 +421,21 @@ function apiStep(server: RunningServer, s: Seed, clock: JobClock, tag: string, j
       return charged === batch
         ? { charges: charged }
         : { charges: charged, error: `charged ${charged} of ${batch}: ${JSON.stringify(body).slice(0, 300)}` };
+    } catch (err) {
+      return { charges: 0, error: (err as Error).message };
+    }
+  };
+}
+
+/**
+ * The ceiling: the same route answering 401 to a request without a token, before any database work. No
+ * single-record charge through this server can be faster than this, whatever the charging code does.
+ */
+function ceilingStep(server: RunningServer) {
+  return async () => {
+    try {
+      const res = await post(server, null, "{}");
+      return res.status === 401 ? { charges: 0 } : { charges: 0, error: `${res.status} ${res.body.slice(0, 200)}` };
     } catch (err) {
       return { charges: 0, error: (err as Error).message };
     }
@@ -452,6 +484,7 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const rate = (r: Result) => r.charges / r.seconds;
+const reqRate = (r: Result) => r.requests / r.seconds;
 
 function redact(url: string): string {
   try {
@@ -570,16 +603,21 @@ async function main() {
         label: `API, many orgs, ${o.batch} records/request`,
         run: () => runClients("apiManyB", o.clients, o.seconds, apiStep(server!, s, clock, "mb", s.manyJobs, o.batch)),
       },
+      {
+        key: "ceiling",
+        label: "API ceiling: 401 before any database work",
+        run: () => runClients("ceiling", o.clients, o.seconds, ceilingStep(server!)),
+      },
     ];
     const results: Record<string, Result> = {};
     console.log(`\n${o.clients} concurrent clients, ${o.seconds} s per case:`);
     for (const c of cases) {
       if (interrupted) break;
+      if (o.only.length && !o.only.includes(c.key)) continue;
       const r = await c.run();
       results[c.key] = r;
-      console.log(
-        `  ${c.label}: ${rate(r).toFixed(0)} charges/s` + (r.errors ? ` (${r.errors} errors: ${r.firstError})` : ""),
-      );
+      const speed = c.key === "ceiling" ? `${reqRate(r).toFixed(0)} requests/s` : `${rate(r).toFixed(0)} charges/s`;
+      console.log(`  ${c.label}: ${speed}` + (r.errors ? ` (${r.errors} errors: ${r.firstError})` : ""));
     }
 
     const ratioTo = (key: string, raw: string) =>
@@ -592,10 +630,10 @@ async function main() {
         return [
           c.label,
           r.requests.toLocaleString("en"),
-          r.charges.toLocaleString("en"),
+          c.key === "ceiling" ? "-" : r.charges.toLocaleString("en"),
           String(r.errors),
           r.seconds.toFixed(1),
-          rate(r).toFixed(0),
+          c.key === "ceiling" ? `(${reqRate(r).toFixed(0)} req/s)` : rate(r).toFixed(0),
           percentile(r.latencies, 0.5).toFixed(1),
           percentile(r.latencies, 0.99).toFixed(1),
           raw ? ratioTo(c.key, raw) : "",
@@ -619,6 +657,16 @@ async function main() {
       if (!results[api] || !results[raw]) continue;
       const ratio = rate(results[api]) / rate(results[raw]);
       console.log(`  ${ratio >= factor ? "met    " : "NOT met"}  ${label}: ${ratio.toFixed(2)}x`);
+    }
+    const ceiling = results.ceiling;
+    if (ceiling) {
+      // One record per request: a single-record case can't charge faster than this server answers at all.
+      const bound = (raw: string) =>
+        results[raw] ? `${(reqRate(ceiling) / rate(results[raw]!)).toFixed(2)}x of ${raw}` : "";
+      console.log(
+        `\nCeiling of the single-record cases: this server answers ${reqRate(ceiling).toFixed(0)} requests/s that ` +
+          `do no database work at all (${[bound("rawHot"), bound("rawMany")].filter(Boolean).join(", ")}).`,
+      );
     }
     const errors = Object.values(results).reduce((n, r) => n + r.errors, 0);
     if (errors) failed = true;
