@@ -606,6 +606,17 @@ const MATRIX: Record<string, Row> = {
     },
     expect: everyone("ok"),
   },
+  "jobs.authenticateClusterTokens": {
+    prepare: clusterTokenOf,
+    run: async (w) => {
+      const r = await jobs.authenticateClusterTokens(w.db, [w.clusterToken!.token, "apc_unknown"]);
+      if (r.get(w.clusterToken!.token)?.clusterId !== w.cluster!.id || r.size !== 1) {
+        throw new Error("the token did not authenticate its cluster alone");
+      }
+      return r;
+    },
+    expect: everyone("ok"),
+  },
 
   // ----------------------------------------------------------------------------------------- clusters
   "clusters.listClusters": {

@@ -5,7 +5,7 @@ import { rawRows } from "@/db/client";
 import { clusters, clusterTokens, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import { can, requireOrgAccess, withOrgLock, type Actor } from "./authz";
 import { Invalid, NotFound, QuotaExceeded } from "./errors";
-import { postCharges, stopExhaustedJobs } from "./ledger";
+import { chargesSql, finishCharges, stopExhaustedJobs, type ChargesSummary } from "./ledger";
 import { sendAll, type MailMessage } from "./mail";
 import { jobRefusedMail } from "./mail-templates";
 import { isNonPositive } from "./money";
@@ -233,23 +233,11 @@ export async function meterUsage(
     const knownIds = new Set(known.map((j) => j.id));
     // Each record keeps its position in the request: outcomes are reported in that order.
     const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownAt[r.ord]);
-    // Also settles each job up to the latest record of the batch (credits_charged, charged_until).
-    const due: DueRow[] = mine.length ? await computeDueAndSettle(tx, mine) : [];
-    const byOrd = new Map(due.map((d) => [Number(d.ord), d]));
+    // One statement: what each record owes, the jobs settled up to their latest record, the charges posted.
+    const { due, charges } = mine.length ? await chargeRecords(tx, mine) : { due: [], charges: undefined };
+    const byOrd = new Map(due.map((d) => [d.ord, d]));
     const owes = (d: DueRow) => !isNonPositive(d.delta);
-    const fresh = due.filter((d) => !d.dup);
-    const charges = fresh.filter(owes);
-    const posted = await postCharges(
-      tx,
-      charges.map((d) => ({
-        orgId: d.orgId,
-        memberId: d.userId,
-        jobId: d.jobId,
-        idempotencyKey: d.key,
-        amount: d.delta,
-      })),
-      svc.appUrl,
-    );
+    const posted = charges ? await finishCharges(tx, charges, svc.appUrl) : { mails: [], exhaustedOrgIds: [] };
     mails.push(...posted.mails);
     // Stopping scans the org's running jobs: only where a balance or a charged member's limit ran out.
     const stopped = new Set(known.filter((j) => j.status === "stopped").map((j) => j.id));
@@ -271,20 +259,13 @@ export async function meterUsage(
   return result;
 }
 
+/** What one record owes (its position in the batch: ord). */
 interface DueRow {
-  jobId: string;
-  key: string;
   ord: number;
-  orgId: string;
-  userId: string;
-  /** Cumulative credits due up to this record (decimal string). */
-  due: string;
   /** What this record adds (decimal string; 0 or less: nothing to charge). For a dup: what it would add. */
   delta: string;
   /** Its key was posted before or repeats an earlier record of the batch: never charged. */
   dup: boolean;
-  /** ISO time up to which the job is settled by this record. */
-  settled: string;
 }
 
 /**
@@ -312,17 +293,22 @@ async function lockOrgsAndJobs(tx: Db, reported: SQL | undefined) {
 /**
  * One statement for the whole batch: drops keys already posted (and repeats within the batch), then per job
  * in record order the cumulative due — runtime up to the record's time (capped at the stop time) × credits
- * per hour, rounded to 8 decimals, never below what was charged — and what each record adds to it; and
- * settles each job (credits_charged, charged_until) up to its latest record that isn't a duplicate.
+ * per hour, rounded to 8 decimals, never below what was charged — and what each record adds to it; settles
+ * each job (credits_charged, charged_until) up to its latest record that isn't a duplicate; and posts every
+ * record that adds something as a charge (lib/ledger.ts chargesSql). The caller holds the org and job locks.
  */
-async function computeDueAndSettle(tx: Db, records: (UsageRecord & { ord: number })[]): Promise<DueRow[]> {
+async function chargeRecords(
+  tx: Db,
+  records: (UsageRecord & { ord: number })[],
+): Promise<{ due: DueRow[]; charges: ChargesSummary }> {
   const values = sql.join(
     records.map(
       (r) => sql`(${r.jobId}::uuid, ${r.until.toISOString()}::timestamptz, ${r.idempotencyKey}::text, ${r.ord}::int)`,
     ),
     sql`, `,
   );
-  return rawRows<DueRow>(
+  const post = chargesSql();
+  const [row] = await rawRows<{ due: DueRow[]; charges: ChargesSummary }>(
     tx,
     sql`
     with r(job_id, until, key, ord) as (values ${values}),
@@ -345,17 +331,24 @@ async function computeDueAndSettle(tx: Db, records: (UsageRecord & { ord: number
     prev as (
       select *, coalesce(lag(due) over (partition by job_id order by ord), credits_charged) as before from chain
     ),
+    owed as (
+      select *, case when dup then due_raw - before else due - before end as delta from prev
+    ),
     settle as (
       update jobs j set credits_charged = greatest(j.credits_charged, t.due),
                         charged_until = greatest(j.charged_until, t.settled)
       from (select job_id, max(due) as due, max(settled) as settled from chain where not dup group by job_id) t
       where j.id = t.job_id
-    )
-    select job_id as "jobId", key, ord, org_id as "orgId", user_id as "userId", dup, due::text as due,
-           (case when dup then due_raw - before else due - before end)::text as delta,
-           to_char(settled at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as settled
-    from prev order by ord`,
+    ),
+    c(org_id, member_id, job_id, key, amount, ord) as (
+      select org_id, user_id, job_id, key, delta, ord from owed where not dup and delta > 0
+    ),
+    ${post.ctes}
+    select (select coalesce(json_agg(json_build_object('ord', ord, 'dup', dup, 'delta', delta::text) order by ord),
+                            '[]'::json) from owed) as due,
+           ${post.summary} as charges`,
   );
+  return row!;
 }
 
 /**

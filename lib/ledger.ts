@@ -2,7 +2,7 @@
  * The one way a balance changes. Internal to lib/: called inside the transaction of an operation that has
  * already authorized the caller (top-up completion, grant, usage charge).
  */
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
 import { creditLedger, jobs, orgMembers, orgs, users } from "@/db/schema";
@@ -143,52 +143,33 @@ export async function stopExhaustedJobs(tx: Db, orgId: string): Promise<string[]
   return stopped.map((j) => j.id);
 }
 
-export interface Charge {
-  orgId: string;
-  memberId: string;
-  jobId: string;
-  idempotencyKey: string;
-  /** Positive decimal string: what the usage cost. */
-  amount: string;
+/** What the charge CTEs of chargesSql report: the orgs they charged and the orgs where a member hit a limit. */
+export interface ChargesSummary {
+  orgs: {
+    id: string;
+    name: string;
+    before: string;
+    after: string;
+    notified: string | null;
+    lowBalanceEvent: boolean;
+    dry: boolean;
+  }[];
+  overLimit: string[];
 }
 
 /**
- * Posts many usage charges at once, set-based: one ledger insert (each row's balance_after a running sum per
- * org, in the order given), one balance update for all orgs and one spending update for all members. The
- * caller holds the org locks (meterUsage locks every org of the batch) and has skipped keys already posted.
- * Returns the low-balance mails to send after commit and the orgs whose balance or a charged member's limit
- * ran out (their jobs must stop). Per-org work runs only for orgs where a threshold was crossed or re-armed.
+ * Posts many usage charges at once, set-based, as CTEs of the caller's statement: the charges come from a CTE
+ * `c(org_id, member_id, job_id, key, amount, ord)` the caller defines first (amount positive; keys not posted
+ * before). Writes one ledger row per charge (its balance_after a running sum per org, in `ord` order), one
+ * balance update for all orgs and one spending update for all members. The parts share one snapshot, so each
+ * ledger row's balance_after runs from the balance before this statement. The caller holds the org locks.
+ *
+ * `ctes` continues the statement's WITH list; `summary` is an expression for the select list that yields the
+ * ChargesSummary as json, to hand to finishCharges.
  */
-export async function postCharges(
-  tx: Db,
-  charges: Charge[],
-  appUrl?: string,
-): Promise<{ mails: MailMessage[]; exhaustedOrgIds: string[] }> {
-  if (charges.length === 0) return { mails: [], exhaustedOrgIds: [] };
-  const rows = sql.join(
-    charges.map(
-      (c, i) =>
-        sql`(${c.orgId}::uuid, ${c.memberId}::uuid, ${c.jobId}::uuid, ${c.idempotencyKey}::text, ${c.amount}::numeric, ${i}::int)`,
-    ),
-    sql`, `,
-  );
-  // One statement (one round trip): the ledger rows, the org balances and the members' spending. Its parts
-  // share one snapshot, so each ledger row's balance_after runs from the balance before this batch.
-  const [written] = await rawRows<{
-    orgs: {
-      id: string;
-      name: string;
-      before: string;
-      after: string;
-      notified: string | null;
-      lowBalanceEvent: boolean;
-      dry: boolean;
-    }[];
-    overLimit: string[];
-  }>(
-    tx,
-    sql`
-    with c(org_id, member_id, job_id, key, amount, ord) as (values ${rows}),
+export function chargesSql(): { ctes: SQL; summary: SQL } {
+  return {
+    ctes: sql`
     ledger as (
       insert into credit_ledger (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
       select c.org_id, 'charge', -c.amount,
@@ -215,19 +196,30 @@ export async function postCharges(
       update org_members m set spent = m.spent + t.total
       from per_member t where m.org_id = t.org_id and m.user_id = t.member_id
       returning m.org_id, m.credit_limit is not null and m.spent >= m.credit_limit as used
-    )
-    select (select coalesce(json_agg(b), '[]'::json) from balances b) as orgs,
-           (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from spending s)
-             as "overLimit",
-           (select count(*) from ledger) as inserted`,
-  );
-  const orgRows = written!.orgs;
+    )`,
+    summary: sql`json_build_object(
+      'orgs', (select coalesce(json_agg(b), '[]'::json) from balances b),
+      'overLimit', (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from spending s),
+      'inserted', (select count(*) from ledger))`,
+  };
+}
+
+/**
+ * After chargesSql, in the same transaction: low-balance bookkeeping for the orgs where a threshold was crossed
+ * or re-armed (the mails to send after commit), and the orgs whose balance or a charged member's limit ran out
+ * (their jobs must stop).
+ */
+export async function finishCharges(
+  tx: Db,
+  summary: ChargesSummary,
+  appUrl?: string,
+): Promise<{ mails: MailMessage[]; exhaustedOrgIds: string[] }> {
   const mails: MailMessage[] = [];
-  for (const o of orgRows.filter((r) => r.lowBalanceEvent)) {
+  for (const o of summary.orgs.filter((r) => r.lowBalanceEvent)) {
     mails.push(
       ...(await trackLowBalance(tx, o.id, o.name, o.before, { balance: o.after, notified: o.notified }, appUrl)),
     );
   }
-  const exhaustedOrgIds = [...new Set([...orgRows.filter((o) => o.dry).map((o) => o.id), ...written!.overLimit])];
+  const exhaustedOrgIds = [...new Set([...summary.orgs.filter((o) => o.dry).map((o) => o.id), ...summary.overLimit])];
   return { mails, exhaustedOrgIds: exhaustedOrgIds.sort() };
 }
