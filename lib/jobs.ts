@@ -400,12 +400,10 @@ export async function authenticateClusterToken(
  * the cluster of each valid one; revoked, unknown and malformed tokens are absent from the map.
  */
 export async function authenticateClusterTokens(db: Db, bearers: string[]): Promise<Map<string, RunnerIdentity>> {
-  const byHash = new Map<string, string[]>();
-  for (const bearer of new Set(bearers)) {
+  const byHash = new Map<string, string>();
+  for (const bearer of bearers) {
     const token = bearer.startsWith("apc_") ? bearer.slice(4) : null;
-    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) continue;
-    const hash = hashToken(token);
-    byHash.set(hash, [...(byHash.get(hash) ?? []), bearer]);
+    if (token && /^[A-Za-z0-9_-]{43}$/.test(token)) byHash.set(hashToken(token), bearer);
   }
   const found = new Map<string, RunnerIdentity>();
   if (byHash.size === 0) return found;
@@ -418,9 +416,7 @@ export async function authenticateClusterTokens(db: Db, bearers: string[]): Prom
     })
     .from(clusterTokens)
     .where(and(inArray(clusterTokens.tokenHash, [...byHash.keys()]), sql`${clusterTokens.revokedAt} is null`));
-  for (const row of rows) {
-    for (const bearer of byHash.get(row.hash) ?? []) found.set(bearer, { clusterId: row.clusterId });
-  }
+  for (const row of rows) found.set(byHash.get(row.hash)!, { clusterId: row.clusterId });
   // "Last used" to the minute is enough: a write per request would make every runner queue on this row.
   const stale = rows.filter((r) => !r.lastUsedAt || Date.now() - r.lastUsedAt.getTime() > 60_000).map((r) => r.id);
   if (stale.length) {
