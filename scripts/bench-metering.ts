@@ -15,11 +15,13 @@
  *   4. in the same run, N concurrent pg clients run the raw SQL of one charge — BEGIN; a conditional balance
  *      UPDATE (skipped when the idempotency key was already posted) … RETURNING balance; the ledger INSERT;
  *      COMMIT — for the hot org and for many orgs;
- *   5. prints charges/s of each and the ratio API ÷ raw SQL, then checks balance = Σ ledger for every seeded
+ *   5. measures a ceiling: the requests/s the same route answers when it refuses them (401, no token) before
+ *      any database work — no single-record case can charge faster than the server answers at all;
+ *   6. prints charges/s of each and the ratio API ÷ raw SQL, then checks balance = Σ ledger for every seeded
  *      org, each job's credits_charged = Σ its charges, and that the ledger holds exactly the charges the
  *      responses reported.
  *
- *   npm run bench:metering -- [--clients 16] [--seconds 10] [--batch 100] [--keep]
+ *   npm run bench:metering -- [--clients 16] [--seconds 10] [--batch 100] [--keep] [--only rawHot,apiHot1]
  *
  * Everything it writes is named `bm-<random>-…` and deleted at the end (orgs, with their jobs and ledger by
  * cascade; the cluster with its token; the members) unless `--keep` is given, so it can run next to real
@@ -48,7 +50,7 @@ interface Options {
   only: string[];
 }
 
-const USAGE = `usage: npm run bench:metering -- [--clients N] [--seconds S] [--batch N] [--keep]
+const USAGE = `usage: npm run bench:metering -- [--clients N] [--seconds S] [--batch N] [--keep] [--only LIST]
   --clients N   concurrent HTTP clients, and concurrent pg clients for the raw SQL (default 16)
   --seconds S   measured time of each case (default 10)
   --batch N     records per request in the batch cases, and jobs per client (default 100)
@@ -56,7 +58,8 @@ const USAGE = `usage: npm run bench:metering -- [--clients N] [--seconds S] [--b
   --only LIST   run only these cases, comma-separated: rawHot, apiHot1, apiHotB, rawMany, apiMany1, apiManyB,
                 ceiling
                 (e.g. --only rawHot,apiHot1 to compare one pair quickly)
-Needs DATABASE_URL (PostgreSQL) and a production build (npm run build).`;
+Needs DATABASE_URL (PostgreSQL) and a production build (npm run build). BENCH_NODE_ARGS passes node flags to
+the server, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.`;
 
 class UsageError extends Error {}
 
