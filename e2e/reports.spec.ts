@@ -83,9 +83,23 @@ test("a manager reads the Reports tab: totals, charts, members, CSV, period; use
   await stopJob(u.page, org, "train");
   await stopJob(m.page, org, "notebook");
 
-  // The figures the Credits page and the Users tab show, once the charges have settled.
+  // The figures the Credits page and the Users tab show, once the charges have settled: a stopped job's last
+  // charge (up to its stop) comes with the runner's next tick, so wait until spending stops changing.
   const mp = m.page;
-  await mp.goto(`/orgs/${org}/credits`);
+  let lastSpent = "";
+  await expect
+    .poll(
+      async () => {
+        await mp.goto(`/orgs/${org}/credits`);
+        const spent = await text(mp, "credits-spent");
+        const settled = spent === lastSpent;
+        lastSpent = spent;
+        return settled;
+      },
+      // Ticks are 1 s apart in the e2e server: two equal reads 2.5 s apart have seen at least two ticks.
+      { timeout: 45_000, intervals: [2500] },
+    )
+    .toBe(true);
   const orgSpent = await text(mp, "credits-spent");
   const balance = await text(mp, "credits-balance");
   await mp.goto(`/orgs/${org}/settings/users`);
