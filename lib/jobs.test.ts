@@ -253,6 +253,53 @@ describe("stopJob", () => {
     expect((await jobRow(job.id)).stoppedAt?.getTime()).toBe(row.stoppedAt!.getTime());
   });
 
+  it("settles a job on an embedded cluster up to its stop at once when the runner is on", async () => {
+    const w = await jobWorld({ fund: "100000" });
+    const embedded = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
+    await addOrgToCluster(t.db, w.org, embedded);
+    const e = await w.start(w.user, "fast", { cluster: embedded.name });
+    await setJobStart(t.db, e.id, secondsAgo(600));
+    expect(await stopJob(t.db, as(w.manager), w.org.name, { id: e.id }, { settle: w.svc })).toMatchObject({
+      stopped: true,
+    });
+    // Charged to the microsecond of the stop: 1 credit per second of runtime.
+    const [exact] = await rawRows<{ settled: boolean; exact: boolean }>(
+      t.db,
+      sql`select charged_until = stopped_at as settled,
+                 credits_charged = round(extract(epoch from stopped_at - started_at), 8) as exact
+          from jobs where id = ${e.id}`,
+    );
+    expect(exact).toEqual({ settled: true, exact: true });
+    expect(Number((await jobRow(e.id)).creditsCharged)).toBeGreaterThanOrEqual(600);
+    expect((await chargesOf(e.id)).map((c) => c.idempotencyKey)).toEqual([`stop:${e.id}`]);
+    // The runner has nothing left to do for it; stopping again charges nothing more.
+    expect(await runEmbeddedTick(t.db, plusSeconds(new Date(), 5), 5000, w.svc)).toEqual({ jobs: 0, charged: 0 });
+    expect(await stopJob(t.db, as(w.user), w.org.name, { id: e.id }, { settle: w.svc })).toMatchObject({
+      stopped: false,
+    });
+    expect(await chargesOf(e.id)).toHaveLength(1);
+    const totals = await ledgerTotals(t.db, w.org);
+    expect(totals.balance).toBe(totals.ledgerSum);
+  });
+
+  it("leaves the last charge to the runner's tick when it is off, and to the external runner's report", async () => {
+    const w = await jobWorld({ fund: "100000" });
+    const embedded = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
+    await addOrgToCluster(t.db, w.org, embedded);
+    const e = await w.start(w.user, "fast", { cluster: embedded.name });
+    const x = await w.start(w.user, "fast");
+    await setJobStart(t.db, e.id, secondsAgo(60));
+    await setJobStart(t.db, x.id, secondsAgo(60));
+    await stopJob(t.db, as(w.user), w.org.name, { id: e.id });
+    await stopJob(t.db, as(w.user), w.org.name, { id: x.id }, { settle: w.svc });
+    expect(await chargesOf(e.id)).toEqual([]);
+    expect(await chargesOf(x.id)).toEqual([]);
+    // The next tick settles the embedded one under its final key; the external one waits for its runner.
+    expect(await runEmbeddedTick(t.db, plusSeconds(new Date(), 1), 5000, w.svc)).toEqual({ jobs: 1, charged: 1 });
+    expect((await chargesOf(e.id)).map((c) => c.idempotencyKey)).toEqual([`final:${e.id}`]);
+    expect(await chargesOf(x.id)).toEqual([]);
+  });
+
   it("lets managers and admins stop anyone's job; a user can't even see another's", async () => {
     const w = await jobWorld();
     const usersJob = await w.start(w.user);

@@ -111,8 +111,19 @@ export async function startJob(
   }
 }
 
-/** Stops a job: its owner, or a manager/admin for anyone's. Usage up to now is settled by the next tick. */
-export async function stopJob(db: Db, actor: Actor, orgName: string, input: unknown) {
+/**
+ * Stops a job: its owner, or a manager/admin for anyone's. With `opts.settle` (the embedded runner is on), a
+ * job on an embedded cluster is charged up to its stop at once (key `stop:<id>`), so the balance is final when
+ * the stop returns; otherwise, or if that charge fails, the runner's next tick settles it. External runners
+ * report a stopped job's last usage themselves.
+ */
+export async function stopJob(
+  db: Db,
+  actor: Actor,
+  orgName: string,
+  input: unknown,
+  opts: { settle?: Pick<Services, "mailer" | "appUrl"> } = {},
+) {
   const { id } = parseInput(z.object({ id: z.uuid("Unknown job.") }), input);
   const access = await requireOrgAccess(db, actor, orgName, "jobs.run");
   const [job] = await db
@@ -128,7 +139,20 @@ export async function stopJob(db: Db, actor: Actor, orgName: string, input: unkn
     .update(jobs)
     .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "UserStopped" })
     .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
-    .returning({ id: jobs.id });
+    .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
+  if (stopped?.stoppedAt && opts.settle) {
+    const [cluster] = await db.select({ runner: clusters.runner }).from(clusters).where(eq(clusters.id, job.clusterId));
+    if (cluster?.runner === "embedded") {
+      // Charging is capped at the stop (microseconds in the database; a JS Date holds milliseconds): ask for
+      // a moment past it.
+      const until = new Date(stopped.stoppedAt.getTime() + 1000);
+      const settle = { jobId: id, until, idempotencyKey: `stop:${id}` };
+      await meterUsage(db, [settle], opts.settle).catch((err: unknown) => {
+        // The job is stopped either way; its charged_until stays before the stop, so the next tick settles it.
+        console.error(`[jobs] settling stopped job ${id} failed; the runner's next tick will:`, err);
+      });
+    }
+  }
   return { id, name: job.name, stopped: Boolean(stopped) };
 }
 

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { services } from "@/app/_server/services";
+import { runnerSettings } from "@/app/_server/runner";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { startJob, stopJob } from "@/lib/jobs";
@@ -23,7 +24,9 @@ export async function startJobAction(org: string, _prev: FormState, formData: Fo
 export async function stopJobAction(org: string, id: string) {
   return runAction(
     async () => {
-      const r = await stopJob(await getDb(), await currentActor(), org, { id });
+      // With the embedded runner on, a job it charges is settled up to its stop at once.
+      const settle = runnerSettings().enabled ? await services() : undefined;
+      const r = await stopJob(await getDb(), await currentActor(), org, { id }, { settle });
       revalidatePath(`/orgs/${org}`, "layout");
       return r;
     },
