@@ -58,6 +58,15 @@ async function jobWorld(opts: { orgClusterQuota?: number | null; fund?: string }
   return { admin, manager, user, user2, outsider, org, cluster, mailer, svc, start };
 }
 
+/** A funded job world whose org is also on an embedded cluster (3600/h "fast"): the runner's tick charges it. */
+async function embeddedWorld() {
+  const w = await jobWorld({ fund: "100000" });
+  const embedded = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
+  await addOrgToCluster(t.db, w.org, embedded);
+  const startEmbedded = (who: { id: string }) => w.start(who, "fast", { cluster: embedded.name });
+  return { ...w, startEmbedded };
+}
+
 async function jobRow(id: string) {
   const [j] = await t.db.select().from(jobs).where(eq(jobs.id, id));
   return j!;
@@ -254,10 +263,8 @@ describe("stopJob", () => {
   });
 
   it("settles a job on an embedded cluster up to its stop at once when the runner is on", async () => {
-    const w = await jobWorld({ fund: "100000" });
-    const embedded = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
-    await addOrgToCluster(t.db, w.org, embedded);
-    const e = await w.start(w.user, "fast", { cluster: embedded.name });
+    const w = await embeddedWorld();
+    const e = await w.startEmbedded(w.user);
     await setJobStart(t.db, e.id, secondsAgo(600));
     expect(await stopJob(t.db, as(w.manager), w.org.name, { id: e.id }, { settle: w.svc })).toMatchObject({
       stopped: true,
@@ -283,10 +290,8 @@ describe("stopJob", () => {
   });
 
   it("leaves the last charge to the runner's tick when it is off, and to the external runner's report", async () => {
-    const w = await jobWorld({ fund: "100000" });
-    const embedded = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
-    await addOrgToCluster(t.db, w.org, embedded);
-    const e = await w.start(w.user, "fast", { cluster: embedded.name });
+    const w = await embeddedWorld();
+    const e = await w.startEmbedded(w.user);
     const x = await w.start(w.user, "fast");
     await setJobStart(t.db, e.id, secondsAgo(60));
     await setJobStart(t.db, x.id, secondsAgo(60));
@@ -627,10 +632,8 @@ describe("runEmbeddedTick", () => {
   const INTERVAL = 5000;
 
   it("charges running jobs on embedded clusters only, once per period, and settles stopped jobs once", async () => {
-    const w = await jobWorld({ fund: "100000" });
-    const embedded = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
-    await addOrgToCluster(t.db, w.org, embedded);
-    const e = await w.start(w.user, "fast", { cluster: embedded.name });
+    const w = await embeddedWorld();
+    const e = await w.startEmbedded(w.user);
     const x = await w.start(w.user, "fast");
     // A whole period in the past, and a start ten minutes before it.
     const p0 = Math.floor(Date.now() / INTERVAL) - 10;
@@ -686,11 +689,9 @@ describe("runEmbeddedTick", () => {
     expect(await chargesOf(job.id)).toEqual([]);
   });
   it("charges a period once when two instances tick it at the same time", async () => {
-    const w = await jobWorld({ fund: "100000" });
-    const embedded = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
-    await addOrgToCluster(t.db, w.org, embedded);
+    const w = await embeddedWorld();
     const jobsStarted = [];
-    for (let i = 0; i < 3; i++) jobsStarted.push(await w.start(w.manager, "fast", { cluster: embedded.name }));
+    for (let i = 0; i < 3; i++) jobsStarted.push(await w.startEmbedded(w.manager));
     const p0 = Math.floor(Date.now() / INTERVAL) - 10;
     const start = new Date(p0 * INTERVAL - 60_000);
     for (const j of jobsStarted) await setJobStart(t.db, j.id, start);
