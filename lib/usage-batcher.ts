@@ -49,7 +49,7 @@ export const BATCHER_DEFAULTS: BatcherOptions = { maxConcurrent: 1, maxRecords: 
 export class UsageBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
-  /** meterUsage transactions started so far (for tests and the benchmark). */
+  /** meterUsage transactions started so far (for tests). */
   transactions = 0;
   private readonly tokenQueue: {
     bearer: string;

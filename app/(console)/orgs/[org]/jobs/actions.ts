@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
-import { services } from "@/app/_server/services";
 import { runnerSettings } from "@/app/_server/runner";
+import { services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { startJob, stopJob } from "@/lib/jobs";
