@@ -382,11 +382,10 @@ describe("cluster tokens", () => {
     const r = await meterUsage(
       t.db,
       [
-        { jobId: onA.id, until: plusSeconds(start, 4), idempotencyKey: "scope-a" },
-        { jobId: onB.id, until: plusSeconds(start, 4), idempotencyKey: "scope-b" },
+        { jobId: onA.id, until: plusSeconds(start, 4), idempotencyKey: "scope-a", clusterId: a.id },
+        { jobId: onB.id, until: plusSeconds(start, 4), idempotencyKey: "scope-b", clusterId: a.id },
       ],
       testServices(),
-      { clusterId: a.id },
     );
     expect(r.outcomes.map((o) => [o.jobId, o.outcome])).toEqual([
       [onA.id, "charged"],
@@ -399,9 +398,8 @@ describe("cluster tokens", () => {
     // The key of the refused record is still free for the right runner.
     const right = await meterUsage(
       t.db,
-      [{ jobId: onB.id, until: plusSeconds(start, 4), idempotencyKey: "scope-b" }],
+      [{ jobId: onB.id, until: plusSeconds(start, 4), idempotencyKey: "scope-b", clusterId: b.id }],
       testServices(),
-      { clusterId: b.id },
     );
     expect(right.outcomes[0]!.outcome).toBe("charged");
   });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
@@ -127,8 +127,9 @@ export async function stopJob(
   const { id } = parseInput(z.object({ id: z.uuid("Unknown job.") }), input);
   const access = await requireOrgAccess(db, actor, orgName, "jobs.run");
   const [job] = await db
-    .select()
+    .select({ name: jobs.name, userId: jobs.userId, runner: clusters.runner })
     .from(jobs)
+    .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
     .where(and(eq(jobs.id, id), eq(jobs.orgId, access.org.id)));
   if (!job) throw new NotFound("Job not found");
   if (job.userId !== actor!.userId && !can(access.role, "jobs.manageAll")) {
@@ -140,18 +141,15 @@ export async function stopJob(
     .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "UserStopped" })
     .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
     .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
-  if (stopped?.stoppedAt && opts.settle) {
-    const [cluster] = await db.select({ runner: clusters.runner }).from(clusters).where(eq(clusters.id, job.clusterId));
-    if (cluster?.runner === "embedded") {
-      // Charging is capped at the stop (microseconds in the database; a JS Date holds milliseconds): ask for
-      // a moment past it.
-      const until = new Date(stopped.stoppedAt.getTime() + 1000);
-      const settle = { jobId: id, until, idempotencyKey: `stop:${id}` };
-      await meterUsage(db, [settle], opts.settle).catch((err: unknown) => {
-        // The job is stopped either way; its charged_until stays before the stop, so the next tick settles it.
-        console.error(`[jobs] settling stopped job ${id} failed; the runner's next tick will:`, err);
-      });
-    }
+  if (stopped?.stoppedAt && opts.settle && job.runner === "embedded") {
+    // Charging is capped at the stop (microseconds in the database; a JS Date holds milliseconds): ask for a
+    // moment past it.
+    const until = new Date(stopped.stoppedAt.getTime() + 1000);
+    const settle = { jobId: id, until, idempotencyKey: `stop:${id}` };
+    await meterUsage(db, [settle], opts.settle).catch((err: unknown) => {
+      // The job is stopped either way; its charged_until stays before the stop, so the next tick settles it.
+      console.error(`[jobs] settling stopped job ${id} failed; the runner's next tick will:`, err);
+    });
   }
   return { id, name: job.name, stopped: Boolean(stopped) };
 }
@@ -236,25 +234,17 @@ export interface UsageResult {
  * orgs at or below zero, and of members past their limit, stop with QuotaExhausted; `stop` lists every job of
  * the batch that is no longer running, for an external runner to stop.
  */
-export async function meterUsage(
-  db: Db,
-  records: UsageRecord[],
-  svc: Pick<Services, "mailer" | "appUrl">,
-  opts: { clusterId?: string } = {},
-) {
+export async function meterUsage(db: Db, records: UsageRecord[], svc: Pick<Services, "mailer" | "appUrl">) {
   const mails: MailMessage[] = [];
   const result = await db.transaction(async (tx) => {
     const ids = [...new Set(records.map((r) => r.jobId))];
-    const reported = and(inArray(jobs.id, ids), opts.clusterId ? eq(jobs.clusterId, opts.clusterId) : undefined);
-    const found = ids.length ? await lockOrgsAndJobs(tx, reported) : [];
-    const byId = new Map(found.map((j) => [j.id, j]));
-    // A record is about a known job when the job exists on the record's cluster (batches of several runners).
+    const byId = new Map((ids.length ? await lockOrgsAndJobs(tx, ids) : []).map((j) => [j.id, j]));
+    // A record is about a known job when the job exists on the record's cluster (if the record names one).
     const knownAt = records.map((r) => {
       const job = byId.get(r.jobId);
       return job !== undefined && (r.clusterId === undefined || r.clusterId === job.clusterId);
     });
-    const known = [...new Set(records.filter((_, i) => knownAt[i]).map((r) => r.jobId))].map((id) => byId.get(id)!);
-    const knownIds = new Set(known.map((j) => j.id));
+    const knownIds = new Set(records.filter((_, i) => knownAt[i]).map((r) => r.jobId));
     // Each record keeps its position in the request: outcomes are reported in that order.
     const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownAt[r.ord]);
     // One statement: what each record owes, the jobs settled up to their latest record, the charges posted.
@@ -264,7 +254,7 @@ export async function meterUsage(
     const posted = charges ? await finishCharges(tx, charges, svc.appUrl) : { mails: [], exhaustedOrgIds: [] };
     mails.push(...posted.mails);
     // Stopping scans the org's running jobs: only where a balance or a charged member's limit ran out.
-    const stopped = new Set(known.filter((j) => j.status === "stopped").map((j) => j.id));
+    const stopped = new Set([...knownIds].filter((id) => byId.get(id)!.status === "stopped"));
     for (const orgId of posted.exhaustedOrgIds) {
       for (const id of await stopExhaustedJobs(tx, orgId)) if (knownIds.has(id)) stopped.add(id);
     }
@@ -296,7 +286,8 @@ interface DueRow {
  * Locks the orgs of the reported jobs, then the jobs, both in id order (every writer of a balance locks its org
  * first), in one statement: the orgs' lock is an InitPlan of the jobs' scan, so it is taken before any job row.
  */
-async function lockOrgsAndJobs(tx: Db, reported: SQL | undefined) {
+async function lockOrgsAndJobs(tx: Db, ids: string[]) {
+  const reported = inArray(jobs.id, ids);
   const locked = tx.$with("locked_orgs").as(
     tx
       .select({ id: orgs.id })

@@ -177,7 +177,6 @@ export function chargesSql(): { ctes: SQL; summary: SQL } {
              c.member_id, c.job_id, c.key
       from c join orgs o on o.id = c.org_id
       order by c.ord
-      returning 1
     ),
     per_org as (select org_id, sum(amount) as total from c group by org_id),
     balances as (
@@ -199,8 +198,7 @@ export function chargesSql(): { ctes: SQL; summary: SQL } {
     )`,
     summary: sql`json_build_object(
       'orgs', (select coalesce(json_agg(b), '[]'::json) from balances b),
-      'overLimit', (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from spending s),
-      'inserted', (select count(*) from ledger))`,
+      'overLimit', (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from spending s))`,
   };
 }
 

@@ -12,13 +12,12 @@ type MailServices = Pick<Services, "mailer" | "appUrl">;
 /** Charges one runner's records: meterUsage directly, or through a UsageBatcher. */
 export type MeterFn = (clusterId: string, records: UsageRecord[], svc: MailServices) => Promise<Metered>;
 
-interface Pending {
+/** One request's usage report, to charge. */
+interface Report {
   clusterId: string;
   records: UsageRecord[];
   /** The (authenticated) request's mail services; a shared transaction uses its first request's. */
   svc: MailServices;
-  resolve: (m: Metered) => void;
-  reject: (e: unknown) => void;
 }
 
 export interface BatcherOptions {
@@ -47,98 +46,107 @@ export const BATCHER_DEFAULTS: BatcherOptions = { maxConcurrent: 1, maxRecords: 
  * The bearer tokens of concurrent requests are checked the same way, together (`authenticate`).
  */
 export class UsageBatcher {
-  private readonly queue: Pending[] = [];
-  private inFlight = 0;
   /** meterUsage transactions started so far (for tests). */
   transactions = 0;
-  private readonly tokenQueue: {
-    bearer: string;
-    resolve: (r: RunnerIdentity | null) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
-  private checkingTokens = false;
   /** Token queries sent so far (for tests). */
   tokenQueries = 0;
+  private readonly charges: GroupQueue<Report, Metered>;
+  private readonly tokens: GroupQueue<string, RunnerIdentity | null>;
 
   constructor(
     private readonly db: Db,
     private readonly opts: BatcherOptions = BATCHER_DEFAULTS,
-  ) {}
+  ) {
+    const limits = { concurrent: opts.maxConcurrent, maxSize: opts.maxRecords, retryAlone: true };
+    this.charges = new GroupQueue({ ...limits, sizeOf: (r) => r.records.length }, (batch) => this.run(batch));
+    this.tokens = new GroupQueue({ concurrent: 1, maxSize: MAX_TOKENS_PER_QUERY }, async (bearers) => {
+      this.tokenQueries++;
+      const found = await authenticateClusterTokens(db, bearers);
+      return bearers.map((b) => found.get(b) ?? null);
+    });
+  }
 
   /**
    * The runner behind a bearer token, checked together with the tokens of concurrent requests: while one
    * check runs, the tokens arriving meanwhile wait and go to the database together in the next query. A token
    * is never answered by a query sent before its request arrived, so a revoked token fails from then on.
    */
-  readonly authenticate = (bearer: string): Promise<RunnerIdentity | null> =>
-    new Promise((resolve, reject) => {
-      this.tokenQueue.push({ bearer, resolve, reject });
-      this.pumpTokens();
-    });
-
-  private pumpTokens() {
-    if (this.checkingTokens || this.tokenQueue.length === 0) return;
-    const waiting = this.tokenQueue.splice(0, MAX_TOKENS_PER_QUERY);
-    this.checkingTokens = true;
-    this.tokenQueries++;
-    authenticateClusterTokens(
-      this.db,
-      waiting.map((w) => w.bearer),
-    )
-      .then(
-        (found) => waiting.forEach((w) => w.resolve(found.get(w.bearer) ?? null)),
-        (err: unknown) => waiting.forEach((w) => w.reject(err)),
-      )
-      .finally(() => {
-        this.checkingTokens = false;
-        this.pumpTokens();
-      });
-  }
+  readonly authenticate = (bearer: string): Promise<RunnerIdentity | null> => this.tokens.submit(bearer);
 
   readonly meter: MeterFn = (clusterId, records, svc) => {
     // A large report is a batch already: it runs at once in its own transaction, next to the shared ones.
     if (records.length > this.opts.soloAbove) return this.run([{ clusterId, records, svc }]).then(([m]) => m!);
-    return new Promise<Metered>((resolve, reject) => {
-      this.queue.push({ clusterId, records, svc, resolve, reject });
-      this.pump();
-    });
+    return this.charges.submit({ clusterId, records, svc });
   };
 
-  private pump() {
-    while (this.inFlight < this.opts.maxConcurrent && this.queue.length > 0) {
-      const batch: Pending[] = [this.queue.shift()!];
-      let size = batch[0]!.records.length;
-      while (this.queue.length > 0 && size + this.queue[0]!.records.length <= this.opts.maxRecords) {
-        const next = this.queue.shift()!;
-        size += next.records.length;
-        batch.push(next);
-      }
-      this.inFlight++;
-      void this.flush(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private async flush(batch: Pending[]) {
-    try {
-      const metered = await this.run(batch);
-      batch.forEach((p, i) => p.resolve(metered[i]!));
-    } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
-      await Promise.all(batch.map((p) => this.run([p]).then(([m]) => p.resolve(m!), p.reject)));
-    }
-  }
-
-  private run(batch: Pick<Pending, "clusterId" | "records" | "svc">[]) {
+  private run(batch: Report[]) {
     this.transactions++;
     return meterBatch(this.db, batch);
   }
 }
 
+interface Waiting<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Runs submitted items in groups: at most `concurrent` groups at once; items submitted meanwhile wait and go
+ * together in the next group, in arrival order, up to `maxSize` (each item counts `sizeOf`, default 1). Each
+ * item gets its own result. If a group fails, with `retryAlone` each of its items runs again alone, so one
+ * item's failure is its own; without, every item of the group gets the error.
+ */
+class GroupQueue<T, R> {
+  private readonly waiting: Waiting<T, R>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly limits: {
+      concurrent: number;
+      maxSize: number;
+      sizeOf?: (item: T) => number;
+      retryAlone?: boolean;
+    },
+    private readonly runGroup: (items: T[]) => Promise<R[]>,
+  ) {}
+
+  submit(item: T): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump() {
+    const sizeOf = this.limits.sizeOf ?? (() => 1);
+    while (this.running < this.limits.concurrent && this.waiting.length > 0) {
+      let size = sizeOf(this.waiting[0]!.item);
+      let n = 1;
+      while (n < this.waiting.length && size + sizeOf(this.waiting[n]!.item) <= this.limits.maxSize) {
+        size += sizeOf(this.waiting[n++]!.item);
+      }
+      this.running++;
+      void this.settle(this.waiting.splice(0, n)).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async settle(group: Waiting<T, R>[]) {
+    try {
+      const results = await this.runGroup(group.map((w) => w.item));
+      group.forEach((w, i) => w.resolve(results[i]!));
+    } catch (err) {
+      if (!this.limits.retryAlone || group.length === 1) return group.forEach((w) => w.reject(err));
+      await Promise.all(group.map((w) => this.runGroup([w.item]).then(([r]) => w.resolve(r!), w.reject)));
+    }
+  }
+}
+
 /** One meterUsage transaction for several requests; each gets its slice of the outcomes. */
-async function meterBatch(db: Db, batch: Pick<Pending, "clusterId" | "records" | "svc">[]): Promise<Metered[]> {
+async function meterBatch(db: Db, batch: Report[]): Promise<Metered[]> {
   const records = batch.flatMap((p) => p.records.map((r) => ({ ...r, clusterId: p.clusterId })));
   const { outcomes, stop } = await meterUsage(db, records, batch[0]!.svc);
   let at = 0;
@@ -150,7 +158,7 @@ async function meterBatch(db: Db, batch: Pick<Pending, "clusterId" | "records" |
   });
 }
 
-/** Without a batcher: one transaction per request, limited to the runner's cluster. */
+/** Without a batcher: one transaction per request. */
 export function directMeter(db: Db): MeterFn {
-  return (clusterId, records, svc) => meterUsage(db, records, svc, { clusterId });
+  return (clusterId, records, svc) => meterBatch(db, [{ clusterId, records, svc }]).then(([m]) => m!);
 }
