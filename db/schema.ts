@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -22,16 +23,24 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
 export const orgRole = pgEnum("org_role", ["user", "manager", "admin"]);
 
 /** The text member search matches against (lowercase); lib/members.ts filters on exactly this expression. */
-export const USER_SEARCH_TEXT = sql.raw(`(username || ' ' || lower(email) || ' ' || lower(coalesce(name, '')))`);
+export const USER_SEARCH_TEXT = sql.raw(
+  `(username || ' ' || lower(coalesce(email, '')) || ' ' || lower(coalesce(name, '')))`,
+);
 
 export const users = pgTable(
   "users",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     username: text("username").notNull(),
-    email: text("email").notNull(),
+    /**
+     * Null only after someone who proved they own the address took it from this account while it was
+     * unverified (lib/email-claims.ts); the person must add and verify another address.
+     */
+    email: text("email"),
     /** Null until the address is proven (verification link, or sign-up through an invitation sent to it). */
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
+    /** The unverified address this account lost to a verified claim, shown to the person until they act on it. */
+    lostEmail: text("lost_email"),
     name: text("name"),
     /** argon2id hash; null for accounts that only sign in through OAuth. */
     passwordHash: text("password_hash"),
@@ -61,6 +70,46 @@ export const oauthAccounts = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] }), index("oauth_accounts_user_idx").on(t.userId)],
+);
+
+/**
+ * One row per signed-in browser. Its id travels inside the signed session token; every request checks that the
+ * row still exists, so signing out, a password change or deleting the account ends the session at once.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    userAgent: text("user_agent"),
+    ipAddress: text("ip_address"),
+    createdAt: createdAt(),
+    /** Updated at most every few minutes, not on every request. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId, t.lastSeenAt)],
+);
+
+/** Forgot-password links (token stored as SHA-256 only): one hour, single use, dead once the password changes. */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("password_resets_token_hash_key").on(t.tokenHash),
+    index("password_resets_user_idx").on(t.userId),
+  ],
 );
 
 export const orgs = pgTable(
@@ -162,9 +211,13 @@ export const invitations = pgTable(
     orgId: uuid("org_id")
       .notNull()
       .references(() => orgs.id, { onDelete: "cascade" }),
-    email: text("email").notNull(),
+    /** The invited address (email invitations); null for an invitation bound to an account (by username). */
+    email: text("email"),
+    /** The invited account (username invitations): shown to that person in the app, accepted there. */
+    inviteeId: uuid("invitee_id").references(() => users.id, { onDelete: "cascade" }),
     role: orgRole("role").notNull(),
-    tokenHash: text("token_hash").notNull(),
+    /** The link's token as SHA-256 (email invitations only: an in-app invitation has no link). */
+    tokenHash: text("token_hash"),
     invitedById: uuid("invited_by_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
@@ -178,6 +231,11 @@ export const invitations = pgTable(
     uniqueIndex("invitations_open_org_email_key")
       .on(t.orgId, sql`lower(${t.email})`)
       .where(sql`accepted_at is null and declined_at is null and revoked_at is null`),
+    uniqueIndex("invitations_open_org_invitee_key")
+      .on(t.orgId, t.inviteeId)
+      .where(sql`accepted_at is null and declined_at is null and revoked_at is null`),
+    index("invitations_invitee_idx").on(t.inviteeId),
+    check("invitations_target_check", sql`(email is not null and token_hash is not null) or invitee_id is not null`),
     index("invitations_email_idx").on(sql`lower(${t.email})`),
     index("invitations_invited_by_idx").on(t.invitedById),
     index("invitations_accepted_by_idx").on(t.acceptedById),
@@ -193,6 +251,10 @@ export const emailVerifications = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     email: text("email").notNull(),
+    /** verify: proves the account's current address; change: proves a new address that then replaces it. */
+    purpose: text("purpose", { enum: ["verify", "change"] })
+      .notNull()
+      .default("verify"),
     tokenHash: text("token_hash").notNull(),
     createdAt: createdAt(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),

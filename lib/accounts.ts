@@ -40,7 +40,7 @@ async function findTaken(db: Db, username: string, email: string): Promise<Field
     .where(sql`${users.username} = ${username} or lower(${users.email}) = lower(${email})`);
   const errors: FieldErrors = {};
   if (rows.some((r) => r.username === username)) errors.username = [USERNAME_TAKEN];
-  if (rows.some((r) => r.email.toLowerCase() === email.toLowerCase())) errors.email = [EMAIL_TAKEN];
+  if (rows.some((r) => r.email?.toLowerCase() === email.toLowerCase())) errors.email = [EMAIL_TAKEN];
   return errors;
 }
 
@@ -220,7 +220,7 @@ async function invitationProvesEmail(db: Db, token: string | undefined, email: s
       ),
     )
     .limit(1);
-  return Boolean(inv && inv.email.toLowerCase() === email.toLowerCase());
+  return Boolean(inv?.email && inv.email.toLowerCase() === email.toLowerCase());
 }
 
 export const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
@@ -231,12 +231,14 @@ export async function requestEmailVerification(db: Db, actor: Actor, svc: Servic
   const [me] = await db.select().from(users).where(eq(users.id, userId));
   if (!me) throw new NotFound("Account not found");
   if (me.emailVerifiedAt) return { sent: false, alreadyVerified: true };
+  if (!me.email) throw new Invalid({ email: ["Add an email address first."] });
   const r = await consume(svc.limiter, `verify-mail:${userId}`, RATE_LIMITS.verificationMailsPerAccount);
   if (!r.ok) throw new RateLimited(r.retryAfterSec);
   const { token, hash } = newToken();
   await db.insert(emailVerifications).values({
     userId,
     email: me.email,
+    purpose: "verify",
     tokenHash: hash,
     expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
   });

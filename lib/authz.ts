@@ -66,10 +66,14 @@ export function memberActions(viewer: { userId: string; role: OrgRole }, target:
   };
 }
 
-/** Who is calling: a signed-in account, or null when signed out. */
-export type Actor = { userId: string } | null;
+/**
+ * Who is calling: a signed-in account, or null when signed out. `sessionId` is the browser session the call
+ * came through (lib/sessions.ts), when there is one: "this device" on the Sessions list, the session a
+ * password change keeps.
+ */
+export type Actor = { userId: string; sessionId?: string } | null;
 
-export function requireActor(actor: Actor): { userId: string } {
+export function requireActor(actor: Actor): { userId: string; sessionId?: string } {
   if (!actor) throw new Unauthenticated();
   return actor;
 }

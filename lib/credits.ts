@@ -163,7 +163,7 @@ export async function createTopUp(
   const checkout = await svc.provider.createCheckout({
     paymentId: payment!.id,
     orgName,
-    payerEmail: me!.email,
+    payerEmail: me?.email ?? null,
     credits,
     amountMinor,
     currency: svc.pricing.currency,
@@ -232,7 +232,7 @@ export async function completePayment(db: Db, input: CompletionInput, svc: Pick<
     const [payer] = p.userId ? await tx.select({ email: users.email }).from(users).where(eq(users.id, p.userId)) : [];
     if (posted) {
       mails.push(...posted.mails);
-      if (payer) {
+      if (payer?.email) {
         mails.push(
           receiptMail({
             to: payer.email,

@@ -103,7 +103,7 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
       });
       mails.push(
         memberAddedMail({
-          to: user.email,
+          to: user.email!,
           orgName,
           role: data.role,
           inviter: inviter.username,
@@ -217,13 +217,13 @@ export async function renewInvitation(
       org: access.org,
       actor: { id: actor!.userId, username: inviter },
       action: svc.send ? "invitation.resent" : "invitation.link_renewed",
-      target: { type: "invitation", id: inv.id, label: inv.email },
+      target: { type: "invitation", id: inv.id, label: inv.email ?? undefined },
       before: { expiresAt: inv.expiresAt.toISOString() },
       after: { expiresAt: expiresAt.toISOString() },
     });
     const link = invitationLink(svc.appUrl, token);
-    if (svc.send) mails.push(invitationMail({ to: inv.email, orgName, role: inv.role, inviter, link, expiresAt }));
-    return { email: inv.email, link, expiresAt };
+    if (svc.send) mails.push(invitationMail({ to: inv.email!, orgName, role: inv.role, inviter, link, expiresAt }));
+    return { email: inv.email!, link, expiresAt };
   });
   const { failed } = await sendAll(svc.mailer, mails);
   return { ...result, mailFailed: failed };
@@ -239,7 +239,7 @@ export async function revokeInvitation(db: Db, actor: Actor, orgName: string, in
       org: access.org,
       actor: { id: actor!.userId, username: await usernameOf(tx, actor!.userId) },
       action: "invitation.revoked",
-      target: { type: "invitation", id: inv.id, label: inv.email },
+      target: { type: "invitation", id: inv.id, label: inv.email ?? undefined },
       before: { role: inv.role },
     });
     return { email: inv.email };
@@ -281,7 +281,7 @@ export async function getInvitationByToken(db: Db, actor: Actor, token: string) 
       .where(and(eq(orgMembers.orgId, inv.orgId), eq(orgMembers.userId, actor.userId)));
     viewer = membership
       ? "member"
-      : me && me.email.toLowerCase() === inv.email.toLowerCase()
+      : me?.email && inv.email && me.email.toLowerCase() === inv.email.toLowerCase()
         ? "invitee"
         : "other_email";
   }
@@ -323,7 +323,7 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
       where = eq(invitations.id, data.id);
     }
     const [inv] = await tx.select().from(invitations).where(where).limit(1);
-    if (!inv || inv.email.toLowerCase() !== me.email.toLowerCase()) {
+    if (!inv || !inv.email || !me.email || inv.email.toLowerCase() !== me.email.toLowerCase()) {
       if (inv && "token" in data) throw new Forbidden(`This invitation is for another email address.`);
       throw new NotFound("This invitation link is not valid.");
     }
@@ -364,7 +364,7 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
       org: { id: org.id, name: org.name },
       actor: { id: userId, username: me.username },
       action: accept ? "invitation.accepted" : "invitation.declined",
-      target: { type: "invitation", id: inv.id, label: inv.email },
+      target: { type: "invitation", id: inv.id, label: inv.email ?? undefined },
       after: accept ? { role: inv.role, member: me.username, alreadyMember: role === null } : null,
     });
     return { orgName: org.name, role: inv.role };

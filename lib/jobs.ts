@@ -96,7 +96,7 @@ export async function startJob(
   } catch (err) {
     if (err instanceof QuotaExceeded && err.credits && actor) {
       const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
-      if (u)
+      if (u?.email)
         await sendAll(svc.mailer, [
           jobRefusedMail({
             to: u.email,

@@ -2,7 +2,7 @@
  * The one way a balance changes. Internal to lib/: called inside the transaction of an operation that has
  * already authorized the caller (top-up completion, grant, usage charge).
  */
-import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
 import { creditLedger, jobs, orgMembers, orgs, users } from "@/db/schema";
@@ -108,10 +108,10 @@ async function trackLowBalance(
     .select({ email: users.email })
     .from(orgMembers)
     .innerJoin(users, eq(users.id, orgMembers.userId))
-    .where(and(eq(orgMembers.orgId, orgId), inArray(orgMembers.role, ["manager", "admin"])));
+    .where(and(eq(orgMembers.orgId, orgId), inArray(orgMembers.role, ["manager", "admin"]), isNotNull(users.email)));
   return recipients.map((m) =>
     lowBalanceMail({
-      to: m.email,
+      to: m.email!,
       orgName,
       threshold: r.crossed!,
       balance: after.balance,

@@ -3,7 +3,7 @@
 export interface CheckoutRequest {
   paymentId: string;
   orgName: string;
-  payerEmail: string;
+  payerEmail: string | null;
   credits: string;
   amountMinor: number;
   currency: string;

@@ -60,7 +60,7 @@ export class StripeProvider implements PaymentProvider {
             },
           },
         ],
-        customer_email: req.payerEmail,
+        customer_email: req.payerEmail ?? undefined,
         client_reference_id: req.paymentId,
         metadata,
         // The same on the PaymentIntent, so the payment is recognizable in Stripe's dashboard too.

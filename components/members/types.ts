@@ -18,7 +18,7 @@ export interface MemberView {
 
 export interface InvitationView {
   id: string;
-  email: string;
+  email: string | null;
   role: Role;
   invitedBy: string | null;
   createdAt: Date;

@@ -60,7 +60,8 @@ export async function makeUser(
       emailVerifiedAt: extra.verified ? new Date() : null,
     })
     .returning();
-  return user!;
+  // Accounts made here always have an address (only a verified claim by someone else takes it away).
+  return { ...user!, email: user!.email! };
 }
 
 /** An org with members of the given roles; returns the org and an actor per member. */

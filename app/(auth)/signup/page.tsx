@@ -14,7 +14,9 @@ export default async function SignUpPage({
   const token = (await searchParams).invite;
   const inv = typeof token === "string" ? await getInvitationByToken(await getDb(), null, token) : null;
   const invite =
-    inv?.state === "valid" && typeof token === "string" ? { token, email: inv.email, org: inv.orgName } : undefined;
+    inv?.state === "valid" && inv.email && typeof token === "string"
+      ? { token, email: inv.email, org: inv.orgName }
+      : undefined;
   return (
     <div className="rounded-xl border border-border bg-canvas p-6 shadow-sm">
       <h1 className="text-lg font-semibold">Create your Apolo account</h1>
