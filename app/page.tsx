@@ -1,11 +1,11 @@
 import { redirect } from "next/navigation";
 import { getDb } from "@/db";
 import { homePath } from "@/lib/orgs";
-import { currentActor } from "./_server/session";
+import { currentActor, redirectToSignIn } from "./_server/session";
 
 /** `/`: the org used last, else the first org, else onboarding. */
 export default async function Home() {
   const actor = await currentActor();
-  if (!actor) redirect("/signin");
+  if (!actor) await redirectToSignIn();
   redirect(await homePath(await getDb(), actor));
 }

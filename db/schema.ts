@@ -47,6 +47,12 @@ export const users = pgTable(
     /** The org the person used last: `/` takes them back there. */
     lastOrgId: uuid("last_org_id").references(() => orgs.id, { onDelete: "set null" }),
     isPlatformAdmin: boolean("is_platform_admin").notNull().default(false),
+    /**
+     * Set when the person deleted their account: the row stays (emptied: no email, password, name) so the
+     * ledger, jobs and audit history keep naming the username, and the username is never handed to someone
+     * else who would then appear as that history's member.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -5,6 +5,7 @@ import { requireActor, type Actor } from "./authz";
 import { Conflict, Invalid, NotFound, RateLimited, type FieldErrors } from "./errors";
 import { uniqueViolation } from "./db-errors";
 import { hashPassword, verifyPassword } from "./passwords";
+import type { SessionUser } from "./sessions";
 import { sendAll } from "./mail";
 import { verifyEmailMail } from "./mail-templates";
 import { consume, RATE_LIMITS, type RateLimitStore } from "./rate-limit";
@@ -19,10 +20,7 @@ export interface RequestContext {
   clientAddress: string;
 }
 
-export interface SessionUser {
-  id: string;
-  username: string;
-}
+export type { SessionUser } from "./sessions";
 
 const USERNAME_TAKEN = "That username is taken.";
 const EMAIL_TAKEN = "An account with this email already exists.";
@@ -192,17 +190,6 @@ export async function completeOAuthSignUp(
     if (constraint) throw conflictFromConstraint(constraint);
     throw err;
   }
-}
-
-/** Used on every request to turn a session's user id into a live account (deleted accounts are signed out). */
-export async function findSessionUser(db: Db, userId: string): Promise<SessionUser | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(userId)) return null;
-  const [user] = await db
-    .select({ id: users.id, username: users.username })
-    .from(users)
-    .where(eq(users.id, userId))
-    .limit(1);
-  return user ?? null;
 }
 
 async function invitationProvesEmail(db: Db, token: string | undefined, email: string): Promise<boolean> {

@@ -20,6 +20,7 @@ import {
   orgs as orgsTable,
   payments as paymentsTable,
   presets,
+  sessions as sessionsTable,
   users,
 } from "@/db/schema";
 import * as accounts from "./accounts";
@@ -40,6 +41,7 @@ import { isDomainError } from "./errors";
 import * as grafana from "./grafana";
 import * as invitations from "./invitations";
 import * as reports from "./reports";
+import * as sessions from "./sessions";
 import * as jobs from "./jobs";
 import * as members from "./members";
 import * as orgs from "./orgs";
@@ -118,6 +120,8 @@ interface World {
   paymentId?: string;
   clusterToken?: { id: string; token: string };
   spare?: Person;
+  /** A session row made by `prepare`. */
+  sessionId?: string;
 }
 
 interface Row {
@@ -221,9 +225,55 @@ const MATRIX: Record<string, Row> = {
   },
   // Called by the session layer with ids it verified, never with a person's input.
   "accounts.findOAuthUser": { run: (w) => accounts.findOAuthUser(w.db, "github", "1"), expect: everyone("ok") },
-  "accounts.findSessionUser": {
-    run: (w) => accounts.findSessionUser(w.db, w.actor?.userId ?? "none"),
+
+  // The session layer: called by the sign-in callback, each request and sign-out with ids it read from the
+  // signed cookie, never with a person's input.
+  "sessions.createSession": {
+    run: (w) => sessions.createSession(w.db, (w.me ?? w.people.outsider).id, { userAgent: "matrix" }),
     expect: everyone("ok"),
+  },
+  "sessions.findSessionUser": {
+    run: (w) => sessions.findSessionUser(w.db, w.actor?.userId ?? "none", crypto.randomUUID()),
+    expect: everyone("ok"),
+  },
+  "sessions.endSession": {
+    run: (w) => sessions.endSession(w.db, (w.me ?? w.people.outsider).id, crypto.randomUUID()),
+    expect: everyone("ok"),
+  },
+  "sessions.endOtherSessions": {
+    run: (w) => sessions.endOtherSessions(w.db, (w.me ?? w.people.outsider).id),
+    expect: everyone("ok"),
+  },
+  "sessions.listMySessions": { run: (w) => sessions.listMySessions(w.db, w.actor), expect: signedIn },
+  // A person's own sessions only: someone else's session id is NotFound for everyone.
+  "sessions.revokeMySession": {
+    prepare: async (w) => {
+      w.sessionId = await sessions.createSession(w.db, (w.me ?? w.people.outsider).id);
+    },
+    run: async (w) => {
+      await sessions.revokeMySession(w.db, w.actor, { id: w.sessionId });
+      const left = await w.db.select().from(sessionsTable).where(eq(sessionsTable.id, w.sessionId!));
+      expect(left).toEqual([]);
+    },
+    expect: signedIn,
+  },
+  "sessions.revokeMySession of someone else's session": {
+    prepare: async (w) => {
+      w.sessionId = await sessions.createSession(w.db, w.people.admin2.id);
+    },
+    run: (w) => sessions.revokeMySession(w.db, w.actor, { id: w.sessionId }),
+    expect: { ...everyone("not_found"), signedOut: "unauthenticated" },
+    platformAdmin: "not_found",
+  },
+  "sessions.revokeMyOtherSessions": {
+    prepare: async (w) => {
+      await sessions.createSession(w.db, (w.me ?? w.people.outsider).id);
+    },
+    run: async (w) => {
+      const r = await sessions.revokeMyOtherSessions(w.db, w.actor);
+      expect(r.ended).toBeGreaterThan(0);
+    },
+    expect: signedIn,
   },
   "accounts.getAccount": { run: (w) => accounts.getAccount(w.db, w.actor), expect: signedIn },
   // Mails the caller's own address; anyone signed in may ask for their own.
@@ -740,6 +790,7 @@ const MODULES = {
   platform,
   reports,
   grafana,
+  sessions,
 };
 
 /**
@@ -835,6 +886,11 @@ async function snapshot(w: World) {
       .orderBy(asc(invitationsTable.id)),
     audit: await t.db.select().from(auditEvents).where(inArray(auditEvents.orgId, orgIds)).orderBy(asc(auditEvents.id)),
     users: await t.db.select().from(users).where(inArray(users.id, userIds)).orderBy(asc(users.id)),
+    sessions: await t.db
+      .select()
+      .from(sessionsTable)
+      .where(inArray(sessionsTable.userId, userIds))
+      .orderBy(asc(sessionsTable.id)),
     verifications: await t.db
       .select()
       .from(emailVerifications)

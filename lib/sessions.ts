@@ -5,11 +5,9 @@ import { requireActor, type Actor } from "./authz";
 import { NotFound } from "./errors";
 import { parseInput } from "./validation";
 import { z } from "zod";
+import { LAST_SEEN_EVERY_MS, SESSION_MAX_AGE_SEC } from "./session-policy";
 
-/** How long a session lives without being used again (the signed cookie carries the same maximum age). */
-export const SESSION_MAX_AGE_SEC = 30 * 24 * 3600;
-/** last_seen_at is written at most this often per session, not on every request. */
-export const LAST_SEEN_EVERY_MS = 5 * 60_000;
+export { SESSION_MAX_AGE_SEC, LAST_SEEN_EVERY_MS };
 
 export interface SessionUser {
   id: string;

@@ -14,8 +14,12 @@ import { requestEmailVerification } from "@/lib/accounts";
 import { setOrgCreditSettings } from "@/lib/credits";
 import { leaveOrg } from "@/lib/members";
 import { createOrg, deleteOrg } from "@/lib/orgs";
+import { endSession } from "@/lib/sessions";
 
+/** Ends this browser's server-side session (so a copied cookie opens nothing), then clears the cookie. */
 export async function signOutAction() {
+  const actor = await currentActor();
+  if (actor?.sessionId) await endSession(await getDb(), actor.userId, actor.sessionId);
   await signOut({ redirectTo: "/signin" });
 }
 

@@ -5,7 +5,7 @@ import { Logo } from "@/components/brand/logo";
 import { BalanceButton } from "@/components/console/balance-button";
 import { OrgPicker } from "@/components/console/org-picker";
 import { UserMenu } from "@/components/console/user-menu";
-import { currentActor, currentUser } from "@/app/_server/session";
+import { currentActor, currentUser, redirectToSignIn } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { countMyInvitations } from "@/lib/invitations";
 import { formatCredits } from "@/lib/money";
@@ -14,7 +14,7 @@ import { listMyOrgs } from "@/lib/orgs";
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
   const user = await currentUser();
-  if (!user) redirect("/signin");
+  if (!user) return redirectToSignIn();
   const db = await getDb();
   const actor = await currentActor();
   const [orgs, invitationCount, operator] = await Promise.all([

@@ -1,13 +1,17 @@
 import NextAuth, { CredentialsSignin } from "next-auth";
+import type { JWT } from "next-auth/jwt";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
 import Google from "next-auth/providers/google";
-import { getDb } from "@/db";
+import { headers } from "next/headers";
+import { getDb, type Db } from "@/db";
 import { authenticate, findOAuthUser } from "@/lib/accounts";
 import { clientAddressFrom, oauthProvidersFromEnv, type Env } from "@/lib/config";
 import { RateLimited } from "@/lib/errors";
+import { createSession } from "@/lib/sessions";
 import { baseAuthConfig } from "./auth-base";
 import { rateLimitStore } from "./deps";
+import { verifiedProviderEmail } from "./oauth-email";
 
 /** Carries "try again in N s" from authorize() to the sign-in form. */
 export class RateLimitedSignin extends CredentialsSignin {
@@ -17,11 +21,39 @@ export class RateLimitedSignin extends CredentialsSignin {
   }
 }
 
-export function buildAuthConfig(env: Env) {
+/** What the callbacks reach outside the token: replaced in tests (a test database, a recorded GitHub API). */
+export interface AuthDeps {
+  db: () => Promise<Db>;
+  /** The browser signing in, for the Sessions list (user agent, client address). */
+  client: () => Promise<{ userAgent: string | null; ipAddress: string | null }>;
+  githubApiUrl: string;
+  fetch: typeof fetch;
+}
+
+const defaultDeps: AuthDeps = {
+  db: getDb,
+  async client() {
+    const h = await headers();
+    return { userAgent: h.get("user-agent"), ipAddress: clientAddressFrom(h) };
+  },
+  githubApiUrl: "https://api.github.com",
+  fetch: (...args) => fetch(...args),
+};
+
+export function buildAuthConfig(env: Env, deps: AuthDeps = defaultDeps) {
   const base = baseAuthConfig();
   const oauth = oauthProvidersFromEnv(env).map(({ id, clientId, clientSecret }) =>
     id === "github" ? GitHub({ clientId, clientSecret }) : Google({ clientId, clientSecret }),
   );
+
+  /** Signs the token in as `userId`, with a fresh server-side session row behind it. */
+  async function startSession(token: JWT, userId: string): Promise<JWT> {
+    token.uid = userId;
+    token.sid = await createSession(await deps.db(), userId, await deps.client());
+    delete token.pending;
+    return token;
+  }
+
   return {
     ...base,
     providers: [
@@ -29,7 +61,7 @@ export function buildAuthConfig(env: Env) {
         credentials: { identifier: { label: "Username or email" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, request) {
           try {
-            const user = await authenticate(await getDb(), credentials, {
+            const user = await authenticate(await deps.db(), credentials, {
               limiter: rateLimitStore(),
               clientAddress: clientAddressFrom(request.headers),
             });
@@ -45,31 +77,26 @@ export function buildAuthConfig(env: Env) {
     callbacks: {
       ...base.callbacks,
       async jwt({ token, user, account, profile, trigger }) {
-        if (account?.type === "credentials" && user?.id) {
-          token.uid = user.id;
-          delete token.pending;
-        } else if (account && (account.type === "oauth" || account.type === "oidc")) {
-          const linked = await findOAuthUser(await getDb(), account.provider, account.providerAccountId);
-          if (linked) {
-            token.uid = linked.id;
-            delete token.pending;
-          } else {
-            const verified = account.provider === "github" || profile?.email_verified === true;
-            token.uid = undefined;
-            token.pending = {
-              provider: account.provider,
-              providerAccountId: account.providerAccountId,
-              email: verified && typeof profile?.email === "string" ? profile.email : null,
-              name: typeof profile?.name === "string" ? profile.name : null,
-            };
-          }
-        } else if (trigger === "update" && token.pending) {
+        if (account?.type === "credentials" && user?.id) return startSession(token, user.id);
+        if (account && (account.type === "oauth" || account.type === "oidc")) {
+          const linked = await findOAuthUser(await deps.db(), account.provider, account.providerAccountId);
+          if (linked) return startSession(token, linked.id);
+          // A first sign-in: no account and no session yet, only the identity, until a username is chosen.
+          token.uid = undefined;
+          token.sid = undefined;
+          token.pending = {
+            provider: account.provider,
+            providerAccountId: account.providerAccountId,
+            // Only an address the provider says is verified is vouched for (GitHub's emails API, Google's claim).
+            email: await verifiedProviderEmail(account, profile, deps),
+            name: typeof profile?.name === "string" ? profile.name : null,
+          };
+          return token;
+        }
+        if (trigger === "update" && token.pending) {
           // After the person chose a username: trust only the database, never the update payload.
-          const linked = await findOAuthUser(await getDb(), token.pending.provider, token.pending.providerAccountId);
-          if (linked) {
-            token.uid = linked.id;
-            delete token.pending;
-          }
+          const linked = await findOAuthUser(await deps.db(), token.pending.provider, token.pending.providerAccountId);
+          if (linked) return startSession(token, linked.id);
         }
         return token;
       },

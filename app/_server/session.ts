@@ -3,29 +3,56 @@ import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { getDb } from "@/db";
-import { findSessionUser, type SessionUser } from "@/lib/accounts";
 import type { Actor } from "@/lib/authz";
 import { clientAddressFrom } from "@/lib/config";
 import { isDomainError } from "@/lib/errors";
+import { findSessionUser, type SessionUser } from "@/lib/sessions";
 import { auth } from "./auth";
 import { rateLimitStore } from "./deps";
 
-/** The signed-in account for this request, checked against the database (a deleted account is signed out). */
-export const currentUser = cache(async (): Promise<SessionUser | null> => {
+interface RequestSession {
+  user: SessionUser | null;
+  /** The live session row's id, when `user` is set. */
+  sessionId: string | null;
+  /** A signed cookie whose server-side session was ended (sign-out elsewhere, password change, deleted). */
+  ended: boolean;
+}
+
+/**
+ * The signed-in account for this request: the cookie's session row must still exist (lib/sessions.ts), so a
+ * copy of a cookie taken before sign-out, a password change or account deletion opens nothing.
+ */
+const requestSession = cache(async (): Promise<RequestSession> => {
   const session = await auth();
-  if (!session?.uid) return null;
-  return findSessionUser(await getDb(), session.uid);
+  if (!session?.uid) return { user: null, sessionId: null, ended: false };
+  const user = session.sid ? await findSessionUser(await getDb(), session.uid, session.sid) : null;
+  return user ? { user, sessionId: session.sid!, ended: false } : { user: null, sessionId: null, ended: true };
 });
 
+export async function currentUser(): Promise<SessionUser | null> {
+  return (await requestSession()).user;
+}
+
 export async function currentActor(): Promise<Actor> {
-  const user = await currentUser();
-  return user ? { userId: user.id } : null;
+  const { user, sessionId } = await requestSession();
+  return user ? { userId: user.id, sessionId: sessionId ?? undefined } : null;
+}
+
+/**
+ * Sends a signed-out person to sign in, then back to `returnTo`. A browser whose cookie outlived its session
+ * first goes through /api/session/ended, which drops the dead cookie: the proxy (which can't read the
+ * database) would otherwise keep treating it as signed in and bounce /signin back here.
+ */
+export async function redirectToSignIn(returnTo?: string): Promise<never> {
+  const query = returnTo ? `?callbackUrl=${encodeURIComponent(returnTo)}` : "";
+  if ((await requestSession()).ended) redirect(`/api/session/ended${query}`);
+  redirect(`/signin${query}`);
 }
 
 /** For pages that need a signed-in person: sends everyone else to sign in, then back here. */
 export async function requireUserPage(returnTo: string): Promise<SessionUser> {
   const user = await currentUser();
-  if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (!user) return redirectToSignIn(returnTo);
   return user;
 }
 
@@ -46,7 +73,7 @@ export async function loadPage<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (isDomainError(err)) {
-      if (err.kind === "unauthenticated") redirect("/signin");
+      if (err.kind === "unauthenticated") await redirectToSignIn();
       if (err.kind === "not_found" || err.kind === "forbidden") notFound();
     }
     throw err;
