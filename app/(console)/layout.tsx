@@ -1,6 +1,5 @@
 import { cookies } from "next/headers";
 import Link from "next/link";
-import { redirect } from "next/navigation";
 import { Logo } from "@/components/brand/logo";
 import { BalanceButton } from "@/components/console/balance-button";
 import { OrgPicker } from "@/components/console/org-picker";
