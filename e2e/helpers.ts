@@ -20,7 +20,7 @@ export async function signUp(page: Page, person: { username: string; email: stri
   await page.goto("/signup");
   await page.getByLabel("Username").fill(person.username);
   await page.getByLabel("Email").fill(person.email);
-  await page.getByLabel("Password").fill(person.password);
+  await page.getByLabel("Password", { exact: true }).fill(person.password);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/onboarding$/);
 }
@@ -28,7 +28,7 @@ export async function signUp(page: Page, person: { username: string; email: stri
 export async function signIn(page: Page, identifier: string, password = PASSWORD) {
   await page.goto("/signin");
   await page.getByLabel("Username or email").fill(identifier);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 

@@ -67,7 +67,7 @@ test("members: invite by username and email, accept, promote, manager limits, re
   await ip.getByRole("link", { name: "Create an account" }).click();
   await expect(ip.getByLabel("Email")).toHaveValue(invitee.email);
   await ip.getByLabel("Username").fill(invitee.username);
-  await ip.getByLabel("Password").fill(invitee.password);
+  await ip.getByLabel("Password", { exact: true }).fill(invitee.password);
   await ip.getByRole("button", { name: "Create account" }).click();
   await expect(ip.getByTestId("invite-join")).toHaveText(`Join ${org} as user?`);
   await snap(ip, "invite-page");

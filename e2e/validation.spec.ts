@@ -5,7 +5,7 @@ test("sign-up shows each broken rule next to its field, keeps what was typed and
   await page.goto("/signup");
   await page.getByLabel("Username").fill("Bad--Name");
   await page.getByLabel("Email").fill("not-an-email");
-  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByRole("button", { name: "Create account" }).click();
 
   await expect(page.getByTestId("error-username")).toContainText("Use only lowercase letters, digits and hyphens.");
@@ -32,14 +32,14 @@ test("sign-up refuses a short username, a taken username and a taken email (any 
   await other.goto("/signup");
   await other.getByLabel("Username").fill("ab");
   await other.getByLabel("Email").fill(taken.email.toUpperCase());
-  await other.getByLabel("Password").fill("long enough password");
+  await other.getByLabel("Password", { exact: true }).fill("long enough password");
   await other.getByRole("button", { name: "Create account" }).click();
   await expect(other.getByTestId("error-username")).toHaveText("Username must be 3 to 32 characters long.");
   await expect(other.getByLabel("Username")).toHaveValue("ab");
   // Rules first: the email's uniqueness is checked once the whole form is valid.
   await other.getByLabel("Username").fill(taken.username);
-  await expect(other.getByLabel("Password")).toHaveValue(""); // a password is never sent back to the page
-  await other.getByLabel("Password").fill("long enough password");
+  await expect(other.getByLabel("Password", { exact: true })).toHaveValue(""); // a password is never sent back to the page
+  await other.getByLabel("Password", { exact: true }).fill("long enough password");
   await other.getByRole("button", { name: "Create account" }).click();
   await expect(other.getByTestId("error-username")).toHaveText("That username is taken.");
   await expect(other.getByTestId("error-email")).toHaveText("An account with this email already exists.");
