@@ -19,6 +19,7 @@ import {
   orgMembers,
   orgs as orgsTable,
   payments as paymentsTable,
+  passwordResets,
   presets,
   sessions as sessionsTable,
   users,
@@ -42,6 +43,7 @@ import * as grafana from "./grafana";
 import * as invitations from "./invitations";
 import * as reports from "./reports";
 import * as sessions from "./sessions";
+import * as passwordReset from "./password-reset";
 import * as jobs from "./jobs";
 import * as members from "./members";
 import * as orgs from "./orgs";
@@ -242,6 +244,37 @@ const MATRIX: Record<string, Row> = {
   },
   "sessions.endOtherSessions": {
     run: (w) => sessions.endOtherSessions(w.db, (w.me ?? w.people.outsider).id),
+    expect: everyone("ok"),
+  },
+  // Forgot password: the address (or the link's token) is the credential; anyone, signed in or not, may ask.
+  "passwordReset.requestPasswordReset": {
+    run: (w) =>
+      passwordReset.requestPasswordReset(
+        w.db,
+        { email: (w.me ?? w.people.outsider).email },
+        { ...testContext(), svc: w.svc },
+      ),
+    expect: everyone("ok"),
+  },
+  "passwordReset.isPasswordResetUsable": {
+    run: (w) => passwordReset.isPasswordResetUsable(w.db, newToken().token),
+    expect: everyone("ok"),
+  },
+  // Internal to every password change, inside its transaction.
+  "passwordReset.invalidatePasswordResets": {
+    run: (w) => passwordReset.invalidatePasswordResets(w.db, (w.me ?? w.people.outsider).id),
+    expect: everyone("ok"),
+  },
+  "passwordReset.resetPassword": {
+    prepare: async (w) => {
+      const who = w.me ?? w.people.outsider;
+      await passwordReset.requestPasswordReset(w.db, { email: who.email }, { ...testContext(), svc: w.svc });
+    },
+    run: async (w) => {
+      const token = tokenFromLink(w.svc.mailer.sent.at(-1)!.text, "/reset-password?token=");
+      const r = await passwordReset.resetPassword(w.db, { token, password: "a new password here" });
+      expect(r.username).toBe((w.me ?? w.people.outsider).username);
+    },
     expect: everyone("ok"),
   },
   "sessions.listMySessions": { run: (w) => sessions.listMySessions(w.db, w.actor), expect: signedIn },
@@ -791,6 +824,7 @@ const MODULES = {
   reports,
   grafana,
   sessions,
+  passwordReset,
 };
 
 /**
@@ -891,6 +925,11 @@ async function snapshot(w: World) {
       .from(sessionsTable)
       .where(inArray(sessionsTable.userId, userIds))
       .orderBy(asc(sessionsTable.id)),
+    passwordResets: await t.db
+      .select()
+      .from(passwordResets)
+      .where(inArray(passwordResets.userId, userIds))
+      .orderBy(asc(passwordResets.id)),
     verifications: await t.db
       .select()
       .from(emailVerifications)

@@ -116,3 +116,18 @@ export function jobRefusedMail(p: {
     ),
   };
 }
+
+export function passwordResetMail(p: { to: string; username: string; link: string; expiresAt: Date }): MailMessage {
+  return {
+    to: p.to,
+    subject: "Reset your Apolo password",
+    text: [
+      `Someone (hopefully you) asked to reset the password of the Apolo account '${p.username}'.`,
+      ``,
+      `Choose a new password: ${p.link}`,
+      ``,
+      `The link works once, until ${p.expiresAt.toUTCString()}. Setting the new password signs every browser`,
+      `out of the account. If you didn't ask for this, ignore this message: your password stays as it is.`,
+    ].join("\n"),
+  };
+}

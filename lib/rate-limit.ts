@@ -87,4 +87,6 @@ export const RATE_LIMITS = {
   invitesPerActor: { limit: 30, windowMs: 10 * 60_000 },
   verificationMailsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
   paymentsPerAccount: { limit: 20, windowMs: 10 * 60_000 },
+  passwordResetsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
+  passwordResetsPerAddress: { limit: 20, windowMs: 60 * 60_000 },
 } satisfies Record<string, RateLimitRule>;

@@ -57,6 +57,13 @@ export const createOrgSchema = z.object({
 });
 export type CreateOrgInput = z.input<typeof createOrgSchema>;
 
+export const forgotPasswordSchema = z.object({ email: emailSchema });
+
+export const resetPasswordSchema = z.object({
+  token: z.string().max(100, "This reset link is not valid."),
+  password: passwordSchema,
+});
+
 export const chooseUsernameSchema = z.object({ username: usernameSchema, email: emailSchema });
 
 /** All messages per field (every broken rule), keyed by the top-level field name. */
