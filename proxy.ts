@@ -7,8 +7,8 @@ const { auth } = NextAuth(baseAuthConfig());
 
 const SIGNED_OUT_ONLY = new Set(["/signin", "/signup"]);
 const CHOOSE_USERNAME = "/signup/username";
-/** Pages whose link carries its own credential (a token): open signed in or out. */
-const TOKEN_PAGES = ["/invite/", "/verify-email"];
+/** Pages whose link carries its own credential (a token), or that lead to one: open signed in or out. */
+const TOKEN_PAGES = ["/invite/", "/verify-email", "/forgot-password", "/reset-password"];
 /** The Reports tab's Grafana proxy (app/(console)/orgs/[org]/grafana/[...path]/route.ts). */
 const GRAFANA_PROXY = /^\/orgs\/[^/]+\/grafana\//;
 

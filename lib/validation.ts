@@ -2,6 +2,11 @@ import { z } from "zod";
 import { PAGE_SIZES } from "./paging";
 import { Invalid, type FieldErrors } from "./errors";
 
+/** The longest accepted values: the zod rules below and the inputs' maxLength use the same numbers. */
+export const EMAIL_MAX = 254;
+export const PASSWORD_MAX = 256;
+export const USERNAME_MAX = 32;
+
 /** Username: `[a-z](-?[a-z0-9])*`, 3–32 characters. Each broken rule gets its own message. */
 export const usernameSchema = z
   .string()
@@ -16,13 +21,13 @@ export const emailSchema = z
   .string()
   .trim()
   .min(1, "Enter your email address.")
-  .max(254, "Email address is too long.")
+  .max(EMAIL_MAX, "Email address is too long.")
   .pipe(z.email("Enter a valid email address."));
 
 export const passwordSchema = z
   .string()
   .min(8, "Password must be at least 8 characters.")
-  .max(256, "Password must be at most 256 characters.");
+  .max(PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters.`);
 
 /** Org name as the Apolo platform uses it: `[a-z0-9](-?[a-z0-9])*`, 3–63 characters. */
 export const orgNameSchema = z

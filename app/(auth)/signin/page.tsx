@@ -21,6 +21,12 @@ export default async function SignInPage({
   const callbackUrl = safeReturnTo(params.callbackUrl);
   const error =
     typeof params.error === "string" ? (OAUTH_ERRORS[params.error] ?? "Sign-in failed. Please try again.") : undefined;
+  const notice =
+    params.reset === "1"
+      ? "Your password was changed and every browser was signed out. Sign in with the new password."
+      : params.deleted === "1"
+        ? "Your account was deleted."
+        : undefined;
   return (
     <div className="rounded-xl border border-border bg-canvas p-6 shadow-sm">
       <h1 className="text-lg font-semibold">Sign in to Apolo</h1>
@@ -28,6 +34,11 @@ export default async function SignInPage({
       {error && (
         <div className="mb-4">
           <FormMessage message={error} />
+        </div>
+      )}
+      {notice && (
+        <div className="mb-4" data-testid="signin-notice">
+          <FormMessage message={notice} tone="success" />
         </div>
       )}
       <OAuthButtons callbackUrl={callbackUrl} />

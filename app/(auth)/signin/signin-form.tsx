@@ -4,6 +4,8 @@ import Link from "next/link";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
+import { PasswordField } from "@/components/ui/password-field";
+import { EMAIL_MAX, PASSWORD_MAX } from "@/lib/validation";
 import { signInAction } from "./actions";
 
 export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
@@ -18,17 +20,25 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
         autoComplete="username"
         autoFocus
         required
+        maxLength={EMAIL_MAX}
         defaultValue={state.values?.identifier}
         errors={state.fieldErrors?.identifier}
       />
-      <Field
-        label="Password"
-        name="password"
-        type="password"
-        autoComplete="current-password"
-        required
-        errors={state.fieldErrors?.password}
-      />
+      <div className="space-y-1">
+        <PasswordField
+          label="Password"
+          name="password"
+          autoComplete="current-password"
+          required
+          maxLength={PASSWORD_MAX}
+          errors={state.fieldErrors?.password}
+        />
+        <p className="text-right text-xs">
+          <Link href="/forgot-password" className="font-medium text-accent hover:underline">
+            Forgot password?
+          </Link>
+        </p>
+      </div>
       <SubmitButton className="w-full" pendingText="Signing in…">
         Sign in
       </SubmitButton>

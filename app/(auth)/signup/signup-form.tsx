@@ -4,6 +4,8 @@ import Link from "next/link";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
+import { PasswordField } from "@/components/ui/password-field";
+import { EMAIL_MAX, PASSWORD_MAX, USERNAME_MAX } from "@/lib/validation";
 import { signUpAction } from "./actions";
 
 /** `invite`: signing up from an invitation link, with the invited address filled in. */
@@ -19,6 +21,7 @@ export function SignUpForm({ invite }: { invite?: { token: string; email: string
         autoComplete="username"
         autoFocus
         required
+        maxLength={USERNAME_MAX}
         hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
         defaultValue={state.values?.username}
         errors={state.fieldErrors?.username}
@@ -29,16 +32,17 @@ export function SignUpForm({ invite }: { invite?: { token: string; email: string
         type="email"
         autoComplete="email"
         required
+        maxLength={EMAIL_MAX}
         hint={invite ? "The invitation is for this address; using it also verifies it." : undefined}
         defaultValue={state.values?.email ?? invite?.email}
         errors={state.fieldErrors?.email}
       />
-      <Field
+      <PasswordField
         label="Password"
         name="password"
-        type="password"
         autoComplete="new-password"
         required
+        maxLength={PASSWORD_MAX}
         hint="At least 8 characters."
         errors={state.fieldErrors?.password}
       />

@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
+import { EMAIL_MAX, USERNAME_MAX } from "@/lib/validation";
 import { chooseUsernameAction } from "../actions";
 
 export function ChooseUsernameForm({ email }: { email: string }) {
@@ -15,6 +16,7 @@ export function ChooseUsernameForm({ email }: { email: string }) {
         name="username"
         autoFocus
         required
+        maxLength={USERNAME_MAX}
         hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
         defaultValue={state.values?.username}
         errors={state.fieldErrors?.username}
@@ -24,6 +26,7 @@ export function ChooseUsernameForm({ email }: { email: string }) {
         name="email"
         type="email"
         required
+        maxLength={EMAIL_MAX}
         defaultValue={state.values?.email ?? email}
         errors={state.fieldErrors?.email}
       />
