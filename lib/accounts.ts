@@ -4,6 +4,7 @@ import { emailVerifications, invitations, oauthAccounts, users } from "@/db/sche
 import { requireActor, type Actor } from "./authz";
 import { Conflict, Invalid, NotFound, RateLimited, type FieldErrors } from "./errors";
 import { uniqueViolation } from "./db-errors";
+import { EMAIL_TAKEN, releaseForVerifiedClaim } from "./email-claims";
 import { hashPassword, verifyPassword } from "./passwords";
 import type { SessionUser } from "./sessions";
 import { sendAll } from "./mail";
@@ -23,7 +24,6 @@ export interface RequestContext {
 export type { SessionUser } from "./sessions";
 
 const USERNAME_TAKEN = "That username is taken.";
-const EMAIL_TAKEN = "An account with this email already exists.";
 
 function conflictFromConstraint(constraint: string): Conflict {
   return constraint === "users_username_key"
@@ -31,14 +31,19 @@ function conflictFromConstraint(constraint: string): Conflict {
     : new Conflict(EMAIL_TAKEN, "email");
 }
 
-async function findTaken(db: Db, username: string, email: string): Promise<FieldErrors> {
+/**
+ * Which of a username and an email are taken. With `verifiedClaim` (the person proved they own the inbox), an
+ * address that another account holds unverified doesn't count: that account loses it (lib/email-claims.ts).
+ */
+async function findTaken(db: Db, username: string, email: string, verifiedClaim = false): Promise<FieldErrors> {
   const rows = await db
-    .select({ username: users.username, email: users.email })
+    .select({ username: users.username, email: users.email, verified: users.emailVerifiedAt })
     .from(users)
     .where(sql`${users.username} = ${username} or lower(${users.email}) = lower(${email})`);
   const errors: FieldErrors = {};
   if (rows.some((r) => r.username === username)) errors.username = [USERNAME_TAKEN];
-  if (rows.some((r) => r.email?.toLowerCase() === email.toLowerCase())) errors.email = [EMAIL_TAKEN];
+  const holder = rows.find((r) => r.email?.toLowerCase() === email.toLowerCase());
+  if (holder && (holder.verified || !verifiedClaim)) errors.email = [EMAIL_TAKEN];
   return errors;
 }
 
@@ -58,22 +63,26 @@ export async function signUp(
 ): Promise<SessionUser & { emailVerified: boolean }> {
   const data = parseInput(signUpSchema, input);
   await limitSignUps(ctx);
-  const taken = await findTaken(db, data.username, data.email);
+  // Signing up through an invitation link sent to this address proves the inbox: a verified claim.
+  const emailVerified = await invitationProvesEmail(db, ctx.inviteToken, data.email);
+  const taken = await findTaken(db, data.username, data.email, emailVerified);
   if (Object.keys(taken).length > 0) throw new Invalid(taken);
   const passwordHash = await hashPassword(data.password);
-  // Signing up through an invitation link sent to this address proves the inbox.
-  const emailVerified = await invitationProvesEmail(db, ctx.inviteToken, data.email);
   try {
-    const [user] = await db
-      .insert(users)
-      .values({
-        username: data.username,
-        email: data.email,
-        passwordHash,
-        emailVerifiedAt: emailVerified ? new Date() : null,
-      })
-      .returning({ id: users.id, username: users.username });
-    return { ...user!, emailVerified };
+    return await db.transaction(async (tx) => {
+      // An account that registered this address first, without ever proving it, loses it now.
+      if (emailVerified) await releaseForVerifiedClaim(tx, data.email, null);
+      const [user] = await tx
+        .insert(users)
+        .values({
+          username: data.username,
+          email: data.email,
+          passwordHash,
+          emailVerifiedAt: emailVerified ? new Date() : null,
+        })
+        .returning({ id: users.id, username: users.username });
+      return { ...user!, emailVerified };
+    });
   } catch (err) {
     const constraint = uniqueViolation(err);
     if (constraint) throw conflictFromConstraint(constraint);
@@ -161,12 +170,14 @@ export async function completeOAuthSignUp(
   await limitSignUps(ctx);
   const existing = await findOAuthUser(db, pending.provider, pending.providerAccountId);
   if (existing) return existing;
-  const taken = await findTaken(db, data.username, data.email);
+  // The provider vouched for this address (lib: only when it says it verified it): a verified claim.
+  const verified = pending.email !== null && pending.email.toLowerCase() === data.email.toLowerCase();
+  const taken = await findTaken(db, data.username, data.email, verified);
   if (taken.email) taken.email = [`${EMAIL_TAKEN} Sign in with your password instead.`];
   if (Object.keys(taken).length > 0) throw new Invalid(taken);
-  const verified = pending.email !== null && pending.email.toLowerCase() === data.email.toLowerCase();
   try {
     return await db.transaction(async (tx) => {
+      if (verified) await releaseForVerifiedClaim(tx, data.email, null);
       const [user] = await tx
         .insert(users)
         .values({
