@@ -1,6 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import { CHROMIUM_ARGS, systemChromium } from "./e2e/chromium.mjs";
 import { E2E_AUTH_SECRET } from "./e2e/helpers";
+import { SMTP_PORT } from "./e2e/mailbox";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${PORT}`;
@@ -11,6 +12,8 @@ const executablePath = systemChromium();
 
 export default defineConfig({
   testDir: "e2e",
+  // A capture SMTP server for the mail the server under test sends (e2e/mailbox.ts reads it).
+  globalSetup: "./e2e/global-setup.ts",
   outputDir: "test-results",
   timeout: 60_000,
   expect: { timeout: 10_000 },
@@ -47,6 +50,7 @@ export default defineConfig({
       PLATFORM_ADMINS: "e2e-operator",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: pgliteDir, DATABASE_URL: "" }),
       REDIS_URL: process.env.E2E_REDIS_URL ?? "",
+      SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
     },
   },
 });

@@ -136,6 +136,20 @@ export async function getAccount(db: Db, actor: Actor) {
   return user;
 }
 
+/**
+ * What the console must tell the signed-in person on every page: today, that someone who proved they own the
+ * address this account held unverified took it (the person must add and verify another one).
+ */
+export async function getAccountNotice(db: Db, actor: Actor): Promise<{ lostEmail: string } | null> {
+  const { userId } = requireActor(actor);
+  const [row] = await db
+    .select({ lostEmail: users.lostEmail, email: users.email })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row?.lostEmail && !row.email ? { lostEmail: row.lostEmail } : null;
+}
+
 /** The account linked to an OAuth identity, if any. Called by the sign-in callback, not by a person. */
 export async function findOAuthUser(db: Db, provider: string, providerAccountId: string): Promise<SessionUser | null> {
   const [row] = await db

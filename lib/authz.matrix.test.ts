@@ -309,6 +309,7 @@ const MATRIX: Record<string, Row> = {
     expect: signedIn,
   },
   "accounts.getAccount": { run: (w) => accounts.getAccount(w.db, w.actor), expect: signedIn },
+  "accounts.getAccountNotice": { run: (w) => accounts.getAccountNotice(w.db, w.actor), expect: signedIn },
   // Mails the caller's own address; anyone signed in may ask for their own.
   "accounts.requestEmailVerification": {
     run: (w) => accounts.requestEmailVerification(w.db, w.actor, w.svc),

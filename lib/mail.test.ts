@@ -1,76 +1,31 @@
 import net, { type AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
-import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { invitations, outboxEmails } from "@/db/schema";
 import { getInvitationByToken, inviteMembers } from "./invitations";
 import { OutboxMailer, sendAll, SmtpMailer, type MailMessage } from "./mail";
 import { hashToken } from "./tokens";
+import { startSmtpCapture, type CapturedMail } from "./test/smtp-capture";
 import { as, makeOrg, makeUser, testServices, tokenFromLink, uniqueName, withTestDatabase } from "./test/fixtures";
 
 const t = withTestDatabase();
 
-interface Received {
-  from: string;
-  to: string[];
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** The decoded text body and the headers of a raw single-part message. */
-function parseMessage(raw: string): { headers: Record<string, string>; body: string } {
-  const split = raw.indexOf("\r\n\r\n");
-  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, " "); // unfold
-  const headers: Record<string, string> = {};
-  for (const line of head.split("\r\n")) {
-    const i = line.indexOf(":");
-    headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-  }
-  let body = raw.slice(split + 4);
-  const encoding = (headers["content-transfer-encoding"] ?? "7bit").toLowerCase();
-  if (encoding === "quoted-printable") {
-    body = Buffer.from(
-      body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-      "latin1",
-    ).toString("utf8");
-  } else if (encoding === "base64") {
-    body = Buffer.from(body, "base64").toString("utf8");
-  }
-  return { headers, body: body.replace(/\r\n/g, "\n") };
-}
+type Received = CapturedMail;
 
 /** A real SMTP server on 127.0.0.1, on a random port: plain SMTP, no TLS, no auth. */
 const smtp = {
-  server: undefined as SMTPServer | undefined,
+  capture: undefined as Awaited<ReturnType<typeof startSmtpCapture>> | undefined,
   port: 0,
   received: [] as Received[],
 };
 
 beforeAll(async () => {
-  smtp.server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        const envelope = session.envelope;
-        smtp.received.push({
-          from: envelope.mailFrom ? envelope.mailFrom.address : "",
-          to: envelope.rcptTo.map((r) => r.address),
-          ...parseMessage(Buffer.concat(chunks).toString("utf8")),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.server!.listen(0, "127.0.0.1", () => resolve()));
-  smtp.port = (smtp.server.server.address() as AddressInfo).port;
+  smtp.capture = await startSmtpCapture((mail) => smtp.received.push(mail));
+  smtp.port = smtp.capture.port;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (smtp.server ? smtp.server.close(() => resolve()) : resolve()));
+  await smtp.capture?.close();
 });
 
 afterEach(() => {

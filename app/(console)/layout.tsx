@@ -6,6 +6,7 @@ import { OrgPicker } from "@/components/console/org-picker";
 import { UserMenu } from "@/components/console/user-menu";
 import { currentActor, currentUser, redirectToSignIn } from "@/app/_server/session";
 import { getDb } from "@/db";
+import { getAccountNotice } from "@/lib/accounts";
 import { countMyInvitations } from "@/lib/invitations";
 import { formatCredits } from "@/lib/money";
 import { isPlatformAdmin } from "@/lib/platform";
@@ -16,10 +17,11 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   if (!user) return redirectToSignIn();
   const db = await getDb();
   const actor = await currentActor();
-  const [orgs, invitationCount, operator] = await Promise.all([
+  const [orgs, invitationCount, operator, notice] = await Promise.all([
     listMyOrgs(db, actor),
     countMyInvitations(db, actor),
     isPlatformAdmin(db, actor),
+    getAccountNotice(db, actor),
   ]);
   const theme = (await cookies()).get("theme")?.value;
   return (
@@ -56,6 +58,20 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
           />
         </div>
       </header>
+      {notice && (
+        <div
+          role="status"
+          data-testid="lost-email-notice"
+          className="border-b border-warning/30 bg-warning-soft px-4 py-2.5 text-sm text-fg sm:px-6"
+        >
+          Your email address <strong className="font-medium">{notice.lostEmail}</strong> was claimed by an account that
+          proved it owns it, so it was removed from yours.{" "}
+          <Link href="/account" className="font-medium text-accent underline-offset-2 hover:underline">
+            Add and verify another address
+          </Link>{" "}
+          to get invitations and mail.
+        </div>
+      )}
       <div className="flex flex-1 flex-col">{children}</div>
     </div>
   );

@@ -4,6 +4,9 @@ import { VerifyEmailButton } from "@/components/invitations/verify-email-button"
 import { Card } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { getAccount } from "@/lib/accounts";
+import { listMySessions } from "@/lib/sessions";
+import { describeUserAgent } from "@/lib/user-agent";
+import { SessionsCard } from "@/components/sessions/sessions-card";
 
 export const metadata: Metadata = { title: "Account" };
 
@@ -11,7 +14,11 @@ const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone
 
 export default async function AccountPage() {
   await requireUserPage("/account");
-  const account = await loadPage(async () => getAccount(await getDb(), await currentActor()));
+  const db = await getDb();
+  const actor = await currentActor();
+  const [account, sessions] = await loadPage(async () =>
+    Promise.all([getAccount(db, actor), listMySessions(db, actor)]),
+  );
   const rows = [
     [
       "Username",
@@ -45,6 +52,18 @@ export default async function AccountPage() {
           ))}
         </dl>
       </Card>
+      <div className="mt-6">
+        <SessionsCard
+          sessions={sessions.map((s) => ({
+            id: s.id,
+            device: describeUserAgent(s.userAgent),
+            ipAddress: s.ipAddress,
+            createdAt: s.createdAt.toISOString(),
+            lastSeenAt: s.lastSeenAt.toISOString(),
+            current: s.current,
+          }))}
+        />
+      </div>
     </main>
   );
 }
