@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { orgMembers, users } from "@/db/schema";
-import { authenticate, completeOAuthSignUp, signUp } from "./accounts";
+import { authenticate, completeOAuthSignUp, getAccountNotice, signUp } from "./accounts";
 import { claimVerifiedEmail, EMAIL_TAKEN } from "./email-claims";
 import { acceptInvitation } from "./invitations";
 import {
@@ -50,6 +50,9 @@ describe("an unverified address reserves nothing against a verified claim", () =
     expect((await account(owner.id)).emailVerifiedAt).not.toBeNull();
     const lost = await account(squatter.id);
     expect(lost).toMatchObject({ email: null, emailVerifiedAt: null, lostEmail: victim, username: squatter.username });
+    // Told on every page until another address is added; the owner is told nothing.
+    expect(await getAccountNotice(t.db, as(squatter))).toEqual({ lostEmail: victim });
+    expect(await getAccountNotice(t.db, as(owner))).toBeNull();
 
     // The owner accepts; the squatter still signs in by username, no longer by the address.
     await acceptInvitation(t.db, as(owner), { token: inv.token });

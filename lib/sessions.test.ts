@@ -88,6 +88,12 @@ describe("server-side sessions", () => {
       [current, "new", true],
       [older, "old", false],
     ]);
+    // From the older browser, its own session comes first.
+    const fromOlder = await listMySessions(t.db, { userId: alice.id, sessionId: older });
+    expect(fromOlder.map((s) => [s.id, s.current])).toEqual([
+      [older, true],
+      [current, false],
+    ]);
   });
 
   it("revokes one own session; someone else's, or one already ended, is NotFound and stays", async () => {

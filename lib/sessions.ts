@@ -81,7 +81,7 @@ export interface SessionView {
   current: boolean;
 }
 
-/** The signed-in person's active sessions, most recently used first; `current` marks this browser's. */
+/** The signed-in person's active sessions: this browser's (`current`) first, then the most recently used. */
 export async function listMySessions(db: Db, actor: Actor): Promise<SessionView[]> {
   const { userId, sessionId } = requireActor(actor);
   const rows = await db
@@ -95,7 +95,8 @@ export async function listMySessions(db: Db, actor: Actor): Promise<SessionView[
     .from(sessions)
     .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)))
     .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt));
-  return rows.map((r) => ({ ...r, current: r.id === sessionId }));
+  // This browser's first, then the others by when they were last used.
+  return rows.map((r) => ({ ...r, current: r.id === sessionId })).sort((a, b) => Number(b.current) - Number(a.current));
 }
 
 const sessionIdSchema = z.object({ id: z.string().regex(UUID, "Unknown session.") });
