@@ -87,4 +87,8 @@ export const RATE_LIMITS = {
   invitesPerActor: { limit: 30, windowMs: 10 * 60_000 },
   verificationMailsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
   paymentsPerAccount: { limit: 20, windowMs: 10 * 60_000 },
+  /** Email-change requests and resends (each mails a link to a new address). */
+  emailChangesPerAccount: { limit: 5, windowMs: 60 * 60_000 },
+  /** Current-password checks on the Account page (password and email changes). */
+  accountPasswordChecksPerAccount: { limit: 10, windowMs: 10 * 60_000 },
 } satisfies Record<string, RateLimitRule>;
