@@ -10,8 +10,13 @@ import {
   sessions,
   users,
 } from "@/db/schema";
+import { ACCOUNT_LIMITS } from "./account-limits";
 import {
+  accountNameSchema,
   cancelEmailChange,
+  changePasswordSchema,
+  deleteAccountSchema,
+  emailChangeSchema,
   changePassword,
   deleteAccount,
   getAccountNotice,
@@ -43,6 +48,35 @@ import {
 } from "./test/fixtures";
 
 const t = withTestDatabase();
+
+describe("ACCOUNT_LIMITS (the forms' maxLength)", () => {
+  it("is exactly what the zod rules accept", () => {
+    const at = (n: number) => "a".repeat(n);
+    // a@bbb…b.bbb…b.com: labels of at most 63 characters, n characters in all.
+    const email = (n: number) => {
+      let domain = "com";
+      while (domain.length + 2 < n) {
+        const label = Math.min(63, n - 2 - domain.length - 1);
+        domain = `${"b".repeat(label)}.${domain}`;
+      }
+      return `a@${domain}`;
+    };
+    expect(email(ACCOUNT_LIMITS.email)).toHaveLength(ACCOUNT_LIMITS.email);
+    expect(accountNameSchema.safeParse({ name: at(ACCOUNT_LIMITS.name) }).success).toBe(true);
+    expect(accountNameSchema.safeParse({ name: at(ACCOUNT_LIMITS.name + 1) }).success).toBe(false);
+    expect(changePasswordSchema.safeParse({ newPassword: at(ACCOUNT_LIMITS.password) }).success).toBe(true);
+    expect(changePasswordSchema.safeParse({ newPassword: at(ACCOUNT_LIMITS.password + 1) }).success).toBe(false);
+    expect(
+      changePasswordSchema.safeParse({ currentPassword: at(ACCOUNT_LIMITS.password + 1), newPassword: at(8) }).success,
+    ).toBe(false);
+    expect(emailChangeSchema.safeParse({ email: email(ACCOUNT_LIMITS.email) }).success).toBe(true);
+    expect(emailChangeSchema.safeParse({ email: email(ACCOUNT_LIMITS.email + 1) }).success).toBe(false);
+    expect(deleteAccountSchema.safeParse({ confirmUsername: at(ACCOUNT_LIMITS.confirmUsername) }).success).toBe(true);
+    expect(deleteAccountSchema.safeParse({ confirmUsername: at(ACCOUNT_LIMITS.confirmUsername + 1) }).success).toBe(
+      false,
+    );
+  });
+});
 
 async function userRow(id: string) {
   const [row] = await t.db.select().from(users).where(eq(users.id, id));
@@ -262,6 +296,7 @@ describe("email change", () => {
       kind: "lost_email",
       email: squatter.email,
       message: `Your address ${squatter.email} was claimed by an account that proved it owns it. Add and verify another address.`,
+      href: "/account#email",
     });
     expect(await getAccountNotice(t.db, as(owner))).toBeNull();
     // Old address of the owner was told.
@@ -393,6 +428,8 @@ describe("deleteAccount", () => {
       `You are the last admin of ${names.join(", ")}. Make another member an admin or delete those organizations first.`,
     );
     expect((err as Conflict).message).not.toContain(shared.name);
+    // The page knows beforehand.
+    expect((await getAccountSettings(t.db, as(pat))).soleAdminOf).toEqual(names);
     expect(await userRow(pat.id)).toBeDefined();
     expect(await t.db.select().from(orgMembers).where(eq(orgMembers.userId, pat.id))).toHaveLength(3);
     expect(await t.db.select().from(auditEvents).where(eq(auditEvents.actorId, pat.id))).toHaveLength(0);

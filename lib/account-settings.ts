@@ -2,10 +2,11 @@
  * The Account page: a person's own display name, password, email address and the account itself. Every
  * operation acts on the caller's own account and nobody else's; there is no target to choose.
  */
-import { and, asc, count, desc, eq, gt, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { emailVerifications, invitations, jobs, orgMembers, orgs, passwordResets, users } from "@/db/schema";
+import { ACCOUNT_LIMITS } from "./account-limits";
 import { recordAudit } from "./audit";
 import { requireActor, type Actor } from "./authz";
 import { claimVerifiedEmail, EMAIL_TAKEN } from "./email-claims";
@@ -21,9 +22,6 @@ import { displayNameSchema, emailSchema, parseInput, passwordSchema } from "./va
 
 /** How long an email-change link works. */
 export const EMAIL_CHANGE_TTL_MS = 24 * 3600 * 1000;
-
-/** The longest inputs of the Account forms (the UI's maxLength attributes use these). */
-export const ACCOUNT_LIMITS = { name: 100, email: 254, password: 256, username: 32 } as const;
 
 // ------------------------------------------------------------------------------------------------ schemas
 
@@ -49,7 +47,7 @@ export const emailChangeSchema = z.object({
 });
 
 export const deleteAccountSchema = z.object({
-  confirmUsername: z.string().trim().max(64, "That is not your username."),
+  confirmUsername: z.string().trim().max(ACCOUNT_LIMITS.confirmUsername, "That is not your username."),
 });
 
 // --------------------------------------------------------------------------------------------------- reads
@@ -90,13 +88,33 @@ export interface AccountSettings {
   createdAt: Date;
   /** A requested email change waiting for its link to be followed. */
   pendingEmail: { email: string; requestedAt: Date; expiresAt: Date; expired: boolean } | null;
+  /** The orgs where the person is the only admin: deleting the account is refused until that changes. */
+  soleAdminOf: string[];
+}
+
+/** Names of the orgs where `userId` is an admin and no other member is. */
+async function soleAdminOrgs(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ name: orgs.name })
+    .from(orgMembers)
+    .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
+    .where(
+      and(
+        eq(orgMembers.userId, userId),
+        eq(orgMembers.role, "admin"),
+        sql`not exists (select 1 from org_members o where o.org_id = ${orgMembers.orgId}
+              and o.role = 'admin' and o.user_id <> ${userId})`,
+      ),
+    )
+    .orderBy(asc(orgs.name));
+  return rows.map((r) => r.name);
 }
 
 /** Everything the Account page shows about the caller's own account. */
 export async function getAccountSettings(db: Db, actor: Actor): Promise<AccountSettings> {
   const { userId } = requireActor(actor);
   const me = await loadMe(db, userId);
-  const pending = await pendingChangeOf(db, userId);
+  const [pending, soleAdminOf] = await Promise.all([pendingChangeOf(db, userId), soleAdminOrgs(db, userId)]);
   return {
     username: me.username,
     name: me.name,
@@ -113,10 +131,12 @@ export async function getAccountSettings(db: Db, actor: Actor): Promise<AccountS
           expired: pending.expiresAt.getTime() <= Date.now(),
         }
       : null,
+    soleAdminOf,
   };
 }
 
-export type AccountNotice = { kind: "lost_email"; email: string; message: string } | null;
+/** A notice for every console page; `href` is where the person acts on it (the Account page's email section). */
+export type AccountNotice = { kind: "lost_email"; email: string; message: string; href: string } | null;
 
 export function lostEmailMessage(email: string) {
   return `Your address ${email} was claimed by an account that proved it owns it. Add and verify another address.`;
@@ -130,7 +150,7 @@ export async function getAccountNotice(db: Db, actor: Actor): Promise<AccountNot
   const { userId } = requireActor(actor);
   const [me] = await db.select({ lostEmail: users.lostEmail }).from(users).where(eq(users.id, userId)).limit(1);
   if (!me?.lostEmail) return null;
-  return { kind: "lost_email", email: me.lostEmail, message: lostEmailMessage(me.lostEmail) };
+  return { kind: "lost_email", email: me.lostEmail, message: lostEmailMessage(me.lostEmail), href: "/account#email" };
 }
 
 // --------------------------------------------------------------------------------------------- display name
@@ -410,23 +430,14 @@ export async function deleteAccount(
       .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
       .where(eq(orgMembers.userId, userId))
       .orderBy(asc(orgs.name));
-    const adminOrgIds = memberships.filter((m) => m.role === "admin").map((m) => m.orgId);
-    if (adminOrgIds.length > 0) {
-      const otherAdmins = await tx
-        .select({ orgId: orgMembers.orgId, n: count() })
-        .from(orgMembers)
-        .where(and(inArray(orgMembers.orgId, adminOrgIds), eq(orgMembers.role, "admin"), ne(orgMembers.userId, userId)))
-        .groupBy(orgMembers.orgId);
-      const covered = new Set(otherAdmins.filter((r) => r.n > 0).map((r) => r.orgId));
-      const lastAdminOf = memberships.filter((m) => m.role === "admin" && !covered.has(m.orgId)).map((m) => m.orgName);
-      if (lastAdminOf.length > 0) {
-        const list = lastAdminOf.join(", ");
-        throw new Conflict(
-          lastAdminOf.length === 1
-            ? `You are the last admin of ${list}. Make another member an admin or delete that organization first.`
-            : `You are the last admin of ${list}. Make another member an admin or delete those organizations first.`,
-        );
-      }
+    const lastAdminOf = await soleAdminOrgs(tx, userId);
+    if (lastAdminOf.length > 0) {
+      const list = lastAdminOf.join(", ");
+      throw new Conflict(
+        lastAdminOf.length === 1
+          ? `You are the last admin of ${list}. Make another member an admin or delete that organization first.`
+          : `You are the last admin of ${list}. Make another member an admin or delete those organizations first.`,
+      );
     }
 
     const running = await tx
