@@ -1,6 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import { CHROMIUM_ARGS, systemChromium } from "./e2e/chromium.mjs";
 import { E2E_AUTH_SECRET } from "./e2e/helpers";
+import { SMTP_PORT } from "./e2e/mailbox";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${PORT}`;
@@ -14,6 +15,8 @@ export default defineConfig({
   outputDir: "test-results",
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  // The SMTP sink the server mails to; specs read it with e2e/mailbox.ts.
+  globalSetup: "./e2e/global-setup.ts",
   fullyParallel: false,
   workers: 2,
   retries: process.env.CI ? 1 : 0,
@@ -47,6 +50,8 @@ export default defineConfig({
       PLATFORM_ADMINS: "e2e-operator",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: pgliteDir, DATABASE_URL: "" }),
       REDIS_URL: process.env.E2E_REDIS_URL ?? "",
+      SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+      MAIL_FROM: "Apolo Console <no-reply@e2e.test>",
     },
   },
 });
