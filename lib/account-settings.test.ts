@@ -6,6 +6,7 @@ import {
   emailVerifications,
   invitations,
   orgMembers,
+  orgs,
   passwordResets,
   sessions,
   users,
@@ -275,6 +276,15 @@ describe("email change", () => {
     );
     expect(errors).toEqual({ email: ["An account with this email already exists."] });
     expect(svc.mailer.sent).toHaveLength(0);
+    // Probing addresses this way counts against the account's email-change limit.
+    for (let i = 0; i < 4; i++) {
+      await expect(
+        requestEmailChange(t.db, as(pat), { email: owner.email, currentPassword: TEST_PASSWORD }, svc),
+      ).rejects.toBeInstanceOf(Conflict);
+    }
+    await expect(
+      requestEmailChange(t.db, as(pat), { email: owner.email, currentPassword: TEST_PASSWORD }, svc),
+    ).rejects.toBeInstanceOf(RateLimited);
     expect(await t.db.select().from(emailVerifications).where(eq(emailVerifications.userId, pat.id))).toHaveLength(0);
   });
 
@@ -349,15 +359,19 @@ describe("email change", () => {
     // ...and a resend is refused on the field.
     await expect(resendEmailChange(t.db, as(pat), svc)).rejects.toBeInstanceOf(Conflict);
 
-    // Cancelled.
+    // Cancelled (with a fresh limiter: this account used up its five email changes an hour above).
+    await expect(
+      requestEmailChange(t.db, as(pat), { email: newAddress(), currentPassword: TEST_PASSWORD }, svc),
+    ).rejects.toBeInstanceOf(RateLimited);
     const d = newAddress();
-    await requestEmailChange(t.db, as(pat), { email: d, currentPassword: TEST_PASSWORD }, svc);
-    const cancelled = changeLink(svc.mailer.to(d)[0]!.text);
+    const svc2 = testServices();
+    await requestEmailChange(t.db, as(pat), { email: d, currentPassword: TEST_PASSWORD }, svc2);
+    const cancelled = changeLink(svc2.mailer.to(d)[0]!.text);
     expect(await cancelEmailChange(t.db, as(pat))).toEqual({ cancelled: 1 });
     expect(await cancelEmailChange(t.db, as(pat))).toEqual({ cancelled: 0 });
-    expect(await verifyEmail(t.db, cancelled, svc)).toEqual({ ok: false });
+    expect(await verifyEmail(t.db, cancelled, svc2)).toEqual({ ok: false });
     expect((await getAccountSettings(t.db, as(pat))).pendingEmail).toBeNull();
-    await expect(resendEmailChange(t.db, as(pat), svc)).rejects.toBeInstanceOf(NotFound);
+    await expect(resendEmailChange(t.db, as(pat), svc2)).rejects.toBeInstanceOf(NotFound);
 
     expect((await userRow(pat.id))!.email).toBe(pat.email);
     expect(svc.mailer.to(pat.email)).toHaveLength(0);
@@ -489,6 +503,8 @@ describe("deleteAccount", () => {
 
     expect(await userRow(pat.id)).toBeUndefined();
     expect(await t.db.select().from(orgMembers).where(eq(orgMembers.userId, pat.id))).toHaveLength(0);
+    const [teamNow] = await t.db.select({ memberCount: orgs.memberCount }).from(orgs).where(eq(orgs.id, team.id));
+    expect(teamNow!.memberCount).toBe(1);
     expect(await t.db.select().from(sessions).where(eq(sessions.userId, pat.id))).toHaveLength(0);
     expect((await t.db.select().from(sessions).where(eq(sessions.id, adminSession))).length).toBe(1);
     const invs = await t.db

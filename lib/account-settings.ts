@@ -276,8 +276,9 @@ export async function requestEmailChange(
     });
   }
   await checkCurrentPassword(svc.limiter, me, data.currentPassword);
-  await refuseVerifiedElsewhere(db, userId, data.email);
+  // Counted before the "taken" check, so the answer can't be used to probe many addresses.
   await limitEmailChanges(svc.limiter, userId);
+  await refuseVerifiedElsewhere(db, userId, data.email);
   const { token, hash } = newToken();
   const expiresAt = new Date(Date.now() + EMAIL_CHANGE_TTL_MS);
   await db.transaction(async (tx) => {
@@ -306,8 +307,8 @@ export async function resendEmailChange(db: Db, actor: Actor, svc: Services): Pr
   const me = await loadMe(db, userId);
   const pending = await pendingChangeOf(db, userId);
   if (!pending) throw new NotFound("There is no pending email change. Enter the new address again.");
-  await refuseVerifiedElsewhere(db, userId, pending.email);
   await limitEmailChanges(svc.limiter, userId);
+  await refuseVerifiedElsewhere(db, userId, pending.email);
   const { token, hash } = newToken();
   const [row] = await db
     .update(emailVerifications)
