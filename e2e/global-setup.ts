@@ -14,7 +14,7 @@ export default async function globalSetup() {
   const smtp = await startSmtpCapture((mail) => {
     n += 1;
     const file = path.join(MAILBOX_DIR, `${Date.now()}-${String(n).padStart(5, "0")}.json`);
-    writeFileSync(file, JSON.stringify({ to: mail.to, subject: mail.headers.subject ?? "", body: mail.body }));
+    writeFileSync(file, JSON.stringify({ to: mail.to, subject: mail.headers.subject ?? "", text: mail.body }));
   }, SMTP_PORT);
   return () => smtp.close();
 }

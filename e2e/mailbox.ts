@@ -9,7 +9,8 @@ export const MAILBOX_DIR = ".data/e2e-mailbox";
 export interface Mail {
   to: string[];
   subject: string;
-  body: string;
+  /** The decoded text body. */
+  text: string;
 }
 
 function allMail(): Mail[] {
@@ -35,17 +36,42 @@ export async function mailTo(address: string, subject: string): Promise<Mail> {
   return found!;
 }
 
-/** How many mails `address` got whose subject contains `subject`. */
-export function countMailTo(address: string, subject: string): number {
-  return allMail().filter(
-    (m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase()) && m.subject.includes(subject),
-  ).length;
+/** The mail sent to `address` so far, oldest first (case-insensitive). */
+export function mailsTo(address: string): Mail[] {
+  return allMail().filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase()));
+}
+
+/**
+ * Waits for the newest mail to `to` whose subject is `subject` (or matches it), among those that arrived after
+ * the first `after` mails to that address (pass the count seen before the action that mails).
+ */
+export async function waitForMail(
+  to: string,
+  opts: { subject?: string | RegExp; after?: number; timeoutMs?: number } = {},
+): Promise<Mail> {
+  const matches = (m: Mail) =>
+    opts.subject === undefined ||
+    (typeof opts.subject === "string" ? m.subject === opts.subject : opts.subject.test(m.subject));
+  let found: Mail | undefined;
+  await expect
+    .poll(
+      () => {
+        found = mailsTo(to)
+          .slice(opts.after ?? 0)
+          .filter(matches)
+          .at(-1);
+        return Boolean(found);
+      },
+      { message: `a mail to ${to} with subject ${String(opts.subject)}`, timeout: opts.timeoutMs ?? 15_000 },
+    )
+    .toBe(true);
+  return found!;
 }
 
 /** The first link in a mail's body that starts with `prefix` (an absolute URL or a path). */
 export function linkIn(mail: Mail, prefix: string): string {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`https?://[^\\s]*?${escaped}[^\\s]*`).exec(mail.body);
-  if (!m) throw new Error(`no ${prefix} link in: ${mail.body}`);
+  const m = new RegExp(`https?://[^\\s]*?${escaped}[^\\s]*`).exec(mail.text);
+  if (!m) throw new Error(`no ${prefix} link in: ${mail.text}`);
   return m[0];
 }

@@ -9,6 +9,7 @@ import { hashPassword, verifyPassword } from "./passwords";
 import type { SessionUser } from "./sessions";
 import { sendAll } from "./mail";
 import { verifyEmailMail } from "./mail-templates";
+import { confirmEmailChange, type EmailChangeResult } from "./account-settings";
 import { consume, RATE_LIMITS, type RateLimitStore } from "./rate-limit";
 import type { Services } from "./services";
 import { hashToken, isWellFormedToken, newToken } from "./tokens";
@@ -136,20 +137,6 @@ export async function getAccount(db: Db, actor: Actor) {
   return user;
 }
 
-/**
- * What the console must tell the signed-in person on every page: today, that someone who proved they own the
- * address this account held unverified took it (the person must add and verify another one).
- */
-export async function getAccountNotice(db: Db, actor: Actor): Promise<{ lostEmail: string } | null> {
-  const { userId } = requireActor(actor);
-  const [row] = await db
-    .select({ lostEmail: users.lostEmail, email: users.email })
-    .from(users)
-    .where(eq(users.id, userId))
-    .limit(1);
-  return row?.lostEmail && !row.email ? { lostEmail: row.lostEmail } : null;
-}
-
 /** The account linked to an OAuth identity, if any. Called by the sign-in callback, not by a person. */
 export async function findOAuthUser(db: Db, provider: string, providerAccountId: string): Promise<SessionUser | null> {
   const [row] = await db
@@ -262,28 +249,50 @@ export async function requestEmailVerification(db: Db, actor: Actor, svc: Servic
 
 /**
  * Marks an address verified from its link. The token is the credential (no session needed); it works once,
- * for 24 hours, and only while the account still has that address.
+ * for 24 hours, and only while the account still has that address. An email-change link (purpose 'change',
+ * lib/account-settings.ts) instead makes the new address the account's verified one, if it is still the
+ * account's latest request, and then mails the old address a notice (so `svc` is required for those).
  */
-export async function verifyEmail(db: Db, token: string): Promise<{ ok: boolean; username?: string }> {
+export async function verifyEmail(
+  db: Db,
+  token: string,
+  svc?: Pick<Services, "mailer" | "appUrl">,
+): Promise<{ ok: boolean; username?: string; changed?: true; email?: string }> {
   if (!isWellFormedToken(token)) return { ok: false };
-  return db.transaction(async (tx) => {
-    const [v] = await tx
-      .update(emailVerifications)
-      .set({ usedAt: new Date() })
-      .where(
-        and(
-          eq(emailVerifications.tokenHash, hashToken(token)),
-          isNull(emailVerifications.usedAt),
-          gt(emailVerifications.expiresAt, sql`now()`),
-        ),
-      )
-      .returning();
-    if (!v) return { ok: false };
-    const [user] = await tx
-      .update(users)
-      .set({ emailVerifiedAt: new Date() })
-      .where(and(eq(users.id, v.userId), sql`lower(${users.email}) = lower(${v.email})`))
-      .returning({ username: users.username });
-    return user ? { ok: true, username: user.username } : { ok: false };
-  });
+  let result: { ok: boolean; username?: string } | EmailChangeResult;
+  try {
+    result = await db.transaction(async (tx) => {
+      const [v] = await tx
+        .update(emailVerifications)
+        .set({ usedAt: new Date() })
+        .where(
+          and(
+            eq(emailVerifications.tokenHash, hashToken(token)),
+            isNull(emailVerifications.usedAt),
+            gt(emailVerifications.expiresAt, sql`now()`),
+          ),
+        )
+        .returning();
+      if (!v) return { ok: false };
+      if (v.purpose === "change") {
+        if (!svc) throw new Error("verifyEmail needs services to confirm an email change");
+        return confirmEmailChange(tx, v, svc);
+      }
+      const [user] = await tx
+        .update(users)
+        .set({ emailVerifiedAt: new Date() })
+        .where(and(eq(users.id, v.userId), sql`lower(${users.email}) = lower(${v.email})`))
+        .returning({ username: users.username });
+      return user ? { ok: true, username: user.username } : { ok: false };
+    });
+  } catch (err) {
+    // Another account verified the new address after the change was requested: the link can't apply.
+    if (err instanceof Conflict) return { ok: false };
+    throw err;
+  }
+  if ("changed" in result) {
+    if (result.notice) await sendAll(svc!.mailer, [result.notice]);
+    return { ok: true, username: result.username, changed: true, email: result.email };
+  }
+  return result;
 }

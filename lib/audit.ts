@@ -43,6 +43,7 @@ export const AUDIT_ACTIONS = [
   "invitation.revoked",
   "invitation.accepted",
   "invitation.declined",
+  "account.deleted",
 ] as const;
 
 const auditQuerySchema = z.object({

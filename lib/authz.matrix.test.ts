@@ -25,6 +25,7 @@ import {
   users,
 } from "@/db/schema";
 import * as accounts from "./accounts";
+import * as accountSettings from "./account-settings";
 import * as audit from "./audit";
 import {
   ORG_PERMISSIONS,
@@ -63,6 +64,7 @@ import {
   secondsAgo,
   testContext,
   testServices,
+  TEST_PASSWORD,
   tokenFromLink,
   uniqueName,
   verifyUser,
@@ -309,7 +311,6 @@ const MATRIX: Record<string, Row> = {
     expect: signedIn,
   },
   "accounts.getAccount": { run: (w) => accounts.getAccount(w.db, w.actor), expect: signedIn },
-  "accounts.getAccountNotice": { run: (w) => accounts.getAccountNotice(w.db, w.actor), expect: signedIn },
   // Mails the caller's own address; anyone signed in may ask for their own.
   "accounts.requestEmailVerification": {
     run: (w) => accounts.requestEmailVerification(w.db, w.actor, w.svc),
@@ -323,6 +324,28 @@ const MATRIX: Record<string, Row> = {
     run: async (w) => {
       const r = await accounts.verifyEmail(w.db, tokenFromLink(w.svc.mailer.sent[0]!.text, "/verify-email?token="));
       if (!r.ok) throw new Error("a fresh verification link did not verify");
+      return r;
+    },
+    expect: everyone("ok"),
+  },
+  // An email-change link (the caller's own change; the outsider's when signed out): whoever holds it.
+  "accounts.verifyEmail of an email-change link": {
+    prepare: async (w) => {
+      const email = freshEmail();
+      await accountSettings.requestEmailChange(
+        w.db,
+        as(w.me ?? w.people.outsider),
+        { email, currentPassword: TEST_PASSWORD },
+        w.svc,
+      );
+    },
+    run: async (w) => {
+      const r = await accounts.verifyEmail(
+        w.db,
+        tokenFromLink(w.svc.mailer.sent[0]!.text, "/verify-email?token="),
+        w.svc,
+      );
+      if (!r.ok || !r.changed) throw new Error(`the change link did not apply: ${JSON.stringify(r)}`);
       return r;
     },
     expect: everyone("ok"),
@@ -809,10 +832,121 @@ const MATRIX: Record<string, Row> = {
     run: (w) => platform.grantPlatformAdmin(w.db, w.spare!.username),
     expect: everyone("ok"),
   },
+
+  // ---------------------------------------------------------------------------------- account settings
+  // Every one of these acts on the caller's own account (there is no target to choose): signed in → ok.
+  "accountSettings.getAccountSettings": {
+    run: async (w) => {
+      const r = await accountSettings.getAccountSettings(w.db, w.actor);
+      if (r.username !== w.me!.username) throw new Error(`read ${r.username}, not the caller's account`);
+      return r;
+    },
+    expect: signedIn,
+  },
+  "accountSettings.getAccountNotice": {
+    run: (w) => accountSettings.getAccountNotice(w.db, w.actor),
+    expect: signedIn,
+  },
+  "accountSettings.updateDisplayName": {
+    run: async (w) => {
+      await accountSettings.updateDisplayName(w.db, w.actor, { name: "Matrix Name" });
+      const [me] = await w.db.select({ name: users.name }).from(users).where(eq(users.id, w.me!.id));
+      if (me?.name !== "Matrix Name") throw new Error("the caller's name did not change");
+    },
+    expect: signedIn,
+  },
+  "accountSettings.changePassword": {
+    run: async (w) => {
+      const r = await accountSettings.changePassword(
+        w.db,
+        w.actor,
+        { currentPassword: TEST_PASSWORD, newPassword: "matrix new password" },
+        w.svc,
+      );
+      const ok = await accounts.authenticate(
+        w.db,
+        { identifier: w.me!.username, password: "matrix new password" },
+        testContext(),
+      );
+      if (ok?.id !== w.me!.id) throw new Error("the new password does not sign the caller in");
+      return r;
+    },
+    expect: signedIn,
+  },
+  "accountSettings.requestEmailChange": {
+    run: async (w) => {
+      const email = freshEmail();
+      await accountSettings.requestEmailChange(w.db, w.actor, { email, currentPassword: TEST_PASSWORD }, w.svc);
+      if (w.svc.mailer.to(email).length !== 1) throw new Error("no link was mailed to the new address");
+    },
+    expect: signedIn,
+  },
+  // An address another account has verified: refused for everyone (as a conflict on the field).
+  "accountSettings.requestEmailChange to a verified address of another account": {
+    prepare: async (w) => {
+      await verifyUser(w.db, w.people.admin2);
+    },
+    run: (w) =>
+      accountSettings.requestEmailChange(
+        w.db,
+        w.actor,
+        { email: w.people.admin2.email, currentPassword: TEST_PASSWORD },
+        w.svc,
+      ),
+    expect: { ...everyone("conflict"), signedOut: "unauthenticated" },
+  },
+  // The caller's own pending change (none can be made when signed out).
+  "accountSettings.resendEmailChange": {
+    prepare: async (w) => {
+      if (w.me) {
+        await accountSettings.requestEmailChange(
+          w.db,
+          as(w.me),
+          { email: freshEmail(), currentPassword: TEST_PASSWORD },
+          testServices(),
+        );
+      }
+    },
+    run: (w) => accountSettings.resendEmailChange(w.db, w.actor, w.svc),
+    expect: signedIn,
+  },
+  "accountSettings.cancelEmailChange": {
+    prepare: async (w) => {
+      if (w.me) {
+        await accountSettings.requestEmailChange(
+          w.db,
+          as(w.me),
+          { email: freshEmail(), currentPassword: TEST_PASSWORD },
+          testServices(),
+        );
+      }
+    },
+    run: async (w) => {
+      const r = await accountSettings.cancelEmailChange(w.db, w.actor);
+      if (r.cancelled !== 1) throw new Error(`cancelled ${r.cancelled} changes`);
+      return r;
+    },
+    expect: signedIn,
+  },
+  // Deletes the caller's own account. The org has a second admin, so its admin may go; adminOfOther is the
+  // only admin of the other org and is refused (naming it).
+  "accountSettings.deleteAccount": {
+    run: async (w) => {
+      await accountSettings.deleteAccount(w.db, w.actor, { confirmUsername: w.me?.username ?? "nobody" });
+      const [left] = await w.db.select().from(users).where(eq(users.id, w.me!.id));
+      if (!left?.deletedAt || left.email !== null) throw new Error("the caller's account was not deleted");
+    },
+    expect: { ...everyone("ok"), signedOut: "unauthenticated", adminOfOther: "conflict" },
+  },
+  "accountSettings.deleteAccount with a wrong confirmation": {
+    run: (w) => accountSettings.deleteAccount(w.db, w.actor, { confirmUsername: w.people.user.username + "x" }),
+    expect: { ...everyone("invalid"), signedOut: "unauthenticated" },
+  },
 };
 
 const MODULES = {
   accounts,
+  accountSettings,
   orgs,
   members,
   invitations,
@@ -838,6 +972,10 @@ const MODULES = {
  */
 const NOT_OPERATIONS = new Set([
   "audit.recordAudit",
+  // Internal to accounts.verifyEmail (an email-change link, inside its transaction; the token is the
+  // credential) and a pure message helper.
+  "accountSettings.confirmEmailChange",
+  "accountSettings.lostEmailMessage",
   "platform.platformAdminNames",
   // Pure functions of the query string: no data, no caller.
   "reports.parseReportPeriod",

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { orgMembers, users } from "@/db/schema";
-import { authenticate, completeOAuthSignUp, getAccountNotice, signUp } from "./accounts";
+import { getAccountNotice } from "./account-settings";
+import { authenticate, completeOAuthSignUp, signUp } from "./accounts";
 import { claimVerifiedEmail, EMAIL_TAKEN } from "./email-claims";
 import { acceptInvitation } from "./invitations";
 import {
@@ -51,7 +52,7 @@ describe("an unverified address reserves nothing against a verified claim", () =
     const lost = await account(squatter.id);
     expect(lost).toMatchObject({ email: null, emailVerifiedAt: null, lostEmail: victim, username: squatter.username });
     // Told on every page until another address is added; the owner is told nothing.
-    expect(await getAccountNotice(t.db, as(squatter))).toEqual({ lostEmail: victim });
+    expect(await getAccountNotice(t.db, as(squatter))).toMatchObject({ kind: "lost_email", email: victim });
     expect(await getAccountNotice(t.db, as(owner))).toBeNull();
 
     // The owner accepts; the squatter still signs in by username, no longer by the address.

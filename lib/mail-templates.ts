@@ -131,3 +131,44 @@ export function passwordResetMail(p: { to: string; username: string; link: strin
     ].join("\n"),
   };
 }
+
+/** Sent to the NEW address of an email change: following the link makes it the account's address. */
+export function emailChangeMail(p: {
+  to: string;
+  username: string;
+  oldEmail: string | null;
+  link: string;
+}): MailMessage {
+  return {
+    to: p.to,
+    subject: "Confirm your new email address for Apolo",
+    text: [
+      `Hi ${p.username},`,
+      ``,
+      p.oldEmail
+        ? `You asked to change the email address of your Apolo account from ${p.oldEmail} to this one.`
+        : `You asked to use this address for your Apolo account.`,
+      `Confirm that this address is yours: ${p.link}`,
+      ``,
+      `The link works once, for 24 hours. Until you follow it, your account keeps its current address.`,
+      `If you didn't ask for this, ignore this message.`,
+    ].join("\n"),
+  };
+}
+
+/** Sent to the OLD address once a verified email change replaced it. */
+export function emailChangedMail(p: { to: string; username: string; newEmail: string; link: string }): MailMessage {
+  return {
+    to: p.to,
+    subject: "Your Apolo email address was changed",
+    text: [
+      `Hi ${p.username},`,
+      ``,
+      `The email address of your Apolo account ${p.username} was changed from ${p.to} to ${p.newEmail}.`,
+      `Mail about the account, invitations and password resets now goes to the new address.`,
+      ``,
+      `If you didn't do this, someone else may have access to your account: sign in and change your password`,
+      `at once (${p.link}), or ask an administrator of your organization for help.`,
+    ].join("\n"),
+  };
+}

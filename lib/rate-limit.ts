@@ -89,4 +89,8 @@ export const RATE_LIMITS = {
   paymentsPerAccount: { limit: 20, windowMs: 10 * 60_000 },
   passwordResetsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
   passwordResetsPerAddress: { limit: 20, windowMs: 60 * 60_000 },
+  /** Email-change requests and resends (each mails a link to a new address). */
+  emailChangesPerAccount: { limit: 5, windowMs: 60 * 60_000 },
+  /** Current-password checks on the Account page (password and email changes). */
+  accountPasswordChecksPerAccount: { limit: 10, windowMs: 10 * 60_000 },
 } satisfies Record<string, RateLimitRule>;

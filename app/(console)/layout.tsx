@@ -6,7 +6,7 @@ import { OrgPicker } from "@/components/console/org-picker";
 import { UserMenu } from "@/components/console/user-menu";
 import { currentActor, currentUser, redirectToSignIn } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { getAccountNotice } from "@/lib/accounts";
+import { getAccountNotice } from "@/lib/account-settings";
 import { countMyInvitations } from "@/lib/invitations";
 import { formatCredits } from "@/lib/money";
 import { isPlatformAdmin } from "@/lib/platform";
@@ -64,9 +64,9 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
           data-testid="lost-email-notice"
           className="border-b border-warning/30 bg-warning-soft px-4 py-2.5 text-sm text-fg sm:px-6"
         >
-          Your email address <strong className="font-medium">{notice.lostEmail}</strong> was claimed by an account that
+          Your email address <strong className="font-medium">{notice.email}</strong> was claimed by an account that
           proved it owns it, so it was removed from yours.{" "}
-          <Link href="/account" className="font-medium text-accent underline-offset-2 hover:underline">
+          <Link href={notice.href} className="font-medium text-accent underline-offset-2 hover:underline">
             Add and verify another address
           </Link>{" "}
           to get invitations and mail.

@@ -2,18 +2,23 @@ import { NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db";
 import { verifyEmail } from "@/lib/accounts";
 import { FLASH_COOKIE } from "@/components/ui/flash";
+import { services } from "@/app/_server/services";
 
 /** The link in the verification mail: the token is the credential, no session needed. */
 export async function GET(req: NextRequest) {
   const token = req.nextUrl.searchParams.get("token") ?? "";
-  const result = await verifyEmail(await getDb(), token);
+  // Services: an email-change link mails the old address that it was replaced.
+  const result = await verifyEmail(await getDb(), token, await services());
   const res = NextResponse.redirect(new URL(result.ok ? "/account" : "/account?verify=failed", req.nextUrl.origin));
   res.headers.set("Referrer-Policy", "no-referrer");
   res.cookies.set(
     FLASH_COOKIE,
     JSON.stringify(
       result.ok
-        ? { message: "Email address verified.", tone: "success" }
+        ? {
+            message: result.changed ? `Your email address is now ${result.email}.` : "Email address verified.",
+            tone: "success",
+          }
         : {
             message: "That verification link is invalid or expired. Send a new one from your account page.",
             tone: "error",

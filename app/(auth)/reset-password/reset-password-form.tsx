@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
-import { PasswordField } from "@/components/ui/password-field";
+import { PasswordField } from "@/components/ui/password-input";
 import { PASSWORD_MAX } from "@/lib/validation";
 import { resetPasswordAction } from "./actions";
 

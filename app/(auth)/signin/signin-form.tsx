@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
-import { PasswordField } from "@/components/ui/password-field";
+import { PasswordField } from "@/components/ui/password-input";
 import { EMAIL_MAX, PASSWORD_MAX } from "@/lib/validation";
 import { signInAction } from "./actions";
 

@@ -1,0 +1,46 @@
+"use client";
+
+import { changePasswordAction } from "@/app/(console)/account/actions";
+import { Button } from "@/components/ui/button";
+import { FormMessage } from "@/components/ui/field";
+import { PasswordField } from "@/components/ui/password-input";
+import { ACCOUNT_LIMITS } from "@/lib/account-limits";
+import { useAccountForm } from "./use-account-form";
+
+/**
+ * Change the password (the current one is required), or set a first one for an account that only signs in
+ * through GitHub or Google. Every other signed-in browser is signed out.
+ */
+export function PasswordForm({ hasPassword, username }: { hasPassword: boolean; username: string }) {
+  const { state, errors, pending, onSubmit } = useAccountForm(changePasswordAction, (_s, form) => form.reset());
+  return (
+    <form noValidate onSubmit={onSubmit} className="space-y-3" data-testid="password-form">
+      <FormMessage message={state?.message} />
+      {/* For password managers: the account this password belongs to (not submitted: no name). */}
+      <input type="text" autoComplete="username" value={username} readOnly hidden />
+      {hasPassword && (
+        <PasswordField
+          label="Current password"
+          name="currentPassword"
+          autoComplete="current-password"
+          required
+          maxLength={ACCOUNT_LIMITS.password}
+          errors={errors.currentPassword}
+        />
+      )}
+      <PasswordField
+        label={hasPassword ? "New password" : "Password"}
+        name="newPassword"
+        autoComplete="new-password"
+        required
+        minLength={8}
+        maxLength={ACCOUNT_LIMITS.password}
+        hint="At least 8 characters."
+        errors={errors.newPassword}
+      />
+      <Button type="submit" pending={pending}>
+        {pending ? "Saving…" : hasPassword ? "Change password" : "Set password"}
+      </Button>
+    </form>
+  );
+}
