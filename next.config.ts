@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { ACTION_BODY_LIMIT_BYTES } from "./lib/body-limit";
 
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },
@@ -15,6 +16,12 @@ const nextConfig: NextConfig = {
   // Native / wasm packages are loaded from node_modules at run time, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "ioredis", "pg"],
   poweredByHeader: false,
+  // Forms (server actions) take at most this; proxy.ts answers 413 above it instead of Next's 500.
+  // The proxy's copy of a request body is bounded the same way (Next's default is 10 MB).
+  experimental: {
+    serverActions: { bodySizeLimit: ACTION_BODY_LIMIT_BYTES },
+    proxyClientMaxBodySize: ACTION_BODY_LIMIT_BYTES,
+  },
   // The build type-checks the app; tests, e2e and scripts are checked by `tsc --noEmit` (npm run typecheck, CI).
   typescript: { tsconfigPath: "tsconfig.build.json" },
   async headers() {

@@ -48,6 +48,10 @@ export default defineConfig({
       RUNNER_ENABLED: "true",
       RUNNER_INTERVAL_MS: "1000",
       PLATFORM_ADMINS: "e2e-operator",
+      // The browsers connect from 127.0.0.1 and each test sends its own X-Forwarded-For (e2e/helpers.ts): the
+      // server trusts that hop like a reverse proxy, so per-address rate limits stay per test. Other peers (::1,
+      // the machine's own address) are untrusted clients: e2e/client-address.spec.ts uses them.
+      TRUSTED_PROXIES: "127.0.0.1",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: pgliteDir, DATABASE_URL: "" }),
       REDIS_URL: process.env.E2E_REDIS_URL ?? "",
       SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,

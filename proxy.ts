@@ -1,6 +1,8 @@
 import NextAuth from "next-auth";
 import { NextResponse, type NextRequest } from "next/server";
 import { baseAuthConfig } from "@/app/_server/auth-base";
+import { safeReturnTo } from "@/app/_server/return-to";
+import { ACTION_BODY_LIMIT_BYTES, TOO_LARGE_MESSAGE } from "@/lib/body-limit";
 
 // Only an optimistic redirect and the security headers: authorization lives in lib/ and reads the database.
 const { auth } = NextAuth(baseAuthConfig());
@@ -29,10 +31,48 @@ function contentSecurityPolicy(nonce: string): string {
 }
 
 function safeReturnPath(req: NextRequest): string {
-  return req.nextUrl.pathname + req.nextUrl.search;
+  return safeReturnTo(req.nextUrl.pathname + req.nextUrl.search);
+}
+
+/**
+ * A page takes bodies only for server actions (forms). Above ACTION_BODY_LIMIT_BYTES, or of unknown length, answer
+ * 413 here: Next would read up to its limit and then fail the action with a 500 ("Body exceeded 1 MB limit",
+ * node_modules/next/dist/server/app-render/action-handler.js answers every action error 500). A fetch action (`Next-Action`
+ * header) gets text/plain, which Next's client raises as an Error with this text (app/error.tsx shows it); a
+ * form posted without JavaScript gets a small page.
+ */
+function tooLarge(req: NextRequest): NextResponse | null {
+  if (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH") return null;
+  // The Grafana proxy is a route handler that streams its own bodies (Grafana's queries): not a form.
+  if (GRAFANA_PROXY.test(req.nextUrl.pathname)) return null;
+  const length = req.headers.get("content-length");
+  const size = length !== null && /^\d{1,15}$/.test(length) ? Number(length) : null;
+  if (size !== null && size <= ACTION_BODY_LIMIT_BYTES) return null;
+  if (req.headers.has("next-action")) {
+    return new NextResponse(TOO_LARGE_MESSAGE, {
+      status: 413,
+      headers: { "content-type": "text/plain", "cache-control": "no-store" },
+    });
+  }
+  const back = safeReturnTo(req.nextUrl.pathname + req.nextUrl.search);
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Request too large · Apolo Console</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1.5rem;line-height:1.5">
+<h1 style="font-size:1.25rem">Request too large</h1><p>${TOO_LARGE_MESSAGE}</p>
+<p><a href="${back.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}">Back to the form</a></p></body></html>`;
+  return new NextResponse(page, {
+    status: 413,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    },
+  });
 }
 
 export const proxy = auth((req) => {
+  const refused = tooLarge(req);
+  if (refused) return refused;
   const { pathname } = req.nextUrl;
   const session = req.auth;
   const signedIn = Boolean(session?.uid);

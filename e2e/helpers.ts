@@ -60,8 +60,9 @@ export async function snap(page: Page, name: string) {
 }
 
 /**
- * Each test gets its own client address (the server takes the rightmost X-Forwarded-For entry), so the
- * per-address sign-in limit of one test doesn't spill into the others that run beside it.
+ * Each test gets its own client address, so the per-address sign-in limit of one test doesn't spill into the
+ * others that run beside it: the test server trusts 127.0.0.1 as a proxy (TRUSTED_PROXIES in
+ * playwright.config.ts), so it takes the client from this X-Forwarded-For.
  */
 export const test = base.extend({
   extraHTTPHeaders: async ({}, use) => {

@@ -97,3 +97,63 @@ test("create org: bad names show the rule, a taken name says so, and nothing is 
   await page.getByTestId("org-picker").click();
   await expect(page.getByRole("menuitem", { name: /Copycat/ })).toHaveCount(0);
 });
+
+test("create org: a reserved name ('new') says so next to the field and creates nothing", async ({ page }) => {
+  const person = newPerson();
+  await signUp(page, person);
+  await expect(page.getByLabel("Organization name")).toHaveAttribute("maxlength", "63");
+  await expect(page.getByLabel("Display name (optional)")).toHaveAttribute("maxlength", "100");
+  await page.getByLabel("Organization name").fill("new");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.getByTestId("error-name")).toHaveText("'new' is reserved. Choose another name.");
+  await expect(page.getByLabel("Organization name")).toHaveValue("new");
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await snap(page, "onboarding-reserved-name");
+
+  // Nothing was created: /orgs/new is still the create form, and the person still has no org.
+  await page.goto("/orgs/new");
+  await expect(page.getByTestId("create-org-form")).toBeVisible();
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/onboarding$/);
+});
+
+test("an oversized form (a 1 MB password) gets a 413 and a clear page, never a 500; a long one gets the rule", async ({
+  page,
+  request,
+}) => {
+  const person = newPerson();
+  const statuses: number[] = [];
+  page.on("response", (r) => statuses.push(r.status()));
+  await page.goto("/signup");
+  await page.getByLabel("Username").fill(person.username);
+  await page.getByLabel("Email").fill(person.email);
+
+  // Longer than the rule but a small request: the form's own message.
+  await page.getByLabel("Password").evaluate((el: HTMLInputElement) => (el.value = "p".repeat(300)));
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("error-password")).toHaveText("Password must be at most 256 characters.");
+
+  // 1 MB (set from script, past any maxLength): refused before the action runs.
+  await page.getByLabel("Password").evaluate((el: HTMLInputElement) => (el.value = "p".repeat(1024 * 1024)));
+  const refused = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/signup"));
+  await page.getByRole("button", { name: "Create account" }).click();
+  expect((await refused).status()).toBe(413);
+  await expect(page.getByRole("heading", { name: "That was too much to send" })).toBeVisible();
+  await expect(page.getByTestId("too-large")).toContainText("Nothing was saved");
+  await snap(page, "form-too-large");
+  await page.getByRole("button", { name: "Back to the form" }).click();
+  await expect(page.getByLabel("Username")).toBeVisible();
+  expect(statuses.filter((s) => s >= 500)).toEqual([]);
+
+  // The same without JavaScript (a plain form post): a 413 page.
+  const plain = await request.post("/signup", {
+    multipart: { username: person.username, email: person.email, password: "p".repeat(1024 * 1024) },
+  });
+  expect(plain.status()).toBe(413);
+  expect(await plain.text()).toContain("Request too large");
+
+  // Nothing was created.
+  await page.context().clearCookies();
+  await signIn(page, person.username, "p".repeat(256));
+  await expect(page.getByTestId("form-message")).toHaveText("Wrong username, email or password.");
+});

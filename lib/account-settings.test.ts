@@ -554,7 +554,12 @@ describe("deleteAccount", () => {
 
     // Signing in fails; the address is free again, the username stays reserved (history names it).
     expect(await authenticate(t.db, { identifier: pat.username, password: TEST_PASSWORD }, testContext())).toBeNull();
-    expect(await t.db.select().from(users).where(sql`lower(${users.email}) = lower(${pat.email})`)).toHaveLength(0);
+    expect(
+      await t.db
+        .select()
+        .from(users)
+        .where(sql`lower(${users.email}) = lower(${pat.email})`),
+    ).toHaveLength(0);
     await expect(
       signUp(t.db, { username: pat.username, email: pat.email, password: TEST_PASSWORD }, testContext()),
     ).rejects.toMatchObject({ fieldErrors: { username: ["That username is taken."] } });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { requireOrgAccess, type Actor } from "./authz";
-import { pagingShape } from "./validation";
+import { MAX_LENGTH, pagingShape } from "./validation";
 
 export interface AuditEntry {
   org: { id: string; name: string } | null;
@@ -48,7 +48,7 @@ export const AUDIT_ACTIONS = [
 
 const auditQuerySchema = z.object({
   action: z.enum(AUDIT_ACTIONS).optional().catch(undefined),
-  actor: z.string().trim().max(64).optional().catch(undefined),
+  actor: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
   ...pagingShape(50),
 });
 

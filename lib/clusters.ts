@@ -9,11 +9,16 @@ import { uniqueViolation } from "./db-errors";
 import { countLimitSchema } from "./money";
 import { requirePlatformAdmin } from "./platform";
 import { newToken } from "./tokens";
-import { orgNameSchema, parseInput } from "./validation";
+import { MAX_LENGTH, parseInput, platformNameSchema } from "./validation";
 
 const clusterSchema = z.object({
-  name: orgNameSchema,
-  description: z.string().trim().max(200, "At most 200 characters.").optional().default(""),
+  name: platformNameSchema,
+  description: z
+    .string()
+    .trim()
+    .max(MAX_LENGTH.description, `At most ${MAX_LENGTH.description} characters.`)
+    .optional()
+    .default(""),
   isDefault: z.boolean().optional().default(false),
   runner: z.enum(["embedded", "external"]).optional().default("embedded"),
 });

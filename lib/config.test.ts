@@ -1,5 +1,15 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { clientAddressFrom, missingProductionSettings, newOrgCredits, oauthProvidersFromEnv } from "./config";
+import {
+  clientAddressFrom,
+  invalidSettings,
+  missingProductionSettings,
+  newOrgCredits,
+  oauthProvidersFromEnv,
+  publicBaseUrl,
+} from "./config";
+import { PEER_HEADER, stampedHeaders, stampPeerAddresses } from "./peer-address";
 
 describe("OAuth providers appear only when configured", () => {
   it("offers none by default", () => {
@@ -44,11 +54,85 @@ describe("production settings", () => {
   });
 });
 
-describe("client address", () => {
-  it("takes the entry added by the nearest proxy", () => {
-    expect(clientAddressFrom(new Headers({ "x-forwarded-for": "1.2.3.4, 10.0.0.1" }))).toBe("10.0.0.1");
-    expect(clientAddressFrom(new Headers({ "x-real-ip": "5.6.7.8" }))).toBe("5.6.7.8");
-    expect(clientAddressFrom(new Headers())).toBe("unknown");
+describe("client address (clientAddressFrom: the socket's address, TRUSTED_PROXIES)", () => {
+  it("is the socket's address; X-Forwarded-For and X-Real-IP from the client are ignored", () => {
+    const headers = stampedHeaders("::ffff:203.0.113.7", { "x-forwarded-for": "1.2.3.4", "x-real-ip": "5.6.7.8" });
+    expect(clientAddressFrom(headers, {})).toBe("203.0.113.7");
+  });
+  it("reads X-Forwarded-For from the right when the socket is a trusted proxy", () => {
+    const headers = stampedHeaders("::ffff:10.0.0.5", { "x-forwarded-for": "6.6.6.6, 203.0.113.9, 10.0.0.4" });
+    expect(clientAddressFrom(headers, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("203.0.113.9");
+    expect(clientAddressFrom(headers, { TRUSTED_PROXIES: "10.0.0.4" })).toBe("10.0.0.5");
+  });
+  it("is 'unknown' without a socket address, or with one this process did not stamp", () => {
+    expect(clientAddressFrom(new Headers({ "x-forwarded-for": "1.2.3.4" }), { TRUSTED_PROXIES: "0.0.0.0/0" })).toBe(
+      "unknown",
+    );
+    const forged = new Headers({ [PEER_HEADER]: "0123456789abcdef 10.0.0.1", "x-forwarded-for": "1.2.3.4" });
+    expect(clientAddressFrom(forged, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("unknown");
+  });
+  it("stamps each request of a real HTTP server with its socket address, over a forged header", async () => {
+    stampPeerAddresses();
+    const server = createServer((req, res) => {
+      const headers = new Headers(req.headers as Record<string, string>);
+      res.end(clientAddressFrom(headers, { TRUSTED_PROXIES: "" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const forged = { [PEER_HEADER]: "x 6.6.6.6", "x-forwarded-for": "7.7.7.7" };
+      const answer = await (await fetch(`http://127.0.0.1:${port}/`, { headers: forged })).text();
+      expect(answer).toBe("127.0.0.1");
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("public base URL (links and redirects)", () => {
+  const fromPeer = (peer: string, init: Record<string, string>) => stampedHeaders(peer, init);
+  it("is AUTH_URL when set, whatever the request says", () => {
+    const h = fromPeer("10.0.0.1", { host: "evil.example", "x-forwarded-host": "evil.example" });
+    expect(publicBaseUrl(h, { AUTH_URL: "https://console.example.com/", TRUSTED_PROXIES: "10.0.0.0/8" })).toBe(
+      "https://console.example.com",
+    );
+  });
+  it("takes X-Forwarded-Host and -Proto only from a trusted proxy", () => {
+    const init = { host: "app:3000", "x-forwarded-host": "console.example.com", "x-forwarded-proto": "https" };
+    expect(publicBaseUrl(fromPeer("10.0.0.1", init), { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe(
+      "https://console.example.com",
+    );
+    // the same headers straight from a client: the Host it connected to
+    expect(publicBaseUrl(fromPeer("203.0.113.9", init), { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("https://app:3000");
+  });
+  it("uses http for a local host and https otherwise, never the server's bind address", () => {
+    expect(publicBaseUrl(fromPeer("127.0.0.1", { host: "127.0.0.1:3120" }), {})).toBe("http://127.0.0.1:3120");
+    expect(publicBaseUrl(fromPeer("127.0.0.1", { host: "localhost:3000" }), {})).toBe("http://localhost:3000");
+    expect(publicBaseUrl(fromPeer("203.0.113.9", { host: "Console.Example.com" }), {})).toBe(
+      "https://console.example.com",
+    );
+  });
+  it("refuses a Host that is not a host name", () => {
+    for (const host of ["evil.example/path", "user@evil.example", "evil.example:99999999", "a b"]) {
+      expect(publicBaseUrl(fromPeer("127.0.0.1", { host }), {}), host).toBe("http://localhost");
+    }
+    const h = fromPeer("10.0.0.1", { host: "console.example.com", "x-forwarded-host": "evil.example/x" });
+    expect(publicBaseUrl(h, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("https://console.example.com");
+  });
+  it("ignores a forwarded protocol that is neither http nor https", () => {
+    const h = fromPeer("10.0.0.1", { host: "console.example.com", "x-forwarded-proto": "javascript" });
+    expect(publicBaseUrl(h, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("https://console.example.com");
+  });
+});
+
+describe("invalid settings", () => {
+  it("names unreadable TRUSTED_PROXIES entries and a bad AUTH_URL", () => {
+    expect(invalidSettings({})).toEqual([]);
+    expect(invalidSettings({ TRUSTED_PROXIES: "10.0.0.0/8, ::1", AUTH_URL: "https://c.example" })).toEqual([]);
+    const invalid = invalidSettings({ TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal", AUTH_URL: "console.example" });
+    expect(invalid).toHaveLength(2);
+    expect(invalid[0]).toMatch(/^TRUSTED_PROXIES: .*"proxy\.internal"/);
+    expect(invalid[1]).toMatch(/^AUTH_URL/);
   });
 });
 

@@ -25,7 +25,7 @@ import { priceInMinorUnits } from "./money";
 import { requirePlatformAdmin } from "./platform";
 import { consume, RATE_LIMITS } from "./rate-limit";
 import type { Services } from "./services";
-import { pagingShape, parseInput } from "./validation";
+import { MAX_LENGTH, pagingShape, parseInput } from "./validation";
 
 export const TOP_UP_PRESETS = ["10", "100", "1000"] as const;
 const topUpSchema = z.object({ credits: creditAmountSchema("1", "100000", "Amount") });
@@ -53,7 +53,7 @@ export async function getCreditsSummary(db: Db, actor: Actor, orgName: string) {
 
 const ledgerQuerySchema = z.object({
   kind: z.enum(["topup", "grant", "charge", "adjustment"]).optional().catch(undefined),
-  member: z.string().trim().max(64).optional().catch(undefined),
+  member: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
   ...pagingShape(50),
@@ -285,7 +285,7 @@ const grantSchema = z.object({
     .string()
     .trim()
     .refine((v) => /^-?\d{1,12}(\.\d{1,2})?$/.test(v), "Enter an amount with at most two decimals."),
-  note: z.string().trim().max(200).optional(),
+  note: z.string().trim().max(MAX_LENGTH.description).optional(),
 });
 
 /**

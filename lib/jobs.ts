@@ -11,14 +11,14 @@ import { jobRefusedMail } from "./mail-templates";
 import { isNonPositive } from "./money";
 import type { Services } from "./services";
 import { hashToken } from "./tokens";
-import { pagingShape, parseInput } from "./validation";
+import { MAX_LENGTH, pagingShape, parseInput } from "./validation";
 
 const startSchema = z.object({
   name: z
     .string()
     .trim()
     .min(1, "Name the job.")
-    .max(60, "At most 60 characters.")
+    .max(MAX_LENGTH.jobName, `At most ${MAX_LENGTH.jobName} characters.`)
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and inner hyphens."),
   cluster: z.string().trim().min(1, "Choose a cluster."),
   preset: z.string().trim().min(1, "Choose a preset."),

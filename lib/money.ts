@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_LENGTH } from "./limits";
 
 /**
  * Credit amounts cross the boundary as decimal strings and are computed in SQL (numeric). These helpers only
@@ -13,6 +14,7 @@ export function creditAmountSchema(min: string, max: string, label = "Amount") {
     .string()
     .trim()
     .min(1, `Enter an ${label.toLowerCase()}.`)
+    .max(MAX_LENGTH.creditAmount, { message: `${label} must be at most ${formatCredits(max, 0)}.`, abort: true })
     .refine((v) => v === "" || /^\d+(\.\d{1,2})?$/.test(v), `${label} must be a number with at most two decimals.`)
     .refine((v) => !/^\d+(\.\d{1,2})?$/.test(v) || hundredths(v)! >= lo, `${label} must be at least ${min}.`)
     .refine(
@@ -26,6 +28,10 @@ export function creditAmountSchema(min: string, max: string, label = "Amount") {
 export const creditLimitSchema = z
   .string()
   .trim()
+  .max(MAX_LENGTH.creditLimit, {
+    message: "Enter a number with at most two decimals, or leave empty for unlimited.",
+    abort: true,
+  })
   .transform((v) => (v === "" || v.toLowerCase() === "unlimited" ? null : v))
   .refine(
     (v) => v === null || /^\d{1,12}(\.\d{1,2})?$/.test(v),
@@ -37,6 +43,7 @@ export const creditLimitSchema = z
 export const countLimitSchema = z
   .string()
   .trim()
+  .max(MAX_LENGTH.countLimit, { message: "Enter a whole number, or leave empty for unlimited.", abort: true })
   .transform((v) => (v === "" || v.toLowerCase() === "unlimited" ? null : v))
   .refine((v) => v === null || /^\d{1,6}$/.test(v), "Enter a whole number, or leave empty for unlimited.")
   .transform((v) => (v === null ? null : Number(v)));

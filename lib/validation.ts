@@ -1,18 +1,20 @@
 import { z } from "zod";
 import { PAGE_SIZES } from "./paging";
 import { Invalid, type FieldErrors } from "./errors";
+import { MAX_LENGTH } from "./limits";
 
-/** The longest accepted values: the zod rules below and the inputs' maxLength use the same numbers. */
-export const EMAIL_MAX = 254;
-export const PASSWORD_MAX = 256;
-export const USERNAME_MAX = 32;
+// The length limits live in their own module so client components can import them without zod.
+export { MAX_LENGTH } from "./limits";
 
 /** Username: `[a-z](-?[a-z0-9])*`, 3–32 characters. Each broken rule gets its own message. */
 export const usernameSchema = z
   .string()
   .trim()
   .min(1, "Choose a username.")
-  .refine((v) => v.length === 0 || (v.length >= 3 && v.length <= 32), "Username must be 3 to 32 characters long.")
+  .refine(
+    (v) => v.length === 0 || (v.length >= 3 && v.length <= MAX_LENGTH.username),
+    `Username must be 3 to ${MAX_LENGTH.username} characters long.`,
+  )
   .refine((v) => v.length === 0 || /^[a-z]/.test(v), "Username must start with a lowercase letter.")
   .refine((v) => /^[a-z0-9-]*$/.test(v), "Use only lowercase letters, digits and hyphens.")
   .refine((v) => !/--/.test(v) && !v.endsWith("-"), "Hyphens must be single and followed by a letter or digit.");
@@ -21,38 +23,73 @@ export const emailSchema = z
   .string()
   .trim()
   .min(1, "Enter your email address.")
-  .max(EMAIL_MAX, "Email address is too long.")
+  .max(MAX_LENGTH.email, "Email address is too long.")
   .pipe(z.email("Enter a valid email address."));
 
 export const passwordSchema = z
   .string()
   .min(8, "Password must be at least 8 characters.")
-  .max(PASSWORD_MAX, `Password must be at most ${PASSWORD_MAX} characters.`);
+  .max(MAX_LENGTH.password, `Password must be at most ${MAX_LENGTH.password} characters.`);
 
-/** Org name as the Apolo platform uses it: `[a-z0-9](-?[a-z0-9])*`, 3–63 characters. */
-export const orgNameSchema = z
+/** A name as the Apolo platform uses it (orgs, clusters): `[a-z0-9](-?[a-z0-9])*`, 3–63 characters. */
+export const platformNameSchema = z
   .string()
   .trim()
   .min(1, "Name your organization.")
-  .refine((v) => v.length === 0 || (v.length >= 3 && v.length <= 63), "Name must be 3 to 63 characters long.")
+  .refine(
+    (v) => v.length === 0 || (v.length >= 3 && v.length <= MAX_LENGTH.orgName),
+    `Name must be 3 to ${MAX_LENGTH.orgName} characters long.`,
+  )
   .refine((v) => /^[a-z0-9-]*$/.test(v), "Use only lowercase letters, digits and hyphens.")
   .refine(
     (v) => !v.startsWith("-") && !v.endsWith("-") && !/--/.test(v),
     "Hyphens must be single and between letters or digits.",
   );
 
+/**
+ * Org names that can't be given: they collide with a route (`/orgs/new` is the create form, so an org named
+ * `new` could never be opened) or read as part of the product rather than a customer's name.
+ */
+export const RESERVED_ORG_NAMES: ReadonlySet<string> = new Set(
+  [
+    // routes and route segments, now and planned
+    "new edit create settings admin admins api apis invite invites invitation invitations account accounts",
+    "login logout signin signout signup sign-in sign-out sign-up register onboarding verify-email auth oauth",
+    "callback orgs org organization organizations projects project jobs job credits billing checkout payments",
+    "reports audit users members clusters cluster presets tokens grafana metrics usage export dashboard console",
+    "home search status health webhook webhooks",
+    // words people would take for the product or the system rather than a customer
+    "help support docs doc static public assets www mail email apolo apolo-console neuro system root staff",
+    "security me self you all everyone default null undefined none nil true false",
+  ]
+    .join(" ")
+    .split(" "),
+);
+
+/** Org name: the platform's name rule, and not one of RESERVED_ORG_NAMES. */
+export const orgNameSchema = platformNameSchema.refine((v) => v.length < 3 || !RESERVED_ORG_NAMES.has(v), {
+  error: (issue) => `'${String(issue.input)}' is reserved. Choose another name.`,
+});
+
 export const displayNameSchema = z
   .string()
   .trim()
-  .max(100, "Display name must be at most 100 characters.")
+  .max(MAX_LENGTH.displayName, `Display name must be at most ${MAX_LENGTH.displayName} characters.`)
   .transform((v) => (v === "" ? null : v));
 
 export const signUpSchema = z.object({ username: usernameSchema, email: emailSchema, password: passwordSchema });
 export type SignUpInput = z.input<typeof signUpSchema>;
 
 export const signInSchema = z.object({
-  identifier: z.string().trim().min(1, "Enter your username or email.").max(254, "That is too long."),
-  password: z.string().min(1, "Enter your password.").max(256, "Password must be at most 256 characters."),
+  identifier: z
+    .string()
+    .trim()
+    .min(1, "Enter your username or email.")
+    .max(MAX_LENGTH.signInIdentifier, "That is too long."),
+  password: z
+    .string()
+    .min(1, "Enter your password.")
+    .max(MAX_LENGTH.password, `Password must be at most ${MAX_LENGTH.password} characters.`),
 });
 export type SignInInput = z.input<typeof signInSchema>;
 

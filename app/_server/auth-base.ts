@@ -1,6 +1,7 @@
 import type { NextAuthConfig } from "next-auth";
 import type { PendingOAuth } from "@/lib/accounts";
 import { SESSION_MAX_AGE_SEC } from "@/lib/session-policy";
+import { authRedirect } from "./return-to";
 import { authSecret } from "./secrets";
 
 declare module "next-auth" {
@@ -42,6 +43,8 @@ export function baseAuthConfig(): NextAuthConfig {
     pages: { signIn: "/signin", error: "/signin" },
     providers: [],
     callbacks: {
+      // Same-origin paths only, checked after parsing, for Auth.js' own endpoints too (app/_server/return-to.ts).
+      redirect: authRedirect,
       session({ session, token }) {
         session.uid = token.uid;
         session.sid = token.sid;

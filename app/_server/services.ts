@@ -1,6 +1,7 @@
 import "server-only";
 import { headers } from "next/headers";
 import { getDb } from "@/db";
+import { publicBaseUrl } from "@/lib/config";
 import { OutboxMailer, SmtpMailer, type Mailer } from "@/lib/mail";
 import { pricingFromEnv, SandboxProvider, type PaymentProvider } from "@/lib/payments";
 import type { Services } from "@/lib/services";
@@ -19,14 +20,9 @@ async function mailer(): Promise<Mailer> {
   return holder.__apoloMailer;
 }
 
-/** The console's public URL: AUTH_URL when set, else the host this request came to. */
+/** The console's public URL, for mail links and payment return URLs (see lib/config.ts `publicBaseUrl`). */
 export async function appUrl(): Promise<string> {
-  if (process.env.AUTH_URL) return process.env.AUTH_URL.replace(/\/+$/, "");
-  const h = await headers();
-  const host = h.get("x-forwarded-host") ?? h.get("host") ?? "localhost:3000";
-  const proto =
-    h.get("x-forwarded-proto") ?? (host.startsWith("localhost") || host.startsWith("127.") ? "http" : "https");
-  return `${proto}://${host}`;
+  return publicBaseUrl(await headers());
 }
 
 /** `appUrl` can be given where there is no request (the embedded runner). */

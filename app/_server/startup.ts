@@ -1,10 +1,15 @@
 import { getDatabase } from "@/db";
 import { seedDefaultCluster } from "@/lib/clusters";
-import { missingProductionSettings } from "@/lib/config";
+import { invalidSettings, missingProductionSettings } from "@/lib/config";
 import { startEmbeddedRunner } from "./runner";
 
 /** Refuses to run production without real secrets, then applies the migrations before the first request. */
 export async function startServer() {
+  const invalid = invalidSettings(process.env);
+  if (invalid.length > 0) {
+    console.error(`Apolo Console will not start with invalid settings:\n${invalid.map((m) => `  - ${m}`).join("\n")}`);
+    process.exit(1);
+  }
   if (process.env.NODE_ENV === "production") {
     const missing = missingProductionSettings(process.env);
     if (missing.length > 0) {

@@ -7,6 +7,7 @@ import { Input, Label } from "@/components/ui/field";
 import { Pagination } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
+import { MAX_LENGTH } from "@/lib/limits";
 
 export interface AuditRow {
   id: number;
@@ -116,6 +117,7 @@ export function AuditView({
           <Label htmlFor="audit-actor">Actor</Label>
           <Input
             id="audit-actor"
+            maxLength={MAX_LENGTH.usernameFilter}
             className="w-48"
             placeholder="username"
             value={actor}

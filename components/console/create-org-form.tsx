@@ -4,6 +4,7 @@ import { useActionState } from "react";
 import { createOrgAction } from "@/app/(console)/actions";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
+import { MAX_LENGTH } from "@/lib/limits";
 
 export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
   const [state, action] = useActionState(createOrgAction, {});
@@ -14,6 +15,7 @@ export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
         label="Organization name"
         name="name"
         required
+        maxLength={MAX_LENGTH.orgName}
         autoFocus={autoFocus}
         autoComplete="off"
         spellCheck={false}
@@ -25,6 +27,7 @@ export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
       <Field
         label="Display name (optional)"
         name="displayName"
+        maxLength={MAX_LENGTH.displayName}
         autoComplete="organization"
         placeholder="Acme Research"
         defaultValue={state.values?.displayName}

@@ -5,6 +5,7 @@ import { deleteOrgAction } from "@/app/(console)/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { MAX_LENGTH } from "@/lib/limits";
 import { LeaveOrgDialog } from "./leave-org-dialog";
 
 export function LeaveOrgSection({ org }: { org: string }) {
@@ -55,6 +56,7 @@ export function DeleteOrgSection({ org }: { org: string }) {
         <Field
           label={`Type ${org} to confirm`}
           name="confirmName"
+          maxLength={MAX_LENGTH.orgName}
           autoComplete="off"
           spellCheck={false}
           value={typed}

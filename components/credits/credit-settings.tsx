@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Field, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { useToast } from "@/components/ui/toast";
+import { MAX_LENGTH } from "@/lib/limits";
 
 /** Org credit settings: default limit for new users (managers+), who may top up (admins). */
 export function CreditSettings({
@@ -41,6 +42,7 @@ export function CreditSettings({
       <Field
         label="Default credit limit for new users"
         name="defaultUserCreditLimit"
+        maxLength={MAX_LENGTH.creditLimit}
         inputMode="decimal"
         placeholder="Unlimited"
         value={limit}

@@ -9,6 +9,7 @@ import { Input, Label } from "@/components/ui/field";
 import { Pagination } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
+import { MAX_LENGTH } from "@/lib/limits";
 
 export interface LedgerRowView {
   id: number;
@@ -123,6 +124,7 @@ export function LedgerView({
             <Label htmlFor="ledger-member">Member</Label>
             <Input
               id="ledger-member"
+              maxLength={MAX_LENGTH.usernameFilter}
               className="w-40"
               placeholder="username"
               value={member}

@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { Field, FormMessage } from "@/components/ui/field";
+import { MAX_LENGTH } from "@/lib/limits";
 
 const PRESETS = ["10", "100", "1000"];
 
@@ -64,6 +65,7 @@ export function TopUpDialog({
           <Field
             label="Credits"
             name="credits"
+            maxLength={MAX_LENGTH.creditAmount}
             inputMode="decimal"
             value={amount}
             onChange={(e) => {

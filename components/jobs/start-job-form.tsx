@@ -6,6 +6,7 @@ import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { useToast } from "@/components/ui/toast";
+import { MAX_LENGTH } from "@/lib/limits";
 
 export interface ClusterOption {
   name: string;
@@ -41,6 +42,7 @@ export function StartJobForm({ org, clusters }: { org: string; clusters: Cluster
       <Field
         label="Job name"
         name="name"
+        maxLength={MAX_LENGTH.jobName}
         placeholder="train-resnet"
         defaultValue={state.values?.name}
         errors={state.fieldErrors?.name}

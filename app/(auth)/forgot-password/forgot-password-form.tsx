@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
-import { EMAIL_MAX } from "@/lib/validation";
+import { MAX_LENGTH } from "@/lib/limits";
 import { forgotPasswordAction } from "./actions";
 
 export function ForgotPasswordForm() {
@@ -19,7 +19,7 @@ export function ForgotPasswordForm() {
         autoComplete="email"
         autoFocus
         required
-        maxLength={EMAIL_MAX}
+        maxLength={MAX_LENGTH.email}
         defaultValue={state.values?.email}
         errors={state.fieldErrors?.email}
       />

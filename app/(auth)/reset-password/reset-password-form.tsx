@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
-import { PASSWORD_MAX } from "@/lib/validation";
+import { MAX_LENGTH } from "@/lib/limits";
 import { resetPasswordAction } from "./actions";
 
 export function ResetPasswordForm({ token }: { token: string }) {
@@ -19,7 +19,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
         autoComplete="new-password"
         autoFocus
         required
-        maxLength={PASSWORD_MAX}
+        maxLength={MAX_LENGTH.password}
         hint="At least 8 characters. Every browser signed in to your account will be signed out."
         errors={state.fieldErrors?.password}
       />

@@ -5,7 +5,7 @@ import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
-import { EMAIL_MAX, PASSWORD_MAX } from "@/lib/validation";
+import { MAX_LENGTH } from "@/lib/limits";
 import { signInAction } from "./actions";
 
 export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
@@ -20,7 +20,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
         autoComplete="username"
         autoFocus
         required
-        maxLength={EMAIL_MAX}
+        maxLength={MAX_LENGTH.signInIdentifier}
         defaultValue={state.values?.identifier}
         errors={state.fieldErrors?.identifier}
       />
@@ -30,7 +30,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
           name="password"
           autoComplete="current-password"
           required
-          maxLength={PASSWORD_MAX}
+          maxLength={MAX_LENGTH.password}
           errors={state.fieldErrors?.password}
         />
         <p className="text-right text-xs">

@@ -2,6 +2,7 @@
 
 import { signIn, unstable_update, auth } from "@/app/_server/auth";
 import { formValues, runFormAction, type FormState } from "@/app/_server/action";
+import { safeReturnTo } from "@/app/_server/return-to";
 import { requestContext } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { services } from "@/app/_server/services";
@@ -20,7 +21,7 @@ export async function signUpAction(_prev: FormState, formData: FormData): Promis
     await signIn("credentials", {
       identifier: user.username,
       password,
-      redirectTo: invite ? `/invite/${invite}` : "/onboarding",
+      redirectTo: invite ? safeReturnTo(`/invite/${invite}`, "/onboarding") : "/onboarding",
     });
   });
 }

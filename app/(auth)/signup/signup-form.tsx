@@ -5,7 +5,7 @@ import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
-import { EMAIL_MAX, PASSWORD_MAX, USERNAME_MAX } from "@/lib/validation";
+import { MAX_LENGTH } from "@/lib/limits";
 import { signUpAction } from "./actions";
 
 /** `invite`: signing up from an invitation link, with the invited address filled in. */
@@ -21,7 +21,7 @@ export function SignUpForm({ invite }: { invite?: { token: string; email: string
         autoComplete="username"
         autoFocus
         required
-        maxLength={USERNAME_MAX}
+        maxLength={MAX_LENGTH.username}
         hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
         defaultValue={state.values?.username}
         errors={state.fieldErrors?.username}
@@ -32,7 +32,7 @@ export function SignUpForm({ invite }: { invite?: { token: string; email: string
         type="email"
         autoComplete="email"
         required
-        maxLength={EMAIL_MAX}
+        maxLength={MAX_LENGTH.email}
         hint={invite ? "The invitation is for this address; using it also verifies it." : undefined}
         defaultValue={state.values?.email ?? invite?.email}
         errors={state.fieldErrors?.email}
@@ -42,7 +42,7 @@ export function SignUpForm({ invite }: { invite?: { token: string; email: string
         name="password"
         autoComplete="new-password"
         required
-        maxLength={PASSWORD_MAX}
+        maxLength={MAX_LENGTH.password}
         hint="At least 8 characters."
         errors={state.fieldErrors?.password}
       />

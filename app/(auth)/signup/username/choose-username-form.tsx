@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
-import { EMAIL_MAX, USERNAME_MAX } from "@/lib/validation";
+import { MAX_LENGTH } from "@/lib/limits";
 import { chooseUsernameAction } from "../actions";
 
 export function ChooseUsernameForm({ email }: { email: string }) {
@@ -16,7 +16,7 @@ export function ChooseUsernameForm({ email }: { email: string }) {
         name="username"
         autoFocus
         required
-        maxLength={USERNAME_MAX}
+        maxLength={MAX_LENGTH.username}
         hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
         defaultValue={state.values?.username}
         errors={state.fieldErrors?.username}
@@ -26,7 +26,7 @@ export function ChooseUsernameForm({ email }: { email: string }) {
         name="email"
         type="email"
         required
-        maxLength={EMAIL_MAX}
+        maxLength={MAX_LENGTH.email}
         defaultValue={state.values?.email ?? email}
         errors={state.fieldErrors?.email}
       />

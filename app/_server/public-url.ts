@@ -1,0 +1,13 @@
+import "server-only";
+import { headers as requestHeaders } from "next/headers";
+import { publicBaseUrl } from "@/lib/config";
+
+/**
+ * An absolute URL on the console's public origin, for redirects and links that leave the request: AUTH_URL, or
+ * the host the request came to (lib/config.ts `publicBaseUrl` says which headers are believed). Never
+ * `request.nextUrl.origin`, which is the server's bind address (`http://localhost:<port>`) under `next start`.
+ */
+export async function publicUrl(path: string, headers?: Headers): Promise<string> {
+  const base = publicBaseUrl(headers ?? (await requestHeaders()));
+  return `${base}${path.startsWith("/") ? path : `/${path}`}`;
+}
