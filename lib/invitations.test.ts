@@ -809,6 +809,23 @@ describe("invitations by username (bound to an account)", () => {
     expect(await countMyInvitations(t.db, as(pat))).toBe(2);
   });
 
+  it("don't show for an org the person already belongs to (joined through another invitation)", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db, uniqueName(), { verified: true });
+    const byName = await inviteByUsername(w, w.admin, pat, "manager");
+    const byMail = await makeInvitation(t.db, w.org, { email: pat.email, invitedById: w.admin.id });
+    expect(await countMyInvitations(t.db, as(pat))).toBe(2);
+    await acceptInvitation(t.db, as(pat), { token: byMail.token });
+    expect(await countMyInvitations(t.db, as(pat))).toBe(0);
+    expect((await listMyInvitations(t.db, as(pat))).invitations).toEqual([]);
+    // Answering the leftover one changes nothing: the member keeps the role they joined with.
+    expect(await acceptInvitation(t.db, as(pat), { id: byName })).toEqual({ orgName: w.org.name, role: "user" });
+    expect((await membership(w.org.id, pat.id))!.role).toBe("user");
+    // A member's own org never shows either.
+    await makeAccountInvitation(t.db, w.org, { inviteeId: w.user.id });
+    expect(await countMyInvitations(t.db, as(w.user))).toBe(0);
+  });
+
   it("accept: joins with the invited role and the org's default limit, remembers the org, audits", async () => {
     const w = await world();
     await t.db.update(orgs).set({ defaultUserCreditLimit: "25" }).where(eq(orgs.id, w.org.id));

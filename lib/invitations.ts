@@ -446,8 +446,17 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
       await tx.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, userId));
     }
     let joined = false;
+    // The role the person has in the org afterwards: a member accepting a leftover invitation keeps theirs.
+    let role: OrgRole = inv.role;
     if (accept) {
       joined = await insertMembership(tx, org, userId, inv.role);
+      if (!joined) {
+        const [m] = await tx
+          .select({ role: orgMembers.role })
+          .from(orgMembers)
+          .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId)));
+        role = m?.role ?? inv.role;
+      }
       await tx.update(users).set({ lastOrgId: inv.orgId }).where(eq(users.id, userId));
     }
     await recordAudit(tx, {
@@ -457,7 +466,7 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
       target: { type: "invitation", id: inv.id, label: inv.email ?? me.username },
       after: accept ? { role: inv.role, member: me.username, alreadyMember: !joined } : null,
     });
-    return { orgName: org.name, role: inv.role };
+    return { orgName: org.name, role };
   });
 }
 
@@ -502,7 +511,11 @@ export async function listMyInvitations(db: Db, actor: Actor) {
   };
 }
 
-/** The filter for the caller's open, unexpired invitations, and whether their address is verified. */
+/**
+ * The filter for the caller's open, unexpired invitations to orgs they are not (yet) in, and whether their
+ * address is verified. (Someone invited twice, by username and by email, who joined through one of them has
+ * nothing left to answer there.)
+ */
 async function myPendingInvitations(db: Db, actor: Actor) {
   const { userId } = requireActor(actor);
   const [me] = await db
@@ -514,7 +527,8 @@ async function myPendingInvitations(db: Db, actor: Actor) {
   const mine = verified
     ? or(eq(invitations.inviteeId, userId), sql`lower(${invitations.email}) = lower(${me.email})`)
     : eq(invitations.inviteeId, userId);
-  return { verified, pending: and(mine, open(), gt(invitations.expiresAt, sql`now()`)) };
+  const notYetMember = sql`not exists (select 1 from ${orgMembers} where ${orgMembers.orgId} = ${invitations.orgId} and ${orgMembers.userId} = ${userId})`;
+  return { verified, pending: and(mine, open(), gt(invitations.expiresAt, sql`now()`), notYetMember) };
 }
 
 /** The count for the header badge. */
