@@ -1,5 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import { createOrg, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
+import { inviteAndAccept } from "./invite-helpers";
 
 async function startJob(page: Page, org: string, name: string, preset: string) {
   await page.goto(`/orgs/${org}/jobs`);
@@ -41,12 +42,7 @@ test("a user runs a job, tops up, sees the ledger; a manager's limit stops them;
   await signUp(page, admin);
   await createOrg(page, org);
   await expect(page.getByTestId("org-clusters")).toContainText("default"); // new orgs land on the default cluster
-  await page.goto(`/orgs/${org}/settings/users`);
-  await page.getByTestId("invite-open").click();
-  await page.getByLabel("Usernames or emails").fill(user.username);
-  await page.getByRole("button", { name: "Send invites" }).click();
-  await expect(page.getByTestId("invite-results")).toContainText(`Added ${user.username} as user.`);
-  await page.keyboard.press("Escape");
+  await inviteAndAccept(page, u.page, org, user.username);
 
   // No credits yet: the start is refused with Apolo's message.
   const up = u.page;

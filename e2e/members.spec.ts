@@ -1,6 +1,7 @@
 import { expect, type Page } from "@playwright/test";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS } from "./fixtures-data";
 import { createOrg, newPerson, newPersonContext, orgName, signIn, signUp, snap, test } from "./helpers";
+import { acceptFromInvites } from "./invite-helpers";
 
 async function invite(page: Page, entries: string, role: "User" | "Manager" | "Admin" = "User") {
   await page.getByTestId("invite-open").click();
@@ -36,22 +37,32 @@ test("members: invite by username and email, accept, promote, manager limits, re
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page).toHaveURL(new RegExp(`/orgs/${org}/settings/users$`));
 
-  // Username → added at once; email → pending invitation with a link; the rest say why per entry.
+  // Username → an invitation they accept in the console; email → pending invitation with a link; the rest say
+  // why per entry.
   await invite(
     page,
     `${existing.username}, ${leaver.username}, ${invitee.email}, no-such-user-x, ${existing.username}`,
   );
   const results = page.getByTestId("invite-results");
-  await expect(results).toContainText(`Added ${existing.username} as user.`);
-  await expect(results).toContainText(`Added ${leaver.username} as user.`);
+  await expect(results).toContainText(`Invited ${existing.username} (waiting for them to accept).`);
+  await expect(results).toContainText(`Invited ${leaver.username} (waiting for them to accept).`);
   await expect(results).toContainText(`Invitation sent to ${invitee.email}.`);
   await expect(results).toContainText("No account with the username 'no-such-user-x'.");
   const link = (await page.getByTestId("invite-link").first().innerText()).trim();
   expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
   await snap(page, "invite-dialog");
   await page.getByRole("button", { name: "Done" }).click();
-  await expect(memberRow(page, existing.username)).toBeVisible();
+  await expect(page.getByTestId(`invitation-actions-${existing.username}`)).toBeVisible();
   await expect(page.getByTestId(`invitation-actions-${invitee.email}`)).toBeVisible();
+  await expect(page.getByRole("table", { name: "Members" })).not.toContainText(existing.username);
+
+  // The two accounts accept in their console and become members.
+  await acceptFromInvites(existingSession.page, org);
+  await acceptFromInvites(leaverSession.page, org);
+  await page.reload();
+  await expect(memberRow(page, existing.username)).toBeVisible();
+  await expect(memberRow(page, leaver.username)).toBeVisible();
+  await expect(page.getByTestId(`invitation-actions-${existing.username}`)).toHaveCount(0);
 
   // Inviting the same address again says so.
   await invite(page, invitee.email);
@@ -136,7 +147,6 @@ test("members: invite by username and email, accept, promote, manager limits, re
   await page.goto(`/orgs/${org}/settings/audit`);
   for (const action of [
     "org.created",
-    "member.added",
     "invitation.created",
     "invitation.accepted",
     "member.role_changed",
@@ -221,10 +231,20 @@ test("a plain user sees the members list without settings, and settings URLs ans
   await createOrg(owner.page, org);
   await owner.page.goto(`/orgs/${org}/settings/users`);
   await invite(owner.page, member.username);
+  await acceptFromInvites(page, org);
 
-  await page.goto(`/orgs/${org}`);
   await page.getByRole("link", { name: "Members" }).click();
   await expect(page.getByRole("table", { name: "Members" })).toContainText(admin.username);
+  // Usernames and names only: no addresses, and no finding people by them.
+  const members = page.getByRole("table", { name: "Members" });
+  await expect(members.getByRole("columnheader", { name: "Email" })).toHaveCount(0);
+  await expect(members).not.toContainText("@example.com");
+  await expect(page.getByLabel("Search members")).toHaveAttribute("placeholder", "Search by username or name");
+  await page.getByLabel("Search members").fill(admin.email);
+  await expect(page.getByText(`No members match “${admin.email}”.`)).toBeVisible();
+  await page.getByLabel("Search members").fill(admin.username);
+  await expect(memberRow(page, admin.username)).toBeVisible();
+  await page.getByLabel("Search members").fill("");
   await expect(page.getByTestId("invite-open")).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Audit log" })).toHaveCount(0);
   await expect(page.getByTestId(`member-actions-${admin.username}`)).toHaveCount(0);

@@ -2,18 +2,14 @@ import { readFileSync } from "node:fs";
 import { expect, type Page } from "@playwright/test";
 import { formatCredits } from "../lib/money";
 import { createOrg, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
+import { inviteAndAccept } from "./invite-helpers";
 
 const DAY_MS = 86_400_000;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-async function invite(page: Page, org: string, username: string, role: "user" | "manager") {
-  await page.goto(`/orgs/${org}/settings/users`);
-  await page.getByTestId("invite-open").click();
-  await page.getByLabel("Usernames or emails").fill(username);
-  await page.getByLabel("Role", { exact: true }).selectOption(role);
-  await page.getByRole("button", { name: "Send invites" }).click();
-  await expect(page.getByTestId("invite-results")).toContainText(`Added ${username} as ${role}.`);
-  await page.keyboard.press("Escape");
+/** The admin invites `username`, who accepts from their Invitations page. */
+async function invite(page: Page, inviteePage: Page, org: string, username: string, role: "user" | "manager") {
+  await inviteAndAccept(page, inviteePage, org, username, role === "user" ? "User" : "Manager");
 }
 
 async function topUp(page: Page, org: string, credits: string) {
@@ -63,8 +59,8 @@ test("a manager reads the Reports tab: totals, charts, members, CSV, period; use
   await signUp(o.page, outsider);
   await signUp(page, admin);
   await createOrg(page, org);
-  await invite(page, org, manager.username, "manager");
-  await invite(page, org, runner.username, "user");
+  await invite(page, m.page, org, manager.username, "manager");
+  await invite(page, u.page, org, runner.username, "user");
 
   // The runner tops up 100; the runner and the manager run a job each until charges show, then stop them.
   await topUp(u.page, org, "100");

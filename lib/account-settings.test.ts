@@ -27,6 +27,8 @@ import {
   updateDisplayName,
 } from "./account-settings";
 import { authenticate, signUp, verifyEmail } from "./accounts";
+import { inviteMembers } from "./invitations";
+import { grantPlatformAdmin } from "./platform";
 import { claimVerifiedEmail } from "./email-claims";
 import { Conflict, Invalid, NotFound, RateLimited, Unauthenticated } from "./errors";
 import { postLedger } from "./ledger";
@@ -564,6 +566,16 @@ describe("deleteAccount", () => {
       signUp(t.db, { username: pat.username, email: pat.email, password: TEST_PASSWORD }, testContext()),
     ).rejects.toMatchObject({ fieldErrors: { username: ["That username is taken."] } });
     await signUp(t.db, { username: uniqueName(), email: pat.email, password: TEST_PASSWORD }, testContext());
+    // Nobody can invite, add or promote the deleted account any more.
+    const { results } = await inviteMembers(
+      t.db,
+      as(admin),
+      team.name,
+      { entries: pat.username, role: "user" },
+      testServices(),
+    );
+    expect(results.map((r) => r.outcome)).toEqual(["not_found"]);
+    await expect(grantPlatformAdmin(t.db, pat.username)).rejects.toMatchObject({ kind: "not_found" });
   });
 
   it("leaves email invitations to an unverified address alone (they may be someone else's)", async () => {

@@ -6,7 +6,16 @@ import { Forbidden, NotFound, Unauthenticated } from "./errors";
 import { acceptInvitation, inviteMembers, renewInvitation, revokeInvitation } from "./invitations";
 import { changeMemberRole, leaveOrg, removeMember } from "./members";
 import { createOrg } from "./orgs";
-import { as, makeOrg, makeUser, testServices, tokenFromLink, uniqueName, withTestDatabase } from "./test/fixtures";
+import {
+  as,
+  joinByUsername,
+  makeOrg,
+  makeUser,
+  testServices,
+  tokenFromLink,
+  uniqueName,
+  withTestDatabase,
+} from "./test/fixtures";
 
 const t = withTestDatabase();
 
@@ -26,15 +35,11 @@ async function orgWithHistory() {
     .from(auditEvents)
     .where(eq(auditEvents.orgName, org.name));
   const orgId = row!.orgId!;
-  await inviteMembers(
-    t.db,
-    as(admin),
-    org.name,
-    { entries: `${manager.username}, ${user.username}`, role: "user" },
-    svc,
-  );
+  // Invited by username, each joins by accepting.
+  await joinByUsername(t.db, org, admin, manager, "user", svc);
+  await joinByUsername(t.db, org, admin, user, "user", svc);
   await changeMemberRole(t.db, as(admin), org.name, { username: manager.username, role: "manager" });
-  await inviteMembers(t.db, as(manager), org.name, { entries: leaver.username, role: "user" }, svc);
+  await joinByUsername(t.db, org, manager, leaver, "user", svc);
   const invited = await inviteMembers(
     t.db,
     as(manager),
@@ -45,13 +50,16 @@ async function orgWithHistory() {
   await leaveOrg(t.db, as(leaver), org.name);
   await removeMember(t.db, as(manager), org.name, { username: user.username });
   await makeOrg(t.db, { admin: outsider });
-  // The order in which they happened (the two username adds of one request share a transaction, in entry order).
+  // The order in which they happened.
   const actions = [
     ["org.created", admin.username],
-    ["member.added", admin.username],
-    ["member.added", admin.username],
+    ["invitation.created", admin.username],
+    ["invitation.accepted", manager.username],
+    ["invitation.created", admin.username],
+    ["invitation.accepted", user.username],
     ["member.role_changed", admin.username],
-    ["member.added", manager.username],
+    ["invitation.created", manager.username],
+    ["invitation.accepted", leaver.username],
     ["invitation.created", manager.username],
     ["member.left", leaver.username],
     ["member.removed", manager.username],
@@ -79,16 +87,22 @@ describe("listAuditEvents", () => {
 
   it("filters by action and by actor username (any case), and by both", async () => {
     const w = await orgWithHistory();
-    const byAction = await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "member.added" });
+    const byAction = await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "invitation.accepted" });
     expect(byAction.total).toBe(3);
-    expect(byAction.rows.every((e) => e.action === "member.added")).toBe(true);
+    expect(byAction.rows.every((e) => e.action === "invitation.accepted")).toBe(true);
     const byActor = await listAuditEvents(t.db, as(w.admin), w.org.name, { actor: w.manager.username.toUpperCase() });
-    expect(byActor.rows.map((e) => e.action)).toEqual(["member.removed", "invitation.created", "member.added"]);
+    expect(byActor.rows.map((e) => e.action)).toEqual([
+      "member.removed",
+      "invitation.created",
+      "invitation.created",
+      "invitation.accepted",
+    ]);
     const both = await listAuditEvents(t.db, as(w.admin), w.org.name, {
-      action: "member.added",
+      action: "invitation.created",
       actor: w.manager.username,
     });
-    expect(both.rows.map((e) => e.targetLabel)).toEqual([w.leaver.username]);
+    // An email invitation is labelled with its address, an invitation by username with the username.
+    expect(both.rows.map((e) => e.targetLabel)).toEqual([w.invited.results[0]!.entry, w.leaver.username]);
     expect((await listAuditEvents(t.db, as(w.admin), w.org.name, { actor: "nobody-at-all" })).rows).toEqual([]);
     // An unknown action is ignored rather than an error (the filter comes from the URL).
     expect((await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "drop table" })).total).toBe(
@@ -126,7 +140,7 @@ describe("listAuditEvents", () => {
   it("is for managers and admins: users get Forbidden, outsiders NotFound, signed-out callers Unauthenticated", async () => {
     const w = await orgWithHistory();
     const user = await makeUser(t.db);
-    await inviteMembers(t.db, as(w.admin), w.org.name, { entries: user.username, role: "user" }, w.svc);
+    await joinByUsername(t.db, w.org, w.admin, user, "user", w.svc);
     await expect(listAuditEvents(t.db, as(user), w.org.name, {})).rejects.toBeInstanceOf(Forbidden);
     await expect(listAuditEvents(t.db, as(w.outsider), w.org.name, {})).rejects.toBeInstanceOf(NotFound);
     await expect(listAuditEvents(t.db, as(w.user), w.org.name, {})).rejects.toBeInstanceOf(NotFound); // removed
@@ -158,7 +172,7 @@ describe("audit rows", () => {
     const id = inv!.targetId!;
     const resent = await renewInvitation(t.db, as(w.admin), w.org.name, { id }, { ...w.svc, send: true });
     const copied = await renewInvitation(t.db, as(w.admin), w.org.name, { id }, { ...w.svc, send: false });
-    tokens.push(tokenFromLink(resent.link), tokenFromLink(copied.link));
+    tokens.push(tokenFromLink(resent.link!), tokenFromLink(copied.link!));
     await acceptInvitation(t.db, as(invitee), { token: tokens[3]! });
     const other = (await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "invitation.created" })).rows[1]!;
     await revokeInvitation(t.db, as(w.manager), w.org.name, { id: other.targetId! });

@@ -54,6 +54,7 @@ import {
   addOrgToCluster,
   as,
   fundOrg,
+  makeAccountInvitation,
   makeCluster,
   makeInvitation,
   makeJob,
@@ -171,6 +172,20 @@ async function invitationToCaller(w: World, role: OrgRole = "user") {
 /** An open invitation to this org for someone else's address. */
 async function invitationToSomeoneElse(w: World, role: OrgRole = "user") {
   w.inv = await makeInvitation(w.db, w.org, { email: freshEmail(), role, invitedById: w.people.admin.id });
+}
+
+/** An open invitation to this org bound to the caller's account (by username), or to a spare account's. */
+async function accountInvitationToCaller(w: World, role: OrgRole = "user") {
+  w.spare = await makeUser(w.db);
+  w.inv = { ...(await makeAccountInvitation(w.db, w.org, { inviteeId: (w.me ?? w.spare).id, role })), token: "" };
+}
+/** An open invitation to this org bound to an account that is not the caller's. */
+async function accountInvitationToSomeoneElse(w: World, role: OrgRole = "user") {
+  w.spare = await makeUser(w.db);
+  w.inv = {
+    ...(await makeAccountInvitation(w.db, w.org, { inviteeId: w.spare.id, role, invitedById: w.people.admin.id })),
+    token: "",
+  };
 }
 
 /** The org on an (external) cluster with a 1 credit/hour preset "small", and 100 credits. */
@@ -370,6 +385,18 @@ const MATRIX: Record<string, Row> = {
     run: (w) => members.listMembers(w.db, w.actor, w.org.name, { q: "", sort: "role" }),
     expect: forMembers,
   },
+  // Members' addresses: managers and admins see them (and find people by them); users neither.
+  "members.listMembers searching by an address": {
+    run: async (w) => {
+      const r = await members.listMembers(w.db, w.actor, w.org.name, { q: w.people.admin2.email });
+      const seen = r.rows.map((m) => [m.username, m.email]);
+      const expected = r.seesEmail ? [[w.people.admin2.username, w.people.admin2.email]] : [];
+      if (r.seesEmail !== (w.caller !== "user") || JSON.stringify(seen) !== JSON.stringify(expected))
+        throw new Error(`${w.caller} saw ${JSON.stringify(seen)}`);
+      return r;
+    },
+    expect: forMembers,
+  },
   // Target: a user-role member (self: the admin's own username — nobody changes their own role).
   "members.changeMemberRole": {
     run: (w) =>
@@ -429,6 +456,26 @@ const MATRIX: Record<string, Row> = {
     run: (w) => invitations.inviteMembers(w.db, w.actor, w.org.name, { entries: freshEmail(), role: "admin" }, w.svc),
     expect: forAdmins,
   },
+  // By username: an invitation bound to the account, never a membership (whoever asks).
+  "invitations.inviteMembers granting admin by username": {
+    run: async (w) => {
+      const r = await invitations.inviteMembers(
+        w.db,
+        w.actor,
+        w.org.name,
+        { entries: w.people.outsider.username, role: "admin" },
+        w.svc,
+      );
+      if (r.results[0]!.outcome !== "invited") throw new Error(JSON.stringify(r.results));
+      const joined = await w.db
+        .select()
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, w.org.id), eq(orgMembers.userId, w.people.outsider.id)));
+      if (joined.length) throw new Error("an invitation by username made a membership");
+      return r;
+    },
+    expect: forAdmins,
+  },
   "invitations.listOrgInvitations": {
     run: (w) => invitations.listOrgInvitations(w.db, w.actor, w.org.name),
     expect: forManagers,
@@ -445,6 +492,22 @@ const MATRIX: Record<string, Row> = {
   },
   "invitations.revokeInvitation": {
     prepare: (w) => invitationToSomeoneElse(w, "manager"),
+    run: (w) => invitations.revokeInvitation(w.db, w.actor, w.org.name, { id: w.inv!.id }),
+    expect: forManagers,
+  },
+  // An invitation to an account: Resend reminds them by mail; it has no link to copy (Conflict).
+  "invitations.renewInvitation of an account invitation": {
+    prepare: (w) => accountInvitationToSomeoneElse(w, "manager"),
+    run: (w) => invitations.renewInvitation(w.db, w.actor, w.org.name, { id: w.inv!.id }, { ...w.svc, send: true }),
+    expect: forManagers,
+  },
+  "invitations.renewInvitation link of an account invitation": {
+    prepare: (w) => accountInvitationToSomeoneElse(w, "user"),
+    run: (w) => invitations.renewInvitation(w.db, w.actor, w.org.name, { id: w.inv!.id }, { ...w.svc, send: false }),
+    expect: orgOp({ user: "forbidden", manager: "conflict", admin: "conflict" }),
+  },
+  "invitations.revokeInvitation of an account invitation": {
+    prepare: (w) => accountInvitationToSomeoneElse(w, "user"),
     run: (w) => invitations.revokeInvitation(w.db, w.actor, w.org.name, { id: w.inv!.id }),
     expect: forManagers,
   },
@@ -494,6 +557,36 @@ const MATRIX: Record<string, Row> = {
     },
     run: (w) => invitations.acceptInvitation(w.db, w.actor, { id: w.inv!.id }),
     expect: signedIn,
+  },
+  // An invitation bound to the caller's account (by username): answered from /invites by id, verified address
+  // or not (nobody in the world is verified). A member accepting one keeps their role.
+  "invitations.acceptInvitation by id, invitation to the caller's account": {
+    prepare: (w) => accountInvitationToCaller(w, "user"),
+    run: (w) => invitations.acceptInvitation(w.db, w.actor, { id: w.inv!.id }),
+    expect: signedIn,
+  },
+  "invitations.declineInvitation by id, invitation to the caller's account": {
+    prepare: (w) => accountInvitationToCaller(w, "manager"),
+    run: (w) => invitations.declineInvitation(w.db, w.actor, { id: w.inv!.id }),
+    expect: signedIn,
+  },
+  // Another account's invitation: it doesn't exist for anyone else, verified or not, org admin or not.
+  "invitations.acceptInvitation by id of another account's invitation": {
+    prepare: async (w) => {
+      await accountInvitationToSomeoneElse(w, "admin");
+      if (w.me) await verifyUser(w.db, w.me);
+    },
+    run: (w) => invitations.acceptInvitation(w.db, w.actor, { id: w.inv!.id }),
+    expect: { ...everyone("not_found"), signedOut: "unauthenticated" },
+    // A platform admin is no exception.
+    platformAdmin: "not_found",
+  },
+  "invitations.declineInvitation by id of another account's invitation": {
+    prepare: (w) => accountInvitationToSomeoneElse(w, "user"),
+    run: (w) => invitations.declineInvitation(w.db, w.actor, { id: w.inv!.id }),
+    expect: { ...everyone("not_found"), signedOut: "unauthenticated" },
+    // A platform admin is no exception.
+    platformAdmin: "not_found",
   },
   "invitations.declineInvitation": {
     prepare: (w) => invitationToCaller(w, "manager"),
@@ -824,6 +917,31 @@ const MATRIX: Record<string, Row> = {
     expect: forOperators,
     platformAdmin: "ok",
   },
+  // Adds an account to an org at once (no invitation): platform admins only; the org's own admin included,
+  // everyone else is told the Admin area doesn't exist.
+  "platform.addMemberAsPlatformAdmin": {
+    prepare: async (w) => {
+      w.spare = await makeUser(w.db);
+    },
+    run: (w) =>
+      platform.addMemberAsPlatformAdmin(
+        w.db,
+        w.actor,
+        { org: w.org.name, username: w.spare!.username, role: "admin" },
+        w.svc,
+      ),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  // System: `npm run admin -- add-member ORG NAME [ROLE]` on the server; no actor, the same for every caller.
+  "platform.addMemberAsPlatformAdmin by the system": {
+    prepare: async (w) => {
+      w.spare = await makeUser(w.db);
+    },
+    run: (w) =>
+      platform.addMemberAsPlatformAdmin(w.db, "system", { org: w.org.name, username: w.spare!.username }, w.svc),
+    expect: everyone("ok"),
+  },
   // System: `npm run admin -- grant-platform-admin NAME`, run by the operator on the server; no actor.
   "platform.grantPlatformAdmin": {
     prepare: async (w) => {
@@ -1147,6 +1265,7 @@ describe("authorization matrix: platform admin (users.is_platform_admin, in no o
 const DESIGN_TABLE: Record<OrgPermission, OrgRole> = {
   "org.view": "user",
   "members.list": "user",
+  "members.viewEmail": "manager",
   "projects.create": "user",
   "jobs.run": "user",
   "credits.topup": "user",

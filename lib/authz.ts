@@ -29,6 +29,7 @@ export function grantableRoles(actorRole: OrgRole): OrgRole[] {
 export const ORG_PERMISSIONS = {
   "org.view": "user", // see the org, its members list, its clusters, the org balance
   "members.list": "user",
+  "members.viewEmail": "manager", // members' email addresses (users see usernames and names only)
   "projects.create": "user",
   "jobs.run": "user",
   "credits.topup": "user", // an org setting may raise this to manager

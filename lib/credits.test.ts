@@ -21,7 +21,7 @@ import {
   TOP_UP_PRESETS,
 } from "./credits";
 import { Forbidden, Invalid, NotFound, RateLimited, Unauthenticated } from "./errors";
-import { acceptInvitation, inviteMembers } from "./invitations";
+import { acceptInvitation } from "./invitations";
 import { meterUsage } from "./jobs";
 import { formatCredits, priceInMinorUnits } from "./money";
 import {
@@ -29,6 +29,7 @@ import {
   as,
   FakeStripeProvider,
   fundOrg,
+  joinByUsername,
   ledgerTotals,
   makeCluster,
   makeInvitation,
@@ -812,16 +813,10 @@ describe("member quotas", () => {
     const [o] = await t.db.select().from(orgs).where(eq(orgs.id, org.id));
     expect(o!.defaultUserCreditLimit).toBe("25.00000000");
 
-    // Added by username.
+    // Invited by username, joined by accepting.
     const [byName, byNameManager] = [await makeUser(t.db), await makeUser(t.db)];
-    await inviteMembers(t.db, as(admin), org.name, { entries: byName.username, role: "user" }, testServices());
-    await inviteMembers(
-      t.db,
-      as(admin),
-      org.name,
-      { entries: byNameManager.username, role: "manager" },
-      testServices(),
-    );
+    await joinByUsername(t.db, org, admin, byName, "user");
+    await joinByUsername(t.db, org, admin, byNameManager, "manager");
     expect((await memberRow(org.id, byName.id)).creditLimit).toBe("25.00000000");
     expect((await memberRow(org.id, byNameManager.id)).creditLimit).toBeNull();
 
@@ -839,7 +834,7 @@ describe("member quotas", () => {
     expect((await memberRow(org.id, user.id)).creditLimit).toBeNull();
     await setOrgCreditSettings(t.db, as(manager), org.name, { defaultUserCreditLimit: "unlimited" });
     const late = await makeUser(t.db, uniqueName("late"));
-    await inviteMembers(t.db, as(admin), org.name, { entries: late.username, role: "user" }, testServices());
+    await joinByUsername(t.db, org, admin, late, "user");
     expect((await memberRow(org.id, late.id)).creditLimit).toBeNull();
   });
 });

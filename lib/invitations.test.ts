@@ -1,8 +1,8 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditEvents, emailVerifications, invitations, orgMembers, users } from "@/db/schema";
+import { auditEvents, emailVerifications, invitations, orgMembers, orgs, users } from "@/db/schema";
 import { requestEmailVerification, signUp, verifyEmail } from "./accounts";
-import { DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated } from "./errors";
+import { Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated } from "./errors";
 import {
   acceptInvitation,
   countMyInvitations,
@@ -16,11 +16,14 @@ import {
   revokeInvitation,
 } from "./invitations";
 import { homePath } from "./orgs";
+import { addMemberAsPlatformAdmin } from "./platform";
 import { hashToken, newToken } from "./tokens";
 import {
   as,
+  makeAccountInvitation,
   makeInvitation,
   makeOrg,
+  makePlatformAdmin,
   makeUser,
   testContext,
   testServices,
@@ -93,14 +96,18 @@ describe("inviteMembers", () => {
     );
     expect(mailFailed).toBe(0);
     expect(results.map((r) => [r.entry, r.outcome])).toEqual([
-      [alice.username, "added"],
+      [alice.username, "invited"],
       [bob, "invited"],
       [nobody, "not_found"],
       ["bad@", "invalid"],
     ]);
+    expect(results[0]!.message).toBe(`Invited ${alice.username} (waiting for them to accept).`);
+    expect(results[2]!.message).toBe(`No account with the username '${nobody}'.`);
     expect(results[0]!.link).toBeUndefined();
     expect(results[1]!.link).toMatch(/^http:\/\/console\.test\/invite\/[A-Za-z0-9_-]{43}$/);
-    expect((await membership(w.org.id, alice.id))!.role).toBe("manager");
+    // A username gets an invitation, not a membership; and the inviter never sees the account's address.
+    expect(await membership(w.org.id, alice.id)).toBeNull();
+    expect(JSON.stringify(results)).not.toContain(alice.email);
     const [inv] = await invitationRows(w.org.id, bob);
     expect(inv).toMatchObject({
       email: bob,
@@ -110,9 +117,9 @@ describe("inviteMembers", () => {
       revokedAt: null,
     });
     // The valid entries went through; the invalid ones wrote nothing.
-    expect(await invitationRows(w.org.id)).toHaveLength(1);
+    expect(await invitationRows(w.org.id)).toHaveLength(2);
     const audit = await t.db.select().from(auditEvents).where(eq(auditEvents.orgId, w.org.id));
-    expect(audit.map((a) => a.action).sort()).toEqual(["invitation.created", "member.added"]);
+    expect(audit.map((a) => a.action).sort()).toEqual(["invitation.created", "invitation.created"]);
   });
 
   it("accepts newline and semicolon separators too", async () => {
@@ -128,15 +135,18 @@ describe("inviteMembers", () => {
     expect(results.map((r) => r.outcome)).toEqual(["invited", "invited", "invited"]);
   });
 
-  it("mails a notice to a person added by username, with a link to the org", async () => {
+  it("mails a person invited by username a notice pointing to their Invitations page, with no token", async () => {
     const w = await world();
     const carol = await makeUser(t.db);
     await inviteMembers(t.db, as(w.manager), w.org.name, { entries: carol.username, role: "user" }, w.svc);
     const [mail] = w.svc.mailer.to(carol.email);
     expect(w.svc.mailer.sent).toHaveLength(1);
-    expect(mail!.subject).toBe(`You were added to ${w.org.name} on Apolo`);
-    expect(mail!.text).toContain(`http://console.test/orgs/${w.org.name}`);
+    expect(mail!.subject).toBe(`${w.manager.username} invited you to ${w.org.name} on Apolo`);
+    expect(mail!.text).toContain(`http://console.test/invites`);
+    expect(mail!.text).toContain(`your Apolo account '${carol.username}'`);
     expect(mail!.text).toContain(`as user`);
+    expect(mail!.text).not.toContain("/invite/");
+    expect(await membership(w.org.id, carol.id)).toBeNull();
   });
 
   it("mails an invitee a working link, valid 7 days, whose token is stored only as a hash", async () => {
@@ -278,10 +288,11 @@ describe("inviteMembers", () => {
       { entries: carol.username, role: "manager" },
       w.svc,
     );
-    expect(ok.results[0]!.outcome).toBe("added");
+    expect(ok.results[0]!.outcome).toBe("invited");
     const dave = await makeUser(t.db);
     await inviteMembers(t.db, as(w.admin), w.org.name, { entries: dave.username, role: "admin" }, w.svc);
-    expect((await membership(w.org.id, dave.id))!.role).toBe("admin");
+    const [forDave] = (await listMyInvitations(t.db, as(dave))).invitations;
+    expect(forDave).toMatchObject({ orgName: w.org.name, role: "admin", via: "username" });
   });
 
   it("is rate-limited per inviter", async () => {
@@ -348,7 +359,7 @@ describe("renewInvitation and revokeInvitation", () => {
     const old = await makeInvitation(t.db, w.org, { email });
     const r = await renewInvitation(t.db, as(w.admin), w.org.name, { id: old.id }, { ...w.svc, send: false });
     expect(w.svc.mailer.sent).toEqual([]);
-    const token = tokenFromLink(r.link);
+    const token = tokenFromLink(r.link!);
     expect((await getInvitationByToken(t.db, null, token)).state).toBe("valid");
     expect((await getInvitationByToken(t.db, null, old.token)).state).toBe("unknown");
     const [audit] = await t.db
@@ -363,7 +374,7 @@ describe("renewInvitation and revokeInvitation", () => {
     const w = await world();
     const expired = await makeInvitation(t.db, w.org, { email: newEmail(), expiresAt: new Date(Date.now() - 1000) });
     const r = await renewInvitation(t.db, as(w.admin), w.org.name, { id: expired.id }, { ...w.svc, send: false });
-    expect((await getInvitationByToken(t.db, null, tokenFromLink(r.link))).state).toBe("valid");
+    expect((await getInvitationByToken(t.db, null, tokenFromLink(r.link!))).state).toBe("valid");
 
     const forAdmin = await makeInvitation(t.db, w.org, { email: newEmail(), role: "admin" });
     await expect(
@@ -395,7 +406,10 @@ describe("renewInvitation and revokeInvitation", () => {
     const w = await world();
     const invitee = await makeUser(t.db);
     const inv = await makeInvitation(t.db, w.org, { email: invitee.email, invitedById: w.admin.id });
-    expect(await revokeInvitation(t.db, as(w.manager), w.org.name, { id: inv.id })).toEqual({ email: invitee.email });
+    expect(await revokeInvitation(t.db, as(w.manager), w.org.name, { id: inv.id })).toEqual({
+      email: invitee.email,
+      label: invitee.email,
+    });
     expect((await getInvitationByToken(t.db, as(invitee), inv.token)).state).toBe("revoked");
     const err = await acceptInvitation(t.db, as(invitee), { token: inv.token }).catch((e) => e);
     expect(err).toBeInstanceOf(Forbidden);
@@ -689,6 +703,488 @@ describe("signUp through an invitation, and my invitations", () => {
     await acceptInvitation(t.db, as(pat), { id: mine.invitations[0]!.id });
     expect(await countMyInvitations(t.db, as(pat))).toBe(1);
     await expect(listMyInvitations(t.db, null)).rejects.toBeInstanceOf(Unauthenticated);
+  });
+});
+
+/** The open invitation of `org` bound to `user`, as the invitee's own list shows it (or undefined). */
+async function myInvitationTo(user: { id: string }, org: { name: string }) {
+  return (await listMyInvitations(t.db, as(user))).invitations.find((i) => i.orgName === org.name);
+}
+
+/** Invites `person` by username as `inviter`; returns the invitation's id. */
+async function inviteByUsername(
+  w: Awaited<ReturnType<typeof world>>,
+  inviter: { id: string },
+  person: { id: string; username: string },
+  role: "user" | "manager" | "admin" = "user",
+) {
+  const { results } = await inviteMembers(t.db, as(inviter), w.org.name, { entries: person.username, role }, w.svc);
+  expect(results[0]!.outcome).toBe("invited");
+  const [row] = await t.db
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.orgId, w.org.id), eq(invitations.inviteeId, person.id), isNull(invitations.revokedAt)));
+  return row!.id;
+}
+
+describe("invitations by username (bound to an account)", () => {
+  it("make an open invitation bound to the account (no address, no token), not a membership", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db);
+    const before = Date.now();
+    const id = await inviteByUsername(w, w.manager, pat, "manager");
+    expect(await membership(w.org.id, pat.id)).toBeNull();
+    const [row] = await t.db.select().from(invitations).where(eq(invitations.id, id));
+    expect(row).toMatchObject({
+      orgId: w.org.id,
+      inviteeId: pat.id,
+      email: null,
+      tokenHash: null,
+      role: "manager",
+      invitedById: w.manager.id,
+      acceptedAt: null,
+      declinedAt: null,
+      revokedAt: null,
+    });
+    expect(row!.expiresAt.getTime()).toBeGreaterThanOrEqual(before + INVITATION_TTL_MS);
+    const [audit] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.action, "invitation.created")));
+    expect(audit).toMatchObject({
+      actorUsername: w.manager.username,
+      targetId: id,
+      targetLabel: pat.username,
+      after: { role: "manager", invitee: pat.username },
+    });
+    expect(JSON.stringify(audit)).not.toContain(pat.email);
+  });
+
+  it("show at once in the invitee's list and badge, unverified address or none, and to nobody else", async () => {
+    const w = await world();
+    const [pat, noMail] = [await makeUser(t.db), await makeUser(t.db)];
+    // A verified bystander, the org's members and a stranger: none of them sees pat's invitation.
+    const verifiedOther = await makeUser(t.db, uniqueName(), { verified: true });
+    await t.db.update(users).set({ email: null }).where(eq(users.id, noMail.id));
+    const other = await makeOrg(t.db, { admin: await makeUser(t.db) });
+
+    await inviteByUsername(w, w.admin, pat, "manager");
+    await inviteByUsername(w, w.admin, noMail);
+    // Nobody mails an account without an address; pat (unverified) gets the notice.
+    expect(w.svc.mailer.sent.map((m) => m.to)).toEqual([pat.email]);
+
+    const mine = await listMyInvitations(t.db, as(pat));
+    expect(mine.verified).toBe(false); // email invitations wait for a verified address; this one doesn't
+    expect(mine.invitations).toEqual([
+      {
+        id: expect.any(String),
+        orgName: w.org.name,
+        orgDisplayName: null,
+        role: "manager",
+        expiresAt: expect.any(Date),
+        invitedBy: w.admin.username,
+        via: "username",
+      },
+    ]);
+    expect(await countMyInvitations(t.db, as(pat))).toBe(1);
+    expect((await listMyInvitations(t.db, as(noMail))).invitations.map((i) => i.orgName)).toEqual([w.org.name]);
+    expect(await countMyInvitations(t.db, as(noMail))).toBe(1);
+
+    for (const someone of [verifiedOther, w.admin, w.manager, w.user, await makeUser(t.db)]) {
+      expect(await countMyInvitations(t.db, as(someone))).toBe(0);
+      expect((await listMyInvitations(t.db, as(someone))).invitations).toEqual([]);
+    }
+
+    // With a verified address, email invitations join the account ones.
+    await verifyUser(t.db, pat);
+    await makeInvitation(t.db, other, { email: pat.email });
+    const both = await listMyInvitations(t.db, as(pat));
+    expect(both.verified).toBe(true);
+    expect(both.invitations.map((i) => [i.orgName, i.via]).sort()).toEqual(
+      [
+        [w.org.name, "username"],
+        [other.name, "email"],
+      ].sort(),
+    );
+    expect(await countMyInvitations(t.db, as(pat))).toBe(2);
+  });
+
+  it("don't show for an org the person already belongs to (joined through another invitation)", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db, uniqueName(), { verified: true });
+    const byName = await inviteByUsername(w, w.admin, pat, "manager");
+    const byMail = await makeInvitation(t.db, w.org, { email: pat.email, invitedById: w.admin.id });
+    expect(await countMyInvitations(t.db, as(pat))).toBe(2);
+    await acceptInvitation(t.db, as(pat), { token: byMail.token });
+    expect(await countMyInvitations(t.db, as(pat))).toBe(0);
+    expect((await listMyInvitations(t.db, as(pat))).invitations).toEqual([]);
+    // Answering the leftover one changes nothing: the member keeps the role they joined with.
+    expect(await acceptInvitation(t.db, as(pat), { id: byName })).toEqual({ orgName: w.org.name, role: "user" });
+    expect((await membership(w.org.id, pat.id))!.role).toBe("user");
+    // A member's own org never shows either.
+    await makeAccountInvitation(t.db, w.org, { inviteeId: w.user.id });
+    expect(await countMyInvitations(t.db, as(w.user))).toBe(0);
+  });
+
+  it("accept: joins with the invited role and the org's default limit, remembers the org, audits", async () => {
+    const w = await world();
+    await t.db.update(orgs).set({ defaultUserCreditLimit: "25" }).where(eq(orgs.id, w.org.id));
+    const [pat, max] = [await makeUser(t.db), await makeUser(t.db)];
+    await t.db.update(users).set({ email: null }).where(eq(users.id, max.id));
+    const patInv = await inviteByUsername(w, w.admin, pat, "user");
+    const maxInv = await inviteByUsername(w, w.admin, max, "manager");
+
+    expect(await acceptInvitation(t.db, as(pat), { id: patInv })).toEqual({ orgName: w.org.name, role: "user" });
+    expect(await membership(w.org.id, pat.id)).toMatchObject({ role: "user", creditLimit: "25.00000000" });
+    expect(await homePath(t.db, as(pat))).toBe(`/orgs/${w.org.name}`);
+    expect(await countMyInvitations(t.db, as(pat))).toBe(0);
+    // An account without an address accepts just the same.
+    expect(await acceptInvitation(t.db, as(max), { id: maxInv })).toEqual({ orgName: w.org.name, role: "manager" });
+    expect(await membership(w.org.id, max.id)).toMatchObject({ role: "manager", creditLimit: null });
+
+    const [row] = await t.db.select().from(invitations).where(eq(invitations.id, patInv));
+    expect(row!.acceptedById).toBe(pat.id);
+    expect(row!.acceptedAt).toBeInstanceOf(Date);
+    const [me] = await t.db.select().from(users).where(eq(users.id, pat.id));
+    expect(me!.emailVerifiedAt).toBeNull(); // answering in the console proves nothing about an inbox
+    const accepted = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.action, "invitation.accepted")))
+      .orderBy(auditEvents.id);
+    expect(accepted.map((a) => [a.actorUsername, a.targetLabel])).toEqual([
+      [pat.username, pat.username],
+      [max.username, max.username],
+    ]);
+    expect(accepted[0]).toMatchObject({ after: { role: "user", member: pat.username, alreadyMember: false } });
+
+    // Once used, it can't be answered again.
+    const again = await acceptInvitation(t.db, as(pat), { id: patInv }).catch((e) => e);
+    expect(again).toBeInstanceOf(Forbidden);
+    expect(again.message).toContain("accepted");
+    await expect(declineInvitation(t.db, as(pat), { id: patInv })).rejects.toBeInstanceOf(Forbidden);
+  });
+
+  it("decline: no membership; the invitation leaves the list, and the inviter may invite again", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db);
+    const id = await inviteByUsername(w, w.admin, pat, "manager");
+    expect(await declineInvitation(t.db, as(pat), { id })).toEqual({ orgName: w.org.name, role: "manager" });
+    expect(await membership(w.org.id, pat.id)).toBeNull();
+    expect(await countMyInvitations(t.db, as(pat))).toBe(0);
+    expect(await homePath(t.db, as(pat))).toBe("/onboarding");
+    await expect(acceptInvitation(t.db, as(pat), { id })).rejects.toBeInstanceOf(Forbidden);
+    expect(await membership(w.org.id, pat.id)).toBeNull();
+    const [audit] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.action, "invitation.declined")));
+    expect(audit).toMatchObject({ actorUsername: pat.username, targetId: id, targetLabel: pat.username });
+    expect(await listOrgInvitations(t.db, as(w.admin), w.org.name)).toEqual([]);
+    // A declined invitation is closed: a new one may be sent.
+    await inviteByUsername(w, w.admin, pat);
+    expect(await countMyInvitations(t.db, as(pat))).toBe(1);
+  });
+
+  it("can't be accepted or declined once revoked or expired", async () => {
+    const w = await world();
+    const [pat, kim] = [await makeUser(t.db), await makeUser(t.db)];
+    const revoked = await inviteByUsername(w, w.admin, pat);
+    expect(await revokeInvitation(t.db, as(w.manager), w.org.name, { id: revoked })).toEqual({
+      email: null,
+      label: pat.username,
+    });
+    expect(await countMyInvitations(t.db, as(pat))).toBe(0);
+    for (const respond of [acceptInvitation, declineInvitation]) {
+      const err = await respond(t.db, as(pat), { id: revoked }).catch((e) => e);
+      expect(err).toBeInstanceOf(Forbidden);
+      expect(err.message).toContain("revoked");
+    }
+    expect(await membership(w.org.id, pat.id)).toBeNull();
+
+    const expired = await makeAccountInvitation(t.db, w.org, {
+      inviteeId: kim.id,
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    expect(await countMyInvitations(t.db, as(kim))).toBe(0);
+    expect((await listMyInvitations(t.db, as(kim))).invitations).toEqual([]);
+    const err = await acceptInvitation(t.db, as(kim), { id: expired.id }).catch((e) => e);
+    expect(err).toBeInstanceOf(Forbidden);
+    expect(err.message).toMatch(/valid until/);
+    await expect(declineInvitation(t.db, as(kim), { id: expired.id })).rejects.toBeInstanceOf(Forbidden);
+    expect(await membership(w.org.id, kim.id)).toBeNull();
+    const [row] = await t.db.select().from(invitations).where(eq(invitations.id, expired.id));
+    expect(row).toMatchObject({ acceptedAt: null, declinedAt: null });
+  });
+
+  it("only the invited account may answer it: anyone else gets NotFound and nothing changes", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db);
+    // Someone whose verified address even equals pat's old one: the invitation is bound to the account.
+    const mallory = await makeUser(t.db, uniqueName(), { verified: true });
+    const id = await inviteByUsername(w, w.admin, pat);
+    await t.db.update(users).set({ email: null }).where(eq(users.id, pat.id));
+    await t.db.update(users).set({ email: pat.email }).where(eq(users.id, mallory.id));
+    for (const someone of [mallory, w.admin, w.user, await makeUser(t.db)]) {
+      for (const respond of [acceptInvitation, declineInvitation]) {
+        await expect(respond(t.db, as(someone), { id })).rejects.toBeInstanceOf(NotFound);
+      }
+    }
+    await expect(acceptInvitation(t.db, null, { id })).rejects.toBeInstanceOf(Unauthenticated);
+    expect(await membership(w.org.id, mallory.id)).toBeNull();
+    const [row] = await t.db.select().from(invitations).where(eq(invitations.id, id));
+    expect(row).toMatchObject({ acceptedAt: null, declinedAt: null, revokedAt: null });
+    // It has no token: no link can reach it.
+    expect(row!.tokenHash).toBeNull();
+    expect(await acceptInvitation(t.db, as(pat), { id })).toEqual({ orgName: w.org.name, role: "user" });
+  });
+
+  it("two accepts at once give exactly one membership (repeated)", async () => {
+    for (let i = 0; i < 5; i++) {
+      const w = await world();
+      const pat = await makeUser(t.db);
+      const id = await inviteByUsername(w, w.admin, pat, "manager");
+      const results = await Promise.allSettled([
+        acceptInvitation(t.db, as(pat), { id }),
+        acceptInvitation(t.db, as(pat), { id }),
+      ]);
+      expect(
+        results.filter((r) => r.status === "fulfilled"),
+        `iteration ${i}`,
+      ).toHaveLength(1);
+      const loser = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(loser.reason).toBeInstanceOf(Forbidden);
+      expect(loser.reason.message).toContain("accepted");
+      const [n] = await t.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, w.org.id), eq(orgMembers.userId, pat.id)));
+      expect(n!.n).toBe(1);
+      expect((await membership(w.org.id, pat.id))!.role).toBe("manager");
+      const accepted = await t.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.action, "invitation.accepted")));
+      expect(accepted).toHaveLength(1);
+    }
+  });
+
+  it("an accept racing a revoke or a decline: one of them wins, and a member exists only if the accept did", async () => {
+    for (let i = 0; i < 4; i++) {
+      const w = await world();
+      const pat = await makeUser(t.db);
+      const id = await inviteByUsername(w, w.admin, pat);
+      const [accept, other] = await Promise.allSettled([
+        acceptInvitation(t.db, as(pat), { id }),
+        i % 2 === 0
+          ? revokeInvitation(t.db, as(w.admin), w.org.name, { id })
+          : declineInvitation(t.db, as(pat), { id }),
+      ]);
+      expect(
+        [accept.status, other.status].filter((s) => s === "fulfilled"),
+        `iteration ${i}`,
+      ).toHaveLength(1);
+      for (const r of [accept, other])
+        if (r.status === "rejected") expect(r.reason, `iteration ${i}`).toBeInstanceOf(DomainError);
+      expect(Boolean(await membership(w.org.id, pat.id))).toBe(accept.status === "fulfilled");
+    }
+  });
+
+  it("say so per entry for a member, an open invitation, a manager granting admin; renew an expired one", async () => {
+    const w = await world();
+    const [pat, kim] = [await makeUser(t.db), await makeUser(t.db)];
+    await inviteByUsername(w, w.admin, pat);
+    const sent = w.svc.mailer.sent.length;
+    const { results } = await inviteMembers(
+      t.db,
+      as(w.manager),
+      w.org.name,
+      { entries: `${w.user.username}, ${pat.username}, ${w.manager.username}`, role: "manager" },
+      w.svc,
+    );
+    expect(results.map((r) => [r.outcome, r.message])).toEqual([
+      ["already_member", `${w.user.username} is already a member.`],
+      ["already_invited", `${pat.username} already has a pending invitation.`],
+      ["already_member", `${w.manager.username} is already a member.`],
+    ]);
+    expect(w.svc.mailer.sent).toHaveLength(sent);
+    expect((await listMyInvitations(t.db, as(pat))).invitations).toHaveLength(1);
+    expect((await membership(w.org.id, w.user.id))!.role).toBe("user");
+
+    // A manager can't grant admin by username either: nothing is written or sent.
+    const before = await counts(w.org.id);
+    const err = await inviteMembers(
+      t.db,
+      as(w.manager),
+      w.org.name,
+      { entries: kim.username, role: "admin" },
+      w.svc,
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(Forbidden);
+    expect(await counts(w.org.id)).toEqual(before);
+    expect(await countMyInvitations(t.db, as(kim))).toBe(0);
+
+    // An expired open invitation to the account is renewed, not duplicated.
+    const old = await makeAccountInvitation(t.db, w.org, { inviteeId: kim.id, expiresAt: new Date(Date.now() - 1000) });
+    const again = await inviteMembers(
+      t.db,
+      as(w.manager),
+      w.org.name,
+      { entries: kim.username, role: "manager" },
+      w.svc,
+    );
+    expect(again.results[0]!.outcome).toBe("invited");
+    const rows = await t.db.select().from(invitations).where(eq(invitations.inviteeId, kim.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: old.id, role: "manager", invitedById: w.manager.id });
+    expect(await myInvitationTo(kim, w.org)).toMatchObject({ id: old.id, role: "manager" });
+  });
+
+  it("sit in the org's pending list by username (never the address); Resend reminds by mail, no link to copy", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db);
+    const noMail = await makeUser(t.db);
+    await t.db.update(users).set({ email: null }).where(eq(users.id, noMail.id));
+    const id = await inviteByUsername(w, w.manager, pat, "manager");
+    const noMailId = await inviteByUsername(w, w.admin, noMail, "admin");
+    await t.db
+      .update(invitations)
+      .set({ expiresAt: new Date(Date.now() + 3600_000) })
+      .where(eq(invitations.id, id));
+
+    const list = await listOrgInvitations(t.db, as(w.manager), w.org.name);
+    expect(list.map((i) => [i.email, i.username, i.role, i.invitedBy, i.expired])).toEqual([
+      [null, noMail.username, "admin", w.admin.username, false],
+      [null, pat.username, "manager", w.manager.username, false],
+    ]);
+    expect(JSON.stringify(list)).not.toContain(pat.email);
+
+    w.svc.mailer.sent.length = 0;
+    const r = await renewInvitation(t.db, as(w.manager), w.org.name, { id }, { ...w.svc, send: true });
+    expect(r).toMatchObject({ email: null, username: pat.username, link: null, mailed: true, mailFailed: 0 });
+    expect(r.expiresAt.getTime()).toBeGreaterThan(Date.now() + INVITATION_TTL_MS - 60_000);
+    const [mail] = w.svc.mailer.to(pat.email);
+    expect(w.svc.mailer.sent).toHaveLength(1);
+    expect(mail!.text).toContain("http://console.test/invites");
+    const [row] = await t.db.select().from(invitations).where(eq(invitations.id, id));
+    expect(row!.tokenHash).toBeNull();
+    expect(row!.expiresAt.getTime()).toBe(r.expiresAt.getTime());
+    const [audit] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.action, "invitation.resent")));
+    expect(audit).toMatchObject({ actorUsername: w.manager.username, targetId: id, targetLabel: pat.username });
+
+    // No link to copy for an invitation to an account.
+    const noLink = await renewInvitation(t.db, as(w.manager), w.org.name, { id }, { ...w.svc, send: false }).catch(
+      (e) => e,
+    );
+    expect(noLink).toBeInstanceOf(Conflict);
+    // Without an address, nothing is mailed (it shows in their console); a manager can't touch an admin invitation.
+    const quiet = await renewInvitation(t.db, as(w.admin), w.org.name, { id: noMailId }, { ...w.svc, send: true });
+    expect(quiet).toMatchObject({ username: noMail.username, mailed: false });
+    expect(w.svc.mailer.sent).toHaveLength(1);
+    await expect(
+      renewInvitation(t.db, as(w.manager), w.org.name, { id: noMailId }, { ...w.svc, send: true }),
+    ).rejects.toBeInstanceOf(Forbidden);
+    await expect(revokeInvitation(t.db, as(w.manager), w.org.name, { id: noMailId })).rejects.toBeInstanceOf(Forbidden);
+    await expect(listOrgInvitations(t.db, as(w.user), w.org.name)).rejects.toBeInstanceOf(Forbidden);
+  });
+
+  it("have no link: getInvitationByToken knows nothing of them", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db);
+    await inviteByUsername(w, w.admin, pat);
+    for (const token of [newToken().token, ""])
+      expect(await getInvitationByToken(t.db, as(pat), token)).toEqual({ state: "unknown" });
+  });
+});
+
+describe("addMemberAsPlatformAdmin", () => {
+  it("adds at once, as the operator or the system, audited, with the org's default limit and a mail", async () => {
+    const w = await world();
+    await t.db.update(orgs).set({ defaultUserCreditLimit: "10" }).where(eq(orgs.id, w.org.id));
+    const op = await makePlatformAdmin(t.db);
+    const [pat, kim] = [await makeUser(t.db), await makeUser(t.db)];
+    // pat had a pending invitation: the add answers it.
+    await inviteByUsername(w, w.admin, pat, "manager");
+    w.svc.mailer.sent.length = 0;
+
+    const r = await addMemberAsPlatformAdmin(t.db, as(op), { org: w.org.name, username: pat.username }, w.svc);
+    expect(r).toEqual({ org: w.org.name, username: pat.username, role: "user", mailFailed: 0 });
+    expect(await membership(w.org.id, pat.id)).toMatchObject({ role: "user", creditLimit: "10.00000000" });
+    expect(await countMyInvitations(t.db, as(pat))).toBe(0);
+    expect(await listOrgInvitations(t.db, as(w.admin), w.org.name)).toEqual([]);
+    const [mail] = w.svc.mailer.to(pat.email);
+    expect(mail!.subject).toBe(`You were added to ${w.org.name} on Apolo`);
+    expect(mail!.text).toContain(`http://console.test/orgs/${w.org.name}`);
+
+    // The system (npm run admin -- add-member), with a role, no mail services.
+    const s = await addMemberAsPlatformAdmin(t.db, "system", {
+      org: w.org.name,
+      username: kim.username,
+      role: "admin",
+    });
+    expect(s).toMatchObject({ username: kim.username, role: "admin" });
+    expect(await membership(w.org.id, kim.id)).toMatchObject({ role: "admin", creditLimit: null });
+
+    const added = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.action, "member.added")))
+      .orderBy(auditEvents.id);
+    expect(added.map((a) => [a.actorUsername, a.targetLabel, a.after])).toEqual([
+      [op.username, pat.username, { role: "user", by: "platform admin", closedInvitations: 1 }],
+      [null, kim.username, { role: "admin", by: "system" }],
+    ]);
+  });
+
+  it("says clearly when the org or the account is unknown, or already a member, changing nothing", async () => {
+    const w = await world();
+    const op = await makePlatformAdmin(t.db);
+    const pat = await makeUser(t.db);
+    const before = await counts(w.org.id);
+    const unknownOrg = await addMemberAsPlatformAdmin(t.db, as(op), {
+      org: "no-such-org-x",
+      username: pat.username,
+    }).catch((e) => e);
+    expect(unknownOrg).toBeInstanceOf(Invalid);
+    expect(unknownOrg.fieldErrors.org).toEqual(["No organization named 'no-such-org-x'."]);
+    const unknownUser = await addMemberAsPlatformAdmin(t.db, "system", {
+      org: w.org.name,
+      username: "nobody-zz",
+    }).catch((e) => e);
+    expect(unknownUser.fieldErrors.username).toEqual(["No account with the username 'nobody-zz'."]);
+    const member = await addMemberAsPlatformAdmin(t.db, as(op), { org: w.org.name, username: w.user.username }).catch(
+      (e) => e,
+    );
+    expect(member).toBeInstanceOf(Conflict);
+    expect(member.message).toBe(`${w.user.username} already is a member of ${w.org.name} (user).`);
+    const badRole = await addMemberAsPlatformAdmin(t.db, as(op), {
+      org: w.org.name,
+      username: pat.username,
+      role: "owner",
+    }).catch((e) => e);
+    expect(badRole).toBeInstanceOf(Invalid);
+    expect(await counts(w.org.id)).toEqual(before);
+    expect(await membership(w.org.id, pat.id)).toBeNull();
+  });
+
+  it("is refused (NotFound, as the Admin area) to everyone but platform admins, even the org's admin", async () => {
+    const w = await world();
+    const pat = await makeUser(t.db);
+    const before = await counts(w.org.id);
+    for (const someone of [w.admin, w.manager, w.user, pat]) {
+      await expect(
+        addMemberAsPlatformAdmin(t.db, as(someone), { org: w.org.name, username: pat.username, role: "admin" }, w.svc),
+      ).rejects.toBeInstanceOf(NotFound);
+    }
+    await expect(
+      addMemberAsPlatformAdmin(t.db, null, { org: w.org.name, username: pat.username }, w.svc),
+    ).rejects.toBeInstanceOf(Unauthenticated);
+    expect(await counts(w.org.id)).toEqual(before);
+    expect(await membership(w.org.id, pat.id)).toBeNull();
+    expect(w.svc.mailer.sent).toEqual([]);
   });
 });
 

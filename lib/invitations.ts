@@ -1,12 +1,14 @@
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { canGrant, ORG_ROLES, requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
-import { Forbidden, NotFound, RateLimited } from "./errors";
+import { Conflict, Forbidden, NotFound, RateLimited } from "./errors";
 import { sendAll, type MailMessage } from "./mail";
-import { invitationMail, memberAddedMail } from "./mail-templates";
+import { accountInvitationMail, invitationMail } from "./mail-templates";
+import { insertMembership } from "./membership";
 import { consume, RATE_LIMITS } from "./rate-limit";
 import type { Services } from "./services";
 import { hashToken, isWellFormedToken, newToken } from "./tokens";
@@ -20,6 +22,9 @@ const open = () => and(isNull(invitations.acceptedAt), isNull(invitations.declin
 export function invitationLink(appUrl: string, token: string) {
   return `${appUrl}/invite/${token}`;
 }
+
+/** Where an invitation bound to an account is answered: the invitee's own Invitations page. */
+const myInvitationsLink = (appUrl: string) => `${appUrl}/invites`;
 
 const inviteSchema = z.object({
   entries: z
@@ -40,7 +45,7 @@ const inviteSchema = z.object({
   role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
 });
 
-export type InviteOutcome = "added" | "invited" | "already_member" | "already_invited" | "not_found" | "invalid";
+export type InviteOutcome = "invited" | "already_member" | "already_invited" | "not_found" | "invalid";
 export interface InviteResult {
   entry: string;
   outcome: InviteOutcome;
@@ -55,9 +60,11 @@ async function usernameOf(tx: Db, userId: string) {
 }
 
 /**
- * Invites one or more usernames or email addresses with one role. A username of an existing account is added
- * at once (and told by mail); an email gets a pending invitation with a single-use link. Each entry gets its
- * own outcome: the valid entries of a mixed list go through. Mail is sent after the transaction commits.
+ * Invites one or more usernames or email addresses with one role. A username gets an invitation bound to that
+ * account, which they accept or decline in the console (and a notice by mail when the account has an
+ * address); an email gets a pending invitation with a single-use link. Nobody becomes a member before saying
+ * yes. Each entry gets its own outcome: the valid entries of a mixed list go through. Mail is sent after the
+ * transaction commits.
  */
 export async function inviteMembers(db: Db, actor: Actor, orgName: string, input: unknown, svc: Services) {
   const { userId } = requireActor(actor);
@@ -72,45 +79,73 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
     const inviter = { id: userId, username: await usernameOf(tx, userId) };
     const out: InviteResult[] = [];
     for (const entry of data.entries) {
-      out.push(entry.includes("@") ? await inviteEmail(tx, entry) : await addUsername(tx, entry));
+      out.push(entry.includes("@") ? await inviteEmail(tx, entry) : await inviteUsername(tx, entry));
     }
     return out;
 
-    async function addUsername(tx: Db, entry: string): Promise<InviteResult> {
+    /**
+     * An unknown username is told as today ("No account with the username …"): the inviter learns that a
+     * name is free, as sign-up would tell anyone, but never the account's address, nor any membership
+     * before the person says yes.
+     */
+    async function inviteUsername(tx: Db, entry: string): Promise<InviteResult> {
       const name = usernameSchema.safeParse(entry.toLowerCase());
       if (!name.success)
         return { entry, outcome: "invalid", message: `'${entry}' is not a valid username or email address.` };
-      const [user] = await tx.select().from(users).where(eq(users.username, name.data)).limit(1);
+      const [user] = await tx
+        .select({ id: users.id, username: users.username, email: users.email })
+        .from(users)
+        .where(and(eq(users.username, name.data), isNull(users.deletedAt)))
+        .limit(1);
       if (!user) return { entry, outcome: "not_found", message: `No account with the username '${name.data}'.` };
-      const inserted = await tx
-        .insert(orgMembers)
-        .values({
-          orgId: access.org.id,
-          userId: user.id,
-          role: data.role,
-          creditLimit: defaultCreditLimit(access.org, data.role),
-        })
-        .onConflictDoNothing()
-        .returning({ userId: orgMembers.userId });
-      if (inserted.length === 0)
-        return { entry, outcome: "already_member", message: `${user.username} is already a member.` };
+      const [member] = await tx
+        .select({ userId: orgMembers.userId })
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, user.id)))
+        .limit(1);
+      if (member) return { entry, outcome: "already_member", message: `${user.username} is already a member.` };
+      const [existing] = await tx
+        .select()
+        .from(invitations)
+        .where(and(eq(invitations.orgId, access.org.id), eq(invitations.inviteeId, user.id), open()))
+        .limit(1);
+      if (existing && existing.expiresAt > new Date()) {
+        return {
+          entry,
+          outcome: "already_invited",
+          message: `${user.username} already has a pending invitation.`,
+        };
+      }
+      const expiresAt = new Date(Date.now() + INVITATION_TTL_MS);
+      const values = { role: data.role, invitedById: userId, expiresAt, createdAt: new Date() };
+      // An expired open invitation to the same account is renewed rather than duplicated.
+      const [inv] = existing
+        ? await tx.update(invitations).set(values).where(eq(invitations.id, existing.id)).returning()
+        : await tx
+            .insert(invitations)
+            .values({ ...values, orgId: access.org.id, inviteeId: user.id, email: null, tokenHash: null })
+            .returning();
       await recordAudit(tx, {
         org: access.org,
         actor: inviter,
-        action: "member.added",
-        target: { type: "user", id: user.id, label: user.username },
-        after: { role: data.role },
+        action: "invitation.created",
+        target: { type: "invitation", id: inv!.id, label: user.username },
+        after: { role: data.role, expiresAt: expiresAt.toISOString(), invitee: user.username },
       });
-      mails.push(
-        memberAddedMail({
-          to: user.email!,
-          orgName,
-          role: data.role,
-          inviter: inviter.username,
-          link: `${svc.appUrl}/orgs/${orgName}`,
-        }),
-      );
-      return { entry, outcome: "added", message: `Added ${user.username} as ${data.role}.` };
+      if (user.email) {
+        mails.push(
+          accountInvitationMail({
+            to: user.email,
+            username: user.username,
+            orgName,
+            role: data.role,
+            inviter: inviter.username,
+            link: myInvitationsLink(svc.appUrl),
+            expiresAt,
+          }),
+        );
+      }
+      return { entry, outcome: "invited", message: `Invited ${user.username} (waiting for them to accept).` };
     }
 
     async function inviteEmail(tx: Db, entry: string): Promise<InviteResult> {
@@ -159,20 +194,28 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
   return { results, mailFailed: failed };
 }
 
-/** An org's open invitations (pending and expired, newest first), for the Users tab. */
+const inviterUser = alias(users, "inviter");
+const inviteeUser = alias(users, "invitee");
+
+/**
+ * An org's open invitations (pending and expired, newest first), for the Users tab: an email invitation shows
+ * its address, an invitation to an account its username (never the account's address).
+ */
 export async function listOrgInvitations(db: Db, actor: Actor, orgName: string) {
   const access = await requireOrgAccess(db, actor, orgName, "members.invite");
   const rows = await db
     .select({
       id: invitations.id,
       email: invitations.email,
+      username: inviteeUser.username,
       role: invitations.role,
       createdAt: invitations.createdAt,
       expiresAt: invitations.expiresAt,
-      invitedBy: users.username,
+      invitedBy: inviterUser.username,
     })
     .from(invitations)
-    .leftJoin(users, eq(users.id, invitations.invitedById))
+    .leftJoin(inviterUser, eq(inviterUser.id, invitations.invitedById))
+    .leftJoin(inviteeUser, eq(inviteeUser.id, invitations.inviteeId))
     .where(and(eq(invitations.orgId, access.org.id), open()))
     .orderBy(desc(invitations.createdAt))
     .limit(500);
@@ -195,8 +238,10 @@ async function lockedOpenInvitation(tx: Db, orgId: string, id: string, actorRole
 }
 
 /**
- * Gives an open invitation a new token and 7 more days. The old link stops working. `send` mails the new link
- * (Resend); without it the link is only returned, for the inviter to copy (Copy link).
+ * Gives an open invitation 7 more days. An email invitation gets a new token: the old link stops working, and
+ * `send` mails the new link (Resend); without it the link is only returned, for the inviter to copy (Copy
+ * link). An invitation to an account has no link: `send` mails its notice again when the account has an
+ * address (it shows in their console either way); asking it for a link is a Conflict.
  */
 export async function renewInvitation(
   db: Db,
@@ -209,40 +254,80 @@ export async function renewInvitation(
   const mails: MailMessage[] = [];
   const result = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
     const inv = await lockedOpenInvitation(tx, access.org.id, id, access.role);
-    const { token, hash } = newToken();
     const expiresAt = new Date(Date.now() + INVITATION_TTL_MS);
-    await tx.update(invitations).set({ tokenHash: hash, expiresAt }).where(eq(invitations.id, inv.id));
     const inviter = await usernameOf(tx, actor!.userId);
-    await recordAudit(tx, {
-      org: access.org,
-      actor: { id: actor!.userId, username: inviter },
-      action: svc.send ? "invitation.resent" : "invitation.link_renewed",
-      target: { type: "invitation", id: inv.id, label: inv.email ?? undefined },
-      before: { expiresAt: inv.expiresAt.toISOString() },
-      after: { expiresAt: expiresAt.toISOString() },
-    });
+    const audit = (label: string | undefined) =>
+      recordAudit(tx, {
+        org: access.org,
+        actor: { id: actor!.userId, username: inviter },
+        action: svc.send ? "invitation.resent" : "invitation.link_renewed",
+        target: { type: "invitation", id: inv.id, label },
+        before: { expiresAt: inv.expiresAt.toISOString() },
+        after: { expiresAt: expiresAt.toISOString() },
+      });
+
+    if (inv.inviteeId) {
+      if (!svc.send) {
+        throw new Conflict("An invitation to an account has no link: they accept it on their Invitations page.");
+      }
+      const [invitee] = await tx
+        .select({ username: users.username, email: users.email })
+        .from(users)
+        .where(eq(users.id, inv.inviteeId));
+      const username = invitee?.username ?? "unknown";
+      await tx.update(invitations).set({ expiresAt }).where(eq(invitations.id, inv.id));
+      await audit(username);
+      if (invitee?.email) {
+        mails.push(
+          accountInvitationMail({
+            to: invitee.email,
+            username,
+            orgName,
+            role: inv.role,
+            inviter,
+            link: myInvitationsLink(svc.appUrl),
+            expiresAt,
+          }),
+        );
+      }
+      return { email: null, username, link: null, expiresAt, mailed: Boolean(invitee?.email) };
+    }
+
+    const { token, hash } = newToken();
+    await tx.update(invitations).set({ tokenHash: hash, expiresAt }).where(eq(invitations.id, inv.id));
+    await audit(inv.email ?? undefined);
     const link = invitationLink(svc.appUrl, token);
     if (svc.send) mails.push(invitationMail({ to: inv.email!, orgName, role: inv.role, inviter, link, expiresAt }));
-    return { email: inv.email!, link, expiresAt };
+    return { email: inv.email!, username: null, link, expiresAt, mailed: svc.send };
   });
   const { failed } = await sendAll(svc.mailer, mails);
   return { ...result, mailFailed: failed };
 }
 
-/** Revokes an open invitation: its link stops working at once. */
+/** What the Users tab calls an invitation: its address, or the username of the account it is bound to. */
+async function inviteeLabel(tx: Db, inv: { email: string | null; inviteeId: string | null }) {
+  if (inv.email) return inv.email;
+  return inv.inviteeId ? await usernameOf(tx, inv.inviteeId) : "unknown";
+}
+
+/**
+ * Revokes an open invitation: its link stops working at once, and an invitation to an account leaves that
+ * person's Invitations page.
+ */
 export async function revokeInvitation(db: Db, actor: Actor, orgName: string, input: unknown) {
   const { id } = parseInput(idInput, input);
   return withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
     const inv = await lockedOpenInvitation(tx, access.org.id, id, access.role);
     await tx.update(invitations).set({ revokedAt: new Date() }).where(eq(invitations.id, inv.id));
+    const label = await inviteeLabel(tx, inv);
     await recordAudit(tx, {
       org: access.org,
       actor: { id: actor!.userId, username: await usernameOf(tx, actor!.userId) },
       action: "invitation.revoked",
-      target: { type: "invitation", id: inv.id, label: inv.email ?? undefined },
+      target: { type: "invitation", id: inv.id, label },
       before: { role: inv.role },
     });
-    return { email: inv.email };
+    return { email: inv.email, label };
   });
 }
 
@@ -304,9 +389,10 @@ const respondSchema = z.union([
 ]);
 
 /**
- * Accepts or declines an invitation, by its link's token (which proves the inbox) or by id from /invites
- * (which needs the account's verified address). Race-safe: one conditional UPDATE claims it, so two accepts
- * at once give one membership, and nothing can be accepted after a revoke.
+ * Accepts or declines an invitation: by its link's token (which proves the inbox), or by id from /invites —
+ * an invitation bound to the caller's account, or one sent to the caller's verified address. Race-safe: one
+ * conditional UPDATE claims it, so two accepts at once give one membership, and nothing can be accepted
+ * after a revoke or past its expiry.
  */
 async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
   const { userId } = requireActor(actor);
@@ -314,24 +400,33 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
   return db.transaction(async (tx) => {
     const [me] = await tx.select().from(users).where(eq(users.id, userId));
     if (!me) throw new NotFound("Account not found");
-    let where;
+    const sameAddress = (inv: { email: string | null }) =>
+      Boolean(inv.email && me.email && inv.email.toLowerCase() === me.email.toLowerCase());
+    let inv: typeof invitations.$inferSelect | undefined;
     if ("token" in data) {
       if (!isWellFormedToken(data.token)) throw new NotFound("This invitation link is not valid.");
-      where = eq(invitations.tokenHash, hashToken(data.token));
+      [inv] = await tx
+        .select()
+        .from(invitations)
+        .where(eq(invitations.tokenHash, hashToken(data.token)))
+        .limit(1);
+      if (!inv) throw new NotFound("This invitation link is not valid.");
+      if (!sameAddress(inv)) throw new Forbidden(`This invitation is for another email address.`);
     } else {
-      if (!me.emailVerifiedAt) throw new Forbidden("Verify your email address to see invitations sent to it.");
-      where = eq(invitations.id, data.id);
-    }
-    const [inv] = await tx.select().from(invitations).where(where).limit(1);
-    if (!inv || !inv.email || !me.email || inv.email.toLowerCase() !== me.email.toLowerCase()) {
-      if (inv && "token" in data) throw new Forbidden(`This invitation is for another email address.`);
-      throw new NotFound("This invitation link is not valid.");
+      [inv] = await tx.select().from(invitations).where(eq(invitations.id, data.id)).limit(1);
+      if (inv?.inviteeId) {
+        // Bound to an account: only that account may answer it, verified address or not.
+        if (inv.inviteeId !== userId) throw new NotFound("Invitation not found.");
+      } else {
+        if (!me.emailVerifiedAt) throw new Forbidden("Verify your email address to see invitations sent to it.");
+        if (!inv || !sameAddress(inv)) throw new NotFound("Invitation not found.");
+      }
     }
     // Lock the org row first, in the same order as withOrgLock (org, then invitation): a revoke, resend, delete
     // or another accept in this org then waits for us or we for it, instead of deadlocking. (Not a shared lock:
     // the membership insert below updates this row, through the member_count trigger.)
     const [org] = await tx.select().from(orgs).where(eq(orgs.id, inv.orgId)).for("no key update");
-    if (!org) throw new NotFound("This invitation link is not valid.");
+    if (!org) throw new NotFound("This invitation is not valid.");
     const [claimed] = await tx
       .update(invitations)
       .set(accept ? { acceptedAt: new Date(), acceptedById: userId } : { declinedAt: new Date() })
@@ -350,24 +445,28 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
       // The link reached this inbox: the address is proven.
       await tx.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, userId));
     }
-    let role: OrgRole | null = null;
+    let joined = false;
+    // The role the person has in the org afterwards: a member accepting a leftover invitation keeps theirs.
+    let role: OrgRole = inv.role;
     if (accept) {
-      const inserted = await tx
-        .insert(orgMembers)
-        .values({ orgId: inv.orgId, userId, role: inv.role, creditLimit: defaultCreditLimit(org!, inv.role) })
-        .onConflictDoNothing()
-        .returning({ role: orgMembers.role });
-      role = inserted[0]?.role ?? null;
+      joined = await insertMembership(tx, org, userId, inv.role);
+      if (!joined) {
+        const [m] = await tx
+          .select({ role: orgMembers.role })
+          .from(orgMembers)
+          .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, userId)));
+        role = m?.role ?? inv.role;
+      }
       await tx.update(users).set({ lastOrgId: inv.orgId }).where(eq(users.id, userId));
     }
     await recordAudit(tx, {
       org: { id: org.id, name: org.name },
       actor: { id: userId, username: me.username },
       action: accept ? "invitation.accepted" : "invitation.declined",
-      target: { type: "invitation", id: inv.id, label: inv.email ?? undefined },
-      after: accept ? { role: inv.role, member: me.username, alreadyMember: role === null } : null,
+      target: { type: "invitation", id: inv.id, label: inv.email ?? me.username },
+      after: accept ? { role: inv.role, member: me.username, alreadyMember: !joined } : null,
     });
-    return { orgName: org.name, role: inv.role };
+    return { orgName: org.name, role };
   });
 }
 
@@ -380,13 +479,13 @@ export function declineInvitation(db: Db, actor: Actor, input: unknown) {
 }
 
 /**
- * The signed-in person's pending invitations (for /invites, onboarding and the header badge) — only when
- * their address is verified, or anyone could register someone else's address and see their invitations.
+ * The signed-in person's pending invitations (for /invites, onboarding and the header badge): those bound to
+ * their account (invited by username) always, and those sent to their address only once it is verified, or
+ * anyone could register someone else's address and see their invitations. `verified` says whether the
+ * address ones are included.
  */
 export async function listMyInvitations(db: Db, actor: Actor) {
-  const pending = await myPendingInvitations(db, actor);
-  if (!pending) return { verified: false, invitations: [] };
-  const inviter = users;
+  const { verified, pending } = await myPendingInvitations(db, actor);
   const rows = await db
     .select({
       id: invitations.id,
@@ -394,18 +493,29 @@ export async function listMyInvitations(db: Db, actor: Actor) {
       orgDisplayName: orgs.displayName,
       role: invitations.role,
       expiresAt: invitations.expiresAt,
-      invitedBy: inviter.username,
+      invitedBy: inviterUser.username,
+      inviteeId: invitations.inviteeId,
     })
     .from(invitations)
     .innerJoin(orgs, eq(orgs.id, invitations.orgId))
-    .leftJoin(inviter, eq(inviter.id, invitations.invitedById))
+    .leftJoin(inviterUser, eq(inviterUser.id, invitations.invitedById))
     .where(pending)
     .orderBy(desc(invitations.createdAt))
     .limit(100);
-  return { verified: true, invitations: rows };
+  return {
+    verified,
+    invitations: rows.map(({ inviteeId, ...r }) => ({
+      ...r,
+      via: inviteeId ? ("username" as const) : ("email" as const),
+    })),
+  };
 }
 
-/** The filter for the caller's open, unexpired invitations, or null while their address is unverified. */
+/**
+ * The filter for the caller's open, unexpired invitations to orgs they are not (yet) in, and whether their
+ * address is verified. (Someone invited twice, by username and by email, who joined through one of them has
+ * nothing left to answer there.)
+ */
 async function myPendingInvitations(db: Db, actor: Actor) {
   const { userId } = requireActor(actor);
   const [me] = await db
@@ -413,23 +523,21 @@ async function myPendingInvitations(db: Db, actor: Actor) {
     .from(users)
     .where(eq(users.id, userId));
   if (!me) throw new NotFound("Account not found");
-  if (!me.verified) return null;
-  return and(sql`lower(${invitations.email}) = lower(${me.email})`, open(), gt(invitations.expiresAt, sql`now()`));
+  const verified = Boolean(me.verified && me.email);
+  const mine = verified
+    ? or(eq(invitations.inviteeId, userId), sql`lower(${invitations.email}) = lower(${me.email})`)
+    : eq(invitations.inviteeId, userId);
+  const notYetMember = sql`not exists (select 1 from ${orgMembers} where ${orgMembers.orgId} = ${invitations.orgId} and ${orgMembers.userId} = ${userId})`;
+  return { verified, pending: and(mine, open(), gt(invitations.expiresAt, sql`now()`), notYetMember) };
 }
 
 /** The count for the header badge. */
 export async function countMyInvitations(db: Db, actor: Actor): Promise<number> {
   // On every signed-in page: a count, not the rows.
-  const pending = await myPendingInvitations(db, actor);
-  if (!pending) return 0;
+  const { pending } = await myPendingInvitations(db, actor);
   const [r] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(invitations)
     .where(pending);
   return r?.n ?? 0;
-}
-
-/** New members with role user start with the org's default credit limit; managers and admins are unlimited. */
-function defaultCreditLimit(org: { defaultUserCreditLimit: string | null }, role: OrgRole): string | null {
-  return role === "user" ? org.defaultUserCreditLimit : null;
 }

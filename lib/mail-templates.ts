@@ -25,6 +25,30 @@ export function invitationMail(p: {
   };
 }
 
+/** Notice of an invitation bound to an account (by username): accepted in the console, so the mail has no token. */
+export function accountInvitationMail(p: {
+  to: string;
+  username: string;
+  orgName: string;
+  role: string;
+  inviter: string;
+  link: string;
+  expiresAt: Date;
+}): MailMessage {
+  return {
+    to: p.to,
+    subject: `${p.inviter} invited you to ${p.orgName} on Apolo`,
+    text: [
+      `${p.inviter} invited your Apolo account '${p.username}' to join the organization '${p.orgName}' as ${p.role}.`,
+      ``,
+      `Sign in and accept or decline it on your Invitations page: ${p.link}`,
+      ``,
+      `Nothing changes until you accept. The invitation is valid until ${p.expiresAt.toUTCString()}.`,
+      `If you have no Apolo account named '${p.username}', ignore this message.`,
+    ].join("\n"),
+  };
+}
+
 export function memberAddedMail(p: {
   to: string;
   orgName: string;

@@ -91,7 +91,7 @@ describe("SmtpMailer against a real SMTP server", () => {
     }
   });
 
-  it("delivers the notice to a person added by username", async () => {
+  it("delivers the notice to a person invited by username", async () => {
     const w = await world();
     const carol = await makeUser(t.db);
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, "noreply@console.test");
@@ -106,8 +106,8 @@ describe("SmtpMailer against a real SMTP server", () => {
       );
       const got = smtp.received.slice(before);
       expect(got.map((m) => m.to)).toEqual([[carol.email]]);
-      expect(got[0]!.headers.subject).toBe(`You were added to ${w.org.name} on Apolo`);
-      expect(got[0]!.body).toContain(`http://console.test/orgs/${w.org.name}`);
+      expect(got[0]!.headers.subject).toBe(`${w.admin.username} invited you to ${w.org.name} on Apolo`);
+      expect(got[0]!.body).toContain(`http://console.test/invites`);
     } finally {
       mailer.close();
     }

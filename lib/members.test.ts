@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { auditEvents, orgMembers, users } from "@/db/schema";
 import { requireOrgAccess, type OrgRole } from "./authz";
 import { Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated } from "./errors";
-import { acceptInvitation, inviteMembers } from "./invitations";
+import { acceptInvitation, inviteMembers, listMyInvitations } from "./invitations";
 import { changeMemberRole, leaveOrg, listMembers, removeMember } from "./members";
 import { getOrgOverview } from "./orgs";
 import {
@@ -230,6 +230,9 @@ describe("listMembers: the total", () => {
     };
     expect(await check()).toBe(2);
     await inviteMembers(t.db, as(admin), org.name, { entries: carol.username, role: "user" }, svc);
+    expect(await check()).toBe(2); // invited, not a member until she accepts
+    const [carolsInvitation] = (await listMyInvitations(t.db, as(carol))).invitations;
+    await acceptInvitation(t.db, as(carol), { id: carolsInvitation!.id });
     expect(await check()).toBe(3);
     const inv = await makeInvitation(t.db, org, { email: dave.email });
     await acceptInvitation(t.db, as(dave), { token: inv.token });
@@ -250,7 +253,7 @@ describe("listMembers: the total", () => {
 });
 
 describe("listMembers: who may list", () => {
-  it("lets every member list (users too), with each member's role, email, name and joined date", async () => {
+  it("lets every member list (users too) with role, name and joined date; emails only for managers and admins", async () => {
     const [admin, manager, user] = [
       await makeUser(t.db),
       await makeUser(t.db, uniqueName(), { name: "Mia Manager" }),
@@ -260,10 +263,50 @@ describe("listMembers: who may list", () => {
     const r = await listMembers(t.db, as(user), org.name, {});
     expect(r.total).toBe(3);
     expect(r.viewer).toEqual({ userId: user.id, role: "user" });
+    expect(r.seesEmail).toBe(false);
     const m = r.rows.find((x) => x.userId === manager.id)!;
-    expect(m).toMatchObject({ username: manager.username, email: manager.email, name: "Mia Manager", role: "manager" });
+    expect(m).toMatchObject({ username: manager.username, name: "Mia Manager", role: "manager" });
     expect(m.joinedAt).toBeInstanceOf(Date);
-    expect((await listMembers(t.db, as(manager), org.name, undefined)).total).toBe(3);
+    // Not even their own address: nothing of any member's email reaches a user.
+    for (const row of r.rows) expect(row).not.toHaveProperty("email");
+    expect(JSON.stringify(r)).not.toContain("@example.com");
+
+    for (const viewer of [manager, admin]) {
+      const seen = await listMembers(t.db, as(viewer), org.name, undefined);
+      expect(seen.total).toBe(3);
+      expect(seen.seesEmail).toBe(true);
+      expect(seen.rows.find((x) => x.userId === user.id)!.email).toBe(user.email);
+    }
+  });
+
+  it("lets a user search by username and name only: an address finds nobody (managers and admins find it)", async () => {
+    const [admin, manager, user] = [await makeUser(t.db), await makeUser(t.db), await makeUser(t.db)];
+    const secret = await makeUser(t.db, uniqueName("zed"), {
+      name: "Zoe Zed",
+      email: `${uniqueName("hidden")}@private.example`,
+    });
+    const org = await makeOrg(t.db, { admin, manager, user });
+    await addMember(t.db, org, secret, "user");
+    const search = async (viewer: { id: string }, q: string) =>
+      (await listMembers(t.db, as(viewer), org.name, { q })).rows.map((r) => r.username);
+
+    for (const q of [
+      secret.email,
+      secret.email.split("@")[0]!,
+      "private.example",
+      "@private",
+      secret.email.toUpperCase(),
+    ]) {
+      expect(await search(user, q), q).toEqual([]);
+      expect((await listMembers(t.db, as(user), org.name, { q })).total, q).toBe(0);
+      expect(await search(manager, q), q).toEqual([secret.username]);
+      expect(await search(admin, q), q).toEqual([secret.username]);
+    }
+    // A term across the username and the address (the search text joins them) finds nobody for a user either.
+    expect(await search(user, `${secret.username} ${secret.email.slice(0, 4)}`)).toEqual([]);
+    // Usernames and names still work for a user.
+    expect(await search(user, secret.username)).toEqual([secret.username]);
+    expect(await search(user, "zoe z")).toEqual([secret.username]);
   });
 
   it("answers NotFound to an outsider (as for a missing org) and Unauthenticated when signed out", async () => {

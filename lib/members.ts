@@ -3,7 +3,16 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { orgMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
 import { recordAudit } from "./audit";
-import { canGrant, ORG_ROLES, requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
+import {
+  can,
+  canGrant,
+  ORG_ROLES,
+  requireActor,
+  requireOrgAccess,
+  withOrgLock,
+  type Actor,
+  type OrgRole,
+} from "./authz";
 import { Conflict, Forbidden, NotFound } from "./errors";
 import { pagingShape, parseInput } from "./validation";
 
@@ -21,13 +30,17 @@ export interface MemberRow {
   userId: string;
   username: string;
   name: string | null;
-  email: string;
+  /** Only for viewers who may see members' addresses (managers, admins); null when the account has none. */
+  email?: string | null;
   role: OrgRole;
   joinedAt: Date;
   creditLimit: string | null;
   spent: string;
   maxRunningJobs: number | null;
 }
+
+/** What a viewer without "members.viewEmail" may search: the same text as USER_SEARCH_TEXT minus the address. */
+const USER_SEARCH_TEXT_NO_EMAIL = sql.raw(`(username || ' ' || lower(coalesce(name, '')))`);
 
 /** `like` pattern for a literal substring. */
 function containsPattern(term: string): string {
@@ -41,7 +54,8 @@ export const SEARCH_COUNT_CAP = 10_000;
  * One page of an org's members, searched, sorted and paged in the database, never loading the whole list:
  * sorts run on org_members' (org_id, …, username) indexes, a search first collects matching accounts through
  * the trigram index, and the unfiltered total is the org's maintained member_count. Every member may list
- * members; emails are shown to every member, as in Apolo.
+ * members (usernames, names); their email addresses are only selected, and only searched, for managers and
+ * admins ("members.viewEmail"), so a user can neither read nor probe them.
  */
 export async function listMembers(db: Db, actor: Actor, orgName: string, query: unknown) {
   const access = await requireOrgAccess(db, actor, orgName, "members.list");
@@ -54,12 +68,17 @@ export async function listMembers(db: Db, actor: Actor, orgName: string, query: 
         ? [dir(orgMembers.createdAt), dir(orgMembers.username)]
         : [dir(orgMembers.username)];
 
+  const seesEmail = can(access.role, "members.viewEmail");
   const inOrg = eq(orgMembers.orgId, access.org.id);
   // The matching accounts come from the trigram index first ("offset 0" keeps the planner from flattening
-  // the subquery into a walk of the whole org that filters row by row).
-  const searched = q.q
-    ? sql`${orgMembers.userId} in (select id from users where ${USER_SEARCH_TEXT} like ${containsPattern(q.q)} offset 0)`
-    : undefined;
+  // the subquery into a walk of the whole org that filters row by row). Without "members.viewEmail" the
+  // index's candidates are checked again on the text without the address.
+  const pattern = q.q ? containsPattern(q.q) : "";
+  const searched = !q.q
+    ? undefined
+    : seesEmail
+      ? sql`${orgMembers.userId} in (select id from users where ${USER_SEARCH_TEXT} like ${pattern} offset 0)`
+      : sql`${orgMembers.userId} in (select id from users where ${USER_SEARCH_TEXT} like ${pattern} and ${USER_SEARCH_TEXT_NO_EMAIL} like ${pattern} offset 0)`;
 
   const [rows, total] = await Promise.all([
     db
@@ -67,7 +86,7 @@ export async function listMembers(db: Db, actor: Actor, orgName: string, query: 
         userId: users.id,
         username: users.username,
         name: users.name,
-        email: users.email,
+        ...(seesEmail ? { email: users.email } : {}),
         role: orgMembers.role,
         joinedAt: orgMembers.createdAt,
         creditLimit: orgMembers.creditLimit,
@@ -100,6 +119,7 @@ export async function listMembers(db: Db, actor: Actor, orgName: string, query: 
     totalCapped: total > SEARCH_COUNT_CAP,
     query: q,
     viewer: { userId: actor!.userId, role: access.role },
+    seesEmail,
   };
 }
 

@@ -1,9 +1,15 @@
-import { asc, count, eq, ilike } from "drizzle-orm";
+import { and, asc, count, eq, ilike, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { orgs, users } from "@/db/schema";
-import { requireActor, type Actor } from "./authz";
-import { NotFound } from "./errors";
+import { invitations, orgMembers, orgs, users } from "@/db/schema";
+import { recordAudit } from "./audit";
+import { ORG_ROLES, requireActor, type Actor } from "./authz";
+import { Conflict, Invalid, NotFound } from "./errors";
+import { sendAll, type MailMessage } from "./mail";
+import { memberAddedMail } from "./mail-templates";
+import { insertMembership } from "./membership";
+import type { Services } from "./services";
+import { parseInput } from "./validation";
 
 /** Usernames in PLATFORM_ADMINS (comma-separated) are platform admins, as are accounts granted the flag. */
 export function platformAdminNames(env: Record<string, string | undefined> = process.env): Set<string> {
@@ -41,7 +47,7 @@ export async function grantPlatformAdmin(db: Db, username: string): Promise<void
   const updated = await db
     .update(users)
     .set({ isPlatformAdmin: true })
-    .where(eq(users.username, username))
+    .where(and(eq(users.username, username), isNull(users.deletedAt)))
     .returning({ id: users.id });
   if (updated.length === 0) throw new NotFound(`No account with the username '${username}'.`);
 }
@@ -74,4 +80,81 @@ export async function listAllOrgs(db: Db, actor: Actor, query: unknown) {
     db.select({ n: count() }).from(orgs).where(where),
   ]);
   return { rows, total: total?.n ?? 0, query: { ...q, pageSize } };
+}
+
+const addMemberSchema = z.object({
+  org: z.string().trim().toLowerCase().min(1, "Enter the organization's name.").max(63, "No such organization."),
+  username: z.string().trim().toLowerCase().min(1, "Enter a username.").max(32, "No such account."),
+  role: z
+    .enum(ORG_ROLES, "Choose a role: user, manager or admin.")
+    .optional()
+    .transform((r) => r ?? "user"),
+});
+
+/**
+ * Adds an account to an org at once, without asking them: the one exception to "nobody becomes a member
+ * without saying yes", for a platform admin in the Admin area (`by` = their session; anyone else is told the
+ * page doesn't exist) and for `npm run admin -- add-member` on the server (`by` = "system", no actor).
+ * Audited in the org's log; the person is told by mail when `svc` is given and their account has an address.
+ * Open invitations of that org to the account are closed (revoked): they are answered by the add.
+ */
+export async function addMemberAsPlatformAdmin(db: Db, by: Actor | "system", input: unknown, svc?: Services) {
+  const operator = by === "system" ? null : await requirePlatformAdmin(db, by);
+  const data = parseInput(addMemberSchema, input);
+  const mails: MailMessage[] = [];
+  const result = await db.transaction(async (tx) => {
+    // The org row is locked first, as every membership change does (lib/authz.ts withOrgLock).
+    const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
+    if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
+    const [user] = await tx
+      .select({ id: users.id, username: users.username, email: users.email })
+      .from(users)
+      .where(and(eq(users.username, data.username), isNull(users.deletedAt)));
+    if (!user) throw new Invalid({ username: [`No account with the username '${data.username}'.`] });
+    if (!(await insertMembership(tx, org, user.id, data.role))) {
+      const [m] = await tx
+        .select({ role: orgMembers.role })
+        .from(orgMembers)
+        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+      throw new Conflict(`${user.username} already is a member of ${org.name} (${m?.role ?? "member"}).`, "username");
+    }
+    const closed = await tx
+      .update(invitations)
+      .set({ revokedAt: new Date() })
+      .where(
+        and(
+          eq(invitations.orgId, org.id),
+          eq(invitations.inviteeId, user.id),
+          isNull(invitations.acceptedAt),
+          isNull(invitations.declinedAt),
+          isNull(invitations.revokedAt),
+        ),
+      )
+      .returning({ id: invitations.id });
+    await recordAudit(tx, {
+      org: { id: org.id, name: org.name },
+      actor: operator ? { id: operator.userId, username: operator.username } : null,
+      action: "member.added",
+      target: { type: "user", id: user.id, label: user.username },
+      after: {
+        role: data.role,
+        by: operator ? "platform admin" : "system",
+        ...(closed.length ? { closedInvitations: closed.length } : {}),
+      },
+    });
+    if (svc && user.email) {
+      mails.push(
+        memberAddedMail({
+          to: user.email,
+          orgName: org.name,
+          role: data.role,
+          inviter: operator ? operator.username : "A platform administrator",
+          link: `${svc.appUrl}/orgs/${org.name}`,
+        }),
+      );
+    }
+    return { org: org.name, username: user.username, role: data.role };
+  });
+  const { failed } = svc ? await sendAll(svc.mailer, mails) : { failed: 0 };
+  return { ...result, mailFailed: failed };
 }

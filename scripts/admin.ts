@@ -4,17 +4,25 @@
  * one process per data folder.
  *
  *   npm run admin -- grant-platform-admin NAME   make the account NAME a platform admin (the Admin area)
+ *   npm run admin -- add-member ORG NAME [ROLE]  add the account NAME to ORG at once (role user by default)
  *   npm run admin -- help                        list the commands
  */
-import { defaultPgliteDir, openDatabase } from "@/db/client";
+import { defaultPgliteDir, openDatabase, type Database } from "@/db/client";
 import { isDomainError } from "@/lib/errors";
-import { grantPlatformAdmin } from "@/lib/platform";
+import { OutboxMailer, SmtpMailer } from "@/lib/mail";
+import { addMemberAsPlatformAdmin, grantPlatformAdmin } from "@/lib/platform";
+import { MemoryRateLimitStore } from "@/lib/rate-limit";
+import type { Services } from "@/lib/services";
 
 const HELP = `usage: npm run admin -- <command> [arguments]
 
 commands:
   grant-platform-admin NAME   make the account with username NAME a platform admin: they get the Admin area
                               (/admin: clusters, presets, orgs on clusters, credit grants) on their next request
+  add-member ORG NAME [ROLE]  add the account with username NAME to the organization ORG at once, as ROLE
+                              (user, manager or admin; user by default), without an invitation to accept;
+                              recorded in the org's audit log; the person is told by mail (SMTP_URL, else
+                              the outbox table) when their account has an address
   help                        show this list
 
 The database is DATABASE_URL when it is set, else the embedded PGlite database in ${defaultPgliteDir()}.
@@ -23,9 +31,8 @@ Usernames in PLATFORM_ADMINS (comma-separated) are platform admins without this 
 
 class UsageError extends Error {}
 
-async function grantPlatformAdminCommand(args: string[]) {
-  if (args.length !== 1 || !args[0]!.trim()) throw new UsageError("grant-platform-admin needs exactly one username");
-  const username = args[0]!.trim().toLowerCase();
+/** Opens (and migrates) the database, runs `fn`, closes it. */
+async function withDatabase(fn: (database: Database) => Promise<void>) {
   const url = process.env.DATABASE_URL || undefined;
   if (!url) {
     console.error(
@@ -35,11 +42,48 @@ async function grantPlatformAdminCommand(args: string[]) {
   const database = openDatabase({ url });
   try {
     await database.migrate();
-    await grantPlatformAdmin(database.db, username);
-    console.log(`${username} is now a platform admin: the Admin area (/admin) is theirs on their next request.`);
+    await fn(database);
   } finally {
     await database.close();
   }
+}
+
+async function grantPlatformAdminCommand(args: string[]) {
+  if (args.length !== 1 || !args[0]!.trim()) throw new UsageError("grant-platform-admin needs exactly one username");
+  const username = args[0]!.trim().toLowerCase();
+  await withDatabase(async (database) => {
+    await grantPlatformAdmin(database.db, username);
+    console.log(`${username} is now a platform admin: the Admin area (/admin) is theirs on their next request.`);
+  });
+}
+
+/** Mail as the server sends it: SMTP when SMTP_URL is set, else the outbox table; links to AUTH_URL. */
+function cliServices(database: Database): Services {
+  const smtp = process.env.SMTP_URL;
+  return {
+    mailer: smtp
+      ? new SmtpMailer(smtp, process.env.MAIL_FROM || "Apolo Console <no-reply@localhost>")
+      : new OutboxMailer(database.db),
+    appUrl: (process.env.AUTH_URL || "http://localhost:3000").replace(/\/+$/, ""),
+    limiter: new MemoryRateLimitStore(),
+  };
+}
+
+async function addMemberCommand(args: string[]) {
+  if (args.length < 2 || args.length > 3) throw new UsageError("add-member needs ORG NAME and optionally a ROLE");
+  const [org, username, role] = args as [string, string, string | undefined];
+  await withDatabase(async (database) => {
+    const svc = cliServices(database);
+    try {
+      const r = await addMemberAsPlatformAdmin(database.db, "system", { org, username, role }, svc);
+      console.log(
+        `${r.username} is now a member of ${r.org} as ${r.role}.` +
+          (r.mailFailed ? " (The email telling them could not be sent.)" : ""),
+      );
+    } finally {
+      if (svc.mailer instanceof SmtpMailer) svc.mailer.close();
+    }
+  });
 }
 
 async function main(argv: string[]) {
@@ -47,6 +91,8 @@ async function main(argv: string[]) {
   switch (command) {
     case "grant-platform-admin":
       return grantPlatformAdminCommand(args);
+    case "add-member":
+      return addMemberCommand(args);
     case undefined:
     case "help":
     case "--help":
@@ -64,7 +110,10 @@ try {
   if (err instanceof UsageError) {
     console.error(`error: ${err.message}\n\n${HELP}`);
   } else if (isDomainError(err)) {
-    console.error(`error: ${err.message}`);
+    // Field messages (an unknown org or username) say more than "Check the highlighted fields".
+    const fields = "fieldErrors" in err ? (err.fieldErrors as Record<string, string[]> | undefined) : undefined;
+    const messages = fields ? Object.values(fields).flat() : [];
+    console.error(`error: ${messages.length ? messages.join(" ") : err.message}`);
   } else {
     console.error("error:", err instanceof Error ? err.message : err);
   }

@@ -2,11 +2,15 @@
 
 import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { buttonClass } from "@/components/ui/button-class";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Input, Label } from "@/components/ui/field";
 import { Pagination } from "@/components/ui/pagination";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
+import { AddMemberDialog } from "./add-member-dialog";
+import { ActionsHeader } from "./table-bits";
 
 export interface AdminOrgRow {
   name: string;
@@ -20,7 +24,7 @@ export interface AdminOrgRow {
 const helper = createColumnHelper<typeof sortableFeatures, AdminOrgRow>();
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
-/** Every organization on the platform, searched by name (in the URL). */
+/** Every organization on the platform, searched by name (in the URL), with Add member and Grant credits. */
 export function AdminOrgsTable({
   rows,
   total,
@@ -33,6 +37,7 @@ export function AdminOrgsTable({
   const { update, pending: navigating } = useUrlState();
   const { value, setValue, pending: filtering } = useDebouncedParam("q", query.q);
   const pending = navigating || filtering;
+  const [adding, setAdding] = useState<string | null>(null);
   const columns = useMemo<Columns<AdminOrgRow>>(
     () => [
       helper.accessor("name", {
@@ -62,15 +67,24 @@ export function AdminOrgsTable({
       }),
       helper.display({
         id: "actions",
-        header: () => <span className="sr-only">Actions</span>,
-        cell: (c) => (
-          <Link
-            href={`/admin/credits?org=${encodeURIComponent(c.row.original.name)}`}
-            className="text-sm text-accent hover:underline"
-          >
-            Grant credits
-          </Link>
-        ),
+        header: () => <ActionsHeader />,
+        cell: (c) => {
+          const org = c.row.original.name;
+          return (
+            <div className="flex justify-end gap-1.5" data-testid={`admin-org-actions-${org}`}>
+              <Button variant="secondary" size="sm" aria-label={`Add member to ${org}`} onClick={() => setAdding(org)}>
+                Add member
+              </Button>
+              <Link
+                href={`/admin/credits?org=${encodeURIComponent(org)}`}
+                className={buttonClass("ghost", "sm")}
+                aria-label={`Grant credits to ${org}`}
+              >
+                Grant credits
+              </Link>
+            </div>
+          );
+        },
       }),
     ],
     [],
@@ -104,6 +118,7 @@ export function AdminOrgsTable({
         pending={pending}
         update={update}
       />
+      {adding && <AddMemberDialog key={adding} org={adding} onClose={() => setAdding(null)} />}
     </div>
   );
 }

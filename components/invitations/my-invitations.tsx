@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { RoleBadge } from "@/components/console/role-badge";
 import { RespondButtons } from "./respond-buttons";
 import { VerifyEmailButton } from "./verify-email-button";
@@ -9,11 +10,16 @@ interface Item {
   role: "user" | "manager" | "admin";
   invitedBy: string | null;
   expiresAt: Date;
+  /** "username": bound to this account; "email": sent to its (verified) address. */
+  via: "username" | "email";
 }
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
-/** Pending invitations for the signed-in person's verified address, with Accept / Decline. */
+/**
+ * The signed-in person's pending invitations, with Accept / Decline: those to their account (by username)
+ * always, those to their address once it is verified (a note says how to get those).
+ */
 export function MyInvitations({
   verified,
   invitations,
@@ -21,43 +27,62 @@ export function MyInvitations({
 }: {
   verified: boolean;
   invitations: Item[];
-  email: string;
+  email: string | null;
 }) {
-  if (!verified) {
-    return (
-      <div
-        className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-border bg-subtle px-4 py-3 text-sm"
-        data-testid="verify-to-see-invites"
-      >
-        <p>
-          Verify <strong>{email}</strong> to see invitations sent to it.
-        </p>
-        <VerifyEmailButton />
-      </div>
-    );
-  }
-  if (invitations.length === 0) {
-    return (
-      <p className="text-sm text-muted" data-testid="no-invitations">
-        No pending invitations for {email}.
-      </p>
-    );
-  }
   return (
-    <ul className="divide-y divide-border rounded-lg border border-border" data-testid="my-invitations">
-      {invitations.map((i) => (
-        <li key={i.id} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3">
-          <div>
-            <p className="font-medium">
-              {i.orgDisplayName ?? i.orgName} <RoleBadge role={i.role} />
+    <div className="space-y-3">
+      {invitations.length === 0 ? (
+        <p className="text-sm text-muted" data-testid="no-invitations">
+          No pending invitations.
+        </p>
+      ) : (
+        <ul className="divide-y divide-border rounded-lg border border-border" data-testid="my-invitations">
+          {invitations.map((i) => (
+            <li
+              key={i.id}
+              className="flex flex-col gap-3 px-4 py-3 sm:flex-row sm:items-center sm:justify-between"
+              data-testid={`my-invitation-${i.orgName}`}
+            >
+              <div className="min-w-0 flex-1">
+                <p className="font-medium break-words">
+                  {i.orgDisplayName ?? i.orgName} <RoleBadge role={i.role} />
+                </p>
+                <p className="text-xs text-muted">
+                  {i.invitedBy ? `Invited by ${i.invitedBy}` : "Invited"}
+                  {i.via === "username" ? " to your account" : email ? ` at ${email}` : ""} · valid until{" "}
+                  {dateFormat.format(i.expiresAt)}
+                </p>
+              </div>
+              <div className="shrink-0">
+                <RespondButtons invitation={{ id: i.id }} orgName={i.orgName} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {!verified && (
+        <div
+          className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-border bg-subtle px-4 py-3 text-sm"
+          data-testid="verify-to-see-invites"
+        >
+          {email ? (
+            <>
+              <p>
+                Invitations sent to <strong className="break-all">{email}</strong> show here once you verify it.
+              </p>
+              <VerifyEmailButton />
+            </>
+          ) : (
+            <p>
+              Your account has no email address, so invitations sent by email can&apos;t reach you.{" "}
+              <Link href="/account" className="text-accent hover:underline">
+                Add one in your account settings
+              </Link>
+              .
             </p>
-            <p className="text-xs text-muted">
-              {i.invitedBy ? `Invited by ${i.invitedBy} · ` : ""}valid until {dateFormat.format(i.expiresAt)}
-            </p>
-          </div>
-          <RespondButtons invitation={{ id: i.id }} orgName={i.orgName} />
-        </li>
-      ))}
-    </ul>
+          )}
+        </div>
+      )}
+    </div>
   );
 }

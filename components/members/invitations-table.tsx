@@ -19,19 +19,34 @@ import type { InvitationView } from "./types";
 const helper = createColumnHelper<typeof sortableFeatures, InvitationView>();
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
-/** Pending invitations with Resend, Copy link (a fresh link: the old one stops working) and Revoke. */
+/** Who an invitation is for: its address, or the invited account's username. */
+const inviteeOf = (i: InvitationView) => i.email ?? i.username ?? "unknown";
+
+/**
+ * Pending invitations with Resend, Copy link (email invitations: a fresh link, the old one stops working) and
+ * Revoke. An invitation to an account (by username) has no link: Resend reminds them by mail.
+ */
 export function InvitationsTable({ org, invitations }: { org: string; invitations: InvitationView[] }) {
   const toast = useToast();
   const [busy, startTransition] = useTransition();
   const [revoking, setRevoking] = useState<InvitationView | null>(null);
+  const [acting, setActing] = useState<string | null>(null);
   const [link, setLink] = useState<{ email: string; link: string } | null>(null);
 
   const columns = useMemo<Columns<InvitationView>>(
     () => [
-      helper.accessor("email", {
-        header: "Email",
+      helper.accessor(inviteeOf, {
+        id: "invitee",
+        header: "Invited",
         enableSorting: false,
-        cell: (c) => <span className="font-medium">{c.getValue()}</span>,
+        cell: (c) => (
+          <span className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
+            <span className="font-medium break-all">{c.getValue()}</span>
+            <span className="text-xs whitespace-nowrap text-muted">
+              {c.row.original.email ? "by email" : "account · accepts in the console"}
+            </span>
+          </span>
+        ),
       }),
       helper.accessor("role", { header: "Role", enableSorting: false, cell: (c) => <RoleBadge role={c.getValue()} /> }),
       helper.accessor("invitedBy", { header: "Invited by", enableSorting: false, cell: (c) => c.getValue() ?? "—" }),
@@ -52,39 +67,49 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
           const inv = c.row.original;
           if (!inv.manageable) return null;
           return (
-            <div className="flex justify-end gap-1.5" data-testid={`invitation-actions-${inv.email}`}>
+            <div className="flex justify-end gap-1.5" data-testid={`invitation-actions-${inviteeOf(inv)}`}>
               <Button
                 size="sm"
                 variant="secondary"
                 disabled={busy}
-                onClick={() =>
+                pending={busy && acting === `resend:${inv.id}`}
+                aria-label={`Resend the invitation to ${inviteeOf(inv)}`}
+                title={inv.email ? "Mail a new link (7 more days)" : "Remind them by mail (7 more days)"}
+                onClick={() => {
+                  setActing(`resend:${inv.id}`);
                   startTransition(async () => {
                     const r = await resendInvitationAction(org, inv.id);
                     toast(r.ok ? r.message! : r.message, r.ok ? "success" : "error");
-                  })
-                }
+                  });
+                }}
               >
                 Resend
               </Button>
-              <Button
-                size="sm"
-                variant="secondary"
-                disabled={busy}
-                onClick={() =>
-                  startTransition(async () => {
-                    const r = await newInvitationLinkAction(org, inv.id);
-                    if (r.ok) setLink({ email: r.data.email, link: r.data.link });
-                    else toast(r.message, "error");
-                  })
-                }
-              >
-                Copy link
-              </Button>
+              {inv.email && (
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  disabled={busy}
+                  pending={busy && acting === `link:${inv.id}`}
+                  aria-label={`Copy link for ${inv.email}`}
+                  onClick={() => {
+                    setActing(`link:${inv.id}`);
+                    startTransition(async () => {
+                      const r = await newInvitationLinkAction(org, inv.id);
+                      if (r.ok && r.data.email && r.data.link) setLink({ email: r.data.email, link: r.data.link });
+                      else if (!r.ok) toast(r.message, "error");
+                    });
+                  }}
+                >
+                  Copy link
+                </Button>
+              )}
               <Button
                 size="sm"
                 variant="ghost"
                 className="text-danger"
                 disabled={busy}
+                aria-label={`Revoke the invitation to ${inviteeOf(inv)}`}
                 onClick={() => setRevoking(inv)}
               >
                 Revoke
@@ -94,7 +119,7 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
         },
       }),
     ],
-    [org, busy, toast],
+    [org, busy, acting, toast],
   );
 
   return (
@@ -110,8 +135,13 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
         <ActionDialog
           open
           onOpenChange={(o) => !o && setRevoking(null)}
-          title={`Revoke the invitation to ${revoking.email}?`}
-          description="The link stops working at once. You can invite the address again later."
+          title={`Revoke the invitation to ${inviteeOf(revoking)}?`}
+          description={
+            revoking.email
+              ? "The link stops working at once. You can invite the address again later."
+              : `It disappears from ${revoking.username}'s invitations at once. You can invite them again later.`
+          }
+          testId="revoke-invitation-dialog"
           confirmLabel="Revoke invitation"
           pendingLabel="Revoking…"
           danger

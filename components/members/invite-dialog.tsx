@@ -11,7 +11,6 @@ import { Select } from "@/components/ui/select";
 import { ROLE_LABELS, type Role } from "./types";
 
 const OUTCOME_STYLE: Record<string, string> = {
-  added: "text-success",
   invited: "text-success",
   already_member: "text-muted",
   already_invited: "text-muted",
@@ -19,7 +18,10 @@ const OUTCOME_STYLE: Record<string, string> = {
   invalid: "text-danger",
 };
 
-/** "Invite members": usernames (added at once) or emails (pending invitation), one role for all. */
+/**
+ * "Invite members": usernames (an invitation they accept in the console) or emails (an invitation link), one
+ * role for all. Nobody joins before accepting.
+ */
 export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles: Role[]; mailDelivered: boolean }) {
   const [open, setOpen] = useState(false);
   const [state, action] = useActionState<InviteState, FormData>(inviteAction.bind(null, org), {});
@@ -31,7 +33,7 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
       </DialogTrigger>
       <DialogContent
         title={`Invite members to ${org}`}
-        description="Usernames of existing accounts are added at once. Email addresses get an invitation link, valid for 7 days."
+        description="People with an account get the invitation in the console (and by mail); email addresses get a link. They join when they accept, within 7 days."
         className="max-w-lg"
       >
         <form action={action} className="space-y-4" data-testid="invite-form">

@@ -29,12 +29,15 @@ export function MembersView({
   total,
   query,
   showActions,
+  showEmail,
 }: {
   org: string;
   members: MemberView[];
   total: number;
   query: { q: string; sort: string; dir: "asc" | "desc"; page: number; pageSize: number };
   showActions: boolean;
+  /** Managers and admins see members' addresses; users see usernames and names only. */
+  showEmail: boolean;
 }) {
   const { update, pending: navigating } = useUrlState();
   const { value: search, setValue: setSearch, pending: filtering } = useDebouncedParam("q", query.q);
@@ -62,12 +65,16 @@ export function MembersView({
         enableSorting: false,
         cell: (c) => c.getValue() ?? <span className="text-muted">—</span>,
       }),
-      helper.accessor("email", {
-        id: "email",
-        header: "Email",
-        enableSorting: false,
-        cell: (c) => <span className="text-muted">{c.getValue()}</span>,
-      }),
+      ...(showEmail
+        ? [
+            helper.accessor((m) => m.email ?? null, {
+              id: "email",
+              header: "Email",
+              enableSorting: false,
+              cell: (c) => <span className="text-muted">{c.getValue() ?? "—"}</span>,
+            }),
+          ]
+        : []),
       helper.accessor("role", {
         id: "role",
         header: "Role",
@@ -149,7 +156,7 @@ export function MembersView({
       );
     }
     return cols;
-  }, [showActions]);
+  }, [showActions, showEmail]);
 
   const member = dialog?.member;
   return (
@@ -161,7 +168,7 @@ export function MembersView({
         <Input
           id="member-search"
           type="search"
-          placeholder="Search by username, email or name"
+          placeholder={showEmail ? "Search by username, email or name" : "Search by username or name"}
           className="max-w-sm"
           value={search}
           onChange={(e) => setSearch(e.target.value)}

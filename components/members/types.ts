@@ -5,7 +5,8 @@ export interface MemberView {
   userId: string;
   username: string;
   name: string | null;
-  email: string;
+  /** Only for managers and admins (and null when the account has no address). */
+  email?: string | null;
   role: Role;
   joinedAt: Date;
   /** Pre-formatted on the server: "12.50 / 100.00" or "12.50 / Unlimited". */
@@ -18,7 +19,10 @@ export interface MemberView {
 
 export interface InvitationView {
   id: string;
+  /** An email invitation's address; null for an invitation bound to an account. */
   email: string | null;
+  /** The invited account's username (invitation by username); null for an email invitation. */
+  username: string | null;
   role: Role;
   invitedBy: string | null;
   createdAt: Date;

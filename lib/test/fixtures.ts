@@ -5,6 +5,7 @@ import type { Database, Db } from "@/db/client";
 import { eq, sql } from "drizzle-orm";
 import { clusters, invitations, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import type { OrgRole } from "../authz";
+import { acceptInvitation, inviteMembers, listMyInvitations } from "../invitations";
 import { postLedger } from "../ledger";
 import type { Mailer, MailMessage } from "../mail";
 import { SandboxProvider, type CheckoutRequest, type PaymentProvider, type Pricing } from "../payments";
@@ -133,6 +134,53 @@ export async function makeInvitation(
     })
     .returning();
   return { id: inv!.id, token };
+}
+
+/** Inserts an open invitation bound to an account (as an invitation by username makes): no address, no token. */
+export async function makeAccountInvitation(
+  db: Db,
+  org: { id: string },
+  opts: { inviteeId: string; role?: OrgRole; invitedById?: string | null; expiresAt?: Date },
+) {
+  const [inv] = await db
+    .insert(invitations)
+    .values({
+      orgId: org.id,
+      inviteeId: opts.inviteeId,
+      email: null,
+      tokenHash: null,
+      role: opts.role ?? "user",
+      invitedById: opts.invitedById ?? null,
+      expiresAt: opts.expiresAt ?? new Date(Date.now() + 7 * 24 * 3600 * 1000),
+    })
+    .returning();
+  return { id: inv!.id };
+}
+
+/**
+ * How someone joins an org by username: `inviter` invites them (inviteMembers), they accept the invitation
+ * from their own list (listMyInvitations → acceptInvitation). Throws unless they end up invited and joined.
+ */
+export async function joinByUsername(
+  db: Db,
+  org: { name: string },
+  inviter: { id: string },
+  person: { id: string; username: string },
+  role: OrgRole = "user",
+  svc: Services = testServices(),
+) {
+  const { results } = await inviteMembers(
+    db,
+    { userId: inviter.id },
+    org.name,
+    { entries: person.username, role },
+    svc,
+  );
+  if (results[0]?.outcome !== "invited") throw new Error(`not invited: ${JSON.stringify(results)}`);
+  const mine = await listMyInvitations(db, { userId: person.id });
+  const inv = mine.invitations.find((i) => i.orgName === org.name);
+  if (!inv) throw new Error(`${person.username} does not see the invitation to ${org.name}`);
+  return acceptInvitation(db, { userId: person.id }, { id: inv.id });
 }
 
 /** Marks an account's address as proven. */

@@ -16,6 +16,7 @@ import {
 } from "@/lib/clusters";
 import { grantCredits } from "@/lib/credits";
 import { formatCredits } from "@/lib/money";
+import { addMemberAsPlatformAdmin } from "@/lib/platform";
 
 /** Every admin page shows counts of the others (presets, orgs), so a change refreshes the whole area. */
 const refreshAdmin = () => revalidatePath("/admin", "layout");
@@ -131,4 +132,19 @@ export async function grantCreditsAction(formData: FormData): Promise<GrantState
     };
   });
   return state.ok ? { ...state, result } : state;
+}
+
+/** Adds an account to an org at once (platform admins only; lib/platform.ts refuses anyone else). */
+export async function addOrgMemberAction(org: string, formData: FormData): Promise<FormState> {
+  const values = formValues(formData, ["username", "role"]);
+  return runFormAction(values, async () => {
+    const r = await addMemberAsPlatformAdmin(await getDb(), await currentActor(), { ...values, org }, await services());
+    refreshAdmin();
+    return {
+      ok: true,
+      message:
+        `Added ${r.username} to ${r.org} as ${r.role}.` +
+        (r.mailFailed ? " The email telling them could not be sent." : ""),
+    };
+  });
 }

@@ -15,8 +15,11 @@ export default async function InvitesPage() {
   return (
     <main className="mx-auto w-full max-w-2xl px-4 py-10 sm:px-6">
       <h1 className="text-xl font-semibold tracking-tight">Invitations</h1>
-      <p className="mt-1 mb-6 text-sm text-muted">Organizations that invited {account.email}.</p>
-      <MyInvitations verified={mine.verified} invitations={mine.invitations} email={account.email ?? ""} />
+      <p className="mt-1 mb-6 text-sm text-muted">
+        Organizations that invited your account, <span className="font-medium text-fg">{account.username}</span>
+        {account.email && account.emailVerifiedAt ? `, or ${account.email}` : ""}. Nothing changes until you accept.
+      </p>
+      <MyInvitations verified={mine.verified} invitations={mine.invitations} email={account.email} />
     </main>
   );
 }

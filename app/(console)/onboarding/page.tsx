@@ -27,7 +27,7 @@ export default async function OnboardingPage() {
         <h2 id="invitations-heading" className="font-semibold">
           Your invitations
         </h2>
-        <MyInvitations verified={mine.verified} invitations={mine.invitations} email={account.email ?? ""} />
+        <MyInvitations verified={mine.verified} invitations={mine.invitations} email={account.email} />
       </section>
       <div className="mt-8 grid gap-5 md:grid-cols-2">
         <Card className="p-5">
@@ -38,8 +38,8 @@ export default async function OnboardingPage() {
         <Card className="p-5">
           <h2 className="font-semibold">Join an existing organization</h2>
           <p className="mt-1 text-sm text-muted">
-            Send your username to an admin or manager of that organization. Once they add you, it appears in the
-            organization menu at the top of the page.
+            Send your username to an admin or manager of that organization. When they invite you, the invitation shows
+            here and in the header; once you accept, the organization appears in the menu at the top.
           </p>
           <div className="mt-5 flex items-center gap-2 rounded-md border border-border bg-subtle p-2 pl-3">
             <code className="flex-1 truncate font-mono text-sm" data-testid="my-username">

@@ -66,9 +66,13 @@ export async function resendInvitationAction(org: string, id: string) {
       return r;
     },
     (r) =>
-      r.mailFailed
-        ? `New link created, but the email to ${r.email} could not be sent.`
-        : `Invitation sent again to ${r.email}.`,
+      r.email === null
+        ? r.mailFailed
+          ? `Invitation to ${r.username} renewed for 7 days, but the reminder email could not be sent.`
+          : `Reminded ${r.username}: the invitation is valid for 7 more days.`
+        : r.mailFailed
+          ? `New link created, but the email to ${r.email} could not be sent.`
+          : `Invitation sent again to ${r.email}.`,
   );
 }
 
@@ -93,7 +97,7 @@ export async function revokeInvitationAction(org: string, id: string) {
       revalidatePath(usersPath(org));
       return r;
     },
-    (r) => `Invitation to ${r.email} revoked.`,
+    (r) => `Invitation to ${r.label} revoked.`,
   );
 }
 

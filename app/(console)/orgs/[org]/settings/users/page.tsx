@@ -52,14 +52,21 @@ export default async function UsersPage({ params, searchParams }: OrgSearchPageP
           }
         />
         <div className="p-4">
-          <MembersView org={org} members={members} total={list.total} query={list.query} showActions={manages} />
+          <MembersView
+            org={org}
+            members={members}
+            total={list.total}
+            query={list.query}
+            showActions={manages}
+            showEmail={list.seesEmail}
+          />
         </div>
       </Card>
       {manages && (
         <Card>
           <CardHeader
             title="Pending invitations"
-            description="Email invitations not yet accepted. Links are valid for 7 days and work once."
+            description="Invitations not yet answered, valid for 7 days. People invited by username accept in the console; email links work once."
           />
           <div className="p-4">
             <InvitationsTable org={org} invitations={invitationViews} />
