@@ -6,6 +6,7 @@ import { recordAudit } from "./audit";
 import { requireOrgAccess, type Actor } from "./authz";
 import { Conflict, Invalid, NotFound } from "./errors";
 import { uniqueViolation } from "./db-errors";
+import { isCreditAmount } from "./credits-amount";
 import { countLimitSchema } from "./money";
 import { requirePlatformAdmin } from "./platform";
 import { newToken } from "./tokens";
@@ -79,7 +80,10 @@ const presetSchema = z.object({
   creditsPerHour: z
     .string()
     .trim()
-    .regex(/^\d{1,9}(\.\d{1,4})?$/, "Credits per hour: a number with at most four decimals."),
+    .refine(
+      (v) => isCreditAmount(v, { maxDigits: 9, decimals: 4 }),
+      "Credits per hour: a number with at most four decimals.",
+    ),
 });
 
 export async function createPreset(db: Db, actor: Actor, input: unknown) {
