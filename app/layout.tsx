@@ -6,6 +6,16 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Apolo Console", template: "%s · Apolo Console" },
   description: "Organizations, clusters and shared credits on Apolo.",
+  // app/icon.svg is the mark; public/ holds the rest, rendered from it by scripts/generate-icons.ts. Listed here
+  // in full: a config `icons` replaces the link Next would add for app/icon.svg.
+  icons: {
+    icon: [
+      { url: "/favicon.ico", sizes: "16x16 32x32 48x48" },
+      { url: "/icon.svg", type: "image/svg+xml" },
+    ],
+    apple: "/apple-touch-icon.png",
+  },
+  manifest: "/manifest.webmanifest",
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };

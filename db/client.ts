@@ -1,13 +1,9 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import * as schema from "./schema";
 
@@ -34,7 +30,11 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-export function openDatabase(options: OpenOptions): Database {
+/**
+ * Opens the database: node-postgres for a URL, else embedded PGlite. PGlite (WebAssembly, ~380 MB when open)
+ * is imported only then, so a server on PostgreSQL never loads it.
+ */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
     // An idle client's error (e.g. the server restarted) must not crash the process.
@@ -63,14 +63,8 @@ export function openDatabase(options: OpenOptions): Database {
 
   const dataDir = options.dataDir ?? defaultPgliteDir();
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir, { extensions: { pg_trgm } });
-  const pgliteDb = drizzlePglite({ client, schema });
-  return {
-    db: pgliteDb as unknown as Db,
-    kind: "pglite",
-    migrate: () => migratePglite(pgliteDb, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => client.close(),
-  };
+  const { openPglite } = await import("./pglite");
+  return openPglite(dataDir);
 }
 
 export function defaultPgliteDir(): string {

@@ -11,7 +11,7 @@ const holder = globalThis as unknown as { __apoloDb?: Promise<Database> };
 
 export function getDatabase(): Promise<Database> {
   holder.__apoloDb ??= (async () => {
-    const database = openDatabase({ url: process.env.DATABASE_URL || undefined });
+    const database = await openDatabase({ url: process.env.DATABASE_URL || undefined });
     await database.migrate();
     return database;
   })().catch((err) => {

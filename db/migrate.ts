@@ -3,7 +3,7 @@
 import { defaultPgliteDir, openDatabase } from "./client";
 
 const url = process.env.DATABASE_URL || undefined;
-const database = openDatabase({ url });
+const database = await openDatabase({ url });
 await database.migrate();
 await database.close();
 console.log(`migrations applied to ${url ? "DATABASE_URL" : `PGlite at ${defaultPgliteDir()}`}`);

@@ -9,7 +9,7 @@ import { openDatabase, type Database } from "./client";
 export async function createTestDatabase(): Promise<Database> {
   const baseUrl = process.env.TEST_DATABASE_URL;
   if (!baseUrl) {
-    const database = openDatabase({ dataDir: "memory://" });
+    const database = await openDatabase({ dataDir: "memory://" });
     await database.migrate();
     return database;
   }
@@ -17,7 +17,7 @@ export async function createTestDatabase(): Promise<Database> {
   await adminQuery(baseUrl, `create database ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString(), poolSize: 20 });
+  const database = await openDatabase({ url: url.toString(), poolSize: 20 });
   await database.migrate();
   return {
     ...database,

@@ -102,3 +102,30 @@ test("a phone-width layout keeps the header and the org readable", async ({ brow
   await snap(page, "org-overview-phone");
   await context.close();
 });
+
+test("the icons and the web app manifest are served to a signed-out browser, and linked from every page", async ({
+  page,
+  request,
+}) => {
+  const files: [string, string][] = [
+    ["/favicon.ico", "image/"],
+    ["/icon.svg", "image/svg+xml"],
+    ["/apple-touch-icon.png", "image/png"],
+    ["/icon-192.png", "image/png"],
+    ["/icon-512.png", "image/png"],
+    ["/icon-maskable-512.png", "image/png"],
+    ["/manifest.webmanifest", "application/manifest+json"],
+  ];
+  for (const [path, type] of files) {
+    const res = await request.get(path, { maxRedirects: 0 });
+    expect(res.status(), path).toBe(200);
+    expect(res.headers()["content-type"], path).toContain(type);
+  }
+  const manifest = (await (await request.get("/manifest.webmanifest")).json()) as { icons: { src: string }[] };
+  for (const icon of manifest.icons) expect((await request.get(icon.src, { maxRedirects: 0 })).status()).toBe(200);
+
+  await page.goto("/signin");
+  await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveAttribute("href", "/apple-touch-icon.png");
+  await expect(page.locator('link[rel="manifest"]')).toHaveAttribute("href", "/manifest.webmanifest");
+  await expect(page.locator('link[rel="icon"][href^="/icon.svg"]')).toHaveCount(1);
+});

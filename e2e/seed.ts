@@ -6,7 +6,7 @@ import { orgMembers, orgs, users } from "@/db/schema";
 import { hashPassword } from "@/lib/passwords";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 
-const database = openDatabase({
+const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
   dataDir: process.env.PGLITE_DATA_DIR || undefined,
 });

@@ -1,15 +1,21 @@
-import { eq } from "drizzle-orm";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { and, desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditEvents } from "@/db/schema";
-import { listAuditEvents, recordAudit } from "./audit";
+import { AUDIT_ACTIONS, listAuditEvents, recordAudit } from "./audit";
+import { createClusterToken, createPreset, deletePreset, revokeClusterToken } from "./clusters";
 import { Forbidden, NotFound, Unauthenticated } from "./errors";
 import { acceptInvitation, inviteMembers, renewInvitation, revokeInvitation } from "./invitations";
 import { changeMemberRole, leaveOrg, removeMember } from "./members";
 import { createOrg } from "./orgs";
+import { grantPlatformAdmin } from "./platform";
 import {
   as,
   joinByUsername,
+  makeCluster,
   makeOrg,
+  makePlatformAdmin,
   makeUser,
   testServices,
   tokenFromLink,
@@ -198,8 +204,11 @@ describe("audit rows", () => {
   });
 
   it("recordAudit stores what it is given, and allows events without an org or actor", async () => {
-    await recordAudit(t.db, { org: null, actor: null, action: "system.test", target: { type: "system" } });
-    const [row] = await t.db.select().from(auditEvents).where(eq(auditEvents.action, "system.test"));
+    await recordAudit(t.db, { org: null, actor: null, action: "account.deleted", target: { type: "system" } });
+    const [row] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "account.deleted"), eq(auditEvents.targetType, "system")));
     expect(row).toMatchObject({
       orgId: null,
       orgName: null,
@@ -211,5 +220,121 @@ describe("audit rows", () => {
       after: null,
     });
     expect(row!.createdAt).toBeInstanceOf(Date);
+  });
+});
+
+/** Every action literal passed to recordAudit in lib/ (outside tests): the `action:` line of each call. */
+function writtenActions(): Set<string> {
+  const dir = path.join(process.cwd(), "lib");
+  const found = new Set<string>();
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file === "audit.ts") continue;
+    const text = readFileSync(path.join(dir, file), "utf8");
+    for (const call of text.split("recordAudit(").slice(1)) {
+      const line = /\baction:([^\n]*)/.exec(call)?.[1] ?? "";
+      const literals = [...line.matchAll(/"([a-z_]+\.[a-z_]+)"/g)].map((m) => m[1]!);
+      expect(literals.length, `${file}: recordAudit without a literal action`).toBeGreaterThan(0);
+      for (const a of literals) found.add(a);
+    }
+  }
+  return found;
+}
+
+describe("audit actions", () => {
+  it("one list: every action written in lib/ is in AUDIT_ACTIONS, and every listed action is written", () => {
+    const written = writtenActions();
+    expect(written.size).toBeGreaterThanOrEqual(24);
+    expect([...written].filter((a) => !(AUDIT_ACTIONS as readonly string[]).includes(a))).toEqual([]);
+    expect(AUDIT_ACTIONS.filter((a) => !written.has(a))).toEqual([]);
+  });
+
+  it("the Audit log filter accepts every action (and ignores an unknown one)", async () => {
+    const admin = await makeUser(t.db);
+    const org = await createOrg(t.db, as(admin), { name: uniqueName("org-") });
+    for (const action of AUDIT_ACTIONS) {
+      const r = await listAuditEvents(t.db, as(admin), org.name, { action });
+      expect(r.query.action).toBe(action);
+      expect(r.rows.every((row) => row.action === action)).toBe(true);
+    }
+    const created = await listAuditEvents(t.db, as(admin), org.name, { action: "org.created" });
+    expect(created.total).toBe(1);
+    const unknown = await listAuditEvents(t.db, as(admin), org.name, { action: "no.such" });
+    expect(unknown.query.action).toBeUndefined();
+  });
+
+  it("platform operations are audited without an org: presets, cluster tokens, platform-admin grants", async () => {
+    const op = await makePlatformAdmin(t.db);
+    const cluster = await makeCluster(t.db, { presets: {} });
+    const last = async (action: string) =>
+      (
+        await t.db
+          .select()
+          .from(auditEvents)
+          .where(eq(auditEvents.action, action))
+          .orderBy(desc(auditEvents.id))
+          .limit(1)
+      )[0];
+    const byOp = { orgId: null, orgName: null, actorId: op.id, actorUsername: op.username };
+
+    const preset = await createPreset(t.db, as(op), {
+      cluster: cluster.name,
+      name: "cpu-x",
+      cpu: "2",
+      memoryMb: "4096",
+      gpu: "0",
+      creditsPerHour: "1.5",
+    });
+    expect(await last("preset.created")).toMatchObject({
+      ...byOp,
+      targetType: "preset",
+      targetId: preset.id,
+      targetLabel: `${cluster.name}/cpu-x`,
+      after: { cpu: "2.00", memoryMb: 4096, gpu: 0 },
+    });
+    await deletePreset(t.db, as(op), { id: preset.id });
+    expect(await last("preset.deleted")).toMatchObject({
+      ...byOp,
+      targetType: "preset",
+      targetId: preset.id,
+      targetLabel: `${cluster.name}/cpu-x`,
+    });
+
+    const token = await createClusterToken(t.db, as(op), { cluster: cluster.name, label: "runner-a" });
+    expect(await last("cluster_token.created")).toMatchObject({
+      ...byOp,
+      targetType: "cluster_token",
+      targetId: token.id,
+      targetLabel: "runner-a",
+      after: { cluster: cluster.name },
+    });
+    await revokeClusterToken(t.db, as(op), { id: token.id });
+    expect(await last("cluster_token.revoked")).toMatchObject({
+      ...byOp,
+      targetType: "cluster_token",
+      targetId: token.id,
+      targetLabel: "runner-a",
+    });
+    // The token itself is never logged.
+    const logged = JSON.stringify(await t.db.select().from(auditEvents));
+    expect(logged).not.toContain(token.token);
+    expect(logged).not.toContain(token.token.slice(4));
+
+    const grantee = await makeUser(t.db);
+    await grantPlatformAdmin(t.db, grantee.username);
+    expect(await last("platform_admin.granted")).toMatchObject({
+      orgId: null,
+      actorId: null,
+      actorUsername: null,
+      targetType: "user",
+      targetId: grantee.id,
+      targetLabel: grantee.username,
+      before: { isPlatformAdmin: false },
+      after: { isPlatformAdmin: true, by: "system" },
+    });
+    // A failed operation writes nothing.
+    const rows = (await t.db.select().from(auditEvents)).length;
+    await expect(grantPlatformAdmin(t.db, "no-such-user")).rejects.toMatchObject({ kind: "not_found" });
+    await expect(deletePreset(t.db, as(op), { id: preset.id })).rejects.toMatchObject({ kind: "not_found" });
+    expect((await t.db.select().from(auditEvents)).length).toBe(rows);
   });
 });

@@ -2,13 +2,46 @@ import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { auditEvents } from "@/db/schema";
-import { requireOrgAccess, type Actor } from "./authz";
+import { requireOrgAccess, type Actor, type OrgRef } from "./authz";
 import { MAX_LENGTH, pagingShape } from "./validation";
+
+/**
+ * Every action an audit row is written with: the type of recordAudit's `action` and the Audit log's filter.
+ * Platform-level events (clusters, presets, cluster tokens, platform admins) are written with no org.
+ */
+export const AUDIT_ACTIONS = [
+  "org.created",
+  "org.deleted",
+  "org.credit_settings_changed",
+  "member.added",
+  "member.role_changed",
+  "member.removed",
+  "member.left",
+  "member.quota_changed",
+  "invitation.created",
+  "invitation.resent",
+  "invitation.link_renewed",
+  "invitation.revoked",
+  "invitation.accepted",
+  "invitation.declined",
+  "credits.granted",
+  "cluster.created",
+  "cluster.org_set",
+  "cluster.org_removed",
+  "cluster_token.created",
+  "cluster_token.revoked",
+  "preset.created",
+  "preset.deleted",
+  "platform_admin.granted",
+  "account.deleted",
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
   org: { id: string; name: string } | null;
   actor: { id: string; username: string } | null;
-  action: string;
+  action: AuditAction;
   target: { type: string; id?: string; label?: string };
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
@@ -30,22 +63,6 @@ export async function recordAudit(tx: Db, e: AuditEntry): Promise<void> {
   });
 }
 
-export const AUDIT_ACTIONS = [
-  "org.created",
-  "org.deleted",
-  "member.added",
-  "member.role_changed",
-  "member.removed",
-  "member.left",
-  "invitation.created",
-  "invitation.resent",
-  "invitation.link_renewed",
-  "invitation.revoked",
-  "invitation.accepted",
-  "invitation.declined",
-  "account.deleted",
-] as const;
-
 const auditQuerySchema = z.object({
   action: z.enum(AUDIT_ACTIONS).optional().catch(undefined),
   actor: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
@@ -53,8 +70,8 @@ const auditQuerySchema = z.object({
 });
 
 /** An org's audit log, newest first, filterable by action and actor, paged in the database. */
-export async function listAuditEvents(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const access = await requireOrgAccess(db, actor, orgName, "settings.open");
+export async function listAuditEvents(db: Db, actor: Actor, org: OrgRef, query: unknown) {
+  const access = await requireOrgAccess(db, actor, org, "settings.open");
   const q = auditQuerySchema.parse(query ?? {});
   const filters = [eq(auditEvents.orgId, access.org.id)];
   if (q.action) filters.push(eq(auditEvents.action, q.action));

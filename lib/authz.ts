@@ -81,24 +81,38 @@ export function requireActor(actor: Actor): { userId: string; sessionId?: string
 
 export interface OrgAccess {
   org: typeof orgs.$inferSelect;
+  /** The member this access was loaded for. */
+  userId: string;
   role: OrgRole;
   memberSince: Date;
 }
 
 /**
- * Loads an org *through* the caller's membership, read from the database on every call. No membership, or
- * no such org, is the same NotFound: an org's existence is never revealed to outsiders. A member whose role
- * is too low for `permission` gets Forbidden.
+ * An org by name, or the caller's access to it already loaded during the same request (a page whose layout
+ * loaded it passes it on, so one request reads the membership once).
+ */
+export type OrgRef = string | OrgAccess;
+
+/**
+ * Loads an org *through* the caller's membership, read from the database (unless `org` is an access loaded
+ * for the same caller in this request). No membership, or no such org, is the same NotFound: an org's
+ * existence is never revealed to outsiders. A member whose role is too low for `permission` gets Forbidden.
  */
 export async function requireOrgAccess(
   db: Db,
   actor: Actor,
-  orgName: string,
+  org: OrgRef,
   permission: OrgPermission = "org.view",
 ): Promise<OrgAccess> {
   const { userId } = requireActor(actor);
+  if (typeof org !== "string") {
+    if (org.userId !== userId) throw new NotFound("Organization not found");
+    if (!can(org.role, permission)) throw new Forbidden();
+    return org;
+  }
+  const orgName = org;
   const [row] = await db
-    .select({ org: orgs, role: orgMembers.role, memberSince: orgMembers.createdAt })
+    .select({ org: orgs, userId: orgMembers.userId, role: orgMembers.role, memberSince: orgMembers.createdAt })
     .from(orgs)
     .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, userId)))
     .where(eq(orgs.name, orgName))

@@ -6,6 +6,7 @@ import { recordAudit } from "./audit";
 import { requireOrgAccess, type Actor } from "./authz";
 import { Conflict, Invalid, NotFound } from "./errors";
 import { uniqueViolation } from "./db-errors";
+import { isCreditAmount } from "./credits-amount";
 import { countLimitSchema } from "./money";
 import { requirePlatformAdmin } from "./platform";
 import { newToken } from "./tokens";
@@ -79,27 +80,39 @@ const presetSchema = z.object({
   creditsPerHour: z
     .string()
     .trim()
-    .regex(/^\d{1,9}(\.\d{1,4})?$/, "Credits per hour: a number with at most four decimals."),
+    .refine(
+      (v) => isCreditAmount(v, { maxDigits: 9, decimals: 4 }),
+      "Credits per hour: a number with at most four decimals.",
+    ),
 });
 
 export async function createPreset(db: Db, actor: Actor, input: unknown) {
-  await requirePlatformAdmin(db, actor);
+  const admin = await requirePlatformAdmin(db, actor);
   const data = parseInput(presetSchema, input);
   const [cluster] = await db.select().from(clusters).where(eq(clusters.name, data.cluster));
   if (!cluster) throw new Invalid({ cluster: [`No cluster named '${data.cluster}'.`] });
   try {
-    const [p] = await db
-      .insert(presets)
-      .values({
-        clusterId: cluster.id,
-        name: data.name,
-        cpu: data.cpu,
-        memoryMb: data.memoryMb,
-        gpu: data.gpu,
-        creditsPerHour: data.creditsPerHour,
-      })
-      .returning();
-    return p!;
+    return await db.transaction(async (tx) => {
+      const [p] = await tx
+        .insert(presets)
+        .values({
+          clusterId: cluster.id,
+          name: data.name,
+          cpu: data.cpu,
+          memoryMb: data.memoryMb,
+          gpu: data.gpu,
+          creditsPerHour: data.creditsPerHour,
+        })
+        .returning();
+      await recordAudit(tx, {
+        org: null,
+        actor: { id: admin.userId, username: admin.username },
+        action: "preset.created",
+        target: { type: "preset", id: p!.id, label: `${cluster.name}/${p!.name}` },
+        after: { cpu: p!.cpu, memoryMb: p!.memoryMb, gpu: p!.gpu, creditsPerHour: p!.creditsPerHour },
+      });
+      return p!;
+    });
   } catch (err) {
     if (uniqueViolation(err)) throw new Conflict(`Preset '${data.name}' already exists on ${data.cluster}.`, "name");
     throw err;
@@ -107,11 +120,26 @@ export async function createPreset(db: Db, actor: Actor, input: unknown) {
 }
 
 export async function deletePreset(db: Db, actor: Actor, input: unknown) {
-  await requirePlatformAdmin(db, actor);
+  const admin = await requirePlatformAdmin(db, actor);
   const { id } = parseInput(z.object({ id: z.uuid() }), input);
-  const deleted = await db.delete(presets).where(eq(presets.id, id)).returning({ id: presets.id });
-  if (deleted.length === 0) throw new NotFound("Preset not found");
-  return { id };
+  return db.transaction(async (tx) => {
+    const [deleted] = await tx.delete(presets).where(eq(presets.id, id)).returning();
+    if (!deleted) throw new NotFound("Preset not found");
+    const [cluster] = await tx.select({ name: clusters.name }).from(clusters).where(eq(clusters.id, deleted.clusterId));
+    await recordAudit(tx, {
+      org: null,
+      actor: { id: admin.userId, username: admin.username },
+      action: "preset.deleted",
+      target: { type: "preset", id: deleted.id, label: `${cluster?.name ?? "?"}/${deleted.name}` },
+      before: {
+        cpu: deleted.cpu,
+        memoryMb: deleted.memoryMb,
+        gpu: deleted.gpu,
+        creditsPerHour: deleted.creditsPerHour,
+      },
+    });
+    return { id };
+  });
 }
 
 const orgClusterSchema = z.object({
@@ -189,23 +217,44 @@ export async function createClusterToken(db: Db, actor: Actor, input: unknown) {
   const [c] = await db.select().from(clusters).where(eq(clusters.name, data.cluster));
   if (!c) throw new Invalid({ cluster: [`No cluster named '${data.cluster}'.`] });
   const { token, hash } = newToken();
-  const [row] = await db
-    .insert(clusterTokens)
-    .values({ clusterId: c.id, label: data.label, tokenHash: hash, createdById: admin.userId })
-    .returning({ id: clusterTokens.id });
-  return { id: row!.id, token: `apc_${token}`, cluster: c.name };
+  const row = await db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(clusterTokens)
+      .values({ clusterId: c.id, label: data.label, tokenHash: hash, createdById: admin.userId })
+      .returning({ id: clusterTokens.id });
+    // The token itself never goes into the log: its id, cluster and label describe it.
+    await recordAudit(tx, {
+      org: null,
+      actor: { id: admin.userId, username: admin.username },
+      action: "cluster_token.created",
+      target: { type: "cluster_token", id: inserted!.id, label: data.label },
+      after: { cluster: c.name },
+    });
+    return inserted!;
+  });
+  return { id: row.id, token: `apc_${token}`, cluster: c.name };
 }
 
 export async function revokeClusterToken(db: Db, actor: Actor, input: unknown) {
-  await requirePlatformAdmin(db, actor);
+  const admin = await requirePlatformAdmin(db, actor);
   const { id } = parseInput(z.object({ id: z.uuid() }), input);
-  const [row] = await db
-    .update(clusterTokens)
-    .set({ revokedAt: new Date() })
-    .where(eq(clusterTokens.id, id))
-    .returning({ id: clusterTokens.id });
-  if (!row) throw new NotFound("Token not found");
-  return { id };
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(clusterTokens)
+      .set({ revokedAt: new Date() })
+      .where(eq(clusterTokens.id, id))
+      .returning({ id: clusterTokens.id, label: clusterTokens.label, clusterId: clusterTokens.clusterId });
+    if (!row) throw new NotFound("Token not found");
+    const [cluster] = await tx.select({ name: clusters.name }).from(clusters).where(eq(clusters.id, row.clusterId));
+    await recordAudit(tx, {
+      org: null,
+      actor: { id: admin.userId, username: admin.username },
+      action: "cluster_token.revoked",
+      target: { type: "cluster_token", id: row.id, label: row.label },
+      before: { cluster: cluster?.name ?? null },
+    });
+    return { id };
+  });
 }
 
 /** The clusters an org is on, with presets and its running-jobs usage there: what every member may use. */

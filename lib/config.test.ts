@@ -134,6 +134,14 @@ describe("invalid settings", () => {
     expect(invalid[0]).toMatch(/^TRUSTED_PROXIES: .*"proxy\.internal"/);
     expect(invalid[1]).toMatch(/^AUTH_URL/);
   });
+
+  it("names a CREDIT_CURRENCY that isn't an ISO 4217 code", () => {
+    expect(invalidSettings({ CREDIT_CURRENCY: "jpy" })).toEqual([]);
+    expect(invalidSettings({ CREDIT_CURRENCY: "KWD" })).toEqual([]);
+    expect(invalidSettings({ CREDIT_CURRENCY: "dollars" })).toEqual([
+      'CREDIT_CURRENCY: not an ISO 4217 currency code: "dollars"',
+    ]);
+  });
 });
 
 describe("welcome credits for new orgs", () => {

@@ -1,5 +1,6 @@
 import { clientAddress, isTrusted, parseIp, parseTrustedProxies, type TrustedProxies } from "./client-address";
-import { isNonPositive } from "./money";
+import { isCreditAmount, isNonPositive } from "./credits-amount";
+import { isCurrencyCode } from "./money";
 import { peerAddressFrom } from "./peer-address";
 
 /**
@@ -94,6 +95,10 @@ export function publicBaseUrl(headers: Headers, env: Env = process.env): string 
 /** Settings that are present but unusable: the server names them and refuses to start. */
 export function invalidSettings(env: Env): string[] {
   const invalid: string[] = [];
+  const currency = env.CREDIT_CURRENCY?.trim();
+  if (currency && !isCurrencyCode(currency)) {
+    invalid.push(`CREDIT_CURRENCY: not an ISO 4217 currency code: ${JSON.stringify(currency)}`);
+  }
   const { invalid: badProxies } = parseTrustedProxies(env.TRUSTED_PROXIES);
   if (badProxies.length > 0) {
     invalid.push(`TRUSTED_PROXIES: not an IP address or CIDR: ${badProxies.map((b) => JSON.stringify(b)).join(", ")}`);
@@ -112,5 +117,5 @@ export function invalidSettings(env: Env): string[] {
 /** Credits every new org starts with: NEW_ORG_CREDITS, else 100 in development and none in production. */
 export function newOrgCredits(env: Env = process.env): string | null {
   const v = env.NEW_ORG_CREDITS?.trim() ?? (env.NODE_ENV === "development" ? "100" : "");
-  return /^\d{1,9}(\.\d{1,2})?$/.test(v) && !isNonPositive(v) ? v : null;
+  return isCreditAmount(v, { maxDigits: 9 }) && !isNonPositive(v) ? v : null;
 }

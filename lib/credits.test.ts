@@ -184,12 +184,12 @@ describe("money helpers (exact, from the decimal strings)", () => {
   });
 
   it("prices credits in minor units without floating point", () => {
-    expect(priceInMinorUnits("0.1", "1.00") + priceInMinorUnits("0.2", "1.00")).toBe(30);
-    expect(priceInMinorUnits("100000", "1.00")).toBe(10_000_000);
-    expect(priceInMinorUnits("10.5", "0.0125")).toBe(13);
-    expect(priceInMinorUnits("1", "0.0049")).toBe(0);
-    expect(priceInMinorUnits("1", "0.005")).toBe(1);
-    expect(priceInMinorUnits("99999.99", "9999.9999")).toBe(99_999_989_000);
+    expect(priceInMinorUnits("0.1", "1.00", "usd") + priceInMinorUnits("0.2", "1.00", "usd")).toBe(30);
+    expect(priceInMinorUnits("100000", "1.00", "usd")).toBe(10_000_000);
+    expect(priceInMinorUnits("10.5", "0.0125", "usd")).toBe(13);
+    expect(priceInMinorUnits("1", "0.0049", "usd")).toBe(0);
+    expect(priceInMinorUnits("1", "0.005", "usd")).toBe(1);
+    expect(priceInMinorUnits("99999.99", "9999.9999", "usd")).toBe(99_999_989_000);
   });
 });
 

@@ -22,6 +22,7 @@ import { receiptMail } from "./mail-templates";
 import { countLimitSchema, creditAmountSchema, creditLimitSchema, isNonPositive } from "./money";
 import { formatMinor, type PaymentProvider, type Pricing } from "./payments";
 import { priceInMinorUnits } from "./money";
+import { isCreditAmount } from "./credits-amount";
 import { requirePlatformAdmin } from "./platform";
 import { consume, RATE_LIMITS } from "./rate-limit";
 import type { Services } from "./services";
@@ -147,7 +148,7 @@ export async function createTopUp(
   const limited = await consume(svc.limiter, `topup:${userId}`, RATE_LIMITS.paymentsPerAccount);
   if (!limited.ok) throw new RateLimited(limited.retryAfterSec);
   const [me] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId));
-  const amountMinor = priceInMinorUnits(credits, svc.pricing.pricePerCredit);
+  const amountMinor = priceInMinorUnits(credits, svc.pricing.pricePerCredit, svc.pricing.currency);
   const [payment] = await db
     .insert(payments)
     .values({
@@ -183,7 +184,7 @@ export async function getPayment(db: Db, actor: Actor, orgName: string, paymentI
     .from(payments)
     .where(and(eq(payments.id, paymentId), eq(payments.orgId, access.org.id), eq(payments.userId, actor!.userId)));
   if (!p) throw new NotFound("Payment not found");
-  return { ...p, amount: formatMinor(p.amountMinor) };
+  return { ...p, amount: formatMinor(p.amountMinor, p.currency) };
 }
 
 export type CompletionInput =
@@ -238,7 +239,7 @@ export async function completePayment(db: Db, input: CompletionInput, svc: Pick<
             to: payer.email,
             orgName: org!.name,
             credits: p.credits,
-            amount: formatMinor(p.amountMinor),
+            amount: formatMinor(p.amountMinor, p.currency),
             currency: p.currency,
             balance: posted.balanceAfter,
             link: `${svc.appUrl}/orgs/${org!.name}/credits`,
@@ -284,7 +285,7 @@ const grantSchema = z.object({
   amount: z
     .string()
     .trim()
-    .refine((v) => /^-?\d{1,12}(\.\d{1,2})?$/.test(v), "Enter an amount with at most two decimals."),
+    .refine((v) => isCreditAmount(v, { maxDigits: 12, signed: true }), "Enter an amount with at most two decimals."),
   note: z.string().trim().max(MAX_LENGTH.description).optional(),
 });
 

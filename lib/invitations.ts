@@ -5,6 +5,7 @@ import type { Db } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { canGrant, ORG_ROLES, requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
+import type { OrgRef } from "./authz";
 import { Conflict, Forbidden, NotFound, RateLimited } from "./errors";
 import { sendAll, type MailMessage } from "./mail";
 import { accountInvitationMail, invitationMail } from "./mail-templates";
@@ -201,8 +202,8 @@ const inviteeUser = alias(users, "invitee");
  * An org's open invitations (pending and expired, newest first), for the Users tab: an email invitation shows
  * its address, an invitation to an account its username (never the account's address).
  */
-export async function listOrgInvitations(db: Db, actor: Actor, orgName: string) {
-  const access = await requireOrgAccess(db, actor, orgName, "members.invite");
+export async function listOrgInvitations(db: Db, actor: Actor, org: OrgRef) {
+  const access = await requireOrgAccess(db, actor, org, "members.invite");
   const rows = await db
     .select({
       id: invitations.id,

@@ -11,6 +11,7 @@ import {
   requireOrgAccess,
   withOrgLock,
   type Actor,
+  type OrgRef,
   type OrgRole,
 } from "./authz";
 import { Conflict, Forbidden, NotFound } from "./errors";
@@ -57,8 +58,8 @@ export const SEARCH_COUNT_CAP = 10_000;
  * members (usernames, names); their email addresses are only selected, and only searched, for managers and
  * admins ("members.viewEmail"), so a user can neither read nor probe them.
  */
-export async function listMembers(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const access = await requireOrgAccess(db, actor, orgName, "members.list");
+export async function listMembers(db: Db, actor: Actor, org: OrgRef, query: unknown) {
+  const access = await requireOrgAccess(db, actor, org, "members.list");
   const q = listMembersSchema.parse(query ?? {});
   const dir = q.dir === "asc" ? asc : desc;
   const orderBy =

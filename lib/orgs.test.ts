@@ -125,6 +125,40 @@ describe("overview and home", () => {
     const [row] = await t.db.select({ last: users.lastOrgId }).from(users).where(eq(users.id, me.id));
     expect(row!.last).toBe(second!.id); // remembered, but no longer a membership, so not used
   });
+
+  it("writes last_org_id only when it changes: entering the same org again updates no row", async () => {
+    const me = await makeUser(t.db);
+    const [a, b] = [await makeOrg(t.db, { admin: me }), await makeOrg(t.db, { admin: me })];
+    // xmin is the id of the transaction that last wrote the row: any UPDATE, even to the same value, changes it.
+    const version = async () => {
+      const r = await t.db.execute(sql`select xmin::text as v, last_org_id as last from users where id = ${me.id}`);
+      return (r as unknown as { rows: { v: string; last: string | null }[] }).rows[0]!;
+    };
+    await enterOrg(t.db, { userId: me.id }, a.name);
+    const first = await version();
+    expect(first.last).toBe(a.id);
+    await enterOrg(t.db, { userId: me.id }, a.name);
+    await enterOrg(t.db, { userId: me.id }, a.name);
+    expect(await version()).toEqual(first);
+    await enterOrg(t.db, { userId: me.id }, b.name);
+    const moved = await version();
+    expect(moved.last).toBe(b.id);
+    expect(moved.v).not.toBe(first.v);
+  });
+
+  it("an access loaded in this request is checked without a query, and only for the same member", async () => {
+    const [admin, user] = [await makeUser(t.db), await makeUser(t.db)];
+    const org = await makeOrg(t.db, { admin, user });
+    const access = await enterOrg(t.db, { userId: user.id }, org.name);
+    expect(access).toMatchObject({ userId: user.id, role: "user" });
+    expect(await requireOrgAccess(t.db, { userId: user.id }, access)).toBe(access);
+    await expect(requireOrgAccess(t.db, { userId: user.id }, access, "settings.open")).rejects.toBeInstanceOf(
+      Forbidden,
+    );
+    // Another account's access opens nothing, even when it is a member itself.
+    await expect(requireOrgAccess(t.db, { userId: admin.id }, access)).rejects.toBeInstanceOf(NotFound);
+    await expect(requireOrgAccess(t.db, null, access)).rejects.toBeInstanceOf(Unauthenticated);
+  });
 });
 
 describe("welcome credits", () => {

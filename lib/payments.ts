@@ -1,4 +1,6 @@
 /** Payment providers behind one interface: the built-in sandbox (default) or Stripe Checkout. */
+import { isCreditAmount } from "./credits-amount";
+import { formatMinorUnits } from "./money";
 
 export interface CheckoutRequest {
   paymentId: string;
@@ -36,12 +38,12 @@ export interface Pricing {
 export function pricingFromEnv(env: Record<string, string | undefined> = process.env): Pricing {
   const price = env.CREDIT_PRICE?.trim();
   return {
-    pricePerCredit: price && /^\d+(\.\d{1,4})?$/.test(price) ? price : "1.00",
+    pricePerCredit: price && isCreditAmount(price, { decimals: 4 }) ? price : "1.00",
     currency: (env.CREDIT_CURRENCY?.trim() || "usd").toLowerCase(),
   };
 }
 
-/** "12.50" from 1250 minor units (two-decimal currencies). */
-export function formatMinor(amountMinor: number): string {
-  return `${Math.floor(amountMinor / 100)}.${String(amountMinor % 100).padStart(2, "0")}`;
+/** "12.50" from 1250 minor units in usd, "1250" in jpy, "1.250" in kwd: the currency's own minor unit. */
+export function formatMinor(amountMinor: number, currency: string): string {
+  return formatMinorUnits(amountMinor, currency);
 }

@@ -44,12 +44,24 @@ export async function requirePlatformAdmin(db: Db, actor: Actor): Promise<{ user
 
 /** `npm run admin -- grant-platform-admin NAME`: run by the operator on the server, not by a person in the console. */
 export async function grantPlatformAdmin(db: Db, username: string): Promise<void> {
-  const updated = await db
-    .update(users)
-    .set({ isPlatformAdmin: true })
-    .where(and(eq(users.username, username), isNull(users.deletedAt)))
-    .returning({ id: users.id });
-  if (updated.length === 0) throw new NotFound(`No account with the username '${username}'.`);
+  await db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ id: users.id, flag: users.isPlatformAdmin })
+      .from(users)
+      .where(and(eq(users.username, username), isNull(users.deletedAt)))
+      .for("update");
+    if (!before) throw new NotFound(`No account with the username '${username}'.`);
+    await tx.update(users).set({ isPlatformAdmin: true }).where(eq(users.id, before.id));
+    // A system operation (the admin command on the server): no actor.
+    await recordAudit(tx, {
+      org: null,
+      actor: null,
+      action: "platform_admin.granted",
+      target: { type: "user", id: before.id, label: username },
+      before: { isPlatformAdmin: before.flag },
+      after: { isPlatformAdmin: true, by: "system" },
+    });
+  });
 }
 
 const orgListSchema = z.object({

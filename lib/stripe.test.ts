@@ -429,6 +429,35 @@ describe("StripeProvider.createCheckout against a local Stripe API", () => {
     expect(Number((await state(org.id, top.paymentId)).balance)).toBe(100);
   });
 
+  it("sends the amount in the currency's own minor units: yen (0 decimals), fils (3)", async () => {
+    const admin = await makeUser(t.db);
+    const org = await makeOrg(t.db, { admin });
+    const topUp = (currency: string) =>
+      createTopUp(
+        t.db,
+        as(admin),
+        org.name,
+        { credits: "12.5" },
+        { ...testServices(), provider: provider(), pricing: { pricePerCredit: "150", currency } },
+      );
+    // 12.5 credits at 150 yen: 1875 yen, not 187,500.
+    const jpy = await topUp("jpy");
+    expect(jpy.amountMinor).toBe(1875);
+    expect(seen.at(-1)!.form.get("line_items[0][price_data][currency]")).toBe("jpy");
+    expect(seen.at(-1)!.form.get("line_items[0][price_data][unit_amount]")).toBe("1875");
+    expect((await state(org.id, jpy.paymentId)).payment).toMatchObject({ amountMinor: 1875, currency: "jpy" });
+    // 12.5 credits at 150 dinars: 1,875 dinars = 1,875,000 fils.
+    const kwd = await topUp("kwd");
+    expect(seen.at(-1)!.form.get("line_items[0][price_data][unit_amount]")).toBe("1875000");
+    // The webhook's amount_total, in yen, matches the stored payment and credits the org.
+    const ref = `cs_test_${seen.length - 1}`;
+    const res = await deliver(
+      sessionEvent({ id: ref, amount_total: 1875, currency: "jpy", payment_id: jpy.paymentId }),
+    );
+    expect(res.body.outcome).toBe("paid");
+    expect((await state(org.id, kwd.paymentId)).payment.amountMinor).toBe(1_875_000);
+  });
+
   it("expires an open session, and reports a session that can't be expired any more", async () => {
     expect(await provider().expireCheckout("cs_test_open")).toBe(true);
     expect(seen.at(-1)).toMatchObject({ method: "POST", path: "/v1/checkout/sessions/cs_test_open/expire" });

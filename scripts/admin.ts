@@ -39,7 +39,7 @@ async function withDatabase(fn: (database: Database) => Promise<void>) {
       `note: using the embedded PGlite database in ${defaultPgliteDir()}; stop the dev server first (one process per data folder).`,
     );
   }
-  const database = openDatabase({ url });
+  const database = await openDatabase({ url });
   try {
     await database.migrate();
     await fn(database);

@@ -340,7 +340,7 @@ function redact(url: string): string {
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const url = process.env.DATABASE_URL || undefined;
-  const database: Database = url ? openDatabase({ url, poolSize: 4 }) : openDatabase({ dataDir: "memory://" });
+  const database: Database = await openDatabase(url ? { url, poolSize: 4 } : { dataDir: "memory://" });
   const { db } = database;
   const prefix = `bench-${randomBytes(4).toString("hex").slice(0, 6)}`;
   const seed = seedSql(prefix);

@@ -526,7 +526,7 @@ async function main() {
   });
 
   // Migrations (the server would apply them too, under the same advisory lock).
-  const database = openDatabase({ url, poolSize: 2 });
+  const database = await openDatabase({ url, poolSize: 2 });
   await database.migrate();
   await database.close();
 

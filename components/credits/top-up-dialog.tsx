@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { Field, FormMessage } from "@/components/ui/field";
+import { isCreditAmount } from "@/lib/credits-amount";
 import { MAX_LENGTH } from "@/lib/limits";
 
 const PRESETS = ["10", "100", "1000"];
@@ -26,7 +27,7 @@ export function TopUpDialog({
   const [amount, setAmount] = useState("100");
   const [error, setError] = useState<string>();
   const [pending, startTransition] = useTransition();
-  const valid = /^\d+(\.\d{1,2})?$/.test(amount.trim());
+  const valid = isCreditAmount(amount.trim());
   return (
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>

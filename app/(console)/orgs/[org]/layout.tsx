@@ -1,10 +1,9 @@
-import { currentActor, loadPage } from "@/app/_server/session";
+import { orgAccess } from "@/app/_server/org-access";
+import { loadPage } from "@/app/_server/session";
 import { NavLinks } from "@/components/console/nav-links";
-import { getDb } from "@/db";
 import Link from "next/link";
 import { can } from "@/lib/authz";
 import { formatCredits, isNonPositive } from "@/lib/money";
-import { enterOrg } from "@/lib/orgs";
 
 /** Every page of an org: outsiders get the not-found page, members have the org remembered as their last. */
 export default async function OrgLayout({
@@ -15,7 +14,7 @@ export default async function OrgLayout({
   params: Promise<{ org: string }>;
 }) {
   const { org } = await params;
-  const access = await loadPage(async () => enterOrg(await getDb(), await currentActor(), org));
+  const access = await loadPage(() => orgAccess(org));
   const base = `/orgs/${access.org.name}`;
   return (
     <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-4 px-4 py-4 sm:px-6 md:flex-row md:gap-8 md:py-8">

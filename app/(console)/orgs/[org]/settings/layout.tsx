@@ -1,7 +1,7 @@
-import { currentActor, loadPage } from "@/app/_server/session";
+import { orgAccess } from "@/app/_server/org-access";
+import { loadPage } from "@/app/_server/session";
 import { NavLinks } from "@/components/console/nav-links";
-import { getDb } from "@/db";
-import { can, requireOrgAccess } from "@/lib/authz";
+import { can } from "@/lib/authz";
 
 /** Settings for managers and admins (Users, Reports, Audit, General); plain members only see the members list. */
 export default async function SettingsLayout({
@@ -12,7 +12,7 @@ export default async function SettingsLayout({
   params: Promise<{ org: string }>;
 }) {
   const { org } = await params;
-  const access = await loadPage(async () => requireOrgAccess(await getDb(), await currentActor(), org));
+  const access = await loadPage(() => orgAccess(org));
   if (!can(access.role, "settings.open")) return children;
   const base = `/orgs/${access.org.name}/settings`;
   return (

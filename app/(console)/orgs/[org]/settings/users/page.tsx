@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { orgAccess } from "@/app/_server/org-access";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { InvitationsTable } from "@/components/members/invitations-table";
 import { InviteDialog } from "@/components/members/invite-dialog";
@@ -18,10 +19,12 @@ export default async function UsersPage({ params, searchParams }: OrgSearchPageP
   const { org } = await params;
   const db = await getDb();
   const actor = await currentActor();
-  const list = await loadPage(async () => listMembers(db, actor, org, await searchParams));
+  // The layouts loaded the caller's access for this request: the lib calls check it without a query.
+  const access = await loadPage(() => orgAccess(org));
+  const list = await loadPage(async () => listMembers(db, actor, access, await searchParams));
   const { viewer } = list;
   const manages = can(viewer.role, "members.invite");
-  const invitations = manages ? await listOrgInvitations(db, actor, org) : [];
+  const invitations = manages ? await listOrgInvitations(db, actor, access) : [];
 
   const members: MemberView[] = list.rows.map((m) => ({
     ...m,
