@@ -1,27 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
-import { createOrg, newPerson, newPersonContext, orgName, PASSWORD, signIn, signUp, snap, test } from "./helpers";
-
-/**
- * The operator's Admin area. The e2e server lists `e2e-operator` in PLATFORM_ADMINS (playwright.config.ts);
- * the test signs that account up, or in when a persistent database (E2E_DATABASE_URL) already has it.
- */
-const OPERATOR = "e2e-operator";
-
-async function signInOperator(page: Page) {
-  await page.goto("/signup");
-  await page.getByLabel("Username").fill(OPERATOR);
-  await page.getByLabel("Email").fill(`${OPERATOR}@example.com`);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  const taken = page.getByTestId("error-username");
-  await expect.poll(async () => /\/onboarding$/.test(page.url()) || (await taken.isVisible())).toBe(true);
-  if (!/\/onboarding$/.test(page.url())) {
-    await expect(taken).toHaveText("That username is taken.");
-    await signIn(page, OPERATOR);
-    await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
-  }
-}
+import { createOrg, newPerson, newPersonContext, orgName, signInOperator, signUp, snap, test } from "./helpers";
 
 /** Full-page screenshots from the top, so the sticky header sits where it belongs. */
 async function shot(page: Page, name: string) {

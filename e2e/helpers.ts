@@ -80,3 +80,24 @@ export async function newPersonContext(browser: Browser, options: Parameters<Bro
   const context = await browser.newContext({ ...options, extraHTTPHeaders: { "x-forwarded-for": randomAddress() } });
   return { context, page: await context.newPage() };
 }
+
+/**
+ * The operator's Admin area. The e2e server lists `e2e-operator` in PLATFORM_ADMINS (playwright.config.ts);
+ * the test signs that account up, or in when a persistent database (E2E_DATABASE_URL) already has it.
+ */
+export const OPERATOR = "e2e-operator";
+
+export async function signInOperator(page: Page) {
+  await page.goto("/signup");
+  await page.getByLabel("Username").fill(OPERATOR);
+  await page.getByLabel("Email").fill(`${OPERATOR}@example.com`);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  const taken = page.getByTestId("error-username");
+  await expect.poll(async () => /\/onboarding$/.test(page.url()) || (await taken.isVisible())).toBe(true);
+  if (!/\/onboarding$/.test(page.url())) {
+    await expect(taken).toHaveText("That username is taken.");
+    await signIn(page, OPERATOR);
+    await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
+  }
+}

@@ -1,5 +1,15 @@
 import { expect, type Page } from "@playwright/test";
-import { createOrg, newPerson, newPersonContext, orgName, PASSWORD, signIn, signUp, snap, test } from "./helpers";
+import {
+  createOrg,
+  newPerson,
+  newPersonContext,
+  OPERATOR,
+  orgName,
+  signInOperator,
+  signUp,
+  snap,
+  test,
+} from "./helpers";
 import { inviteFromUsersTab } from "./invite-helpers";
 
 /**
@@ -135,23 +145,6 @@ test("an admin invites usernames: one accepts and joins, one declines, one is re
 
   for (const s of [j, d, p]) await s.context.close();
 });
-
-const OPERATOR = "e2e-operator";
-
-/** The operator account (PLATFORM_ADMINS in playwright.config.ts): signed up, or in when another test made it. */
-async function signInOperator(page: Page) {
-  await page.goto("/signup");
-  await page.getByLabel("Username").fill(OPERATOR);
-  await page.getByLabel("Email").fill(`${OPERATOR}@example.com`);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  const taken = page.getByTestId("error-username");
-  await expect.poll(async () => /\/onboarding$/.test(page.url()) || (await taken.isVisible())).toBe(true);
-  if (!/\/onboarding$/.test(page.url())) {
-    await signIn(page, OPERATOR);
-    await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
-  }
-}
 
 test("a platform admin adds a member at once from the Admin area; the org's admin can't", async ({ page, browser }) => {
   test.setTimeout(120_000);

@@ -48,6 +48,7 @@ import {
   tokenFromLink,
   uniqueName,
   withTestDatabase,
+  fieldErrorsOf,
 } from "./test/fixtures";
 
 const t = withTestDatabase();
@@ -84,18 +85,6 @@ describe("ACCOUNT_LIMITS (the forms' maxLength)", () => {
 async function userRow(id: string) {
   const [row] = await t.db.select().from(users).where(eq(users.id, id));
   return row;
-}
-
-function fieldErrorsOf(p: Promise<unknown>) {
-  return p.then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (e: unknown) => {
-      expect(e).toBeInstanceOf(Invalid);
-      return (e as Invalid).fieldErrors;
-    },
-  );
 }
 
 const changeLink = (text: string) => tokenFromLink(text, "/verify-email?token=");

@@ -4,7 +4,7 @@ import { users } from "@/db/schema";
 import { authenticate, completeOAuthSignUp, findOAuthUser, getAccount, signUp } from "./accounts";
 import { Invalid, RateLimited, Unauthenticated } from "./errors";
 import { MemoryRateLimitStore } from "./rate-limit";
-import { makeUser, testContext, TEST_PASSWORD, uniqueName, withTestDatabase } from "./test/fixtures";
+import { makeUser, testContext, TEST_PASSWORD, uniqueName, withTestDatabase, fieldErrorsOf } from "./test/fixtures";
 
 const t = withTestDatabase();
 
@@ -14,18 +14,6 @@ async function countUsers(where = sql`true`) {
     .from(users)
     .where(where);
   return r!.n;
-}
-
-function fieldErrorsOf(p: Promise<unknown>) {
-  return p.then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (e: unknown) => {
-      expect(e).toBeInstanceOf(Invalid);
-      return (e as Invalid).fieldErrors;
-    },
-  );
 }
 
 describe("signUp", () => {

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { createTestDatabase } from "@/db/testing";
 import type { Database, Db } from "@/db/client";
 import { eq, sql } from "drizzle-orm";
 import { clusters, invitations, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import type { OrgRole } from "../authz";
+import { Invalid } from "../errors";
 import { acceptInvitation, inviteMembers, listMyInvitations } from "../invitations";
 import { postLedger } from "../ledger";
 import type { Mailer, MailMessage } from "../mail";
@@ -333,4 +334,17 @@ export class FakeStripeProvider implements PaymentProvider {
     this.sessions.push({ ...req, ref });
     return { url: `https://checkout.stripe.test/c/${ref}`, ref };
   }
+}
+
+/** The per-field messages of a call that must fail with Invalid (the test fails if it succeeds or fails otherwise). */
+export function fieldErrorsOf(p: Promise<unknown>) {
+  return p.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (e: unknown) => {
+      expect(e).toBeInstanceOf(Invalid);
+      return (e as Invalid).fieldErrors;
+    },
+  );
 }
