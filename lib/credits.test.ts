@@ -258,10 +258,16 @@ describe("top-up", () => {
     await expect(createTopUp(t.db, as(outsider), org.name, { credits: "10" }, svc)).rejects.toBeInstanceOf(NotFound);
     await expect(createTopUp(t.db, null, org.name, { credits: "10" }, svc)).rejects.toBeInstanceOf(Unauthenticated);
 
-    // Only admins change who may top up.
+    // Only admins change who may top up; a manager's save of both fields is refused whole (the default limit,
+    // which a manager may set alone, is not changed either).
     await expect(setOrgCreditSettings(t.db, as(manager), org.name, { topUpMinRole: "manager" })).rejects.toBeInstanceOf(
       Forbidden,
     );
+    await expect(
+      setOrgCreditSettings(t.db, as(manager), org.name, { defaultUserCreditLimit: "42", topUpMinRole: "manager" }),
+    ).rejects.toBeInstanceOf(Forbidden);
+    const [untouched] = await t.db.select().from(orgs).where(eq(orgs.id, org.id));
+    expect(untouched).toMatchObject({ defaultUserCreditLimit: null, topUpMinRole: "user" });
     expect(await setOrgCreditSettings(t.db, as(admin), org.name, { topUpMinRole: "manager" })).toEqual({
       changed: true,
     });

@@ -70,10 +70,9 @@ export async function sendVerificationAction() {
 
 export async function saveCreditSettingsAction(org: string, defaultUserCreditLimit: string, topUpMinRole?: string) {
   return runAction(async () => {
-    const db = await getDb();
-    const actor = await currentActor();
-    await setOrgCreditSettings(db, actor, org, { defaultUserCreditLimit });
-    if (topUpMinRole !== undefined) await setOrgCreditSettings(db, actor, org, { topUpMinRole });
+    // One call, one transaction: a save that touches an admin-only field applies wholly or not at all (two
+    // calls let a refused manager save still change the default limit).
+    await setOrgCreditSettings(await getDb(), await currentActor(), org, { defaultUserCreditLimit, topUpMinRole });
     revalidatePath(`/orgs/${org}`, "layout");
   });
 }
