@@ -18,7 +18,7 @@ async function signInWith(page: Page, callbackUrl: string, identifier: string) {
   const response = await page.goto(`/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`);
   expect(response?.status()).toBe(200);
   await page.getByLabel("Username or email").fill(identifier);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).not.toHaveURL(/\/signin/);
 }
@@ -60,7 +60,7 @@ test("a same-site callbackUrl is honoured, including the one a signed-out visit 
   await expect(page).toHaveURL(`${baseURL}/signin?callbackUrl=${encodeURIComponent(`/orgs/${org}/jobs`)}`);
   await snap(page, "signin-with-callback");
   await page.getByLabel("Username or email").fill(person.email);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(`${baseURL}/orgs/${org}/jobs`);
 });

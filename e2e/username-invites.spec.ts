@@ -143,7 +143,7 @@ async function signInOperator(page: Page) {
   await page.goto("/signup");
   await page.getByLabel("Username").fill(OPERATOR);
   await page.getByLabel("Email").fill(`${OPERATOR}@example.com`);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   const taken = page.getByTestId("error-username");
   await expect.poll(async () => /\/onboarding$/.test(page.url()) || (await taken.isVisible())).toBe(true);

@@ -129,12 +129,14 @@ test("an oversized form (a 1 MB password) gets a 413 and a clear page, never a 5
   await page.getByLabel("Email").fill(person.email);
 
   // Longer than the rule but a small request: the form's own message.
-  await page.getByLabel("Password").evaluate((el: HTMLInputElement) => (el.value = "p".repeat(300)));
+  await page.getByLabel("Password", { exact: true }).evaluate((el: HTMLInputElement) => (el.value = "p".repeat(300)));
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByTestId("error-password")).toHaveText("Password must be at most 256 characters.");
 
   // 1 MB (set from script, past any maxLength): refused before the action runs.
-  await page.getByLabel("Password").evaluate((el: HTMLInputElement) => (el.value = "p".repeat(1024 * 1024)));
+  await page
+    .getByLabel("Password", { exact: true })
+    .evaluate((el: HTMLInputElement) => (el.value = "p".repeat(1024 * 1024)));
   const refused = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/signup"));
   await page.getByRole("button", { name: "Create account" }).click();
   expect((await refused).status()).toBe(413);

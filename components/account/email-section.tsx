@@ -11,7 +11,7 @@ import { Field, FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
 import { useToast } from "@/components/ui/toast";
 import { ACCOUNT_LIMITS } from "@/lib/account-limits";
-import { useAccountForm } from "./use-account-form";
+import { useFormAction } from "@/components/ui/use-form-action";
 
 /** The new address asked for, with "resend" and "cancel". Dates come formatted from the server. */
 export function PendingEmailChange({
@@ -77,7 +77,7 @@ export function PendingEmailChange({
  * followed. The current password is asked for when the account has one.
  */
 export function ChangeEmailForm({ hasPassword, hasEmail }: { hasPassword: boolean; hasEmail: boolean }) {
-  const { state, errors, pending, onSubmit } = useAccountForm(requestEmailChangeAction, (_s, form) => form.reset());
+  const { state, errors, pending, onSubmit } = useFormAction(requestEmailChangeAction, (_s, form) => form.reset());
   return (
     <form noValidate onSubmit={onSubmit} className="space-y-3" data-testid="email-form">
       <FormMessage message={state?.message} />

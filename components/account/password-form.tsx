@@ -5,14 +5,14 @@ import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
 import { ACCOUNT_LIMITS } from "@/lib/account-limits";
-import { useAccountForm } from "./use-account-form";
+import { useFormAction } from "@/components/ui/use-form-action";
 
 /**
  * Change the password (the current one is required), or set a first one for an account that only signs in
  * through GitHub or Google. Every other signed-in browser is signed out.
  */
 export function PasswordForm({ hasPassword, username }: { hasPassword: boolean; username: string }) {
-  const { state, errors, pending, onSubmit } = useAccountForm(changePasswordAction, (_s, form) => form.reset());
+  const { state, errors, pending, onSubmit } = useFormAction(changePasswordAction, (_s, form) => form.reset());
   return (
     <form noValidate onSubmit={onSubmit} className="space-y-3" data-testid="password-form">
       <FormMessage message={state?.message} />

@@ -4,11 +4,11 @@ import { updateDisplayNameAction } from "@/app/(console)/account/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { ACCOUNT_LIMITS } from "@/lib/account-limits";
-import { useAccountForm } from "./use-account-form";
+import { useFormAction } from "@/components/ui/use-form-action";
 
 /** The display name: shown next to the username in member lists. Empty removes it. */
 export function DisplayNameForm({ name }: { name: string | null }) {
-  const { state, errors, pending, onSubmit } = useAccountForm(updateDisplayNameAction);
+  const { state, errors, pending, onSubmit } = useFormAction(updateDisplayNameAction);
   return (
     <form noValidate onSubmit={onSubmit} className="space-y-3" data-testid="display-name-form">
       <FormMessage message={state?.message} />

@@ -4,7 +4,7 @@ import { addOrgMemberAction } from "@/app/(console)/admin/actions";
 import { Field } from "@/components/ui/field";
 import { SelectField } from "./fields";
 import { FormDialog } from "./form-dialog";
-import { useFormAction } from "./use-form-action";
+import { useFormAction } from "@/components/ui/use-form-action";
 
 /**
  * A platform admin adds an account to an org at once (no invitation to accept): username and role. The

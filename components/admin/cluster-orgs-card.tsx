@@ -12,7 +12,7 @@ import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-
 import { Field } from "@/components/ui/field";
 import { FormDialog } from "./form-dialog";
 import type { ClusterOrgRow } from "./types";
-import { useFormAction } from "./use-form-action";
+import { useFormAction } from "@/components/ui/use-form-action";
 import { ActionsHeader } from "./table-bits";
 
 const helper = createColumnHelper<typeof sortableFeatures, ClusterOrgRow>();

@@ -13,7 +13,7 @@ import { Field } from "@/components/ui/field";
 import { Badge } from "./badge";
 import { FormDialog } from "./form-dialog";
 import { dateTimeFormat, type ClusterTokenRow, type Runner } from "./types";
-import { useFormAction } from "./use-form-action";
+import { useFormAction } from "@/components/ui/use-form-action";
 import { ActionsHeader } from "./table-bits";
 
 const helper = createColumnHelper<typeof sortableFeatures, ClusterTokenRow>();

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { CheckboxField, SelectField } from "./fields";
 import { FormDialog } from "./form-dialog";
-import { useFormAction } from "./use-form-action";
+import { useFormAction } from "@/components/ui/use-form-action";
 
 /** "Create cluster": name (the org-name rule), description, default for new orgs, who meters its jobs. */
 export function CreateClusterDialog() {

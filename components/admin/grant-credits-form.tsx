@@ -5,7 +5,7 @@ import { grantCreditsAction } from "@/app/(console)/admin/actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Field, FormMessage } from "@/components/ui/field";
-import { useFormAction } from "./use-form-action";
+import { useFormAction } from "@/components/ui/use-form-action";
 
 type Mode = "add" | "set";
 

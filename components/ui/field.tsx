@@ -22,24 +22,39 @@ export function Input({ invalid, className, ...rest }: InputHTMLAttributes<HTMLI
   return <input aria-invalid={invalid || undefined} className={inputClass(invalid, className)} {...rest} />;
 }
 
+/** What a labelled control needs to be tied to its label, hint and error messages. */
+export interface FieldControl {
+  id: string;
+  invalid: boolean;
+  describedBy: string | undefined;
+}
+
 /**
- * A labelled input with its hint and its error messages (every broken rule) tied to it for screen readers.
+ * A label, a control, its hint and its error messages (every broken rule), tied together for screen readers.
+ * Field and PasswordField are this with their input.
  */
-export function Field({
+export function FieldFrame({
   label,
   name,
   errors,
   hint,
   className,
-  ...inputProps
-}: InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; errors?: string[]; hint?: ReactNode }) {
+  children,
+}: {
+  label: string;
+  name: string;
+  errors?: string[];
+  hint?: ReactNode;
+  className?: string;
+  children: (control: FieldControl) => ReactNode;
+}) {
   const id = useId();
   const invalid = Boolean(errors?.length);
   const describedBy = [hint && `${id}-hint`, invalid && `${id}-error`].filter(Boolean).join(" ") || undefined;
   return (
     <div className={cn("space-y-1.5", className)}>
       <Label htmlFor={id}>{label}</Label>
-      <Input id={id} name={name} invalid={invalid} aria-describedby={describedBy} {...inputProps} />
+      {children({ id, invalid, describedBy })}
       {hint && !invalid && (
         <p id={`${id}-hint`} className="text-xs text-muted">
           {hint}
@@ -53,6 +68,24 @@ export function Field({
         </ul>
       )}
     </div>
+  );
+}
+
+/** A labelled input with its hint and its error messages. */
+export function Field({
+  label,
+  name,
+  errors,
+  hint,
+  className,
+  ...inputProps
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; errors?: string[]; hint?: ReactNode }) {
+  return (
+    <FieldFrame label={label} name={name} errors={errors} hint={hint} className={className}>
+      {({ id, invalid, describedBy }) => (
+        <Input id={id} name={name} invalid={invalid} aria-describedby={describedBy} {...inputProps} />
+      )}
+    </FieldFrame>
   );
 }
 

@@ -2,7 +2,7 @@
 
 import { useId, useState, type InputHTMLAttributes, type ReactNode } from "react";
 import { cn } from "./cn";
-import { inputClass, Label } from "./field";
+import { FieldFrame, inputClass } from "./field";
 
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, "type">;
 
@@ -65,25 +65,11 @@ export function PasswordField({
   className,
   ...inputProps
 }: InputProps & { label: string; name: string; errors?: string[]; hint?: ReactNode; toggleLabel?: string }) {
-  const id = useId();
-  const invalid = Boolean(errors?.length);
-  const describedBy = [hint && `${id}-hint`, invalid && `${id}-error`].filter(Boolean).join(" ") || undefined;
   return (
-    <div className={cn("space-y-1.5", className)}>
-      <Label htmlFor={id}>{label}</Label>
-      <PasswordInput id={id} name={name} invalid={invalid} aria-describedby={describedBy} {...inputProps} />
-      {hint && !invalid && (
-        <p id={`${id}-hint`} className="text-xs text-muted">
-          {hint}
-        </p>
+    <FieldFrame label={label} name={name} errors={errors} hint={hint} className={className}>
+      {({ id, invalid, describedBy }) => (
+        <PasswordInput id={id} name={name} invalid={invalid} aria-describedby={describedBy} {...inputProps} />
       )}
-      {invalid && (
-        <ul id={`${id}-error`} data-testid={`error-${name}`} className="space-y-0.5 text-xs text-danger">
-          {errors!.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      )}
-    </div>
+    </FieldFrame>
   );
 }
