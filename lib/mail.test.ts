@@ -275,6 +275,32 @@ describe("retries", () => {
     expect(await rowsTo(m.to)).toMatchObject([{ status: "sent", attempts: 2 }]);
   });
 
+  it("a row another worker claimed after this worker's lease ran out is not sent by this worker", async () => {
+    const [a, b] = [message(), message()];
+    const [idA, idB] = await enqueueMail(t.db, [a, b]);
+    const handed: string[] = [];
+    const slow: Mailer = {
+      kind: "memory",
+      async send(m) {
+        handed.push(m.to);
+        // Meanwhile another worker found B's lease over and claimed it (its claim counts a try).
+        if (m.to === a.to) {
+          await t.db
+            .update(outboxEmails)
+            .set({ attempts: sql`${outboxEmails.attempts} + 1`, lockedUntil: sql`now() + interval '1 minute'` })
+            .where(eq(outboxEmails.id, idB!));
+        }
+      },
+    };
+    expect(await deliverOutbox(t.db, slow, { ids: [idA!, idB!], batchSize: 2 })).toEqual({
+      sent: 1,
+      retried: 0,
+      failed: 0,
+    });
+    expect(handed).toEqual([a.to]);
+    expect(await rowsTo(b.to)).toMatchObject([{ status: "pending", attempts: 2 }]);
+  });
+
   it("an invitation whose mail can't be sent yet is kept, and its mail waits in the outbox", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const w = await world();

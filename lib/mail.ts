@@ -147,8 +147,17 @@ export async function deliverOutbox(
   const opts = { ...DELIVERY_DEFAULTS, ...options };
   const out = { sent: 0, retried: 0, failed: 0 };
   for (let round = 0; opts.maxRounds === undefined || round < opts.maxRounds; round++) {
-    const batch = await claimDue(db, opts.batchSize, opts.leaseMs, opts.ids);
+    // Oldest first (UPDATE … RETURNING keeps no order).
+    const batch = (await claimDue(db, opts.batchSize, opts.leaseMs, opts.ids)).sort((x, y) => x.id - y.id);
     for (const row of batch) {
+      // The claim is still ours (no other worker took the row after a lease ran out: that would have counted
+      // another try), and it is renewed for this send. `attempts` fences every write below the same way.
+      const mine = await rawRows<{ id: number }>(
+        db,
+        sql`update outbox_emails set locked_until = now() + ${opts.leaseMs}::double precision * interval '1 millisecond'
+            where id = ${row.id} and attempts = ${row.attempts} and status = 'pending' returning id`,
+      );
+      if (mine.length === 0) continue;
       try {
         await transport.send({ to: row.to, subject: row.subject, text: row.text });
       } catch (err) {
@@ -158,7 +167,7 @@ export async function deliverOutbox(
           sql`update outbox_emails set locked_until = null, last_error = ${message},
                      status = ${giveUp ? "failed" : "pending"}::outbox_status,
                      next_attempt_at = now() + ${retryDelayMs(row.attempts, opts)}::double precision * interval '1 millisecond'
-              where id = ${row.id}`,
+              where id = ${row.id} and attempts = ${row.attempts}`,
         );
         if (giveUp) out.failed++;
         else out.retried++;
@@ -170,7 +179,7 @@ export async function deliverOutbox(
       }
       await db.execute(
         sql`update outbox_emails set status = 'sent', sent_at = now(), locked_until = null, last_error = null
-            where id = ${row.id}`,
+            where id = ${row.id} and attempts = ${row.attempts}`,
       );
       out.sent++;
     }
