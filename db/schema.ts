@@ -272,7 +272,13 @@ export const emailVerifications = pgTable(
   ],
 );
 
-/** Mail that had no SMTP server to go to (development, tests): kept here and printed to the dev server log. */
+export const outboxStatus = pgEnum("outbox_status", ["pending", "sent", "failed"]);
+
+/**
+ * The mail outbox: operations insert their mail here in the transaction of the change it reports, and the mail
+ * worker (lib/mail.ts `deliverOutbox`, started by app/_server/workers.ts) delivers it over SMTP, or prints it
+ * in development.
+ */
 export const outboxEmails = pgTable(
   "outbox_emails",
   {
@@ -281,8 +287,24 @@ export const outboxEmails = pgTable(
     subject: text("subject").notNull(),
     text: text("text").notNull(),
     createdAt: createdAt(),
+    /**
+     * pending: waiting for the mail worker (lib/mail.ts); sent: handed to the transport once; failed: gave up
+     * after MAIL_MAX_ATTEMPTS tries. A worker claims due rows with FOR UPDATE SKIP LOCKED and holds them by
+     * locked_until while it sends, so two instances never send a row twice.
+     */
+    status: outboxStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    lastError: text("last_error"),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
   },
-  (t) => [index("outbox_emails_to_idx").on(sql`lower(${t.to})`, t.createdAt)],
+  (t) => [
+    index("outbox_emails_to_idx").on(sql`lower(${t.to})`, t.createdAt),
+    index("outbox_emails_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------- credits

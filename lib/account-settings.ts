@@ -21,7 +21,7 @@ import { recordAudit } from "./audit";
 import { requireActor, type Actor } from "./authz";
 import { claimVerifiedEmail, EMAIL_TAKEN } from "./email-claims";
 import { Conflict, Invalid, NotFound, RateLimited } from "./errors";
-import { sendAll } from "./mail";
+import { enqueueMail, mailCommitted } from "./mail";
 import { emailChangedMail, emailChangeMail } from "./mail-templates";
 import { hashPassword, verifyPassword } from "./passwords";
 import { consume, RATE_LIMITS } from "./rate-limit";
@@ -291,7 +291,7 @@ export async function requestEmailChange(
   await refuseVerifiedElsewhere(db, userId, data.email);
   const { token, hash } = newToken();
   const expiresAt = new Date(Date.now() + EMAIL_CHANGE_TTL_MS);
-  await db.transaction(async (tx) => {
+  const mailIds = await db.transaction(async (tx) => {
     await tx
       .delete(emailVerifications)
       .where(
@@ -304,10 +304,11 @@ export async function requestEmailChange(
     await tx
       .insert(emailVerifications)
       .values({ userId, email: data.email, purpose: "change", tokenHash: hash, expiresAt });
+    return enqueueMail(tx, [
+      emailChangeMail({ to: data.email, username: me.username, oldEmail: me.email, link: linkFor(svc, token) }),
+    ]);
   });
-  await sendAll(svc.mailer, [
-    emailChangeMail({ to: data.email, username: me.username, oldEmail: me.email, link: linkFor(svc, token) }),
-  ]);
+  await mailCommitted(svc, db, mailIds);
   return { email: data.email, expiresAt };
 }
 
@@ -320,16 +321,23 @@ export async function resendEmailChange(db: Db, actor: Actor, svc: Services): Pr
   await limitEmailChanges(svc.limiter, userId);
   await refuseVerifiedElsewhere(db, userId, pending.email);
   const { token, hash } = newToken();
-  const [row] = await db
-    .update(emailVerifications)
-    .set({ tokenHash: hash, createdAt: new Date(), expiresAt: new Date(Date.now() + EMAIL_CHANGE_TTL_MS) })
-    .where(and(eq(emailVerifications.id, pending.id), isNull(emailVerifications.usedAt)))
-    .returning({ email: emailVerifications.email });
-  if (!row) throw new NotFound("There is no pending email change. Enter the new address again.");
-  await sendAll(svc.mailer, [
-    emailChangeMail({ to: row.email, username: me.username, oldEmail: me.email, link: linkFor(svc, token) }),
-  ]);
-  return { email: row.email };
+  const { email, mailIds } = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(emailVerifications)
+      .set({ tokenHash: hash, createdAt: new Date(), expiresAt: new Date(Date.now() + EMAIL_CHANGE_TTL_MS) })
+      .where(and(eq(emailVerifications.id, pending.id), isNull(emailVerifications.usedAt)))
+      .returning({ email: emailVerifications.email });
+    if (!row) throw new NotFound("There is no pending email change. Enter the new address again.");
+    const mail = emailChangeMail({
+      to: row.email,
+      username: me.username,
+      oldEmail: me.email,
+      link: linkFor(svc, token),
+    });
+    return { email: row.email, mailIds: await enqueueMail(tx, [mail]) };
+  });
+  await mailCommitted(svc, db, mailIds);
+  return { email };
 }
 
 /** Cancels the caller's pending email change: its link stops working. Nothing pending is not an error. */

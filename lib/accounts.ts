@@ -7,7 +7,7 @@ import { uniqueViolation } from "./db-errors";
 import { EMAIL_TAKEN, releaseForVerifiedClaim } from "./email-claims";
 import { hashPassword, verifyPassword } from "./passwords";
 import type { SessionUser } from "./sessions";
-import { sendAll } from "./mail";
+import { enqueueMail, mailCommitted } from "./mail";
 import { verifyEmailMail } from "./mail-templates";
 import { confirmEmailChange, type EmailChangeResult } from "./account-settings";
 import { consume, RATE_LIMITS, type RateLimitStore } from "./rate-limit";
@@ -234,16 +234,20 @@ export async function requestEmailVerification(db: Db, actor: Actor, svc: Servic
   const r = await consume(svc.limiter, `verify-mail:${userId}`, RATE_LIMITS.verificationMailsPerAccount);
   if (!r.ok) throw new RateLimited(r.retryAfterSec);
   const { token, hash } = newToken();
-  await db.insert(emailVerifications).values({
-    userId,
-    email: me.email,
-    purpose: "verify",
-    tokenHash: hash,
-    expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
+  const email = me.email;
+  const mailIds = await db.transaction(async (tx) => {
+    await tx.insert(emailVerifications).values({
+      userId,
+      email,
+      purpose: "verify",
+      tokenHash: hash,
+      expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
+    });
+    return enqueueMail(tx, [
+      verifyEmailMail({ to: email, username: me.username, link: `${svc.appUrl}/verify-email?token=${token}` }),
+    ]);
   });
-  await sendAll(svc.mailer, [
-    verifyEmailMail({ to: me.email, username: me.username, link: `${svc.appUrl}/verify-email?token=${token}` }),
-  ]);
+  await mailCommitted(svc, db, mailIds);
   return { sent: true, alreadyVerified: false };
 }
 
@@ -260,6 +264,7 @@ export async function verifyEmail(
 ): Promise<{ ok: boolean; username?: string; changed?: true; email?: string }> {
   if (!isWellFormedToken(token)) return { ok: false };
   let result: { ok: boolean; username?: string } | EmailChangeResult;
+  let mailIds: number[] = [];
   try {
     result = await db.transaction(async (tx) => {
       const [v] = await tx
@@ -276,7 +281,9 @@ export async function verifyEmail(
       if (!v) return { ok: false };
       if (v.purpose === "change") {
         if (!svc) throw new Error("verifyEmail needs services to confirm an email change");
-        return confirmEmailChange(tx, v, svc);
+        const change = await confirmEmailChange(tx, v, svc);
+        if (change.ok && change.notice) mailIds = await enqueueMail(tx, [change.notice]);
+        return change;
       }
       const [user] = await tx
         .update(users)
@@ -291,7 +298,7 @@ export async function verifyEmail(
     throw err;
   }
   if ("changed" in result) {
-    if (result.notice) await sendAll(svc!.mailer, [result.notice]);
+    await mailCommitted(svc!, db, mailIds);
     return { ok: true, username: result.username, changed: true, email: result.email };
   }
   return result;

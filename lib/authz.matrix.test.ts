@@ -18,6 +18,7 @@ import {
   orgClusters,
   orgMembers,
   orgs as orgsTable,
+  outboxEmails,
   payments as paymentsTable,
   passwordResets,
   presets,
@@ -1209,6 +1210,8 @@ async function snapshot(w: World) {
     orgClusters: await t.db.select().from(orgClusters).orderBy(asc(orgClusters.orgId), asc(orgClusters.clusterId)),
     clusterTokens: await t.db.select().from(clusterTokens).orderBy(asc(clusterTokens.id)),
     mail: w.svc.mailer.sent.length,
+    // Mail queued (and its delivery state): a refused call queues nothing.
+    outbox: await t.db.select().from(outboxEmails).orderBy(asc(outboxEmails.id)),
   });
 }
 

@@ -17,7 +17,7 @@ import {
 } from "./authz";
 import { Forbidden, Invalid, NotFound, RateLimited } from "./errors";
 import { postLedger, stopExhaustedJobs } from "./ledger";
-import { sendAll, type MailMessage } from "./mail";
+import { enqueueMail, mailCommitted, type MailMessage } from "./mail";
 import { receiptMail } from "./mail-templates";
 import { countLimitSchema, creditAmountSchema, creditLimitSchema, isNonPositive } from "./money";
 import { formatMinor, type PaymentProvider, type Pricing } from "./payments";
@@ -199,6 +199,7 @@ export type CompletionInput =
  */
 export async function completePayment(db: Db, input: CompletionInput, svc: Pick<Services, "mailer" | "appUrl">) {
   const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
     const where =
       input.provider === "sandbox"
@@ -247,9 +248,10 @@ export async function completePayment(db: Db, input: CompletionInput, svc: Pick<
         );
       }
     }
+    mailIds = await enqueueMail(tx, mails);
     return { outcome: "paid" as const, orgName: org!.name, credits: p.credits, balance: posted?.balanceAfter };
   });
-  await sendAll(svc.mailer, mails);
+  await mailCommitted(svc, db, mailIds);
   return result;
 }
 
@@ -298,6 +300,7 @@ export async function grantCredits(db: Db, actor: Actor, input: unknown, svc: Pi
   const data = parseInput(grantSchema, input);
   if (data.mode === "add" && isNonPositive(data.amount)) throw new Invalid({ amount: ["A grant must be positive."] });
   const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
     const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
     if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
@@ -327,9 +330,10 @@ export async function grantCredits(db: Db, actor: Actor, input: unknown, svc: Pi
       after: { balance: posted!.balanceAfter, mode: data.mode },
     });
     mails.push(...posted!.mails);
+    mailIds = await enqueueMail(tx, mails);
     return { org: org.name, balance: posted!.balanceAfter, delta };
   });
-  await sendAll(svc.mailer, mails);
+  await mailCommitted(svc, db, mailIds);
   return result;
 }
 

@@ -7,7 +7,7 @@ import { recordAudit } from "./audit";
 import { canGrant, ORG_ROLES, requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "./authz";
 import type { OrgRef } from "./authz";
 import { Conflict, Forbidden, NotFound, RateLimited } from "./errors";
-import { sendAll, type MailMessage } from "./mail";
+import { enqueueMail, mailCommitted, type MailMessage } from "./mail";
 import { accountInvitationMail, invitationMail } from "./mail-templates";
 import { insertMembership } from "./membership";
 import { consume, RATE_LIMITS } from "./rate-limit";
@@ -64,8 +64,8 @@ async function usernameOf(tx: Db, userId: string) {
  * Invites one or more usernames or email addresses with one role. A username gets an invitation bound to that
  * account, which they accept or decline in the console (and a notice by mail when the account has an
  * address); an email gets a pending invitation with a single-use link. Nobody becomes a member before saying
- * yes. Each entry gets its own outcome: the valid entries of a mixed list go through. Mail is sent after the
- * transaction commits.
+ * yes. Each entry gets its own outcome: the valid entries of a mixed list go through. Mail is queued in the
+ * same transaction and delivered by the mail worker after it commits.
  */
 export async function inviteMembers(db: Db, actor: Actor, orgName: string, input: unknown, svc: Services) {
   const { userId } = requireActor(actor);
@@ -74,6 +74,7 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
   if (!limited.ok) throw new RateLimited(limited.retryAfterSec);
 
   const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
   const results = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
     if (!canGrant(access.role, data.role))
       throw new Forbidden(`As ${access.role} you can't grant the ${data.role} role.`);
@@ -82,6 +83,7 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
     for (const entry of data.entries) {
       out.push(entry.includes("@") ? await inviteEmail(tx, entry) : await inviteUsername(tx, entry));
     }
+    mailIds = await enqueueMail(tx, mails);
     return out;
 
     /**
@@ -191,8 +193,9 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
       return { entry, outcome: "invited", message: `Invitation sent to ${email}.`, link };
     }
   });
-  const { failed } = await sendAll(svc.mailer, mails);
-  return { results, mailFailed: failed };
+  await mailCommitted(svc, db, mailIds);
+  // Queued with the invitations; the mail worker delivers (and retries) it: nothing failed here.
+  return { results, mailFailed: 0 };
 }
 
 const inviterUser = alias(users, "inviter");
@@ -253,6 +256,7 @@ export async function renewInvitation(
 ) {
   const { id } = parseInput(idInput, input);
   const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
   const result = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
     const inv = await lockedOpenInvitation(tx, access.org.id, id, access.role);
     const expiresAt = new Date(Date.now() + INVITATION_TTL_MS);
@@ -291,6 +295,7 @@ export async function renewInvitation(
           }),
         );
       }
+      mailIds = await enqueueMail(tx, mails);
       return { email: null, username, link: null, expiresAt, mailed: Boolean(invitee?.email) };
     }
 
@@ -299,10 +304,11 @@ export async function renewInvitation(
     await audit(inv.email ?? undefined);
     const link = invitationLink(svc.appUrl, token);
     if (svc.send) mails.push(invitationMail({ to: inv.email!, orgName, role: inv.role, inviter, link, expiresAt }));
+    mailIds = await enqueueMail(tx, mails);
     return { email: inv.email!, username: null, link, expiresAt, mailed: svc.send };
   });
-  const { failed } = await sendAll(svc.mailer, mails);
-  return { ...result, mailFailed: failed };
+  await mailCommitted(svc, db, mailIds);
+  return { ...result, mailFailed: 0 };
 }
 
 /** What the Users tab calls an invitation: its address, or the username of the account it is bound to. */

@@ -6,7 +6,7 @@ import { clusters, clusterTokens, jobs, orgClusters, orgMembers, orgs, presets, 
 import { can, requireOrgAccess, withOrgLock, type Actor } from "./authz";
 import { Invalid, NotFound, QuotaExceeded } from "./errors";
 import { chargesSql, finishCharges, stopExhaustedJobs, type ChargesSummary } from "./ledger";
-import { sendAll, type MailMessage } from "./mail";
+import { enqueueMail, mailCommitted, type MailMessage } from "./mail";
 import { jobRefusedMail } from "./mail-templates";
 import { isNonPositive } from "./money";
 import type { Services } from "./services";
@@ -96,8 +96,9 @@ export async function startJob(
   } catch (err) {
     if (err instanceof QuotaExceeded && err.credits && actor) {
       const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
-      if (u?.email)
-        await sendAll(svc.mailer, [
+      // The refusal rolled the transaction back: the notice is queued on its own (one insert is atomic).
+      if (u?.email) {
+        const mailIds = await enqueueMail(db, [
           jobRefusedMail({
             to: u.email,
             orgName,
@@ -106,6 +107,8 @@ export async function startJob(
             link: `${svc.appUrl}/orgs/${orgName}/credits`,
           }),
         ]);
+        await mailCommitted(svc, db, mailIds);
+      }
     }
     throw err;
   }
@@ -236,6 +239,7 @@ export interface UsageResult {
  */
 export async function meterUsage(db: Db, records: UsageRecord[], svc: Pick<Services, "mailer" | "appUrl">) {
   const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
     const ids = [...new Set(records.map((r) => r.jobId))];
     const byId = new Map((ids.length ? await lockOrgsAndJobs(tx, ids) : []).map((j) => [j.id, j]));
@@ -266,10 +270,11 @@ export async function meterUsage(db: Db, records: UsageRecord[], svc: Pick<Servi
       if (!d || !owes(d)) return { ...base, outcome: "nothing_due" };
       return d.dup ? { ...base, outcome: "duplicate" } : { ...base, outcome: "charged", amount: d.delta };
     });
+    mailIds = await enqueueMail(tx, mails);
     // Every reported job that is no longer running (the job rows are locked: nothing changed them meanwhile).
     return { outcomes, stop: [...stopped].sort() };
   });
-  await sendAll(svc.mailer, mails);
+  await mailCommitted(svc, db, mailIds);
   return result;
 }
 

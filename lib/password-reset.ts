@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { passwordResets, users } from "@/db/schema";
 import type { RequestContext } from "./accounts";
 import { Invalid, RateLimited } from "./errors";
-import { sendAll } from "./mail";
+import { enqueueMail, mailCommitted } from "./mail";
 import { passwordResetMail } from "./mail-templates";
 import { hashPassword } from "./passwords";
 import { consume, RATE_LIMITS } from "./rate-limit";
@@ -41,15 +41,19 @@ export async function requestPasswordReset(
   if (!user?.email) return { sent: true };
   const { token, hash } = newToken();
   const expiresAt = new Date(Date.now() + PASSWORD_RESET_TTL_MS);
-  await db.insert(passwordResets).values({ userId: user.id, tokenHash: hash, expiresAt });
-  await sendAll(ctx.svc.mailer, [
-    passwordResetMail({
-      to: user.email,
-      username: user.username,
-      link: `${ctx.svc.appUrl}/reset-password?token=${token}`,
-      expiresAt,
-    }),
-  ]);
+  const to = user.email;
+  const mailIds = await db.transaction(async (tx) => {
+    await tx.insert(passwordResets).values({ userId: user.id, tokenHash: hash, expiresAt });
+    return enqueueMail(tx, [
+      passwordResetMail({
+        to,
+        username: user.username,
+        link: `${ctx.svc.appUrl}/reset-password?token=${token}`,
+        expiresAt,
+      }),
+    ]);
+  });
+  await mailCommitted(ctx.svc, db, mailIds);
   return { sent: true };
 }
 

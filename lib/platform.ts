@@ -5,7 +5,7 @@ import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { ORG_ROLES, requireActor, type Actor } from "./authz";
 import { Conflict, Invalid, NotFound } from "./errors";
-import { sendAll, type MailMessage } from "./mail";
+import { enqueueMail, mailCommitted, type MailMessage } from "./mail";
 import { memberAddedMail } from "./mail-templates";
 import { insertMembership } from "./membership";
 import type { Services } from "./services";
@@ -114,6 +114,7 @@ export async function addMemberAsPlatformAdmin(db: Db, by: Actor | "system", inp
   const operator = by === "system" ? null : await requirePlatformAdmin(db, by);
   const data = parseInput(addMemberSchema, input);
   const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
     // The org row is locked first, as every membership change does (lib/authz.ts withOrgLock).
     const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
@@ -165,8 +166,10 @@ export async function addMemberAsPlatformAdmin(db: Db, by: Actor | "system", inp
         }),
       );
     }
+    mailIds = await enqueueMail(tx, mails);
     return { org: org.name, username: user.username, role: data.role };
   });
-  const { failed } = svc ? await sendAll(svc.mailer, mails) : { failed: 0 };
-  return { ...result, mailFailed: failed };
+  if (svc) await mailCommitted(svc, db, mailIds);
+  // The mail is queued with the change; the mail worker delivers (and retries) it: nothing failed here.
+  return { ...result, mailFailed: 0 };
 }

@@ -9,7 +9,7 @@
  */
 import { defaultPgliteDir, openDatabase, type Database } from "@/db/client";
 import { isDomainError } from "@/lib/errors";
-import { OutboxMailer, SmtpMailer } from "@/lib/mail";
+import { deliverOutbox, mailWorkerSettings, SmtpMailer } from "@/lib/mail";
 import { addMemberAsPlatformAdmin, grantPlatformAdmin } from "@/lib/platform";
 import { MemoryRateLimitStore } from "@/lib/rate-limit";
 import type { Services } from "@/lib/services";
@@ -21,8 +21,8 @@ commands:
                               (/admin: clusters, presets, orgs on clusters, credit grants) on their next request
   add-member ORG NAME [ROLE]  add the account with username NAME to the organization ORG at once, as ROLE
                               (user, manager or admin; user by default), without an invitation to accept;
-                              recorded in the org's audit log; the person is told by mail (SMTP_URL, else
-                              the outbox table) when their account has an address
+                              recorded in the org's audit log; the person is told by mail when their account
+                              has an address (sent at once with SMTP_URL, else by the server's mail worker)
   help                        show this list
 
 The database is DATABASE_URL when it is set, else the embedded PGlite database in ${defaultPgliteDir()}.
@@ -57,13 +57,18 @@ async function grantPlatformAdminCommand(args: string[]) {
   });
 }
 
-/** Mail as the server sends it: SMTP when SMTP_URL is set, else the outbox table; links to AUTH_URL. */
-function cliServices(database: Database): Services {
-  const smtp = process.env.SMTP_URL;
+/**
+ * Mail is queued in the outbox as the server queues it; with SMTP_URL set, the command delivers what it queued
+ * at once (through the same claim as the server's mail worker), else the server's worker delivers it.
+ * Links go to AUTH_URL.
+ */
+function cliServices(smtp: SmtpMailer | null): Services {
   return {
-    mailer: smtp
-      ? new SmtpMailer(smtp, process.env.MAIL_FROM || "Apolo Console <no-reply@localhost>")
-      : new OutboxMailer(database.db),
+    mailer: {
+      async committed(db, ids) {
+        if (smtp) await deliverOutbox(db, smtp, { ids, maxAttempts: mailWorkerSettings().maxAttempts });
+      },
+    },
     appUrl: (process.env.AUTH_URL || "http://localhost:3000").replace(/\/+$/, ""),
     limiter: new MemoryRateLimitStore(),
   };
@@ -73,7 +78,10 @@ async function addMemberCommand(args: string[]) {
   if (args.length < 2 || args.length > 3) throw new UsageError("add-member needs ORG NAME and optionally a ROLE");
   const [org, username, role] = args as [string, string, string | undefined];
   await withDatabase(async (database) => {
-    const svc = cliServices(database);
+    const smtp = process.env.SMTP_URL
+      ? new SmtpMailer(process.env.SMTP_URL, process.env.MAIL_FROM || "Apolo Console <no-reply@localhost>")
+      : null;
+    const svc = cliServices(smtp);
     try {
       const r = await addMemberAsPlatformAdmin(database.db, "system", { org, username, role }, svc);
       console.log(
@@ -81,7 +89,7 @@ async function addMemberCommand(args: string[]) {
           (r.mailFailed ? " (The email telling them could not be sent.)" : ""),
       );
     } finally {
-      if (svc.mailer instanceof SmtpMailer) svc.mailer.close();
+      smtp?.close();
     }
   });
 }

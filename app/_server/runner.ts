@@ -1,9 +1,51 @@
 import "server-only";
 import { getDb } from "@/db";
 import { runEmbeddedTick } from "@/lib/jobs";
+import { deliverOutbox, LogMailer, mailWorkerSettings, SmtpMailer, type Mailer } from "@/lib/mail";
 import { services } from "./services";
 
-const holder = globalThis as unknown as { __apoloRunner?: NodeJS.Timeout };
+interface Loop {
+  timer: NodeJS.Timeout;
+  /** Runs a tick now (or right after the one in progress). */
+  wake: () => void;
+}
+
+const holder = globalThis as unknown as { __apoloRunner?: NodeJS.Timeout; __apoloLoops?: Map<string, Loop> };
+
+/**
+ * A background loop: `tick` every `intervalMs`, one tick at a time; `wake()` asks for a tick now (if one is
+ * running, another follows it). Kept on globalThis so dev-server reloads don't start a second one.
+ */
+function startLoop(name: string, intervalMs: number, tick: () => Promise<unknown>): Loop {
+  const loops = (holder.__apoloLoops ??= new Map());
+  const existing = loops.get(name);
+  if (existing) return existing;
+  let busy = false;
+  let again = false;
+  const run = async (woken: boolean) => {
+    if (busy) {
+      // A timer tick that finds one running is skipped; a wake-up runs once more after it.
+      if (woken) again = true;
+      return;
+    }
+    busy = true;
+    try {
+      do {
+        again = false;
+        await tick();
+      } while (again);
+    } catch (err) {
+      console.error(`[${name}] tick failed:`, err);
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void run(false), intervalMs);
+  timer.unref();
+  const loop = { timer, wake: () => void run(true) };
+  loops.set(name, loop);
+  return loop;
+}
 
 /** RUNNER_ENABLED (default: on in development) and RUNNER_INTERVAL_MS (default 5000). */
 export function runnerSettings(env: Record<string, string | undefined> = process.env) {
@@ -16,19 +58,38 @@ export function runnerSettings(env: Record<string, string | undefined> = process
 export function startEmbeddedRunner() {
   const { enabled, intervalMs } = runnerSettings();
   if (!enabled || holder.__apoloRunner) return;
-  let busy = false;
-  holder.__apoloRunner = setInterval(async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      const svc = await services({ appUrl: process.env.AUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}` });
-      await runEmbeddedTick(await getDb(), new Date(), intervalMs, svc);
-    } catch (err) {
-      console.error("[runner] tick failed:", err);
-    } finally {
-      busy = false;
-    }
-  }, intervalMs);
-  holder.__apoloRunner.unref();
+  holder.__apoloRunner = startLoop("runner", intervalMs, async () => {
+    const svc = await services({ appUrl: process.env.AUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}` });
+    await runEmbeddedTick(await getDb(), new Date(), intervalMs, svc);
+  }).timer;
   console.log(`[runner] embedded runner ticking every ${intervalMs} ms`);
+}
+
+/**
+ * The transport of this server: SMTP when SMTP_URL is set, the log in development; none in production without
+ * SMTP_URL (the mail then waits in outbox_emails, as pending, until a server with SMTP_URL delivers it).
+ */
+function mailTransport(env: Record<string, string | undefined> = process.env): Mailer | null {
+  if (env.SMTP_URL) return new SmtpMailer(env.SMTP_URL, env.MAIL_FROM || "Apolo Console <no-reply@localhost>");
+  return env.NODE_ENV === "production" ? null : new LogMailer();
+}
+
+/**
+ * The mail worker, in every environment: every MAIL_WORKER_INTERVAL_MS (and as soon as an operation queued
+ * mail) it delivers the due rows of outbox_emails (lib/mail.ts `deliverOutbox`). Safe with several instances.
+ */
+export function startMailWorker() {
+  const transport = mailTransport();
+  const { intervalMs, maxAttempts } = mailWorkerSettings();
+  if (!transport) {
+    console.warn("[mail] SMTP_URL is not set: mail is kept in the outbox_emails table and not delivered");
+    return;
+  }
+  startLoop("mail", intervalMs, async () => deliverOutbox(await getDb(), transport, { maxAttempts }));
+  console.log(`[mail] mail worker (${transport.kind}) ticking every ${intervalMs} ms`);
+}
+
+/** After a commit that queued mail: deliver it now rather than at the next tick (no-op without a worker). */
+export function wakeMailWorker() {
+  holder.__apoloLoops?.get("mail")?.wake();
 }

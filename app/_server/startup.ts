@@ -1,7 +1,7 @@
 import { getDatabase } from "@/db";
 import { seedDefaultCluster } from "@/lib/clusters";
 import { invalidSettings, missingProductionSettings } from "@/lib/config";
-import { startEmbeddedRunner } from "./runner";
+import { startEmbeddedRunner, startMailWorker } from "./runner";
 
 /** Refuses to run production without real secrets, then applies the migrations before the first request. */
 export async function startServer() {
@@ -29,4 +29,5 @@ export async function startServer() {
     : process.env.NODE_ENV === "development";
   if (seed && (await seedDefaultCluster(database.db))) console.log("[db] seeded the default cluster and presets");
   startEmbeddedRunner();
+  startMailWorker();
 }

@@ -8,7 +8,7 @@ import type { OrgRole } from "../authz";
 import { Invalid } from "../errors";
 import { acceptInvitation, inviteMembers, listMyInvitations } from "../invitations";
 import { postLedger } from "../ledger";
-import type { Mailer, MailMessage } from "../mail";
+import { deliverOutbox, type Mailer, type MailMessage, type MailQueue } from "../mail";
 import { SandboxProvider, type CheckoutRequest, type PaymentProvider, type Pricing } from "../payments";
 import { hashPassword } from "../passwords";
 import { MemoryRateLimitStore } from "../rate-limit";
@@ -88,12 +88,20 @@ export async function addMember(db: Db, org: { id: string }, user: { id: string 
 /** The caller as lib functions take it. */
 export const as = (u: { id: string }) => ({ userId: u.id });
 
-/** A Mailer that keeps what it was asked to send, for asserting on recipients and links. */
-export class RecordingMailer implements Mailer {
-  readonly kind = "outbox" as const;
+/**
+ * The tests' mail: operations queue their mail in outbox_emails in their transaction, as in production; after
+ * the commit (`committed`) this delivers exactly the rows that operation queued through the real worker code
+ * (`deliverOutbox`), and keeps what it was handed, for asserting on recipients and links. Mail of a
+ * transaction that rolled back has no rows, so it never arrives here.
+ */
+export class RecordingMailer implements Mailer, MailQueue {
+  readonly kind = "memory" as const;
   readonly sent: MailMessage[] = [];
   async send(message: MailMessage) {
     this.sent.push(message);
+  }
+  async committed(db: Db, ids: number[]) {
+    await deliverOutbox(db, this, { ids });
   }
   /** The messages sent to `address` (case-insensitive). */
   to(address: string): MailMessage[] {
@@ -104,7 +112,7 @@ export class RecordingMailer implements Mailer {
 export const TEST_APP_URL = "http://console.test";
 
 /** Services for operations that mail or count attempts: a fresh limiter, and a recording mailer unless given one. */
-export function testServices<M extends Mailer = RecordingMailer>(mailer?: M): Services & { mailer: M } {
+export function testServices<M extends MailQueue = RecordingMailer>(mailer?: M): Services & { mailer: M } {
   return { mailer: (mailer ?? new RecordingMailer()) as M, appUrl: TEST_APP_URL, limiter: new MemoryRateLimitStore() };
 }
 
@@ -315,7 +323,7 @@ export async function ledgerTotals(db: Db, org: { id: string }) {
 export const TEST_PRICING: Pricing = { pricePerCredit: "1.00", currency: "usd" };
 
 /** Services for top-ups: the sandbox provider, one credit for 1.00 USD, a fresh limiter and a recording mailer. */
-export function paymentServices<M extends Mailer = RecordingMailer>(
+export function paymentServices<M extends MailQueue = RecordingMailer>(
   mailer?: M,
   provider: PaymentProvider = new SandboxProvider(TEST_APP_URL),
 ) {
