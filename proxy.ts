@@ -35,7 +35,7 @@ function safeReturnPath(req: NextRequest): string {
 }
 
 /**
- * A page takes bodies only for server actions (forms). Above ACTION_BODY_LIMIT_BYTES, or of unknown length, answer
+ * A page takes bodies only for server actions (forms). Above ACTION_BODY_LIMIT_BYTES (by Content-Length), answer
  * 413 here: Next would read up to its limit and then fail the action with a 500 ("Body exceeded 1 MB limit",
  * node_modules/next/dist/server/app-render/action-handler.js answers every action error 500). A fetch action (`Next-Action`
  * header) gets text/plain, which Next's client raises as an Error with this text (app/error.tsx shows it); a
@@ -45,9 +45,11 @@ function tooLarge(req: NextRequest): NextResponse | null {
   if (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH") return null;
   // The Grafana proxy is a route handler that streams its own bodies (Grafana's queries): not a form.
   if (GRAFANA_PROXY.test(req.nextUrl.pathname)) return null;
+  // Only a declared length is judged: a body of unknown length (a proxy that re-chunks requests) is left to
+  // Next's own limit rather than refusing every form behind such a proxy.
   const length = req.headers.get("content-length");
   const size = length !== null && /^\d{1,15}$/.test(length) ? Number(length) : null;
-  if (size !== null && size <= ACTION_BODY_LIMIT_BYTES) return null;
+  if (size === null || size <= ACTION_BODY_LIMIT_BYTES) return null;
   if (req.headers.has("next-action")) {
     return new NextResponse(TOO_LARGE_MESSAGE, {
       status: 413,
