@@ -69,18 +69,21 @@ async function loadMe(db: Db, userId: string, lock = false) {
   return me;
 }
 
+/** An account's email-change requests that were neither confirmed nor cancelled. */
+function openEmailChanges(userId: string) {
+  return and(
+    eq(emailVerifications.userId, userId),
+    eq(emailVerifications.purpose, "change"),
+    isNull(emailVerifications.usedAt),
+  );
+}
+
 /** The latest email change of an account that was requested and not yet confirmed or cancelled. */
 async function pendingChangeOf(db: Db, userId: string) {
   const [row] = await db
     .select()
     .from(emailVerifications)
-    .where(
-      and(
-        eq(emailVerifications.userId, userId),
-        eq(emailVerifications.purpose, "change"),
-        isNull(emailVerifications.usedAt),
-      ),
-    )
+    .where(openEmailChanges(userId))
     .orderBy(desc(emailVerifications.createdAt), desc(emailVerifications.id))
     .limit(1);
   return row ?? null;
@@ -292,15 +295,7 @@ export async function requestEmailChange(
   const { token, hash } = newToken();
   const expiresAt = new Date(Date.now() + EMAIL_CHANGE_TTL_MS);
   const mailIds = await db.transaction(async (tx) => {
-    await tx
-      .delete(emailVerifications)
-      .where(
-        and(
-          eq(emailVerifications.userId, userId),
-          eq(emailVerifications.purpose, "change"),
-          isNull(emailVerifications.usedAt),
-        ),
-      );
+    await tx.delete(emailVerifications).where(openEmailChanges(userId));
     await tx
       .insert(emailVerifications)
       .values({ userId, email: data.email, purpose: "change", tokenHash: hash, expiresAt });
@@ -345,13 +340,7 @@ export async function cancelEmailChange(db: Db, actor: Actor): Promise<{ cancell
   const { userId } = requireActor(actor);
   const gone = await db
     .delete(emailVerifications)
-    .where(
-      and(
-        eq(emailVerifications.userId, userId),
-        eq(emailVerifications.purpose, "change"),
-        isNull(emailVerifications.usedAt),
-      ),
-    )
+    .where(openEmailChanges(userId))
     .returning({ id: emailVerifications.id });
   return { cancelled: gone.length };
 }
