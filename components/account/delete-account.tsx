@@ -2,9 +2,8 @@
 
 import { useState } from "react";
 import { deleteAccountAction } from "@/app/(console)/account/actions";
-import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
-import { Field } from "@/components/ui/field";
+import { TypeToConfirmDialog } from "@/components/ui/type-to-confirm-dialog";
 import { ACCOUNT_LIMITS } from "@/lib/account-limits";
 
 /**
@@ -13,7 +12,6 @@ import { ACCOUNT_LIMITS } from "@/lib/account-limits";
  */
 export function DeleteAccountSection({ username, soleAdminOf }: { username: string; soleAdminOf: string[] }) {
   const [open, setOpen] = useState(false);
-  const [typed, setTyped] = useState("");
   return (
     <div className="flex flex-wrap items-start justify-between gap-3 px-5 py-4">
       <div className="min-w-0 flex-1 basis-64">
@@ -32,35 +30,23 @@ export function DeleteAccountSection({ username, soleAdminOf }: { username: stri
       <Button variant="danger" onClick={() => setOpen(true)}>
         Delete account
       </Button>
-      <ActionDialog
+      <TypeToConfirmDialog
         open={open}
-        onOpenChange={(o) => {
-          setOpen(o);
-          if (!o) setTyped("");
-        }}
+        onOpenChange={setOpen}
         title="Delete your account?"
         description={`You will be signed out everywhere and ${username} can't be used to sign in again.`}
         confirmLabel="Delete my account"
         pendingLabel="Deleting…"
-        danger
-        disabled={typed.trim() !== username}
         testId="delete-account-dialog"
-        onConfirm={async () => {
+        phrase={username}
+        fieldName="confirmUsername"
+        maxLength={ACCOUNT_LIMITS.confirmUsername}
+        trim
+        onConfirm={async (typed) => {
           const r = await deleteAccountAction(typed);
           return r.ok ? { ok: true } : { ok: false, message: r.message };
         }}
-      >
-        <Field
-          label={`Type ${username} to confirm`}
-          name="confirmUsername"
-          autoComplete="off"
-          autoCapitalize="off"
-          spellCheck={false}
-          maxLength={ACCOUNT_LIMITS.confirmUsername}
-          value={typed}
-          onChange={(e) => setTyped(e.target.value)}
-        />
-      </ActionDialog>
+      />
     </div>
   );
 }

@@ -2,9 +2,8 @@
 
 import { useState } from "react";
 import { deleteOrgAction } from "@/app/(console)/actions";
-import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
-import { Field } from "@/components/ui/field";
+import { TypeToConfirmDialog } from "@/components/ui/type-to-confirm-dialog";
 import { MAX_LENGTH } from "@/lib/limits";
 import { LeaveOrgDialog } from "./leave-org-dialog";
 
@@ -26,7 +25,6 @@ export function LeaveOrgSection({ org }: { org: string }) {
 
 export function DeleteOrgSection({ org }: { org: string }) {
   const [open, setOpen] = useState(false);
-  const [typed, setTyped] = useState("");
   return (
     <div className="flex flex-wrap items-center justify-between gap-3 px-5 py-4">
       <div>
@@ -38,31 +36,19 @@ export function DeleteOrgSection({ org }: { org: string }) {
       <Button variant="danger" onClick={() => setOpen(true)}>
         Delete organization
       </Button>
-      <ActionDialog
+      <TypeToConfirmDialog
         open={open}
-        onOpenChange={(o) => {
-          setOpen(o);
-          if (!o) setTyped("");
-        }}
+        onOpenChange={setOpen}
         title={`Delete ${org}?`}
         description="Every member loses access at once. Memberships and pending invitations are deleted with it."
         confirmLabel="Delete this organization"
         pendingLabel="Deleting…"
-        danger
-        disabled={typed !== org}
         testId="delete-org-dialog"
-        onConfirm={() => deleteOrgAction(org, typed)}
-      >
-        <Field
-          label={`Type ${org} to confirm`}
-          name="confirmName"
-          maxLength={MAX_LENGTH.orgName}
-          autoComplete="off"
-          spellCheck={false}
-          value={typed}
-          onChange={(e) => setTyped(e.target.value)}
-        />
-      </ActionDialog>
+        phrase={org}
+        fieldName="confirmName"
+        maxLength={MAX_LENGTH.orgName}
+        onConfirm={(typed) => deleteOrgAction(org, typed)}
+      />
     </div>
   );
 }
