@@ -54,6 +54,23 @@ async function limitSignUps(ctx: RequestContext) {
 }
 
 /**
+ * Inserts a new account inside `tx`. With `emailVerified` (the person proved the inbox), an account that
+ * registered the address first without ever proving it loses it now, and the address starts verified.
+ */
+async function insertAccount(
+  tx: Db,
+  values: { username: string; email: string; passwordHash?: string; name?: string | null },
+  emailVerified: boolean,
+): Promise<SessionUser> {
+  if (emailVerified) await releaseForVerifiedClaim(tx, values.email, null);
+  const [user] = await tx
+    .insert(users)
+    .values({ ...values, emailVerifiedAt: emailVerified ? new Date() : null })
+    .returning({ id: users.id, username: users.username });
+  return user!;
+}
+
+/**
  * Creates an account. Every broken rule is reported per field; a taken username or email is a Conflict on
  * that field. The unique indexes decide races: of two concurrent sign-ups with one username, one wins.
  */
@@ -71,18 +88,8 @@ export async function signUp(
   const passwordHash = await hashPassword(data.password);
   try {
     return await db.transaction(async (tx) => {
-      // An account that registered this address first, without ever proving it, loses it now.
-      if (emailVerified) await releaseForVerifiedClaim(tx, data.email, null);
-      const [user] = await tx
-        .insert(users)
-        .values({
-          username: data.username,
-          email: data.email,
-          passwordHash,
-          emailVerifiedAt: emailVerified ? new Date() : null,
-        })
-        .returning({ id: users.id, username: users.username });
-      return { ...user!, emailVerified };
+      const user = await insertAccount(tx, { username: data.username, email: data.email, passwordHash }, emailVerified);
+      return { ...user, emailVerified };
     });
   } catch (err) {
     const constraint = uniqueViolation(err);
@@ -178,20 +185,15 @@ export async function completeOAuthSignUp(
   if (Object.keys(taken).length > 0) throw new Invalid(taken);
   try {
     return await db.transaction(async (tx) => {
-      if (verified) await releaseForVerifiedClaim(tx, data.email, null);
-      const [user] = await tx
-        .insert(users)
-        .values({
-          username: data.username,
-          email: data.email,
-          name: pending.name,
-          emailVerifiedAt: verified ? new Date() : null,
-        })
-        .returning({ id: users.id, username: users.username });
+      const user = await insertAccount(
+        tx,
+        { username: data.username, email: data.email, name: pending.name },
+        verified,
+      );
       await tx
         .insert(oauthAccounts)
-        .values({ provider: pending.provider, providerAccountId: pending.providerAccountId, userId: user!.id });
-      return user!;
+        .values({ provider: pending.provider, providerAccountId: pending.providerAccountId, userId: user.id });
+      return user;
     });
   } catch (err) {
     const constraint = uniqueViolation(err);
