@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { ACTION_BODY_LIMIT_BYTES } from "./lib/body-limit";
+import { ACTION_BODY_LIMIT_BYTES } from "@/lib/core/body-limit";
 
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },

@@ -2,7 +2,7 @@ import NextAuth from "next-auth";
 import { NextResponse, type NextRequest } from "next/server";
 import { baseAuthConfig } from "@/app/_server/auth-base";
 import { safeReturnTo } from "@/app/_server/return-to";
-import { ACTION_BODY_LIMIT_BYTES, TOO_LARGE_MESSAGE } from "@/lib/body-limit";
+import { ACTION_BODY_LIMIT_BYTES, TOO_LARGE_MESSAGE } from "@/lib/core/body-limit";
 
 // Only an optimistic redirect and the security headers: authorization lives in lib/ and reads the database.
 const { auth } = NextAuth(baseAuthConfig());

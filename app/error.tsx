@@ -1,7 +1,7 @@
 "use client";
 
 import { Button } from "@/components/ui/button";
-import { isTooLargeError } from "@/lib/body-limit";
+import { isTooLargeError } from "@/lib/core/body-limit";
 
 /**
  * Unexpected errors: a generic message with the reference the server logged, never the details. One expected

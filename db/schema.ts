@@ -19,10 +19,10 @@ import {
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 
-/** Organization roles, in order: user < manager < admin (see lib/authz.ts). */
+/** Organization roles, in order: user < manager < admin (see lib/core/authz.ts). */
 export const orgRole = pgEnum("org_role", ["user", "manager", "admin"]);
 
-/** The text member search matches against (lowercase); lib/members.ts filters on exactly this expression. */
+/** The text member search matches against (lowercase); lib/orgs/members.ts filters on exactly this expression. */
 export const USER_SEARCH_TEXT = sql.raw(
   `(username || ' ' || lower(coalesce(email, '')) || ' ' || lower(coalesce(name, '')))`,
 );
@@ -34,7 +34,7 @@ export const users = pgTable(
     username: text("username").notNull(),
     /**
      * Null only after someone who proved they own the address took it from this account while it was
-     * unverified (lib/email-claims.ts); the person must add and verify another address.
+     * unverified (lib/accounts/email-claims.ts); the person must add and verify another address.
      */
     email: text("email"),
     /** Null until the address is proven (verification link, or sign-up through an invitation sent to it). */
@@ -276,7 +276,7 @@ export const outboxStatus = pgEnum("outbox_status", ["pending", "sent", "failed"
 
 /**
  * The mail outbox: operations insert their mail here in the transaction of the change it reports, and the mail
- * worker (lib/mail.ts `deliverOutbox`, started by app/_server/workers.ts) delivers it over SMTP, or prints it
+ * worker (lib/mail/mail.ts `deliverOutbox`, started by app/_server/workers.ts) delivers it over SMTP, or prints it
  * in development.
  */
 export const outboxEmails = pgTable(
@@ -288,7 +288,7 @@ export const outboxEmails = pgTable(
     text: text("text").notNull(),
     createdAt: createdAt(),
     /**
-     * pending: waiting for the mail worker (lib/mail.ts); sent: handed to the transport once; failed: gave up
+     * pending: waiting for the mail worker (lib/mail/mail.ts); sent: handed to the transport once; failed: gave up
      * after MAIL_MAX_ATTEMPTS tries. A worker claims due rows with FOR UPDATE SKIP LOCKED and holds them by
      * locked_until while it sends, so two instances never send a row twice.
      */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, type Page } from "@playwright/test";
-import { formatCredits } from "../lib/money";
+import { formatCredits } from "@/lib/core/money";
 import { createOrg, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 

@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
 import { orgMembers, orgs, users } from "@/db/schema";
-import { hashPassword } from "@/lib/passwords";
+import { hashPassword } from "@/lib/accounts/passwords";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 
 const database = await openDatabase({

@@ -25,9 +25,9 @@ import {
   sessions as sessionsTable,
   users,
 } from "@/db/schema";
-import * as accounts from "./accounts";
-import * as accountSettings from "./account-settings";
-import * as audit from "./audit";
+import * as accounts from "./accounts/accounts";
+import * as accountSettings from "./accounts/account-settings";
+import * as audit from "./orgs/audit";
 import {
   ORG_PERMISSIONS,
   ORG_ROLES,
@@ -36,20 +36,27 @@ import {
   type Actor,
   type OrgPermission,
   type OrgRole,
-} from "./authz";
-import * as clusterTokensModule from "./cluster-tokens";
-import * as clusters from "./clusters";
-import * as credits from "./credits";
-import { isDomainError } from "./errors";
-import * as grafana from "./grafana";
-import * as invitations from "./invitations";
-import * as reports from "./reports";
-import * as sessions from "./sessions";
-import * as passwordReset from "./password-reset";
-import * as jobs from "./jobs";
-import * as members from "./members";
-import * as orgs from "./orgs";
-import * as platform from "./platform";
+} from "./core/authz";
+import * as clusterTokensModule from "./compute/cluster-tokens";
+import * as clusters from "./compute/clusters";
+import * as creditsView from "./billing/credits-view";
+import * as grants from "./billing/grants";
+import * as orgCreditSettings from "./billing/org-credit-settings";
+import * as quotas from "./billing/quotas";
+import * as topUps from "./billing/top-ups";
+import { isDomainError } from "./core/errors";
+import * as grafana from "./reports/grafana";
+import * as invitations from "./orgs/invitations";
+import * as reports from "./reports/reports";
+import * as sessions from "./accounts/sessions";
+import * as passwordReset from "./accounts/password-reset";
+import * as jobsModule from "./compute/jobs";
+import * as metering from "./compute/metering";
+import * as runner from "./compute/runner";
+import * as runnerAuth from "./compute/runner-auth";
+import * as members from "./orgs/members";
+import * as orgs from "./orgs/orgs";
+import * as platform from "./orgs/platform";
 import {
   addMember,
   addOrgToCluster,
@@ -73,8 +80,8 @@ import {
   withTestDatabase,
   type RecordingMailer,
 } from "./test/fixtures";
-import type { Services } from "./services";
-import { newToken } from "./tokens";
+import type { Services } from "./core/services";
+import { newToken } from "./core/tokens";
 import type { Db } from "@/db";
 
 const t = withTestDatabase();
@@ -637,7 +644,7 @@ const MATRIX: Record<string, Row> = {
     run: (w) => reports.exportMemberReportCsv(w.db, w.actor, w.org.name, {}),
     expect: forReportViewers,
   },
-  // The Grafana proxy checks the viewer on every request (lib/grafana.test.ts covers what it lets through).
+  // The Grafana proxy checks the viewer on every request (lib/reports/grafana.test.ts covers what it lets through).
   "grafana.proxyGrafanaRequest": {
     run: (w) =>
       grafana.proxyGrafanaRequest(
@@ -1063,6 +1070,9 @@ const MATRIX: Record<string, Row> = {
   },
 };
 
+const credits = { ...creditsView, ...topUps, ...grants, ...quotas, ...orgCreditSettings };
+const jobs = { ...jobsModule, ...metering, ...runner, ...runnerAuth };
+
 const MODULES = {
   accounts,
   accountSettings,
@@ -1085,8 +1095,8 @@ const MODULES = {
  * Exported functions that are not operations: recordAudit is the internal helper the operations above call
  * inside their own, already-authorized transaction; no door (page, action, API) calls it directly.
  * platformAdminNames is a pure helper that parses PLATFORM_ADMINS (isPlatformAdmin and requirePlatformAdmin,
- * which use it, have rows). lib/ledger.ts (postLedger, stopExhaustedJobs) is internal to the operations that
- * call it in their transaction, and lib/money.ts and lib/payments.ts hold pure helpers: they are not modules
+ * which use it, have rows). lib/billing/ledger.ts (postLedger, stopExhaustedJobs) is internal to the operations that
+ * call it in their transaction, and lib/core/money.ts and lib/billing/payments.ts hold pure helpers: they are not modules
  * of this matrix.
  */
 const NOT_OPERATIONS = new Set([

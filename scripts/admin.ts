@@ -8,11 +8,11 @@
  *   npm run admin -- help                        list the commands
  */
 import { defaultPgliteDir, openDatabase, type Database } from "@/db/client";
-import { isDomainError } from "@/lib/errors";
-import { deliverOutbox, mailWorkerSettings, SmtpMailer } from "@/lib/mail";
-import { addMemberAsPlatformAdmin, grantPlatformAdmin } from "@/lib/platform";
-import { MemoryRateLimitStore } from "@/lib/rate-limit";
-import type { Services } from "@/lib/services";
+import { isDomainError } from "@/lib/core/errors";
+import { deliverOutbox, mailWorkerSettings, SmtpMailer } from "@/lib/mail/mail";
+import { addMemberAsPlatformAdmin, grantPlatformAdmin } from "@/lib/orgs/platform";
+import { MemoryRateLimitStore } from "@/lib/core/rate-limit";
+import type { Services } from "@/lib/core/services";
 
 const HELP = `usage: npm run admin -- <command> [arguments]
 

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { sql } from "drizzle-orm";
 import { openDatabase, rawRows, type Database, type Db } from "@/db/client";
-import { listMembers } from "@/lib/members";
+import { listMembers } from "@/lib/orgs/members";
 
 // ---------------------------------------------------------------------------------------------- options
 

@@ -37,7 +37,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { openDatabase } from "@/db/client";
-import { newToken } from "@/lib/tokens";
+import { newToken } from "@/lib/core/tokens";
 
 // ---------------------------------------------------------------------------------------------- options
 

@@ -1,5 +1,5 @@
 import { buttonClass } from "@/components/ui/button-class";
-import { OAUTH_LABELS, oauthProvidersFromEnv } from "@/lib/config";
+import { OAUTH_LABELS, oauthProvidersFromEnv } from "@/lib/core";
 import { oauthSignInAction } from "./signin/actions";
 
 /** GitHub / Google buttons: rendered only for providers whose client id and secret are set. */

@@ -1,20 +1,18 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
-import { cookies } from "next/headers";
-import { redirect } from "next/navigation";
-import { z } from "zod";
-import { signOut } from "@/app/_server/auth";
 import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { signOut } from "@/app/_server/auth";
 import { setFlash } from "@/app/_server/flash";
 import { services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { requestEmailVerification } from "@/lib/accounts";
-import { setOrgCreditSettings } from "@/lib/credits";
-import { leaveOrg } from "@/lib/members";
-import { createOrg, deleteOrg } from "@/lib/orgs";
-import { endSession } from "@/lib/sessions";
+import { endSession, requestEmailVerification } from "@/lib/accounts";
+import { setOrgCreditSettings } from "@/lib/billing";
+import { createOrg, deleteOrg, leaveOrg } from "@/lib/orgs";
+import { revalidatePath } from "next/cache";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { z } from "zod";
 
 /** Ends this browser's server-side session (so a copied cookie opens nothing), then clears the cookie. */
 export async function signOutAction() {

@@ -1,16 +1,14 @@
-import { cookies } from "next/headers";
-import Link from "next/link";
+import { currentActor, currentUser, redirectToSignIn } from "@/app/_server/session";
 import { Logo } from "@/components/brand/logo";
 import { BalanceButton } from "@/components/console/balance-button";
 import { OrgPicker } from "@/components/console/org-picker";
 import { UserMenu } from "@/components/console/user-menu";
-import { currentActor, currentUser, redirectToSignIn } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { getAccountNotice } from "@/lib/account-settings";
-import { countMyInvitations } from "@/lib/invitations";
-import { formatCredits } from "@/lib/money";
-import { isPlatformAdmin } from "@/lib/platform";
-import { listMyOrgs } from "@/lib/orgs";
+import { getAccountNotice } from "@/lib/accounts";
+import { formatCredits } from "@/lib/core";
+import { countMyInvitations, isPlatformAdmin, listMyOrgs } from "@/lib/orgs";
+import { cookies } from "next/headers";
+import Link from "next/link";
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
   const user = await currentUser();

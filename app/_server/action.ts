@@ -1,6 +1,6 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
-import { isDomainError, type FieldErrors } from "@/lib/errors";
+import { isDomainError, type FieldErrors } from "@/lib/core";
 import { requestId } from "./session";
 
 /** What a form action returns to its form: a message, per-field messages, and what was typed. */

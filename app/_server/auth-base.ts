@@ -1,6 +1,6 @@
-import type { NextAuthConfig } from "next-auth";
 import type { PendingOAuth } from "@/lib/accounts";
-import { SESSION_MAX_AGE_SEC } from "@/lib/session-policy";
+import { SESSION_MAX_AGE_SEC } from "@/lib/accounts";
+import type { NextAuthConfig } from "next-auth";
 import { authRedirect } from "./return-to";
 import { authSecret } from "./secrets";
 
@@ -8,7 +8,7 @@ declare module "next-auth" {
   interface Session {
     /** The account id, or absent while a first OAuth sign-in still has to choose a username. */
     uid?: string;
-    /** The server-side session row (lib/sessions.ts) this cookie stands for; checked on every request. */
+    /** The server-side session row (lib/accounts/sessions.ts) this cookie stands for; checked on every request. */
     sid?: string;
     pendingOAuth?: PendingOAuth;
   }

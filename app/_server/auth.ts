@@ -1,14 +1,12 @@
+import { getDb, type Db } from "@/db";
+import { authenticate, createSession, findOAuthUser } from "@/lib/accounts";
+import { clientAddressFrom, oauthProvidersFromEnv, RateLimited, type Env } from "@/lib/core";
 import NextAuth, { CredentialsSignin } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
 import Google from "next-auth/providers/google";
 import { headers } from "next/headers";
-import { getDb, type Db } from "@/db";
-import { authenticate, findOAuthUser } from "@/lib/accounts";
-import { clientAddressFrom, oauthProvidersFromEnv, type Env } from "@/lib/config";
-import { RateLimited } from "@/lib/errors";
-import { createSession } from "@/lib/sessions";
 import { baseAuthConfig } from "./auth-base";
 import { rateLimitStore } from "./deps";
 import { verifiedProviderEmail } from "./oauth-email";

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { isDomainError } from "@/lib/errors";
+import { isDomainError } from "@/lib/core";
 
 /**
  * A CSV export route's answer: the document as an attachment, or the lib call's error as JSON. A refusal is a

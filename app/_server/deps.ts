@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "@/lib/rate-limit";
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "@/lib/core";
 
 const holder = globalThis as unknown as { __apoloLimiter?: RateLimitStore };
 

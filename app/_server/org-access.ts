@@ -1,7 +1,7 @@
 import "server-only";
 import { cache } from "react";
 import { getDb } from "@/db";
-import type { OrgAccess } from "@/lib/authz";
+import type { OrgAccess } from "@/lib/core";
 import { enterOrg } from "@/lib/orgs";
 import { currentActor } from "./session";
 

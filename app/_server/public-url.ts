@@ -1,10 +1,10 @@
 import "server-only";
 import { headers as requestHeaders } from "next/headers";
-import { publicBaseUrl } from "@/lib/config";
+import { publicBaseUrl } from "@/lib/core";
 
 /**
  * An absolute URL on the console's public origin, for redirects and links that leave the request: AUTH_URL, or
- * the host the request came to (lib/config.ts `publicBaseUrl` says which headers are believed). Never
+ * the host the request came to (lib/core/config.ts `publicBaseUrl` says which headers are believed). Never
  * `request.nextUrl.origin`, which is the server's bind address (`http://localhost:<port>`) under `next start`.
  */
 export async function publicUrl(path: string, headers?: Headers): Promise<string> {

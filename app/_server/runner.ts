@@ -1,6 +1,6 @@
 import "server-only";
 import { getDb } from "@/db";
-import { runEmbeddedTick } from "@/lib/jobs";
+import { runEmbeddedTick } from "@/lib/compute";
 import { deliverOutbox, LogMailer, mailWorkerSettings, SmtpMailer, type Mailer } from "@/lib/mail";
 import { services } from "./services";
 
@@ -76,7 +76,7 @@ function mailTransport(env: Record<string, string | undefined> = process.env): M
 
 /**
  * The mail worker, in every environment: every MAIL_WORKER_INTERVAL_MS (and as soon as an operation queued
- * mail) it delivers the due rows of outbox_emails (lib/mail.ts `deliverOutbox`). Safe with several instances.
+ * mail) it delivers the due rows of outbox_emails (lib/mail/mail.ts `deliverOutbox`). Safe with several instances.
  */
 export function startMailWorker() {
   const transport = mailTransport();

@@ -1,10 +1,15 @@
-import "server-only";
-import { headers } from "next/headers";
-import { publicBaseUrl } from "@/lib/config";
+import {
+  pricingFromEnv,
+  SandboxProvider,
+  stripeFromEnv,
+  type PaymentProvider,
+  type StripeProvider,
+} from "@/lib/billing";
+import type { Services } from "@/lib/core";
+import { publicBaseUrl } from "@/lib/core";
 import type { MailQueue } from "@/lib/mail";
-import { pricingFromEnv, SandboxProvider, type PaymentProvider } from "@/lib/payments";
-import type { Services } from "@/lib/services";
-import { stripeFromEnv, type StripeProvider } from "@/lib/stripe";
+import { headers } from "next/headers";
+import "server-only";
 import { rateLimitStore } from "./deps";
 import { wakeMailWorker } from "./runner";
 
@@ -13,7 +18,7 @@ const holder = globalThis as unknown as { __apoloStripe?: StripeProvider | null 
 /** Operations queue their mail in the outbox; after their commit the mail worker is woken (nobody waits for it). */
 const mailer: MailQueue = { committed: () => wakeMailWorker() };
 
-/** The console's public URL, for mail links and payment return URLs (see lib/config.ts `publicBaseUrl`). */
+/** The console's public URL, for mail links and payment return URLs (see lib/core/config.ts `publicBaseUrl`). */
 export async function appUrl(): Promise<string> {
   return publicBaseUrl(await headers());
 }
@@ -23,7 +28,7 @@ export async function services(opts: { appUrl?: string } = {}): Promise<Services
   return { mailer, appUrl: opts.appUrl ?? (await appUrl()), limiter: rateLimitStore() };
 }
 
-/** Stripe when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (lib/stripe.ts), else the sandbox. */
+/** Stripe when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (lib/billing/stripe.ts), else the sandbox. */
 export function paymentProvider(appUrl: string): PaymentProvider {
   if (holder.__apoloStripe === undefined) holder.__apoloStripe = stripeFromEnv(process.env);
   return holder.__apoloStripe ?? new SandboxProvider(appUrl);

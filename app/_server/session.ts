@@ -1,12 +1,11 @@
-import "server-only";
+import { getDb } from "@/db";
+import { findSessionUser, type SessionUser } from "@/lib/accounts";
+import type { Actor } from "@/lib/core";
+import { clientAddressFrom, isDomainError } from "@/lib/core";
 import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
-import { getDb } from "@/db";
-import type { Actor } from "@/lib/authz";
-import { clientAddressFrom } from "@/lib/config";
-import { isDomainError } from "@/lib/errors";
-import { findSessionUser, type SessionUser } from "@/lib/sessions";
+import "server-only";
 import { auth } from "./auth";
 import { rateLimitStore } from "./deps";
 
@@ -19,7 +18,7 @@ interface RequestSession {
 }
 
 /**
- * The signed-in account for this request: the cookie's session row must still exist (lib/sessions.ts), so a
+ * The signed-in account for this request: the cookie's session row must still exist (lib/accounts/sessions.ts), so a
  * copy of a cookie taken before sign-out, a password change or account deletion opens nothing.
  */
 const requestSession = cache(async (): Promise<RequestSession> => {

@@ -1,6 +1,6 @@
 import { getDatabase } from "@/db";
-import { seedDefaultCluster } from "@/lib/clusters";
-import { invalidSettings, missingProductionSettings } from "@/lib/config";
+import { seedDefaultCluster } from "@/lib/compute";
+import { invalidSettings, missingProductionSettings } from "@/lib/core";
 import { startEmbeddedRunner, startMailWorker } from "./runner";
 
 /** Refuses to run production without real secrets, then applies the migrations before the first request. */

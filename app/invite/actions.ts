@@ -6,7 +6,7 @@ import { runAction } from "@/app/_server/action";
 import { setFlash } from "@/app/_server/flash";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { acceptInvitation, declineInvitation } from "@/lib/invitations";
+import { acceptInvitation, declineInvitation } from "@/lib/orgs";
 
 type Ref = { token: string } | { id: string };
 

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { deleteAccountAction } from "@/app/(console)/account/actions";
 import { Button } from "@/components/ui/button";
 import { TypeToConfirmDialog } from "@/components/ui/type-to-confirm-dialog";
-import { ACCOUNT_LIMITS } from "@/lib/account-limits";
+import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";
 
 /**
  * Deletes the account after the username is typed. The server refuses while the person is the last admin of

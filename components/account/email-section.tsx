@@ -10,7 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
 import { useToast } from "@/components/ui/toast";
-import { ACCOUNT_LIMITS } from "@/lib/account-limits";
+import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";
 import { useFormAction } from "@/components/ui/use-form-action";
 
 /** The new address asked for, with "resend" and "cancel". Dates come formatted from the server. */

@@ -4,7 +4,7 @@ import { changePasswordAction } from "@/app/(console)/account/actions";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
-import { ACCOUNT_LIMITS } from "@/lib/account-limits";
+import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";
 import { useFormAction } from "@/components/ui/use-form-action";
 
 /**

@@ -3,7 +3,7 @@
 import { updateDisplayNameAction } from "@/app/(console)/account/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
-import { ACCOUNT_LIMITS } from "@/lib/account-limits";
+import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";
 import { useFormAction } from "@/components/ui/use-form-action";
 
 /** The display name: shown next to the username in member lists. Empty removes it. */

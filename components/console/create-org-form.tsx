@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import { createOrgAction } from "@/app/(console)/actions";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
-import { MAX_LENGTH } from "@/lib/limits";
+import { MAX_LENGTH } from "@/lib/core/limits";
 
 export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
   const [state, action] = useActionState(createOrgAction, {});

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { deleteOrgAction } from "@/app/(console)/actions";
 import { Button } from "@/components/ui/button";
 import { TypeToConfirmDialog } from "@/components/ui/type-to-confirm-dialog";
-import { MAX_LENGTH } from "@/lib/limits";
+import { MAX_LENGTH } from "@/lib/core/limits";
 import { LeaveOrgDialog } from "./leave-org-dialog";
 
 export function LeaveOrgSection({ org }: { org: string }) {

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
 import { LeaveOrgDialog } from "./leave-org-dialog";
 import { RoleBadge } from "./role-badge";
-import type { OrgRole } from "@/lib/authz";
+import type { OrgRole } from "@/lib/core/authz";
 
 export interface PickerOrg {
   name: string;

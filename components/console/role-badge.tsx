@@ -1,4 +1,4 @@
-import type { OrgRole } from "@/lib/authz";
+import type { OrgRole } from "@/lib/core";
 import { cn } from "@/components/ui/cn";
 
 const LABELS: Record<OrgRole, string> = { user: "User", manager: "Manager", admin: "Admin" };

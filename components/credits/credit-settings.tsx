@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Field, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { useToast } from "@/components/ui/toast";
-import { MAX_LENGTH } from "@/lib/limits";
+import { MAX_LENGTH } from "@/lib/core/limits";
 
 /** Org credit settings: default limit for new users (managers+), who may top up (admins). */
 export function CreditSettings({

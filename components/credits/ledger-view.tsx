@@ -9,7 +9,7 @@ import { Input, Label } from "@/components/ui/field";
 import { Pagination } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
-import { MAX_LENGTH } from "@/lib/limits";
+import { MAX_LENGTH } from "@/lib/core/limits";
 
 export interface LedgerRowView {
   id: number;

@@ -6,8 +6,8 @@ import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { Field, FormMessage } from "@/components/ui/field";
-import { isCreditAmount } from "@/lib/credits-amount";
-import { MAX_LENGTH } from "@/lib/limits";
+import { isCreditAmount } from "@/lib/core/credits-amount";
+import { MAX_LENGTH } from "@/lib/core/limits";
 
 const PRESETS = ["10", "100", "1000"];
 

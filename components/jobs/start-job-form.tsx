@@ -6,7 +6,7 @@ import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { useToast } from "@/components/ui/toast";
-import { MAX_LENGTH } from "@/lib/limits";
+import { MAX_LENGTH } from "@/lib/core/limits";
 
 export interface ClusterOption {
   name: string;

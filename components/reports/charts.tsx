@@ -2,7 +2,7 @@
 
 import type { ReactNode } from "react";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
-import { addCredits, formatCredits } from "@/lib/money";
+import { addCredits, formatCredits } from "@/lib/core/money";
 import { formatDay, formatDayLong, OTHERS_COLOR, SERIES_COLORS } from "./format";
 
 /*

@@ -2,7 +2,7 @@
 
 import { useSyncExternalStore } from "react";
 import { cn } from "@/components/ui/cn";
-import type { GrafanaEmbed } from "@/lib/grafana";
+import type { GrafanaEmbed } from "@/lib/reports/grafana";
 
 type Theme = "light" | "dark";
 

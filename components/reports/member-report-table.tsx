@@ -6,8 +6,8 @@ import { RoleBadge } from "@/components/console/role-badge";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Pagination } from "@/components/ui/pagination";
 import { useUrlState } from "@/components/ui/use-url-state";
-import { formatCredits } from "@/lib/money";
-import type { MemberReportRow } from "@/lib/reports";
+import { formatCredits } from "@/lib/core/money";
+import type { MemberReportRow } from "@/lib/reports/reports";
 
 const helper = createColumnHelper<typeof sortableFeatures, MemberReportRow>();
 

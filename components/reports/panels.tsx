@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
-import { addCredits, formatCredits } from "@/lib/money";
+import { addCredits, formatCredits } from "@/lib/core";
 import type { OrgReport } from "@/lib/reports";
 
 /*

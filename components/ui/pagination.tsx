@@ -1,6 +1,6 @@
 "use client";
 
-import { PAGE_SIZES } from "@/lib/paging";
+import { PAGE_SIZES } from "@/lib/core/paging";
 import { Button } from "./button";
 
 /** "1–25 of 65", rows per page and previous/next; the page lives in the URL (see useUrlState). */

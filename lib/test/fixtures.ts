@@ -4,16 +4,16 @@ import { createTestDatabase } from "@/db/testing";
 import type { Database, Db } from "@/db/client";
 import { eq, sql } from "drizzle-orm";
 import { clusters, invitations, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
-import type { OrgRole } from "../authz";
-import { Invalid } from "../errors";
-import { acceptInvitation, inviteMembers, listMyInvitations } from "../invitations";
-import { postLedger } from "../ledger";
-import { deliverOutbox, type Mailer, type MailMessage, type MailQueue } from "../mail";
-import { SandboxProvider, type CheckoutRequest, type PaymentProvider, type Pricing } from "../payments";
-import { hashPassword } from "../passwords";
-import { MemoryRateLimitStore } from "../rate-limit";
-import type { Services } from "../services";
-import { newToken } from "../tokens";
+import type { OrgRole } from "../core/authz";
+import { Invalid } from "../core/errors";
+import { acceptInvitation, inviteMembers, listMyInvitations } from "../orgs/invitations";
+import { postLedger } from "../billing/ledger";
+import { deliverOutbox, type Mailer, type MailMessage, type MailQueue } from "../mail/mail";
+import { SandboxProvider, type CheckoutRequest, type PaymentProvider, type Pricing } from "../billing/payments";
+import { hashPassword } from "../accounts/passwords";
+import { MemoryRateLimitStore } from "../core/rate-limit";
+import type { Services } from "../core/services";
+import { newToken } from "../core/tokens";
 
 /** Gives the test file its own fresh database, opened before and closed after the file's tests. */
 export function withTestDatabase(): { readonly db: Db; readonly database: Database } {

@@ -1,7 +1,7 @@
 import { eq, and } from "drizzle-orm";
 import type { Db } from "@/db";
 import { creditLedger, jobs, orgMembers } from "@/db/schema";
-import { postLedger } from "../ledger";
+import { postLedger } from "../billing/ledger";
 import { makeCluster, makeOrg, makeUser, addMember, addOrgToCluster, uniqueName } from "./fixtures";
 
 const at = (iso: string) => new Date(iso);

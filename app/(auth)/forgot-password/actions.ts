@@ -4,7 +4,7 @@ import { formValues, runFormAction, type FormState } from "@/app/_server/action"
 import { services } from "@/app/_server/services";
 import { requestContext } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { requestPasswordReset } from "@/lib/password-reset";
+import { requestPasswordReset } from "@/lib/accounts";
 
 export async function forgotPasswordAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["email"]);

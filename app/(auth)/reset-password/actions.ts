@@ -3,7 +3,7 @@
 import { redirect } from "next/navigation";
 import { formValues, runFormAction, type FormState } from "@/app/_server/action";
 import { getDb } from "@/db";
-import { resetPassword } from "@/lib/password-reset";
+import { resetPassword } from "@/lib/accounts";
 
 export async function resetPasswordAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["token"]);

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "@/db";
 import { buttonClass } from "@/components/ui/button-class";
-import { isPasswordResetUsable } from "@/lib/password-reset";
+import { isPasswordResetUsable } from "@/lib/accounts";
 import { ResetPasswordForm } from "./reset-password-form";
 
 export const metadata: Metadata = { title: "Choose a new password", referrer: "no-referrer" };

@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
-import { MAX_LENGTH } from "@/lib/limits";
+import { MAX_LENGTH } from "@/lib/core/limits";
 import { resetPasswordAction } from "./actions";
 
 export function ResetPasswordForm({ token }: { token: string }) {

@@ -1,11 +1,10 @@
 "use server";
 
-import { AuthError, CredentialsSignin } from "next-auth";
-import { signIn } from "@/app/_server/auth";
 import { formValues, runFormAction, type FormState } from "@/app/_server/action";
+import { signIn } from "@/app/_server/auth";
 import { safeReturnTo } from "@/app/_server/return-to";
-import { OAUTH_PROVIDERS, oauthProvidersFromEnv } from "@/lib/config";
-import { fieldErrorsOf, signInSchema } from "@/lib/validation";
+import { fieldErrorsOf, OAUTH_PROVIDERS, oauthProvidersFromEnv, signInSchema } from "@/lib/core";
+import { AuthError, CredentialsSignin } from "next-auth";
 
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["identifier", "callbackUrl"]);

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { getDb } from "@/db";
-import { getInvitationByToken } from "@/lib/invitations";
+import { getInvitationByToken } from "@/lib/orgs";
 import { OAuthButtons } from "../oauth-buttons";
 import { SignUpForm } from "./signup-form";
 

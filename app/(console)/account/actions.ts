@@ -14,7 +14,7 @@ import {
   requestEmailChange,
   resendEmailChange,
   updateDisplayName,
-} from "@/lib/account-settings";
+} from "@/lib/accounts";
 
 export async function updateDisplayNameAction(formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name"]);

@@ -1,18 +1,17 @@
-import type { Metadata } from "next";
-import type { ReactNode } from "react";
 import { currentActor, loadPage, requireUserPage } from "@/app/_server/session";
 import { DeleteAccountSection } from "@/components/account/delete-account";
 import { ChangeEmailForm, PendingEmailChange } from "@/components/account/email-section";
 import { PasswordForm } from "@/components/account/password-form";
 import { DisplayNameForm } from "@/components/account/profile-form";
 import { VerifyEmailButton } from "@/components/invitations/verify-email-button";
+import { SessionsCard } from "@/components/sessions/sessions-card";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { getDb } from "@/db";
-import { getAccountSettings, lostEmailMessage } from "@/lib/account-settings";
-import { listMySessions } from "@/lib/sessions";
-import { describeUserAgent } from "@/lib/user-agent";
-import { SessionsCard } from "@/components/sessions/sessions-card";
+import { getAccountSettings, listMySessions, lostEmailMessage } from "@/lib/accounts";
+import { describeUserAgent } from "@/lib/core";
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
 
 export const metadata: Metadata = { title: "Account" };
 

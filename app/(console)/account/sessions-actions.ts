@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { runAction } from "@/app/_server/action";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { revokeMyOtherSessions, revokeMySession } from "@/lib/sessions";
+import { revokeMyOtherSessions, revokeMySession } from "@/lib/accounts";
 
 /** Signs one of the person's other browsers out (Account → Sessions, a row's "Sign out"). */
 export async function revokeSessionAction(id: string) {

@@ -13,10 +13,10 @@ import {
   removeOrgCluster,
   revokeClusterToken,
   setOrgCluster,
-} from "@/lib/clusters";
-import { grantCredits } from "@/lib/credits";
-import { formatCredits } from "@/lib/money";
-import { addMemberAsPlatformAdmin } from "@/lib/platform";
+} from "@/lib/compute";
+import { grantCredits } from "@/lib/billing";
+import { formatCredits } from "@/lib/core";
+import { addMemberAsPlatformAdmin } from "@/lib/orgs";
 
 /** Every admin page shows counts of the others (presets, orgs), so a change refreshes the whole area. */
 const refreshAdmin = () => revalidatePath("/admin", "layout");
@@ -134,7 +134,7 @@ export async function grantCreditsAction(formData: FormData): Promise<GrantState
   return state.ok ? { ...state, result } : state;
 }
 
-/** Adds an account to an org at once (platform admins only; lib/platform.ts refuses anyone else). */
+/** Adds an account to an org at once (platform admins only; lib/orgs/platform.ts refuses anyone else). */
 export async function addOrgMemberAction(org: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["username", "role"]);
   return runFormAction(values, async () => {

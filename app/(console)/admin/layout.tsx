@@ -1,7 +1,7 @@
 import { currentActor, loadPage } from "@/app/_server/session";
 import { NavLinks } from "@/components/console/nav-links";
 import { getDb } from "@/db";
-import { requirePlatformAdmin } from "@/lib/platform";
+import { requirePlatformAdmin } from "@/lib/orgs";
 
 /** The operator's area. Everyone who is not a platform admin gets the not-found page, as for a missing page. */
 export default async function AdminLayout({ children }: { children: React.ReactNode }) {

@@ -5,7 +5,7 @@ import { CreateClusterDialog } from "@/components/admin/create-cluster-dialog";
 import type { ClusterRow } from "@/components/admin/types";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { listClusters } from "@/lib/clusters";
+import { listClusters } from "@/lib/compute";
 
 export const metadata: Metadata = { title: "Admin · Clusters" };
 

@@ -3,7 +3,7 @@ import { currentActor, loadPage, requireUserPage } from "@/app/_server/session";
 import { MyInvitations } from "@/components/invitations/my-invitations";
 import { getDb } from "@/db";
 import { getAccount } from "@/lib/accounts";
-import { listMyInvitations } from "@/lib/invitations";
+import { listMyInvitations } from "@/lib/orgs";
 
 export const metadata: Metadata = { title: "Invitations" };
 

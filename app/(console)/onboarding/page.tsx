@@ -3,7 +3,7 @@ import { currentActor, requireUserPage } from "@/app/_server/session";
 import { MyInvitations } from "@/components/invitations/my-invitations";
 import { getDb } from "@/db";
 import { getAccount } from "@/lib/accounts";
-import { listMyInvitations } from "@/lib/invitations";
+import { listMyInvitations } from "@/lib/orgs";
 import { CreateOrgForm } from "@/components/console/create-org-form";
 import { Card } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";

@@ -6,7 +6,7 @@ import { RoleBadge } from "@/components/console/role-badge";
 import { RespondButtons } from "@/components/invitations/respond-buttons";
 import { buttonClass } from "@/components/ui/button-class";
 import { getDb } from "@/db";
-import { getInvitationByToken } from "@/lib/invitations";
+import { getInvitationByToken } from "@/lib/orgs";
 
 export const metadata: Metadata = { title: "Invitation", referrer: "no-referrer" };
 

@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
-import { MAX_LENGTH } from "@/lib/limits";
+import { MAX_LENGTH } from "@/lib/core/limits";
 import { chooseUsernameAction } from "../actions";
 
 export function ChooseUsernameForm({ email }: { email: string }) {

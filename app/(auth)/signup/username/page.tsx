@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { auth } from "@/app/_server/auth";
-import { OAUTH_LABELS, type OAuthProviderId } from "@/lib/config";
+import { OAUTH_LABELS, type OAuthProviderId } from "@/lib/core";
 import { ChooseUsernameForm } from "./choose-username-form";
 
 export const metadata: Metadata = { title: "Choose a username" };

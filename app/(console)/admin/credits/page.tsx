@@ -3,7 +3,7 @@ import { currentActor, loadPage } from "@/app/_server/session";
 import { GrantCreditsForm } from "@/components/admin/grant-credits-form";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { listClusters } from "@/lib/clusters";
+import { listClusters } from "@/lib/compute";
 import type { SearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Admin · Credits" };

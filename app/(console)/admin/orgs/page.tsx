@@ -3,8 +3,8 @@ import { currentActor, loadPage } from "@/app/_server/session";
 import { AdminOrgsTable } from "@/components/admin/orgs-table";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { formatCredits } from "@/lib/money";
-import { listAllOrgs } from "@/lib/platform";
+import { formatCredits } from "@/lib/core";
+import { listAllOrgs } from "@/lib/orgs";
 import type { SearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Admin · Organizations" };

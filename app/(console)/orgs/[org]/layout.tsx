@@ -1,9 +1,8 @@
 import { orgAccess } from "@/app/_server/org-access";
 import { loadPage } from "@/app/_server/session";
 import { NavLinks } from "@/components/console/nav-links";
+import { can, formatCredits, isNonPositive } from "@/lib/core";
 import Link from "next/link";
-import { can } from "@/lib/authz";
-import { formatCredits, isNonPositive } from "@/lib/money";
 
 /** Every page of an org: outsiders get the not-found page, members have the org remembered as their last. */
 export default async function OrgLayout({

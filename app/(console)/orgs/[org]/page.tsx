@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { RoleBadge } from "@/components/console/role-badge";
 import { Card, CardHeader } from "@/components/ui/card";
-import { listOrgClusters } from "@/lib/clusters";
+import { listOrgClusters } from "@/lib/compute";
 import { getDb } from "@/db";
 import { getOrgOverview } from "@/lib/orgs";
 

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
-import { handleStripeWebhook, stripeFromEnv } from "@/lib/stripe";
+import { handleStripeWebhook, stripeFromEnv } from "@/lib/billing";
 
 export const dynamic = "force-dynamic";
 

@@ -1,9 +1,8 @@
-import { NextResponse } from "next/server";
 import { services } from "@/app/_server/services";
-import { getDb } from "@/db";
 import type { Db } from "@/db";
-import { handleUsageRequest, INVALID_JSON, readBodyText } from "@/lib/usage-api";
-import { BATCHER_DEFAULTS, UsageBatcher } from "@/lib/usage-batcher";
+import { getDb } from "@/db";
+import { BATCHER_DEFAULTS, handleUsageRequest, INVALID_JSON, readBodyText, UsageBatcher } from "@/lib/compute";
+import { NextResponse } from "next/server";
 
 export const dynamic = "force-dynamic";
 
@@ -13,7 +12,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const holder = globalThis as unknown as { __apoloUsageBatcher?: UsageBatcher };
 
 /**
- * Concurrent small reports are charged together (lib/usage-batcher.ts): USAGE_BATCH_CONCURRENCY shared
+ * Concurrent small reports are charged together (lib/compute/usage-batcher.ts): USAGE_BATCH_CONCURRENCY shared
  * transactions at most (default 1), and concurrent requests' tokens are checked in one query; 0 checks and
  * charges each request on its own.
  */

@@ -1,6 +1,3 @@
-import type { Metadata } from "next";
-import Link from "next/link";
-import { notFound } from "next/navigation";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { Badge } from "@/components/admin/badge";
 import { ClusterOrgsCard } from "@/components/admin/cluster-orgs-card";
@@ -9,8 +6,10 @@ import { PresetsCard } from "@/components/admin/presets-card";
 import { RUNNER_LABELS } from "@/components/admin/types";
 import { Card } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { listClusterTokens } from "@/lib/cluster-tokens";
-import { listClusters } from "@/lib/clusters";
+import { listClusters, listClusterTokens } from "@/lib/compute";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
 
 export async function generateMetadata({ params }: { params: Promise<{ name: string }> }): Promise<Metadata> {
   return { title: `Admin · ${(await params).name}` };

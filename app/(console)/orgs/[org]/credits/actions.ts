@@ -7,8 +7,8 @@ import { setFlash } from "@/app/_server/flash";
 import { paymentServices, services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { cancelPayment, createTopUp, paySandboxPayment } from "@/lib/credits";
-import { formatCredits } from "@/lib/money";
+import { cancelPayment, createTopUp, paySandboxPayment } from "@/lib/billing";
+import { formatCredits } from "@/lib/core";
 
 /** Starts a top-up and sends the payer to the checkout (the sandbox page, or Stripe). */
 export async function topUpAction(org: string, credits: string) {

@@ -1,13 +1,12 @@
-import type { Metadata } from "next";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { LedgerView, type LedgerRowView } from "@/components/credits/ledger-view";
 import { TopUpDialog } from "@/components/credits/top-up-dialog";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { getCreditsSummary, getPayment, listLedger } from "@/lib/credits";
-import { formatCredits } from "@/lib/money";
-import { pricingFromEnv } from "@/lib/payments";
-import type { OrgSearchPageProps } from "@/app/_server/page-props";
+import { getCreditsSummary, getPayment, listLedger, pricingFromEnv } from "@/lib/billing";
+import { formatCredits } from "@/lib/core";
+import type { Metadata } from "next";
 
 export const metadata: Metadata = { title: "Credits" };
 

@@ -6,7 +6,7 @@ import { runnerSettings } from "@/app/_server/runner";
 import { services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { startJob, stopJob } from "@/lib/jobs";
+import { startJob, stopJob } from "@/lib/compute";
 
 export async function startJobAction(org: string, _prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name", "cluster", "preset"]);

@@ -1,13 +1,12 @@
-import type { Metadata } from "next";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { JobsView, type JobRow } from "@/components/jobs/jobs-view";
 import { StartJobForm } from "@/components/jobs/start-job-form";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { listOrgClusters } from "@/lib/clusters";
-import { listJobs } from "@/lib/jobs";
-import { formatCredits } from "@/lib/money";
-import type { OrgSearchPageProps } from "@/app/_server/page-props";
+import { listJobs, listOrgClusters } from "@/lib/compute";
+import { formatCredits } from "@/lib/core";
+import type { Metadata } from "next";
 
 export const metadata: Metadata = { title: "Jobs" };
 

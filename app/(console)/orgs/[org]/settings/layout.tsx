@@ -1,7 +1,7 @@
 import { orgAccess } from "@/app/_server/org-access";
 import { loadPage } from "@/app/_server/session";
 import { NavLinks } from "@/components/console/nav-links";
-import { can } from "@/lib/authz";
+import { can } from "@/lib/core";
 
 /** Settings for managers and admins (Users, Reports, Audit, General); plain members only see the members list. */
 export default async function SettingsLayout({

@@ -2,7 +2,7 @@ import type { NextRequest } from "next/server";
 import { csvDownload } from "@/app/_server/csv-download";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { exportLedgerCsv } from "@/lib/credits";
+import { exportLedgerCsv } from "@/lib/billing";
 
 /** The ledger view as CSV, with the page's filters. Same lib call and authorization as the page. */
 export async function GET(req: NextRequest, { params }: { params: Promise<{ org: string }> }) {

@@ -1,16 +1,16 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { isDomainError } from "@/lib/errors";
-import { grafanaConfigFromEnv, MAX_QUERY_BODY_BYTES, proxyGrafanaRequest } from "@/lib/grafana";
-import { readBodyText } from "@/lib/usage-api";
+import { isDomainError } from "@/lib/core";
+import { grafanaConfigFromEnv, MAX_QUERY_BODY_BYTES, proxyGrafanaRequest } from "@/lib/reports";
+import { readBodyText } from "@/lib/compute";
 
 export const dynamic = "force-dynamic";
 
 type Context = { params: Promise<{ org: string; path: string[] }> };
 
 /**
- * The Reports tab's Grafana panels, proxied (lib/grafana.ts decides what passes, on every request). The path
+ * The Reports tab's Grafana panels, proxied (lib/reports/grafana.ts decides what passes, on every request). The path
  * is taken raw from the URL, still percent-encoded, so that lib/ sees exactly what the browser sent.
  */
 async function handle(req: NextRequest, { params }: Context) {

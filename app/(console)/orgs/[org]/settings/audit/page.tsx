@@ -4,7 +4,7 @@ import { currentActor, loadPage } from "@/app/_server/session";
 import { AuditView } from "@/components/audit/audit-view";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { AUDIT_ACTIONS, listAuditEvents } from "@/lib/audit";
+import { AUDIT_ACTIONS, listAuditEvents } from "@/lib/orgs";
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
 
 export const metadata: Metadata = { title: "Audit log" };

@@ -1,12 +1,11 @@
-import type { Metadata } from "next";
 import { orgAccess } from "@/app/_server/org-access";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { DeleteOrgSection, LeaveOrgSection } from "@/components/console/danger-zone";
 import { CreditSettings } from "@/components/credits/credit-settings";
 import { Card, CardHeader } from "@/components/ui/card";
-import { formatCredits } from "@/lib/money";
 import { getDb } from "@/db";
-import { can, requireOrgAccess } from "@/lib/authz";
+import { can, formatCredits, requireOrgAccess } from "@/lib/core";
+import type { Metadata } from "next";
 
 export const metadata: Metadata = { title: "General settings" };
 

@@ -1,6 +1,5 @@
-import type { Metadata } from "next";
-import { currentActor, loadPage } from "@/app/_server/session";
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
+import { currentActor, loadPage } from "@/app/_server/session";
 import { BalanceChart, RunningJobsChart, SpendByMemberChart } from "@/components/reports/charts";
 import { GrafanaPanels } from "@/components/reports/grafana-panels";
 import { MemberReportTable } from "@/components/reports/member-report-table";
@@ -8,16 +7,18 @@ import { AdditionsTable, EmptyState, PresetBars, ReportPanel, SummaryTiles } fro
 import { PeriodPicker } from "@/components/reports/period-picker";
 import { buttonClass } from "@/components/ui/button-class";
 import { getDb } from "@/db";
-import { grafanaConfigFromEnv, grafanaEmbeds } from "@/lib/grafana";
-import { addCredits, creditUnits } from "@/lib/money";
+import { addCredits, creditUnits } from "@/lib/core";
 import {
   ADDITIONS_LIMIT,
   getOrgReport,
+  grafanaConfigFromEnv,
+  grafanaEmbeds,
   listMemberReport,
   OTHERS,
   parseReportPeriod,
   REPORT_PRESETS,
 } from "@/lib/reports";
+import type { Metadata } from "next";
 
 export const metadata: Metadata = { title: "Reports" };
 

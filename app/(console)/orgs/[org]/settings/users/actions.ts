@@ -1,13 +1,19 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
-import { runAction, runFormAction, formValues, type FormState } from "@/app/_server/action";
+import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { services } from "@/app/_server/services";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { inviteMembers, renewInvitation, revokeInvitation, type InviteResult } from "@/lib/invitations";
-import { setMemberQuota } from "@/lib/credits";
-import { changeMemberRole, removeMember } from "@/lib/members";
+import { setMemberQuota } from "@/lib/billing";
+import {
+  changeMemberRole,
+  inviteMembers,
+  removeMember,
+  renewInvitation,
+  revokeInvitation,
+  type InviteResult,
+} from "@/lib/orgs";
+import { revalidatePath } from "next/cache";
 
 const usersPath = (org: string) => `/orgs/${org}/settings/users`;
 

@@ -1,5 +1,5 @@
-import type { Metadata } from "next";
 import { orgAccess } from "@/app/_server/org-access";
+import type { OrgSearchPageProps } from "@/app/_server/page-props";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { InvitationsTable } from "@/components/members/invitations-table";
 import { InviteDialog } from "@/components/members/invite-dialog";
@@ -7,11 +7,9 @@ import { MembersView } from "@/components/members/members-view";
 import type { InvitationView, MemberView } from "@/components/members/types";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { can, canGrant, grantableRoles, memberActions } from "@/lib/authz";
-import { listOrgInvitations } from "@/lib/invitations";
-import { listMembers } from "@/lib/members";
-import { formatCredits } from "@/lib/money";
-import type { OrgSearchPageProps } from "@/app/_server/page-props";
+import { can, canGrant, formatCredits, grantableRoles, memberActions } from "@/lib/core";
+import { listMembers, listOrgInvitations } from "@/lib/orgs";
+import type { Metadata } from "next";
 
 export const metadata: Metadata = { title: "Members" };
 

@@ -3,8 +3,8 @@ import { redirect } from "next/navigation";
 import { currentActor, loadPage } from "@/app/_server/session";
 import { SandboxCheckout } from "@/components/credits/sandbox-checkout";
 import { getDb } from "@/db";
-import { getPayment } from "@/lib/credits";
-import { formatCredits } from "@/lib/money";
+import { getPayment } from "@/lib/billing";
+import { formatCredits } from "@/lib/core";
 
 export const metadata: Metadata = { title: "Checkout (sandbox)" };
 

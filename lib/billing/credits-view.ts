@@ -1,0 +1,104 @@
+import type { Db } from "@/db";
+import { creditLedger, jobs, orgMembers, users } from "@/db/schema";
+import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { can, requireOrgAccess, roleAtLeast, type Actor } from "../core/authz";
+import { csvDocument } from "../core/csv";
+import { MAX_LENGTH, pagingShape } from "../core/validation";
+
+/** The Credits page header: org balance and spending, the caller's own limit and spending, what they may do. */
+export async function getCreditsSummary(db: Db, actor: Actor, orgName: string) {
+  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+  const [me] = await db
+    .select({ creditLimit: orgMembers.creditLimit, spent: orgMembers.spent, maxRunningJobs: orgMembers.maxRunningJobs })
+    .from(orgMembers)
+    .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, actor!.userId)));
+  return {
+    org: access.org.name,
+    role: access.role,
+    balance: access.org.balance,
+    spent: access.org.spent,
+    lowBalance: access.org.notifiedThreshold !== null,
+    me: { creditLimit: me?.creditLimit ?? null, spent: me?.spent ?? "0", maxRunningJobs: me?.maxRunningJobs ?? null },
+    canTopUp: roleAtLeast(access.role, access.org.topUpMinRole),
+    seesAllLedger: can(access.role, "ledger.viewAll"),
+    topUpMinRole: access.org.topUpMinRole,
+    defaultUserCreditLimit: access.org.defaultUserCreditLimit,
+  };
+}
+
+const ledgerQuerySchema = z.object({
+  kind: z.enum(["topup", "grant", "charge", "adjustment"]).optional().catch(undefined),
+  member: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
+  from: z.iso.date().optional().catch(undefined),
+  to: z.iso.date().optional().catch(undefined),
+  ...pagingShape(50),
+});
+
+async function ledgerWhere(db: Db, actor: Actor, orgName: string, query: unknown) {
+  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+  const q = ledgerQuerySchema.parse(query ?? {});
+  const filters: SQL[] = [eq(creditLedger.orgId, access.org.id)];
+  // Users see what was added to the balance and their own usage; managers and admins see everything.
+  if (!can(access.role, "ledger.viewAll")) {
+    filters.push(or(inArray(creditLedger.kind, ["topup", "grant"]), eq(creditLedger.memberId, actor!.userId))!);
+  }
+  if (q.kind) filters.push(eq(creditLedger.kind, q.kind));
+  if (q.member)
+    filters.push(sql`${creditLedger.memberId} = (select id from users where username = ${q.member.toLowerCase()})`);
+  if (q.from) filters.push(gte(creditLedger.createdAt, new Date(`${q.from}T00:00:00Z`)));
+  if (q.to) filters.push(lt(creditLedger.createdAt, new Date(new Date(`${q.to}T00:00:00Z`).getTime() + 86_400_000)));
+  return { where: and(...filters), q, access };
+}
+
+const member = users;
+
+function ledgerSelect(db: Db) {
+  return db
+    .select({
+      id: creditLedger.id,
+      createdAt: creditLedger.createdAt,
+      kind: creditLedger.kind,
+      amount: creditLedger.amount,
+      balanceAfter: creditLedger.balanceAfter,
+      actor: sql<string | null>`(select username from users a where a.id = ${creditLedger.actorId})`,
+      member: member.username,
+      jobName: jobs.name,
+      note: creditLedger.note,
+    })
+    .from(creditLedger)
+    .leftJoin(member, eq(member.id, creditLedger.memberId))
+    .leftJoin(jobs, eq(jobs.id, creditLedger.jobId));
+}
+
+/** The ledger, newest first, filtered by kind, member and date range (UTC days), paged in the database. */
+export async function listLedger(db: Db, actor: Actor, orgName: string, query: unknown) {
+  const { where, q } = await ledgerWhere(db, actor, orgName, query);
+  const [rows, [total]] = await Promise.all([
+    ledgerSelect(db)
+      .where(where)
+      .orderBy(desc(creditLedger.createdAt), desc(creditLedger.id))
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(creditLedger)
+      .where(where),
+  ]);
+  return { rows, total: total?.n ?? 0, query: q };
+}
+
+export const CSV_EXPORT_LIMIT = 100_000;
+
+/** The same view as CSV (filters apply, no paging; at most CSV_EXPORT_LIMIT rows). */
+export async function exportLedgerCsv(db: Db, actor: Actor, orgName: string, query: unknown): Promise<string> {
+  const { where } = await ledgerWhere(db, actor, orgName, query);
+  const rows = await ledgerSelect(db)
+    .where(where)
+    .orderBy(desc(creditLedger.createdAt), desc(creditLedger.id))
+    .limit(CSV_EXPORT_LIMIT);
+  return csvDocument(
+    ["time", "kind", "amount", "balance_after", "actor", "member", "job", "note"],
+    rows.map((r) => [r.createdAt, r.kind, r.amount, r.balanceAfter, r.actor, r.member, r.jobName, r.note]),
+  );
+}

@@ -1,0 +1,71 @@
+import type { Db } from "@/db";
+import { rawRows } from "@/db/client";
+import { orgs } from "@/db/schema";
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { type Actor } from "../core/authz";
+import { isCreditAmount } from "../core/credits-amount";
+import { Invalid } from "../core/errors";
+import { isNonPositive } from "../core/money";
+import type { Services } from "../core/services";
+import { MAX_LENGTH, parseInput } from "../core/validation";
+import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
+import { recordAudit } from "../orgs/audit";
+import { requirePlatformAdmin } from "../orgs/platform";
+import { postLedger } from "./ledger";
+
+const grantSchema = z.object({
+  org: z.string().trim().min(1, "Choose an organization."),
+  mode: z.enum(["add", "set"]).default("add"),
+  amount: z
+    .string()
+    .trim()
+    .refine((v) => isCreditAmount(v, { maxDigits: 12, signed: true }), "Enter an amount with at most two decimals."),
+  note: z.string().trim().max(MAX_LENGTH.description).optional(),
+});
+
+/**
+ * Platform admins grant credits without payment (add), or set the balance to an amount (the ledger records
+ * the difference). Recorded as a grant with the admin as actor.
+ */
+export async function grantCredits(db: Db, actor: Actor, input: unknown, svc: Pick<Services, "mailer" | "appUrl">) {
+  const admin = await requirePlatformAdmin(db, actor);
+  const data = parseInput(grantSchema, input);
+  if (data.mode === "add" && isNonPositive(data.amount)) throw new Invalid({ amount: ["A grant must be positive."] });
+  const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
+  const result = await db.transaction(async (tx) => {
+    const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
+    if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
+    const [{ delta } = { delta: "0" }] = await rawRows<{ delta: string }>(
+      tx,
+      data.mode === "set"
+        ? sql`select (${data.amount}::numeric - ${org.balance}::numeric)::text as delta`
+        : sql`select ${data.amount}::numeric::text as delta`,
+    );
+    const posted = await postLedger(
+      tx,
+      {
+        orgId: org.id,
+        kind: "grant",
+        amount: delta,
+        actorId: admin.userId,
+        note: data.note ?? (data.mode === "set" ? `balance set to ${data.amount}` : null),
+      },
+      svc.appUrl,
+    );
+    await recordAudit(tx, {
+      org: { id: org.id, name: org.name },
+      actor: { id: admin.userId, username: admin.username },
+      action: "credits.granted",
+      target: { type: "org", id: org.id, label: org.name },
+      before: { balance: org.balance },
+      after: { balance: posted!.balanceAfter, mode: data.mode },
+    });
+    mails.push(...posted!.mails);
+    mailIds = await enqueueMail(tx, mails);
+    return { org: org.name, balance: posted!.balanceAfter, delta };
+  });
+  await mailCommitted(svc, db, mailIds);
+  return result;
+}

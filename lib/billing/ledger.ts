@@ -1,0 +1,223 @@
+/**
+ * The one way a balance changes. Internal to lib/: called inside the transaction of an operation that has
+ * already authorized the caller (top-up completion, grant, usage charge).
+ */
+import { and, eq, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
+import type { Db } from "@/db";
+import { rawRows } from "@/db/client";
+import { creditLedger, jobs, orgMembers, orgs, users } from "@/db/schema";
+import type { MailMessage } from "../mail/mail";
+import { lowBalanceMail } from "../mail/mail-templates";
+
+export interface LedgerEntry {
+  orgId: string;
+  kind: "topup" | "grant" | "charge" | "adjustment";
+  /** Signed decimal string. */
+  amount: string;
+  actorId?: string | null;
+  memberId?: string | null;
+  jobId?: string | null;
+  paymentId?: string | null;
+  idempotencyKey?: string | null;
+  note?: string | null;
+}
+
+export interface Posted {
+  ledgerId: number;
+  balanceBefore: string;
+  balanceAfter: string;
+  /** Low-balance notices to send once the transaction has committed. */
+  mails: MailMessage[];
+}
+
+/**
+ * Locks the org row, skips the entry when its idempotency key was already posted (a replay: returns null),
+ * else moves the balance (and `spent` for charges) and appends the ledger row, in the caller's transaction.
+ * Balance = Σ ledger holds because nothing else writes orgs.balance.
+ */
+export async function postLedger(tx: Db, e: LedgerEntry, appUrl?: string): Promise<Posted | null> {
+  const [org] = await tx
+    .select({ balance: orgs.balance, name: orgs.name })
+    .from(orgs)
+    .where(eq(orgs.id, e.orgId))
+    .for("update");
+  if (!org) throw new Error(`postLedger: org ${e.orgId} is gone`);
+  if (e.idempotencyKey) {
+    const [seen] = await tx
+      .select({ id: creditLedger.id })
+      .from(creditLedger)
+      .where(eq(creditLedger.idempotencyKey, e.idempotencyKey))
+      .limit(1);
+    if (seen) return null;
+  }
+  const isCharge = e.kind === "charge";
+  const [updated] = await tx
+    .update(orgs)
+    .set({
+      balance: sql`${orgs.balance} + ${e.amount}::numeric`,
+      spent: isCharge ? sql`${orgs.spent} - ${e.amount}::numeric` : orgs.spent,
+    })
+    .where(eq(orgs.id, e.orgId))
+    .returning({ balance: orgs.balance, thresholds: orgs.lowBalanceThresholds, notified: orgs.notifiedThreshold });
+  const [row] = await tx
+    .insert(creditLedger)
+    .values({ ...e, balanceAfter: updated!.balance })
+    .returning({ id: creditLedger.id });
+  if (isCharge && e.memberId) {
+    await tx
+      .update(orgMembers)
+      .set({ spent: sql`${orgMembers.spent} - ${e.amount}::numeric` })
+      .where(and(eq(orgMembers.orgId, e.orgId), eq(orgMembers.userId, e.memberId)));
+  }
+  const mails = await trackLowBalance(tx, e.orgId, org.name, org.balance, updated!, appUrl);
+  return { ledgerId: row!.id, balanceBefore: org.balance, balanceAfter: updated!.balance, mails };
+}
+
+/**
+ * Low-balance thresholds: crossing one downward notifies the org's managers and admins once; going back
+ * above the notified threshold re-arms it. Comparisons happen in SQL (exact numerics).
+ */
+async function trackLowBalance(
+  tx: Db,
+  orgId: string,
+  orgName: string,
+  before: string,
+  after: { balance: string; notified: string | null },
+  appUrl = "",
+): Promise<MailMessage[]> {
+  // One query decides: the lowest threshold crossed downward, whether the balance rose above the notified
+  // threshold (re-arm), and whether the crossing is news (below what was notified, or nothing notified).
+  const [r] = await rawRows<{ crossed: string | null; rearm: boolean; news: boolean }>(
+    tx,
+    sql`
+    with d as (
+      select (select min(t) from unnest(${orgs.lowBalanceThresholds}) t
+              where ${before}::numeric > t and ${after.balance}::numeric <= t) as crossed,
+             ${after.notified}::numeric is not null and ${after.balance}::numeric > ${after.notified}::numeric as rearm
+      from ${orgs} where ${orgs.id} = ${orgId}
+    )
+    select crossed::text as crossed, rearm,
+           crossed is not null and (rearm or ${after.notified}::numeric is null or crossed < ${after.notified}::numeric) as news
+    from d`,
+  );
+  if (!r) return [];
+  if (r.rearm && !r.news) await tx.update(orgs).set({ notifiedThreshold: null }).where(eq(orgs.id, orgId));
+  if (!r.news) return [];
+  await tx.update(orgs).set({ notifiedThreshold: r.crossed }).where(eq(orgs.id, orgId));
+  const recipients = await tx
+    .select({ email: users.email })
+    .from(orgMembers)
+    .innerJoin(users, eq(users.id, orgMembers.userId))
+    .where(and(eq(orgMembers.orgId, orgId), inArray(orgMembers.role, ["manager", "admin"]), isNotNull(users.email)));
+  return recipients.map((m) =>
+    lowBalanceMail({
+      to: m.email!,
+      orgName,
+      threshold: r.crossed!,
+      balance: after.balance,
+      link: `${appUrl}/orgs/${orgName}/credits`,
+    }),
+  );
+}
+
+/**
+ * Stops, with reason QuotaExhausted, every running job of the org when its balance is ≤ 0, and the running
+ * jobs of members whose spending reached their limit. Runs inside the caller's transaction; returns the ids.
+ */
+export async function stopExhaustedJobs(tx: Db, orgId: string): Promise<string[]> {
+  const stopped = await tx
+    .update(jobs)
+    .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "QuotaExhausted" })
+    .where(
+      and(
+        eq(jobs.orgId, orgId),
+        eq(jobs.status, "running"),
+        or(
+          sql`(select balance from orgs where id = ${orgId}) <= 0`,
+          sql`exists (select 1 from org_members m where m.org_id = ${jobs.orgId} and m.user_id = ${jobs.userId}
+                      and m.credit_limit is not null and m.spent >= m.credit_limit)`,
+        ),
+      ),
+    )
+    .returning({ id: jobs.id });
+  return stopped.map((j) => j.id);
+}
+
+/** What the charge CTEs of chargesSql report: the orgs they charged and the orgs where a member hit a limit. */
+export interface ChargesSummary {
+  orgs: {
+    id: string;
+    name: string;
+    before: string;
+    after: string;
+    notified: string | null;
+    lowBalanceEvent: boolean;
+    dry: boolean;
+  }[];
+  overLimit: string[];
+}
+
+/**
+ * Posts many usage charges at once, set-based, as CTEs of the caller's statement: the charges come from a CTE
+ * `c(org_id, member_id, job_id, key, amount, ord)` the caller defines first (amount positive; keys not posted
+ * before). Writes one ledger row per charge (its balance_after a running sum per org, in `ord` order), one
+ * balance update for all orgs and one spending update for all members. The parts share one snapshot, so each
+ * ledger row's balance_after runs from the balance before this statement. The caller holds the org locks.
+ *
+ * `ctes` continues the statement's WITH list; `summary` is an expression for the select list that yields the
+ * ChargesSummary as json, to hand to finishCharges.
+ */
+export function chargesSql(): { ctes: SQL; summary: SQL } {
+  return {
+    ctes: sql`
+    ledger as (
+      insert into credit_ledger (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
+      select c.org_id, 'charge', -c.amount,
+             o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
+             c.member_id, c.job_id, c.key
+      from c join orgs o on o.id = c.org_id
+      order by c.ord
+    ),
+    per_org as (select org_id, sum(amount) as total from c group by org_id),
+    balances as (
+      update orgs o set balance = o.balance - t.total, spent = o.spent + t.total
+      from per_org t where o.id = t.org_id
+      returning o.id, o.name, (o.balance + t.total)::text as before, o.balance::text as after,
+                o.notified_threshold::text as notified,
+                -- a threshold crossed downward, or back above the notified one: trackLowBalance decides
+                exists (select 1 from unnest(o.low_balance_thresholds) th
+                        where o.balance + t.total > th and o.balance <= th)
+                  or (o.notified_threshold is not null and o.balance > o.notified_threshold) as "lowBalanceEvent",
+                o.balance <= 0 as dry
+    ),
+    per_member as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id),
+    spending as (
+      update org_members m set spent = m.spent + t.total
+      from per_member t where m.org_id = t.org_id and m.user_id = t.member_id
+      returning m.org_id, m.credit_limit is not null and m.spent >= m.credit_limit as used
+    )`,
+    summary: sql`json_build_object(
+      'orgs', (select coalesce(json_agg(b), '[]'::json) from balances b),
+      'overLimit', (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from spending s))`,
+  };
+}
+
+/**
+ * After chargesSql, in the same transaction: low-balance bookkeeping for the orgs where a threshold was crossed
+ * or re-armed (the mails to send after commit), and the orgs whose balance or a charged member's limit ran out
+ * (their jobs must stop).
+ */
+export async function finishCharges(
+  tx: Db,
+  summary: ChargesSummary,
+  appUrl?: string,
+): Promise<{ mails: MailMessage[]; exhaustedOrgIds: string[] }> {
+  const mails: MailMessage[] = [];
+  for (const o of summary.orgs.filter((r) => r.lowBalanceEvent)) {
+    mails.push(
+      ...(await trackLowBalance(tx, o.id, o.name, o.before, { balance: o.after, notified: o.notified }, appUrl)),
+    );
+  }
+  const exhaustedOrgIds = [...new Set([...summary.orgs.filter((o) => o.dry).map((o) => o.id), ...summary.overLimit])];
+  return { mails, exhaustedOrgIds: exhaustedOrgIds.sort() };
+}

@@ -1,0 +1,219 @@
+/**
+ * Stripe Checkout: the payment provider used when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set, and the
+ * webhook that completes its payments. Crediting goes through completePayment (lib/credits.ts) only.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import Stripe from "stripe";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { payments } from "@/db/schema";
+import { completePayment } from "./top-ups";
+import type { CheckoutRequest, PaymentProvider } from "./payments";
+import type { Services } from "../core/services";
+
+/** Where the Stripe client sends its requests: Stripe's API by default; a local fake in tests. */
+export interface StripeClientOptions {
+  host?: string;
+  port?: number;
+  protocol?: "http" | "https";
+  /** Per request, in ms (default 20 s). */
+  timeout?: number;
+  /** Retries of failed requests (default 2; safe: every checkout carries an idempotency key). */
+  maxNetworkRetries?: number;
+}
+
+export class StripeProvider implements PaymentProvider {
+  readonly kind = "stripe";
+  readonly stripe: Stripe;
+
+  constructor(
+    secretKey: string,
+    /** The signing secret of the webhook endpoint (whsec_…): handleStripeWebhook verifies with it. */
+    readonly webhookSecret: string,
+    client: StripeClientOptions = {},
+  ) {
+    this.stripe = new Stripe(secretKey, {
+      maxNetworkRetries: 2,
+      timeout: 20_000,
+      telemetry: false,
+      appInfo: { name: "Apolo Console" },
+      ...client,
+    });
+  }
+
+  /**
+   * A Checkout Session for one top-up: one line item priced in the payment's currency and minor units, the
+   * payer's email prefilled, and the org, payment id and credits in its metadata (the webhook reads them back).
+   */
+  async createCheckout(req: CheckoutRequest): Promise<{ url: string; ref: string }> {
+    const metadata = { org: req.orgName, payment_id: req.paymentId, credits: req.credits };
+    const session = await this.stripe.checkout.sessions.create(
+      {
+        mode: "payment",
+        line_items: [
+          {
+            quantity: 1,
+            price_data: {
+              currency: req.currency,
+              unit_amount: req.amountMinor,
+              product_data: { name: `${req.credits} Apolo credits for ${req.orgName}` },
+            },
+          },
+        ],
+        customer_email: req.payerEmail ?? undefined,
+        client_reference_id: req.paymentId,
+        metadata,
+        // The same on the PaymentIntent, so the payment is recognizable in Stripe's dashboard too.
+        payment_intent_data: { metadata },
+        success_url: req.successUrl,
+        cancel_url: req.cancelUrl,
+      },
+      // One session per payment row, even when a request is retried.
+      { idempotencyKey: `apolo-checkout-${req.paymentId}` },
+    );
+    if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a URL`);
+    return { url: session.url, ref: session.id };
+  }
+
+  /**
+   * Closes an open Checkout Session so it can no longer be paid (for a payer who cancels: a session stays
+   * payable for 24 hours otherwise). False when Stripe refuses — typically because it was paid meanwhile, in
+   * which case the webhook completes the payment.
+   */
+  async expireCheckout(ref: string): Promise<boolean> {
+    try {
+      const session = await this.stripe.checkout.sessions.expire(ref, {}, { idempotencyKey: `apolo-expire-${ref}` });
+      return session.status === "expired";
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) return false;
+      throw err;
+    }
+  }
+}
+
+/** The Stripe provider when both keys are set, else null (the sandbox is used). */
+export function stripeFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  client: StripeClientOptions = {},
+): StripeProvider | null {
+  const secretKey = env.STRIPE_SECRET_KEY?.trim();
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET?.trim();
+  if (!secretKey || !webhookSecret) return null;
+  return new StripeProvider(secretKey, webhookSecret, client);
+}
+
+export interface WebhookResult {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const COMPLETING_EVENTS = new Set(["checkout.session.completed", "checkout.session.async_payment_succeeded"]);
+
+/**
+ * Handles one delivery to the Stripe webhook. `rawBody` must be the request body exactly as received: the
+ * signature is over those bytes.
+ *
+ * - Missing or bad signature (or a body that isn't a Stripe event): 400, nothing read or written.
+ * - `checkout.session.completed` / `checkout.session.async_payment_succeeded` with payment_status "paid":
+ *   completePayment with the session's id, amount_total, currency and metadata.payment_id — credits the org
+ *   once. A replay answers 200 `{ outcome: "already" }` and changes nothing. A completed session that is not
+ *   paid yet (delayed payment methods) is acknowledged and waits for async_payment_succeeded.
+ * - An amount or currency that disagrees with the stored payment: the payment is marked failed, nothing is
+ *   credited, 200 `{ outcome: "mismatch" }` (retrying can't fix it; it needs a person and a refund).
+ * - A session we don't know: 200 `{ ignored: "unknown session" }`, so Stripe stops retrying (it may belong to
+ *   another integration on the same account).
+ * - `async_payment_failed` marks a pending payment failed; `expired` marks it cancelled. Other events: 200,
+ *   ignored.
+ * - A database error propagates (the route answers 500 and Stripe retries later).
+ *
+ * If the server stopped between creating the session and storing its id on the payment, the signed event's
+ * metadata.payment_id identifies the payment: a pending Stripe payment without a reference adopts the session
+ * id, then completes through the same checks.
+ */
+export async function handleStripeWebhook(
+  db: Db,
+  rawBody: string,
+  signature: string | null,
+  opts: {
+    webhookSecret: string;
+    /** Anything with Stripe's `webhooks` helpers; the library's own by default. */
+    stripe?: { webhooks: Stripe.Webhooks };
+    svc: Pick<Services, "mailer" | "appUrl">;
+    /** Accepted age of a signature, in seconds (Stripe's default: 300). */
+    toleranceSec?: number;
+  },
+): Promise<WebhookResult> {
+  if (!signature) return { status: 400, body: { error: "Missing Stripe-Signature header." } };
+  let event: Stripe.Event;
+  try {
+    event = (opts.stripe ?? Stripe).webhooks.constructEvent(rawBody, signature, opts.webhookSecret, opts.toleranceSec);
+  } catch {
+    // Don't echo the library's message: it is about our secret's signature, not useful to a caller.
+    return { status: 400, body: { error: "Invalid Stripe signature." } };
+  }
+
+  if (!event.type.startsWith("checkout.session.")) {
+    return { status: 200, body: { received: true, ignored: "event type" } };
+  }
+  const session = event.data.object as Stripe.Checkout.Session;
+  if (typeof session?.id !== "string") {
+    return { status: 200, body: { received: true, ignored: "no session" } };
+  }
+
+  if (event.type === "checkout.session.async_payment_failed" || event.type === "checkout.session.expired") {
+    const status = event.type === "checkout.session.expired" ? "cancelled" : "failed";
+    const updated = await db
+      .update(payments)
+      .set({ status, completedAt: new Date() })
+      .where(and(eq(payments.provider, "stripe"), eq(payments.providerRef, session.id), eq(payments.status, "pending")))
+      .returning({ id: payments.id });
+    return { status: 200, body: { received: true, outcome: updated.length ? status : "unchanged" } };
+  }
+  if (!COMPLETING_EVENTS.has(event.type)) {
+    return { status: 200, body: { received: true, ignored: "event type" } };
+  }
+  if (session.payment_status !== "paid") {
+    return { status: 200, body: { received: true, ignored: "not paid yet" } };
+  }
+
+  const paymentId = z.uuid().safeParse(session.metadata?.payment_id).data ?? null;
+  if (paymentId) await adoptSession(db, paymentId, session.id);
+  const result = await completePayment(
+    db,
+    {
+      provider: "stripe",
+      ref: session.id,
+      amountMinor: session.amount_total,
+      currency: session.currency,
+      paymentId,
+    },
+    opts.svc,
+  );
+  switch (result.outcome) {
+    case "paid":
+      return { status: 200, body: { received: true, outcome: "paid" } };
+    case "already":
+      return { status: 200, body: { received: true, outcome: "already", status: result.status } };
+    case "mismatch":
+      return { status: 200, body: { received: true, outcome: "mismatch" } };
+    case "unknown":
+      return { status: 200, body: { received: true, ignored: "unknown session" } };
+  }
+}
+
+/** A pending Stripe payment whose session id was never stored takes the id of its signed event's session. */
+async function adoptSession(db: Db, paymentId: string, sessionId: string) {
+  await db
+    .update(payments)
+    .set({ providerRef: sessionId })
+    .where(
+      and(
+        eq(payments.id, paymentId),
+        eq(payments.provider, "stripe"),
+        eq(payments.status, "pending"),
+        isNull(payments.providerRef),
+        // Never two payments with one session (the unique index would turn the delivery into a 500 loop).
+        sql`not exists (select 1 from payments p where p.provider = 'stripe' and p.provider_ref = ${sessionId})`,
+      ),
+    );
+}

@@ -1,0 +1,207 @@
+import type { Db } from "@/db";
+import { clusters, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { can, requireOrgAccess, withOrgLock, type Actor } from "../core/authz";
+import { Invalid, NotFound, QuotaExceeded } from "../core/errors";
+import type { Services } from "../core/services";
+import { MAX_LENGTH, pagingShape, parseInput } from "../core/validation";
+import { enqueueMail, mailCommitted } from "../mail/mail";
+import { jobRefusedMail } from "../mail/mail-templates";
+import { meterUsage } from "./metering";
+
+const startSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name the job.")
+    .max(MAX_LENGTH.jobName, `At most ${MAX_LENGTH.jobName} characters.`)
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and inner hyphens."),
+  cluster: z.string().trim().min(1, "Choose a cluster."),
+  preset: z.string().trim().min(1, "Choose a preset."),
+});
+
+/**
+ * Starts a job on one of the org's clusters. The quota and credit checks and the insert are one transaction
+ * with the org row locked, so concurrent starts can't exceed a quota. Refusals use Apolo's messages, in its
+ * order; a refusal for credits is also mailed to the member.
+ */
+export async function startJob(
+  db: Db,
+  actor: Actor,
+  orgName: string,
+  input: unknown,
+  svc: Pick<Services, "mailer" | "appUrl">,
+) {
+  const data = parseInput(startSchema, input);
+  try {
+    return await withOrgLock(db, actor, orgName, "jobs.run", async (tx, access) => {
+      const [target] = await tx
+        .select({ cluster: clusters, quota: orgClusters.maxRunningJobs })
+        .from(orgClusters)
+        .innerJoin(clusters, eq(clusters.id, orgClusters.clusterId))
+        .where(and(eq(orgClusters.orgId, access.org.id), eq(clusters.name, data.cluster)));
+      if (!target) throw new Invalid({ cluster: [`${orgName} has no cluster named '${data.cluster}'.`] });
+      const [preset] = await tx
+        .select()
+        .from(presets)
+        .where(and(eq(presets.clusterId, target.cluster.id), eq(presets.name, data.preset)));
+      if (!preset) throw new Invalid({ preset: [`${data.cluster} has no preset named '${data.preset}'.`] });
+      const [me] = await tx
+        .select({
+          username: users.username,
+          limit: orgMembers.creditLimit,
+          maxJobs: orgMembers.maxRunningJobs,
+          exhausted: sql<boolean>`${orgMembers.creditLimit} is not null and ${orgMembers.spent} >= ${orgMembers.creditLimit}`,
+        })
+        .from(orgMembers)
+        .innerJoin(users, eq(users.id, orgMembers.userId))
+        .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, actor!.userId)));
+      const [counts] = await tx
+        .select({
+          mine: sql<number>`count(*) filter (where ${jobs.userId} = ${actor!.userId})::int`,
+          onCluster: sql<number>`count(*) filter (where ${jobs.clusterId} = ${target.cluster.id})::int`,
+        })
+        .from(jobs)
+        .where(and(eq(jobs.orgId, access.org.id), eq(jobs.status, "running")));
+      const [{ broke } = { broke: false }] = await tx
+        .select({ broke: sql<boolean>`${orgs.balance} <= 0` })
+        .from(orgs)
+        .where(eq(orgs.id, access.org.id));
+      if (me!.maxJobs !== null && counts!.mine >= me!.maxJobs)
+        throw new QuotaExceeded(`Jobs limit quota exceeded for user '${me!.username}'`);
+      if (target.quota !== null && counts!.onCluster >= target.quota)
+        throw new QuotaExceeded(`Jobs limit quota exceeded for org '${orgName}'`);
+      if (me!.exhausted) throw new QuotaExceeded(`No credits left for user '${me!.username}'`, true);
+      if (broke) throw new QuotaExceeded(`No credits left for org '${orgName}'`, true);
+      const [job] = await tx
+        .insert(jobs)
+        .values({
+          orgId: access.org.id,
+          userId: actor!.userId,
+          clusterId: target.cluster.id,
+          presetId: preset.id,
+          presetName: preset.name,
+          name: data.name,
+          creditsPerHour: preset.creditsPerHour,
+          chargedUntil: sql`now()`,
+          startedAt: sql`now()`,
+        })
+        .returning();
+      return job!;
+    });
+  } catch (err) {
+    if (err instanceof QuotaExceeded && err.credits && actor) {
+      const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
+      // The refusal rolled the transaction back: the notice is queued on its own (one insert is atomic).
+      if (u?.email) {
+        const mailIds = await enqueueMail(db, [
+          jobRefusedMail({
+            to: u.email,
+            orgName,
+            jobName: data.name,
+            reason: err.message,
+            link: `${svc.appUrl}/orgs/${orgName}/credits`,
+          }),
+        ]);
+        await mailCommitted(svc, db, mailIds);
+      }
+    }
+    throw err;
+  }
+}
+
+/**
+ * Stops a job: its owner, or a manager/admin for anyone's. With `opts.settle` (the embedded runner is on), a
+ * job on an embedded cluster is charged up to its stop at once (key `stop:<id>`), so the balance is final when
+ * the stop returns; otherwise, or if that charge fails, the runner's next tick settles it. External runners
+ * report a stopped job's last usage themselves.
+ */
+export async function stopJob(
+  db: Db,
+  actor: Actor,
+  orgName: string,
+  input: unknown,
+  opts: { settle?: Pick<Services, "mailer" | "appUrl"> } = {},
+) {
+  const { id } = parseInput(z.object({ id: z.uuid("Unknown job.") }), input);
+  const access = await requireOrgAccess(db, actor, orgName, "jobs.run");
+  const [job] = await db
+    .select({ name: jobs.name, userId: jobs.userId, runner: clusters.runner })
+    .from(jobs)
+    .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+    .where(and(eq(jobs.id, id), eq(jobs.orgId, access.org.id)));
+  if (!job) throw new NotFound("Job not found");
+  if (job.userId !== actor!.userId && !can(access.role, "jobs.manageAll")) {
+    // A user doesn't learn about other people's jobs.
+    throw new NotFound("Job not found");
+  }
+  const [stopped] = await db
+    .update(jobs)
+    .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "UserStopped" })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
+    .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
+  if (stopped?.stoppedAt && opts.settle && job.runner === "embedded") {
+    // Charging is capped at the stop (microseconds in the database; a JS Date holds milliseconds): ask for a
+    // moment past it.
+    const until = new Date(stopped.stoppedAt.getTime() + 1000);
+    const settle = { jobId: id, until, idempotencyKey: `stop:${id}` };
+    await meterUsage(db, [settle], opts.settle).catch((err: unknown) => {
+      // The job is stopped either way; its charged_until stays before the stop, so the next tick settles it.
+      console.error(`[jobs] settling stopped job ${id} failed; the runner's next tick will:`, err);
+    });
+  }
+  return { id, name: job.name, stopped: Boolean(stopped) };
+}
+
+const listSchema = z.object({
+  scope: z.enum(["mine", "all"]).catch("mine"),
+  status: z.enum(["running", "stopped", "any"]).catch("any"),
+  ...pagingShape(25),
+});
+
+/** The caller's jobs (managers: everyone's with scope=all), newest first, with runtime and credits so far. */
+export async function listJobs(db: Db, actor: Actor, orgName: string, query: unknown) {
+  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+  const q = listSchema.parse(query ?? {});
+  const all = q.scope === "all" && can(access.role, "jobs.manageAll");
+  const where = and(
+    eq(jobs.orgId, access.org.id),
+    all ? undefined : eq(jobs.userId, actor!.userId),
+    q.status === "any" ? undefined : eq(jobs.status, q.status),
+  );
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        id: jobs.id,
+        name: jobs.name,
+        owner: users.username,
+        cluster: clusters.name,
+        preset: jobs.presetName,
+        status: jobs.status,
+        stopReason: jobs.stopReason,
+        creditsPerHour: jobs.creditsPerHour,
+        creditsCharged: jobs.creditsCharged,
+        startedAt: jobs.startedAt,
+        stoppedAt: jobs.stoppedAt,
+        runtimeSeconds: sql<number>`extract(epoch from (coalesce(${jobs.stoppedAt}, now()) - ${jobs.startedAt}))::float8`,
+      })
+      .from(jobs)
+      .innerJoin(users, eq(users.id, jobs.userId))
+      .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+      .where(where)
+      .orderBy(desc(jobs.startedAt))
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(where),
+  ]);
+  return {
+    rows,
+    total: total?.n ?? 0,
+    query: { ...q, scope: all ? "all" : "mine" },
+    canSeeAll: can(access.role, "jobs.manageAll"),
+  };
+}

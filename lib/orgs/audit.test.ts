@@ -1,0 +1,340 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { and, desc, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { auditEvents } from "@/db/schema";
+import { AUDIT_ACTIONS, listAuditEvents, recordAudit } from "./audit";
+import { createClusterToken, createPreset, deletePreset, revokeClusterToken } from "../compute/clusters";
+import { Forbidden, NotFound, Unauthenticated } from "../core/errors";
+import { acceptInvitation, inviteMembers, renewInvitation, revokeInvitation } from "./invitations";
+import { changeMemberRole, leaveOrg, removeMember } from "./members";
+import { createOrg } from "./orgs";
+import { grantPlatformAdmin } from "./platform";
+import {
+  as,
+  joinByUsername,
+  makeCluster,
+  makeOrg,
+  makePlatformAdmin,
+  makeUser,
+  testServices,
+  tokenFromLink,
+  uniqueName,
+  withTestDatabase,
+} from "../test/fixtures";
+
+const t = withTestDatabase();
+
+/** An org created through createOrg, then a history of changes by several people. */
+async function orgWithHistory() {
+  const [admin, manager, user, leaver, outsider] = [
+    await makeUser(t.db),
+    await makeUser(t.db),
+    await makeUser(t.db),
+    await makeUser(t.db),
+    await makeUser(t.db),
+  ];
+  const svc = testServices();
+  const org = await createOrg(t.db, as(admin), { name: uniqueName("org-") });
+  const [row] = await t.db
+    .select({ orgId: auditEvents.orgId })
+    .from(auditEvents)
+    .where(eq(auditEvents.orgName, org.name));
+  const orgId = row!.orgId!;
+  // Invited by username, each joins by accepting.
+  await joinByUsername(t.db, org, admin, manager, "user", svc);
+  await joinByUsername(t.db, org, admin, user, "user", svc);
+  await changeMemberRole(t.db, as(admin), org.name, { username: manager.username, role: "manager" });
+  await joinByUsername(t.db, org, manager, leaver, "user", svc);
+  const invited = await inviteMembers(
+    t.db,
+    as(manager),
+    org.name,
+    { entries: `${uniqueName("p")}@x.com`, role: "user" },
+    svc,
+  );
+  await leaveOrg(t.db, as(leaver), org.name);
+  await removeMember(t.db, as(manager), org.name, { username: user.username });
+  await makeOrg(t.db, { admin: outsider });
+  // The order in which they happened.
+  const actions = [
+    ["org.created", admin.username],
+    ["invitation.created", admin.username],
+    ["invitation.accepted", manager.username],
+    ["invitation.created", admin.username],
+    ["invitation.accepted", user.username],
+    ["member.role_changed", admin.username],
+    ["invitation.created", manager.username],
+    ["invitation.accepted", leaver.username],
+    ["invitation.created", manager.username],
+    ["member.left", leaver.username],
+    ["member.removed", manager.username],
+  ];
+  return { org, orgId, admin, manager, user, leaver, outsider, svc, actions, invited };
+}
+
+describe("listAuditEvents", () => {
+  it("lists the org's changes newest first, with actor, action, target and before → after", async () => {
+    const w = await orgWithHistory();
+    const r = await listAuditEvents(t.db, as(w.manager), w.org.name, {});
+    expect(r.total).toBe(w.actions.length);
+    expect(r.rows.map((e) => [e.action, e.actorUsername])).toEqual([...w.actions].reverse());
+    expect(r.rows.find((e) => e.action === "member.role_changed")).toMatchObject({
+      targetType: "user",
+      targetLabel: w.manager.username,
+      before: { role: "user" },
+      after: { role: "manager" },
+    });
+    for (let i = 1; i < r.rows.length; i++)
+      expect(r.rows[i - 1]!.createdAt.getTime()).toBeGreaterThanOrEqual(r.rows[i]!.createdAt.getTime());
+    // Admins see the same log.
+    expect((await listAuditEvents(t.db, as(w.admin), w.org.name, undefined)).total).toBe(w.actions.length);
+  });
+
+  it("filters by action and by actor username (any case), and by both", async () => {
+    const w = await orgWithHistory();
+    const byAction = await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "invitation.accepted" });
+    expect(byAction.total).toBe(3);
+    expect(byAction.rows.every((e) => e.action === "invitation.accepted")).toBe(true);
+    const byActor = await listAuditEvents(t.db, as(w.admin), w.org.name, { actor: w.manager.username.toUpperCase() });
+    expect(byActor.rows.map((e) => e.action)).toEqual([
+      "member.removed",
+      "invitation.created",
+      "invitation.created",
+      "invitation.accepted",
+    ]);
+    const both = await listAuditEvents(t.db, as(w.admin), w.org.name, {
+      action: "invitation.created",
+      actor: w.manager.username,
+    });
+    // An email invitation is labelled with its address, an invitation by username with the username.
+    expect(both.rows.map((e) => e.targetLabel)).toEqual([w.invited.results[0]!.entry, w.leaver.username]);
+    expect((await listAuditEvents(t.db, as(w.admin), w.org.name, { actor: "nobody-at-all" })).rows).toEqual([]);
+    // An unknown action is ignored rather than an error (the filter comes from the URL).
+    expect((await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "drop table" })).total).toBe(
+      w.actions.length,
+    );
+  });
+
+  it("pages in the database, 25/50/100 a page (50 by default)", async () => {
+    const admin = await makeUser(t.db);
+    const org = await makeOrg(t.db, { admin });
+    for (let i = 0; i < 60; i++) {
+      await recordAudit(t.db, {
+        org,
+        actor: { id: admin.id, username: admin.username },
+        action: "member.added",
+        target: { type: "user", label: `n-${i}` },
+      });
+    }
+    const newestFirst = Array.from({ length: 60 }, (_, i) => `n-${59 - i}`);
+    const page = async (q: object) =>
+      (await listAuditEvents(t.db, as(admin), org.name, q)).rows.map((e) => e.targetLabel);
+    expect(await page({ pageSize: 25, page: 1 })).toEqual(newestFirst.slice(0, 25));
+    expect(await page({ pageSize: 25, page: 2 })).toEqual(newestFirst.slice(25, 50));
+    expect(await page({ pageSize: 25, page: "3" })).toEqual(newestFirst.slice(50));
+    expect(await page({ pageSize: 25, page: 4 })).toEqual([]);
+    expect(await page({})).toEqual(newestFirst.slice(0, 50));
+    expect(await page({ pageSize: 7 })).toEqual(newestFirst.slice(0, 50));
+    expect(await page({ pageSize: 100 })).toEqual(newestFirst);
+    expect(await page({ page: 0 })).toEqual(newestFirst.slice(0, 50));
+    const r = await listAuditEvents(t.db, as(admin), org.name, { pageSize: 25, page: 3 });
+    expect(r.total).toBe(60);
+    expect(r.query).toMatchObject({ page: 3, pageSize: 25 });
+  });
+
+  it("is for managers and admins: users get Forbidden, outsiders NotFound, signed-out callers Unauthenticated", async () => {
+    const w = await orgWithHistory();
+    const user = await makeUser(t.db);
+    await joinByUsername(t.db, w.org, w.admin, user, "user", w.svc);
+    await expect(listAuditEvents(t.db, as(user), w.org.name, {})).rejects.toBeInstanceOf(Forbidden);
+    await expect(listAuditEvents(t.db, as(w.outsider), w.org.name, {})).rejects.toBeInstanceOf(NotFound);
+    await expect(listAuditEvents(t.db, as(w.user), w.org.name, {})).rejects.toBeInstanceOf(NotFound); // removed
+    await expect(listAuditEvents(t.db, null, w.org.name, {})).rejects.toBeInstanceOf(Unauthenticated);
+  });
+
+  it("shows only this org's events", async () => {
+    const a = await orgWithHistory();
+    const b = await orgWithHistory();
+    const rows = (await listAuditEvents(t.db, as(a.admin), a.org.name, { pageSize: 100 })).rows;
+    expect(rows.every((e) => e.orgId === a.orgId && e.orgName === a.org.name)).toBe(true);
+    expect(rows.some((e) => e.actorUsername === b.admin.username)).toBe(false);
+  });
+});
+
+describe("audit rows", () => {
+  it("record every invitation change, and never a token", async () => {
+    const w = await orgWithHistory();
+    const invitee = await makeUser(t.db);
+    const first = await inviteMembers(
+      t.db,
+      as(w.admin),
+      w.org.name,
+      { entries: invitee.email, role: "manager" },
+      w.svc,
+    );
+    const tokens = [tokenFromLink(first.results[0]!.link!), tokenFromLink(w.invited.results[0]!.link!)];
+    const [inv] = (await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "invitation.created" })).rows;
+    const id = inv!.targetId!;
+    const resent = await renewInvitation(t.db, as(w.admin), w.org.name, { id }, { ...w.svc, send: true });
+    const copied = await renewInvitation(t.db, as(w.admin), w.org.name, { id }, { ...w.svc, send: false });
+    tokens.push(tokenFromLink(resent.link!), tokenFromLink(copied.link!));
+    await acceptInvitation(t.db, as(invitee), { token: tokens[3]! });
+    const other = (await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "invitation.created" })).rows[1]!;
+    await revokeInvitation(t.db, as(w.manager), w.org.name, { id: other.targetId! });
+
+    const r = await listAuditEvents(t.db, as(w.admin), w.org.name, { pageSize: 100 });
+    expect(r.rows.slice(0, 6).map((e) => [e.action, e.actorUsername])).toEqual([
+      ["invitation.revoked", w.manager.username],
+      ["invitation.accepted", invitee.username],
+      ["invitation.link_renewed", w.admin.username],
+      ["invitation.resent", w.admin.username],
+      ["invitation.created", w.admin.username],
+      ["member.removed", w.manager.username],
+    ]);
+    expect(r.rows[1]).toMatchObject({
+      targetId: id,
+      targetLabel: invitee.email,
+      after: { role: "manager", member: invitee.username },
+    });
+
+    const everything = JSON.stringify(await t.db.select().from(auditEvents));
+    for (const token of tokens) expect(everything).not.toContain(token);
+    expect(everything).not.toMatch(/token/i);
+  });
+
+  it("recordAudit stores what it is given, and allows events without an org or actor", async () => {
+    await recordAudit(t.db, { org: null, actor: null, action: "account.deleted", target: { type: "system" } });
+    const [row] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "account.deleted"), eq(auditEvents.targetType, "system")));
+    expect(row).toMatchObject({
+      orgId: null,
+      orgName: null,
+      actorId: null,
+      actorUsername: null,
+      targetType: "system",
+      targetId: null,
+      before: null,
+      after: null,
+    });
+    expect(row!.createdAt).toBeInstanceOf(Date);
+  });
+});
+
+/** Every action literal passed to recordAudit in lib/ (outside tests): the `action:` line of each call. */
+function writtenActions(): Set<string> {
+  const dir = path.join(process.cwd(), "lib");
+  const found = new Set<string>();
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file === "audit.ts") continue;
+    const text = readFileSync(path.join(dir, file), "utf8");
+    for (const call of text.split("recordAudit(").slice(1)) {
+      const line = /\baction:([^\n]*)/.exec(call)?.[1] ?? "";
+      const literals = [...line.matchAll(/"([a-z_]+\.[a-z_]+)"/g)].map((m) => m[1]!);
+      expect(literals.length, `${file}: recordAudit without a literal action`).toBeGreaterThan(0);
+      for (const a of literals) found.add(a);
+    }
+  }
+  return found;
+}
+
+describe("audit actions", () => {
+  it("one list: every action written in lib/ is in AUDIT_ACTIONS, and every listed action is written", () => {
+    const written = writtenActions();
+    expect(written.size).toBeGreaterThanOrEqual(24);
+    expect([...written].filter((a) => !(AUDIT_ACTIONS as readonly string[]).includes(a))).toEqual([]);
+    expect(AUDIT_ACTIONS.filter((a) => !written.has(a))).toEqual([]);
+  });
+
+  it("the Audit log filter accepts every action (and ignores an unknown one)", async () => {
+    const admin = await makeUser(t.db);
+    const org = await createOrg(t.db, as(admin), { name: uniqueName("org-") });
+    for (const action of AUDIT_ACTIONS) {
+      const r = await listAuditEvents(t.db, as(admin), org.name, { action });
+      expect(r.query.action).toBe(action);
+      expect(r.rows.every((row) => row.action === action)).toBe(true);
+    }
+    const created = await listAuditEvents(t.db, as(admin), org.name, { action: "org.created" });
+    expect(created.total).toBe(1);
+    const unknown = await listAuditEvents(t.db, as(admin), org.name, { action: "no.such" });
+    expect(unknown.query.action).toBeUndefined();
+  });
+
+  it("platform operations are audited without an org: presets, cluster tokens, platform-admin grants", async () => {
+    const op = await makePlatformAdmin(t.db);
+    const cluster = await makeCluster(t.db, { presets: {} });
+    const last = async (action: string) =>
+      (
+        await t.db
+          .select()
+          .from(auditEvents)
+          .where(eq(auditEvents.action, action))
+          .orderBy(desc(auditEvents.id))
+          .limit(1)
+      )[0];
+    const byOp = { orgId: null, orgName: null, actorId: op.id, actorUsername: op.username };
+
+    const preset = await createPreset(t.db, as(op), {
+      cluster: cluster.name,
+      name: "cpu-x",
+      cpu: "2",
+      memoryMb: "4096",
+      gpu: "0",
+      creditsPerHour: "1.5",
+    });
+    expect(await last("preset.created")).toMatchObject({
+      ...byOp,
+      targetType: "preset",
+      targetId: preset.id,
+      targetLabel: `${cluster.name}/cpu-x`,
+      after: { cpu: "2.00", memoryMb: 4096, gpu: 0 },
+    });
+    await deletePreset(t.db, as(op), { id: preset.id });
+    expect(await last("preset.deleted")).toMatchObject({
+      ...byOp,
+      targetType: "preset",
+      targetId: preset.id,
+      targetLabel: `${cluster.name}/cpu-x`,
+    });
+
+    const token = await createClusterToken(t.db, as(op), { cluster: cluster.name, label: "runner-a" });
+    expect(await last("cluster_token.created")).toMatchObject({
+      ...byOp,
+      targetType: "cluster_token",
+      targetId: token.id,
+      targetLabel: "runner-a",
+      after: { cluster: cluster.name },
+    });
+    await revokeClusterToken(t.db, as(op), { id: token.id });
+    expect(await last("cluster_token.revoked")).toMatchObject({
+      ...byOp,
+      targetType: "cluster_token",
+      targetId: token.id,
+      targetLabel: "runner-a",
+    });
+    // The token itself is never logged.
+    const logged = JSON.stringify(await t.db.select().from(auditEvents));
+    expect(logged).not.toContain(token.token);
+    expect(logged).not.toContain(token.token.slice(4));
+
+    const grantee = await makeUser(t.db);
+    await grantPlatformAdmin(t.db, grantee.username);
+    expect(await last("platform_admin.granted")).toMatchObject({
+      orgId: null,
+      actorId: null,
+      actorUsername: null,
+      targetType: "user",
+      targetId: grantee.id,
+      targetLabel: grantee.username,
+      before: { isPlatformAdmin: false },
+      after: { isPlatformAdmin: true, by: "system" },
+    });
+    // A failed operation writes nothing.
+    const rows = (await t.db.select().from(auditEvents)).length;
+    await expect(grantPlatformAdmin(t.db, "no-such-user")).rejects.toMatchObject({ kind: "not_found" });
+    await expect(deletePreset(t.db, as(op), { id: preset.id })).rejects.toMatchObject({ kind: "not_found" });
+    expect((await t.db.select().from(auditEvents)).length).toBe(rows);
+  });
+});

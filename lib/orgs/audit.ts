@@ -1,0 +1,91 @@
+import { and, count, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { auditEvents } from "@/db/schema";
+import { requireOrgAccess, type Actor, type OrgRef } from "../core/authz";
+import { MAX_LENGTH, pagingShape } from "../core/validation";
+
+/**
+ * Every action an audit row is written with: the type of recordAudit's `action` and the Audit log's filter.
+ * Platform-level events (clusters, presets, cluster tokens, platform admins) are written with no org.
+ */
+export const AUDIT_ACTIONS = [
+  "org.created",
+  "org.deleted",
+  "org.credit_settings_changed",
+  "member.added",
+  "member.role_changed",
+  "member.removed",
+  "member.left",
+  "member.quota_changed",
+  "invitation.created",
+  "invitation.resent",
+  "invitation.link_renewed",
+  "invitation.revoked",
+  "invitation.accepted",
+  "invitation.declined",
+  "credits.granted",
+  "cluster.created",
+  "cluster.org_set",
+  "cluster.org_removed",
+  "cluster_token.created",
+  "cluster_token.revoked",
+  "preset.created",
+  "preset.deleted",
+  "platform_admin.granted",
+  "account.deleted",
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntry {
+  org: { id: string; name: string } | null;
+  actor: { id: string; username: string } | null;
+  action: AuditAction;
+  target: { type: string; id?: string; label?: string };
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/** Writes one audit row. Call it with the transaction that makes the change, never with a token in it. */
+export async function recordAudit(tx: Db, e: AuditEntry): Promise<void> {
+  await tx.insert(auditEvents).values({
+    orgId: e.org?.id ?? null,
+    orgName: e.org?.name ?? null,
+    actorId: e.actor?.id ?? null,
+    actorUsername: e.actor?.username ?? null,
+    action: e.action,
+    targetType: e.target.type,
+    targetId: e.target.id ?? null,
+    targetLabel: e.target.label ?? null,
+    before: e.before ?? null,
+    after: e.after ?? null,
+  });
+}
+
+const auditQuerySchema = z.object({
+  action: z.enum(AUDIT_ACTIONS).optional().catch(undefined),
+  actor: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
+  ...pagingShape(50),
+});
+
+/** An org's audit log, newest first, filterable by action and actor, paged in the database. */
+export async function listAuditEvents(db: Db, actor: Actor, org: OrgRef, query: unknown) {
+  const access = await requireOrgAccess(db, actor, org, "settings.open");
+  const q = auditQuerySchema.parse(query ?? {});
+  const filters = [eq(auditEvents.orgId, access.org.id)];
+  if (q.action) filters.push(eq(auditEvents.action, q.action));
+  if (q.actor) filters.push(eq(auditEvents.actorUsername, q.actor.toLowerCase()));
+  const where = and(...filters);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(auditEvents)
+      .where(where)
+      .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db.select({ n: count() }).from(auditEvents).where(where),
+  ]);
+  return { rows, total: total?.n ?? 0, query: q };
+}

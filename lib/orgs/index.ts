@@ -1,0 +1,7 @@
+// The public surface of lib/orgs: app/ and scripts/ import from here, never from the files inside.
+export * from "./audit";
+export * from "./invitations";
+export * from "./members";
+export * from "./membership";
+export * from "./orgs";
+export * from "./platform";
