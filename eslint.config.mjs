@@ -10,6 +10,47 @@ export default defineConfig([
     files: ["e2e/**"],
     rules: { "react-hooks/rules-of-hooks": "off" },
   },
+  {
+    // The domain layer: plain functions of (db, caller, input). Nothing from Next, React or the UI.
+    files: ["lib/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["next", "next/*", "react", "react/*", "react-dom", "react-dom/*"],
+              message: "lib/ is framework-free.",
+            },
+            {
+              group: ["@/app", "@/app/*", "@/components", "@/components/*"],
+              message: "lib/ must not import app/ or components/.",
+            },
+            { group: ["**/app/**", "**/components/**"], message: "lib/ must not import app/ or components/." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Components reach the server only through the server actions in app/actions.ts (types may be imported).
+    files: ["components/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/app/*", "!@/app/actions"],
+              allowTypeImports: true,
+              message: "Components import server actions from @/app/actions only.",
+            },
+            { group: ["@/db", "@/db/*"], message: "Components never touch the database; go through an action." },
+          ],
+        },
+      ],
+    },
+  },
   globalIgnores([
     ".next/**",
     ".data/**",

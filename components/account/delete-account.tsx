@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { deleteAccountAction } from "@/app/(console)/account/actions";
+import { deleteAccountAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { TypeToConfirmDialog } from "@/components/ui/type-to-confirm-dialog";
 import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";

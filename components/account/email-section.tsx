@@ -1,11 +1,7 @@
 "use client";
 
 import { useTransition } from "react";
-import {
-  cancelEmailChangeAction,
-  requestEmailChangeAction,
-  resendEmailChangeAction,
-} from "@/app/(console)/account/actions";
+import { cancelEmailChangeAction, requestEmailChangeAction, resendEmailChangeAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";

@@ -1,6 +1,6 @@
 "use client";
 
-import { changePasswordAction } from "@/app/(console)/account/actions";
+import { changePasswordAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";

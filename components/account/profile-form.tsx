@@ -1,6 +1,6 @@
 "use client";
 
-import { updateDisplayNameAction } from "@/app/(console)/account/actions";
+import { updateDisplayNameAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";

@@ -1,6 +1,6 @@
 "use client";
 
-import { addOrgMemberAction } from "@/app/(console)/admin/actions";
+import { addOrgMemberAction } from "@/app/actions";
 import { Field } from "@/components/ui/field";
 import { SelectField } from "./fields";
 import { FormDialog } from "./form-dialog";

@@ -3,7 +3,7 @@
 import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
 import { useMemo, useState } from "react";
-import { removeOrgClusterAction, setOrgClusterAction } from "@/app/(console)/admin/actions";
+import { removeOrgClusterAction, setOrgClusterAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
 import { buttonClass } from "@/components/ui/button-class";

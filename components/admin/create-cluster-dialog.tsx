@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { createClusterAction } from "@/app/(console)/admin/actions";
+import { createClusterAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { CheckboxField, SelectField } from "./fields";

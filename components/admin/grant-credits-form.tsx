@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
-import { grantCreditsAction } from "@/app/(console)/admin/actions";
+import { grantCreditsAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Field, FormMessage } from "@/components/ui/field";

@@ -2,7 +2,7 @@
 
 import { createColumnHelper } from "@tanstack/react-table";
 import { useMemo, useState } from "react";
-import { createPresetAction, deletePresetAction } from "@/app/(console)/admin/actions";
+import { createPresetAction, deletePresetAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";

@@ -3,9 +3,8 @@
 import { createColumnHelper } from "@tanstack/react-table";
 import { useMemo } from "react";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
-import { Input, Label } from "@/components/ui/field";
+import { FilterBar, InputFilter, SelectFilter, UtcTime } from "@/components/ui/filters";
 import { Pagination } from "@/components/ui/pagination";
-import { Select } from "@/components/ui/select";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
 import { MAX_LENGTH } from "@/lib/core/limits";
 
@@ -58,11 +57,7 @@ export function AuditView({
       helper.accessor("createdAt", {
         header: "Time (UTC)",
         enableSorting: false,
-        cell: (c) => (
-          <time className="whitespace-nowrap text-muted" dateTime={c.getValue().toISOString()}>
-            {timeFormat.format(c.getValue())}
-          </time>
-        ),
+        cell: (c) => <UtcTime value={c.getValue()} format={timeFormat} />,
       }),
       helper.accessor("actorUsername", {
         header: "Actor",
@@ -96,35 +91,26 @@ export function AuditView({
 
   return (
     <div className="space-y-3">
-      <div className="flex flex-wrap items-end gap-3">
-        <div className="space-y-1">
-          <Label htmlFor="audit-action">Action</Label>
-          <Select
-            id="audit-action"
-            className="w-56"
-            value={query.action ?? ""}
-            onChange={(e) => update({ action: e.target.value, page: null })}
-          >
-            <option value="">All actions</option>
-            {actions.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
-          </Select>
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="audit-actor">Actor</Label>
-          <Input
-            id="audit-actor"
-            maxLength={MAX_LENGTH.usernameFilter}
-            className="w-48"
-            placeholder="username"
-            value={actor}
-            onChange={(e) => setActor(e.target.value)}
-          />
-        </div>
-      </div>
+      <FilterBar>
+        <SelectFilter
+          id="audit-action"
+          label="Action"
+          allLabel="All actions"
+          className="w-56"
+          value={query.action}
+          options={actions.map((a) => [a, a] as const)}
+          onChange={(action) => update({ action, page: null })}
+        />
+        <InputFilter
+          id="audit-actor"
+          label="Actor"
+          placeholder="username"
+          className="w-48"
+          maxLength={MAX_LENGTH.usernameFilter}
+          value={actor}
+          onChange={setActor}
+        />
+      </FilterBar>
       <DataTable
         label="Audit log"
         columns={columns}

@@ -1,9 +1,10 @@
 "use client";
 
 import { useActionState } from "react";
-import { createOrgAction } from "@/app/(console)/actions";
+import { createOrgAction } from "@/app/actions";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
+import { fieldFrom } from "@/components/ui/use-form-action";
 import { MAX_LENGTH } from "@/lib/core/limits";
 
 export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
@@ -13,7 +14,7 @@ export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
       <FormMessage message={state.message} />
       <Field
         label="Organization name"
-        name="name"
+        {...fieldFrom(state, "name")}
         required
         maxLength={MAX_LENGTH.orgName}
         autoFocus={autoFocus}
@@ -21,17 +22,13 @@ export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
         spellCheck={false}
         placeholder="acme-research"
         hint="Used in URLs and the CLI (--org). Lowercase letters, digits and single inner hyphens; 3–63 characters."
-        defaultValue={state.values?.name}
-        errors={state.fieldErrors?.name}
       />
       <Field
         label="Display name (optional)"
-        name="displayName"
+        {...fieldFrom(state, "displayName")}
         maxLength={MAX_LENGTH.displayName}
         autoComplete="organization"
         placeholder="Acme Research"
-        defaultValue={state.values?.displayName}
-        errors={state.fieldErrors?.displayName}
       />
       <SubmitButton pendingText="Creating…">Create organization</SubmitButton>
     </form>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { deleteOrgAction } from "@/app/(console)/actions";
+import { deleteOrgAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { TypeToConfirmDialog } from "@/components/ui/type-to-confirm-dialog";
 import { MAX_LENGTH } from "@/lib/core/limits";

@@ -1,6 +1,6 @@
 "use client";
 
-import { leaveOrgAction } from "@/app/(console)/actions";
+import { leaveOrgAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 
 export function LeaveOrgDialog({

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useTransition } from "react";
-import { setThemeAction, signOutAction } from "@/app/(console)/actions";
+import { setThemeAction, signOutAction } from "@/app/actions";
 import {
   Menu,
   MenuContent,

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { saveCreditSettingsAction } from "@/app/(console)/actions";
+import { saveCreditSettingsAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { Field, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";

@@ -5,9 +5,8 @@ import { useMemo } from "react";
 import { buttonClass } from "@/components/ui/button-class";
 import { cn } from "@/components/ui/cn";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
-import { Input, Label } from "@/components/ui/field";
+import { FilterBar, InputFilter, SelectFilter, UtcTime } from "@/components/ui/filters";
 import { Pagination } from "@/components/ui/pagination";
-import { Select } from "@/components/ui/select";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
 import { MAX_LENGTH } from "@/lib/core/limits";
 
@@ -56,11 +55,7 @@ export function LedgerView({
       helper.accessor("createdAt", {
         header: "Time (UTC)",
         enableSorting: false,
-        cell: (c) => (
-          <time className="whitespace-nowrap text-muted" dateTime={c.getValue().toISOString()}>
-            {timeFormat.format(c.getValue())}
-          </time>
-        ),
+        cell: (c) => <UtcTime value={c.getValue()} format={timeFormat} />,
       }),
       helper.accessor("kind", {
         header: "Kind",
@@ -102,60 +97,43 @@ export function LedgerView({
   const exportHref = `/orgs/${org}/credits/export${params.toString() ? `?${params.toString()}` : ""}`;
   return (
     <div className="space-y-3">
-      <div className="flex flex-wrap items-end gap-3">
-        <div className="space-y-1">
-          <Label htmlFor="ledger-kind">Kind</Label>
-          <Select
-            id="ledger-kind"
-            className="w-40"
-            value={query.kind ?? ""}
-            onChange={(e) => update({ kind: e.target.value, page: null })}
-          >
-            <option value="">All kinds</option>
-            {Object.entries(KIND_LABELS).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </Select>
-        </div>
+      <FilterBar>
+        <SelectFilter
+          id="ledger-kind"
+          label="Kind"
+          allLabel="All kinds"
+          value={query.kind}
+          options={Object.entries(KIND_LABELS)}
+          onChange={(kind) => update({ kind, page: null })}
+        />
         {showMemberFilter && (
-          <div className="space-y-1">
-            <Label htmlFor="ledger-member">Member</Label>
-            <Input
-              id="ledger-member"
-              maxLength={MAX_LENGTH.usernameFilter}
-              className="w-40"
-              placeholder="username"
-              value={member}
-              onChange={(e) => setMember(e.target.value)}
-            />
-          </div>
+          <InputFilter
+            id="ledger-member"
+            label="Member"
+            placeholder="username"
+            maxLength={MAX_LENGTH.usernameFilter}
+            value={member}
+            onChange={setMember}
+          />
         )}
-        <div className="space-y-1">
-          <Label htmlFor="ledger-from">From</Label>
-          <Input
-            id="ledger-from"
-            type="date"
-            className="w-40"
-            value={query.from ?? ""}
-            onChange={(e) => update({ from: e.target.value, page: null })}
-          />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="ledger-to">To</Label>
-          <Input
-            id="ledger-to"
-            type="date"
-            className="w-40"
-            value={query.to ?? ""}
-            onChange={(e) => update({ to: e.target.value, page: null })}
-          />
-        </div>
+        <InputFilter
+          id="ledger-from"
+          label="From"
+          type="date"
+          value={query.from}
+          onChange={(from) => update({ from, page: null })}
+        />
+        <InputFilter
+          id="ledger-to"
+          label="To"
+          type="date"
+          value={query.to}
+          onChange={(to) => update({ to, page: null })}
+        />
         <a href={exportHref} className={buttonClass("secondary", "md", "ml-auto")} download>
           Export CSV
         </a>
-      </div>
+      </FilterBar>
       <DataTable
         label="Ledger"
         columns={columns}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useTransition } from "react";
-import { cancelSandboxAction, paySandboxAction } from "@/app/(console)/orgs/[org]/credits/actions";
+import { cancelSandboxAction, paySandboxAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { topUpAction } from "@/app/(console)/orgs/[org]/credits/actions";
+import { topUpAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useTransition } from "react";
-import { acceptInvitationAction, declineInvitationAction } from "@/app/invite/actions";
+import { acceptInvitationAction, declineInvitationAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useTransition } from "react";
-import { sendVerificationAction } from "@/app/(console)/actions";
+import { sendVerificationAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
 

@@ -3,7 +3,7 @@
 import { createColumnHelper } from "@tanstack/react-table";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState, useTransition } from "react";
-import { stopJobAction } from "@/app/(console)/orgs/[org]/jobs/actions";
+import { stopJobAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";

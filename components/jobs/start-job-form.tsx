@@ -1,9 +1,10 @@
 "use client";
 
 import { useActionState, useEffect, useMemo, useState } from "react";
-import { startJobAction } from "@/app/(console)/orgs/[org]/jobs/actions";
+import { startJobAction } from "@/app/actions";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage, Label } from "@/components/ui/field";
+import { fieldFrom } from "@/components/ui/use-form-action";
 import { Select } from "@/components/ui/select";
 import { useToast } from "@/components/ui/toast";
 import { MAX_LENGTH } from "@/lib/core/limits";
@@ -41,11 +42,9 @@ export function StartJobForm({ org, clusters }: { org: string; clusters: Cluster
       </div>
       <Field
         label="Job name"
-        name="name"
+        {...fieldFrom(state, "name")}
         maxLength={MAX_LENGTH.jobName}
         placeholder="train-resnet"
-        defaultValue={state.values?.name}
-        errors={state.fieldErrors?.name}
         autoComplete="off"
       />
       <div className="space-y-1.5">

@@ -2,11 +2,7 @@
 
 import { createColumnHelper } from "@tanstack/react-table";
 import { useMemo, useState, useTransition } from "react";
-import {
-  newInvitationLinkAction,
-  resendInvitationAction,
-  revokeInvitationAction,
-} from "@/app/(console)/orgs/[org]/settings/users/actions";
+import { newInvitationLinkAction, resendInvitationAction, revokeInvitationAction } from "@/app/actions";
 import { RoleBadge } from "@/components/console/role-badge";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import { inviteAction, type InviteState } from "@/app/(console)/orgs/[org]/settings/users/actions";
+import { inviteAction, type InviteState } from "@/app/actions";
 import { Button, SubmitButton } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { cn } from "@/components/ui/cn";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { revokeOtherSessionsAction, revokeSessionAction } from "@/app/(console)/account/sessions-actions";
+import { revokeOtherSessionsAction, revokeSessionAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";

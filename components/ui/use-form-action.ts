@@ -31,3 +31,8 @@ export function useFormAction<S extends FormState>(
   };
   return { state, errors: state?.fieldErrors ?? {}, pending, onSubmit, clear: () => setState(null) };
 }
+
+/** A form field's name, the value typed before a failed submit, and its messages: `<Field {...fieldFrom(state, "email")} />`. */
+export function fieldFrom(state: FormState | null | undefined, name: string) {
+  return { name, defaultValue: state?.values?.[name], errors: state?.fieldErrors?.[name] };
+}

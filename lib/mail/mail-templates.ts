@@ -3,83 +3,59 @@ import { formatCredits, isNonPositive } from "../core/money";
 
 /** The mail the product sends. Plain text: it reads the same in every client. */
 
-export function invitationMail(p: {
+function mail(to: string, subject: string, lines: string[]): MailMessage {
+  return { to, subject, text: lines.join("\n") };
+}
+
+/** What every mail about joining an org names. */
+interface OrgNotice {
   to: string;
   orgName: string;
   role: string;
   inviter: string;
   link: string;
-  expiresAt: Date;
-}): MailMessage {
-  return {
-    to: p.to,
-    subject: `${p.inviter} invited you to ${p.orgName} on Apolo`,
-    text: [
-      `${p.inviter} invited you to join the organization '${p.orgName}' on Apolo as ${p.role}.`,
-      ``,
-      `Accept the invitation: ${p.link}`,
-      ``,
-      `The link works once, for this email address, until ${p.expiresAt.toUTCString()}.`,
-      `If you don't want to join, ignore this message or decline from the link.`,
-    ].join("\n"),
-  };
+}
+
+export function invitationMail(p: OrgNotice & { expiresAt: Date }): MailMessage {
+  return mail(p.to, `${p.inviter} invited you to ${p.orgName} on Apolo`, [
+    `${p.inviter} invited you to join the organization '${p.orgName}' on Apolo as ${p.role}.`,
+    ``,
+    `Accept the invitation: ${p.link}`,
+    ``,
+    `The link works once, for this email address, until ${p.expiresAt.toUTCString()}.`,
+    `If you don't want to join, ignore this message or decline from the link.`,
+  ]);
 }
 
 /** Notice of an invitation bound to an account (by username): accepted in the console, so the mail has no token. */
-export function accountInvitationMail(p: {
-  to: string;
-  username: string;
-  orgName: string;
-  role: string;
-  inviter: string;
-  link: string;
-  expiresAt: Date;
-}): MailMessage {
-  return {
-    to: p.to,
-    subject: `${p.inviter} invited you to ${p.orgName} on Apolo`,
-    text: [
-      `${p.inviter} invited your Apolo account '${p.username}' to join the organization '${p.orgName}' as ${p.role}.`,
-      ``,
-      `Sign in and accept or decline it on your Invitations page: ${p.link}`,
-      ``,
-      `Nothing changes until you accept. The invitation is valid until ${p.expiresAt.toUTCString()}.`,
-      `If you have no Apolo account named '${p.username}', ignore this message.`,
-    ].join("\n"),
-  };
+export function accountInvitationMail(p: OrgNotice & { username: string; expiresAt: Date }): MailMessage {
+  return mail(p.to, `${p.inviter} invited you to ${p.orgName} on Apolo`, [
+    `${p.inviter} invited your Apolo account '${p.username}' to join the organization '${p.orgName}' as ${p.role}.`,
+    ``,
+    `Sign in and accept or decline it on your Invitations page: ${p.link}`,
+    ``,
+    `Nothing changes until you accept. The invitation is valid until ${p.expiresAt.toUTCString()}.`,
+    `If you have no Apolo account named '${p.username}', ignore this message.`,
+  ]);
 }
 
-export function memberAddedMail(p: {
-  to: string;
-  orgName: string;
-  role: string;
-  inviter: string;
-  link: string;
-}): MailMessage {
-  return {
-    to: p.to,
-    subject: `You were added to ${p.orgName} on Apolo`,
-    text: [
-      `${p.inviter} added you to the organization '${p.orgName}' on Apolo as ${p.role}.`,
-      ``,
-      `Open it: ${p.link}`,
-      `You now share its clusters and credits. Use it from the CLI with: apolo config switch-org ${p.orgName}`,
-    ].join("\n"),
-  };
+export function memberAddedMail(p: OrgNotice): MailMessage {
+  return mail(p.to, `You were added to ${p.orgName} on Apolo`, [
+    `${p.inviter} added you to the organization '${p.orgName}' on Apolo as ${p.role}.`,
+    ``,
+    `Open it: ${p.link}`,
+    `You now share its clusters and credits. Use it from the CLI with: apolo config switch-org ${p.orgName}`,
+  ]);
 }
 
 export function verifyEmailMail(p: { to: string; username: string; link: string }): MailMessage {
-  return {
-    to: p.to,
-    subject: "Verify your email address for Apolo",
-    text: [
-      `Hi ${p.username},`,
-      ``,
-      `Confirm that this address is yours: ${p.link}`,
-      ``,
-      `The link works for 24 hours. If you didn't create an Apolo account, ignore this message.`,
-    ].join("\n"),
-  };
+  return mail(p.to, "Verify your email address for Apolo", [
+    `Hi ${p.username},`,
+    ``,
+    `Confirm that this address is yours: ${p.link}`,
+    ``,
+    `The link works for 24 hours. If you didn't create an Apolo account, ignore this message.`,
+  ]);
 }
 
 export function lowBalanceMail(p: {
@@ -89,18 +65,14 @@ export function lowBalanceMail(p: {
   balance: string;
   link: string;
 }): MailMessage {
-  return {
-    to: p.to,
-    subject: `${p.orgName}: credit balance fell to ${formatCredits(p.balance)}`,
-    text: [
-      `The credit balance of '${p.orgName}' fell below ${formatCredits(p.threshold)} and is now ${formatCredits(p.balance)}.`,
-      isNonPositive(p.balance)
-        ? `Running jobs are stopped until the balance is topped up.`
-        : `Top up before it runs out: ${p.link}`,
-      ``,
-      `Credits: ${p.link}`,
-    ].join("\n"),
-  };
+  return mail(p.to, `${p.orgName}: credit balance fell to ${formatCredits(p.balance)}`, [
+    `The credit balance of '${p.orgName}' fell below ${formatCredits(p.threshold)} and is now ${formatCredits(p.balance)}.`,
+    isNonPositive(p.balance)
+      ? `Running jobs are stopped until the balance is topped up.`
+      : `Top up before it runs out: ${p.link}`,
+    ``,
+    `Credits: ${p.link}`,
+  ]);
 }
 
 export function receiptMail(p: {
@@ -112,17 +84,13 @@ export function receiptMail(p: {
   balance: string;
   link: string;
 }): MailMessage {
-  return {
-    to: p.to,
-    subject: `Receipt: ${formatCredits(p.credits)} credits for ${p.orgName}`,
-    text: [
-      `Thank you. ${formatCredits(p.credits)} credits were added to '${p.orgName}'.`,
-      `Paid: ${p.amount} ${p.currency.toUpperCase()}`,
-      `New balance: ${formatCredits(p.balance)} credits`,
-      ``,
-      `Credits and history: ${p.link}`,
-    ].join("\n"),
-  };
+  return mail(p.to, `Receipt: ${formatCredits(p.credits)} credits for ${p.orgName}`, [
+    `Thank you. ${formatCredits(p.credits)} credits were added to '${p.orgName}'.`,
+    `Paid: ${p.amount} ${p.currency.toUpperCase()}`,
+    `New balance: ${formatCredits(p.balance)} credits`,
+    ``,
+    `Credits and history: ${p.link}`,
+  ]);
 }
 
 export function jobRefusedMail(p: {
@@ -132,28 +100,22 @@ export function jobRefusedMail(p: {
   reason: string;
   link: string;
 }): MailMessage {
-  return {
-    to: p.to,
-    subject: `Job '${p.jobName}' could not start in ${p.orgName}`,
-    text: [`Your job '${p.jobName}' in '${p.orgName}' was not started: ${p.reason}.`, ``, `Credits: ${p.link}`].join(
-      "\n",
-    ),
-  };
+  return mail(p.to, `Job '${p.jobName}' could not start in ${p.orgName}`, [
+    `Your job '${p.jobName}' in '${p.orgName}' was not started: ${p.reason}.`,
+    ``,
+    `Credits: ${p.link}`,
+  ]);
 }
 
 export function passwordResetMail(p: { to: string; username: string; link: string; expiresAt: Date }): MailMessage {
-  return {
-    to: p.to,
-    subject: "Reset your Apolo password",
-    text: [
-      `Someone (hopefully you) asked to reset the password of the Apolo account '${p.username}'.`,
-      ``,
-      `Choose a new password: ${p.link}`,
-      ``,
-      `The link works once, until ${p.expiresAt.toUTCString()}. Setting the new password signs every browser`,
-      `out of the account. If you didn't ask for this, ignore this message: your password stays as it is.`,
-    ].join("\n"),
-  };
+  return mail(p.to, "Reset your Apolo password", [
+    `Someone (hopefully you) asked to reset the password of the Apolo account '${p.username}'.`,
+    ``,
+    `Choose a new password: ${p.link}`,
+    ``,
+    `The link works once, until ${p.expiresAt.toUTCString()}. Setting the new password signs every browser`,
+    `out of the account. If you didn't ask for this, ignore this message: your password stays as it is.`,
+  ]);
 }
 
 /** Sent to the NEW address of an email change: following the link makes it the account's address. */
@@ -163,36 +125,28 @@ export function emailChangeMail(p: {
   oldEmail: string | null;
   link: string;
 }): MailMessage {
-  return {
-    to: p.to,
-    subject: "Confirm your new email address for Apolo",
-    text: [
-      `Hi ${p.username},`,
-      ``,
-      p.oldEmail
-        ? `You asked to change the email address of your Apolo account from ${p.oldEmail} to this one.`
-        : `You asked to use this address for your Apolo account.`,
-      `Confirm that this address is yours: ${p.link}`,
-      ``,
-      `The link works once, for 24 hours. Until you follow it, your account keeps its current address.`,
-      `If you didn't ask for this, ignore this message.`,
-    ].join("\n"),
-  };
+  return mail(p.to, "Confirm your new email address for Apolo", [
+    `Hi ${p.username},`,
+    ``,
+    p.oldEmail
+      ? `You asked to change the email address of your Apolo account from ${p.oldEmail} to this one.`
+      : `You asked to use this address for your Apolo account.`,
+    `Confirm that this address is yours: ${p.link}`,
+    ``,
+    `The link works once, for 24 hours. Until you follow it, your account keeps its current address.`,
+    `If you didn't ask for this, ignore this message.`,
+  ]);
 }
 
 /** Sent to the OLD address once a verified email change replaced it. */
 export function emailChangedMail(p: { to: string; username: string; newEmail: string; link: string }): MailMessage {
-  return {
-    to: p.to,
-    subject: "Your Apolo email address was changed",
-    text: [
-      `Hi ${p.username},`,
-      ``,
-      `The email address of your Apolo account ${p.username} was changed from ${p.to} to ${p.newEmail}.`,
-      `Mail about the account, invitations and password resets now goes to the new address.`,
-      ``,
-      `If you didn't do this, someone else may have access to your account: sign in and change your password`,
-      `at once (${p.link}), or ask an administrator of your organization for help.`,
-    ].join("\n"),
-  };
+  return mail(p.to, "Your Apolo email address was changed", [
+    `Hi ${p.username},`,
+    ``,
+    `The email address of your Apolo account ${p.username} was changed from ${p.to} to ${p.newEmail}.`,
+    `Mail about the account, invitations and password resets now goes to the new address.`,
+    ``,
+    `If you didn't do this, someone else may have access to your account: sign in and change your password`,
+    `at once (${p.link}), or ask an administrator of your organization for help.`,
+  ]);
 }

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
+import { fieldFrom } from "@/components/ui/use-form-action";
 import { MAX_LENGTH } from "@/lib/core/limits";
 import { forgotPasswordAction } from "./actions";
 
@@ -14,14 +15,12 @@ export function ForgotPasswordForm() {
       <FormMessage message={state.message} tone={state.ok ? "success" : "danger"} />
       <Field
         label="Email"
-        name="email"
+        {...fieldFrom(state, "email")}
         type="email"
         autoComplete="email"
         autoFocus
         required
         maxLength={MAX_LENGTH.email}
-        defaultValue={state.values?.email}
-        errors={state.fieldErrors?.email}
       />
       <SubmitButton className="w-full" pendingText="Sending…">
         Send reset link

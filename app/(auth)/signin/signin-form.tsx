@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
+import { fieldFrom } from "@/components/ui/use-form-action";
 import { PasswordField } from "@/components/ui/password-input";
 import { MAX_LENGTH } from "@/lib/core/limits";
 import { signInAction } from "./actions";
@@ -16,13 +17,11 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <Field
         label="Username or email"
-        name="identifier"
+        {...fieldFrom(state, "identifier")}
         autoComplete="username"
         autoFocus
         required
         maxLength={MAX_LENGTH.signInIdentifier}
-        defaultValue={state.values?.identifier}
-        errors={state.fieldErrors?.identifier}
       />
       <div className="space-y-1">
         <PasswordField

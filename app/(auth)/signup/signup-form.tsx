@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useActionState } from "react";
+import { UsernameField } from "@/components/account/username-field";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { PasswordField } from "@/components/ui/password-input";
@@ -15,17 +16,7 @@ export function SignUpForm({ invite }: { invite?: { token: string; email: string
     <form action={action} className="space-y-4" noValidate>
       <FormMessage message={state.message} />
       {invite && <input type="hidden" name="invite" value={invite.token} />}
-      <Field
-        label="Username"
-        name="username"
-        autoComplete="username"
-        autoFocus
-        required
-        maxLength={MAX_LENGTH.username}
-        hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
-        defaultValue={state.values?.username}
-        errors={state.fieldErrors?.username}
-      />
+      <UsernameField state={state} autoComplete="username" />
       <Field
         label="Email"
         name="email"

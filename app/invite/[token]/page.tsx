@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { currentActor, currentUser } from "@/app/_server/session";
-import { Logo } from "@/components/brand/logo";
+import { CenteredShell } from "@/components/brand/centered-shell";
 import { RoleBadge } from "@/components/console/role-badge";
 import { RespondButtons } from "@/components/invitations/respond-buttons";
 import { buttonClass } from "@/components/ui/button-class";
@@ -104,13 +104,8 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
     );
   }
   return (
-    <div className="flex min-h-dvh flex-col bg-surface">
-      <header className="px-6 py-5">
-        <Logo />
-      </header>
-      <main className="flex flex-1 items-start justify-center px-4 pt-6 pb-16 sm:pt-12">
-        <div className="w-full max-w-md rounded-xl border border-border bg-canvas p-6 shadow-sm">{body}</div>
-      </main>
-    </div>
+    <CenteredShell className="w-full max-w-md rounded-xl border border-border bg-canvas p-6 shadow-sm">
+      {body}
+    </CenteredShell>
   );
 }

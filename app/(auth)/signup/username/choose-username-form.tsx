@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { UsernameField } from "@/components/account/username-field";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
 import { MAX_LENGTH } from "@/lib/core/limits";
@@ -11,16 +12,7 @@ export function ChooseUsernameForm({ email }: { email: string }) {
   return (
     <form action={action} className="space-y-4" noValidate>
       <FormMessage message={state.message} />
-      <Field
-        label="Username"
-        name="username"
-        autoFocus
-        required
-        maxLength={MAX_LENGTH.username}
-        hint="Lowercase letters, digits and single hyphens, starting with a letter; 3–32 characters."
-        defaultValue={state.values?.username}
-        errors={state.fieldErrors?.username}
-      />
+      <UsernameField state={state} />
       <Field
         label="Email"
         name="email"

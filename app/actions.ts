@@ -1,0 +1,12 @@
+/**
+ * The one place components import server actions from (an eslint rule enforces it). Each module below is a
+ * "use server" file, so what a client component gets through here are action references, never server code.
+ */
+export * from "./(console)/actions";
+export * from "./(console)/account/actions";
+export * from "./(console)/account/sessions-actions";
+export * from "./(console)/admin/actions";
+export * from "./(console)/orgs/[org]/credits/actions";
+export * from "./(console)/orgs/[org]/jobs/actions";
+export * from "./(console)/orgs/[org]/settings/users/actions";
+export * from "./invite/actions";
