@@ -1,6 +1,17 @@
 import { mkdirSync } from "node:fs";
 import { expect, type Page } from "@playwright/test";
-import { createOrg, newPerson, newPersonContext, orgName, signIn, signOut, signUp, snap, test } from "./helpers";
+import {
+  createOrg,
+  newPeople,
+  newPerson,
+  newPersonContext,
+  orgName,
+  signIn,
+  signOut,
+  signUp,
+  snap,
+  test,
+} from "./helpers";
 import { linkIn, mailsTo, waitForMail } from "./mailbox";
 
 const SHOTS = "e2e/.artifacts/screenshots";
@@ -228,8 +239,7 @@ test("account: an unverified address is taken by the account that proves it; the
   page,
   browser,
 }) => {
-  const squatter = newPerson("squat");
-  const owner = newPerson("owner");
+  const [squatter, owner] = newPeople("squat", "owner");
   const contested = `${owner.username}-real@example.org`;
   // The squatter signed up first with an address that isn't theirs (and never verified it).
   await signUp(page, { ...squatter, email: contested });

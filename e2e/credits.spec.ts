@@ -1,5 +1,5 @@
 import { expect, type Page } from "@playwright/test";
-import { createOrg, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
+import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 
 async function startJob(page: Page, org: string, name: string, preset: string) {
@@ -33,8 +33,7 @@ test("a user runs a job, tops up, sees the ledger; a manager's limit stops them;
   browser,
 }) => {
   test.setTimeout(180_000);
-  const admin = newPerson("owner");
-  const user = newPerson("runner");
+  const [admin, user] = newPeople("owner", "runner");
   const org = orgName("gpu");
 
   const u = await newPersonContext(browser);

@@ -12,6 +12,11 @@ export function newPerson(prefix = "e2e") {
   return { username, email: `${username}@example.com`, password: PASSWORD };
 }
 
+/** Several people at once: `const [admin, user] = newPeople("owner", "runner")`. */
+export function newPeople<const P extends readonly string[]>(...prefixes: P) {
+  return prefixes.map((p) => newPerson(p)) as { [K in keyof P]: ReturnType<typeof newPerson> };
+}
+
 export function orgName(prefix = "org") {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
 }

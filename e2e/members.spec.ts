@@ -1,6 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS } from "./fixtures-data";
-import { createOrg, newPerson, newPersonContext, orgName, signIn, signUp, snap, test } from "./helpers";
+import { createOrg, newPeople, newPersonContext, orgName, signIn, signUp, snap, test } from "./helpers";
 import { acceptFromInvites } from "./invite-helpers";
 
 async function invite(page: Page, entries: string, role: "User" | "Manager" | "Admin" = "User") {
@@ -20,10 +20,7 @@ test("members: invite by username and email, accept, promote, manager limits, re
   browser,
 }) => {
   test.setTimeout(180_000);
-  const admin = newPerson("admin");
-  const existing = newPerson("existing");
-  const leaver = newPerson("leaver");
-  const invitee = newPerson("invitee");
+  const [admin, existing, leaver, invitee] = newPeople("admin", "existing", "leaver", "invitee");
   const org = orgName("team");
 
   // People who already have accounts.
@@ -223,8 +220,7 @@ test("users tab of a large org: paging, search and sort live in the URL", async 
 
 test("a plain user sees the members list without settings, and settings URLs answer 404", async ({ page, browser }) => {
   const owner = await newPersonContext(browser);
-  const admin = newPerson("owner");
-  const member = newPerson("member");
+  const [admin, member] = newPeople("owner", "member");
   const org = orgName("plain");
   await signUp(page, member);
   await signUp(owner.page, admin);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, type Page } from "@playwright/test";
 import { formatCredits } from "@/lib/core/money";
-import { createOrg, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
+import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 
 const DAY_MS = 86_400_000;
@@ -45,10 +45,7 @@ test("a manager reads the Reports tab: totals, charts, members, CSV, period; use
   browser,
 }) => {
   test.setTimeout(240_000);
-  const admin = newPerson("owner");
-  const manager = newPerson("mgr");
-  const runner = newPerson("runner");
-  const outsider = newPerson("outsider");
+  const [admin, manager, runner, outsider] = newPeople("owner", "mgr", "runner", "outsider");
   const org = orgName("rep");
 
   const m = await newPersonContext(browser, { viewport: { width: 1280, height: 900 } });

@@ -1,7 +1,7 @@
 import { expect, type Page } from "@playwright/test";
 import {
   createOrg,
-  newPerson,
+  newPeople,
   newPersonContext,
   OPERATOR,
   orgName,
@@ -32,10 +32,7 @@ test("an admin invites usernames: one accepts and joins, one declines, one is re
   browser,
 }) => {
   test.setTimeout(180_000);
-  const admin = newPerson("owner");
-  const joiner = newPerson("joiner");
-  const decliner = newPerson("decliner");
-  const pending = newPerson("pending");
+  const [admin, joiner, decliner, pending] = newPeople("owner", "joiner", "decliner", "pending");
   const org = orgName("crew");
 
   const j = await newPersonContext(browser, { viewport: { width: 1280, height: 800 } });
@@ -148,8 +145,7 @@ test("an admin invites usernames: one accepts and joins, one declines, one is re
 
 test("a platform admin adds a member at once from the Admin area; the org's admin can't", async ({ page, browser }) => {
   test.setTimeout(120_000);
-  const owner = newPerson("owner");
-  const person = newPerson("added");
+  const [owner, person] = newPeople("owner", "added");
   const org = orgName("direct");
   const o = await newPersonContext(browser);
   const a = await newPersonContext(browser);

@@ -7,13 +7,12 @@ import { removeOrgClusterAction, setOrgClusterAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
 import { buttonClass } from "@/components/ui/button-class";
-import { Card, CardHeader } from "@/components/ui/card";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Field } from "@/components/ui/field";
 import { FormDialog } from "./form-dialog";
 import type { ClusterOrgRow } from "./types";
 import { useFormAction } from "@/components/ui/use-form-action";
-import { ActionsHeader } from "./table-bits";
+import { ActionsHeader, DangerRowButton, EmptyTable, TableCard } from "./table-bits";
 
 const helper = createColumnHelper<typeof sortableFeatures, ClusterOrgRow>();
 
@@ -68,15 +67,9 @@ export function ClusterOrgsCard({
               >
                 Edit quota
               </Button>
-              <Button
-                variant="ghost"
-                size="sm"
-                className="text-danger"
-                aria-label={`Remove ${row.org} from ${cluster}`}
-                onClick={() => setRemoving(row)}
-              >
+              <DangerRowButton label={`Remove ${row.org} from ${cluster}`} onClick={() => setRemoving(row)}>
                 Remove
-              </Button>
+              </DangerRowButton>
             </div>
           );
         },
@@ -87,59 +80,54 @@ export function ClusterOrgsCard({
 
   const onCluster = new Set(orgs.map((o) => o.org));
   return (
-    <Card>
-      <CardHeader
-        title="Organizations"
-        description="Every member of these organizations can run jobs on this cluster, within the org's quota here."
-        actions={
-          <Button variant="secondary" onClick={() => setEditing({ kind: "add" })} data-testid="add-org-open">
-            Add organization
-          </Button>
+    <TableCard
+      title="Organizations"
+      description="Every member of these organizations can run jobs on this cluster, within the org's quota here."
+      add={{ label: "Add organization", testId: "add-org-open", onClick: () => setEditing({ kind: "add" }) }}
+      dialogs={
+        <>
+          {editing && (
+            <OrgClusterDialog
+              // A fresh form for each org, so its values are the row's.
+              key={editing.kind === "edit" ? editing.row.org : "add"}
+              cluster={cluster}
+              row={editing.kind === "edit" ? editing.row : undefined}
+              suggestions={knownOrgs.filter((o) => !onCluster.has(o))}
+              onClose={() => setEditing(null)}
+            />
+          )}
+          {removing && (
+            <ActionDialog
+              open
+              onOpenChange={(o) => !o && setRemoving(null)}
+              title={`Remove ${removing.org} from ${cluster}?`}
+              description={
+                <>
+                  Every running job of <strong className="font-medium text-fg">{removing.org}</strong> on {cluster}{" "}
+                  stops at once, and its members can no longer start jobs here. You can add the organization again
+                  later.
+                </>
+              }
+              confirmLabel="Remove and stop jobs"
+              pendingLabel="Removing…"
+              danger
+              testId="remove-org-dialog"
+              onConfirm={() => removeOrgClusterAction(cluster, removing.org)}
+            />
+          )}
+        </>
+      }
+    >
+      <DataTable
+        label={`Organizations on ${cluster}`}
+        columns={columns}
+        data={orgs}
+        getRowId={(o) => o.org}
+        empty={
+          <EmptyTable title={<>No organizations on {cluster}</>}>Add one to let its members run jobs here.</EmptyTable>
         }
       />
-      <div className="p-4">
-        <DataTable
-          label={`Organizations on ${cluster}`}
-          columns={columns}
-          data={orgs}
-          getRowId={(o) => o.org}
-          empty={
-            <>
-              <span className="block font-medium text-fg">No organizations on {cluster}</span>
-              Add one to let its members run jobs here.
-            </>
-          }
-        />
-      </div>
-      {editing && (
-        <OrgClusterDialog
-          // A fresh form for each org, so its values are the row's.
-          key={editing.kind === "edit" ? editing.row.org : "add"}
-          cluster={cluster}
-          row={editing.kind === "edit" ? editing.row : undefined}
-          suggestions={knownOrgs.filter((o) => !onCluster.has(o))}
-          onClose={() => setEditing(null)}
-        />
-      )}
-      {removing && (
-        <ActionDialog
-          open
-          onOpenChange={(o) => !o && setRemoving(null)}
-          title={`Remove ${removing.org} from ${cluster}?`}
-          description={
-            <>
-              Every running job of <strong className="font-medium text-fg">{removing.org}</strong> on {cluster} stops at
-              once, and its members can no longer start jobs here. You can add the organization again later.
-            </>
-          }
-          confirmLabel="Remove and stop jobs"
-          pendingLabel="Removing…"
-          danger
-          testId="remove-org-dialog"
-          onConfirm={() => removeOrgClusterAction(cluster, removing.org)}
-        />
-      )}
-    </Card>
+    </TableCard>
   );
 }
 

@@ -5,7 +5,6 @@ import { useMemo, useState } from "react";
 import { createClusterTokenAction, revokeClusterTokenAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
-import { Card, CardHeader } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
@@ -14,7 +13,7 @@ import { Badge } from "./badge";
 import { FormDialog } from "./form-dialog";
 import { dateTimeFormat, type ClusterTokenRow, type Runner } from "./types";
 import { useFormAction } from "@/components/ui/use-form-action";
-import { ActionsHeader } from "./table-bits";
+import { ActionsHeader, DangerRowButton, EmptyTable, TableCard } from "./table-bits";
 
 const helper = createColumnHelper<typeof sortableFeatures, ClusterTokenRow>();
 
@@ -87,15 +86,12 @@ export function ClusterTokensCard({
             <div className="h-8" />
           ) : (
             <div className="text-right">
-              <Button
-                variant="ghost"
-                size="sm"
-                className="text-danger"
-                aria-label={`Revoke token ${c.row.original.label}`}
+              <DangerRowButton
+                label={`Revoke token ${c.row.original.label}`}
                 onClick={() => setRevoking(c.row.original)}
               >
                 Revoke
-              </Button>
+              </DangerRowButton>
             </div>
           ),
       }),
@@ -104,49 +100,45 @@ export function ClusterTokensCard({
   );
 
   return (
-    <Card>
-      <CardHeader
-        title="Cluster tokens"
-        description={
-          runner === "external"
-            ? "An external runner authenticates its usage reports (POST /api/v1/usage) with one of these."
-            : "This cluster is metered by the embedded runner; tokens are only needed if an external runner reports its usage."
-        }
-        actions={
-          <Button variant="secondary" onClick={() => setCreating(true)} data-testid="create-token-open">
-            Create token
-          </Button>
+    <TableCard
+      title="Cluster tokens"
+      description={
+        runner === "external"
+          ? "An external runner authenticates its usage reports (POST /api/v1/usage) with one of these."
+          : "This cluster is metered by the embedded runner; tokens are only needed if an external runner reports its usage."
+      }
+      add={{ label: "Create token", testId: "create-token-open", onClick: () => setCreating(true) }}
+      dialogs={
+        <>
+          {creating && <CreateTokenDialog cluster={cluster} onClose={() => setCreating(false)} />}
+          {revoking && (
+            <ActionDialog
+              open
+              onOpenChange={(o) => !o && setRevoking(null)}
+              title={`Revoke token ${revoking.label}?`}
+              description={`A runner using this token is refused from its next usage report on. It can't be undone: create a new token for the runner instead.`}
+              confirmLabel="Revoke token"
+              pendingLabel="Revoking…"
+              danger
+              testId="revoke-token-dialog"
+              onConfirm={() => revokeClusterTokenAction(cluster, revoking.id, revoking.label)}
+            />
+          )}
+        </>
+      }
+    >
+      <DataTable
+        label={`Tokens of ${cluster}`}
+        columns={columns}
+        data={tokens}
+        getRowId={(t) => t.id}
+        empty={
+          <EmptyTable title="No tokens yet">
+            Create one for each external runner, so each can be revoked on its own.
+          </EmptyTable>
         }
       />
-      <div className="p-4">
-        <DataTable
-          label={`Tokens of ${cluster}`}
-          columns={columns}
-          data={tokens}
-          getRowId={(t) => t.id}
-          empty={
-            <>
-              <span className="block font-medium text-fg">No tokens yet</span>
-              Create one for each external runner, so each can be revoked on its own.
-            </>
-          }
-        />
-      </div>
-      {creating && <CreateTokenDialog cluster={cluster} onClose={() => setCreating(false)} />}
-      {revoking && (
-        <ActionDialog
-          open
-          onOpenChange={(o) => !o && setRevoking(null)}
-          title={`Revoke token ${revoking.label}?`}
-          description={`A runner using this token is refused from its next usage report on. It can't be undone: create a new token for the runner instead.`}
-          confirmLabel="Revoke token"
-          pendingLabel="Revoking…"
-          danger
-          testId="revoke-token-dialog"
-          onConfirm={() => revokeClusterTokenAction(cluster, revoking.id, revoking.label)}
-        />
-      )}
-    </Card>
+    </TableCard>
   );
 }
 

@@ -6,7 +6,7 @@ import { useMemo } from "react";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Badge } from "./badge";
 import { RUNNER_LABELS, type ClusterRow } from "./types";
-import { RightHeader } from "./table-bits";
+import { EmptyTable, RightHeader } from "./table-bits";
 
 const helper = createColumnHelper<typeof sortableFeatures, ClusterRow>();
 
@@ -59,10 +59,9 @@ export function ClustersTable({ clusters }: { clusters: ClusterRow[] }) {
       data={clusters}
       getRowId={(c) => c.name}
       empty={
-        <>
-          <span className="block font-medium text-fg">No clusters yet</span>
+        <EmptyTable title="No clusters yet">
           Create one, add presets to it, then add organizations so their members can run jobs.
-        </>
+        </EmptyTable>
       }
     />
   );

@@ -4,14 +4,12 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { useMemo, useState } from "react";
 import { createPresetAction, deletePresetAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
-import { Button } from "@/components/ui/button";
-import { Card, CardHeader } from "@/components/ui/card";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Field } from "@/components/ui/field";
 import { FormDialog } from "./form-dialog";
 import { formatCpu, formatMemory, formatRate, type PresetRow } from "./types";
 import { useFormAction } from "@/components/ui/use-form-action";
-import { ActionsHeader, RightHeader } from "./table-bits";
+import { ActionsHeader, DangerRowButton, EmptyTable, RightHeader, TableCard } from "./table-bits";
 
 const helper = createColumnHelper<typeof sortableFeatures, PresetRow>();
 
@@ -56,15 +54,9 @@ export function PresetsCard({ cluster, presets }: { cluster: string; presets: Pr
         header: () => <ActionsHeader />,
         cell: (c) => (
           <div className="text-right">
-            <Button
-              variant="ghost"
-              size="sm"
-              className="text-danger"
-              aria-label={`Delete preset ${c.row.original.name}`}
-              onClick={() => setDeleting(c.row.original)}
-            >
+            <DangerRowButton label={`Delete preset ${c.row.original.name}`} onClick={() => setDeleting(c.row.original)}>
               Delete
-            </Button>
+            </DangerRowButton>
           </div>
         ),
       }),
@@ -73,45 +65,41 @@ export function PresetsCard({ cluster, presets }: { cluster: string; presets: Pr
   );
 
   return (
-    <Card>
-      <CardHeader
-        title="Presets"
-        description="The resources a job may ask for on this cluster and their price in credits per hour of runtime."
-        actions={
-          <Button variant="secondary" onClick={() => setAdding(true)} data-testid="add-preset-open">
-            Add preset
-          </Button>
+    <TableCard
+      title="Presets"
+      description="The resources a job may ask for on this cluster and their price in credits per hour of runtime."
+      add={{ label: "Add preset", testId: "add-preset-open", onClick: () => setAdding(true) }}
+      dialogs={
+        <>
+          <AddPresetDialog cluster={cluster} open={adding} onOpenChange={setAdding} />
+          {deleting && (
+            <ActionDialog
+              open
+              onOpenChange={(o) => !o && setDeleting(null)}
+              title={`Delete preset ${deleting.name}?`}
+              description={`New jobs can no longer use ${deleting.name} on ${cluster}. Jobs already running with it keep running at the price they started with.`}
+              confirmLabel="Delete preset"
+              pendingLabel="Deleting…"
+              danger
+              testId="delete-preset-dialog"
+              onConfirm={() => deletePresetAction(cluster, deleting.id, deleting.name)}
+            />
+          )}
+        </>
+      }
+    >
+      <DataTable
+        label={`Presets of ${cluster}`}
+        columns={columns}
+        data={presets}
+        getRowId={(p) => p.id}
+        empty={
+          <EmptyTable title="No presets yet">
+            Members can&apos;t start jobs on {cluster} until it has at least one preset.
+          </EmptyTable>
         }
       />
-      <div className="p-4">
-        <DataTable
-          label={`Presets of ${cluster}`}
-          columns={columns}
-          data={presets}
-          getRowId={(p) => p.id}
-          empty={
-            <>
-              <span className="block font-medium text-fg">No presets yet</span>
-              Members can&apos;t start jobs on {cluster} until it has at least one preset.
-            </>
-          }
-        />
-      </div>
-      <AddPresetDialog cluster={cluster} open={adding} onOpenChange={setAdding} />
-      {deleting && (
-        <ActionDialog
-          open
-          onOpenChange={(o) => !o && setDeleting(null)}
-          title={`Delete preset ${deleting.name}?`}
-          description={`New jobs can no longer use ${deleting.name} on ${cluster}. Jobs already running with it keep running at the price they started with.`}
-          confirmLabel="Delete preset"
-          pendingLabel="Deleting…"
-          danger
-          testId="delete-preset-dialog"
-          onConfirm={() => deletePresetAction(cluster, deleting.id, deleting.name)}
-        />
-      )}
-    </Card>
+    </TableCard>
   );
 }
 
