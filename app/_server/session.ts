@@ -7,6 +7,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import "server-only";
 import { auth } from "./auth";
+import { appConfig } from "./config";
 import { rateLimitStore } from "./deps";
 
 interface RequestSession {
@@ -56,7 +57,7 @@ export async function requireUserPage(returnTo: string): Promise<SessionUser> {
 }
 
 export async function requestContext() {
-  return { limiter: rateLimitStore(), clientAddress: clientAddressFrom(await headers()) };
+  return { limiter: rateLimitStore(), clientAddress: clientAddressFrom(await headers(), appConfig()) };
 }
 
 export async function requestId(): Promise<string> {

@@ -8,7 +8,8 @@ import { rawRows } from "@/db/client";
 import { creditLedger, orgs, payments } from "@/db/schema";
 import { createTopUp } from "./top-ups";
 import type { CheckoutRequest, PaymentProvider } from "./payments";
-import { handleStripeWebhook, StripeProvider, stripeFromEnv } from "./stripe";
+import { handleStripeWebhook, StripeProvider, stripeFromConfig } from "./stripe";
+import { parseConfig } from "../core/config";
 import { Malformed } from "../core/errors";
 import { as, makeOrg, makeUser, testServices, withTestDatabase, type RecordingMailer } from "../test/fixtures";
 
@@ -303,13 +304,15 @@ describe("Stripe webhook", () => {
   });
 });
 
-describe("stripeFromEnv", () => {
+describe("stripeFromConfig", () => {
   it("needs both keys", () => {
-    expect(stripeFromEnv({})).toBeNull();
-    expect(stripeFromEnv({ STRIPE_SECRET_KEY: "sk_test_1" })).toBeNull();
-    expect(stripeFromEnv({ STRIPE_WEBHOOK_SECRET: "whsec_1" })).toBeNull();
-    expect(stripeFromEnv({ STRIPE_SECRET_KEY: " ", STRIPE_WEBHOOK_SECRET: "whsec_1" })).toBeNull();
-    const provider = stripeFromEnv({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" });
+    expect(stripeFromConfig(parseConfig({}))).toBeNull();
+    expect(stripeFromConfig(parseConfig({ STRIPE_SECRET_KEY: "sk_test_1" }))).toBeNull();
+    expect(stripeFromConfig(parseConfig({ STRIPE_WEBHOOK_SECRET: "whsec_1" }))).toBeNull();
+    expect(stripeFromConfig(parseConfig({ STRIPE_SECRET_KEY: " ", STRIPE_WEBHOOK_SECRET: "whsec_1" }))).toBeNull();
+    const provider = stripeFromConfig(
+      parseConfig({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" }),
+    );
     expect(provider).toBeInstanceOf(StripeProvider);
     expect(provider).toMatchObject({ kind: "stripe", webhookSecret: "whsec_1" });
   });

@@ -10,6 +10,7 @@ import { payments } from "@/db/schema";
 import { completePayment } from "./top-ups";
 import type { CheckoutRequest, PaymentProvider } from "./payments";
 import type { Services } from "../core/services";
+import type { AppConfig } from "../core/config";
 import { Malformed } from "../core/errors";
 
 /** Where the Stripe client sends its requests: Stripe's API by default; a local fake in tests. */
@@ -92,15 +93,13 @@ export class StripeProvider implements PaymentProvider {
   }
 }
 
-/** The Stripe provider when both keys are set, else null (the sandbox is used). */
-export function stripeFromEnv(
-  env: Record<string, string | undefined> = process.env,
+/** The Stripe provider when both keys are set (AppConfig.stripe), else null (the sandbox is used). */
+export function stripeFromConfig(
+  config: Pick<AppConfig, "stripe">,
   client: StripeClientOptions = {},
 ): StripeProvider | null {
-  const secretKey = env.STRIPE_SECRET_KEY?.trim();
-  const webhookSecret = env.STRIPE_WEBHOOK_SECRET?.trim();
-  if (!secretKey || !webhookSecret) return null;
-  return new StripeProvider(secretKey, webhookSecret, client);
+  if (!config.stripe) return null;
+  return new StripeProvider(config.stripe.secretKey, config.stripe.webhookSecret, client);
 }
 
 /** What Stripe is told about a delivery it may stop retrying (the route answers it as JSON, 200). */

@@ -1,7 +1,8 @@
 import { errorResponse, jsonError } from "@/app/_server/http-errors";
 import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
-import { handleStripeWebhook, stripeFromEnv } from "@/lib/billing";
+import { handleStripeWebhook, stripeFromConfig } from "@/lib/billing";
+import { appConfig } from "@/app/_server/config";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +12,7 @@ export const dynamic = "force-dynamic";
  * Stripe is configured. Authenticated by the Stripe-Signature over the raw body; no cookies involved.
  */
 export async function POST(req: Request) {
-  const stripe = stripeFromEnv(process.env);
+  const stripe = stripeFromConfig(appConfig());
   if (!stripe) return jsonError(404, "not_found", "Not found");
   // The exact bytes Stripe signed: read as text, never parsed and re-serialized before verification.
   const rawBody = await req.text();
