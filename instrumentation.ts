@@ -3,7 +3,7 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     // First: every request from now on carries its socket address (lib/core/peer-address.ts explains why).
     const { stampPeerAddresses } = await import("./lib/core/peer-address");
-    stampPeerAddresses();
+    stampPeerAddresses({ warnUnstamped: process.env.NODE_ENV === "production" });
     const { startServer } = await import("./app/_server/startup");
     await startServer();
   }

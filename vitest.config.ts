@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ["lib/**/*.test.ts", "db/**/*.test.ts", "app/**/*.test.ts"],
     environment: "node",
+    // Installs the parsed settings lib/ reads (lib/core/config.ts); lib/ never reads process.env.
+    setupFiles: ["lib/test/setup.ts"],
     // next-auth imports "next/server" without an extension; let Vite resolve it.
     server: { deps: { inline: ["next-auth", "@auth/core"] } },
     testTimeout: 30_000,

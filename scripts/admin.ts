@@ -8,8 +8,9 @@
  *   npm run admin -- help                        list the commands
  */
 import { defaultPgliteDir, openDatabase, type Database } from "@/db/client";
+import { installConfig, parseConfig } from "@/lib/core/config";
 import { isDomainError } from "@/lib/core/errors";
-import { deliverOutbox, mailWorkerSettings, SmtpMailer } from "@/lib/mail/mail";
+import { deliverOutbox, SmtpMailer } from "@/lib/mail/mail";
 import { addMemberAsPlatformAdmin, grantPlatformAdmin } from "@/lib/orgs/platform";
 import { MemoryRateLimitStore } from "@/lib/core/rate-limit";
 import type { Services } from "@/lib/core/services";
@@ -62,14 +63,17 @@ async function grantPlatformAdminCommand(args: string[]) {
  * at once (through the same claim as the server's mail worker), else the server's worker delivers it.
  * Links go to AUTH_URL.
  */
+/** The settings, parsed once from this process's environment and installed for lib/ (lib/core/config.ts). */
+const config = installConfig(parseConfig(process.env));
+
 function cliServices(smtp: SmtpMailer | null): Services {
   return {
     mailer: {
       async committed(db, ids) {
-        if (smtp) await deliverOutbox(db, smtp, { ids, maxAttempts: mailWorkerSettings().maxAttempts });
+        if (smtp) await deliverOutbox(db, smtp, { ids, maxAttempts: config.mailWorker.maxAttempts });
       },
     },
-    appUrl: (process.env.AUTH_URL || "http://localhost:3000").replace(/\/+$/, ""),
+    appUrl: config.authUrl ?? "http://localhost:3000",
     limiter: new MemoryRateLimitStore(),
   };
 }

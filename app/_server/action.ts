@@ -1,6 +1,6 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
-import { isDomainError, type FieldErrors } from "@/lib/core";
+import { errorFields, isDomainError, type FieldErrors } from "@/lib/core";
 import { requestId } from "./session";
 
 /** What a form action returns to its form: a message, per-field messages, and what was typed. */
@@ -17,14 +17,13 @@ export function formValues(formData: FormData, fields: string[]): Record<string,
 }
 
 /**
- * The one place actions map errors: a domain error becomes its message and per-field messages; anything else
+ * The one place actions map errors (pages: page-errors.ts, routes: http-errors.ts): a domain error becomes its message and per-field messages; anything else
  * is logged with a request id and becomes a generic message. Next's redirects pass through.
  */
 async function describeError(err: unknown): Promise<{ message: string; fieldErrors?: FieldErrors }> {
   unstable_rethrow(err);
   if (isDomainError(err)) {
-    const fieldErrors = "fieldErrors" in err ? (err.fieldErrors as FieldErrors | undefined) : undefined;
-    return { message: err.message, fieldErrors };
+    return { message: err.message, fieldErrors: errorFields(err) };
   }
   const id = await requestId();
   console.error(`[request ${id}] action failed:`, err);

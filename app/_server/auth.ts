@@ -8,6 +8,7 @@ import GitHub from "next-auth/providers/github";
 import Google from "next-auth/providers/google";
 import { headers } from "next/headers";
 import { baseAuthConfig } from "./auth-base";
+import { appConfig } from "./config";
 import { rateLimitStore } from "./deps";
 import { verifiedProviderEmail } from "./oauth-email";
 
@@ -32,7 +33,7 @@ const defaultDeps: AuthDeps = {
   db: getDb,
   async client() {
     const h = await headers();
-    return { userAgent: h.get("user-agent"), ipAddress: clientAddressFrom(h) };
+    return { userAgent: h.get("user-agent"), ipAddress: clientAddressFrom(h, appConfig()) };
   },
   githubApiUrl: "https://api.github.com",
   fetch: (...args) => fetch(...args),
@@ -61,7 +62,7 @@ export function buildAuthConfig(env: Env, deps: AuthDeps = defaultDeps) {
           try {
             const user = await authenticate(await deps.db(), credentials, {
               limiter: rateLimitStore(),
-              clientAddress: clientAddressFrom(request.headers),
+              clientAddress: clientAddressFrom(request.headers, appConfig()),
             });
             return user ? { id: user.id, name: user.username } : null;
           } catch (err) {

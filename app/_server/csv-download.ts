@@ -1,11 +1,12 @@
 import { NextResponse } from "next/server";
-import { isDomainError } from "@/lib/core";
+import { errorResponse } from "./http-errors";
+import { requestId } from "./session";
 
 /**
- * A CSV export route's answer: the document as an attachment, or the lib call's error as JSON. A refusal is a
- * 404 like the page it exports (a user must not learn that the export exists).
+ * A CSV export route's answer: the document as an attachment, or the lib call's error as JSON (http-errors.ts).
+ * A refusal is a 404 like the page it exports (a user must not learn that the export exists).
  */
-export async function csvDownload(filename: string, produce: () => Promise<string>): Promise<NextResponse> {
+export async function csvDownload(filename: string, produce: () => Promise<string>): Promise<Response> {
   try {
     const csv = await produce();
     return new NextResponse(csv, {
@@ -16,10 +17,6 @@ export async function csvDownload(filename: string, produce: () => Promise<strin
       },
     });
   } catch (err) {
-    if (isDomainError(err)) {
-      const status = err.kind === "forbidden" ? 404 : err.status;
-      return NextResponse.json({ error: status === 404 ? "Not found" : err.message }, { status });
-    }
-    throw err;
+    return errorResponse(err, { forbiddenAsNotFound: true, requestId: await requestId(), context: "csv export" });
   }
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { headers as requestHeaders } from "next/headers";
 import { publicBaseUrl } from "@/lib/core";
+import { appConfig } from "./config";
 
 /**
  * An absolute URL on the console's public origin, for redirects and links that leave the request: AUTH_URL, or
@@ -8,6 +9,6 @@ import { publicBaseUrl } from "@/lib/core";
  * `request.nextUrl.origin`, which is the server's bind address (`http://localhost:<port>`) under `next start`.
  */
 export async function publicUrl(path: string, headers?: Headers): Promise<string> {
-  const base = publicBaseUrl(headers ?? (await requestHeaders()));
+  const base = publicBaseUrl(headers ?? (await requestHeaders()), appConfig());
   return `${base}${path.startsWith("/") ? path : `/${path}`}`;
 }

@@ -1,7 +1,8 @@
 import "server-only";
 import { getDb } from "@/db";
 import { runEmbeddedTick } from "@/lib/compute";
-import { deliverOutbox, LogMailer, mailWorkerSettings, SmtpMailer, type Mailer } from "@/lib/mail";
+import { deliverOutbox, LogMailer, SmtpMailer, type Mailer } from "@/lib/mail";
+import { appConfig } from "./config";
 import { services } from "./services";
 
 interface Loop {
@@ -80,7 +81,7 @@ function mailTransport(env: Record<string, string | undefined> = process.env): M
  */
 export function startMailWorker() {
   const transport = mailTransport();
-  const { intervalMs, maxAttempts } = mailWorkerSettings();
+  const { intervalMs, maxAttempts } = appConfig().mailWorker;
   if (!transport) {
     console.warn("[mail] SMTP_URL is not set: mail is kept in the outbox_emails table and not delivered");
     return;

@@ -1,15 +1,10 @@
-import {
-  pricingFromEnv,
-  SandboxProvider,
-  stripeFromEnv,
-  type PaymentProvider,
-  type StripeProvider,
-} from "@/lib/billing";
+import { SandboxProvider, stripeFromConfig, type PaymentProvider, type StripeProvider } from "@/lib/billing";
 import type { Services } from "@/lib/core";
 import { publicBaseUrl } from "@/lib/core";
 import type { MailQueue } from "@/lib/mail";
 import { headers } from "next/headers";
 import "server-only";
+import { appConfig } from "./config";
 import { rateLimitStore } from "./deps";
 import { wakeMailWorker } from "./runner";
 
@@ -20,7 +15,7 @@ const mailer: MailQueue = { committed: () => wakeMailWorker() };
 
 /** The console's public URL, for mail links and payment return URLs (see lib/core/config.ts `publicBaseUrl`). */
 export async function appUrl(): Promise<string> {
-  return publicBaseUrl(await headers());
+  return publicBaseUrl(await headers(), appConfig());
 }
 
 /** `appUrl` can be given where there is no request (the embedded runner). */
@@ -30,12 +25,12 @@ export async function services(opts: { appUrl?: string } = {}): Promise<Services
 
 /** Stripe when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (lib/billing/stripe.ts), else the sandbox. */
 export function paymentProvider(appUrl: string): PaymentProvider {
-  if (holder.__apoloStripe === undefined) holder.__apoloStripe = stripeFromEnv(process.env);
+  if (holder.__apoloStripe === undefined) holder.__apoloStripe = stripeFromConfig(appConfig());
   return holder.__apoloStripe ?? new SandboxProvider(appUrl);
 }
 
 /** What a top-up needs: the payment provider and the price of a credit from configuration. */
 export async function paymentServices() {
   const svc = await services();
-  return { ...svc, provider: paymentProvider(svc.appUrl), pricing: pricingFromEnv() };
+  return { ...svc, provider: paymentProvider(svc.appUrl), pricing: appConfig().pricing };
 }

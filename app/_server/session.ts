@@ -1,12 +1,13 @@
 import { getDb } from "@/db";
 import { findSessionUser, type SessionUser } from "@/lib/accounts";
 import type { Actor } from "@/lib/core";
-import { clientAddressFrom, isDomainError } from "@/lib/core";
+import { clientAddressFrom } from "@/lib/core";
 import { headers } from "next/headers";
-import { notFound, redirect } from "next/navigation";
+import { redirect } from "next/navigation";
 import { cache } from "react";
 import "server-only";
 import { auth } from "./auth";
+import { appConfig } from "./config";
 import { rateLimitStore } from "./deps";
 
 interface RequestSession {
@@ -56,25 +57,12 @@ export async function requireUserPage(returnTo: string): Promise<SessionUser> {
 }
 
 export async function requestContext() {
-  return { limiter: rateLimitStore(), clientAddress: clientAddressFrom(await headers()) };
+  return { limiter: rateLimitStore(), clientAddress: clientAddressFrom(await headers(), appConfig()) };
 }
 
 export async function requestId(): Promise<string> {
   return (await headers()).get("x-request-id") ?? crypto.randomUUID().slice(0, 8);
 }
 
-/**
- * Runs a page's lib call and maps domain errors the page way: NotFound and Forbidden render the not-found
- * page (a member without the role learns no more than an outsider), Unauthenticated goes to sign-in.
- */
-export async function loadPage<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isDomainError(err)) {
-      if (err.kind === "unauthenticated") await redirectToSignIn();
-      if (err.kind === "not_found" || err.kind === "forbidden") notFound();
-    }
-    throw err;
-  }
-}
+/** Pages map domain errors in one place: app/_server/page-errors.ts. */
+export { loadPage } from "./page-errors";

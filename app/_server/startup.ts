@@ -1,6 +1,7 @@
 import { getDatabase } from "@/db";
 import { seedDefaultCluster } from "@/lib/compute";
 import { invalidSettings, missingProductionSettings } from "@/lib/core";
+import { appConfig } from "./config";
 import { startEmbeddedRunner, startMailWorker } from "./runner";
 
 /** Refuses to run production without real secrets, then applies the migrations before the first request. */
@@ -19,6 +20,8 @@ export async function startServer() {
       process.exit(1);
     }
   }
+  // Parsed once here, before the first request; installed for lib/ (lib/core/config.ts).
+  appConfig();
   const database = await getDatabase();
   console.log(
     `[db] ${database.kind === "postgres" ? "PostgreSQL (DATABASE_URL)" : "embedded PGlite"} ready, migrations applied`,

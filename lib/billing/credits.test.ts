@@ -36,6 +36,7 @@ import {
   testServices,
   uniqueName,
   withTestDatabase,
+  withConfig,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -513,15 +514,10 @@ describe("grantCredits (platform admins)", () => {
   it("accepts platform admins named in PLATFORM_ADMINS (any case)", async () => {
     const { org } = await team();
     const named = await makeUser(t.db);
-    const saved = process.env.PLATFORM_ADMINS;
-    process.env.PLATFORM_ADMINS = ` someone-else , ${named.username.toUpperCase()} `;
-    try {
+    await withConfig({ PLATFORM_ADMINS: ` someone-else , ${named.username.toUpperCase()} ` }, async () => {
       const r = await grantCredits(t.db, as(named), { org: org.name, amount: "1" }, testServices());
       expect(r.balance).toBe("1.00000000");
-    } finally {
-      if (saved === undefined) delete process.env.PLATFORM_ADMINS;
-      else process.env.PLATFORM_ADMINS = saved;
-    }
+    });
     await expect(grantCredits(t.db, as(named), { org: org.name, amount: "1" }, testServices())).rejects.toBeInstanceOf(
       NotFound,
     );

@@ -1,5 +1,4 @@
 /** Payment providers behind one interface: the built-in sandbox (default) or Stripe Checkout. */
-import { isCreditAmount } from "../core/credits-amount";
 import { formatMinorUnits } from "../core/money";
 
 export interface CheckoutRequest {
@@ -28,19 +27,12 @@ export class SandboxProvider implements PaymentProvider {
   }
 }
 
+/** CREDIT_PRICE and CREDIT_CURRENCY, parsed by lib/core/config.ts `parseConfig` (AppConfig.pricing). */
 export interface Pricing {
   /** Price of one credit, a decimal string in the currency's major unit ("1.00"). */
   pricePerCredit: string;
   /** ISO 4217, lowercase ("usd"). */
   currency: string;
-}
-
-export function pricingFromEnv(env: Record<string, string | undefined> = process.env): Pricing {
-  const price = env.CREDIT_PRICE?.trim();
-  return {
-    pricePerCredit: price && isCreditAmount(price, { decimals: 4 }) ? price : "1.00",
-    currency: (env.CREDIT_CURRENCY?.trim() || "usd").toLowerCase(),
-  };
 }
 
 /** "12.50" from 1250 minor units in usd, "1250" in jpy, "1.250" in kwd: the currency's own minor unit. */

@@ -8,7 +8,9 @@ import { rawRows } from "@/db/client";
 import { creditLedger, orgs, payments } from "@/db/schema";
 import { createTopUp } from "./top-ups";
 import type { CheckoutRequest, PaymentProvider } from "./payments";
-import { handleStripeWebhook, StripeProvider, stripeFromEnv } from "./stripe";
+import { handleStripeWebhook, StripeProvider, stripeFromConfig } from "./stripe";
+import { parseConfig } from "../core/config";
+import { Malformed } from "../core/errors";
 import { as, makeOrg, makeUser, testServices, withTestDatabase, type RecordingMailer } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -59,8 +61,19 @@ const sign = (payload: string, secret = SECRET) => Stripe.webhooks.generateTestH
 
 async function deliver(payload: string, signature: string | null = sign(payload), mailer?: RecordingMailer) {
   const svc = testServices(mailer);
-  const result = await handleStripeWebhook(t.db, payload, signature, { webhookSecret: SECRET, svc });
-  return { ...result, svc };
+  const body = await handleStripeWebhook(t.db, payload, signature, { webhookSecret: SECRET, svc });
+  return { body, svc };
+}
+
+/** The domain error a refused delivery throws (the route answers it 400: app/_server/http-errors.ts). */
+async function refusedDelivery(payload: string, signature: string | null) {
+  const svc = testServices();
+  const err = await handleStripeWebhook(t.db, payload, signature, { webhookSecret: SECRET, svc }).then(
+    () => expect.fail("the delivery was accepted"),
+    (e: unknown) => e,
+  );
+  expect(svc.mailer.sent).toHaveLength(0);
+  return err;
 }
 
 /** An org with an admin, and a pending Stripe payment of `credits` for it created through createTopUp. */
@@ -95,7 +108,7 @@ describe("Stripe webhook", () => {
 
     const payload = sessionEvent({ id: ref, amount_total: 10000, currency: "usd", payment_id: top.paymentId });
     const res = await deliver(payload);
-    expect(res).toMatchObject({ status: 200, body: { received: true, outcome: "paid" } });
+    expect(res).toMatchObject({ body: { received: true, outcome: "paid" } });
 
     const after = await state(org.id, top.paymentId);
     expect(after.payment.status).toBe("paid");
@@ -113,7 +126,7 @@ describe("Stripe webhook", () => {
     expect(res.svc.mailer.to(admin.email)).toHaveLength(1);
   });
 
-  it("refuses a missing or bad signature with 400 and writes nothing", async () => {
+  it("refuses a missing or bad signature (Malformed, answered 400) and writes nothing", async () => {
     const { org, top, ref } = await pendingTopUp("10");
     const payload = sessionEvent({ id: ref, amount_total: 1000, currency: "usd", payment_id: top.paymentId });
     const cases: (string | null)[] = [
@@ -131,15 +144,14 @@ describe("Stripe webhook", () => {
       }),
     ];
     for (const signature of cases) {
-      const res = await deliver(payload, signature);
-      expect(res.status, String(signature)).toBe(400);
-      expect(res.body.error).toBeTruthy();
-      expect(res.svc.mailer.sent).toHaveLength(0);
+      const err = await refusedDelivery(payload, signature);
+      expect(err, String(signature)).toBeInstanceOf(Malformed);
+      expect((err as Malformed).message).toBeTruthy();
     }
     // A tampered body under the original signature.
     const signature = sign(payload);
     const tampered = payload.replace('"amount_total":1000', '"amount_total":1001');
-    expect((await deliver(tampered, signature)).status).toBe(400);
+    expect(await refusedDelivery(tampered, signature)).toBeInstanceOf(Malformed);
 
     const after = await state(org.id, top.paymentId);
     expect(after.payment.status).toBe("pending");
@@ -153,7 +165,7 @@ describe("Stripe webhook", () => {
     const signature = sign(payload);
     expect((await deliver(payload, signature)).body.outcome).toBe("paid");
     const replay = await deliver(payload, signature);
-    expect(replay).toMatchObject({ status: 200, body: { outcome: "already", status: "paid" } });
+    expect(replay).toMatchObject({ body: { outcome: "already", status: "paid" } });
     expect(replay.svc.mailer.sent).toHaveLength(0);
     // Another event for the same session (Stripe may send async_payment_succeeded too), concurrently.
     const again = await Promise.all(
@@ -186,7 +198,7 @@ describe("Stripe webhook", () => {
       const res = await deliver(
         sessionEvent({ id: "cs_test_unknown", amount_total: 1000, currency: "usd", payment_id: paymentId }),
       );
-      expect(res).toMatchObject({ status: 200, body: { ignored: "unknown session" } });
+      expect(res).toMatchObject({ body: { ignored: "unknown session" } });
     }
     const after = await state(org.id, top.paymentId);
     expect(after.payment.status).toBe("pending");
@@ -202,7 +214,7 @@ describe("Stripe webhook", () => {
     ]) {
       const { org, top, ref } = await pendingTopUp("100");
       const res = await deliver(sessionEvent({ id: ref, ...wrong, payment_id: top.paymentId }));
-      expect(res).toMatchObject({ status: 200, body: { outcome: "mismatch" } });
+      expect(res).toMatchObject({ body: { outcome: "mismatch" } });
       const after = await state(org.id, top.paymentId);
       expect(after.payment.status).toBe("failed");
       expect(after.balance).toBe("0.00000000");
@@ -231,7 +243,7 @@ describe("Stripe webhook", () => {
     const { org, top, ref } = await pendingTopUp("10");
     const s = { id: ref, amount_total: 1000, currency: "usd", payment_id: top.paymentId };
     const first = await deliver(sessionEvent(s, { paymentStatus: "unpaid" }));
-    expect(first).toMatchObject({ status: 200, body: { ignored: "not paid yet" } });
+    expect(first).toMatchObject({ body: { ignored: "not paid yet" } });
     expect((await state(org.id, top.paymentId)).payment.status).toBe("pending");
     const paid = await deliver(sessionEvent(s, { type: "checkout.session.async_payment_succeeded" }));
     expect(paid.body.outcome).toBe("paid");
@@ -264,7 +276,7 @@ describe("Stripe webhook", () => {
       type: "customer.created",
       data: { object: { id: "cus_1" } },
     });
-    expect(await deliver(other)).toMatchObject({ status: 200, body: { ignored: "event type" } });
+    expect(await deliver(other)).toMatchObject({ body: { ignored: "event type" } });
     expect((await state(expired.org.id, expired.top.paymentId)).ledger).toHaveLength(0);
   });
 
@@ -292,13 +304,15 @@ describe("Stripe webhook", () => {
   });
 });
 
-describe("stripeFromEnv", () => {
+describe("stripeFromConfig", () => {
   it("needs both keys", () => {
-    expect(stripeFromEnv({})).toBeNull();
-    expect(stripeFromEnv({ STRIPE_SECRET_KEY: "sk_test_1" })).toBeNull();
-    expect(stripeFromEnv({ STRIPE_WEBHOOK_SECRET: "whsec_1" })).toBeNull();
-    expect(stripeFromEnv({ STRIPE_SECRET_KEY: " ", STRIPE_WEBHOOK_SECRET: "whsec_1" })).toBeNull();
-    const provider = stripeFromEnv({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" });
+    expect(stripeFromConfig(parseConfig({}))).toBeNull();
+    expect(stripeFromConfig(parseConfig({ STRIPE_SECRET_KEY: "sk_test_1" }))).toBeNull();
+    expect(stripeFromConfig(parseConfig({ STRIPE_WEBHOOK_SECRET: "whsec_1" }))).toBeNull();
+    expect(stripeFromConfig(parseConfig({ STRIPE_SECRET_KEY: " ", STRIPE_WEBHOOK_SECRET: "whsec_1" }))).toBeNull();
+    const provider = stripeFromConfig(
+      parseConfig({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" }),
+    );
     expect(provider).toBeInstanceOf(StripeProvider);
     expect(provider).toMatchObject({ kind: "stripe", webhookSecret: "whsec_1" });
   });

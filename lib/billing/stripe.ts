@@ -10,6 +10,8 @@ import { payments } from "@/db/schema";
 import { completePayment } from "./top-ups";
 import type { CheckoutRequest, PaymentProvider } from "./payments";
 import type { Services } from "../core/services";
+import type { AppConfig } from "../core/config";
+import { Malformed } from "../core/errors";
 
 /** Where the Stripe client sends its requests: Stripe's API by default; a local fake in tests. */
 export interface StripeClientOptions {
@@ -91,20 +93,22 @@ export class StripeProvider implements PaymentProvider {
   }
 }
 
-/** The Stripe provider when both keys are set, else null (the sandbox is used). */
-export function stripeFromEnv(
-  env: Record<string, string | undefined> = process.env,
+/** The Stripe provider when both keys are set (AppConfig.stripe), else null (the sandbox is used). */
+export function stripeFromConfig(
+  config: Pick<AppConfig, "stripe">,
   client: StripeClientOptions = {},
 ): StripeProvider | null {
-  const secretKey = env.STRIPE_SECRET_KEY?.trim();
-  const webhookSecret = env.STRIPE_WEBHOOK_SECRET?.trim();
-  if (!secretKey || !webhookSecret) return null;
-  return new StripeProvider(secretKey, webhookSecret, client);
+  if (!config.stripe) return null;
+  return new StripeProvider(config.stripe.secretKey, config.stripe.webhookSecret, client);
 }
 
+/** What Stripe is told about a delivery it may stop retrying (the route answers it as JSON, 200). */
 export interface WebhookResult {
-  status: number;
-  body: Record<string, unknown>;
+  received: true;
+  outcome?: string;
+  /** For `outcome: "already"`: the payment's status. */
+  status?: string;
+  ignored?: string;
 }
 
 const COMPLETING_EVENTS = new Set(["checkout.session.completed", "checkout.session.async_payment_succeeded"]);
@@ -113,16 +117,17 @@ const COMPLETING_EVENTS = new Set(["checkout.session.completed", "checkout.sessi
  * Handles one delivery to the Stripe webhook. `rawBody` must be the request body exactly as received: the
  * signature is over those bytes.
  *
- * - Missing or bad signature (or a body that isn't a Stripe event): 400, nothing read or written.
+ * - Missing or bad signature (or a body that isn't a Stripe event): Malformed (the route answers 400), nothing
+ *   read or written. Every other delivery resolves to what Stripe is told, with 200.
  * - `checkout.session.completed` / `checkout.session.async_payment_succeeded` with payment_status "paid":
  *   completePayment with the session's id, amount_total, currency and metadata.payment_id — credits the org
- *   once. A replay answers 200 `{ outcome: "already" }` and changes nothing. A completed session that is not
+ *   once. A replay answers `{ outcome: "already" }` and changes nothing. A completed session that is not
  *   paid yet (delayed payment methods) is acknowledged and waits for async_payment_succeeded.
  * - An amount or currency that disagrees with the stored payment: the payment is marked failed, nothing is
- *   credited, 200 `{ outcome: "mismatch" }` (retrying can't fix it; it needs a person and a refund).
- * - A session we don't know: 200 `{ ignored: "unknown session" }`, so Stripe stops retrying (it may belong to
+ *   credited, `{ outcome: "mismatch" }` (retrying can't fix it; it needs a person and a refund).
+ * - A session we don't know: `{ ignored: "unknown session" }`, so Stripe stops retrying (it may belong to
  *   another integration on the same account).
- * - `async_payment_failed` marks a pending payment failed; `expired` marks it cancelled. Other events: 200,
+ * - `async_payment_failed` marks a pending payment failed; `expired` marks it cancelled. Other events are
  *   ignored.
  * - A database error propagates (the route answers 500 and Stripe retries later).
  *
@@ -143,21 +148,21 @@ export async function handleStripeWebhook(
     toleranceSec?: number;
   },
 ): Promise<WebhookResult> {
-  if (!signature) return { status: 400, body: { error: "Missing Stripe-Signature header." } };
+  if (!signature) throw new Malformed("Missing Stripe-Signature header.");
   let event: Stripe.Event;
   try {
     event = (opts.stripe ?? Stripe).webhooks.constructEvent(rawBody, signature, opts.webhookSecret, opts.toleranceSec);
   } catch {
     // Don't echo the library's message: it is about our secret's signature, not useful to a caller.
-    return { status: 400, body: { error: "Invalid Stripe signature." } };
+    throw new Malformed("Invalid Stripe signature.");
   }
 
   if (!event.type.startsWith("checkout.session.")) {
-    return { status: 200, body: { received: true, ignored: "event type" } };
+    return { received: true, ignored: "event type" };
   }
   const session = event.data.object as Stripe.Checkout.Session;
   if (typeof session?.id !== "string") {
-    return { status: 200, body: { received: true, ignored: "no session" } };
+    return { received: true, ignored: "no session" };
   }
 
   if (event.type === "checkout.session.async_payment_failed" || event.type === "checkout.session.expired") {
@@ -167,13 +172,13 @@ export async function handleStripeWebhook(
       .set({ status, completedAt: new Date() })
       .where(and(eq(payments.provider, "stripe"), eq(payments.providerRef, session.id), eq(payments.status, "pending")))
       .returning({ id: payments.id });
-    return { status: 200, body: { received: true, outcome: updated.length ? status : "unchanged" } };
+    return { received: true, outcome: updated.length ? status : "unchanged" };
   }
   if (!COMPLETING_EVENTS.has(event.type)) {
-    return { status: 200, body: { received: true, ignored: "event type" } };
+    return { received: true, ignored: "event type" };
   }
   if (session.payment_status !== "paid") {
-    return { status: 200, body: { received: true, ignored: "not paid yet" } };
+    return { received: true, ignored: "not paid yet" };
   }
 
   const paymentId = z.uuid().safeParse(session.metadata?.payment_id).data ?? null;
@@ -191,13 +196,13 @@ export async function handleStripeWebhook(
   );
   switch (result.outcome) {
     case "paid":
-      return { status: 200, body: { received: true, outcome: "paid" } };
+      return { received: true, outcome: "paid" };
     case "already":
-      return { status: 200, body: { received: true, outcome: "already", status: result.status } };
+      return { received: true, outcome: "already", status: result.status };
     case "mismatch":
-      return { status: 200, body: { received: true, outcome: "mismatch" } };
+      return { received: true, outcome: "mismatch" };
     case "unknown":
-      return { status: 200, body: { received: true, ignored: "unknown session" } };
+      return { received: true, ignored: "unknown session" };
   }
 }
 

@@ -38,7 +38,9 @@ import {
   testServices,
   uniqueName,
   withTestDatabase,
+  withConfig,
 } from "../test/fixtures";
+import { parseConfig } from "../core/config";
 import { hashToken } from "../core/tokens";
 
 const t = withTestDatabase();
@@ -114,17 +116,13 @@ describe("platform admins", () => {
       NotFound,
     );
 
-    expect([...platformAdminNames({ PLATFORM_ADMINS: " Alice, ,bob " })]).toEqual(["alice", "bob"]);
-    expect(platformAdminNames({}).size).toBe(0);
-    const saved = process.env.PLATFORM_ADMINS;
-    process.env.PLATFORM_ADMINS = `x,${named.username.toUpperCase()}`;
-    try {
+    expect([...parseConfig({ PLATFORM_ADMINS: " Alice, ,bob " }).platformAdmins]).toEqual(["alice", "bob"]);
+    expect(parseConfig({}).platformAdmins.size).toBe(0);
+    expect(platformAdminNames().size).toBe(0);
+    await withConfig({ PLATFORM_ADMINS: `x,${named.username.toUpperCase()}` }, async () => {
       expect(await isPlatformAdmin(t.db, as(named))).toBe(true);
       expect(await requirePlatformAdmin(t.db, as(named))).toMatchObject({ username: named.username });
-    } finally {
-      if (saved === undefined) delete process.env.PLATFORM_ADMINS;
-      else process.env.PLATFORM_ADMINS = saved;
-    }
+    });
     expect(await isPlatformAdmin(t.db, as(named))).toBe(false);
   });
 

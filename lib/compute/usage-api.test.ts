@@ -5,6 +5,7 @@ import { rawRows } from "@/db/client";
 import { clusters, creditLedger, jobs, orgClusters, orgs, users } from "@/db/schema";
 import { createClusterToken, revokeClusterToken } from "./clusters";
 import { grantCredits } from "../billing/grants";
+import { Invalid, Malformed, Unauthenticated } from "../core/errors";
 import { handleUsageRequest, INVALID_JSON, readBodyText, USAGE_CLOCK_SKEW_MS } from "./usage-api";
 import { as, makeOrg, makeUser, testServices, uniqueName, withTestDatabase } from "../test/fixtures";
 
@@ -65,6 +66,13 @@ async function makeJob(
 const post = (authorization: string | null, body: unknown, now?: Date) =>
   handleUsageRequest(t.db, authorization, body, testServices(), { now });
 
+/** The domain error a refused report throws (the route maps it: app/_server/http-errors.ts). */
+const refusal = (authorization: string | null, body: unknown) =>
+  post(authorization, body).then(
+    () => expect.fail("the report was accepted"),
+    (err: unknown) => err,
+  );
+
 async function orgState(orgId: string) {
   const [o] = await t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, orgId));
   const [l] = await rawRows<{ sum: string; n: number }>(
@@ -76,7 +84,7 @@ async function orgState(orgId: string) {
 }
 
 describe("POST /api/v1/usage: authentication", () => {
-  it("answers 401 without a token, with a malformed, unknown or revoked one, and writes nothing", async () => {
+  it("refuses (Unauthenticated) without a token, with a malformed, unknown or revoked one, and writes nothing", async () => {
     const { cluster, token, tokenId } = await makeCluster();
     const { org, member } = await makeFundedOrg(cluster, "100");
     const job = await makeJob(org, member, cluster);
@@ -91,14 +99,12 @@ describe("POST /api/v1/usage: authentication", () => {
       `Bearer ${token.slice(0, -1)}`,
       `Bearer ${unknown}`,
     ]) {
-      const res = await post(header, body);
-      expect(res.status, String(header)).toBe(401);
-      expect(res.headers?.["WWW-Authenticate"]).toMatch(/^Bearer/);
+      expect(await refusal(header, body), String(header)).toBeInstanceOf(Unauthenticated);
     }
     await revokeClusterToken(t.db, as(operator), { id: tokenId });
-    expect((await post(`Bearer ${token}`, body)).status).toBe(401);
+    expect(await refusal(`Bearer ${token}`, body)).toBeInstanceOf(Unauthenticated);
     // Even a body that is not JSON: the token is checked first.
-    expect((await post(null, INVALID_JSON)).status).toBe(401);
+    expect(await refusal(null, INVALID_JSON)).toBeInstanceOf(Unauthenticated);
     expect(await orgState(org.id)).toMatchObject({ charges: 0 });
   });
 
@@ -109,16 +115,18 @@ describe("POST /api/v1/usage: authentication", () => {
     const res = await post(`bearer ${token}`, {
       records: [{ job_id: job.id, until: new Date().toISOString(), idempotency_key: "k" }],
     });
-    expect(res.status).toBe(200);
+    expect(res.charged).toBe(1);
   });
 });
 
 describe("POST /api/v1/usage: validation", () => {
-  it("400 for a body that is not JSON; 422 with messages per field path for a bad body", async () => {
+  it("Malformed for a body that is not JSON; Invalid with messages per field path for a bad body", async () => {
     const { auth, cluster } = await makeCluster();
     const { org, member } = await makeFundedOrg(cluster, "100");
     const job = await makeJob(org, member, cluster);
-    expect(await post(auth, INVALID_JSON)).toMatchObject({ status: 400, body: { error: "The body must be JSON." } });
+    const notJson = await refusal(auth, INVALID_JSON);
+    expect(notJson).toBeInstanceOf(Malformed);
+    expect(notJson).toMatchObject({ kind: "malformed", message: "The body must be JSON." });
 
     const good = { job_id: job.id, until: new Date().toISOString(), idempotency_key: "ok" };
     const cases: [unknown, string][] = [
@@ -141,9 +149,10 @@ describe("POST /api/v1/usage: validation", () => {
       [{ records: [{ job_id: job.id }] }, "records.0.until"],
     ];
     for (const [body, field] of cases) {
-      const res = await post(auth, body);
-      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(422);
-      const fields = res.body.fields as Record<string, string[]>;
+      const err = await refusal(auth, body);
+      expect(err, JSON.stringify(body).slice(0, 80)).toBeInstanceOf(Invalid);
+      expect(err).toMatchObject({ message: "Check the fields." });
+      const fields = (err as Invalid).fieldErrors;
       expect(Object.keys(fields), JSON.stringify(body).slice(0, 80)).toContain(field);
       expect(fields[field]![0]).toMatch(/\w/);
     }
@@ -159,11 +168,8 @@ describe("POST /api/v1/usage: charging", () => {
     const job = await makeJob(org, member, cluster, 60, "60");
     const half = new Date(job.startedAt.getTime() + 30 * 60_000).toISOString();
     const res = await post(auth, { records: [{ job_id: job.id, until: half, idempotency_key: "tick-1" }] });
-    expect(res).toMatchObject({
-      status: 200,
-      body: { charged: 1, duplicates: 0, nothing_due: 0, unknown_jobs: [], stop: [] },
-    });
-    expect(res.body.results).toEqual([
+    expect(res).toMatchObject({ charged: 1, duplicates: 0, nothing_due: 0, unknown_jobs: [], stop: [] });
+    expect(res.results).toEqual([
       { job_id: job.id, idempotency_key: "tick-1", outcome: "charged", amount: "30.00000000" },
     ]);
     expect(await orgState(org.id)).toEqual({ balance: "70.00000000", ledgerSum: "70.00000000", charges: 1 });
@@ -174,17 +180,15 @@ describe("POST /api/v1/usage: charging", () => {
     // The same key again, even with a later `until`: a duplicate, nothing charged.
     const later = new Date(job.startedAt.getTime() + 45 * 60_000).toISOString();
     const replay = await post(auth, { records: [{ job_id: job.id, until: later, idempotency_key: "tick-1" }] });
-    expect(replay.body).toMatchObject({ charged: 0, duplicates: 1, nothing_due: 0 });
+    expect(replay).toMatchObject({ charged: 0, duplicates: 1, nothing_due: 0 });
     expect(await orgState(org.id)).toMatchObject({ balance: "70.00000000", charges: 1 });
 
     // A new key for the same moment: nothing due. A later one: the difference.
-    expect(
-      (await post(auth, { records: [{ job_id: job.id, until: half, idempotency_key: "tick-2" }] })).body,
-    ).toMatchObject({
+    expect(await post(auth, { records: [{ job_id: job.id, until: half, idempotency_key: "tick-2" }] })).toMatchObject({
       nothing_due: 1,
     });
     const next = await post(auth, { records: [{ job_id: job.id, until: later, idempotency_key: "tick-3" }] });
-    expect(next.body).toMatchObject({ charged: 1 });
+    expect(next).toMatchObject({ charged: 1 });
     expect(await orgState(org.id)).toEqual({ balance: "55.00000000", ledgerSum: "55.00000000", charges: 2 });
   });
 
@@ -195,8 +199,8 @@ describe("POST /api/v1/usage: charging", () => {
     const now = new Date();
     const ahead = new Date(now.getTime() + USAGE_CLOCK_SKEW_MS / 2).toISOString();
     const res = await post(auth, { records: [{ job_id: job.id, until: ahead, idempotency_key: "a" }] }, now);
-    expect(res.body.charged).toBe(1);
-    const amount = Number((res.body.results as { amount: string }[])[0]!.amount);
+    expect(res.charged).toBe(1);
+    const amount = Number(res.results[0]!.amount);
     // 60 minutes at 1 credit/minute (to the ms), not 60.5.
     expect(amount).toBeGreaterThanOrEqual(59.99);
     expect(amount).toBeLessThanOrEqual(60.01);
@@ -210,12 +214,8 @@ describe("POST /api/v1/usage: charging", () => {
     const jobA = await makeJob(org, member, a.cluster);
     const jobB = await makeJob(org, member, b.cluster);
     const until = new Date().toISOString();
-    expect((await post(a.auth, { records: [{ job_id: jobA.id, until, idempotency_key: "same" }] })).body.charged).toBe(
-      1,
-    );
-    expect((await post(b.auth, { records: [{ job_id: jobB.id, until, idempotency_key: "same" }] })).body.charged).toBe(
-      1,
-    );
+    expect((await post(a.auth, { records: [{ job_id: jobA.id, until, idempotency_key: "same" }] })).charged).toBe(1);
+    expect((await post(b.auth, { records: [{ job_id: jobB.id, until, idempotency_key: "same" }] })).charged).toBe(1);
   });
 
   it("reports another cluster's job (and a job that doesn't exist) as unknown, charging nothing for it", async () => {
@@ -232,9 +232,8 @@ describe("POST /api/v1/usage: charging", () => {
         { job_id: ghost, until, idempotency_key: "x3" },
       ],
     });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ charged: 0, duplicates: 0, nothing_due: 0, stop: [] });
-    expect((res.body.unknown_jobs as string[]).sort()).toEqual([foreign.id, ghost].sort());
+    expect(res).toMatchObject({ charged: 0, duplicates: 0, nothing_due: 0, stop: [] });
+    expect(res.unknown_jobs.sort()).toEqual([foreign.id, ghost].sort());
     expect(await orgState(org.id)).toMatchObject({ balance: "100.00000000", charges: 0 });
   });
 
@@ -257,14 +256,8 @@ describe("POST /api/v1/usage: charging", () => {
         { ...records[0]!, until: new Date().toISOString() },
       ],
     });
-    expect(res.body).toMatchObject({ charged: 3, nothing_due: 1, duplicates: 1 });
-    expect((res.body.results as { outcome: string }[]).map((r) => r.outcome)).toEqual([
-      "charged",
-      "charged",
-      "charged",
-      "nothing_due",
-      "duplicate",
-    ]);
+    expect(res).toMatchObject({ charged: 3, nothing_due: 1, duplicates: 1 });
+    expect(res.results.map((r) => r.outcome)).toEqual(["charged", "charged", "charged", "nothing_due", "duplicate"]);
     expect(await orgState(org.id)).toEqual({ balance: "997.60000000", ledgerSum: "997.60000000", charges: 3 });
   });
 
@@ -283,9 +276,8 @@ describe("POST /api/v1/usage: charging", () => {
         { job_id: bystander.id, until, idempotency_key: "b1" },
       ],
     });
-    expect(res.status).toBe(200);
-    expect(res.body.charged).toBe(2);
-    expect((res.body.stop as string[]).sort()).toEqual([hungry.id, sibling.id].sort());
+    expect(res.charged).toBe(2);
+    expect(res.stop.sort()).toEqual([hungry.id, sibling.id].sort());
     const s = await orgState(org.id);
     expect(Number(s.balance)).toBeLessThan(0); // the job did run
     expect(s.balance).toBe(s.ledgerSum);
@@ -302,10 +294,10 @@ describe("POST /api/v1/usage: charging", () => {
     // (from the reported `until` to its stop) are still outstanding, so it stays listed too.
     const later = new Date(Date.now() + 1000).toISOString();
     const final = await post(auth, { records: [{ job_id: sibling.id, until: later, idempotency_key: "s-final" }] });
-    expect((final.body.stop as string[]).sort()).toEqual([hungry.id, sibling.id].sort());
+    expect(final.stop.sort()).toEqual([hungry.id, sibling.id].sort());
     const again = await post(auth, { records: [{ job_id: hungry.id, until: later, idempotency_key: "h-final" }] });
     // Both are settled now: only the reported job is listed.
-    expect(again.body.stop).toEqual([hungry.id]);
+    expect(again.stop).toEqual([hungry.id]);
     const settled = await t.db
       .select({ id: jobs.id })
       .from(jobs)

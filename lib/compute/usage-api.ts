@@ -6,7 +6,7 @@ import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { jobs } from "@/db/schema";
-import type { FieldErrors } from "../core/errors";
+import { Invalid, Malformed, Unauthenticated, type FieldErrors } from "../core/errors";
 import { authenticateClusterToken, type RunnerIdentity } from "./runner-auth";
 import type { Services } from "../core/services";
 import { directMeter, type MeterFn } from "./usage-batcher";
@@ -42,21 +42,22 @@ const bodySchema = z.object(
   "The body must be a JSON object with a records array.",
 );
 
-export interface UsageApiResult {
-  status: number;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
+/** What a runner is told about its report (the route answers it as JSON, 200). */
+export interface UsageReportResult {
+  charged: number;
+  duplicates: number;
+  nothing_due: number;
+  unknown_jobs: string[];
+  stop: string[];
+  results: { job_id: string; idempotency_key: string; outcome: string; amount?: string }[];
 }
 
-const unauthorized = (): UsageApiResult => ({
-  status: 401,
-  body: { error: "Send a valid cluster token: Authorization: Bearer apc_…" },
-  headers: { "WWW-Authenticate": 'Bearer realm="apolo-usage"' },
-});
+/** The bearer-token refusal (the route adds `WWW-Authenticate: Bearer`). */
+const unauthorized = () => new Unauthenticated("Send a valid cluster token: Authorization: Bearer apc_…");
 
 /**
- * One usage report. Order: the token (401), then the body (400 not JSON, 422 with messages per field path,
- * e.g. `records.3.until`), then one meterUsage call for the whole batch.
+ * One usage report. Order: the token (Unauthenticated), then the body (Malformed when it isn't JSON, Invalid with
+ * messages per field path, e.g. `records.3.until`), then one meterUsage call for the whole batch.
  *
  * - Idempotency keys are namespaced per cluster (`usage:<clusterId>:<key>`): runners choose their keys
  *   freely and can't collide with (or replay) another cluster's.
@@ -78,13 +79,13 @@ export async function handleUsageRequest(
     /** Checks the bearer token (a UsageBatcher's checks concurrent requests' tokens together). */
     authenticate?: (bearer: string) => Promise<RunnerIdentity | null>;
   } = {},
-): Promise<UsageApiResult> {
+): Promise<UsageReportResult> {
   const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1] ?? null;
-  if (!bearer) return unauthorized();
+  if (!bearer) throw unauthorized();
   const cluster = await (opts.authenticate ?? ((b: string) => authenticateClusterToken(db, b)))(bearer);
-  if (!cluster) return unauthorized();
+  if (!cluster) throw unauthorized();
 
-  if (body === INVALID_JSON) return { status: 400, body: { error: "The body must be JSON." } };
+  if (body === INVALID_JSON) throw new Malformed("The body must be JSON.");
   const parsed = bodySchema.safeParse(body);
   const now = opts.now ?? new Date();
   const errors: FieldErrors = parsed.success ? {} : fieldErrorsByPath(parsed.error);
@@ -96,7 +97,7 @@ export async function handleUsageRequest(
     });
   }
   if (!parsed.success || Object.keys(errors).length > 0) {
-    return { status: 422, body: { error: "Check the fields.", fields: errors } };
+    throw new Invalid(errors, "Check the fields.");
   }
 
   const records = parsed.data.records.map((r) => ({
@@ -113,20 +114,17 @@ export async function handleUsageRequest(
     for (const id of await outstandingStops(db, cluster.clusterId, [...stop])) stop.add(id);
   }
   return {
-    status: 200,
-    body: {
-      charged: count("charged"),
-      duplicates: count("duplicate"),
-      nothing_due: count("nothing_due"),
-      unknown_jobs: unknown,
-      stop: [...stop],
-      results: metered.outcomes.map((o, i) => ({
-        job_id: o.jobId,
-        idempotency_key: parsed.data.records[i]!.idempotency_key,
-        outcome: o.outcome,
-        ...(o.amount !== undefined ? { amount: o.amount } : {}),
-      })),
-    },
+    charged: count("charged"),
+    duplicates: count("duplicate"),
+    nothing_due: count("nothing_due"),
+    unknown_jobs: unknown,
+    stop: [...stop],
+    results: metered.outcomes.map((o, i) => ({
+      job_id: o.jobId,
+      idempotency_key: parsed.data.records[i]!.idempotency_key,
+      outcome: o.outcome,
+      ...(o.amount !== undefined ? { amount: o.amount } : {}),
+    })),
   };
 }
 

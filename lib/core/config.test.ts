@@ -5,8 +5,8 @@ import {
   clientAddressFrom,
   invalidSettings,
   missingProductionSettings,
-  newOrgCredits,
   oauthProvidersFromEnv,
+  parseConfig,
   publicBaseUrl,
 } from "./config";
 import { PEER_HEADER, stampedHeaders, stampPeerAddresses } from "./peer-address";
@@ -57,25 +57,25 @@ describe("production settings", () => {
 describe("client address (clientAddressFrom: the socket's address, TRUSTED_PROXIES)", () => {
   it("is the socket's address; X-Forwarded-For and X-Real-IP from the client are ignored", () => {
     const headers = stampedHeaders("::ffff:203.0.113.7", { "x-forwarded-for": "1.2.3.4", "x-real-ip": "5.6.7.8" });
-    expect(clientAddressFrom(headers, {})).toBe("203.0.113.7");
+    expect(clientAddressFrom(headers, parseConfig({}))).toBe("203.0.113.7");
   });
   it("reads X-Forwarded-For from the right when the socket is a trusted proxy", () => {
     const headers = stampedHeaders("::ffff:10.0.0.5", { "x-forwarded-for": "6.6.6.6, 203.0.113.9, 10.0.0.4" });
-    expect(clientAddressFrom(headers, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("203.0.113.9");
-    expect(clientAddressFrom(headers, { TRUSTED_PROXIES: "10.0.0.4" })).toBe("10.0.0.5");
+    expect(clientAddressFrom(headers, parseConfig({ TRUSTED_PROXIES: "10.0.0.0/8" }))).toBe("203.0.113.9");
+    expect(clientAddressFrom(headers, parseConfig({ TRUSTED_PROXIES: "10.0.0.4" }))).toBe("10.0.0.5");
   });
   it("is 'unknown' without a socket address, or with one this process did not stamp", () => {
-    expect(clientAddressFrom(new Headers({ "x-forwarded-for": "1.2.3.4" }), { TRUSTED_PROXIES: "0.0.0.0/0" })).toBe(
-      "unknown",
-    );
+    expect(
+      clientAddressFrom(new Headers({ "x-forwarded-for": "1.2.3.4" }), parseConfig({ TRUSTED_PROXIES: "0.0.0.0/0" })),
+    ).toBe("unknown");
     const forged = new Headers({ [PEER_HEADER]: "0123456789abcdef 10.0.0.1", "x-forwarded-for": "1.2.3.4" });
-    expect(clientAddressFrom(forged, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("unknown");
+    expect(clientAddressFrom(forged, parseConfig({ TRUSTED_PROXIES: "10.0.0.0/8" }))).toBe("unknown");
   });
   it("stamps each request of a real HTTP server with its socket address, over a forged header", async () => {
     stampPeerAddresses();
     const server = createServer((req, res) => {
       const headers = new Headers(req.headers as Record<string, string>);
-      res.end(clientAddressFrom(headers, { TRUSTED_PROXIES: "" }));
+      res.end(clientAddressFrom(headers, parseConfig({ TRUSTED_PROXIES: "" })));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
@@ -93,35 +93,41 @@ describe("public base URL (links and redirects)", () => {
   const fromPeer = (peer: string, init: Record<string, string>) => stampedHeaders(peer, init);
   it("is AUTH_URL when set, whatever the request says", () => {
     const h = fromPeer("10.0.0.1", { host: "evil.example", "x-forwarded-host": "evil.example" });
-    expect(publicBaseUrl(h, { AUTH_URL: "https://console.example.com/", TRUSTED_PROXIES: "10.0.0.0/8" })).toBe(
-      "https://console.example.com",
-    );
+    expect(
+      publicBaseUrl(h, parseConfig({ AUTH_URL: "https://console.example.com/", TRUSTED_PROXIES: "10.0.0.0/8" })),
+    ).toBe("https://console.example.com");
   });
   it("takes X-Forwarded-Host and -Proto only from a trusted proxy", () => {
     const init = { host: "app:3000", "x-forwarded-host": "console.example.com", "x-forwarded-proto": "https" };
-    expect(publicBaseUrl(fromPeer("10.0.0.1", init), { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe(
+    expect(publicBaseUrl(fromPeer("10.0.0.1", init), parseConfig({ TRUSTED_PROXIES: "10.0.0.0/8" }))).toBe(
       "https://console.example.com",
     );
     // the same headers straight from a client: the Host it connected to
-    expect(publicBaseUrl(fromPeer("203.0.113.9", init), { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("https://app:3000");
+    expect(publicBaseUrl(fromPeer("203.0.113.9", init), parseConfig({ TRUSTED_PROXIES: "10.0.0.0/8" }))).toBe(
+      "https://app:3000",
+    );
   });
   it("uses http for a local host and https otherwise, never the server's bind address", () => {
-    expect(publicBaseUrl(fromPeer("127.0.0.1", { host: "127.0.0.1:3120" }), {})).toBe("http://127.0.0.1:3120");
-    expect(publicBaseUrl(fromPeer("127.0.0.1", { host: "localhost:3000" }), {})).toBe("http://localhost:3000");
-    expect(publicBaseUrl(fromPeer("203.0.113.9", { host: "Console.Example.com" }), {})).toBe(
+    expect(publicBaseUrl(fromPeer("127.0.0.1", { host: "127.0.0.1:3120" }), parseConfig({}))).toBe(
+      "http://127.0.0.1:3120",
+    );
+    expect(publicBaseUrl(fromPeer("127.0.0.1", { host: "localhost:3000" }), parseConfig({}))).toBe(
+      "http://localhost:3000",
+    );
+    expect(publicBaseUrl(fromPeer("203.0.113.9", { host: "Console.Example.com" }), parseConfig({}))).toBe(
       "https://console.example.com",
     );
   });
   it("refuses a Host that is not a host name", () => {
     for (const host of ["evil.example/path", "user@evil.example", "evil.example:99999999", "a b"]) {
-      expect(publicBaseUrl(fromPeer("127.0.0.1", { host }), {}), host).toBe("http://localhost");
+      expect(publicBaseUrl(fromPeer("127.0.0.1", { host }), parseConfig({})), host).toBe("http://localhost");
     }
     const h = fromPeer("10.0.0.1", { host: "console.example.com", "x-forwarded-host": "evil.example/x" });
-    expect(publicBaseUrl(h, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("https://console.example.com");
+    expect(publicBaseUrl(h, parseConfig({ TRUSTED_PROXIES: "10.0.0.0/8" }))).toBe("https://console.example.com");
   });
   it("ignores a forwarded protocol that is neither http nor https", () => {
     const h = fromPeer("10.0.0.1", { host: "console.example.com", "x-forwarded-proto": "javascript" });
-    expect(publicBaseUrl(h, { TRUSTED_PROXIES: "10.0.0.0/8" })).toBe("https://console.example.com");
+    expect(publicBaseUrl(h, parseConfig({ TRUSTED_PROXIES: "10.0.0.0/8" }))).toBe("https://console.example.com");
   });
 });
 
@@ -146,11 +152,50 @@ describe("invalid settings", () => {
 
 describe("welcome credits for new orgs", () => {
   it("are 100 in development, none in production or tests, and configurable", () => {
-    expect(newOrgCredits({ NODE_ENV: "development" })).toBe("100");
-    expect(newOrgCredits({ NODE_ENV: "production" })).toBeNull();
-    expect(newOrgCredits({ NODE_ENV: "test" })).toBeNull();
-    expect(newOrgCredits({ NODE_ENV: "production", NEW_ORG_CREDITS: "500" })).toBe("500");
-    expect(newOrgCredits({ NODE_ENV: "development", NEW_ORG_CREDITS: "0" })).toBeNull();
-    expect(newOrgCredits({ NEW_ORG_CREDITS: "12.345" })).toBeNull();
+    expect(parseConfig({ NODE_ENV: "development" }).newOrgCredits).toBe("100");
+    expect(parseConfig({ NODE_ENV: "production" }).newOrgCredits).toBeNull();
+    expect(parseConfig({ NODE_ENV: "test" }).newOrgCredits).toBeNull();
+    expect(parseConfig({ NODE_ENV: "production", NEW_ORG_CREDITS: "500" }).newOrgCredits).toBe("500");
+    expect(parseConfig({ NODE_ENV: "development", NEW_ORG_CREDITS: "0" }).newOrgCredits).toBeNull();
+    expect(parseConfig({ NEW_ORG_CREDITS: "12.345" }).newOrgCredits).toBeNull();
+  });
+});
+
+describe("parseConfig: the environment, parsed once into the settings lib/ is given", () => {
+  it("has the documented defaults", () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({
+      nodeEnv: "",
+      authUrl: null,
+      newOrgCredits: null,
+      pricing: { pricePerCredit: "1.00", currency: "usd" },
+      stripe: null,
+      mailWorker: { intervalMs: 5000, maxAttempts: 8 },
+    });
+    expect(c.platformAdmins.size).toBe(0);
+  });
+  it("reads each setting, trimmed and normalized", () => {
+    const c = parseConfig({
+      NODE_ENV: "production",
+      AUTH_URL: " https://console.example.com// ",
+      PLATFORM_ADMINS: " Alice, ,bob ",
+      CREDIT_PRICE: "0.25",
+      CREDIT_CURRENCY: "EUR",
+      STRIPE_SECRET_KEY: " sk_test_1 ",
+      STRIPE_WEBHOOK_SECRET: "whsec_1",
+      TRUSTED_PROXIES: "10.0.0.0/8",
+    });
+    expect(c).toMatchObject({
+      nodeEnv: "production",
+      authUrl: "https://console.example.com",
+      pricing: { pricePerCredit: "0.25", currency: "eur" },
+      stripe: { secretKey: "sk_test_1", webhookSecret: "whsec_1" },
+    });
+    expect([...c.platformAdmins]).toEqual(["alice", "bob"]);
+    expect(c.trustedProxies.invalid).toEqual([]);
+  });
+  it("falls back on unusable prices (invalidSettings names the unusable values that refuse the start)", () => {
+    expect(parseConfig({ CREDIT_PRICE: "cheap" }).pricing.pricePerCredit).toBe("1.00");
+    expect(parseConfig({ CREDIT_PRICE: "0.12345" }).pricing.pricePerCredit).toBe("1.00");
   });
 });

@@ -1,13 +1,111 @@
+import { z } from "zod";
 import { clientAddress, isTrusted, parseIp, parseTrustedProxies, type TrustedProxies } from "./client-address";
 import { isCreditAmount, isNonPositive } from "./credits-amount";
 import { isCurrencyCode } from "./money";
 import { peerAddressFrom } from "./peer-address";
 
 /**
- * Settings read from the environment, as plain functions of an env object so tests can flip them.
- * Every variable is documented in .env.example.
+ * Settings. lib/ reads no environment: the boundary parses it once (`parseConfig(process.env)`, cached by
+ * app/_server/config.ts `appConfig()`; scripts call it themselves) into a typed AppConfig and passes that in. The
+ * functions below are plain functions of an env object or of the parsed config, so tests can flip them. Every
+ * variable is documented in .env.example.
  */
 export type Env = Record<string, string | undefined>;
+
+export interface AppConfig {
+  /** NODE_ENV ("development", "production", "test"; "" when unset). */
+  nodeEnv: string;
+  /** AUTH_URL without trailing slashes, or null. */
+  authUrl: string | null;
+  /** TRUSTED_PROXIES, parsed (unreadable entries are named by invalidSettings and refuse the start). */
+  trustedProxies: TrustedProxies;
+  /** PLATFORM_ADMINS: lowercased usernames that are platform admins (next to accounts granted the flag). */
+  platformAdmins: ReadonlySet<string>;
+  /** Welcome credits of a new org (NEW_ORG_CREDITS; 100 in development, none otherwise), or null. */
+  newOrgCredits: string | null;
+  /** CREDIT_PRICE (decimal, major unit; default "1.00") and CREDIT_CURRENCY (lowercase; default usd). */
+  pricing: { pricePerCredit: string; currency: string };
+  /** STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET when both are set, else null (the sandbox checkout). */
+  stripe: { secretKey: string; webhookSecret: string } | null;
+  /** MAIL_WORKER_INTERVAL_MS (default 5000, at least 100) and MAIL_MAX_ATTEMPTS (default 8, at least 1). */
+  mailWorker: { intervalMs: number; maxAttempts: number };
+}
+
+/** A set variable, trimmed; unset and blank are both undefined. */
+const text = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined);
+/** An integer variable of at least `min`, else `fallback` (unset or unreadable values fall back, as before). */
+const intAtLeast = (min: number, fallback: number) =>
+  text.transform((v) => {
+    const n = Number(v);
+    return v !== undefined && Number.isInteger(n) && n >= min ? n : fallback;
+  });
+
+const envSchema = z.object({
+  NODE_ENV: text,
+  AUTH_URL: text,
+  TRUSTED_PROXIES: z.string().optional(),
+  PLATFORM_ADMINS: z.string().optional(),
+  NEW_ORG_CREDITS: z.string().optional(),
+  CREDIT_PRICE: text,
+  CREDIT_CURRENCY: text,
+  STRIPE_SECRET_KEY: text,
+  STRIPE_WEBHOOK_SECRET: text,
+  MAIL_WORKER_INTERVAL_MS: intAtLeast(100, 5000),
+  MAIL_MAX_ATTEMPTS: intAtLeast(1, 8),
+});
+
+/** The environment as the typed settings lib/ is given. Never throws: unusable values are named by invalidSettings. */
+export function parseConfig(env: Env): AppConfig {
+  const e = envSchema.parse(env);
+  // Set but empty means none, as before (only an unset NEW_ORG_CREDITS takes the development default).
+  const welcome = e.NEW_ORG_CREDITS?.trim() ?? (e.NODE_ENV === "development" ? "100" : "");
+  return {
+    nodeEnv: e.NODE_ENV ?? "",
+    authUrl: e.AUTH_URL ? e.AUTH_URL.replace(/\/+$/, "") : null,
+    trustedProxies: parseTrustedProxies(e.TRUSTED_PROXIES),
+    platformAdmins: new Set(
+      (e.PLATFORM_ADMINS ?? "")
+        .split(",")
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    newOrgCredits: isCreditAmount(welcome, { maxDigits: 9 }) && !isNonPositive(welcome) ? welcome : null,
+    pricing: {
+      pricePerCredit: e.CREDIT_PRICE && isCreditAmount(e.CREDIT_PRICE, { decimals: 4 }) ? e.CREDIT_PRICE : "1.00",
+      currency: (e.CREDIT_CURRENCY ?? "usd").toLowerCase(),
+    },
+    stripe:
+      e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+        ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }
+        : null,
+    mailWorker: { intervalMs: e.MAIL_WORKER_INTERVAL_MS, maxAttempts: e.MAIL_MAX_ATTEMPTS },
+  };
+}
+
+const holder = globalThis as unknown as { __apoloConfig?: AppConfig };
+
+/**
+ * The few operations that take no Services (createOrg's welcome credits, isPlatformAdmin/requirePlatformAdmin's
+ * PLATFORM_ADMINS) read the config the boundary installed at start (app/_server/config.ts `appConfig()`; scripts
+ * and tests install their own). Kept on globalThis: Next bundles lib/ into more than one module graph.
+ */
+export function installConfig(config: AppConfig): AppConfig {
+  holder.__apoloConfig = config;
+  return config;
+}
+
+/** The installed config; throws when none was installed (a setting must never silently fall back). */
+export function installedConfig(): AppConfig {
+  if (!holder.__apoloConfig) {
+    throw new Error(
+      "No configuration installed: call installConfig(parseConfig(env)) at start (app/_server/config.ts).",
+    );
+  }
+  return holder.__apoloConfig;
+}
 
 export const OAUTH_PROVIDERS = ["github", "google"] as const;
 export type OAuthProviderId = (typeof OAUTH_PROVIDERS)[number];
@@ -39,32 +137,26 @@ export function missingProductionSettings(env: Env): string[] {
   return missing;
 }
 
-let trustedCache: { raw: string | undefined; parsed: TrustedProxies } | undefined;
-
-/** TRUSTED_PROXIES, parsed once per value. */
-export function trustedProxiesFromEnv(env: Env = process.env): TrustedProxies {
-  const raw = env.TRUSTED_PROXIES;
-  if (!trustedCache || trustedCache.raw !== raw) trustedCache = { raw, parsed: parseTrustedProxies(raw) };
-  return trustedCache.parsed;
-}
+/** What reading a request's client address needs of the config. */
+export type ProxyConfig = Pick<AppConfig, "trustedProxies">;
 
 /**
  * The client's address for per-address rate limits: the socket's peer (stamped by lib/core/peer-address.ts), or,
  * when that peer is listed in TRUSTED_PROXIES, the first untrusted X-Forwarded-For entry from the right
  * (lib/core/client-address.ts). "unknown" when the request carries no socket address.
  */
-export function clientAddressFrom(headers: Headers, env: Env = process.env): string {
+export function clientAddressFrom(headers: Headers, config: ProxyConfig): string {
   return clientAddress({
     headers,
     socketAddress: peerAddressFrom(headers),
-    trustedProxies: trustedProxiesFromEnv(env),
+    trustedProxies: config.trustedProxies,
   });
 }
 
 /** Whether this request came straight from a proxy listed in TRUSTED_PROXIES. */
-export function fromTrustedProxy(headers: Headers, env: Env = process.env): boolean {
+export function fromTrustedProxy(headers: Headers, config: ProxyConfig): boolean {
   const peer = peerAddressFrom(headers);
-  return isTrusted(trustedProxiesFromEnv(env), peer ? parseIp(peer) : null);
+  return isTrusted(config.trustedProxies, peer ? parseIp(peer) : null);
 }
 
 /** A Host header value: a DNS name or an address, with an optional port; nothing else (no path, no user). */
@@ -79,11 +171,10 @@ const HOST =
  * Never the server's bind address (Next's `request.nextUrl.origin` is `http://localhost:<port>` under
  * `next start`), and never a forwarded header a client could have written itself.
  */
-export function publicBaseUrl(headers: Headers, env: Env = process.env): string {
-  const configured = env.AUTH_URL?.trim();
-  if (configured) return configured.replace(/\/+$/, "");
+export function publicBaseUrl(headers: Headers, config: Pick<AppConfig, "authUrl" | "trustedProxies">): string {
+  if (config.authUrl) return config.authUrl;
   const first = (name: string) => headers.get(name)?.split(",")[0]?.trim() || undefined;
-  const trusted = fromTrustedProxy(headers, env);
+  const trusted = fromTrustedProxy(headers, config);
   const candidates = trusted ? [first("x-forwarded-host"), headers.get("host")] : [headers.get("host")];
   const host = candidates.find((h): h is string => Boolean(h && HOST.test(h)))?.toLowerCase() ?? "localhost";
   const local = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
@@ -112,10 +203,4 @@ export function invalidSettings(env: Env): string[] {
     if (!ok) invalid.push(`AUTH_URL: not an http(s) URL: ${JSON.stringify(url)}`);
   }
   return invalid;
-}
-
-/** Credits every new org starts with: NEW_ORG_CREDITS, else 100 in development and none in production. */
-export function newOrgCredits(env: Env = process.env): string | null {
-  const v = env.NEW_ORG_CREDITS?.trim() ?? (env.NODE_ENV === "development" ? "100" : "");
-  return isCreditAmount(v, { maxDigits: 9 }) && !isNonPositive(v) ? v : null;
 }

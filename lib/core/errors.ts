@@ -1,20 +1,28 @@
 /**
- * Typed domain errors. lib/ throws these; each boundary (server action, page, API route) maps them once:
- * NotFound → 404 / not-found page, Forbidden → 403, Conflict → 409, Invalid → 422 with field messages,
- * RateLimited → 429 with Retry-After, Unauthenticated → sign-in. Anything else is a bug: logged with a
- * request id and shown as a generic message.
+ * Typed domain errors. lib/ throws these with a code (`kind`) and messages only, never an HTTP status: app/_server/
+ * maps them, once per kind of boundary: action.ts to form state, page-errors.ts to pages (not-found page, sign-in),
+ * http-errors.ts to JSON route answers (`{ error: { code, message, fields? } }` with the status). Anything else is
+ * a bug: logged with a request id and shown as a generic message.
  */
 export type FieldErrors = Record<string, string[]>;
 
+export type ErrorCode =
+  | "not_found"
+  | "forbidden"
+  | "conflict"
+  | "invalid"
+  | "malformed"
+  | "rate_limited"
+  | "unauthenticated"
+  | "quota_exceeded";
+
 export abstract class DomainError extends Error {
-  abstract readonly kind:
-    "not_found" | "forbidden" | "conflict" | "invalid" | "rate_limited" | "unauthenticated" | "quota_exceeded";
-  abstract readonly status: number;
+  /** The error's code, as API answers name it. */
+  abstract readonly kind: ErrorCode;
 }
 
 export class NotFound extends DomainError {
   readonly kind = "not_found";
-  readonly status = 404;
   constructor(message = "Not found") {
     super(message);
   }
@@ -22,7 +30,6 @@ export class NotFound extends DomainError {
 
 export class Forbidden extends DomainError {
   readonly kind = "forbidden";
-  readonly status = 403;
   constructor(message = "You don't have permission to do that.") {
     super(message);
   }
@@ -30,7 +37,6 @@ export class Forbidden extends DomainError {
 
 export class Unauthenticated extends DomainError {
   readonly kind = "unauthenticated";
-  readonly status = 401;
   constructor(message = "Sign in to continue.") {
     super(message);
   }
@@ -39,7 +45,6 @@ export class Unauthenticated extends DomainError {
 /** Input that is well-formed but clashes with existing data (a taken username, say); `field` names the input. */
 export class Conflict extends DomainError {
   readonly kind = "conflict";
-  readonly status = 409;
   constructor(
     message: string,
     readonly field?: string,
@@ -53,7 +58,6 @@ export class Conflict extends DomainError {
 
 export class Invalid extends DomainError {
   readonly kind = "invalid";
-  readonly status = 422;
   constructor(
     readonly fieldErrors: FieldErrors,
     message = "Check the highlighted fields.",
@@ -62,9 +66,16 @@ export class Invalid extends DomainError {
   }
 }
 
+/** Input that can't be read at all (a body that isn't JSON, a missing or bad signature). */
+export class Malformed extends DomainError {
+  readonly kind = "malformed";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 export class RateLimited extends DomainError {
   readonly kind = "rate_limited";
-  readonly status = 429;
   constructor(readonly retryAfterSec: number) {
     super(`Too many attempts. Try again in ${retryAfterSec} s.`);
   }
@@ -73,7 +84,6 @@ export class RateLimited extends DomainError {
 /** A job can't start: a running-jobs quota is reached or credits are used up (Apolo's exact messages). */
 export class QuotaExceeded extends DomainError {
   readonly kind = "quota_exceeded";
-  readonly status = 409;
   constructor(
     message: string,
     /** Whether the refusal is about credits (the member is told by mail). */
@@ -85,4 +95,9 @@ export class QuotaExceeded extends DomainError {
 
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
+}
+
+/** The per-field messages an error carries (Invalid, and a Conflict about one field), if any. */
+export function errorFields(err: DomainError): FieldErrors | undefined {
+  return err instanceof Invalid || err instanceof Conflict ? err.fieldErrors : undefined;
 }

@@ -25,20 +25,31 @@ export const PEER_HEADER = "x-apolo-peer-address";
 interface PeerState {
   tag: string;
   installed: boolean;
+  /** Whether a request without its address is worth a (single) warning: in production (NODE_ENV, via the caller). */
+  warnUnstamped: boolean;
   warned: boolean;
 }
 
 const holder = globalThis as unknown as { __apoloPeer?: PeerState };
 
 function state(): PeerState {
-  return (holder.__apoloPeer ??= { tag: randomBytes(16).toString("hex"), installed: false, warned: false });
+  return (holder.__apoloPeer ??= {
+    tag: randomBytes(16).toString("hex"),
+    installed: false,
+    warnUnstamped: false,
+    warned: false,
+  });
 }
 
-/** Starts stamping every request of this process with its socket address. Idempotent. */
-export function stampPeerAddresses(): void {
+/**
+ * Starts stamping every request of this process with its socket address. Idempotent. `warnUnstamped` (production):
+ * log once when a request arrives without one.
+ */
+export function stampPeerAddresses(opts: { warnUnstamped?: boolean } = {}): void {
   const s = state();
   if (s.installed) return;
   s.installed = true;
+  s.warnUnstamped = opts.warnUnstamped ?? false;
   subscribe("http.server.request.start", (message) => {
     const { request, socket } = message as { request: IncomingMessage; socket: Socket };
     request.headers[PEER_HEADER] = `${s.tag} ${socket.remoteAddress ?? ""}`;
@@ -51,7 +62,7 @@ export function peerAddressFrom(headers: Headers): string | null {
   const value = headers.get(PEER_HEADER);
   const space = value?.indexOf(" ") ?? -1;
   if (value && space !== -1 && value.slice(0, space) === s.tag) return value.slice(space + 1) || null;
-  if (s.installed && !s.warned && process.env.NODE_ENV === "production") {
+  if (s.installed && !s.warned && s.warnUnstamped) {
     s.warned = true;
     console.warn("[client-address] a request without its socket address: counted as 'unknown' for rate limits");
   }

@@ -8,7 +8,6 @@ import {
   deliverOutbox,
   enqueueMail,
   LogMailer,
-  mailWorkerSettings,
   retryDelayMs,
   SmtpMailer,
   type Mailer,
@@ -16,6 +15,7 @@ import {
   type MailQueue,
 } from "./mail";
 import { hashToken } from "../core/tokens";
+import { parseConfig } from "../core/config";
 import { startSmtpCapture, type CapturedMail } from "../test/smtp-capture";
 import {
   as,
@@ -408,12 +408,12 @@ describe("transports and settings", () => {
   });
 
   it("MAIL_WORKER_INTERVAL_MS and MAIL_MAX_ATTEMPTS, with defaults for missing or unusable values", () => {
-    expect(mailWorkerSettings({})).toEqual({ intervalMs: 5000, maxAttempts: 8 });
-    expect(mailWorkerSettings({ MAIL_WORKER_INTERVAL_MS: "250", MAIL_MAX_ATTEMPTS: "3" })).toEqual({
+    expect(parseConfig({}).mailWorker).toEqual({ intervalMs: 5000, maxAttempts: 8 });
+    expect(parseConfig({ MAIL_WORKER_INTERVAL_MS: "250", MAIL_MAX_ATTEMPTS: "3" }).mailWorker).toEqual({
       intervalMs: 250,
       maxAttempts: 3,
     });
-    expect(mailWorkerSettings({ MAIL_WORKER_INTERVAL_MS: "5", MAIL_MAX_ATTEMPTS: "0" })).toEqual({
+    expect(parseConfig({ MAIL_WORKER_INTERVAL_MS: "5", MAIL_MAX_ATTEMPTS: "0" }).mailWorker).toEqual({
       intervalMs: 5000,
       maxAttempts: 8,
     });

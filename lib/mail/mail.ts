@@ -187,14 +187,3 @@ export async function deliverOutbox(
   }
   return out;
 }
-
-/** MAIL_WORKER_INTERVAL_MS (default 5000, at least 100) and MAIL_MAX_ATTEMPTS (default 8). */
-export function mailWorkerSettings(env: Record<string, string | undefined> = process.env) {
-  const interval = Number(env.MAIL_WORKER_INTERVAL_MS);
-  const attempts = Number(env.MAIL_MAX_ATTEMPTS);
-  return {
-    intervalMs: env.MAIL_WORKER_INTERVAL_MS && Number.isInteger(interval) && interval >= 100 ? interval : 5000,
-    maxAttempts:
-      env.MAIL_MAX_ATTEMPTS && Number.isInteger(attempts) && attempts >= 1 ? attempts : DELIVERY_DEFAULTS.maxAttempts,
-  };
-}

@@ -4,7 +4,7 @@ import { auditEvents, orgMembers, orgs, users } from "@/db/schema";
 import { requireOrgAccess } from "../core/authz";
 import { Conflict, Forbidden, Invalid, NotFound, Unauthenticated } from "../core/errors";
 import { createOrg, enterOrg, getOrgOverview, homePath, listMyOrgs } from "./orgs";
-import { makeOrg, makeUser, uniqueName, withTestDatabase } from "../test/fixtures";
+import { makeOrg, makeUser, uniqueName, withConfig, withTestDatabase } from "../test/fixtures";
 
 const t = withTestDatabase();
 const as = (u: { id: string }) => ({ userId: u.id });
@@ -163,9 +163,7 @@ describe("overview and home", () => {
 
 describe("welcome credits", () => {
   it("grant NEW_ORG_CREDITS to a new org through the ledger", async () => {
-    const before = process.env.NEW_ORG_CREDITS;
-    process.env.NEW_ORG_CREDITS = "25.50";
-    try {
+    await withConfig({ NEW_ORG_CREDITS: "25.50" }, async () => {
       const user = await makeUser(t.db);
       const name = uniqueName("org-");
       await createOrg(t.db, as(user), { name });
@@ -177,9 +175,6 @@ describe("welcome credits", () => {
       expect((rows as unknown as { rows: unknown[] }).rows).toEqual([
         { kind: "grant", amount: "25.50000000", note: "welcome credits" },
       ]);
-    } finally {
-      if (before === undefined) delete process.env.NEW_ORG_CREDITS;
-      else process.env.NEW_ORG_CREDITS = before;
-    }
+    });
   });
 });

@@ -6,7 +6,7 @@ import { requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole }
 import { z } from "zod";
 import { Conflict, Invalid, NotFound } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
-import { newOrgCredits } from "../core/config";
+import { installedConfig } from "../core/config";
 import { postLedger } from "../billing/ledger";
 import { createOrgSchema, parseInput } from "../core/validation";
 
@@ -28,7 +28,7 @@ export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<O
       const [org] = await tx.insert(orgs).values({ name: data.name, displayName: data.displayName }).returning();
       await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "admin" });
       // Welcome credits (NEW_ORG_CREDITS; 100 in development, so a new user can run a job at once).
-      const welcome = newOrgCredits();
+      const welcome = installedConfig().newOrgCredits;
       if (welcome) {
         await postLedger(tx, { orgId: org!.id, kind: "grant", amount: welcome, note: "welcome credits" });
       }

@@ -10,15 +10,14 @@ import { memberAddedMail } from "../mail/mail-templates";
 import { insertMembership } from "./membership";
 import type { Services } from "../core/services";
 import { parseInput } from "../core/validation";
+import { installedConfig } from "../core/config";
 
-/** Usernames in PLATFORM_ADMINS (comma-separated) are platform admins, as are accounts granted the flag. */
-export function platformAdminNames(env: Record<string, string | undefined> = process.env): Set<string> {
-  return new Set(
-    (env.PLATFORM_ADMINS ?? "")
-      .split(",")
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+/**
+ * Usernames in PLATFORM_ADMINS are platform admins, as are accounts granted the flag: the names come parsed
+ * (lowercased) from the config the boundary installed (lib/core/config.ts AppConfig.platformAdmins).
+ */
+export function platformAdminNames(): ReadonlySet<string> {
+  return installedConfig().platformAdmins;
 }
 
 export async function isPlatformAdmin(db: Db, actor: Actor): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { Database, Db } from "@/db/client";
 import { eq, sql } from "drizzle-orm";
 import { clusters, invitations, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import type { OrgRole } from "../core/authz";
+import { installConfig, installedConfig, parseConfig, type Env } from "../core/config";
 import { Invalid } from "../core/errors";
 import { acceptInvitation, inviteMembers, listMyInvitations } from "../orgs/invitations";
 import { postLedger } from "../billing/ledger";
@@ -14,6 +15,17 @@ import { hashPassword } from "../accounts/passwords";
 import { MemoryRateLimitStore } from "../core/rate-limit";
 import type { Services } from "../core/services";
 import { newToken } from "../core/tokens";
+
+/** Runs `fn` with the settings of `env` (on top of a test server's, lib/test/setup.ts) installed for lib/. */
+export async function withConfig<T>(env: Env, fn: () => Promise<T>): Promise<T> {
+  const saved = installedConfig();
+  installConfig(parseConfig({ NODE_ENV: "test", ...env }));
+  try {
+    return await fn();
+  } finally {
+    installConfig(saved);
+  }
+}
 
 /** Gives the test file its own fresh database, opened before and closed after the file's tests. */
 export function withTestDatabase(): { readonly db: Db; readonly database: Database } {

@@ -1,7 +1,8 @@
-import { NextResponse } from "next/server";
+import { errorResponse, jsonError } from "@/app/_server/http-errors";
 import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
-import { handleStripeWebhook, stripeFromEnv } from "@/lib/billing";
+import { handleStripeWebhook, stripeFromConfig } from "@/lib/billing";
+import { appConfig } from "@/app/_server/config";
 
 export const dynamic = "force-dynamic";
 
@@ -11,8 +12,8 @@ export const dynamic = "force-dynamic";
  * Stripe is configured. Authenticated by the Stripe-Signature over the raw body; no cookies involved.
  */
 export async function POST(req: Request) {
-  const stripe = stripeFromEnv(process.env);
-  if (!stripe) return NextResponse.json({ error: "Not found" }, { status: 404 });
+  const stripe = stripeFromConfig(appConfig());
+  if (!stripe) return jsonError(404, "not_found", "Not found");
   // The exact bytes Stripe signed: read as text, never parsed and re-serialized before verification.
   const rawBody = await req.text();
   try {
@@ -21,15 +22,15 @@ export async function POST(req: Request) {
       svc: await services(),
     });
     // Money moved but nothing was credited: a person has to refund or grant (payment ids only, no personal data).
-    if (result.body.outcome === "mismatch") {
+    if (result.outcome === "mismatch") {
       console.warn("[stripe] a paid Checkout Session disagrees with its payment; marked failed, nothing credited");
-    } else if (result.body.outcome === "already" && result.body.status !== "paid") {
-      console.warn(`[stripe] a Checkout Session was paid for a payment already ${String(result.body.status)}`);
+    } else if (result.outcome === "already" && result.status !== "paid") {
+      console.warn(`[stripe] a Checkout Session was paid for a payment already ${String(result.status)}`);
     }
-    return NextResponse.json(result.body, { status: result.status, headers: { "Cache-Control": "no-store" } });
+    return Response.json(result, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
-    // 500 makes Stripe retry the delivery later; completion is idempotent.
-    console.error("[stripe] webhook failed:", err);
-    return NextResponse.json({ error: "Internal error" }, { status: 500 });
+    // A bad signature is a 400; anything else a 500, which makes Stripe retry the delivery later (completion is
+    // idempotent).
+    return errorResponse(err, { context: "stripe webhook" });
   }
 }

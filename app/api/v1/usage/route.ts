@@ -1,8 +1,8 @@
+import { errorResponse, jsonError } from "@/app/_server/http-errors";
 import { services } from "@/app/_server/services";
 import type { Db } from "@/db";
 import { getDb } from "@/db";
 import { BATCHER_DEFAULTS, handleUsageRequest, INVALID_JSON, readBodyText, UsageBatcher } from "@/lib/compute";
-import { NextResponse } from "next/server";
 
 export const dynamic = "force-dynamic";
 
@@ -24,17 +24,26 @@ function batcher(db: Db): UsageBatcher | undefined {
   return holder.__apoloUsageBatcher;
 }
 
-/** External cluster runners report usage. Bearer cluster token only: cookies are never read here. */
+// no-transform: these answers are small JSON; gzipping each one cost the server more than it saves.
+const HEADERS = { "Cache-Control": "no-store, no-transform" };
+
+/**
+ * External cluster runners report usage. Bearer cluster token only: cookies are never read here. Errors are
+ * answered by http-errors.ts: 401 with `WWW-Authenticate: Bearer`, 400 for a body that isn't JSON, 422 with
+ * `fields` per record path, 413 above MAX_BODY_BYTES.
+ */
 export async function POST(req: Request) {
   const text = await readBodyText(req, MAX_BODY_BYTES);
   if (text === null) {
-    return NextResponse.json({ error: `The body must be at most ${MAX_BODY_BYTES} bytes.` }, { status: 413 });
+    return jsonError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes.`, {
+      headers: HEADERS,
+    });
   }
   let body: unknown = INVALID_JSON;
   try {
     body = JSON.parse(text);
   } catch {
-    // handleUsageRequest answers 400 once the token has been checked.
+    // handleUsageRequest refuses it (Malformed, 400) once the token has been checked.
   }
   try {
     const [db, svc] = await Promise.all([getDb(), services()]);
@@ -43,13 +52,8 @@ export async function POST(req: Request) {
       meter: shared?.meter,
       authenticate: shared?.authenticate,
     });
-    return NextResponse.json(result.body, {
-      status: result.status,
-      // no-transform: these answers are small JSON; gzipping each one cost the server more than it saves.
-      headers: { "Cache-Control": "no-store, no-transform", ...result.headers },
-    });
+    return Response.json(result, { headers: HEADERS });
   } catch (err) {
-    console.error("[usage] request failed:", err);
-    return NextResponse.json({ error: "Internal error" }, { status: 500 });
+    return errorResponse(err, { bearerRealm: "apolo-usage", context: "usage", headers: HEADERS });
   }
 }

@@ -4,7 +4,8 @@ import { LedgerView, type LedgerRowView } from "@/components/credits/ledger-view
 import { TopUpDialog } from "@/components/credits/top-up-dialog";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { getCreditsSummary, getPayment, listLedger, pricingFromEnv } from "@/lib/billing";
+import { getCreditsSummary, getPayment, listLedger } from "@/lib/billing";
+import { appConfig } from "@/app/_server/config";
 import { formatCredits } from "@/lib/core";
 import type { Metadata } from "next";
 
@@ -17,7 +18,7 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
   const [summary, ledger] = await loadPage(async () =>
     Promise.all([getCreditsSummary(db, actor, org), listLedger(db, actor, org, await searchParams)]),
   );
-  const pricing = pricingFromEnv();
+  const pricing = appConfig().pricing;
   const paymentId = (await searchParams).payment;
   const payment = typeof paymentId === "string" ? await getPayment(db, actor, org, paymentId).catch(() => null) : null;
   const rows: LedgerRowView[] = ledger.rows.map((r) => ({

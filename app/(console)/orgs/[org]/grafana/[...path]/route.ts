@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { currentActor } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { isDomainError } from "@/lib/core";
+import { errorResponse, jsonError } from "@/app/_server/http-errors";
 import { grafanaConfigFromEnv, MAX_QUERY_BODY_BYTES, proxyGrafanaRequest } from "@/lib/reports";
 import { readBodyText } from "@/lib/compute";
 
@@ -16,13 +16,11 @@ type Context = { params: Promise<{ org: string; path: string[] }> };
 async function handle(req: NextRequest, { params }: Context) {
   const { org } = await params;
   const config = grafanaConfigFromEnv(process.env);
-  if (!config) return NextResponse.json({ error: "Not found" }, { status: 404 });
-  if (req.method === "POST" && !sameOrigin(req)) {
-    return NextResponse.json({ error: "Cross-origin request refused." }, { status: 403 });
-  }
+  if (!config) return jsonError(404, "not_found", "Not found");
+  if (req.method === "POST" && !sameOrigin(req)) return jsonError(403, "forbidden", "Cross-origin request refused.");
   const body = req.method === "POST" ? await readBodyText(req, MAX_QUERY_BODY_BYTES) : null;
   if (body === null && req.method === "POST") {
-    return NextResponse.json({ error: "The query body is too large." }, { status: 413 });
+    return jsonError(413, "payload_too_large", "The query body is too large.");
   }
   // "/orgs/<org>/grafana/<rest>" → "<rest>"
   const rest = req.nextUrl.pathname.split("/").slice(4).join("/");
@@ -36,14 +34,7 @@ async function handle(req: NextRequest, { params }: Context) {
     );
     return new NextResponse(res.body, { status: res.status, headers: res.headers });
   } catch (err) {
-    if (isDomainError(err)) {
-      const status = err.kind === "unauthenticated" ? 401 : err.status;
-      return NextResponse.json(
-        { error: status === 404 ? "Not found" : err.message },
-        { status, headers: { "cache-control": "no-store" } },
-      );
-    }
-    throw err;
+    return errorResponse(err, { context: "grafana proxy" });
   }
 }
 

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Conflict, Forbidden, Invalid, RateLimited } from "@/lib/core";
+
+vi.mock("server-only", () => ({}));
+vi.mock("./session", () => ({ requestId: async () => "req12345" }));
+
+const { runAction, runFormAction } = await import("./action");
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("form actions map errors in one place (action.ts)", () => {
+  const values = { name: "lab" };
+
+  it("puts field messages next to their fields and keeps what was typed", async () => {
+    const state = await runFormAction(values, () => Promise.reject(new Invalid({ name: ["Too short."] })));
+    expect(state).toEqual({ ok: false, message: undefined, fieldErrors: { name: ["Too short."] }, values });
+    const taken = await runFormAction(values, () => Promise.reject(new Conflict("That name is taken.", "name")));
+    expect(taken.fieldErrors).toEqual({ name: ["That name is taken."] });
+  });
+
+  it("shows other domain errors' messages above the form", async () => {
+    expect(await runFormAction(values, () => Promise.reject(new Forbidden("Only admins can do that.")))).toEqual({
+      ok: false,
+      message: "Only admins can do that.",
+      fieldErrors: undefined,
+      values,
+    });
+    expect((await runFormAction(values, () => Promise.reject(new RateLimited(9)))).message).toBe(
+      "Too many attempts. Try again in 9 s.",
+    );
+  });
+
+  it("logs anything else with a request id and shows a generic message", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const state = await runFormAction(values, () => Promise.reject(new Error("connection refused to 10.0.0.3")));
+    expect(state.message).toBe("Something went wrong on our side. Please try again (reference req12345).");
+    expect(log).toHaveBeenCalled();
+  });
+
+  it("runAction returns data, or the first field message", async () => {
+    expect(
+      await runAction(
+        async () => 7,
+        (n) => `got ${n}`,
+      ),
+    ).toEqual({ ok: true, data: 7, message: "got 7" });
+    expect(await runAction(() => Promise.reject(new Invalid({ amount: ["Must be positive."] })))).toEqual({
+      ok: false,
+      message: "Must be positive.",
+      fieldErrors: { amount: ["Must be positive."] },
+    });
+  });
+});

@@ -1,0 +1,32 @@
+import { notFound } from "next/navigation";
+import { isDomainError } from "@/lib/core";
+import { redirectToSignIn } from "./session";
+
+/**
+ * How a page answers a domain error: NotFound and Forbidden render the not-found page (a member without the role
+ * learns no more than an outsider), Unauthenticated goes to sign-in. Anything else (a bug, or an error a page
+ * should have prevented) is rethrown to the error page.
+ */
+export function pageOutcome(err: unknown): "not_found" | "sign_in" | "rethrow" {
+  if (!isDomainError(err)) return "rethrow";
+  if (err.kind === "unauthenticated") return "sign_in";
+  if (err.kind === "not_found" || err.kind === "forbidden") return "not_found";
+  return "rethrow";
+}
+
+/** The one place pages map errors (see pageOutcome). */
+export async function pageError(err: unknown): Promise<never> {
+  const outcome = pageOutcome(err);
+  if (outcome === "sign_in") return redirectToSignIn();
+  if (outcome === "not_found") notFound();
+  throw err;
+}
+
+/** Runs a page's lib call and maps its domain errors the page way (pageError). */
+export async function loadPage<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    return pageError(err);
+  }
+}
