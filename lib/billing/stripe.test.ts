@@ -9,7 +9,7 @@ import { creditLedger, orgs, payments } from "@/db/schema";
 import { createTopUp } from "./top-ups";
 import type { CheckoutRequest, PaymentProvider } from "./payments";
 import { handleStripeWebhook, StripeProvider, stripeFromEnv } from "./stripe";
-import { as, makeOrg, makeUser, testServices, withTestDatabase, type RecordingMailer } from "../test/fixtures";
+import { as, makeOrg, makeUser, testServices, withTestDatabase, type RecordingMailer, SYSTEM } from "../test/fixtures";
 
 const t = withTestDatabase();
 const SECRET = "whsec_test_secret_for_apolo";
@@ -59,7 +59,7 @@ const sign = (payload: string, secret = SECRET) => Stripe.webhooks.generateTestH
 
 async function deliver(payload: string, signature: string | null = sign(payload), mailer?: RecordingMailer) {
   const svc = testServices(mailer);
-  const result = await handleStripeWebhook(t.db, payload, signature, { webhookSecret: SECRET, svc });
+  const result = await handleStripeWebhook(t.db, SYSTEM, payload, signature, { webhookSecret: SECRET, svc });
   return { ...result, svc };
 }
 

@@ -1,6 +1,6 @@
 /**
  * POST /api/v1/usage: external cluster runners report usage of their jobs. Authenticated by the cluster's
- * bearer token (never a cookie); charging goes through meterUsage (lib/jobs.ts), the one charging function.
+ * bearer token (never a cookie); charging goes through chargeUsage (lib/compute/metering.ts), the one charging function.
  */
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { z } from "zod";
@@ -56,7 +56,7 @@ const unauthorized = (): UsageApiResult => ({
 
 /**
  * One usage report. Order: the token (401), then the body (400 not JSON, 422 with messages per field path,
- * e.g. `records.3.until`), then one meterUsage call for the whole batch.
+ * e.g. `records.3.until`), then one chargeUsage call for the whole batch.
  *
  * - Idempotency keys are namespaced per cluster (`usage:<clusterId>:<key>`): runners choose their keys
  *   freely and can't collide with (or replay) another cluster's.

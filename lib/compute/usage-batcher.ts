@@ -1,6 +1,6 @@
 import type { Db } from "@/db";
 import { authenticateClusterTokens, type RunnerIdentity } from "./runner-auth";
-import { meterUsage, type UsageRecord, type UsageResult } from "./metering";
+import { chargeUsage, type UsageRecord, type UsageResult } from "./metering";
 import type { Services } from "../core/services";
 
 export interface Metered {
@@ -10,7 +10,7 @@ export interface Metered {
 
 type MailServices = Pick<Services, "mailer" | "appUrl">;
 
-/** Charges one runner's records: meterUsage directly, or through a UsageBatcher. */
+/** Charges one runner's records: chargeUsage directly, or through a UsageBatcher. */
 export type MeterFn = (clusterId: string, records: UsageRecord[], svc: MailServices) => Promise<Metered>;
 
 /** One request's usage report, to charge. */
@@ -37,7 +37,7 @@ const MAX_TOKENS_PER_QUERY = 1000;
 export const BATCHER_DEFAULTS: BatcherOptions = { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 };
 
 /**
- * Group commit for POST /api/v1/usage. Up to `maxConcurrent` meterUsage transactions run at once; requests that
+ * Group commit for POST /api/v1/usage. Up to `maxConcurrent` chargeUsage transactions run at once; requests that
  * arrive while they are all busy wait in a queue, and the next free slot charges everything queued (up to
  * `maxRecords`) in one transaction. An idle server charges each request at once, as before; a busy one charges
  * many single-record requests with the round trips of one batch. Each request gets exactly its own outcomes,
@@ -146,10 +146,10 @@ class GroupQueue<T, R> {
   }
 }
 
-/** One meterUsage transaction for several requests; each gets its slice of the outcomes. */
+/** One chargeUsage transaction for several requests; each gets its slice of the outcomes. */
 async function meterBatch(db: Db, batch: Report[]): Promise<Metered[]> {
   const records = batch.flatMap((p) => p.records.map((r) => ({ ...r, clusterId: p.clusterId })));
-  const { outcomes, stop } = await meterUsage(db, records, batch[0]!.svc);
+  const { outcomes, stop } = await chargeUsage(db, records, batch[0]!.svc);
   let at = 0;
   return batch.map((p) => {
     const mine = outcomes.slice(at, at + p.records.length);

@@ -9,7 +9,7 @@ import { Forbidden, NotFound, Unauthenticated } from "../core/errors";
 import { acceptInvitation, inviteMembers, renewInvitation, revokeInvitation } from "./invitations";
 import { changeMemberRole, leaveOrg, removeMember } from "./members";
 import { createOrg } from "./orgs";
-import { grantPlatformAdmin } from "./platform";
+import { grantPlatformAdmin } from "./internal";
 import {
   as,
   joinByUsername,
@@ -21,6 +21,7 @@ import {
   tokenFromLink,
   uniqueName,
   withTestDatabase,
+  SYSTEM,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -320,7 +321,7 @@ describe("audit actions", () => {
     expect(logged).not.toContain(token.token.slice(4));
 
     const grantee = await makeUser(t.db);
-    await grantPlatformAdmin(t.db, grantee.username);
+    await grantPlatformAdmin(t.db, SYSTEM, grantee.username);
     expect(await last("platform_admin.granted")).toMatchObject({
       orgId: null,
       actorId: null,
@@ -333,7 +334,7 @@ describe("audit actions", () => {
     });
     // A failed operation writes nothing.
     const rows = (await t.db.select().from(auditEvents)).length;
-    await expect(grantPlatformAdmin(t.db, "no-such-user")).rejects.toMatchObject({ kind: "not_found" });
+    await expect(grantPlatformAdmin(t.db, SYSTEM, "no-such-user")).rejects.toMatchObject({ kind: "not_found" });
     await expect(deletePreset(t.db, as(op), { id: preset.id })).rejects.toMatchObject({ kind: "not_found" });
     expect((await t.db.select().from(auditEvents)).length).toBe(rows);
   });

@@ -1,7 +1,8 @@
 import { NextResponse } from "next/server";
 import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
-import { handleStripeWebhook, stripeFromEnv } from "@/lib/billing";
+import { internal, stripeFromEnv } from "@/lib/billing";
+import { systemCaller } from "@/lib/core";
 
 export const dynamic = "force-dynamic";
 
@@ -16,7 +17,7 @@ export async function POST(req: Request) {
   // The exact bytes Stripe signed: read as text, never parsed and re-serialized before verification.
   const rawBody = await req.text();
   try {
-    const result = await handleStripeWebhook(await getDb(), rawBody, req.headers.get("stripe-signature"), {
+    const result = await internal.handleStripeWebhook(await getDb(), systemCaller("stripe-webhook"), rawBody, req.headers.get("stripe-signature"), {
       webhookSecret: stripe.webhookSecret,
       svc: await services(),
     });
