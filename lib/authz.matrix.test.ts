@@ -274,8 +274,12 @@ const MATRIX: Record<string, Row> = {
     expect: everyone("ok"),
   },
   "sessions.endSession": {
-    run: (w) => sessions.endSession(w.db, (w.me ?? w.people.outsider).id, crypto.randomUUID()),
+    prepare: async (w) => {
+      w.sessionId = await sessions.createSession(w.db, (w.me ?? w.people.outsider).id);
+    },
+    run: (w) => sessions.endSession(w.db, (w.me ?? w.people.outsider).id, w.sessionId!),
     expect: everyone("ok"),
+    writes: true,
   },
   "sessions.endOtherSessions": {
     run: (w) => sessions.endOtherSessions(w.db, (w.me ?? w.people.outsider).id),
@@ -297,6 +301,11 @@ const MATRIX: Record<string, Row> = {
   },
   // Internal to every password change, inside its transaction.
   "password-reset.invalidatePasswordResets": {
+    prepare: async (w) => {
+      const who = w.me ?? w.people.outsider;
+      await passwordReset.requestPasswordReset(w.db, { email: who.email }, { ...testContext(), svc: w.svc });
+    },
+    writes: true,
     run: (w) => passwordReset.invalidatePasswordResets(w.db, (w.me ?? w.people.outsider).id),
     expect: everyone("ok"),
   },
@@ -625,7 +634,10 @@ const MATRIX: Record<string, Row> = {
   },
 
   // ------------------------------------------------------------------------------------------ credits
-  "credits-view.getCreditsSummary": { run: (w) => credits.getCreditsSummary(w.db, w.actor, w.org.name), expect: forMembers },
+  "credits-view.getCreditsSummary": {
+    run: (w) => credits.getCreditsSummary(w.db, w.actor, w.org.name),
+    expect: forMembers,
+  },
   // Users see a filtered ledger, managers all of it (credits.test.ts checks which rows): all may ask.
   "credits-view.listLedger": {
     prepare: onCluster,
@@ -1360,7 +1372,12 @@ const INTERNAL: Record<string, InternalRow> = {
   "billing/internal.completePayment": {
     prepare: (w) => pendingPayment(w, w.people.user),
     run: async (w, caller) => {
-      const r = await billingInternal.completePayment(w.db, caller, { provider: "sandbox", paymentId: w.paymentId! }, w.svc);
+      const r = await billingInternal.completePayment(
+        w.db,
+        caller,
+        { provider: "sandbox", paymentId: w.paymentId! },
+        w.svc,
+      );
       if (r.outcome !== "paid") throw new Error(`not paid: ${JSON.stringify(r)}`);
       return r;
     },
@@ -1449,7 +1466,11 @@ describe("authorization matrix: internal modules (system only)", () => {
   for (const [op, row] of Object.entries(INTERNAL)) {
     for (const who of INTERNAL_CALLERS) {
       const expected: Outcome =
-        who === "system" || row.alsoAllowed?.includes(who) ? "ok" : who === "signedOut" ? "unauthenticated" : "forbidden";
+        who === "system" || row.alsoAllowed?.includes(who)
+          ? "ok"
+          : who === "signedOut"
+            ? "unauthenticated"
+            : "forbidden";
       it(`${op} × ${who} → ${expected}`, async () => {
         const w = await world(who === "platformAdmin" ? PLATFORM_ADMIN : "admin");
         await row.prepare?.(w);
@@ -1472,7 +1493,8 @@ describe("authorization matrix: internal modules (system only)", () => {
         expect(outcome).toBe(expected);
         const after = await snapshot(w);
         if (expected !== "ok") expect(after, "a refused call changed something").toBe(before);
-        else if (value === undefined) expect(after, "an allowed call returned nothing and changed nothing").not.toBe(before);
+        else if (value === undefined)
+          expect(after, "an allowed call returned nothing and changed nothing").not.toBe(before);
       });
     }
   }
@@ -1611,9 +1633,9 @@ describe("policy: ownership, org settings, callers that aren't people", () => {
       orgs.deleteOrg(t.db, token(["read", "write"]), w.org.name, { confirmName: w.org.name }),
     ).rejects.toMatchObject({ kind: "forbidden" });
     // Restricted to another org: this one doesn't exist for it.
-    await expect(
-      requireOrgAccess(t.db, token(["read", "write"], w.otherOrg.id), w.org.name),
-    ).rejects.toMatchObject({ kind: "not_found" });
+    await expect(requireOrgAccess(t.db, token(["read", "write"], w.otherOrg.id), w.org.name)).rejects.toMatchObject({
+      kind: "not_found",
+    });
     expect(await requireOrgAccess(t.db, token(["read"], w.org.id), w.org.name)).toBeTruthy();
     // Outside orgs too: a read-only token reads its account and writes nothing.
     expect((await accounts.getAccount(t.db, readOnly)).username).toBe(w.people.manager.username);

@@ -28,7 +28,8 @@ export async function startServer() {
   const seed = process.env.SEED_DEFAULT_CLUSTER
     ? process.env.SEED_DEFAULT_CLUSTER === "true"
     : process.env.NODE_ENV === "development";
-  if (seed && (await internal.seedDefaultCluster(database.db, systemCaller("startup")))) console.log("[db] seeded the default cluster and presets");
+  if (seed && (await internal.seedDefaultCluster(database.db, systemCaller("startup"))))
+    console.log("[db] seeded the default cluster and presets");
   startEmbeddedRunner();
   startMailWorker();
 }

@@ -65,7 +65,7 @@ export function AuditView({
         ),
       }),
       helper.accessor("actorUsername", {
-        header: "Caller",
+        header: "Actor",
         enableSorting: false,
         cell: (c) => <span className="whitespace-nowrap">{c.getValue() ?? "—"}</span>,
       }),
@@ -114,7 +114,7 @@ export function AuditView({
           </Select>
         </div>
         <div className="space-y-1">
-          <Label htmlFor="audit-actor">Caller</Label>
+          <Label htmlFor="audit-actor">Actor</Label>
           <Input
             id="audit-actor"
             maxLength={MAX_LENGTH.usernameFilter}

@@ -125,7 +125,7 @@ async function soleAdminOrgs(db: Db, userId: string): Promise<string[]> {
 
 /** Everything the Account page shows about the caller's own account. */
 export async function getAccountSettings(db: Db, caller: Caller): Promise<AccountSettings> {
-  const { userId } = requireUser(caller, "write");
+  const { userId } = requireUser(caller, "read");
   const me = await loadMe(db, userId);
   const [pending, soleAdminOf] = await Promise.all([pendingChangeOf(db, userId), soleAdminOrgs(db, userId)]);
   return {
@@ -160,7 +160,7 @@ export function lostEmailMessage(email: string) {
  * unverified address was taken by someone who proved they own it (null otherwise). Cheap: one row by key.
  */
 export async function getAccountNotice(db: Db, caller: Caller): Promise<AccountNotice> {
-  const { userId } = requireUser(caller, "write");
+  const { userId } = requireUser(caller, "read");
   const [me] = await db.select({ lostEmail: users.lostEmail }).from(users).where(eq(users.id, userId)).limit(1);
   if (!me?.lostEmail) return null;
   return { kind: "lost_email", email: me.lostEmail, message: lostEmailMessage(me.lostEmail), href: "/account#email" };

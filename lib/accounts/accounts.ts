@@ -127,7 +127,7 @@ export async function authenticate(db: Db, input: unknown, ctx: RequestContext):
 
 /** The signed-in person's own account. */
 export async function getAccount(db: Db, caller: Caller) {
-  const { userId } = requireUser(caller, "write");
+  const { userId } = requireUser(caller, "read");
   const [user] = await db
     .select({
       id: users.id,

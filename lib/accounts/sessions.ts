@@ -90,7 +90,7 @@ export interface SessionView {
 
 /** The signed-in person's active sessions: this browser's (`current`) first, then the most recently used. */
 export async function listMySessions(db: Db, caller: Caller): Promise<SessionView[]> {
-  const { userId, sessionId } = requireUser(caller, "write");
+  const { userId, sessionId } = requireUser(caller, "read");
   const rows = await db
     .select({
       id: sessions.id,

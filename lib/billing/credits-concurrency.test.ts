@@ -133,7 +133,10 @@ describe("credits under concurrency (real parallel transactions)", () => {
       // 50 completions of 5 payments (a webhook delivered ten times each).
       for (const p of replayed) {
         for (let i = 0; i < 10; i++) {
-          ops.push({ kind: "replay", run: () => completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId: p.id }, svc) });
+          ops.push({
+            kind: "replay",
+            run: () => completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId: p.id }, svc),
+          });
         }
       }
       // 50 payers pressing Pay in the sandbox checkout.

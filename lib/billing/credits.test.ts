@@ -377,10 +377,20 @@ describe("top-up", () => {
   it("answers unknown payments as unknown", async () => {
     const svc = testServices();
     expect(
-      await completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId: "00000000-0000-4000-8000-000000000000" }, svc),
+      await completePayment(
+        t.db,
+        SYSTEM,
+        { provider: "sandbox", paymentId: "00000000-0000-4000-8000-000000000000" },
+        svc,
+      ),
     ).toEqual({ outcome: "unknown" });
     expect(
-      await completePayment(t.db, SYSTEM, { provider: "stripe", ref: "cs_test_nope", amountMinor: 100, currency: "usd" }, svc),
+      await completePayment(
+        t.db,
+        SYSTEM,
+        { provider: "stripe", ref: "cs_test_nope", amountMinor: 100, currency: "usd" },
+        svc,
+      ),
     ).toEqual({ outcome: "unknown" });
   });
 
@@ -437,7 +447,9 @@ describe("top-up", () => {
 
     // A Stripe payment can't be completed through the sandbox.
     const e = await start();
-    expect(await completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId: e.id }, svc)).toEqual({ outcome: "unknown" });
+    expect(await completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId: e.id }, svc)).toEqual({
+      outcome: "unknown",
+    });
     await expect(paySandboxPayment(t.db, as(user), org.name, e.id, svc)).rejects.toBeInstanceOf(Forbidden);
     expect((await paymentRow(e.id)).status).toBe("pending");
   });

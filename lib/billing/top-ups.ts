@@ -79,6 +79,7 @@ export async function paySandboxPayment(
   paymentId: string,
   svc: Pick<Services, "mailer" | "appUrl">,
 ) {
+  requireUser(caller, "write");
   const p = await getPayment(db, caller, orgName, paymentId);
   if (p.provider !== "sandbox") throw new Forbidden("This payment is not a sandbox payment.");
   return settlePayment(db, { provider: "sandbox", paymentId: p.id }, svc);
@@ -86,6 +87,7 @@ export async function paySandboxPayment(
 
 /** The payer cancels a pending checkout (sandbox Cancel, or back from Stripe's cancel URL). */
 export async function cancelPayment(db: Db, caller: Caller, orgName: string, paymentId: string) {
+  requireUser(caller, "write");
   const p = await getPayment(db, caller, orgName, paymentId);
   // A Stripe session stays payable on Stripe's side: it is settled by its own events (expired / paid), never here.
   if (p.provider !== "sandbox") throw new Forbidden("A Stripe checkout is cancelled on Stripe's page.");

@@ -9,7 +9,7 @@ import { requirePlatformAdmin } from "../orgs/platform";
  * Never returns the token hashes: a token is shown once, when it is created, and then only described.
  */
 export async function listClusterTokens(db: Db, caller: Caller, clusterName?: string) {
-  await requirePlatformAdmin(db, caller);
+  await requirePlatformAdmin(db, caller, "read");
   return db
     .select({
       id: clusterTokens.id,

@@ -338,11 +338,11 @@ describe("cluster tokens", () => {
     expect(row!.lastUsedAt).toBeNull();
     expect(row!.createdById).toBe(op.id);
 
-    expect(await authenticateClusterToken(t.db, created.token)).toEqual({ clusterId: a.id });
+    expect(await authenticateClusterToken(t.db, created.token)).toEqual({ kind: "cluster", clusterId: a.id });
     const [used] = await t.db.select().from(clusterTokens).where(eq(clusterTokens.id, created.id));
     expect(used!.lastUsedAt).toBeInstanceOf(Date);
     const other = await createClusterToken(t.db, as(op), { cluster: b.name, label: "runner-b" });
-    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ clusterId: b.id });
+    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ kind: "cluster", clusterId: b.id });
 
     const raw = created.token.slice(4);
     const flipped = raw.slice(0, -1) + (raw.endsWith("A") ? "B" : "A");
@@ -362,7 +362,7 @@ describe("cluster tokens", () => {
 
     expect(await revokeClusterToken(t.db, as(op), { id: created.id })).toEqual({ id: created.id });
     expect(await authenticateClusterToken(t.db, created.token)).toBeNull();
-    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ clusterId: b.id });
+    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ kind: "cluster", clusterId: b.id });
     await expect(
       revokeClusterToken(t.db, as(op), { id: "00000000-0000-4000-8000-000000000000" }),
     ).rejects.toBeInstanceOf(NotFound);

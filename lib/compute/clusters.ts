@@ -27,7 +27,7 @@ const clusterSchema = z.object({
 
 /** Platform admins: every cluster with its presets and orgs. */
 export async function listClusters(db: Db, caller: Caller) {
-  await requirePlatformAdmin(db, caller);
+  await requirePlatformAdmin(db, caller, "read");
   const [all, allPresets, links] = await Promise.all([
     db.select().from(clusters).orderBy(asc(clusters.name)),
     db.select().from(presets).orderBy(asc(presets.creditsPerHour), asc(presets.name)),

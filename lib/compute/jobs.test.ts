@@ -284,7 +284,10 @@ describe("stopJob", () => {
     expect(Number((await jobRow(e.id)).creditsCharged)).toBeGreaterThanOrEqual(600);
     expect((await chargesOf(e.id)).map((c) => c.idempotencyKey)).toEqual([`stop:${e.id}`]);
     // The runner has nothing left to do for it; stopping again charges nothing more.
-    expect(await runEmbeddedTick(t.db, SYSTEM, plusSeconds(new Date(), 5), 5000, w.svc)).toEqual({ jobs: 0, charged: 0 });
+    expect(await runEmbeddedTick(t.db, SYSTEM, plusSeconds(new Date(), 5), 5000, w.svc)).toEqual({
+      jobs: 0,
+      charged: 0,
+    });
     expect(await stopJob(t.db, as(w.user), w.org.name, { id: e.id }, { settle: w.svc })).toMatchObject({
       stopped: false,
     });
@@ -304,7 +307,10 @@ describe("stopJob", () => {
     expect(await chargesOf(e.id)).toEqual([]);
     expect(await chargesOf(x.id)).toEqual([]);
     // The next tick settles the embedded one under its final key; the external one waits for its runner.
-    expect(await runEmbeddedTick(t.db, SYSTEM, plusSeconds(new Date(), 1), 5000, w.svc)).toEqual({ jobs: 1, charged: 1 });
+    expect(await runEmbeddedTick(t.db, SYSTEM, plusSeconds(new Date(), 1), 5000, w.svc)).toEqual({
+      jobs: 1,
+      charged: 1,
+    });
     expect((await chargesOf(e.id)).map((c) => c.idempotencyKey)).toEqual([`final:${e.id}`]);
     expect(await chargesOf(x.id)).toEqual([]);
   });
@@ -539,7 +545,12 @@ describe("charging stops jobs", () => {
     const b = await w.start(w.manager, "small");
     const start = secondsAgo(600);
     for (const j of [a, b]) await setJobStart(t.db, j.id, start);
-    const first = await meterUsage(t.db, SYSTEM, [{ jobId: a.id, until: plusSeconds(start, 5), idempotencyKey: "x-a" }], w.svc);
+    const first = await meterUsage(
+      t.db,
+      SYSTEM,
+      [{ jobId: a.id, until: plusSeconds(start, 5), idempotencyKey: "x-a" }],
+      w.svc,
+    );
     expect(first.stop).toEqual([a.id]);
     expect(await jobRow(b.id)).toMatchObject({ status: "stopped", stopReason: "QuotaExhausted" });
     const next = await meterUsage(

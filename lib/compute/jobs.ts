@@ -90,7 +90,13 @@ export async function startJob(
       return job!;
     });
   } catch (err) {
-    if (err instanceof QuotaExceeded && err.credits && caller && caller.kind !== "cluster" && caller.kind !== "system") {
+    if (
+      err instanceof QuotaExceeded &&
+      err.credits &&
+      caller &&
+      caller.kind !== "cluster" &&
+      caller.kind !== "system"
+    ) {
       const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, caller.userId));
       // The refusal rolled the transaction back: the notice is queued on its own (one insert is atomic).
       if (u?.email) {

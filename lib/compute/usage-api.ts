@@ -104,7 +104,7 @@ export async function handleUsageRequest(
     until: new Date(Math.min(Date.parse(r.until), now.getTime())),
     idempotencyKey: `usage:${cluster.clusterId}:${r.idempotency_key}`,
   }));
-  const metered = await (opts.meter ?? directMeter(db))(cluster.clusterId, records, svc);
+  const metered = await (opts.meter ?? directMeter(db))(cluster, records, svc);
 
   const count = (outcome: string) => metered.outcomes.filter((o) => o.outcome === outcome).length;
   const unknown = [...new Set(metered.outcomes.filter((o) => o.outcome === "unknown_job").map((o) => o.jobId))];

@@ -1,6 +1,7 @@
 import type { Db } from "@/db";
 import { authenticateClusterTokens, type RunnerIdentity } from "./runner-auth";
 import { chargeUsage, type UsageRecord, type UsageResult } from "./metering";
+import type { ClusterCaller } from "../core/caller";
 import type { Services } from "../core/services";
 
 export interface Metered {
@@ -10,8 +11,11 @@ export interface Metered {
 
 type MailServices = Pick<Services, "mailer" | "appUrl">;
 
-/** Charges one runner's records: chargeUsage directly, or through a UsageBatcher. */
-export type MeterFn = (clusterId: string, records: UsageRecord[], svc: MailServices) => Promise<Metered>;
+/**
+ * Charges one runner's records: chargeUsage directly, or through a UsageBatcher. Only for an authenticated
+ * runner (a cluster caller from runner-auth): its records count for jobs on its own cluster only.
+ */
+export type MeterFn = (runner: ClusterCaller, records: UsageRecord[], svc: MailServices) => Promise<Metered>;
 
 /** One request's usage report, to charge. */
 interface Report {
@@ -74,7 +78,7 @@ export class UsageBatcher {
    */
   readonly authenticate = (bearer: string): Promise<RunnerIdentity | null> => this.tokens.submit(bearer);
 
-  readonly meter: MeterFn = (clusterId, records, svc) => {
+  readonly meter: MeterFn = ({ clusterId }, records, svc) => {
     // A large report is a batch already: it runs at once in its own transaction, next to the shared ones.
     if (records.length > this.opts.soloAbove) return this.run([{ clusterId, records, svc }]).then(([m]) => m!);
     return this.charges.submit({ clusterId, records, svc });
@@ -161,5 +165,5 @@ async function meterBatch(db: Db, batch: Report[]): Promise<Metered[]> {
 
 /** Without a batcher: one transaction per request. */
 export function directMeter(db: Db): MeterFn {
-  return (clusterId, records, svc) => meterBatch(db, [{ clusterId, records, svc }]).then(([m]) => m!);
+  return ({ clusterId }, records, svc) => meterBatch(db, [{ clusterId, records, svc }]).then(([m]) => m!);
 }

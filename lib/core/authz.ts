@@ -67,7 +67,8 @@ export async function requireOrgAccess(
   requireMode(person, POLICY[action].mode);
   let access: OrgAccess;
   if (typeof org !== "string") {
-    if (org.caller.id !== person.userId || org.caller.kind !== person.kind) throw new NotFound("Organization not found");
+    if (org.caller.id !== person.userId || org.caller.kind !== person.kind)
+      throw new NotFound("Organization not found");
     access = org;
   } else {
     const [row] = await db

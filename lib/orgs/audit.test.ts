@@ -226,11 +226,15 @@ describe("audit rows", () => {
 
 /** Every action literal passed to recordAudit in lib/ (outside tests): the `action:` line of each call. */
 function writtenActions(): Set<string> {
-  const dir = path.join(process.cwd(), "lib");
+  // lib/<domain>/<file>.ts (the domain folders of lib/).
+  const lib = path.join(process.cwd(), "lib");
   const found = new Set<string>();
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file === "audit.ts") continue;
-    const text = readFileSync(path.join(dir, file), "utf8");
+  const files = readdirSync(lib, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(path.join(lib, d.name)).map((f) => path.join(d.name, f)));
+  for (const file of files) {
+    if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file.endsWith("audit.ts")) continue;
+    const text = readFileSync(path.join(lib, file), "utf8");
     for (const call of text.split("recordAudit(").slice(1)) {
       const line = /\baction:([^\n]*)/.exec(call)?.[1] ?? "";
       const literals = [...line.matchAll(/"([a-z_]+\.[a-z_]+)"/g)].map((m) => m[1]!);

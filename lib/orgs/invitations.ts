@@ -4,13 +4,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
-import {
-  canGrant,
-  ORG_ROLES,
-  requireOrgAccess,
-  withOrgLock,
-  type OrgRole,
-} from "../core/authz";
+import { canGrant, ORG_ROLES, requireOrgAccess, withOrgLock, type OrgRole } from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
 import type { OrgRef } from "../core/authz";
 import { Conflict, Forbidden, NotFound, RateLimited } from "../core/errors";
@@ -532,7 +526,7 @@ export async function listMyInvitations(db: Db, caller: Caller) {
  * nothing left to answer there.)
  */
 async function myPendingInvitations(db: Db, caller: Caller) {
-  const { userId } = requireUser(caller, "write");
+  const { userId } = requireUser(caller, "read");
   const [me] = await db
     .select({ email: users.email, verified: users.emailVerifiedAt })
     .from(users)

@@ -3,15 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { orgMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
 import { recordAudit } from "./audit";
-import {
-  allowed,
-  canGrant,
-  ORG_ROLES,
-  requireOrgAccess,
-  withOrgLock,
-  type OrgRef,
-  type OrgRole,
-} from "../core/authz";
+import { allowed, canGrant, ORG_ROLES, requireOrgAccess, withOrgLock, type OrgRef, type OrgRole } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { Conflict, Forbidden, NotFound } from "../core/errors";
 import { pagingShape, parseInput } from "../core/validation";

@@ -57,7 +57,7 @@ export async function createOrg(db: Db, caller: Caller, input: unknown): Promise
 
 /** The caller's orgs with their role in each, by name. */
 export async function listMyOrgs(db: Db, caller: Caller): Promise<OrgSummary[]> {
-  const { userId } = requireUser(caller, "write");
+  const { userId } = requireUser(caller, "read");
   return db
     .select({ name: orgs.name, displayName: orgs.displayName, role: orgMembers.role, balance: orgs.balance })
     .from(orgMembers)
@@ -94,7 +94,7 @@ export async function getOrgOverview(db: Db, caller: Caller, orgName: string) {
 
 /** Where `/` takes a signed-in person: the org they used last if still a member, else their first org, else onboarding. */
 export async function homePath(db: Db, caller: Caller): Promise<string> {
-  const { userId } = requireUser(caller, "write");
+  const { userId } = requireUser(caller, "read");
   const [row] = await db
     .select({ name: orgs.name })
     .from(orgMembers)

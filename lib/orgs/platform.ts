@@ -2,7 +2,7 @@ import { asc, count, eq, ilike } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { orgs, users } from "@/db/schema";
-import { requireUser, type Caller } from "../core/caller";
+import { requireUser, type AccessMode, type Caller } from "../core/caller";
 import { NotFound } from "../core/errors";
 import { addMemberDirectly } from "./membership";
 import type { Services } from "../core/services";
@@ -34,9 +34,13 @@ async function operatorOf(db: Db, userId: string): Promise<string | null> {
 }
 
 /** Operator-only operations. Everyone else is told the page doesn't exist. */
-export async function requirePlatformAdmin(db: Db, caller: Caller): Promise<{ userId: string; username: string }> {
-  // Reading the Admin area is a read, its operations writes: a token's scopes are checked by mode there.
-  const { userId } = requireUser(caller, "read");
+export async function requirePlatformAdmin(
+  db: Db,
+  caller: Caller,
+  mode: AccessMode = "write",
+): Promise<{ userId: string; username: string }> {
+  // The Admin area's lists are reads, its operations writes (a read-only token does none of them).
+  const { userId } = requireUser(caller, mode);
   const username = await operatorOf(db, userId);
   if (!username) throw new NotFound("Not found");
   return { userId, username };
@@ -49,7 +53,7 @@ const orgListSchema = z.object({
 
 /** Operators see every org: name, members, balance, creation date; searched by name, paged in the database. */
 export async function listAllOrgs(db: Db, caller: Caller, query: unknown) {
-  await requirePlatformAdmin(db, caller);
+  await requirePlatformAdmin(db, caller, "read");
   const q = orgListSchema.parse(query ?? {});
   const where = q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined;
   const pageSize = 50;

@@ -138,7 +138,12 @@ export async function grantCreditsAction(formData: FormData): Promise<GrantState
 export async function addOrgMemberAction(org: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["username", "role"]);
   return runFormAction(values, async () => {
-    const r = await addMemberAsPlatformAdmin(await getDb(), await currentCaller(), { ...values, org }, await services());
+    const r = await addMemberAsPlatformAdmin(
+      await getDb(),
+      await currentCaller(),
+      { ...values, org },
+      await services(),
+    );
     refreshAdmin();
     return {
       ok: true,

@@ -8,5 +8,7 @@ import { exportLedgerCsv } from "@/lib/billing";
 export async function GET(req: NextRequest, { params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const query = Object.fromEntries(req.nextUrl.searchParams);
-  return csvDownload(`${org}-ledger.csv`, async () => exportLedgerCsv(await getDb(), await currentCaller(), org, query));
+  return csvDownload(`${org}-ledger.csv`, async () =>
+    exportLedgerCsv(await getDb(), await currentCaller(), org, query),
+  );
 }
