@@ -151,7 +151,7 @@ describe("overview and home", () => {
     const [admin, user] = [await makeUser(t.db), await makeUser(t.db)];
     const org = await makeOrg(t.db, { admin, user });
     const access = await enterOrg(t.db, userCaller(user.id), org.name);
-    expect(access).toMatchObject({ userId: user.id, role: "user" });
+    expect(access).toMatchObject({ caller: { id: user.id, username: user.username, kind: "user" }, role: "user" });
     expect(await requireOrgAccess(t.db, userCaller(user.id), access)).toBe(access);
     await expect(requireOrgAccess(t.db, userCaller(user.id), access, "settings.open")).rejects.toBeInstanceOf(
       Forbidden,
