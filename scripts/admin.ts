@@ -11,9 +11,13 @@ import { defaultPgliteDir, openDatabase, type Database } from "@/db/client";
 import { installConfig, parseConfig } from "@/lib/core/config";
 import { isDomainError } from "@/lib/core/errors";
 import { deliverOutbox, SmtpMailer } from "@/lib/mail/mail";
-import { addMemberAsPlatformAdmin, grantPlatformAdmin } from "@/lib/orgs/platform";
+import { addMemberAsSystem, grantPlatformAdmin } from "@/lib/orgs/internal";
+import { systemCaller } from "@/lib/core/caller";
 import { MemoryRateLimitStore } from "@/lib/core/rate-limit";
 import type { Services } from "@/lib/core/services";
+
+/** Every command runs as the system: the operator at the server's shell. */
+const ADMIN_COMMAND = systemCaller("admin-command");
 
 const HELP = `usage: npm run admin -- <command> [arguments]
 
@@ -53,7 +57,7 @@ async function grantPlatformAdminCommand(args: string[]) {
   if (args.length !== 1 || !args[0]!.trim()) throw new UsageError("grant-platform-admin needs exactly one username");
   const username = args[0]!.trim().toLowerCase();
   await withDatabase(async (database) => {
-    await grantPlatformAdmin(database.db, username);
+    await grantPlatformAdmin(database.db, ADMIN_COMMAND, username);
     console.log(`${username} is now a platform admin: the Admin area (/admin) is theirs on their next request.`);
   });
 }
@@ -87,7 +91,7 @@ async function addMemberCommand(args: string[]) {
       : null;
     const svc = cliServices(smtp);
     try {
-      const r = await addMemberAsPlatformAdmin(database.db, "system", { org, username, role }, svc);
+      const r = await addMemberAsSystem(database.db, ADMIN_COMMAND, { org, username, role }, svc);
       console.log(
         `${r.username} is now a member of ${r.org} as ${r.role}.` +
           (r.mailFailed ? " (The email telling them could not be sent.)" : ""),

@@ -18,6 +18,7 @@ import { sql } from "drizzle-orm";
 import { redact, table } from "./bench-output";
 import { openDatabase, rawRows, type Database, type Db } from "@/db/client";
 import { listMembers } from "@/lib/orgs/members";
+import { userCaller, type UserCaller } from "@/lib/core/caller";
 
 // ---------------------------------------------------------------------------------------------- options
 
@@ -209,7 +210,7 @@ function pgTextArray(values: readonly string[]): string {
 interface Target {
   label: string;
   orgName: string;
-  actor: { userId: string };
+  actor: UserCaller;
 }
 
 interface Case {
@@ -369,7 +370,7 @@ async function main() {
 
     const idOf = async (n: number) => {
       const [row] = await rawRows<{ id: string }>(db, sql`select ${seed.userId(n)}::text as id`);
-      return { userId: row!.id };
+      return userCaller(row!.id);
     };
     const targets: Target[] = [
       { label: `${SMALL} members`, orgName: `${prefix}-small`, actor: await idOf(BIG + 1) },

@@ -4,7 +4,7 @@ import { formValues, runAction, runFormAction, type FormState } from "@/app/_ser
 import { signOut } from "@/app/_server/auth";
 import { setFlash } from "@/app/_server/flash";
 import { services } from "@/app/_server/services";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { endSession, requestEmailVerification } from "@/lib/accounts";
 import { setOrgCreditSettings } from "@/lib/billing";
@@ -16,8 +16,8 @@ import { z } from "zod";
 
 /** Ends this browser's server-side session (so a copied cookie opens nothing), then clears the cookie. */
 export async function signOutAction() {
-  const actor = await currentActor();
-  if (actor?.sessionId) await endSession(await getDb(), actor.userId, actor.sessionId);
+  const caller = await currentCaller();
+  if (caller?.kind === "user" && caller.sessionId) await endSession(await getDb(), caller.userId, caller.sessionId);
   await signOut({ redirectTo: "/signin" });
 }
 
@@ -34,7 +34,7 @@ export async function setThemeAction(theme: string) {
 export async function createOrgAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name", "displayName"]);
   return runFormAction(values, async () => {
-    const org = await createOrg(await getDb(), await currentActor(), values);
+    const org = await createOrg(await getDb(), await currentCaller(), values);
     await setFlash(`Organization '${org.name}' created. You are its admin.`);
     redirect(`/orgs/${org.name}`);
   });
@@ -43,7 +43,7 @@ export async function createOrgAction(_prev: FormState, formData: FormData): Pro
 /** Leave an org (from the org picker or Settings → General); the last admin is refused with a reason. */
 export async function leaveOrgAction(org: string) {
   return runAction(async () => {
-    await leaveOrg(await getDb(), await currentActor(), org);
+    await leaveOrg(await getDb(), await currentCaller(), org);
     await setFlash(`You left ${org}.`);
     redirect("/");
   });
@@ -52,7 +52,7 @@ export async function leaveOrgAction(org: string) {
 /** Delete an org after its name was typed; everyone in it lands on another org or onboarding. */
 export async function deleteOrgAction(org: string, confirmName: string) {
   return runAction(async () => {
-    await deleteOrg(await getDb(), await currentActor(), org, { confirmName });
+    await deleteOrg(await getDb(), await currentCaller(), org, { confirmName });
     await setFlash(`Organization ${org} was deleted.`);
     redirect("/");
   });
@@ -60,7 +60,7 @@ export async function deleteOrgAction(org: string, confirmName: string) {
 
 export async function sendVerificationAction() {
   return runAction(
-    async () => requestEmailVerification(await getDb(), await currentActor(), await services()),
+    async () => requestEmailVerification(await getDb(), await currentCaller(), await services()),
     (r) =>
       r.alreadyVerified ? "Your email address is already verified." : "Verification email sent. Follow the link in it.",
   );
@@ -70,7 +70,7 @@ export async function saveCreditSettingsAction(org: string, defaultUserCreditLim
   return runAction(async () => {
     // One call, one transaction: a save that touches an admin-only field applies wholly or not at all (two
     // calls let a refused manager save still change the default limit).
-    await setOrgCreditSettings(await getDb(), await currentActor(), org, { defaultUserCreditLimit, topUpMinRole });
+    await setOrgCreditSettings(await getDb(), await currentCaller(), org, { defaultUserCreditLimit, topUpMinRole });
     revalidatePath(`/orgs/${org}`, "layout");
   });
 }

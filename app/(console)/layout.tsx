@@ -1,4 +1,4 @@
-import { currentActor, currentUser, redirectToSignIn } from "@/app/_server/session";
+import { currentCaller, currentUser, redirectToSignIn } from "@/app/_server/session";
 import { Logo } from "@/components/brand/logo";
 import { BalanceButton } from "@/components/console/balance-button";
 import { OrgPicker } from "@/components/console/org-picker";
@@ -14,7 +14,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   const user = await currentUser();
   if (!user) return redirectToSignIn();
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [orgs, invitationCount, operator, notice] = await Promise.all([
     listMyOrgs(db, actor),
     countMyInvitations(db, actor),

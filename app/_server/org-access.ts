@@ -3,7 +3,7 @@ import { cache } from "react";
 import { getDb } from "@/db";
 import type { OrgAccess } from "@/lib/core";
 import { enterOrg } from "@/lib/orgs";
-import { currentActor } from "./session";
+import { currentCaller } from "./session";
 
 /**
  * The caller's access to an org, loaded once per request (React `cache`): the org layout, the settings layout
@@ -12,5 +12,5 @@ import { currentActor } from "./session";
  * NotFound for outsiders: wrap in loadPage.
  */
 export const orgAccess = cache(async (orgName: string): Promise<OrgAccess> => {
-  return enterOrg(await getDb(), await currentActor(), orgName);
+  return enterOrg(await getDb(), await currentCaller(), orgName);
 });

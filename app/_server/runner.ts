@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb } from "@/db";
-import { runEmbeddedTick } from "@/lib/compute";
+import { internal } from "@/lib/compute";
+import { systemCaller } from "@/lib/core";
 import { deliverOutbox, LogMailer, SmtpMailer, type Mailer } from "@/lib/mail";
 import { appConfig } from "./config";
 import { services } from "./services";
@@ -61,7 +62,7 @@ export function startEmbeddedRunner() {
   if (!enabled || holder.__apoloRunner) return;
   holder.__apoloRunner = startLoop("runner", intervalMs, async () => {
     const svc = await services({ appUrl: process.env.AUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}` });
-    await runEmbeddedTick(await getDb(), new Date(), intervalMs, svc);
+    await internal.runEmbeddedTick(await getDb(), systemCaller("runner-tick"), new Date(), intervalMs, svc);
   }).timer;
   console.log(`[runner] embedded runner ticking every ${intervalMs} ms`);
 }

@@ -1,7 +1,7 @@
 import { getDb } from "@/db";
 import { findSessionUser, type SessionUser } from "@/lib/accounts";
-import type { Actor } from "@/lib/core";
-import { clientAddressFrom } from "@/lib/core";
+import type { Caller } from "@/lib/core";
+import { clientAddressFrom, userCaller } from "@/lib/core";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
@@ -33,9 +33,10 @@ export async function currentUser(): Promise<SessionUser | null> {
   return (await requestSession()).user;
 }
 
-export async function currentActor(): Promise<Actor> {
+/** The caller of this request for lib: the signed-in user with their session id, or null when signed out. */
+export async function currentCaller(): Promise<Caller> {
   const { user, sessionId } = await requestSession();
-  return user ? { userId: user.id, sessionId: sessionId ?? undefined } : null;
+  return user ? userCaller(user.id, sessionId ?? undefined) : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { getDatabase } from "@/db";
-import { seedDefaultCluster } from "@/lib/compute";
+import { internal } from "@/lib/compute";
+import { systemCaller } from "@/lib/core";
 import { invalidSettings, missingProductionSettings } from "@/lib/core";
 import { appConfig } from "./config";
 import { startEmbeddedRunner, startMailWorker } from "./runner";
@@ -30,7 +31,8 @@ export async function startServer() {
   const seed = process.env.SEED_DEFAULT_CLUSTER
     ? process.env.SEED_DEFAULT_CLUSTER === "true"
     : process.env.NODE_ENV === "development";
-  if (seed && (await seedDefaultCluster(database.db))) console.log("[db] seeded the default cluster and presets");
+  if (seed && (await internal.seedDefaultCluster(database.db, systemCaller("startup"))))
+    console.log("[db] seeded the default cluster and presets");
   startEmbeddedRunner();
   startMailWorker();
 }

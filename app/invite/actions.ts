@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { runAction } from "@/app/_server/action";
 import { setFlash } from "@/app/_server/flash";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { acceptInvitation, declineInvitation } from "@/lib/orgs";
 
@@ -13,7 +13,7 @@ type Ref = { token: string } | { id: string };
 /** Accept by the link's token or by id (from /invites); lands in the org with a toast. */
 export async function acceptInvitationAction(ref: Ref) {
   return runAction(async () => {
-    const r = await acceptInvitation(await getDb(), await currentActor(), ref);
+    const r = await acceptInvitation(await getDb(), await currentCaller(), ref);
     await setFlash(`Welcome to ${r.orgName}: you joined as ${r.role}.`);
     redirect(`/orgs/${r.orgName}`);
   });
@@ -22,7 +22,7 @@ export async function acceptInvitationAction(ref: Ref) {
 export async function declineInvitationAction(ref: Ref) {
   return runAction(
     async () => {
-      const r = await declineInvitation(await getDb(), await currentActor(), ref);
+      const r = await declineInvitation(await getDb(), await currentCaller(), ref);
       revalidatePath("/", "layout");
       return r;
     },

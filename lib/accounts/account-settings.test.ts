@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { userCaller } from "../core/caller";
 import { describe, expect, it } from "vitest";
 import {
   auditEvents,
@@ -28,7 +29,7 @@ import {
 } from "./account-settings";
 import { authenticate, signUp, verifyEmail } from "./accounts";
 import { inviteMembers } from "../orgs/invitations";
-import { grantPlatformAdmin } from "../orgs/platform";
+import { grantPlatformAdmin } from "../orgs/internal";
 import { claimVerifiedEmail } from "./email-claims";
 import { Conflict, Invalid, NotFound, RateLimited, Unauthenticated } from "../core/errors";
 import { postLedger } from "../billing/ledger";
@@ -49,6 +50,7 @@ import {
   uniqueName,
   withTestDatabase,
   fieldErrorsOf,
+  SYSTEM,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -157,7 +159,7 @@ describe("changePassword", () => {
 
     const r = await changePassword(
       t.db,
-      { userId: pat.id, sessionId: here },
+      userCaller(pat.id, here),
       { currentPassword: TEST_PASSWORD, newPassword: "a brand new password" },
       testServices(),
     );
@@ -564,7 +566,7 @@ describe("deleteAccount", () => {
       testServices(),
     );
     expect(results.map((r) => r.outcome)).toEqual(["not_found"]);
-    await expect(grantPlatformAdmin(t.db, pat.username)).rejects.toMatchObject({ kind: "not_found" });
+    await expect(grantPlatformAdmin(t.db, SYSTEM, pat.username)).rejects.toMatchObject({ kind: "not_found" });
   });
 
   it("leaves email invitations to an unverified address alone (they may be someone else's)", async () => {

@@ -18,7 +18,7 @@ import {
 } from "@/db/schema";
 import { ACCOUNT_LIMITS } from "./account-limits";
 import { recordAudit } from "../orgs/audit";
-import { requireActor, type Actor } from "../core/authz";
+import { requireUser, type Caller } from "../core/caller";
 import { claimVerifiedEmail, EMAIL_TAKEN } from "./email-claims";
 import { Conflict, Invalid, NotFound, RateLimited } from "../core/errors";
 import { enqueueMail, mailCommitted } from "../mail/mail";
@@ -124,8 +124,8 @@ async function soleAdminOrgs(db: Db, userId: string): Promise<string[]> {
 }
 
 /** Everything the Account page shows about the caller's own account. */
-export async function getAccountSettings(db: Db, actor: Actor): Promise<AccountSettings> {
-  const { userId } = requireActor(actor);
+export async function getAccountSettings(db: Db, caller: Caller): Promise<AccountSettings> {
+  const { userId } = requireUser(caller, "read");
   const me = await loadMe(db, userId);
   const [pending, soleAdminOf] = await Promise.all([pendingChangeOf(db, userId), soleAdminOrgs(db, userId)]);
   return {
@@ -159,8 +159,8 @@ export function lostEmailMessage(email: string) {
  * What the console should tell the signed-in person on every page, if anything: today only that their
  * unverified address was taken by someone who proved they own it (null otherwise). Cheap: one row by key.
  */
-export async function getAccountNotice(db: Db, actor: Actor): Promise<AccountNotice> {
-  const { userId } = requireActor(actor);
+export async function getAccountNotice(db: Db, caller: Caller): Promise<AccountNotice> {
+  const { userId } = requireUser(caller, "read");
   const [me] = await db.select({ lostEmail: users.lostEmail }).from(users).where(eq(users.id, userId)).limit(1);
   if (!me?.lostEmail) return null;
   return { kind: "lost_email", email: me.lostEmail, message: lostEmailMessage(me.lostEmail), href: "/account#email" };
@@ -169,8 +169,8 @@ export async function getAccountNotice(db: Db, actor: Actor): Promise<AccountNot
 // --------------------------------------------------------------------------------------------- display name
 
 /** Sets (or, with an empty value, clears) the caller's display name: trimmed, at most 100 characters. */
-export async function updateDisplayName(db: Db, actor: Actor, input: unknown): Promise<{ name: string | null }> {
-  const { userId } = requireActor(actor);
+export async function updateDisplayName(db: Db, caller: Caller, input: unknown): Promise<{ name: string | null }> {
+  const { userId } = requireUser(caller, "write");
   const { name } = parseInput(accountNameSchema, input);
   const [row] = await db
     .update(users)
@@ -205,11 +205,11 @@ async function checkCurrentPassword(
  */
 export async function changePassword(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   input: unknown,
   svc: Pick<Services, "limiter">,
 ): Promise<{ firstPassword: boolean; endedSessions: number }> {
-  const { userId, sessionId } = requireActor(actor);
+  const { userId, sessionId } = requireUser(caller, "write");
   const data = parseInput(changePasswordSchema, input);
   const me = await loadMe(db, userId);
   await checkCurrentPassword(svc.limiter, me, data.currentPassword);
@@ -272,11 +272,11 @@ const linkFor = (svc: Pick<Services, "appUrl">, token: string) => `${svc.appUrl}
  */
 export async function requestEmailChange(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   input: unknown,
   svc: Services,
 ): Promise<{ email: string; expiresAt: Date }> {
-  const { userId } = requireActor(actor);
+  const { userId } = requireUser(caller, "write");
   const data = parseInput(emailChangeSchema, input);
   const me = await loadMe(db, userId);
   if (me.email && me.email.toLowerCase() === data.email.toLowerCase()) {
@@ -308,8 +308,8 @@ export async function requestEmailChange(
 }
 
 /** Mails the pending email change's link again (a fresh link; the previous one stops working). Rate-limited. */
-export async function resendEmailChange(db: Db, actor: Actor, svc: Services): Promise<{ email: string }> {
-  const { userId } = requireActor(actor);
+export async function resendEmailChange(db: Db, caller: Caller, svc: Services): Promise<{ email: string }> {
+  const { userId } = requireUser(caller, "write");
   const me = await loadMe(db, userId);
   const pending = await pendingChangeOf(db, userId);
   if (!pending) throw new NotFound("There is no pending email change. Enter the new address again.");
@@ -336,8 +336,8 @@ export async function resendEmailChange(db: Db, actor: Actor, svc: Services): Pr
 }
 
 /** Cancels the caller's pending email change: its link stops working. Nothing pending is not an error. */
-export async function cancelEmailChange(db: Db, actor: Actor): Promise<{ cancelled: number }> {
-  const { userId } = requireActor(actor);
+export async function cancelEmailChange(db: Db, caller: Caller): Promise<{ cancelled: number }> {
+  const { userId } = requireUser(caller, "write");
   const gone = await db
     .delete(emailVerifications)
     .where(openEmailChanges(userId))
@@ -403,10 +403,10 @@ export async function confirmEmailChange(
  */
 export async function deleteAccount(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   input: unknown,
 ): Promise<{ username: string; orgs: string[] }> {
-  const { userId } = requireActor(actor);
+  const { userId } = requireUser(caller, "write");
   const { confirmUsername } = parseInput(deleteAccountSchema, input);
   return db.transaction(async (tx) => {
     // Lock order as every membership change (withOrgLock): the orgs first, then the account.

@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { userCaller } from "../core/caller";
 import { describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
 import { authenticate, completeOAuthSignUp, findOAuthUser, getAccount, signUp } from "./accounts";
@@ -166,7 +167,7 @@ describe("authenticate", () => {
 describe("getAccount", () => {
   it("returns the caller's own account and refuses the signed-out", async () => {
     const user = await makeUser(t.db);
-    expect((await getAccount(t.db, { userId: user.id })).username).toBe(user.username);
+    expect((await getAccount(t.db, userCaller(user.id))).username).toBe(user.username);
     await expect(getAccount(t.db, null)).rejects.toBeInstanceOf(Unauthenticated);
   });
 });

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { emailVerifications, invitations, oauthAccounts, users } from "@/db/schema";
-import { requireActor, type Actor } from "../core/authz";
+import { requireUser, type Caller } from "../core/caller";
 import { Conflict, Invalid, NotFound, RateLimited, type FieldErrors } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
 import { EMAIL_TAKEN, releaseForVerifiedClaim } from "./email-claims";
@@ -126,8 +126,8 @@ export async function authenticate(db: Db, input: unknown, ctx: RequestContext):
 }
 
 /** The signed-in person's own account. */
-export async function getAccount(db: Db, actor: Actor) {
-  const { userId } = requireActor(actor);
+export async function getAccount(db: Db, caller: Caller) {
+  const { userId } = requireUser(caller, "read");
   const [user] = await db
     .select({
       id: users.id,
@@ -227,8 +227,8 @@ async function invitationProvesEmail(db: Db, token: string | undefined, email: s
 export const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
 
 /** Mails the signed-in person a link that proves their address (rate-limited; a no-op once verified). */
-export async function requestEmailVerification(db: Db, actor: Actor, svc: Services) {
-  const { userId } = requireActor(actor);
+export async function requestEmailVerification(db: Db, caller: Caller, svc: Services) {
+  const { userId } = requireUser(caller, "write");
   const [me] = await db.select().from(users).where(eq(users.id, userId));
   if (!me) throw new NotFound("Account not found");
   if (me.emailVerifiedAt) return { sent: false, alreadyVerified: true };

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { userCaller } from "../core/caller";
 import { describe, expect, it } from "vitest";
 import { sessions } from "@/db/schema";
 import {
@@ -54,7 +55,7 @@ describe("server-side sessions", () => {
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(sessions.id, sid));
     expect(await findSessionUser(t.db, alice.id, sid)).toBeNull();
-    expect(await listMySessions(t.db, { userId: alice.id })).toEqual([]);
+    expect(await listMySessions(t.db, userCaller(alice.id))).toEqual([]);
   });
 
   it("last seen is written at most every few minutes, and then slides the expiry", async () => {
@@ -83,13 +84,13 @@ describe("server-side sessions", () => {
       .where(eq(sessions.id, older));
     const current = await createSession(t.db, alice.id, { userAgent: "new" });
     await createSession(t.db, bob.id);
-    const list = await listMySessions(t.db, { userId: alice.id, sessionId: current });
+    const list = await listMySessions(t.db, userCaller(alice.id, current));
     expect(list.map((s) => [s.id, s.userAgent, s.current])).toEqual([
       [current, "new", true],
       [older, "old", false],
     ]);
     // From the older browser, its own session comes first.
-    const fromOlder = await listMySessions(t.db, { userId: alice.id, sessionId: older });
+    const fromOlder = await listMySessions(t.db, userCaller(alice.id, older));
     expect(fromOlder.map((s) => [s.id, s.current])).toEqual([
       [older, true],
       [current, false],
@@ -101,12 +102,12 @@ describe("server-side sessions", () => {
     const bob = await makeUser(t.db);
     const a1 = await createSession(t.db, alice.id);
     const b1 = await createSession(t.db, bob.id);
-    await revokeMySession(t.db, { userId: alice.id }, { id: a1 });
+    await revokeMySession(t.db, userCaller(alice.id), { id: a1 });
     expect(await row(a1)).toBeUndefined();
-    await expect(revokeMySession(t.db, { userId: alice.id }, { id: a1 })).rejects.toMatchObject({ kind: "not_found" });
-    await expect(revokeMySession(t.db, { userId: alice.id }, { id: b1 })).rejects.toMatchObject({ kind: "not_found" });
+    await expect(revokeMySession(t.db, userCaller(alice.id), { id: a1 })).rejects.toMatchObject({ kind: "not_found" });
+    await expect(revokeMySession(t.db, userCaller(alice.id), { id: b1 })).rejects.toMatchObject({ kind: "not_found" });
     expect(await row(b1)).toBeDefined();
-    await expect(revokeMySession(t.db, { userId: alice.id }, { id: "nope" })).rejects.toMatchObject({
+    await expect(revokeMySession(t.db, userCaller(alice.id), { id: "nope" })).rejects.toMatchObject({
       kind: "invalid",
     });
     await expect(revokeMySession(t.db, null, { id: b1 })).rejects.toMatchObject({ kind: "unauthenticated" });
@@ -119,10 +120,10 @@ describe("server-side sessions", () => {
     await createSession(t.db, alice.id);
     await createSession(t.db, alice.id);
     const bobs = await createSession(t.db, bob.id);
-    expect(await revokeMyOtherSessions(t.db, { userId: alice.id, sessionId: here })).toEqual({ ended: 2 });
-    expect((await listMySessions(t.db, { userId: alice.id })).map((s) => s.id)).toEqual([here]);
+    expect(await revokeMyOtherSessions(t.db, userCaller(alice.id, here))).toEqual({ ended: 2 });
+    expect((await listMySessions(t.db, userCaller(alice.id))).map((s) => s.id)).toEqual([here]);
     expect(await endOtherSessions(t.db, alice.id)).toBe(1);
-    expect(await listMySessions(t.db, { userId: alice.id })).toEqual([]);
+    expect(await listMySessions(t.db, userCaller(alice.id))).toEqual([]);
     expect(await row(bobs)).toBeDefined();
   });
 });

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { sessions, users } from "@/db/schema";
-import { requireActor, type Actor } from "../core/authz";
+import { requireUser, type Caller } from "../core/caller";
 import { NotFound } from "../core/errors";
 import { parseInput } from "../core/validation";
 import { z } from "zod";
@@ -89,8 +89,8 @@ export interface SessionView {
 }
 
 /** The signed-in person's active sessions: this browser's (`current`) first, then the most recently used. */
-export async function listMySessions(db: Db, actor: Actor): Promise<SessionView[]> {
-  const { userId, sessionId } = requireActor(actor);
+export async function listMySessions(db: Db, caller: Caller): Promise<SessionView[]> {
+  const { userId, sessionId } = requireUser(caller, "read");
   const rows = await db
     .select({
       id: sessions.id,
@@ -109,8 +109,8 @@ export async function listMySessions(db: Db, actor: Actor): Promise<SessionView[
 const sessionIdSchema = z.object({ id: z.string().regex(UUID, "Unknown session.") });
 
 /** Signs one of the person's own sessions out (a row's "Sign out" on Account → Sessions). */
-export async function revokeMySession(db: Db, actor: Actor, input: unknown): Promise<void> {
-  const { userId } = requireActor(actor);
+export async function revokeMySession(db: Db, caller: Caller, input: unknown): Promise<void> {
+  const { userId } = requireUser(caller, "write");
   const { id } = parseInput(sessionIdSchema, input);
   const ended = await db
     .delete(sessions)
@@ -120,7 +120,7 @@ export async function revokeMySession(db: Db, actor: Actor, input: unknown): Pro
 }
 
 /** "Sign out everywhere else": ends every session of the person but the one this call came through. */
-export async function revokeMyOtherSessions(db: Db, actor: Actor): Promise<{ ended: number }> {
-  const { userId, sessionId } = requireActor(actor);
+export async function revokeMyOtherSessions(db: Db, caller: Caller): Promise<{ ended: number }> {
+  const { userId, sessionId } = requireUser(caller, "write");
   return { ended: await endOtherSessions(db, userId, sessionId) };
 }

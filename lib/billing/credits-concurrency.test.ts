@@ -8,9 +8,10 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
 import { jobs, orgMembers, payments } from "@/db/schema";
-import { completePayment, createTopUp, paySandboxPayment } from "./top-ups";
+import { createTopUp, paySandboxPayment } from "./top-ups";
+import { completePayment } from "./internal";
 import { QuotaExceeded } from "../core/errors";
-import { meterUsage } from "../compute/metering";
+import { meterUsage } from "../compute/internal";
 import { startJob } from "../compute/jobs";
 import {
   addMember,
@@ -30,6 +31,7 @@ import {
   testServices,
   uniqueName,
   withTestDatabase,
+  SYSTEM,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -124,14 +126,17 @@ describe("credits under concurrency (real parallel transactions)", () => {
           idempotencyKey: `m:${job.id}:${i + 1}`,
         })),
       );
-      for (const r of records) ops.push({ kind: "meter", run: () => meterUsage(t.db, [r], svc) });
+      for (const r of records) ops.push({ kind: "meter", run: () => meterUsage(t.db, SYSTEM, [r], svc) });
       for (const r of shuffle(records, SEED).slice(0, 50)) {
-        ops.push({ kind: "meter", run: () => meterUsage(t.db, [{ ...r }], svc) });
+        ops.push({ kind: "meter", run: () => meterUsage(t.db, SYSTEM, [{ ...r }], svc) });
       }
       // 50 completions of 5 payments (a webhook delivered ten times each).
       for (const p of replayed) {
         for (let i = 0; i < 10; i++) {
-          ops.push({ kind: "replay", run: () => completePayment(t.db, { provider: "sandbox", paymentId: p.id }, svc) });
+          ops.push({
+            kind: "replay",
+            run: () => completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId: p.id }, svc),
+          });
         }
       }
       // 50 payers pressing Pay in the sandbox checkout.
@@ -261,7 +266,7 @@ describe("credits under concurrency (real parallel transactions)", () => {
       for (const job of meteredJobs) {
         for (let i = 1; i <= 10; i++) {
           const record = { jobId: job.id, until: plusSeconds(start, i), idempotencyKey: `d:${job.id}:${i}` };
-          ops.push({ kind: "meter", run: () => meterUsage(t.db, [record], svc) });
+          ops.push({ kind: "meter", run: () => meterUsage(t.db, SYSTEM, [record], svc) });
         }
       }
       for (const id of payments_)

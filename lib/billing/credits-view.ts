@@ -2,17 +2,18 @@ import type { Db } from "@/db";
 import { creditLedger, jobs, orgMembers, users } from "@/db/schema";
 import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { can, requireOrgAccess, roleAtLeast, type Actor } from "../core/authz";
+import { allowed, requireOrgAccess } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
 import { MAX_LENGTH, pagingShape } from "../core/validation";
 
 /** The Credits page header: org balance and spending, the caller's own limit and spending, what they may do. */
-export async function getCreditsSummary(db: Db, actor: Actor, orgName: string) {
-  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+export async function getCreditsSummary(db: Db, caller: Caller, orgName: string) {
+  const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const [me] = await db
     .select({ creditLimit: orgMembers.creditLimit, spent: orgMembers.spent, maxRunningJobs: orgMembers.maxRunningJobs })
     .from(orgMembers)
-    .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, actor!.userId)));
+    .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, access.caller.id)));
   return {
     org: access.org.name,
     role: access.role,
@@ -20,8 +21,8 @@ export async function getCreditsSummary(db: Db, actor: Actor, orgName: string) {
     spent: access.org.spent,
     lowBalance: access.org.notifiedThreshold !== null,
     me: { creditLimit: me?.creditLimit ?? null, spent: me?.spent ?? "0", maxRunningJobs: me?.maxRunningJobs ?? null },
-    canTopUp: roleAtLeast(access.role, access.org.topUpMinRole),
-    seesAllLedger: can(access.role, "ledger.viewAll"),
+    canTopUp: allowed(access, "credits.topup"),
+    seesAllLedger: allowed(access, "ledger.viewAll"),
     topUpMinRole: access.org.topUpMinRole,
     defaultUserCreditLimit: access.org.defaultUserCreditLimit,
   };
@@ -35,13 +36,13 @@ const ledgerQuerySchema = z.object({
   ...pagingShape(50),
 });
 
-async function ledgerWhere(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+async function ledgerWhere(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const q = ledgerQuerySchema.parse(query ?? {});
   const filters: SQL[] = [eq(creditLedger.orgId, access.org.id)];
   // Users see what was added to the balance and their own usage; managers and admins see everything.
-  if (!can(access.role, "ledger.viewAll")) {
-    filters.push(or(inArray(creditLedger.kind, ["topup", "grant"]), eq(creditLedger.memberId, actor!.userId))!);
+  if (!allowed(access, "ledger.viewAll")) {
+    filters.push(or(inArray(creditLedger.kind, ["topup", "grant"]), eq(creditLedger.memberId, access.caller.id))!);
   }
   if (q.kind) filters.push(eq(creditLedger.kind, q.kind));
   if (q.member)
@@ -72,8 +73,8 @@ function ledgerSelect(db: Db) {
 }
 
 /** The ledger, newest first, filtered by kind, member and date range (UTC days), paged in the database. */
-export async function listLedger(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const { where, q } = await ledgerWhere(db, actor, orgName, query);
+export async function listLedger(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const { where, q } = await ledgerWhere(db, caller, orgName, query);
   const [rows, [total]] = await Promise.all([
     ledgerSelect(db)
       .where(where)
@@ -91,8 +92,8 @@ export async function listLedger(db: Db, actor: Actor, orgName: string, query: u
 export const CSV_EXPORT_LIMIT = 100_000;
 
 /** The same view as CSV (filters apply, no paging; at most CSV_EXPORT_LIMIT rows). */
-export async function exportLedgerCsv(db: Db, actor: Actor, orgName: string, query: unknown): Promise<string> {
-  const { where } = await ledgerWhere(db, actor, orgName, query);
+export async function exportLedgerCsv(db: Db, caller: Caller, orgName: string, query: unknown): Promise<string> {
+  const { where } = await ledgerWhere(db, caller, orgName, query);
   const rows = await ledgerSelect(db)
     .where(where)
     .orderBy(desc(creditLedger.createdAt), desc(creditLedger.id))

@@ -6,14 +6,15 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
 import { auditEvents, creditLedger, orgMembers, orgs, payments } from "@/db/schema";
-import { cancelPayment, completePayment, createTopUp, getPayment, paySandboxPayment, TOP_UP_PRESETS } from "./top-ups";
+import { completePayment } from "./internal";
+import { cancelPayment, createTopUp, getPayment, paySandboxPayment, TOP_UP_PRESETS } from "./top-ups";
 import { exportLedgerCsv, getCreditsSummary, listLedger } from "./credits-view";
 import { grantCredits } from "./grants";
 import { setMemberQuota } from "./quotas";
 import { setOrgCreditSettings } from "./org-credit-settings";
 import { Forbidden, Invalid, NotFound, RateLimited, Unauthenticated } from "../core/errors";
 import { acceptInvitation } from "../orgs/invitations";
-import { meterUsage } from "../compute/metering";
+import { meterUsage } from "../compute/internal";
 import { formatCredits, priceInMinorUnits } from "../core/money";
 import {
   addMember,
@@ -37,6 +38,7 @@ import {
   uniqueName,
   withTestDatabase,
   withConfig,
+  SYSTEM,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -89,6 +91,7 @@ async function meteredJob(org: { id: string }, owner: { id: string }, creditsPer
       seconds += n;
       return meterUsage(
         t.db,
+        SYSTEM,
         [{ jobId: job.id, until: plusSeconds(start, seconds), idempotencyKey: `test:${job.id}:${seconds}` }],
         testServices(mailer),
       );
@@ -127,7 +130,7 @@ describe("exact amounts", () => {
     const svc = paymentServices();
     const { paymentId } = await createTopUp(t.db, as(user), org.name, { credits: "12.34" }, svc);
     await paySandboxPayment(t.db, as(user), org.name, paymentId, svc);
-    await completePayment(t.db, { provider: "sandbox", paymentId }, svc);
+    await completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId }, svc);
     await grantCredits(t.db, as(op), { org: org.name, amount: "0.07" }, svc);
     const a = await meteredJob(org, user, "1.2345");
     const b = await meteredJob(org, manager, "7");
@@ -319,7 +322,7 @@ describe("top-up", () => {
     expect(receipt!.text).toContain(`${TEST_APP_URL}/orgs/${org.name}/credits`);
 
     // Replays (a second click, a webhook delivered twice) change nothing and mail nothing.
-    expect(await completePayment(t.db, { provider: "sandbox", paymentId }, svc)).toEqual({
+    expect(await completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId }, svc)).toEqual({
       outcome: "already",
       status: "paid",
     });
@@ -375,10 +378,20 @@ describe("top-up", () => {
   it("answers unknown payments as unknown", async () => {
     const svc = testServices();
     expect(
-      await completePayment(t.db, { provider: "sandbox", paymentId: "00000000-0000-4000-8000-000000000000" }, svc),
+      await completePayment(
+        t.db,
+        SYSTEM,
+        { provider: "sandbox", paymentId: "00000000-0000-4000-8000-000000000000" },
+        svc,
+      ),
     ).toEqual({ outcome: "unknown" });
     expect(
-      await completePayment(t.db, { provider: "stripe", ref: "cs_test_nope", amountMinor: 100, currency: "usd" }, svc),
+      await completePayment(
+        t.db,
+        SYSTEM,
+        { provider: "stripe", ref: "cs_test_nope", amountMinor: 100, currency: "usd" },
+        svc,
+      ),
     ).toEqual({ outcome: "unknown" });
   });
 
@@ -400,23 +413,24 @@ describe("top-up", () => {
     const a = await start();
     expect(stripe.sessions[0]).toMatchObject({ payerEmail: user.email, orgName: org.name, amountMinor: 1000 });
     expect(
-      await completePayment(t.db, { provider: "stripe", ref: a.ref, amountMinor: 999, currency: "usd" }, svc),
+      await completePayment(t.db, SYSTEM, { provider: "stripe", ref: a.ref, amountMinor: 999, currency: "usd" }, svc),
     ).toEqual({ outcome: "mismatch" });
     expect((await paymentRow(a.id)).status).toBe("failed");
     // Replaying it, even with the right amount, changes nothing.
     expect(
-      await completePayment(t.db, { provider: "stripe", ref: a.ref, amountMinor: 1000, currency: "usd" }, svc),
+      await completePayment(t.db, SYSTEM, { provider: "stripe", ref: a.ref, amountMinor: 1000, currency: "usd" }, svc),
     ).toEqual({ outcome: "already", status: "failed" });
 
     // The currency disagrees, or the metadata names another payment.
     const b = await start();
     expect(
-      await completePayment(t.db, { provider: "stripe", ref: b.ref, amountMinor: 1000, currency: "eur" }, svc),
+      await completePayment(t.db, SYSTEM, { provider: "stripe", ref: b.ref, amountMinor: 1000, currency: "eur" }, svc),
     ).toEqual({ outcome: "mismatch" });
     const c = await start();
     expect(
       await completePayment(
         t.db,
+        SYSTEM,
         { provider: "stripe", ref: c.ref, amountMinor: 1000, currency: "usd", paymentId: a.id },
         svc,
       ),
@@ -427,14 +441,16 @@ describe("top-up", () => {
     // A matching completion (currency in any case) credits once.
     const d = await start();
     const event = { provider: "stripe" as const, ref: d.ref, amountMinor: 1000, currency: "USD", paymentId: d.id };
-    expect(await completePayment(t.db, event, svc)).toMatchObject({ outcome: "paid", balance: "10.00000000" });
-    expect(await completePayment(t.db, event, svc)).toEqual({ outcome: "already", status: "paid" });
+    expect(await completePayment(t.db, SYSTEM, event, svc)).toMatchObject({ outcome: "paid", balance: "10.00000000" });
+    expect(await completePayment(t.db, SYSTEM, event, svc)).toEqual({ outcome: "already", status: "paid" });
     expect(mailer.to(user.email)).toHaveLength(1);
     expect(await ledgerTotals(t.db, org)).toMatchObject({ balance: "10.00000000", ledgerSum: "10.00000000" });
 
     // A Stripe payment can't be completed through the sandbox.
     const e = await start();
-    expect(await completePayment(t.db, { provider: "sandbox", paymentId: e.id }, svc)).toEqual({ outcome: "unknown" });
+    expect(await completePayment(t.db, SYSTEM, { provider: "sandbox", paymentId: e.id }, svc)).toEqual({
+      outcome: "unknown",
+    });
     await expect(paySandboxPayment(t.db, as(user), org.name, e.id, svc)).rejects.toBeInstanceOf(Forbidden);
     expect((await paymentRow(e.id)).status).toBe("pending");
   });

@@ -1,9 +1,9 @@
 import type { Db } from "@/db";
+import { type Caller } from "../core/caller";
 import { rawRows } from "@/db/client";
 import { orgs } from "@/db/schema";
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { type Actor } from "../core/authz";
 import { isCreditAmount } from "../core/credits-amount";
 import { Invalid } from "../core/errors";
 import { isNonPositive } from "../core/money";
@@ -28,8 +28,8 @@ const grantSchema = z.object({
  * Platform admins grant credits without payment (add), or set the balance to an amount (the ledger records
  * the difference). Recorded as a grant with the admin as actor.
  */
-export async function grantCredits(db: Db, actor: Actor, input: unknown, svc: Pick<Services, "mailer" | "appUrl">) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: Pick<Services, "mailer" | "appUrl">) {
+  const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(grantSchema, input);
   if (data.mode === "add" && isNonPositive(data.amount)) throw new Invalid({ amount: ["A grant must be positive."] });
   const mails: MailMessage[] = [];

@@ -5,5 +5,8 @@ export * from "./ledger";
 export * from "./org-credit-settings";
 export * from "./payments";
 export * from "./quotas";
-export * from "./stripe";
+export { StripeProvider, stripeFromConfig, type StripeClientOptions, type WebhookResult } from "./stripe";
+export type { CompletionInput } from "./settlement";
 export * from "./top-ups";
+// System-only operations (lib/core/caller.ts requireSystem): for the Stripe webhook route.
+export * as internal from "./internal";

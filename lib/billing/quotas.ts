@@ -1,8 +1,9 @@
 import type { Db } from "@/db";
-import { orgMembers, users } from "@/db/schema";
+import { orgMembers } from "@/db/schema";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { canGrant, withOrgLock, type Actor } from "../core/authz";
+import { canGrant, withOrgLock } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { Forbidden, NotFound } from "../core/errors";
 import { countLimitSchema, creditLimitSchema } from "../core/money";
 import { parseInput } from "../core/validation";
@@ -19,9 +20,9 @@ const quotaSchema = z.object({
  * Managers and admins set a member's credit limit and max running jobs (null = unlimited). Managers can't
  * touch an admin. Lowering a limit below what the member already spent stops their running jobs.
  */
-export async function setMemberQuota(db: Db, actor: Actor, orgName: string, input: unknown) {
+export async function setMemberQuota(db: Db, caller: Caller, orgName: string, input: unknown) {
   const data = parseInput(quotaSchema, input);
-  return withOrgLock(db, actor, orgName, "quotas.set", async (tx, access) => {
+  return withOrgLock(db, caller, orgName, "quotas.set", async (tx, access) => {
     const [target] = await tx
       .select({
         userId: orgMembers.userId,
@@ -37,10 +38,9 @@ export async function setMemberQuota(db: Db, actor: Actor, orgName: string, inpu
       .update(orgMembers)
       .set({ creditLimit: data.creditLimit, maxRunningJobs: data.maxRunningJobs })
       .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, target.userId)));
-    const [me] = await tx.select({ username: users.username }).from(users).where(eq(users.id, actor!.userId));
     await recordAudit(tx, {
       org: access.org,
-      actor: { id: actor!.userId, username: me!.username },
+      actor: access.caller,
       action: "member.quota_changed",
       target: { type: "user", id: target.userId, label: data.username },
       before: { creditLimit: target.creditLimit, maxRunningJobs: target.maxRunningJobs },

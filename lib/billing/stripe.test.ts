@@ -11,7 +11,7 @@ import type { CheckoutRequest, PaymentProvider } from "./payments";
 import { handleStripeWebhook, StripeProvider, stripeFromConfig } from "./stripe";
 import { parseConfig } from "../core/config";
 import { Malformed } from "../core/errors";
-import { as, makeOrg, makeUser, testServices, withTestDatabase, type RecordingMailer } from "../test/fixtures";
+import { as, makeOrg, makeUser, testServices, withTestDatabase, type RecordingMailer, SYSTEM } from "../test/fixtures";
 
 const t = withTestDatabase();
 const SECRET = "whsec_test_secret_for_apolo";
@@ -61,14 +61,14 @@ const sign = (payload: string, secret = SECRET) => Stripe.webhooks.generateTestH
 
 async function deliver(payload: string, signature: string | null = sign(payload), mailer?: RecordingMailer) {
   const svc = testServices(mailer);
-  const body = await handleStripeWebhook(t.db, payload, signature, { webhookSecret: SECRET, svc });
+  const body = await handleStripeWebhook(t.db, SYSTEM, payload, signature, { webhookSecret: SECRET, svc });
   return { body, svc };
 }
 
 /** The domain error a refused delivery throws (the route answers it 400: app/_server/http-errors.ts). */
 async function refusedDelivery(payload: string, signature: string | null) {
   const svc = testServices();
-  const err = await handleStripeWebhook(t.db, payload, signature, { webhookSecret: SECRET, svc }).then(
+  const err = await handleStripeWebhook(t.db, SYSTEM, payload, signature, { webhookSecret: SECRET, svc }).then(
     () => expect.fail("the delivery was accepted"),
     (e: unknown) => e,
   );

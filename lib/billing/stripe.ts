@@ -1,13 +1,14 @@
 /**
  * Stripe Checkout: the payment provider used when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set, and the
- * webhook that completes its payments. Crediting goes through completePayment (lib/credits.ts) only.
+ * webhook that completes its payments. Crediting goes through settlePayment (lib/billing/settlement.ts) only.
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { payments } from "@/db/schema";
-import { completePayment } from "./top-ups";
+import { settlePayment } from "./settlement";
+import { requireSystem, type Caller } from "../core/caller";
 import type { CheckoutRequest, PaymentProvider } from "./payments";
 import type { Services } from "../core/services";
 import type { AppConfig } from "../core/config";
@@ -114,13 +115,13 @@ export interface WebhookResult {
 const COMPLETING_EVENTS = new Set(["checkout.session.completed", "checkout.session.async_payment_succeeded"]);
 
 /**
- * Handles one delivery to the Stripe webhook. `rawBody` must be the request body exactly as received: the
+ * Handles one delivery to the Stripe webhook (system only: the webhook route, authenticated by the signature). `rawBody` must be the request body exactly as received: the
  * signature is over those bytes.
  *
  * - Missing or bad signature (or a body that isn't a Stripe event): Malformed (the route answers 400), nothing
  *   read or written. Every other delivery resolves to what Stripe is told, with 200.
  * - `checkout.session.completed` / `checkout.session.async_payment_succeeded` with payment_status "paid":
- *   completePayment with the session's id, amount_total, currency and metadata.payment_id — credits the org
+ *   settlePayment with the session's id, amount_total, currency and metadata.payment_id — credits the org
  *   once. A replay answers `{ outcome: "already" }` and changes nothing. A completed session that is not
  *   paid yet (delayed payment methods) is acknowledged and waits for async_payment_succeeded.
  * - An amount or currency that disagrees with the stored payment: the payment is marked failed, nothing is
@@ -137,6 +138,7 @@ const COMPLETING_EVENTS = new Set(["checkout.session.completed", "checkout.sessi
  */
 export async function handleStripeWebhook(
   db: Db,
+  caller: Caller,
   rawBody: string,
   signature: string | null,
   opts: {
@@ -148,6 +150,7 @@ export async function handleStripeWebhook(
     toleranceSec?: number;
   },
 ): Promise<WebhookResult> {
+  requireSystem(caller);
   if (!signature) throw new Malformed("Missing Stripe-Signature header.");
   let event: Stripe.Event;
   try {
@@ -183,7 +186,7 @@ export async function handleStripeWebhook(
 
   const paymentId = z.uuid().safeParse(session.metadata?.payment_id).data ?? null;
   if (paymentId) await adoptSession(db, paymentId, session.id);
-  const result = await completePayment(
+  const result = await settlePayment(
     db,
     {
       provider: "stripe",

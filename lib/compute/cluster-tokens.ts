@@ -1,15 +1,15 @@
 import { asc, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { clusters, clusterTokens, users } from "@/db/schema";
-import type { Actor } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { requirePlatformAdmin } from "../orgs/platform";
 
 /**
  * Platform admins: the tokens of external cluster runners (all clusters, or the one named), newest first.
  * Never returns the token hashes: a token is shown once, when it is created, and then only described.
  */
-export async function listClusterTokens(db: Db, actor: Actor, clusterName?: string) {
-  await requirePlatformAdmin(db, actor);
+export async function listClusterTokens(db: Db, caller: Caller, clusterName?: string) {
+  await requirePlatformAdmin(db, caller, "read");
   return db
     .select({
       id: clusterTokens.id,

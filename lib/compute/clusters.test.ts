@@ -2,6 +2,7 @@
  * Clusters, presets and cluster tokens (platform admins), the clusters an org is on (its members), the
  * development seed, and who counts as a platform admin. Real database, no mocks.
  */
+import { userCaller, type Caller } from "../core/caller";
 import { and, asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditEvents, clusters, clusterTokens, jobs, orgClusters, presets, users } from "@/db/schema";
@@ -14,15 +15,15 @@ import {
   listOrgClusters,
   removeOrgCluster,
   revokeClusterToken,
-  seedDefaultCluster,
   setOrgCluster,
 } from "./clusters";
 import { Conflict, Invalid, NotFound, Unauthenticated } from "../core/errors";
 import { authenticateClusterToken } from "./runner-auth";
-import { meterUsage } from "./metering";
+import { meterUsage, seedDefaultCluster } from "./internal";
 import { startJob } from "./jobs";
 import { createOrg } from "../orgs/orgs";
-import { grantPlatformAdmin, isPlatformAdmin, platformAdminNames, requirePlatformAdmin } from "../orgs/platform";
+import { grantPlatformAdmin } from "../orgs/internal";
+import { isPlatformAdmin, platformAdminNames, requirePlatformAdmin } from "../orgs/platform";
 import {
   addOrgToCluster,
   as,
@@ -39,6 +40,7 @@ import {
   uniqueName,
   withTestDatabase,
   withConfig,
+  SYSTEM,
 } from "../test/fixtures";
 import { parseConfig } from "../core/config";
 import { hashToken } from "../core/tokens";
@@ -61,16 +63,16 @@ describe("seedDefaultCluster", () => {
     const existing = await makeOrg(t.db, { admin });
     // Two app instances starting at once: one seeds, the others find it done (and don't crash).
     const results = await Promise.allSettled([
-      seedDefaultCluster(t.db),
-      seedDefaultCluster(t.db),
-      seedDefaultCluster(t.db),
+      seedDefaultCluster(t.db, SYSTEM),
+      seedDefaultCluster(t.db, SYSTEM),
+      seedDefaultCluster(t.db, SYSTEM),
     ]);
     expect(results.map((r) => (r.status === "fulfilled" ? r.value : String(r.reason))).sort()).toEqual([
       false,
       false,
       true,
     ]);
-    expect(await seedDefaultCluster(t.db)).toBe(false);
+    expect(await seedDefaultCluster(t.db, SYSTEM)).toBe(false);
     const all = await t.db.select().from(clusters);
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ name: "default", isDefault: true, runner: "embedded" });
@@ -112,7 +114,7 @@ describe("platform admins", () => {
     expect(await requirePlatformAdmin(t.db, as(op))).toEqual({ userId: op.id, username: op.username });
     await expect(requirePlatformAdmin(t.db, as(plain))).rejects.toBeInstanceOf(NotFound);
     await expect(requirePlatformAdmin(t.db, null)).rejects.toBeInstanceOf(Unauthenticated);
-    await expect(requirePlatformAdmin(t.db, { userId: "00000000-0000-4000-8000-000000000000" })).rejects.toBeInstanceOf(
+    await expect(requirePlatformAdmin(t.db, userCaller("00000000-0000-4000-8000-000000000000"))).rejects.toBeInstanceOf(
       NotFound,
     );
 
@@ -128,11 +130,11 @@ describe("platform admins", () => {
 
   it("can be granted by username (the operator's CLI)", async () => {
     const u = await makeUser(t.db);
-    await grantPlatformAdmin(t.db, u.username);
+    await grantPlatformAdmin(t.db, SYSTEM, u.username);
     const [row] = await t.db.select({ flag: users.isPlatformAdmin }).from(users).where(eq(users.id, u.id));
     expect(row!.flag).toBe(true);
     expect(await isPlatformAdmin(t.db, as(u))).toBe(true);
-    await expect(grantPlatformAdmin(t.db, "no-such-user")).rejects.toThrow(
+    await expect(grantPlatformAdmin(t.db, SYSTEM, "no-such-user")).rejects.toThrow(
       "No account with the username 'no-such-user'.",
     );
   });
@@ -184,7 +186,7 @@ describe("clusters and presets (platform admins)", () => {
       await t.db.select().from(orgClusters),
       await t.db.select().from(clusterTokens),
     ]);
-    const attempts = (actor: { userId: string } | null) => [
+    const attempts = (actor: Caller) => [
       () => listClusters(t.db, actor),
       () => createCluster(t.db, actor, { name: uniqueName("cl-") }),
       () => createPreset(t.db, actor, { cluster: c.name, name: "p2", cpu: "1", memoryMb: 1, creditsPerHour: "1" }),
@@ -334,11 +336,11 @@ describe("cluster tokens", () => {
     expect(row!.lastUsedAt).toBeNull();
     expect(row!.createdById).toBe(op.id);
 
-    expect(await authenticateClusterToken(t.db, created.token)).toEqual({ clusterId: a.id });
+    expect(await authenticateClusterToken(t.db, created.token)).toEqual({ kind: "cluster", clusterId: a.id });
     const [used] = await t.db.select().from(clusterTokens).where(eq(clusterTokens.id, created.id));
     expect(used!.lastUsedAt).toBeInstanceOf(Date);
     const other = await createClusterToken(t.db, as(op), { cluster: b.name, label: "runner-b" });
-    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ clusterId: b.id });
+    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ kind: "cluster", clusterId: b.id });
 
     const raw = created.token.slice(4);
     const flipped = raw.slice(0, -1) + (raw.endsWith("A") ? "B" : "A");
@@ -358,7 +360,7 @@ describe("cluster tokens", () => {
 
     expect(await revokeClusterToken(t.db, as(op), { id: created.id })).toEqual({ id: created.id });
     expect(await authenticateClusterToken(t.db, created.token)).toBeNull();
-    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ clusterId: b.id });
+    expect(await authenticateClusterToken(t.db, other.token)).toEqual({ kind: "cluster", clusterId: b.id });
     await expect(
       revokeClusterToken(t.db, as(op), { id: "00000000-0000-4000-8000-000000000000" }),
     ).rejects.toBeInstanceOf(NotFound);
@@ -381,6 +383,7 @@ describe("cluster tokens", () => {
     const onB = await makeJob(t.db, { org, user: admin, cluster: b, preset: b.presets.p!, startedAt: start });
     const r = await meterUsage(
       t.db,
+      SYSTEM,
       [
         { jobId: onA.id, until: plusSeconds(start, 4), idempotencyKey: "scope-a", clusterId: a.id },
         { jobId: onB.id, until: plusSeconds(start, 4), idempotencyKey: "scope-b", clusterId: a.id },
@@ -398,6 +401,7 @@ describe("cluster tokens", () => {
     // The key of the refused record is still free for the right runner.
     const right = await meterUsage(
       t.db,
+      SYSTEM,
       [{ jobId: onB.id, until: plusSeconds(start, 4), idempotencyKey: "scope-b", clusterId: b.id }],
       testServices(),
     );

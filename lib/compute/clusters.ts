@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { clusters, clusterTokens, jobs, orgClusters, orgs, presets } from "@/db/schema";
 import { recordAudit } from "../orgs/audit";
-import { requireOrgAccess, type Actor } from "../core/authz";
+import { requireOrgAccess } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { Conflict, Invalid, NotFound } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
 import { isCreditAmount } from "../core/credits-amount";
@@ -25,8 +26,8 @@ const clusterSchema = z.object({
 });
 
 /** Platform admins: every cluster with its presets and orgs. */
-export async function listClusters(db: Db, actor: Actor) {
-  await requirePlatformAdmin(db, actor);
+export async function listClusters(db: Db, caller: Caller) {
+  await requirePlatformAdmin(db, caller, "read");
   const [all, allPresets, links] = await Promise.all([
     db.select().from(clusters).orderBy(asc(clusters.name)),
     db.select().from(presets).orderBy(asc(presets.creditsPerHour), asc(presets.name)),
@@ -43,8 +44,8 @@ export async function listClusters(db: Db, actor: Actor) {
   }));
 }
 
-export async function createCluster(db: Db, actor: Actor, input: unknown) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function createCluster(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(clusterSchema, input);
   try {
     return await db.transaction(async (tx) => {
@@ -86,8 +87,8 @@ const presetSchema = z.object({
     ),
 });
 
-export async function createPreset(db: Db, actor: Actor, input: unknown) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function createPreset(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(presetSchema, input);
   const [cluster] = await db.select().from(clusters).where(eq(clusters.name, data.cluster));
   if (!cluster) throw new Invalid({ cluster: [`No cluster named '${data.cluster}'.`] });
@@ -119,8 +120,8 @@ export async function createPreset(db: Db, actor: Actor, input: unknown) {
   }
 }
 
-export async function deletePreset(db: Db, actor: Actor, input: unknown) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function deletePreset(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
   const { id } = parseInput(z.object({ id: z.uuid() }), input);
   return db.transaction(async (tx) => {
     const [deleted] = await tx.delete(presets).where(eq(presets.id, id)).returning();
@@ -157,8 +158,8 @@ async function resolveOrgCluster(db: Db, clusterName: string, orgName: string) {
 }
 
 /** Adds an org to a cluster (or updates its max-running-jobs quota there). */
-export async function setOrgCluster(db: Db, actor: Actor, input: unknown) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function setOrgCluster(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(orgClusterSchema, input);
   const { cluster, org } = await resolveOrgCluster(db, data.cluster, data.org);
   return db.transaction(async (tx) => {
@@ -181,8 +182,8 @@ export async function setOrgCluster(db: Db, actor: Actor, input: unknown) {
 }
 
 /** Removes an org from a cluster; the org's running jobs there stop (ClusterRemoved). */
-export async function removeOrgCluster(db: Db, actor: Actor, input: unknown) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function removeOrgCluster(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(orgClusterSchema.pick({ cluster: true, org: true }), input);
   const { cluster, org } = await resolveOrgCluster(db, data.cluster, data.org);
   return db.transaction(async (tx) => {
@@ -208,8 +209,8 @@ export async function removeOrgCluster(db: Db, actor: Actor, input: unknown) {
 }
 
 /** A token for an external runner of this cluster: returned once, stored as SHA-256. */
-export async function createClusterToken(db: Db, actor: Actor, input: unknown) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function createClusterToken(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(
     z.object({ cluster: z.string().trim().min(1), label: z.string().trim().min(1, "Name the token.").max(60) }),
     input,
@@ -235,8 +236,8 @@ export async function createClusterToken(db: Db, actor: Actor, input: unknown) {
   return { id: row.id, token: `apc_${token}`, cluster: c.name };
 }
 
-export async function revokeClusterToken(db: Db, actor: Actor, input: unknown) {
-  const admin = await requirePlatformAdmin(db, actor);
+export async function revokeClusterToken(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
   const { id } = parseInput(z.object({ id: z.uuid() }), input);
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -258,8 +259,8 @@ export async function revokeClusterToken(db: Db, actor: Actor, input: unknown) {
 }
 
 /** The clusters an org is on, with presets and its running-jobs usage there: what every member may use. */
-export async function listOrgClusters(db: Db, actor: Actor, orgName: string) {
-  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+export async function listOrgClusters(db: Db, caller: Caller, orgName: string) {
+  const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const rows = await db
     .select({
       id: clusters.id,
@@ -280,32 +281,4 @@ export async function listOrgClusters(db: Db, actor: Actor, orgName: string) {
         .orderBy(asc(presets.creditsPerHour))
     : [];
   return rows.map((r) => ({ ...r, presets: ps.filter((p) => p.clusterId === r.id) }));
-}
-
-/**
- * A fresh development database gets one default cluster with a few presets, so a new user can run a job at
- * once. Does nothing when any cluster exists. Called at server start when SEED_DEFAULT_CLUSTER is on.
- */
-export async function seedDefaultCluster(db: Db): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [any] = await tx.select({ id: clusters.id }).from(clusters).limit(1);
-    if (any) return false;
-    // Two instances starting at once both find no cluster: the second waits on the name, then does nothing.
-    const [c] = await tx
-      .insert(clusters)
-      .values({ name: "default", description: "Development cluster (embedded runner)", isDefault: true })
-      .onConflictDoNothing()
-      .returning();
-    if (!c) return false;
-    await tx.insert(presets).values([
-      { clusterId: c!.id, name: "cpu-small", cpu: "1", memoryMb: 2048, gpu: 0, creditsPerHour: "1" },
-      { clusterId: c!.id, name: "cpu-large", cpu: "8", memoryMb: 32768, gpu: 0, creditsPerHour: "8" },
-      { clusterId: c!.id, name: "gpu-1x", cpu: "8", memoryMb: 65536, gpu: 1, creditsPerHour: "60" },
-      { clusterId: c!.id, name: "gpu-8x", cpu: "64", memoryMb: 524288, gpu: 8, creditsPerHour: "480" },
-    ]);
-    await tx.execute(
-      sql`insert into org_clusters (org_id, cluster_id) select id, ${c!.id} from orgs on conflict do nothing`,
-    );
-    return true;
-  });
 }

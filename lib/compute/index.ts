@@ -2,8 +2,9 @@
 export * from "./cluster-tokens";
 export * from "./clusters";
 export * from "./jobs";
-export * from "./metering";
+export type { UsageOutcome, UsageRecord, UsageResult } from "./metering";
 export * from "./runner-auth";
-export * from "./runner";
 export * from "./usage-api";
 export * from "./usage-batcher";
+// System-only operations (lib/core/caller.ts requireSystem): for the runner loop, the startup and the usage API.
+export * as internal from "./internal";

@@ -12,8 +12,7 @@ import { grantCredits } from "../billing/grants";
 import { setMemberQuota } from "../billing/quotas";
 import { Invalid, NotFound, QuotaExceeded, Unauthenticated } from "../core/errors";
 import { listJobs, startJob, stopJob } from "./jobs";
-import { meterUsage } from "./metering";
-import { runEmbeddedTick } from "./runner";
+import { meterUsage, runEmbeddedTick } from "./internal";
 import { createOrg } from "../orgs/orgs";
 import {
   addMember,
@@ -33,6 +32,7 @@ import {
   testServices,
   uniqueName,
   withTestDatabase,
+  SYSTEM,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -284,7 +284,10 @@ describe("stopJob", () => {
     expect(Number((await jobRow(e.id)).creditsCharged)).toBeGreaterThanOrEqual(600);
     expect((await chargesOf(e.id)).map((c) => c.idempotencyKey)).toEqual([`stop:${e.id}`]);
     // The runner has nothing left to do for it; stopping again charges nothing more.
-    expect(await runEmbeddedTick(t.db, plusSeconds(new Date(), 5), 5000, w.svc)).toEqual({ jobs: 0, charged: 0 });
+    expect(await runEmbeddedTick(t.db, SYSTEM, plusSeconds(new Date(), 5), 5000, w.svc)).toEqual({
+      jobs: 0,
+      charged: 0,
+    });
     expect(await stopJob(t.db, as(w.user), w.org.name, { id: e.id }, { settle: w.svc })).toMatchObject({
       stopped: false,
     });
@@ -304,7 +307,10 @@ describe("stopJob", () => {
     expect(await chargesOf(e.id)).toEqual([]);
     expect(await chargesOf(x.id)).toEqual([]);
     // The next tick settles the embedded one under its final key; the external one waits for its runner.
-    expect(await runEmbeddedTick(t.db, plusSeconds(new Date(), 1), 5000, w.svc)).toEqual({ jobs: 1, charged: 1 });
+    expect(await runEmbeddedTick(t.db, SYSTEM, plusSeconds(new Date(), 1), 5000, w.svc)).toEqual({
+      jobs: 1,
+      charged: 1,
+    });
     expect((await chargesOf(e.id)).map((c) => c.idempotencyKey)).toEqual([`final:${e.id}`]);
     expect(await chargesOf(x.id)).toEqual([]);
   });
@@ -383,6 +389,7 @@ describe("meterUsage: exact charging", () => {
     for (let i = 1; i <= N; i++) {
       const r = await meterUsage(
         t.db,
+        SYSTEM,
         [{ jobId: job.id, until: plusSeconds(start, i), idempotencyKey: `sec:${job.id}:${i}` }],
         w.svc,
       );
@@ -409,6 +416,7 @@ describe("meterUsage: exact charging", () => {
     await setJobStart(t.db, job.id, start);
     const first = await meterUsage(
       t.db,
+      SYSTEM,
       [{ jobId: job.id, until: plusSeconds(start, 10), idempotencyKey: "k-10" }],
       w.svc,
     );
@@ -420,6 +428,7 @@ describe("meterUsage: exact charging", () => {
     // The same record again.
     const same = await meterUsage(
       t.db,
+      SYSTEM,
       [{ jobId: job.id, until: plusSeconds(start, 10), idempotencyKey: "k-10" }],
       w.svc,
     );
@@ -427,6 +436,7 @@ describe("meterUsage: exact charging", () => {
     // The same key with a later moment: the key wins, nothing is charged.
     const replay = await meterUsage(
       t.db,
+      SYSTEM,
       [{ jobId: job.id, until: plusSeconds(start, 20), idempotencyKey: "k-10" }],
       w.svc,
     );
@@ -434,6 +444,7 @@ describe("meterUsage: exact charging", () => {
     // A new key for an earlier moment: usage is cumulative, nothing more is due.
     const earlier = await meterUsage(
       t.db,
+      SYSTEM,
       [{ jobId: job.id, until: plusSeconds(start, 5), idempotencyKey: "k-5" }],
       w.svc,
     );
@@ -442,7 +453,7 @@ describe("meterUsage: exact charging", () => {
     expect((await jobRow(job.id)).creditsCharged).toBe("10.00000000");
     expect((await chargesOf(job.id)).map((c) => c.idempotencyKey)).toEqual(["k-10"]);
     // Later usage under a fresh key is charged from where it stopped.
-    await meterUsage(t.db, [{ jobId: job.id, until: plusSeconds(start, 25), idempotencyKey: "k-25" }], w.svc);
+    await meterUsage(t.db, SYSTEM, [{ jobId: job.id, until: plusSeconds(start, 25), idempotencyKey: "k-25" }], w.svc);
     expect((await jobRow(job.id)).creditsCharged).toBe("25.00000000");
     expect(await chargedSum(job.id)).toBe("25.00000000");
   });
@@ -460,6 +471,7 @@ describe("meterUsage: exact charging", () => {
     const unknown = "00000000-0000-4000-8000-000000000001";
     const r = await meterUsage(
       t.db,
+      SYSTEM,
       [
         { jobId: job.id, until: plusSeconds(start, 100), idempotencyKey: "stop-1" },
         { jobId: unknown, until: plusSeconds(start, 100), idempotencyKey: "stop-2" },
@@ -483,6 +495,7 @@ describe("meterUsage: exact charging", () => {
     await setJobStart(t.db, b.id, start);
     const r = await meterUsage(
       t.db,
+      SYSTEM,
       [
         { jobId: b.id, until: plusSeconds(start, 3), idempotencyKey: "batch-b" },
         { jobId: a.id, until: plusSeconds(start, 7), idempotencyKey: "batch-a" },
@@ -507,6 +520,7 @@ describe("charging stops jobs", () => {
     for (const j of [a, b, c, d]) await setJobStart(t.db, j.id, start);
     const r = await meterUsage(
       t.db,
+      SYSTEM,
       [
         { jobId: a.id, until: plusSeconds(start, 2), idempotencyKey: "drain-a" },
         { jobId: b.id, until: plusSeconds(start, 36), idempotencyKey: "drain-b" },
@@ -531,11 +545,17 @@ describe("charging stops jobs", () => {
     const b = await w.start(w.manager, "small");
     const start = secondsAgo(600);
     for (const j of [a, b]) await setJobStart(t.db, j.id, start);
-    const first = await meterUsage(t.db, [{ jobId: a.id, until: plusSeconds(start, 5), idempotencyKey: "x-a" }], w.svc);
+    const first = await meterUsage(
+      t.db,
+      SYSTEM,
+      [{ jobId: a.id, until: plusSeconds(start, 5), idempotencyKey: "x-a" }],
+      w.svc,
+    );
     expect(first.stop).toEqual([a.id]);
     expect(await jobRow(b.id)).toMatchObject({ status: "stopped", stopReason: "QuotaExhausted" });
     const next = await meterUsage(
       t.db,
+      SYSTEM,
       [{ jobId: b.id, until: plusSeconds(start, 360), idempotencyKey: "x-b" }],
       w.svc,
     );
@@ -557,12 +577,14 @@ describe("charging stops jobs", () => {
     for (const j of [u1, u2, m]) await setJobStart(t.db, j.id, start);
     const below = await meterUsage(
       t.db,
+      SYSTEM,
       [{ jobId: u1.id, until: plusSeconds(start, 1), idempotencyKey: "lim-1" }],
       w.svc,
     );
     expect(below.stop).toEqual([]);
     const r = await meterUsage(
       t.db,
+      SYSTEM,
       [
         { jobId: u1.id, until: plusSeconds(start, 2), idempotencyKey: "lim-2" },
         { jobId: m.id, until: plusSeconds(start, 2), idempotencyKey: "lim-m" },
@@ -590,7 +612,7 @@ describe("charging stops jobs", () => {
     const m = await w.start(w.manager, "small");
     const start = secondsAgo(600);
     await setJobStart(t.db, u1.id, start);
-    await meterUsage(t.db, [{ jobId: u1.id, until: plusSeconds(start, 2), idempotencyKey: "low-1" }], w.svc);
+    await meterUsage(t.db, SYSTEM, [{ jobId: u1.id, until: plusSeconds(start, 2), idempotencyKey: "low-1" }], w.svc);
     const set = (creditLimit: string) =>
       setMemberQuota(t.db, as(w.manager), w.org.name, { username: w.user.username, creditLimit, maxRunningJobs: "" });
     expect((await set("2.01")).stoppedJobs).toBe(0);
@@ -644,7 +666,7 @@ describe("runEmbeddedTick", () => {
     const at = (period: number, ms: number) => new Date(period * INTERVAL + ms);
     const start = new Date(p0 * INTERVAL - 600_000);
     for (const j of [e, x]) await setJobStart(t.db, j.id, start);
-    const tick = (now: Date) => runEmbeddedTick(t.db, now, INTERVAL, w.svc);
+    const tick = (now: Date) => runEmbeddedTick(t.db, SYSTEM, now, INTERVAL, w.svc);
     const secondsSinceStart = (d: Date) => (d.getTime() - start.getTime()) / 1000;
 
     expect(await tick(at(p0, 1000))).toEqual({ jobs: 1, charged: 1 });
@@ -688,8 +710,8 @@ describe("runEmbeddedTick", () => {
     await setJobStart(t.db, job.id, start);
     await stopJob(t.db, as(w.user), w.org.name, { id: job.id });
     const now = plusSeconds(new Date(), 1); // the next tick, after the stop
-    expect((await runEmbeddedTick(t.db, now, INTERVAL, w.svc)).jobs).toBe(1);
-    expect((await runEmbeddedTick(t.db, plusSeconds(now, 5), INTERVAL, w.svc)).jobs).toBe(0);
+    expect((await runEmbeddedTick(t.db, SYSTEM, now, INTERVAL, w.svc)).jobs).toBe(1);
+    expect((await runEmbeddedTick(t.db, SYSTEM, plusSeconds(now, 5), INTERVAL, w.svc)).jobs).toBe(0);
     expect(await chargesOf(job.id)).toEqual([]);
   });
   it("charges a period once when two instances tick it at the same time", async () => {
@@ -700,8 +722,8 @@ describe("runEmbeddedTick", () => {
     const start = new Date(p0 * INTERVAL - 60_000);
     for (const j of jobsStarted) await setJobStart(t.db, j.id, start);
     const results = await Promise.all([
-      runEmbeddedTick(t.db, new Date(p0 * INTERVAL + 100), INTERVAL, w.svc),
-      runEmbeddedTick(t.db, new Date(p0 * INTERVAL + 4900), INTERVAL, w.svc),
+      runEmbeddedTick(t.db, SYSTEM, new Date(p0 * INTERVAL + 100), INTERVAL, w.svc),
+      runEmbeddedTick(t.db, SYSTEM, new Date(p0 * INTERVAL + 4900), INTERVAL, w.svc),
     ]);
     expect(results[0]!.charged + results[1]!.charged).toBe(3);
     for (const j of jobsStarted) expect(await chargesOf(j.id)).toHaveLength(1);

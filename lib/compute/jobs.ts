@@ -2,13 +2,14 @@ import type { Db } from "@/db";
 import { clusters, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { can, requireOrgAccess, withOrgLock, type Actor } from "../core/authz";
+import { allowed, authorize, requireOrgAccess, withOrgLock } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { Invalid, NotFound, QuotaExceeded } from "../core/errors";
 import type { Services } from "../core/services";
 import { MAX_LENGTH, pagingShape, parseInput } from "../core/validation";
 import { enqueueMail, mailCommitted } from "../mail/mail";
 import { jobRefusedMail } from "../mail/mail-templates";
-import { meterUsage } from "./metering";
+import { chargeUsage } from "./metering";
 
 const startSchema = z.object({
   name: z
@@ -28,14 +29,14 @@ const startSchema = z.object({
  */
 export async function startJob(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   orgName: string,
   input: unknown,
   svc: Pick<Services, "mailer" | "appUrl">,
 ) {
   const data = parseInput(startSchema, input);
   try {
-    return await withOrgLock(db, actor, orgName, "jobs.run", async (tx, access) => {
+    return await withOrgLock(db, caller, orgName, "jobs.run", async (tx, access) => {
       const [target] = await tx
         .select({ cluster: clusters, quota: orgClusters.maxRunningJobs })
         .from(orgClusters)
@@ -49,17 +50,15 @@ export async function startJob(
       if (!preset) throw new Invalid({ preset: [`${data.cluster} has no preset named '${data.preset}'.`] });
       const [me] = await tx
         .select({
-          username: users.username,
           limit: orgMembers.creditLimit,
           maxJobs: orgMembers.maxRunningJobs,
           exhausted: sql<boolean>`${orgMembers.creditLimit} is not null and ${orgMembers.spent} >= ${orgMembers.creditLimit}`,
         })
         .from(orgMembers)
-        .innerJoin(users, eq(users.id, orgMembers.userId))
-        .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, actor!.userId)));
+        .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, access.caller.id)));
       const [counts] = await tx
         .select({
-          mine: sql<number>`count(*) filter (where ${jobs.userId} = ${actor!.userId})::int`,
+          mine: sql<number>`count(*) filter (where ${jobs.userId} = ${access.caller.id})::int`,
           onCluster: sql<number>`count(*) filter (where ${jobs.clusterId} = ${target.cluster.id})::int`,
         })
         .from(jobs)
@@ -69,16 +68,16 @@ export async function startJob(
         .from(orgs)
         .where(eq(orgs.id, access.org.id));
       if (me!.maxJobs !== null && counts!.mine >= me!.maxJobs)
-        throw new QuotaExceeded(`Jobs limit quota exceeded for user '${me!.username}'`);
+        throw new QuotaExceeded(`Jobs limit quota exceeded for user '${access.caller.username}'`);
       if (target.quota !== null && counts!.onCluster >= target.quota)
         throw new QuotaExceeded(`Jobs limit quota exceeded for org '${orgName}'`);
-      if (me!.exhausted) throw new QuotaExceeded(`No credits left for user '${me!.username}'`, true);
+      if (me!.exhausted) throw new QuotaExceeded(`No credits left for user '${access.caller.username}'`, true);
       if (broke) throw new QuotaExceeded(`No credits left for org '${orgName}'`, true);
       const [job] = await tx
         .insert(jobs)
         .values({
           orgId: access.org.id,
-          userId: actor!.userId,
+          userId: access.caller.id,
           clusterId: target.cluster.id,
           presetId: preset.id,
           presetName: preset.name,
@@ -91,8 +90,14 @@ export async function startJob(
       return job!;
     });
   } catch (err) {
-    if (err instanceof QuotaExceeded && err.credits && actor) {
-      const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
+    if (
+      err instanceof QuotaExceeded &&
+      err.credits &&
+      caller &&
+      caller.kind !== "cluster" &&
+      caller.kind !== "system"
+    ) {
+      const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, caller.userId));
       // The refusal rolled the transaction back: the notice is queued on its own (one insert is atomic).
       if (u?.email) {
         const mailIds = await enqueueMail(db, [
@@ -119,23 +124,21 @@ export async function startJob(
  */
 export async function stopJob(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   orgName: string,
   input: unknown,
   opts: { settle?: Pick<Services, "mailer" | "appUrl"> } = {},
 ) {
   const { id } = parseInput(z.object({ id: z.uuid("Unknown job.") }), input);
-  const access = await requireOrgAccess(db, actor, orgName, "jobs.run");
+  const access = await requireOrgAccess(db, caller, orgName, "jobs.stop");
   const [job] = await db
     .select({ name: jobs.name, userId: jobs.userId, runner: clusters.runner })
     .from(jobs)
     .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
     .where(and(eq(jobs.id, id), eq(jobs.orgId, access.org.id)));
   if (!job) throw new NotFound("Job not found");
-  if (job.userId !== actor!.userId && !can(access.role, "jobs.manageAll")) {
-    // A user doesn't learn about other people's jobs.
-    throw new NotFound("Job not found");
-  }
+  // The job's owner or a manager; a user doesn't learn about other people's jobs (NotFound).
+  authorize(access, "jobs.stop", { ownerId: job.userId });
   const [stopped] = await db
     .update(jobs)
     .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "UserStopped" })
@@ -146,7 +149,7 @@ export async function stopJob(
     // moment past it.
     const until = new Date(stopped.stoppedAt.getTime() + 1000);
     const settle = { jobId: id, until, idempotencyKey: `stop:${id}` };
-    await meterUsage(db, [settle], opts.settle).catch((err: unknown) => {
+    await chargeUsage(db, [settle], opts.settle).catch((err: unknown) => {
       // The job is stopped either way; its charged_until stays before the stop, so the next tick settles it.
       console.error(`[jobs] settling stopped job ${id} failed; the runner's next tick will:`, err);
     });
@@ -161,13 +164,13 @@ const listSchema = z.object({
 });
 
 /** The caller's jobs (managers: everyone's with scope=all), newest first, with runtime and credits so far. */
-export async function listJobs(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const access = await requireOrgAccess(db, actor, orgName, "org.view");
+export async function listJobs(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const q = listSchema.parse(query ?? {});
-  const all = q.scope === "all" && can(access.role, "jobs.manageAll");
+  const all = q.scope === "all" && allowed(access, "jobs.manageAll");
   const where = and(
     eq(jobs.orgId, access.org.id),
-    all ? undefined : eq(jobs.userId, actor!.userId),
+    all ? undefined : eq(jobs.userId, access.caller.id),
     q.status === "any" ? undefined : eq(jobs.status, q.status),
   );
   const [rows, [total]] = await Promise.all([
@@ -202,6 +205,6 @@ export async function listJobs(db: Db, actor: Actor, orgName: string, query: unk
     rows,
     total: total?.n ?? 0,
     query: { ...q, scope: all ? "all" : "mine" },
-    canSeeAll: can(access.role, "jobs.manageAll"),
+    canSeeAll: allowed(access, "jobs.manageAll"),
   };
 }

@@ -28,14 +28,15 @@ export interface UsageResult {
 }
 
 /**
- * The one way usage is charged, for the embedded runner and external runners alike. Usage is cumulative —
+ * Internal: callers authorized the charge first (lib/compute/internal.ts `meterUsage` for the runners, a stop
+ * its job's stopper, the usage API its cluster token). The one way usage is charged, for the embedded runner and external runners alike. Usage is cumulative —
  * a job is due runtime × credits/hour (rounded to 8 decimals) up to `until`, and each record charges the
  * difference to what was charged before — so ticks of any length add up without loss. A batch is one
  * transaction; orgs are locked in id order so concurrent batches can't deadlock. After charging, jobs of
  * orgs at or below zero, and of members past their limit, stop with QuotaExhausted; `stop` lists every job of
  * the batch that is no longer running, for an external runner to stop.
  */
-export async function meterUsage(db: Db, records: UsageRecord[], svc: Pick<Services, "mailer" | "appUrl">) {
+export async function chargeUsage(db: Db, records: UsageRecord[], svc: Pick<Services, "mailer" | "appUrl">) {
   const mails: MailMessage[] = [];
   let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {

@@ -1,13 +1,13 @@
 import type { Db } from "@/db";
 import { clusterTokens } from "@/db/schema";
 import { and, inArray, sql } from "drizzle-orm";
+import { clusterCaller, type ClusterCaller } from "../core/caller";
 import { hashToken } from "../core/tokens";
 
-export interface RunnerIdentity {
-  clusterId: string;
-}
+/** A runner authenticated by its cluster token: the cluster caller of lib/core/caller.ts. */
+export type RunnerIdentity = ClusterCaller;
 
-/** The cluster an external runner's bearer token belongs to, or null (revoked, unknown, malformed). */
+/** The cluster caller of an external runner's bearer token (the token is the credential), or null (revoked, unknown, malformed). */
 export async function authenticateClusterToken(
   db: Db,
   bearer: string | null | undefined,
@@ -37,7 +37,7 @@ export async function authenticateClusterTokens(db: Db, bearers: string[]): Prom
     })
     .from(clusterTokens)
     .where(and(inArray(clusterTokens.tokenHash, [...byHash.keys()]), sql`${clusterTokens.revokedAt} is null`));
-  for (const row of rows) found.set(byHash.get(row.hash)!, { clusterId: row.clusterId });
+  for (const row of rows) found.set(byHash.get(row.hash)!, clusterCaller(row.clusterId));
   // "Last used" to the minute is enough: a write per request would make every runner queue on this row.
   const stale = rows.filter((r) => !r.lastUsedAt || Date.now() - r.lastUsedAt.getTime() > 60_000).map((r) => r.id);
   if (stale.length) {

@@ -1,6 +1,6 @@
 /**
  * POST /api/v1/usage: external cluster runners report usage of their jobs. Authenticated by the cluster's
- * bearer token (never a cookie); charging goes through meterUsage (lib/jobs.ts), the one charging function.
+ * bearer token (never a cookie); charging goes through chargeUsage (lib/compute/metering.ts), the one charging function.
  */
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { z } from "zod";
@@ -57,7 +57,7 @@ const unauthorized = () => new Unauthenticated("Send a valid cluster token: Auth
 
 /**
  * One usage report. Order: the token (Unauthenticated), then the body (Malformed when it isn't JSON, Invalid with
- * messages per field path, e.g. `records.3.until`), then one meterUsage call for the whole batch.
+ * messages per field path, e.g. `records.3.until`), then one chargeUsage call for the whole batch.
  *
  * - Idempotency keys are namespaced per cluster (`usage:<clusterId>:<key>`): runners choose their keys
  *   freely and can't collide with (or replay) another cluster's.
@@ -105,7 +105,7 @@ export async function handleUsageRequest(
     until: new Date(Math.min(Date.parse(r.until), now.getTime())),
     idempotencyKey: `usage:${cluster.clusterId}:${r.idempotency_key}`,
   }));
-  const metered = await (opts.meter ?? directMeter(db))(cluster.clusterId, records, svc);
+  const metered = await (opts.meter ?? directMeter(db))(cluster, records, svc);
 
   const count = (outcome: string) => metered.outcomes.filter((o) => o.outcome === outcome).length;
   const unknown = [...new Set(metered.outcomes.filter((o) => o.outcome === "unknown_job").map((o) => o.jobId))];

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { clusterCaller } from "../core/caller";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
@@ -59,7 +60,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const { org, jobs: js, started } = await setUp(cluster, 20);
     const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const results = await Promise.all(
-      js.map((j, i) => batcher.meter(cluster.id, [record(j.id, secondsAfter(started, i + 1))], svc)),
+      js.map((j, i) => batcher.meter(clusterCaller(cluster.id), [record(j.id, secondsAfter(started, i + 1))], svc)),
     );
     // One transaction ran at once, so the 19 requests that arrived meanwhile shared the next one.
     expect(batcher.transactions).toBeLessThan(js.length);
@@ -83,9 +84,9 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const until = secondsAfter(started, 10);
     const [first, forged, replay] = await Promise.all([
-      batcher.meter(a.id, [record(job.id, until, "k1")], svc),
-      batcher.meter(b.id, [record(job.id, secondsAfter(started, 500), "k2")], svc), // cluster B reports A's job
-      batcher.meter(a.id, [record(job.id, secondsAfter(started, 20), "k1")], svc), // same key again
+      batcher.meter(clusterCaller(a.id), [record(job.id, until, "k1")], svc),
+      batcher.meter(clusterCaller(b.id), [record(job.id, secondsAfter(started, 500), "k2")], svc), // cluster B reports A's job
+      batcher.meter(clusterCaller(a.id), [record(job.id, secondsAfter(started, 20), "k1")], svc), // same key again
     ]);
     expect(first.outcomes[0]!.outcome).toBe("charged");
     expect(forged.outcomes[0]!.outcome).toBe("unknown_job");
@@ -100,10 +101,10 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const { org, jobs: js, started } = await setUp(cluster, 3);
     const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const results = await Promise.allSettled([
-      batcher.meter(cluster.id, [record(js[0]!.id, secondsAfter(started, 5))], svc),
-      batcher.meter(cluster.id, [record(js[1]!.id, secondsAfter(started, 5))], svc),
-      batcher.meter(cluster.id, [record("not-a-uuid", secondsAfter(started, 5))], svc), // the database refuses it
-      batcher.meter(cluster.id, [record(js[2]!.id, secondsAfter(started, 5))], svc),
+      batcher.meter(clusterCaller(cluster.id), [record(js[0]!.id, secondsAfter(started, 5))], svc),
+      batcher.meter(clusterCaller(cluster.id), [record(js[1]!.id, secondsAfter(started, 5))], svc),
+      batcher.meter(clusterCaller(cluster.id), [record("not-a-uuid", secondsAfter(started, 5))], svc), // the database refuses it
+      batcher.meter(clusterCaller(cluster.id), [record(js[2]!.id, secondsAfter(started, 5))], svc),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
     expect(await ledgerAgrees(org.id)).toEqual({ ok: true, charges: 3 });
@@ -115,9 +116,9 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const rich = await setUp(cluster, 1);
     const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 });
     const [blocker, poor, fine] = await Promise.all([
-      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 1))], svc),
-      batcher.meter(cluster.id, [record(dry.jobs[0]!.id, secondsAfter(dry.started, 10))], svc),
-      batcher.meter(cluster.id, [record(rich.jobs[0]!.id, secondsAfter(rich.started, 2))], svc),
+      batcher.meter(clusterCaller(cluster.id), [record(rich.jobs[0]!.id, secondsAfter(rich.started, 1))], svc),
+      batcher.meter(clusterCaller(cluster.id), [record(dry.jobs[0]!.id, secondsAfter(dry.started, 10))], svc),
+      batcher.meter(clusterCaller(cluster.id), [record(rich.jobs[0]!.id, secondsAfter(rich.started, 2))], svc),
     ]);
     expect(blocker.stop).toEqual([]);
     expect(poor.outcomes[0]!.outcome).toBe("charged");
@@ -150,8 +151,8 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     // time would race for the org's lock, like any two concurrent requests: no order between them is promised.)
     const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 3, soloAbove: 50 });
     const one: Metered[] = [];
-    for (const req of plan(direct)) one.push(await meterDirect(cluster.id, req, svc));
-    const many = await Promise.all(plan(batched).map((req) => batcher.meter(cluster.id, req, svc)));
+    for (const req of plan(direct)) one.push(await meterDirect(clusterCaller(cluster.id), req, svc));
+    const many = await Promise.all(plan(batched).map((req) => batcher.meter(clusterCaller(cluster.id), req, svc)));
     const shape = (rs: Metered[]) => rs.map((r) => r.outcomes.map((o) => [o.outcome, o.amount]));
     expect(shape(many)).toEqual(shape(one));
     expect(await ledgerAgrees(batched.org.id)).toEqual({ ok: true, charges: 10 });
@@ -166,7 +167,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const s = await setUp(cluster, 5);
     // Two-record requests skip the queue: concurrent with the queued ones, so only the totals are fixed.
     const batcher = new UsageBatcher(t.db, { maxConcurrent: 1, maxRecords: 1000, soloAbove: 1 });
-    const results = await Promise.all(plan(s).map((req) => batcher.meter(cluster.id, req, svc)));
+    const results = await Promise.all(plan(s).map((req) => batcher.meter(clusterCaller(cluster.id), req, svc)));
     expect(results.every((r) => r.outcomes.every((o) => o.outcome !== "unknown_job"))).toBe(true);
     // Each job is due up to its latest record: i + 7 seconds at 1 credit/s.
     expect(await jobTotals(s.jobs.map((j) => j.id))).toEqual(
@@ -220,15 +221,15 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const asked = [ta.token, tb.token, ...bad, ta.token, tb.token, ta.token];
     const answers = await Promise.all(asked.map((bearer) => batcher.authenticate(bearer)));
     expect(answers).toEqual([
-      { clusterId: a.id },
-      { clusterId: b.id },
+      { kind: "cluster", clusterId: a.id },
+      { kind: "cluster", clusterId: b.id },
       null,
       null,
       null,
       null,
-      { clusterId: a.id },
-      { clusterId: b.id },
-      { clusterId: a.id },
+      { kind: "cluster", clusterId: a.id },
+      { kind: "cluster", clusterId: b.id },
+      { kind: "cluster", clusterId: a.id },
     ]);
     // The first call went out alone; everything asked while it ran shared the next query.
     expect(batcher.tokenQueries).toBe(2);
@@ -239,7 +240,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const afterRevoke = batcher.authenticate(ta.token);
     expect(await afterRevoke).toBeNull();
     await inFlight; // asked before the revocation: either answer is right
-    expect(await batcher.authenticate(tb.token)).toEqual({ clusterId: b.id });
+    expect(await batcher.authenticate(tb.token)).toEqual({ kind: "cluster", clusterId: b.id });
   });
 
   it("fails the token checks of a failed query only; the next query serves the requests that waited", async () => {
@@ -262,7 +263,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const first = batcher.authenticate(token); // sent at once, fails
     const second = batcher.authenticate(token); // waits for the next query
     await expect(first).rejects.toThrow("connection reset");
-    expect(await second).toEqual({ clusterId: cluster.id });
+    expect(await second).toEqual({ kind: "cluster", clusterId: cluster.id });
     expect(batcher.tokenQueries).toBe(2);
   });
 });

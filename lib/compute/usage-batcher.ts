@@ -1,6 +1,7 @@
 import type { Db } from "@/db";
 import { authenticateClusterTokens, type RunnerIdentity } from "./runner-auth";
-import { meterUsage, type UsageRecord, type UsageResult } from "./metering";
+import { chargeUsage, type UsageRecord, type UsageResult } from "./metering";
+import type { ClusterCaller } from "../core/caller";
 import type { Services } from "../core/services";
 
 export interface Metered {
@@ -10,8 +11,11 @@ export interface Metered {
 
 type MailServices = Pick<Services, "mailer" | "appUrl">;
 
-/** Charges one runner's records: meterUsage directly, or through a UsageBatcher. */
-export type MeterFn = (clusterId: string, records: UsageRecord[], svc: MailServices) => Promise<Metered>;
+/**
+ * Charges one runner's records: chargeUsage directly, or through a UsageBatcher. Only for an authenticated
+ * runner (a cluster caller from runner-auth): its records count for jobs on its own cluster only.
+ */
+export type MeterFn = (runner: ClusterCaller, records: UsageRecord[], svc: MailServices) => Promise<Metered>;
 
 /** One request's usage report, to charge. */
 interface Report {
@@ -37,7 +41,7 @@ const MAX_TOKENS_PER_QUERY = 1000;
 export const BATCHER_DEFAULTS: BatcherOptions = { maxConcurrent: 1, maxRecords: 1000, soloAbove: 50 };
 
 /**
- * Group commit for POST /api/v1/usage. Up to `maxConcurrent` meterUsage transactions run at once; requests that
+ * Group commit for POST /api/v1/usage. Up to `maxConcurrent` chargeUsage transactions run at once; requests that
  * arrive while they are all busy wait in a queue, and the next free slot charges everything queued (up to
  * `maxRecords`) in one transaction. An idle server charges each request at once, as before; a busy one charges
  * many single-record requests with the round trips of one batch. Each request gets exactly its own outcomes,
@@ -74,7 +78,7 @@ export class UsageBatcher {
    */
   readonly authenticate = (bearer: string): Promise<RunnerIdentity | null> => this.tokens.submit(bearer);
 
-  readonly meter: MeterFn = (clusterId, records, svc) => {
+  readonly meter: MeterFn = ({ clusterId }, records, svc) => {
     // A large report is a batch already: it runs at once in its own transaction, next to the shared ones.
     if (records.length > this.opts.soloAbove) return this.run([{ clusterId, records, svc }]).then(([m]) => m!);
     return this.charges.submit({ clusterId, records, svc });
@@ -146,10 +150,10 @@ class GroupQueue<T, R> {
   }
 }
 
-/** One meterUsage transaction for several requests; each gets its slice of the outcomes. */
+/** One chargeUsage transaction for several requests; each gets its slice of the outcomes. */
 async function meterBatch(db: Db, batch: Report[]): Promise<Metered[]> {
   const records = batch.flatMap((p) => p.records.map((r) => ({ ...r, clusterId: p.clusterId })));
-  const { outcomes, stop } = await meterUsage(db, records, batch[0]!.svc);
+  const { outcomes, stop } = await chargeUsage(db, records, batch[0]!.svc);
   let at = 0;
   return batch.map((p) => {
     const mine = outcomes.slice(at, at + p.records.length);
@@ -161,5 +165,5 @@ async function meterBatch(db: Db, batch: Report[]): Promise<Metered[]> {
 
 /** Without a batcher: one transaction per request. */
 export function directMeter(db: Db): MeterFn {
-  return (clusterId, records, svc) => meterBatch(db, [{ clusterId, records, svc }]).then(([m]) => m!);
+  return ({ clusterId }, records, svc) => meterBatch(db, [{ clusterId, records, svc }]).then(([m]) => m!);
 }

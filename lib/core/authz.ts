@@ -1,88 +1,40 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { orgMembers, orgs } from "@/db/schema";
-import { Forbidden, NotFound, Unauthenticated } from "./errors";
+import { orgMembers, orgs, users } from "@/db/schema";
+import { requirePerson, requireMode, type Caller, type PersonCaller, type TokenScope } from "./caller";
+import { NotFound } from "./errors";
+import { authorize, POLICY, type OrgAction } from "./policy";
 
-/** Org roles in order; each role may do everything the roles before it may. */
-export const ORG_ROLES = ["user", "manager", "admin"] as const;
-export type OrgRole = (typeof ORG_ROLES)[number];
-
-const RANK: Record<OrgRole, number> = { user: 0, manager: 1, admin: 2 };
-
-export function roleAtLeast(role: OrgRole, min: OrgRole): boolean {
-  return RANK[role] >= RANK[min];
-}
-
-/** A member may grant at most their own role (manager: user/manager; admin: all three). */
-export function canGrant(actorRole: OrgRole, targetRole: OrgRole): boolean {
-  return roleAtLeast(actorRole, targetRole);
-}
-
-export function grantableRoles(actorRole: OrgRole): OrgRole[] {
-  return ORG_ROLES.filter((r) => canGrant(actorRole, r));
-}
-
-/**
- * The permission table of DESIGN.md: the lowest role that may do each thing. The UI reads it to hide what
- * the server would refuse; lib functions check it against the role read from the database.
- */
-export const ORG_PERMISSIONS = {
-  "org.view": "user", // see the org, its members list, its clusters, the org balance
-  "members.list": "user",
-  "members.viewEmail": "manager", // members' email addresses (users see usernames and names only)
-  "projects.create": "user",
-  "jobs.run": "user",
-  "credits.topup": "user", // an org setting may raise this to manager
-  "org.leave": "user", // never the last admin
-  "settings.open": "manager", // Users tab actions, Reports, Audit log
-  "members.invite": "manager", // grant at most own role
-  "members.changeRole": "manager", // manager only between user and manager, never touching an admin
-  "members.remove": "manager", // manager removes users and managers; admin removes anyone
-  "projects.viewAll": "manager",
-  "artifacts.viewAll": "manager",
-  "ledger.viewAll": "manager",
-  "reports.view": "manager", // the Reports tab and its Grafana proxy
-  "quotas.set": "manager",
-  "jobs.manageAll": "manager", // see and stop everyone's jobs
-  "members.promoteAdmin": "admin",
-  "org.updateSettings": "admin",
-  "org.delete": "admin",
-} as const satisfies Record<string, OrgRole>;
-
-export type OrgPermission = keyof typeof ORG_PERMISSIONS;
-
-export function can(role: OrgRole, permission: OrgPermission): boolean {
-  return roleAtLeast(role, ORG_PERMISSIONS[permission]);
-}
-
-/** What the viewer may do to a member: the UI shows exactly these, the server checks them again. */
-export function memberActions(viewer: { userId: string; role: OrgRole }, target: { userId: string; role: OrgRole }) {
-  const self = viewer.userId === target.userId;
-  const touchable = !self && can(viewer.role, "members.changeRole") && canGrant(viewer.role, target.role);
-  return {
-    changeRole: touchable,
-    roles: touchable ? grantableRoles(viewer.role) : [],
-    remove: !self && can(viewer.role, "members.remove") && canGrant(viewer.role, target.role),
-    quotas: can(viewer.role, "quotas.set") && canGrant(viewer.role, target.role),
-  };
-}
+export { ORG_ROLES, canGrant, grantableRoles, higherRole, roleAtLeast, type OrgRole } from "./roles";
+export {
+  ORG_PERMISSIONS,
+  POLICY,
+  allowed,
+  authorize,
+  can,
+  memberActions,
+  requiredRole,
+  type OrgAction,
+  type OrgPermission,
+  type PolicyResource,
+  type PolicyRule,
+} from "./policy";
+import type { OrgRole } from "./roles";
 
 /**
- * Who is calling: a signed-in account, or null when signed out. `sessionId` is the browser session the call
- * came through (lib/accounts/sessions.ts), when there is one: "this device" on the Sessions list, the session a
- * password change keeps.
+ * The person behind an access, as audit and ledger rows record them: loaded with the membership (one query),
+ * so operations never look the username up again. `scopes` is set for a token (its scopes bound writes).
  */
-export type Actor = { userId: string; sessionId?: string } | null;
-
-export function requireActor(actor: Actor): { userId: string; sessionId?: string } {
-  if (!actor) throw new Unauthenticated();
-  return actor;
+export interface AccessCaller {
+  id: string;
+  username: string;
+  kind: PersonCaller["kind"];
+  scopes?: TokenScope[];
 }
 
 export interface OrgAccess {
+  caller: AccessCaller;
   org: typeof orgs.$inferSelect;
-  /** The member this access was loaded for. */
-  userId: string;
   role: OrgRole;
   memberSince: Date;
 }
@@ -93,33 +45,52 @@ export interface OrgAccess {
  */
 export type OrgRef = string | OrgAccess;
 
+function accessCallerOf(person: PersonCaller, username: string): AccessCaller {
+  return person.kind === "token"
+    ? { id: person.userId, username, kind: "token", scopes: person.scopes }
+    : { id: person.userId, username, kind: "user" };
+}
+
 /**
  * Loads an org *through* the caller's membership, read from the database (unless `org` is an access loaded
- * for the same caller in this request). No membership, or no such org, is the same NotFound: an org's
- * existence is never revealed to outsiders. A member whose role is too low for `permission` gets Forbidden.
+ * for the same caller in this request), with the caller's username in the same query. No membership, or no
+ * such org, is the same NotFound: an org's existence is never revealed to outsiders (nor to a token restricted
+ * to another org). Then `authorize(access, action)`: a member whose role is too low gets Forbidden.
  */
 export async function requireOrgAccess(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   org: OrgRef,
-  permission: OrgPermission = "org.view",
+  action: OrgAction = "org.view",
 ): Promise<OrgAccess> {
-  const { userId } = requireActor(actor);
+  const person = requirePerson(caller);
+  requireMode(person, POLICY[action].mode);
+  let access: OrgAccess;
   if (typeof org !== "string") {
-    if (org.userId !== userId) throw new NotFound("Organization not found");
-    if (!can(org.role, permission)) throw new Forbidden();
-    return org;
+    if (org.caller.id !== person.userId || org.caller.kind !== person.kind)
+      throw new NotFound("Organization not found");
+    access = org;
+  } else {
+    const [row] = await db
+      .select({ org: orgs, role: orgMembers.role, memberSince: orgMembers.createdAt, username: users.username })
+      .from(orgs)
+      .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, person.userId)))
+      .innerJoin(users, eq(users.id, orgMembers.userId))
+      .where(eq(orgs.name, org))
+      .limit(1);
+    if (!row) throw new NotFound("Organization not found");
+    access = {
+      caller: accessCallerOf(person, row.username),
+      org: row.org,
+      role: row.role,
+      memberSince: row.memberSince,
+    };
   }
-  const orgName = org;
-  const [row] = await db
-    .select({ org: orgs, userId: orgMembers.userId, role: orgMembers.role, memberSince: orgMembers.createdAt })
-    .from(orgs)
-    .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, userId)))
-    .where(eq(orgs.name, orgName))
-    .limit(1);
-  if (!row) throw new NotFound("Organization not found");
-  if (!can(row.role, permission)) throw new Forbidden();
-  return row;
+  if (person.kind === "token" && person.orgId && access.org.id !== person.orgId) {
+    throw new NotFound("Organization not found");
+  }
+  authorize(access, action);
+  return access;
 }
 
 /**
@@ -129,16 +100,29 @@ export async function requireOrgAccess(
  */
 export async function withOrgLock<T>(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   orgName: string,
-  permission: OrgPermission,
+  action: OrgAction,
   fn: (tx: Db, access: OrgAccess) => Promise<T>,
 ): Promise<T> {
-  requireActor(actor);
+  const person = requirePerson(caller);
+  requireMode(person, POLICY[action].mode);
   return db.transaction(async (tx) => {
     const locked = await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, orgName)).for("update");
     if (locked.length === 0) throw new NotFound("Organization not found");
-    const access = await requireOrgAccess(tx, actor, orgName, permission);
+    const access = await requireOrgAccess(tx, caller, orgName, action);
     return fn(tx, access);
   });
+}
+
+/**
+ * The person calling, with their username (one query), for operations outside an org that write audit or
+ * ledger rows. NotFound when the account is gone.
+ */
+export async function loadCaller(db: Db, caller: Caller, mode: "read" | "write"): Promise<AccessCaller> {
+  const person = requirePerson(caller);
+  requireMode(person, mode);
+  const [u] = await db.select({ username: users.username }).from(users).where(eq(users.id, person.userId)).limit(1);
+  if (!u) throw new NotFound("Account not found");
+  return accessCallerOf(person, u.username);
 }

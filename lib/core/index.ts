@@ -1,6 +1,7 @@
 // The public surface of lib/core: app/ and scripts/ import from here, never from the files inside.
 export * from "./authz";
 export * from "./body-limit";
+export * from "./caller";
 export * from "./client-address";
 export * from "./config";
 export * from "./credits-amount";

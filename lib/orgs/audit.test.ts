@@ -9,7 +9,7 @@ import { Forbidden, NotFound, Unauthenticated } from "../core/errors";
 import { acceptInvitation, inviteMembers, renewInvitation, revokeInvitation } from "./invitations";
 import { changeMemberRole, leaveOrg, removeMember } from "./members";
 import { createOrg } from "./orgs";
-import { grantPlatformAdmin } from "./platform";
+import { grantPlatformAdmin } from "./internal";
 import {
   as,
   joinByUsername,
@@ -21,6 +21,7 @@ import {
   tokenFromLink,
   uniqueName,
   withTestDatabase,
+  SYSTEM,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -225,11 +226,15 @@ describe("audit rows", () => {
 
 /** Every action literal passed to recordAudit in lib/ (outside tests): the `action:` line of each call. */
 function writtenActions(): Set<string> {
-  const dir = path.join(process.cwd(), "lib");
+  // lib/<domain>/<file>.ts (the domain folders of lib/).
+  const lib = path.join(process.cwd(), "lib");
   const found = new Set<string>();
-  for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
-    if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file.endsWith("orgs/audit.ts")) continue;
-    const text = readFileSync(path.join(dir, file), "utf8");
+  const files = readdirSync(lib, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(path.join(lib, d.name)).map((f) => path.join(d.name, f)));
+  for (const file of files) {
+    if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file.endsWith(path.join("orgs", "audit.ts"))) continue;
+    const text = readFileSync(path.join(lib, file), "utf8");
     for (const call of text.split("recordAudit(").slice(1)) {
       const line = /\baction:([^\n]*)/.exec(call)?.[1] ?? "";
       const literals = [...line.matchAll(/"([a-z_]+\.[a-z_]+)"/g)].map((m) => m[1]!);
@@ -320,7 +325,7 @@ describe("audit actions", () => {
     expect(logged).not.toContain(token.token.slice(4));
 
     const grantee = await makeUser(t.db);
-    await grantPlatformAdmin(t.db, grantee.username);
+    await grantPlatformAdmin(t.db, SYSTEM, grantee.username);
     expect(await last("platform_admin.granted")).toMatchObject({
       orgId: null,
       actorId: null,
@@ -333,7 +338,7 @@ describe("audit actions", () => {
     });
     // A failed operation writes nothing.
     const rows = (await t.db.select().from(auditEvents)).length;
-    await expect(grantPlatformAdmin(t.db, "no-such-user")).rejects.toMatchObject({ kind: "not_found" });
+    await expect(grantPlatformAdmin(t.db, SYSTEM, "no-such-user")).rejects.toMatchObject({ kind: "not_found" });
     await expect(deletePreset(t.db, as(op), { id: preset.id })).rejects.toMatchObject({ kind: "not_found" });
     expect((await t.db.select().from(auditEvents)).length).toBe(rows);
   });

@@ -2,7 +2,8 @@ import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { auditEvents } from "@/db/schema";
-import { requireOrgAccess, type Actor, type OrgRef } from "../core/authz";
+import { requireOrgAccess, type OrgRef } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { MAX_LENGTH, pagingShape } from "../core/validation";
 
 /**
@@ -70,8 +71,8 @@ const auditQuerySchema = z.object({
 });
 
 /** An org's audit log, newest first, filterable by action and actor, paged in the database. */
-export async function listAuditEvents(db: Db, actor: Actor, org: OrgRef, query: unknown) {
-  const access = await requireOrgAccess(db, actor, org, "settings.open");
+export async function listAuditEvents(db: Db, caller: Caller, org: OrgRef, query: unknown) {
+  const access = await requireOrgAccess(db, caller, org, "settings.open");
   const q = auditQuerySchema.parse(query ?? {});
   const filters = [eq(auditEvents.orgId, access.org.id)];
   if (q.action) filters.push(eq(auditEvents.action, q.action));

@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { userCaller } from "../core/caller";
 import { describe, expect, it } from "vitest";
 import { auditEvents, emailVerifications, invitations, orgMembers, orgs, users } from "@/db/schema";
 import { requestEmailVerification, signUp, verifyEmail } from "../accounts/accounts";
@@ -17,6 +18,7 @@ import {
 } from "./invitations";
 import { homePath } from "./orgs";
 import { addMemberAsPlatformAdmin } from "./platform";
+import { addMemberAsSystem } from "./internal";
 import { hashToken, newToken } from "../core/tokens";
 import {
   as,
@@ -31,6 +33,7 @@ import {
   uniqueName,
   verifyUser,
   withTestDatabase,
+  SYSTEM,
 } from "../test/fixtures";
 
 const t = withTestDatabase();
@@ -664,7 +667,7 @@ describe("signUp through an invitation, and my invitations", () => {
     expect(rows.find((r) => r.id === invitee.id)!.emailVerifiedAt).toBeInstanceOf(Date);
     expect(rows.find((r) => r.id === plain.id)!.emailVerifiedAt).toBeNull();
     expect(rows.find((r) => r.id === other.id)!.emailVerifiedAt).toBeNull();
-    expect(await countMyInvitations(t.db, { userId: invitee.id })).toBe(1);
+    expect(await countMyInvitations(t.db, userCaller(invitee.id))).toBe(1);
 
     // A revoked invitation proves nothing.
     const email2 = newEmail();
@@ -1120,7 +1123,7 @@ describe("addMemberAsPlatformAdmin", () => {
     expect(mail!.text).toContain(`http://console.test/orgs/${w.org.name}`);
 
     // The system (npm run admin -- add-member), with a role, no mail services.
-    const s = await addMemberAsPlatformAdmin(t.db, "system", {
+    const s = await addMemberAsSystem(t.db, SYSTEM, {
       org: w.org.name,
       username: kim.username,
       role: "admin",
@@ -1150,7 +1153,7 @@ describe("addMemberAsPlatformAdmin", () => {
     }).catch((e) => e);
     expect(unknownOrg).toBeInstanceOf(Invalid);
     expect(unknownOrg.fieldErrors.org).toEqual(["No organization named 'no-such-org-x'."]);
-    const unknownUser = await addMemberAsPlatformAdmin(t.db, "system", {
+    const unknownUser = await addMemberAsSystem(t.db, SYSTEM, {
       org: w.org.name,
       username: "nobody-zz",
     }).catch((e) => e);

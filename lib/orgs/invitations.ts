@@ -4,15 +4,8 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
-import {
-  canGrant,
-  ORG_ROLES,
-  requireActor,
-  requireOrgAccess,
-  withOrgLock,
-  type Actor,
-  type OrgRole,
-} from "../core/authz";
+import { canGrant, ORG_ROLES, requireOrgAccess, withOrgLock, type OrgRole } from "../core/authz";
+import { requireUser, type Caller } from "../core/caller";
 import type { OrgRef } from "../core/authz";
 import { Conflict, Forbidden, NotFound, RateLimited } from "../core/errors";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
@@ -75,18 +68,18 @@ async function usernameOf(tx: Db, userId: string) {
  * yes. Each entry gets its own outcome: the valid entries of a mixed list go through. Mail is queued in the
  * same transaction and delivered by the mail worker after it commits.
  */
-export async function inviteMembers(db: Db, actor: Actor, orgName: string, input: unknown, svc: Services) {
-  const { userId } = requireActor(actor);
+export async function inviteMembers(db: Db, caller: Caller, orgName: string, input: unknown, svc: Services) {
+  const { userId } = requireUser(caller, "write");
   const data = parseInput(inviteSchema, input);
   const limited = await consume(svc.limiter, `invite:${userId}`, RATE_LIMITS.invitesPerActor);
   if (!limited.ok) throw new RateLimited(limited.retryAfterSec);
 
   const mails: MailMessage[] = [];
   let mailIds: number[] = [];
-  const results = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
+  const results = await withOrgLock(db, caller, orgName, "members.invite", async (tx, access) => {
     if (!canGrant(access.role, data.role))
       throw new Forbidden(`As ${access.role} you can't grant the ${data.role} role.`);
-    const inviter = { id: userId, username: await usernameOf(tx, userId) };
+    const inviter = access.caller;
     const out: InviteResult[] = [];
     for (const entry of data.entries) {
       out.push(entry.includes("@") ? await inviteEmail(tx, entry) : await inviteUsername(tx, entry));
@@ -213,8 +206,8 @@ const inviteeUser = alias(users, "invitee");
  * An org's open invitations (pending and expired, newest first), for the Users tab: an email invitation shows
  * its address, an invitation to an account its username (never the account's address).
  */
-export async function listOrgInvitations(db: Db, actor: Actor, org: OrgRef) {
-  const access = await requireOrgAccess(db, actor, org, "members.invite");
+export async function listOrgInvitations(db: Db, caller: Caller, org: OrgRef) {
+  const access = await requireOrgAccess(db, caller, org, "members.invite");
   const rows = await db
     .select({
       id: invitations.id,
@@ -257,7 +250,7 @@ async function lockedOpenInvitation(tx: Db, orgId: string, id: string, actorRole
  */
 export async function renewInvitation(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   orgName: string,
   input: unknown,
   svc: Services & { send: boolean },
@@ -265,14 +258,14 @@ export async function renewInvitation(
   const { id } = parseInput(idInput, input);
   const mails: MailMessage[] = [];
   let mailIds: number[] = [];
-  const result = await withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
+  const result = await withOrgLock(db, caller, orgName, "members.invite", async (tx, access) => {
     const inv = await lockedOpenInvitation(tx, access.org.id, id, access.role);
     const expiresAt = new Date(Date.now() + INVITATION_TTL_MS);
-    const inviter = await usernameOf(tx, actor!.userId);
+    const inviter = access.caller.username;
     const audit = (label: string | undefined) =>
       recordAudit(tx, {
         org: access.org,
-        actor: { id: actor!.userId, username: inviter },
+        actor: access.caller,
         action: svc.send ? "invitation.resent" : "invitation.link_renewed",
         target: { type: "invitation", id: inv.id, label },
         before: { expiresAt: inv.expiresAt.toISOString() },
@@ -329,15 +322,15 @@ async function inviteeLabel(tx: Db, inv: { email: string | null; inviteeId: stri
  * Revokes an open invitation: its link stops working at once, and an invitation to an account leaves that
  * person's Invitations page.
  */
-export async function revokeInvitation(db: Db, actor: Actor, orgName: string, input: unknown) {
+export async function revokeInvitation(db: Db, caller: Caller, orgName: string, input: unknown) {
   const { id } = parseInput(idInput, input);
-  return withOrgLock(db, actor, orgName, "members.invite", async (tx, access) => {
+  return withOrgLock(db, caller, orgName, "members.invite", async (tx, access) => {
     const inv = await lockedOpenInvitation(tx, access.org.id, id, access.role);
     await tx.update(invitations).set({ revokedAt: new Date() }).where(eq(invitations.id, inv.id));
     const label = await inviteeLabel(tx, inv);
     await recordAudit(tx, {
       org: access.org,
-      actor: { id: actor!.userId, username: await usernameOf(tx, actor!.userId) },
+      actor: access.caller,
       action: "invitation.revoked",
       target: { type: "invitation", id: inv.id, label },
       before: { role: inv.role },
@@ -352,7 +345,7 @@ export type InvitationState = "valid" | "expired" | "revoked" | "accepted" | "de
  * What an invitation link shows. The token is the credential: anyone holding it may see the org, role and
  * address it is for. `viewer` says how the signed-in person relates to it.
  */
-export async function getInvitationByToken(db: Db, actor: Actor, token: string) {
+export async function getInvitationByToken(db: Db, caller: Caller, token: string) {
   if (!isWellFormedToken(token)) return { state: "unknown" as const };
   const [row] = await db
     .select({ inv: invitations, orgName: orgs.name, orgDisplayName: orgs.displayName, inviter: users.username })
@@ -373,12 +366,13 @@ export async function getInvitationByToken(db: Db, actor: Actor, token: string) 
           ? "expired"
           : "valid";
   let viewer: "signed_out" | "invitee" | "other_email" | "member" = "signed_out";
-  if (actor) {
-    const [me] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
+  const person = caller ? requireUser(caller, "read") : null;
+  if (person) {
+    const [me] = await db.select({ email: users.email }).from(users).where(eq(users.id, person.userId));
     const [membership] = await db
       .select({ role: orgMembers.role })
       .from(orgMembers)
-      .where(and(eq(orgMembers.orgId, inv.orgId), eq(orgMembers.userId, actor.userId)));
+      .where(and(eq(orgMembers.orgId, inv.orgId), eq(orgMembers.userId, person.userId)));
     viewer = membership
       ? "member"
       : me?.email && inv.email && me.email.toLowerCase() === inv.email.toLowerCase()
@@ -409,8 +403,8 @@ const respondSchema = z.union([
  * conditional UPDATE claims it, so two accepts at once give one membership, and nothing can be accepted
  * after a revoke or past its expiry.
  */
-async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
-  const { userId } = requireActor(actor);
+async function respond(db: Db, caller: Caller, input: unknown, accept: boolean) {
+  const { userId } = requireUser(caller, "write");
   const data = parseInput(respondSchema, input);
   return db.transaction(async (tx) => {
     const [me] = await tx.select().from(users).where(eq(users.id, userId));
@@ -485,12 +479,12 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
   });
 }
 
-export function acceptInvitation(db: Db, actor: Actor, input: unknown) {
-  return respond(db, actor, input, true);
+export function acceptInvitation(db: Db, caller: Caller, input: unknown) {
+  return respond(db, caller, input, true);
 }
 
-export function declineInvitation(db: Db, actor: Actor, input: unknown) {
-  return respond(db, actor, input, false);
+export function declineInvitation(db: Db, caller: Caller, input: unknown) {
+  return respond(db, caller, input, false);
 }
 
 /**
@@ -499,8 +493,8 @@ export function declineInvitation(db: Db, actor: Actor, input: unknown) {
  * anyone could register someone else's address and see their invitations. `verified` says whether the
  * address ones are included.
  */
-export async function listMyInvitations(db: Db, actor: Actor) {
-  const { verified, pending } = await myPendingInvitations(db, actor);
+export async function listMyInvitations(db: Db, caller: Caller) {
+  const { verified, pending } = await myPendingInvitations(db, caller);
   const rows = await db
     .select({
       id: invitations.id,
@@ -531,8 +525,8 @@ export async function listMyInvitations(db: Db, actor: Actor) {
  * address is verified. (Someone invited twice, by username and by email, who joined through one of them has
  * nothing left to answer there.)
  */
-async function myPendingInvitations(db: Db, actor: Actor) {
-  const { userId } = requireActor(actor);
+async function myPendingInvitations(db: Db, caller: Caller) {
+  const { userId } = requireUser(caller, "read");
   const [me] = await db
     .select({ email: users.email, verified: users.emailVerifiedAt })
     .from(users)
@@ -547,9 +541,9 @@ async function myPendingInvitations(db: Db, actor: Actor) {
 }
 
 /** The count for the header badge. */
-export async function countMyInvitations(db: Db, actor: Actor): Promise<number> {
+export async function countMyInvitations(db: Db, caller: Caller): Promise<number> {
   // On every signed-in page: a count, not the rows.
-  const { pending } = await myPendingInvitations(db, actor);
+  const { pending } = await myPendingInvitations(db, caller);
   const [r] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(invitations)

@@ -3,17 +3,8 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { orgMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
 import { recordAudit } from "./audit";
-import {
-  can,
-  canGrant,
-  ORG_ROLES,
-  requireActor,
-  requireOrgAccess,
-  withOrgLock,
-  type Actor,
-  type OrgRef,
-  type OrgRole,
-} from "../core/authz";
+import { allowed, canGrant, ORG_ROLES, requireOrgAccess, withOrgLock, type OrgRef, type OrgRole } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { Conflict, Forbidden, NotFound } from "../core/errors";
 import { pagingShape, parseInput } from "../core/validation";
 
@@ -58,8 +49,8 @@ export const SEARCH_COUNT_CAP = 10_000;
  * members (usernames, names); their email addresses are only selected, and only searched, for managers and
  * admins ("members.viewEmail"), so a user can neither read nor probe them.
  */
-export async function listMembers(db: Db, actor: Actor, org: OrgRef, query: unknown) {
-  const access = await requireOrgAccess(db, actor, org, "members.list");
+export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: unknown) {
+  const access = await requireOrgAccess(db, caller, org, "members.list");
   const q = listMembersSchema.parse(query ?? {});
   const dir = q.dir === "asc" ? asc : desc;
   const orderBy =
@@ -69,7 +60,7 @@ export async function listMembers(db: Db, actor: Actor, org: OrgRef, query: unkn
         ? [dir(orgMembers.createdAt), dir(orgMembers.username)]
         : [dir(orgMembers.username)];
 
-  const seesEmail = can(access.role, "members.viewEmail");
+  const seesEmail = allowed(access, "members.viewEmail");
   const inOrg = eq(orgMembers.orgId, access.org.id);
   // The matching accounts come from the trigram index first ("offset 0" keeps the planner from flattening
   // the subquery into a walk of the whole org that filters row by row). Without "members.viewEmail" the
@@ -119,7 +110,7 @@ export async function listMembers(db: Db, actor: Actor, org: OrgRef, query: unkn
     total: Math.min(total, SEARCH_COUNT_CAP),
     totalCapped: total > SEARCH_COUNT_CAP,
     query: q,
-    viewer: { userId: actor!.userId, role: access.role },
+    viewer: { userId: access.caller.id, role: access.role },
     seesEmail,
   };
 }
@@ -143,11 +134,6 @@ async function findMember(tx: Db, orgId: string, username: string) {
   return m;
 }
 
-async function actorUsername(tx: Db, userId: string) {
-  const [u] = await tx.select({ username: users.username }).from(users).where(eq(users.id, userId));
-  return u?.username ?? "unknown";
-}
-
 const changeRoleSchema = z.object({
   username: z.string().trim().min(1, "Choose a member."),
   role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
@@ -157,11 +143,11 @@ const changeRoleSchema = z.object({
  * Sets another member's role. Managers move people only between user and manager and never touch an admin;
  * admins set any role; nobody changes their own; the last admin is never demoted. One transaction, org locked.
  */
-export async function changeMemberRole(db: Db, actor: Actor, orgName: string, input: unknown) {
+export async function changeMemberRole(db: Db, caller: Caller, orgName: string, input: unknown) {
   const data = parseInput(changeRoleSchema, input);
-  return withOrgLock(db, actor, orgName, "members.changeRole", async (tx, access) => {
+  return withOrgLock(db, caller, orgName, "members.changeRole", async (tx, access) => {
     const target = await findMember(tx, access.org.id, data.username);
-    if (target.userId === actor!.userId) throw new Forbidden("You can't change your own role.");
+    if (target.userId === access.caller.id) throw new Forbidden("You can't change your own role.");
     if (!canGrant(access.role, target.role)) throw new Forbidden("Managers can't change an admin's role.");
     if (!canGrant(access.role, data.role)) throw new Forbidden("Only admins can grant the admin role.");
     if (target.role === data.role) return { username: target.username, role: data.role, changed: false };
@@ -174,7 +160,7 @@ export async function changeMemberRole(db: Db, actor: Actor, orgName: string, in
       .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, target.userId)));
     await recordAudit(tx, {
       org: access.org,
-      actor: { id: actor!.userId, username: await actorUsername(tx, actor!.userId) },
+      actor: access.caller,
       action: "member.role_changed",
       target: { type: "user", id: target.userId, label: target.username },
       before: { role: target.role },
@@ -187,11 +173,11 @@ export async function changeMemberRole(db: Db, actor: Actor, orgName: string, in
 const usernameInput = z.object({ username: z.string().trim().min(1, "Choose a member.") });
 
 /** Removes another member: managers remove users and managers, admins anyone; never the last admin. */
-export async function removeMember(db: Db, actor: Actor, orgName: string, input: unknown) {
+export async function removeMember(db: Db, caller: Caller, orgName: string, input: unknown) {
   const data = parseInput(usernameInput, input);
-  return withOrgLock(db, actor, orgName, "members.remove", async (tx, access) => {
+  return withOrgLock(db, caller, orgName, "members.remove", async (tx, access) => {
     const target = await findMember(tx, access.org.id, data.username);
-    if (target.userId === actor!.userId)
+    if (target.userId === access.caller.id)
       throw new Forbidden("You can't remove yourself: leave the organization instead.");
     if (!canGrant(access.role, target.role)) throw new Forbidden("Only admins can remove an admin.");
     if (target.role === "admin" && (await adminCount(tx, access.org.id)) <= 1) {
@@ -200,7 +186,7 @@ export async function removeMember(db: Db, actor: Actor, orgName: string, input:
     await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, target.userId)));
     await recordAudit(tx, {
       org: access.org,
-      actor: { id: actor!.userId, username: await actorUsername(tx, actor!.userId) },
+      actor: access.caller,
       action: "member.removed",
       target: { type: "user", id: target.userId, label: target.username },
       before: { role: target.role },
@@ -210,21 +196,20 @@ export async function removeMember(db: Db, actor: Actor, orgName: string, input:
 }
 
 /** Leaves an org. The last admin can't: they must promote someone first (or delete the org). */
-export async function leaveOrg(db: Db, actor: Actor, orgName: string) {
-  requireActor(actor);
-  return withOrgLock(db, actor, orgName, "org.leave", async (tx, access) => {
+export async function leaveOrg(db: Db, caller: Caller, orgName: string) {
+  return withOrgLock(db, caller, orgName, "org.leave", async (tx, access) => {
     if (access.role === "admin" && (await adminCount(tx, access.org.id)) <= 1) {
       throw new Conflict(
         `You are the last admin of '${orgName}'. Promote another member to admin first, or delete the organization.`,
       );
     }
-    await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, actor!.userId)));
-    const username = await actorUsername(tx, actor!.userId);
+    const me = access.caller;
+    await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, me.id)));
     await recordAudit(tx, {
       org: access.org,
-      actor: { id: actor!.userId, username },
+      actor: me,
       action: "member.left",
-      target: { type: "user", id: actor!.userId, label: username },
+      target: { type: "user", id: me.id, label: me.username },
       before: { role: access.role },
     });
     return { org: orgName };

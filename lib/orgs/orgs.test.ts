@@ -1,4 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
+import { userCaller } from "../core/caller";
 import { describe, expect, it } from "vitest";
 import { auditEvents, orgMembers, orgs, users } from "@/db/schema";
 import { requireOrgAccess } from "../core/authz";
@@ -7,7 +8,7 @@ import { createOrg, enterOrg, getOrgOverview, homePath, listMyOrgs } from "./org
 import { makeOrg, makeUser, uniqueName, withConfig, withTestDatabase } from "../test/fixtures";
 
 const t = withTestDatabase();
-const as = (u: { id: string }) => ({ userId: u.id });
+const as = (u: { id: string }) => userCaller(u.id);
 
 describe("createOrg", () => {
   it("makes the creator its admin, remembers it, and audits it in the same transaction", async () => {
@@ -134,13 +135,13 @@ describe("overview and home", () => {
       const r = await t.db.execute(sql`select xmin::text as v, last_org_id as last from users where id = ${me.id}`);
       return (r as unknown as { rows: { v: string; last: string | null }[] }).rows[0]!;
     };
-    await enterOrg(t.db, { userId: me.id }, a.name);
+    await enterOrg(t.db, userCaller(me.id), a.name);
     const first = await version();
     expect(first.last).toBe(a.id);
-    await enterOrg(t.db, { userId: me.id }, a.name);
-    await enterOrg(t.db, { userId: me.id }, a.name);
+    await enterOrg(t.db, userCaller(me.id), a.name);
+    await enterOrg(t.db, userCaller(me.id), a.name);
     expect(await version()).toEqual(first);
-    await enterOrg(t.db, { userId: me.id }, b.name);
+    await enterOrg(t.db, userCaller(me.id), b.name);
     const moved = await version();
     expect(moved.last).toBe(b.id);
     expect(moved.v).not.toBe(first.v);
@@ -149,14 +150,14 @@ describe("overview and home", () => {
   it("an access loaded in this request is checked without a query, and only for the same member", async () => {
     const [admin, user] = [await makeUser(t.db), await makeUser(t.db)];
     const org = await makeOrg(t.db, { admin, user });
-    const access = await enterOrg(t.db, { userId: user.id }, org.name);
-    expect(access).toMatchObject({ userId: user.id, role: "user" });
-    expect(await requireOrgAccess(t.db, { userId: user.id }, access)).toBe(access);
-    await expect(requireOrgAccess(t.db, { userId: user.id }, access, "settings.open")).rejects.toBeInstanceOf(
+    const access = await enterOrg(t.db, userCaller(user.id), org.name);
+    expect(access).toMatchObject({ caller: { id: user.id, username: user.username, kind: "user" }, role: "user" });
+    expect(await requireOrgAccess(t.db, userCaller(user.id), access)).toBe(access);
+    await expect(requireOrgAccess(t.db, userCaller(user.id), access, "settings.open")).rejects.toBeInstanceOf(
       Forbidden,
     );
     // Another account's access opens nothing, even when it is a member itself.
-    await expect(requireOrgAccess(t.db, { userId: admin.id }, access)).rejects.toBeInstanceOf(NotFound);
+    await expect(requireOrgAccess(t.db, userCaller(admin.id), access)).rejects.toBeInstanceOf(NotFound);
     await expect(requireOrgAccess(t.db, null, access)).rejects.toBeInstanceOf(Unauthenticated);
   });
 });

@@ -2,9 +2,10 @@ import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
-import { requireActor, requireOrgAccess, withOrgLock, type Actor, type OrgRole } from "../core/authz";
+import { loadCaller, requireOrgAccess, withOrgLock, type OrgRole } from "../core/authz";
+import { requireUser, type Caller } from "../core/caller";
 import { z } from "zod";
-import { Conflict, Invalid, NotFound } from "../core/errors";
+import { Conflict, Invalid } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
 import { installedConfig } from "../core/config";
 import { postLedger } from "../billing/ledger";
@@ -18,13 +19,13 @@ export interface OrgSummary {
 }
 
 /** Creates an org; the creator becomes its admin. Org, membership and audit row are one transaction. */
-export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<OrgSummary> {
-  const { userId } = requireActor(actor);
+export async function createOrg(db: Db, caller: Caller, input: unknown): Promise<OrgSummary> {
+  requireUser(caller, "write");
   const data = parseInput(createOrgSchema, input);
   try {
     return await db.transaction(async (tx) => {
-      const [creator] = await tx.select({ username: users.username }).from(users).where(eq(users.id, userId)).limit(1);
-      if (!creator) throw new NotFound("Account not found");
+      const creator = await loadCaller(tx, caller, "write");
+      const userId = creator.id;
       const [org] = await tx.insert(orgs).values({ name: data.name, displayName: data.displayName }).returning();
       await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "admin" });
       // Welcome credits (NEW_ORG_CREDITS; 100 in development, so a new user can run a job at once).
@@ -39,7 +40,7 @@ export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<O
       await tx.update(users).set({ lastOrgId: org!.id }).where(eq(users.id, userId));
       await recordAudit(tx, {
         org: { id: org!.id, name: org!.name },
-        actor: { id: userId, username: creator.username },
+        actor: creator,
         action: "org.created",
         target: { type: "org", id: org!.id, label: org!.name },
         after: { name: org!.name, displayName: org!.displayName, creatorRole: "admin" },
@@ -55,8 +56,8 @@ export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<O
 }
 
 /** The caller's orgs with their role in each, by name. */
-export async function listMyOrgs(db: Db, actor: Actor): Promise<OrgSummary[]> {
-  const { userId } = requireActor(actor);
+export async function listMyOrgs(db: Db, caller: Caller): Promise<OrgSummary[]> {
+  const { userId } = requireUser(caller, "read");
   return db
     .select({ name: orgs.name, displayName: orgs.displayName, role: orgMembers.role, balance: orgs.balance })
     .from(orgMembers)
@@ -69,18 +70,18 @@ export async function listMyOrgs(db: Db, actor: Actor): Promise<OrgSummary[]> {
  * Opens an org for the caller (NotFound for outsiders, exactly as for a missing org) and remembers it as
  * the org they used last, so `/` brings them back.
  */
-export async function enterOrg(db: Db, actor: Actor, orgName: string) {
-  const access = await requireOrgAccess(db, actor, orgName);
+export async function enterOrg(db: Db, caller: Caller, orgName: string) {
+  const access = await requireOrgAccess(db, caller, orgName);
   await db
     .update(users)
     .set({ lastOrgId: access.org.id })
-    .where(and(eq(users.id, actor!.userId), sql`${users.lastOrgId} is distinct from ${access.org.id}`));
+    .where(and(eq(users.id, access.caller.id), sql`${users.lastOrgId} is distinct from ${access.org.id}`));
   return access;
 }
 
 /** The overview page's facts: name, the caller's role, member count, creation date. */
-export async function getOrgOverview(db: Db, actor: Actor, orgName: string) {
-  const access = await requireOrgAccess(db, actor, orgName);
+export async function getOrgOverview(db: Db, caller: Caller, orgName: string) {
+  const access = await requireOrgAccess(db, caller, orgName);
   return {
     name: access.org.name,
     displayName: access.org.displayName,
@@ -92,8 +93,8 @@ export async function getOrgOverview(db: Db, actor: Actor, orgName: string) {
 }
 
 /** Where `/` takes a signed-in person: the org they used last if still a member, else their first org, else onboarding. */
-export async function homePath(db: Db, actor: Actor): Promise<string> {
-  const { userId } = requireActor(actor);
+export async function homePath(db: Db, caller: Caller): Promise<string> {
+  const { userId } = requireUser(caller, "read");
   const [row] = await db
     .select({ name: orgs.name })
     .from(orgMembers)
@@ -111,17 +112,16 @@ const deleteOrgSchema = z.object({ confirmName: z.string().trim() });
  * Deletes an org (admins only), confirmed by typing its name. Memberships and invitations go with it in the
  * same transaction; the audit row that records it outlives it.
  */
-export async function deleteOrg(db: Db, actor: Actor, orgName: string, input: unknown) {
+export async function deleteOrg(db: Db, caller: Caller, orgName: string, input: unknown) {
   const { confirmName } = parseInput(deleteOrgSchema, input);
-  return withOrgLock(db, actor, orgName, "org.delete", async (tx, access) => {
+  return withOrgLock(db, caller, orgName, "org.delete", async (tx, access) => {
     if (confirmName !== access.org.name) {
       throw new Invalid({ confirmName: [`Type the organization name, '${access.org.name}', to confirm.`] });
     }
     const [members] = await tx.select({ n: count() }).from(orgMembers).where(eq(orgMembers.orgId, access.org.id));
-    const [me] = await tx.select({ username: users.username }).from(users).where(eq(users.id, actor!.userId));
     await recordAudit(tx, {
       org: access.org,
-      actor: { id: actor!.userId, username: me?.username ?? "unknown" },
+      actor: access.caller,
       action: "org.deleted",
       target: { type: "org", id: access.org.id, label: access.org.name },
       before: { name: access.org.name, displayName: access.org.displayName, members: members?.n ?? 0 },

@@ -1,13 +1,10 @@
-import { and, asc, count, eq, ilike, isNull } from "drizzle-orm";
+import { asc, count, eq, ilike } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { invitations, orgMembers, orgs, users } from "@/db/schema";
-import { recordAudit } from "./audit";
-import { ORG_ROLES, requireActor, type Actor } from "../core/authz";
-import { Conflict, Invalid, NotFound } from "../core/errors";
-import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
-import { memberAddedMail } from "../mail/mail-templates";
-import { insertMembership } from "./membership";
+import { orgs, users } from "@/db/schema";
+import { requireUser, type AccessMode, type Caller } from "../core/caller";
+import { NotFound } from "../core/errors";
+import { addMemberDirectly } from "./membership";
 import type { Services } from "../core/services";
 import { parseInput } from "../core/validation";
 import { installedConfig } from "../core/config";
@@ -20,8 +17,11 @@ export function platformAdminNames(): ReadonlySet<string> {
   return installedConfig().platformAdmins;
 }
 
-export async function isPlatformAdmin(db: Db, actor: Actor): Promise<boolean> {
-  return actor ? (await operatorOf(db, actor.userId)) !== null : false;
+/** Whether the caller is a person who is a platform admin (never a cluster or the system; a token as its user). */
+export async function isPlatformAdmin(db: Db, caller: Caller): Promise<boolean> {
+  return caller && (caller.kind === "user" || caller.kind === "token")
+    ? (await operatorOf(db, caller.userId)) !== null
+    : false;
 }
 
 /** The account's username when it is a platform admin (flag or PLATFORM_ADMINS), else null. */
@@ -34,33 +34,16 @@ async function operatorOf(db: Db, userId: string): Promise<string | null> {
 }
 
 /** Operator-only operations. Everyone else is told the page doesn't exist. */
-export async function requirePlatformAdmin(db: Db, actor: Actor): Promise<{ userId: string; username: string }> {
-  const { userId } = requireActor(actor);
+export async function requirePlatformAdmin(
+  db: Db,
+  caller: Caller,
+  mode: AccessMode = "write",
+): Promise<{ userId: string; username: string }> {
+  // The Admin area's lists are reads, its operations writes (a read-only token does none of them).
+  const { userId } = requireUser(caller, mode);
   const username = await operatorOf(db, userId);
   if (!username) throw new NotFound("Not found");
   return { userId, username };
-}
-
-/** `npm run admin -- grant-platform-admin NAME`: run by the operator on the server, not by a person in the console. */
-export async function grantPlatformAdmin(db: Db, username: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ id: users.id, flag: users.isPlatformAdmin })
-      .from(users)
-      .where(and(eq(users.username, username), isNull(users.deletedAt)))
-      .for("update");
-    if (!before) throw new NotFound(`No account with the username '${username}'.`);
-    await tx.update(users).set({ isPlatformAdmin: true }).where(eq(users.id, before.id));
-    // A system operation (the admin command on the server): no actor.
-    await recordAudit(tx, {
-      org: null,
-      actor: null,
-      action: "platform_admin.granted",
-      target: { type: "user", id: before.id, label: username },
-      before: { isPlatformAdmin: before.flag },
-      after: { isPlatformAdmin: true, by: "system" },
-    });
-  });
 }
 
 const orgListSchema = z.object({
@@ -69,8 +52,8 @@ const orgListSchema = z.object({
 });
 
 /** Operators see every org: name, members, balance, creation date; searched by name, paged in the database. */
-export async function listAllOrgs(db: Db, actor: Actor, query: unknown) {
-  await requirePlatformAdmin(db, actor);
+export async function listAllOrgs(db: Db, caller: Caller, query: unknown) {
+  await requirePlatformAdmin(db, caller, "read");
   const q = orgListSchema.parse(query ?? {});
   const where = q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined;
   const pageSize = 50;
@@ -93,82 +76,15 @@ export async function listAllOrgs(db: Db, actor: Actor, query: unknown) {
   return { rows, total: total?.n ?? 0, query: { ...q, pageSize } };
 }
 
-const addMemberSchema = z.object({
-  org: z.string().trim().toLowerCase().min(1, "Enter the organization's name.").max(63, "No such organization."),
-  username: z.string().trim().toLowerCase().min(1, "Enter a username.").max(32, "No such account."),
-  role: z
-    .enum(ORG_ROLES, "Choose a role: user, manager or admin.")
-    .optional()
-    .transform((r) => r ?? "user"),
-});
-
 /**
  * Adds an account to an org at once, without asking them: the one exception to "nobody becomes a member
- * without saying yes", for a platform admin in the Admin area (`by` = their session; anyone else is told the
- * page doesn't exist) and for `npm run admin -- add-member` on the server (`by` = "system", no actor).
- * Audited in the org's log; the person is told by mail when `svc` is given and their account has an address.
- * Open invitations of that org to the account are closed (revoked): they are answered by the add.
+ * without saying yes", for a platform admin in the Admin area (anyone else is told the page doesn't exist).
+ * The server's `npm run admin -- add-member` goes through lib/orgs/internal.ts addMemberAsSystem. Audited in the
+ * org's log; the person is told by mail when `svc` is given and their account has an address. Open invitations
+ * of that org to the account are closed (revoked): they are answered by the add.
  */
-export async function addMemberAsPlatformAdmin(db: Db, by: Actor | "system", input: unknown, svc?: Services) {
-  const operator = by === "system" ? null : await requirePlatformAdmin(db, by);
-  const data = parseInput(addMemberSchema, input);
-  const mails: MailMessage[] = [];
-  let mailIds: number[] = [];
-  const result = await db.transaction(async (tx) => {
-    // The org row is locked first, as every membership change does (lib/core/authz.ts withOrgLock).
-    const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
-    if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
-    const [user] = await tx
-      .select({ id: users.id, username: users.username, email: users.email })
-      .from(users)
-      .where(and(eq(users.username, data.username), isNull(users.deletedAt)));
-    if (!user) throw new Invalid({ username: [`No account with the username '${data.username}'.`] });
-    if (!(await insertMembership(tx, org, user.id, data.role))) {
-      const [m] = await tx
-        .select({ role: orgMembers.role })
-        .from(orgMembers)
-        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
-      throw new Conflict(`${user.username} already is a member of ${org.name} (${m?.role ?? "member"}).`, "username");
-    }
-    const closed = await tx
-      .update(invitations)
-      .set({ revokedAt: new Date() })
-      .where(
-        and(
-          eq(invitations.orgId, org.id),
-          eq(invitations.inviteeId, user.id),
-          isNull(invitations.acceptedAt),
-          isNull(invitations.declinedAt),
-          isNull(invitations.revokedAt),
-        ),
-      )
-      .returning({ id: invitations.id });
-    await recordAudit(tx, {
-      org: { id: org.id, name: org.name },
-      actor: operator ? { id: operator.userId, username: operator.username } : null,
-      action: "member.added",
-      target: { type: "user", id: user.id, label: user.username },
-      after: {
-        role: data.role,
-        by: operator ? "platform admin" : "system",
-        ...(closed.length ? { closedInvitations: closed.length } : {}),
-      },
-    });
-    if (svc && user.email) {
-      mails.push(
-        memberAddedMail({
-          to: user.email,
-          orgName: org.name,
-          role: data.role,
-          inviter: operator ? operator.username : "A platform administrator",
-          link: `${svc.appUrl}/orgs/${org.name}`,
-        }),
-      );
-    }
-    mailIds = await enqueueMail(tx, mails);
-    return { org: org.name, username: user.username, role: data.role };
-  });
-  if (svc) await mailCommitted(svc, db, mailIds);
-  // The mail is queued with the change; the mail worker delivers (and retries) it: nothing failed here.
-  return { ...result, mailFailed: 0 };
+export async function addMemberAsPlatformAdmin(db: Db, caller: Caller, input: unknown, svc?: Services) {
+  requireUser(caller, "write");
+  const operator = await requirePlatformAdmin(db, caller);
+  return addMemberDirectly(db, { id: operator.userId, username: operator.username }, input, svc);
 }

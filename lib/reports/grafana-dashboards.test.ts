@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type UserCaller } from "../core/caller";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
@@ -146,7 +147,7 @@ const allTargets = GRAFANA_DASHBOARDS.flatMap((d) =>
 );
 
 /** Runs every panel target for an org and period as Grafana would, and checks it against lib/reports/reports.ts. */
-async function expectPanelsMatchLib(actor: { userId: string }, org: string, query: Record<string, string>) {
+async function expectPanelsMatchLib(actor: UserCaller, org: string, query: Record<string, string>) {
   const report = await getOrgReport(t.db, actor, org, query);
   const members = await listMemberReport(t.db, actor, org, { ...query, pageSize: "100" });
   expect(members.total).toBeLessThanOrEqual(100);

@@ -2,7 +2,7 @@ import creditsDashboard from "@/grafana/dashboards/org-credits.json";
 import jobsDashboard from "@/grafana/dashboards/org-jobs.json";
 import membersDashboard from "@/grafana/dashboards/org-members.json";
 import type { Db } from "@/db";
-import type { Actor } from "../core/authz";
+import { type Caller } from "../core/caller";
 import type { Env } from "../core/config";
 import { Forbidden, Invalid } from "../core/errors";
 import { MAX_REPORT_DAYS, periodBounds, requireReportsAccess, type ReportPeriod } from "./reports";
@@ -209,13 +209,13 @@ function refuse(what: string): never {
  */
 export async function proxyGrafanaRequest(
   db: Db,
-  actor: Actor,
+  caller: Caller,
   orgName: string,
   req: GrafanaProxyRequest,
   config: GrafanaConfig,
   fetchImpl: FetchLike = fetch,
 ): Promise<GrafanaProxyResponse> {
-  const access = await requireReportsAccess(db, actor, orgName);
+  const access = await requireReportsAccess(db, caller, orgName);
   const org = access.org.name;
   const method = req.method.toUpperCase();
   const path = req.path.replace(/^\/+/, "");

@@ -2,7 +2,8 @@ import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
-import { requireOrgAccess, type Actor, type OrgAccess, type OrgRole } from "../core/authz";
+import { requireOrgAccess, type OrgAccess, type OrgRole } from "../core/authz";
+import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
 import { Forbidden, NotFound } from "../core/errors";
 import { creditUnits } from "../core/money";
@@ -86,9 +87,9 @@ export function periodBounds(period: Pick<ReportPeriod, "from" | "to">): { start
 }
 
 /** Managers and admins only; to users the tab does not exist (404, like to outsiders). */
-export async function requireReportsAccess(db: Db, actor: Actor, orgName: string): Promise<OrgAccess> {
+export async function requireReportsAccess(db: Db, caller: Caller, orgName: string): Promise<OrgAccess> {
   try {
-    return await requireOrgAccess(db, actor, orgName, "reports.view");
+    return await requireOrgAccess(db, caller, orgName, "reports.view");
   } catch (e) {
     if (e instanceof Forbidden) throw new NotFound("Page not found");
     throw e;
@@ -135,8 +136,8 @@ export interface OrgReport {
 export const OTHERS = "Others";
 
 /** Panels 1–5 of the Reports tab for one org and period. */
-export async function getOrgReport(db: Db, actor: Actor, orgName: string, query: unknown): Promise<OrgReport> {
-  const access = await requireReportsAccess(db, actor, orgName);
+export async function getOrgReport(db: Db, caller: Caller, orgName: string, query: unknown): Promise<OrgReport> {
+  const access = await requireReportsAccess(db, caller, orgName);
   const { period } = parseReportPeriod(query);
   const orgId = access.org.id;
   const { start, end } = periodBounds(period);
@@ -306,8 +307,8 @@ const memberRows = (order: SQL) => sql`select p.username, u.name, p.role, p.cred
     ${order}`;
 
 /** Access, period and table state of panel 6, and its ORDER BY. */
-async function memberReportQuery(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const access = await requireReportsAccess(db, actor, orgName);
+async function memberReportQuery(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const access = await requireReportsAccess(db, caller, orgName);
   const { period } = parseReportPeriod(query);
   const q = memberQuerySchema.parse(query ?? {});
   const order = sql`order by ${SORT_SQL[q.sort]} ${q.dir === "asc" ? sql`asc` : sql`desc`}, p.username`;
@@ -315,8 +316,8 @@ async function memberReportQuery(db: Db, actor: Actor, orgName: string, query: u
 }
 
 /** Panel 6: members with their spending, jobs, limit and share in the period; sorted and paged in the database. */
-export async function listMemberReport(db: Db, actor: Actor, orgName: string, query: unknown) {
-  const { orgId, period, q, order } = await memberReportQuery(db, actor, orgName, query);
+export async function listMemberReport(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const { orgId, period, q, order } = await memberReportQuery(db, caller, orgName, query);
   const page = sql`${order} limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
   const [rows, [count]] = await Promise.all([
     rawRows<MemberReportRow>(db, memberReportSql(orgId, period, memberRows(page))),
@@ -326,8 +327,8 @@ export async function listMemberReport(db: Db, actor: Actor, orgName: string, qu
 }
 
 /** Panel 6 as CSV: every row of the period, in the chosen order. */
-export async function exportMemberReportCsv(db: Db, actor: Actor, orgName: string, query: unknown): Promise<string> {
-  const { orgId, period, order } = await memberReportQuery(db, actor, orgName, query);
+export async function exportMemberReportCsv(db: Db, caller: Caller, orgName: string, query: unknown): Promise<string> {
+  const { orgId, period, order } = await memberReportQuery(db, caller, orgName, query);
   const rows = await rawRows<MemberReportRow>(db, memberReportSql(orgId, period, memberRows(order)));
   return csvDocument(
     ["username", "name", "role", "credits_spent", "jobs_run", "credit_limit", "share_percent", "from", "to"],

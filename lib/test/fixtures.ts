@@ -6,6 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import { clusters, invitations, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
 import type { OrgRole } from "../core/authz";
 import { installConfig, installedConfig, parseConfig, type Env } from "../core/config";
+import { systemCaller, userCaller } from "../core/caller";
 import { Invalid } from "../core/errors";
 import { acceptInvitation, inviteMembers, listMyInvitations } from "../orgs/invitations";
 import { postLedger } from "../billing/ledger";
@@ -98,7 +99,10 @@ export async function addMember(db: Db, org: { id: string }, user: { id: string 
 }
 
 /** The caller as lib functions take it. */
-export const as = (u: { id: string }) => ({ userId: u.id });
+export const as = (u: { id: string }) => userCaller(u.id);
+
+/** The system caller of the tests (as the runner tick, the webhook or the admin command would be). */
+export const SYSTEM = systemCaller("test");
 
 /**
  * The tests' mail: operations queue their mail in outbox_emails in their transaction, as in production; after
@@ -192,16 +196,16 @@ export async function joinByUsername(
 ) {
   const { results } = await inviteMembers(
     db,
-    { userId: inviter.id },
+    userCaller(inviter.id),
     org.name,
     { entries: person.username, role },
     svc,
   );
   if (results[0]?.outcome !== "invited") throw new Error(`not invited: ${JSON.stringify(results)}`);
-  const mine = await listMyInvitations(db, { userId: person.id });
+  const mine = await listMyInvitations(db, userCaller(person.id));
   const inv = mine.invitations.find((i) => i.orgName === org.name);
   if (!inv) throw new Error(`${person.username} does not see the invitation to ${org.name}`);
-  return acceptInvitation(db, { userId: person.id }, { id: inv.id });
+  return acceptInvitation(db, userCaller(person.id), { id: inv.id });
 }
 
 /** Marks an account's address as proven. */

@@ -7,6 +7,7 @@ import { requestContext } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { services } from "@/app/_server/services";
 import { completeOAuthSignUp, requestEmailVerification, signUp } from "@/lib/accounts";
+import { userCaller } from "@/lib/core";
 import { redirect } from "next/navigation";
 
 export async function signUpAction(_prev: FormState, formData: FormData): Promise<FormState> {
@@ -17,7 +18,7 @@ export async function signUpAction(_prev: FormState, formData: FormData): Promis
     const db = await getDb();
     const user = await signUp(db, { ...values, password }, { ...(await requestContext()), inviteToken: invite });
     // An address not proven by an invitation link gets a verification link.
-    if (!user.emailVerified) await requestEmailVerification(db, { userId: user.id }, await services());
+    if (!user.emailVerified) await requestEmailVerification(db, userCaller(user.id), await services());
     await signIn("credentials", {
       identifier: user.username,
       password,

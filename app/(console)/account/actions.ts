@@ -5,7 +5,7 @@ import { signOut } from "@/app/_server/auth";
 import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { setFlash } from "@/app/_server/flash";
 import { services } from "@/app/_server/services";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import {
   cancelEmailChange,
@@ -19,7 +19,7 @@ import {
 export async function updateDisplayNameAction(formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name"]);
   return runFormAction(values, async () => {
-    const { name } = await updateDisplayName(await getDb(), await currentActor(), values);
+    const { name } = await updateDisplayName(await getDb(), await currentCaller(), values);
     revalidatePath("/account");
     return {
       ok: true,
@@ -33,7 +33,7 @@ export async function updateDisplayNameAction(formData: FormData): Promise<FormS
 export async function changePasswordAction(formData: FormData): Promise<FormState> {
   const input = formValues(formData, ["currentPassword", "newPassword"]);
   return runFormAction({}, async () => {
-    const r = await changePassword(await getDb(), await currentActor(), input, await services());
+    const r = await changePassword(await getDb(), await currentCaller(), input, await services());
     revalidatePath("/account");
     const others =
       r.endedSessions === 0
@@ -47,7 +47,7 @@ export async function requestEmailChangeAction(formData: FormData): Promise<Form
   const values = formValues(formData, ["email"]);
   const input = { ...values, currentPassword: String(formData.get("currentPassword") ?? "") };
   return runFormAction(values, async () => {
-    const r = await requestEmailChange(await getDb(), await currentActor(), input, await services());
+    const r = await requestEmailChange(await getDb(), await currentCaller(), input, await services());
     revalidatePath("/account");
     return { ok: true, message: `We sent a link to ${r.email}. Follow it to confirm the new address.`, values: {} };
   });
@@ -56,7 +56,7 @@ export async function requestEmailChangeAction(formData: FormData): Promise<Form
 export async function resendEmailChangeAction() {
   return runAction(
     async () => {
-      const r = await resendEmailChange(await getDb(), await currentActor(), await services());
+      const r = await resendEmailChange(await getDb(), await currentCaller(), await services());
       revalidatePath("/account");
       return r;
     },
@@ -67,7 +67,7 @@ export async function resendEmailChangeAction() {
 export async function cancelEmailChangeAction() {
   return runAction(
     async () => {
-      const r = await cancelEmailChange(await getDb(), await currentActor());
+      const r = await cancelEmailChange(await getDb(), await currentCaller());
       revalidatePath("/account");
       return r;
     },
@@ -81,7 +81,7 @@ export async function cancelEmailChangeAction() {
  */
 export async function deleteAccountAction(confirmUsername: string) {
   return runAction(async () => {
-    const r = await deleteAccount(await getDb(), await currentActor(), { confirmUsername });
+    const r = await deleteAccount(await getDb(), await currentCaller(), { confirmUsername });
     await setFlash(`Account ${r.username} was deleted.`, "info");
     await signOut({ redirectTo: "/signin?deleted=1" });
   });

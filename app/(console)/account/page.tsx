@@ -1,4 +1,4 @@
-import { currentActor, loadPage, requireUserPage } from "@/app/_server/session";
+import { currentCaller, loadPage, requireUserPage } from "@/app/_server/session";
 import { DeleteAccountSection } from "@/components/account/delete-account";
 import { ChangeEmailForm, PendingEmailChange } from "@/components/account/email-section";
 import { PasswordForm } from "@/components/account/password-form";
@@ -54,7 +54,7 @@ function LostEmailWarning({ email, testId }: { email: string; testId: string }) 
 export default async function AccountPage() {
   await requireUserPage("/account");
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [account, sessions] = await loadPage(async () =>
     Promise.all([getAccountSettings(db, actor), listMySessions(db, actor)]),
   );

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { runAction } from "@/app/_server/action";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { revokeMyOtherSessions, revokeMySession } from "@/lib/accounts";
 
@@ -10,7 +10,7 @@ import { revokeMyOtherSessions, revokeMySession } from "@/lib/accounts";
 export async function revokeSessionAction(id: string) {
   return runAction(
     async () => {
-      await revokeMySession(await getDb(), await currentActor(), { id });
+      await revokeMySession(await getDb(), await currentCaller(), { id });
       revalidatePath("/account");
     },
     () => "That browser was signed out.",
@@ -21,7 +21,7 @@ export async function revokeSessionAction(id: string) {
 export async function revokeOtherSessionsAction() {
   return runAction(
     async () => {
-      const r = await revokeMyOtherSessions(await getDb(), await currentActor());
+      const r = await revokeMyOtherSessions(await getDb(), await currentCaller());
       revalidatePath("/account");
       return r;
     },

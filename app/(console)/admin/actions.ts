@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { services } from "@/app/_server/services";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import {
   createCluster,
@@ -24,7 +24,7 @@ const refreshAdmin = () => revalidatePath("/admin", "layout");
 export async function createClusterAction(formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name", "description", "runner"]);
   return runFormAction(values, async () => {
-    const c = await createCluster(await getDb(), await currentActor(), {
+    const c = await createCluster(await getDb(), await currentCaller(), {
       ...values,
       isDefault: formData.get("isDefault") === "on",
     });
@@ -36,7 +36,7 @@ export async function createClusterAction(formData: FormData): Promise<FormState
 export async function createPresetAction(cluster: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name", "cpu", "memoryMb", "gpu", "creditsPerHour"]);
   return runFormAction(values, async () => {
-    const p = await createPreset(await getDb(), await currentActor(), { ...values, cluster });
+    const p = await createPreset(await getDb(), await currentCaller(), { ...values, cluster });
     refreshAdmin();
     return { ok: true, message: `Preset ${p.name} added to ${cluster}.` };
   });
@@ -45,7 +45,7 @@ export async function createPresetAction(cluster: string, formData: FormData): P
 export async function deletePresetAction(cluster: string, id: string, name: string) {
   return runAction(
     async () => {
-      const r = await deletePreset(await getDb(), await currentActor(), { id });
+      const r = await deletePreset(await getDb(), await currentCaller(), { id });
       refreshAdmin();
       return r;
     },
@@ -56,7 +56,7 @@ export async function deletePresetAction(cluster: string, id: string, name: stri
 export async function setOrgClusterAction(cluster: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["org", "maxRunningJobs"]);
   return runFormAction(values, async () => {
-    const r = await setOrgCluster(await getDb(), await currentActor(), { ...values, cluster });
+    const r = await setOrgCluster(await getDb(), await currentCaller(), { ...values, cluster });
     refreshAdmin();
     const quota = r.maxRunningJobs === null ? "no job limit" : `at most ${r.maxRunningJobs} running jobs`;
     return { ok: true, message: `${r.org} is on ${r.cluster} with ${quota}.` };
@@ -66,7 +66,7 @@ export async function setOrgClusterAction(cluster: string, formData: FormData): 
 export async function removeOrgClusterAction(cluster: string, org: string) {
   return runAction(
     async () => {
-      const r = await removeOrgCluster(await getDb(), await currentActor(), { cluster, org });
+      const r = await removeOrgCluster(await getDb(), await currentCaller(), { cluster, org });
       refreshAdmin();
       return r;
     },
@@ -85,7 +85,7 @@ export async function createClusterTokenAction(cluster: string, formData: FormDa
   const values = formValues(formData, ["label"]);
   let token: string | undefined;
   const state = await runFormAction(values, async () => {
-    const r = await createClusterToken(await getDb(), await currentActor(), { ...values, cluster });
+    const r = await createClusterToken(await getDb(), await currentCaller(), { ...values, cluster });
     token = r.token;
     refreshAdmin();
     return { ok: true, message: `Token ${values.label?.trim()} created for ${cluster}.` };
@@ -96,7 +96,7 @@ export async function createClusterTokenAction(cluster: string, formData: FormDa
 export async function revokeClusterTokenAction(cluster: string, id: string, label: string) {
   return runAction(
     async () => {
-      const r = await revokeClusterToken(await getDb(), await currentActor(), { id });
+      const r = await revokeClusterToken(await getDb(), await currentCaller(), { id });
       refreshAdmin();
       return r;
     },
@@ -115,7 +115,7 @@ export async function grantCreditsAction(formData: FormData): Promise<GrantState
   const state = await runFormAction(values, async () => {
     const r = await grantCredits(
       await getDb(),
-      await currentActor(),
+      await currentCaller(),
       { ...values, note: values.note?.trim() || undefined },
       await services(),
     );
@@ -138,7 +138,12 @@ export async function grantCreditsAction(formData: FormData): Promise<GrantState
 export async function addOrgMemberAction(org: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["username", "role"]);
   return runFormAction(values, async () => {
-    const r = await addMemberAsPlatformAdmin(await getDb(), await currentActor(), { ...values, org }, await services());
+    const r = await addMemberAsPlatformAdmin(
+      await getDb(),
+      await currentCaller(),
+      { ...values, org },
+      await services(),
+    );
     refreshAdmin();
     return {
       ok: true,

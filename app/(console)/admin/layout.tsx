@@ -1,11 +1,11 @@
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { NavLinks } from "@/components/console/nav-links";
 import { getDb } from "@/db";
 import { requirePlatformAdmin } from "@/lib/orgs";
 
 /** The operator's area. Everyone who is not a platform admin gets the not-found page, as for a missing page. */
 export default async function AdminLayout({ children }: { children: React.ReactNode }) {
-  await loadPage(async () => requirePlatformAdmin(await getDb(), await currentActor()));
+  await loadPage(async () => requirePlatformAdmin(await getDb(), await currentCaller()));
   return (
     <div className="mx-auto w-full max-w-6xl flex-1 space-y-6 px-4 py-4 sm:px-6 md:py-8">
       <div className="space-y-4">

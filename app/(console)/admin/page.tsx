@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { ClustersTable } from "@/components/admin/clusters-table";
 import { CreateClusterDialog } from "@/components/admin/create-cluster-dialog";
 import type { ClusterRow } from "@/components/admin/types";
@@ -10,7 +10,7 @@ import { listClusters } from "@/lib/compute";
 export const metadata: Metadata = { title: "Admin · Clusters" };
 
 export default async function AdminClustersPage() {
-  const clusters = await loadPage(async () => listClusters(await getDb(), await currentActor()));
+  const clusters = await loadPage(async () => listClusters(await getDb(), await currentCaller()));
   const rows: ClusterRow[] = clusters.map((c) => ({
     name: c.name,
     description: c.description,

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { currentActor, loadPage, requireUserPage } from "@/app/_server/session";
+import { currentCaller, loadPage, requireUserPage } from "@/app/_server/session";
 import { MyInvitations } from "@/components/invitations/my-invitations";
 import { getDb } from "@/db";
 import { getAccount } from "@/lib/accounts";
@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Invitations" };
 export default async function InvitesPage() {
   await requireUserPage("/invites");
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [mine, account] = await loadPage(() => Promise.all([listMyInvitations(db, actor), getAccount(db, actor)]));
   return (
     <main className="mx-auto w-full max-w-2xl px-4 py-10 sm:px-6">

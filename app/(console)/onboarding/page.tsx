@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { currentActor, requireUserPage } from "@/app/_server/session";
+import { currentCaller, requireUserPage } from "@/app/_server/session";
 import { MyInvitations } from "@/components/invitations/my-invitations";
 import { getDb } from "@/db";
 import { getAccount } from "@/lib/accounts";
@@ -14,7 +14,7 @@ export const metadata: Metadata = { title: "Get started" };
 export default async function OnboardingPage() {
   const user = await requireUserPage("/onboarding");
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [mine, account] = await Promise.all([listMyInvitations(db, actor), getAccount(db, actor)]);
   return (
     <main className="mx-auto w-full max-w-4xl px-4 py-10 sm:px-6">

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { currentActor, currentUser } from "@/app/_server/session";
+import { currentCaller, currentUser } from "@/app/_server/session";
 import { CenteredShell } from "@/components/brand/centered-shell";
 import { RoleBadge } from "@/components/console/role-badge";
 import { RespondButtons } from "@/components/invitations/respond-buttons";
@@ -31,7 +31,7 @@ const STATE_TEXT = {
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   const user = await currentUser();
-  const inv = await getInvitationByToken(await getDb(), await currentActor(), token);
+  const inv = await getInvitationByToken(await getDb(), await currentCaller(), token);
   const here = `/invite/${token}`;
 
   let body: React.ReactNode;

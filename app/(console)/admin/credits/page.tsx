@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { GrantCreditsForm } from "@/components/admin/grant-credits-form";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Admin · Credits" };
 export default async function AdminCreditsPage({ searchParams }: SearchPageProps) {
   const { org } = await searchParams;
   // The orgs on any cluster are the suggestions (default clusters hold every org created since).
-  const clusters = await loadPage(async () => listClusters(await getDb(), await currentActor()));
+  const clusters = await loadPage(async () => listClusters(await getDb(), await currentCaller()));
   const knownOrgs = [...new Set(clusters.flatMap((c) => c.orgs.map((o) => o.org)))].sort();
   return (
     <Card>

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { AdminOrgsTable } from "@/components/admin/orgs-table";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
@@ -10,7 +10,7 @@ import type { SearchPageProps } from "@/app/_server/page-props";
 export const metadata: Metadata = { title: "Admin · Organizations" };
 
 export default async function AdminOrgsPage({ searchParams }: SearchPageProps) {
-  const list = await loadPage(async () => listAllOrgs(await getDb(), await currentActor(), await searchParams));
+  const list = await loadPage(async () => listAllOrgs(await getDb(), await currentCaller(), await searchParams));
   return (
     <Card>
       <CardHeader title="Organizations" description="Every organization on the platform." />

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { RoleBadge } from "@/components/console/role-badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listOrgClusters } from "@/lib/compute";
@@ -15,7 +15,7 @@ const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone
 export default async function OrgOverviewPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [overview, clusters] = await loadPage(async () =>
     Promise.all([getOrgOverview(db, actor, org), listOrgClusters(db, actor, org)]),
   );

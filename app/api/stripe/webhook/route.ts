@@ -1,8 +1,9 @@
 import { errorResponse, jsonError } from "@/app/_server/http-errors";
 import { services } from "@/app/_server/services";
 import { getDb } from "@/db";
-import { handleStripeWebhook, stripeFromConfig } from "@/lib/billing";
+import { internal, stripeFromConfig } from "@/lib/billing";
 import { appConfig } from "@/app/_server/config";
+import { systemCaller } from "@/lib/core";
 
 export const dynamic = "force-dynamic";
 
@@ -17,10 +18,16 @@ export async function POST(req: Request) {
   // The exact bytes Stripe signed: read as text, never parsed and re-serialized before verification.
   const rawBody = await req.text();
   try {
-    const result = await handleStripeWebhook(await getDb(), rawBody, req.headers.get("stripe-signature"), {
-      webhookSecret: stripe.webhookSecret,
-      svc: await services(),
-    });
+    const result = await internal.handleStripeWebhook(
+      await getDb(),
+      systemCaller("stripe-webhook"),
+      rawBody,
+      req.headers.get("stripe-signature"),
+      {
+        webhookSecret: stripe.webhookSecret,
+        svc: await services(),
+      },
+    );
     // Money moved but nothing was credited: a person has to refund or grant (payment ids only, no personal data).
     if (result.outcome === "mismatch") {
       console.warn("[stripe] a paid Checkout Session disagrees with its payment; marked failed, nothing credited");

@@ -1,4 +1,4 @@
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { Badge } from "@/components/admin/badge";
 import { ClusterOrgsCard } from "@/components/admin/cluster-orgs-card";
 import { ClusterTokensCard } from "@/components/admin/cluster-tokens-card";
@@ -20,7 +20,7 @@ const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone
 export default async function AdminClusterPage({ params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [clusters, tokens] = await loadPage(() =>
     Promise.all([listClusters(db, actor), listClusterTokens(db, actor, name)]),
   );

@@ -1,5 +1,5 @@
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { LedgerView, type LedgerRowView } from "@/components/credits/ledger-view";
 import { TopUpDialog } from "@/components/credits/top-up-dialog";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -14,7 +14,7 @@ export const metadata: Metadata = { title: "Credits" };
 export default async function CreditsPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [summary, ledger] = await loadPage(async () =>
     Promise.all([getCreditsSummary(db, actor, org), listLedger(db, actor, org, await searchParams)]),
   );

@@ -4,14 +4,14 @@ import { revalidatePath } from "next/cache";
 import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { runnerSettings } from "@/app/_server/runner";
 import { services } from "@/app/_server/services";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { startJob, stopJob } from "@/lib/compute";
 
 export async function startJobAction(org: string, _prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name", "cluster", "preset"]);
   return runFormAction(values, async () => {
-    const job = await startJob(await getDb(), await currentActor(), org, values, await services());
+    const job = await startJob(await getDb(), await currentCaller(), org, values, await services());
     revalidatePath(`/orgs/${org}`, "layout");
     return {
       ok: true,
@@ -26,7 +26,7 @@ export async function stopJobAction(org: string, id: string) {
     async () => {
       // With the embedded runner on, a job it charges is settled up to its stop at once.
       const settle = runnerSettings().enabled ? await services() : undefined;
-      const r = await stopJob(await getDb(), await currentActor(), org, { id }, { settle });
+      const r = await stopJob(await getDb(), await currentCaller(), org, { id }, { settle });
       revalidatePath(`/orgs/${org}`, "layout");
       return r;
     },

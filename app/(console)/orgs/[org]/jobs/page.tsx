@@ -1,5 +1,5 @@
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { JobsView, type JobRow } from "@/components/jobs/jobs-view";
 import { StartJobForm } from "@/components/jobs/start-job-form";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: "Jobs" };
 export default async function JobsPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [list, clusters] = await loadPage(async () =>
     Promise.all([listJobs(db, actor, org, await searchParams), listOrgClusters(db, actor, org)]),
   );

@@ -1,6 +1,6 @@
 import type { NextRequest } from "next/server";
 import { csvDownload } from "@/app/_server/csv-download";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { exportLedgerCsv } from "@/lib/billing";
 
@@ -8,5 +8,7 @@ import { exportLedgerCsv } from "@/lib/billing";
 export async function GET(req: NextRequest, { params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const query = Object.fromEntries(req.nextUrl.searchParams);
-  return csvDownload(`${org}-ledger.csv`, async () => exportLedgerCsv(await getDb(), await currentActor(), org, query));
+  return csvDownload(`${org}-ledger.csv`, async () =>
+    exportLedgerCsv(await getDb(), await currentCaller(), org, query),
+  );
 }

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { errorResponse, jsonError } from "@/app/_server/http-errors";
 import { grafanaConfigFromEnv, MAX_QUERY_BODY_BYTES, proxyGrafanaRequest } from "@/lib/reports";
@@ -27,7 +27,7 @@ async function handle(req: NextRequest, { params }: Context) {
   try {
     const res = await proxyGrafanaRequest(
       await getDb(),
-      await currentActor(),
+      await currentCaller(),
       org,
       { method: req.method, path: rest, search: req.nextUrl.search, headers: req.headers, body },
       config,

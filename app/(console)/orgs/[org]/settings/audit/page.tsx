@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { orgAccess } from "@/app/_server/org-access";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { AuditView } from "@/components/audit/audit-view";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
@@ -12,7 +12,7 @@ export const metadata: Metadata = { title: "Audit log" };
 export default async function AuditPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const result = await loadPage(async () =>
-    listAuditEvents(await getDb(), await currentActor(), await orgAccess(org), await searchParams),
+    listAuditEvents(await getDb(), await currentCaller(), await orgAccess(org), await searchParams),
   );
   return (
     <Card>

@@ -1,5 +1,5 @@
 import { orgAccess } from "@/app/_server/org-access";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { DeleteOrgSection, LeaveOrgSection } from "@/components/console/danger-zone";
 import { CreditSettings } from "@/components/credits/credit-settings";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -12,7 +12,7 @@ export const metadata: Metadata = { title: "General settings" };
 export default async function GeneralSettingsPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const access = await loadPage(async () =>
-    requireOrgAccess(await getDb(), await currentActor(), await orgAccess(org), "settings.open"),
+    requireOrgAccess(await getDb(), await currentCaller(), await orgAccess(org), "settings.open"),
   );
   const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
   return (

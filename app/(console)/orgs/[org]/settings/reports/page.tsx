@@ -1,5 +1,5 @@
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { BalanceChart, RunningJobsChart, SpendByMemberChart } from "@/components/reports/charts";
 import { GrafanaPanels } from "@/components/reports/grafana-panels";
 import { MemberReportTable } from "@/components/reports/member-report-table";
@@ -26,7 +26,7 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
   const { org } = await params;
   const query = await searchParams;
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   const [report, members] = await loadPage(async () =>
     Promise.all([getOrgReport(db, actor, org, query), listMemberReport(db, actor, org, query)]),
   );

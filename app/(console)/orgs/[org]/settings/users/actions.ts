@@ -2,7 +2,7 @@
 
 import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { services } from "@/app/_server/services";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { setMemberQuota } from "@/lib/billing";
 import {
@@ -27,7 +27,7 @@ export async function inviteAction(org: string, _prev: InviteState, formData: Fo
   let results: InviteResult[] | undefined;
   let mailFailed = 0;
   const state = await runFormAction(values, async () => {
-    const r = await inviteMembers(await getDb(), await currentActor(), org, values, await services());
+    const r = await inviteMembers(await getDb(), await currentCaller(), org, values, await services());
     results = r.results;
     mailFailed = r.mailFailed;
     revalidatePath(usersPath(org));
@@ -39,7 +39,7 @@ export async function inviteAction(org: string, _prev: InviteState, formData: Fo
 export async function changeRoleAction(org: string, username: string, role: string) {
   return runAction(
     async () => {
-      const r = await changeMemberRole(await getDb(), await currentActor(), org, { username, role });
+      const r = await changeMemberRole(await getDb(), await currentCaller(), org, { username, role });
       revalidatePath(usersPath(org));
       return r;
     },
@@ -50,7 +50,7 @@ export async function changeRoleAction(org: string, username: string, role: stri
 export async function removeMemberAction(org: string, username: string) {
   return runAction(
     async () => {
-      const r = await removeMember(await getDb(), await currentActor(), org, { username });
+      const r = await removeMember(await getDb(), await currentCaller(), org, { username });
       revalidatePath(usersPath(org));
       return r;
     },
@@ -63,7 +63,7 @@ export async function resendInvitationAction(org: string, id: string) {
     async () => {
       const r = await renewInvitation(
         await getDb(),
-        await currentActor(),
+        await currentCaller(),
         org,
         { id },
         { ...(await services()), send: true },
@@ -86,7 +86,7 @@ export async function newInvitationLinkAction(org: string, id: string) {
   return runAction(async () => {
     const r = await renewInvitation(
       await getDb(),
-      await currentActor(),
+      await currentCaller(),
       org,
       { id },
       { ...(await services()), send: false },
@@ -99,7 +99,7 @@ export async function newInvitationLinkAction(org: string, id: string) {
 export async function revokeInvitationAction(org: string, id: string) {
   return runAction(
     async () => {
-      const r = await revokeInvitation(await getDb(), await currentActor(), org, { id });
+      const r = await revokeInvitation(await getDb(), await currentCaller(), org, { id });
       revalidatePath(usersPath(org));
       return r;
     },
@@ -110,7 +110,7 @@ export async function revokeInvitationAction(org: string, id: string) {
 export async function setQuotaAction(org: string, username: string, creditLimit: string, maxRunningJobs: string) {
   return runAction(
     async () => {
-      const r = await setMemberQuota(await getDb(), await currentActor(), org, {
+      const r = await setMemberQuota(await getDb(), await currentCaller(), org, {
         username,
         creditLimit,
         maxRunningJobs,

@@ -1,6 +1,6 @@
 import { orgAccess } from "@/app/_server/org-access";
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { InvitationsTable } from "@/components/members/invitations-table";
 import { InviteDialog } from "@/components/members/invite-dialog";
 import { MembersView } from "@/components/members/members-view";
@@ -16,7 +16,7 @@ export const metadata: Metadata = { title: "Members" };
 export default async function UsersPage({ params, searchParams }: OrgSearchPageProps) {
   const { org } = await params;
   const db = await getDb();
-  const actor = await currentActor();
+  const actor = await currentCaller();
   // The layouts loaded the caller's access for this request: the lib calls check it without a query.
   const access = await loadPage(() => orgAccess(org));
   const list = await loadPage(async () => listMembers(db, actor, access, await searchParams));

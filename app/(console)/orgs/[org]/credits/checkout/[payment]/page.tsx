@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { currentActor, loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
 import { SandboxCheckout } from "@/components/credits/sandbox-checkout";
 import { getDb } from "@/db";
 import { getPayment } from "@/lib/billing";
@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Checkout (sandbox)" };
 /** The sandbox provider's checkout: clearly no real payment; Pay completes it like a webhook would. */
 export default async function SandboxCheckoutPage({ params }: { params: Promise<{ org: string; payment: string }> }) {
   const { org, payment } = await params;
-  const p = await loadPage(async () => getPayment(await getDb(), await currentActor(), org, payment));
+  const p = await loadPage(async () => getPayment(await getDb(), await currentCaller(), org, payment));
   if (p.provider !== "sandbox" || p.status !== "pending") redirect(`/orgs/${org}/credits?payment=${p.id}`);
   return (
     <div className="mx-auto max-w-md space-y-5">

@@ -1,6 +1,6 @@
 import type { NextRequest } from "next/server";
 import { csvDownload } from "@/app/_server/csv-download";
-import { currentActor } from "@/app/_server/session";
+import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { exportMemberReportCsv, parseReportPeriod } from "@/lib/reports";
 
@@ -10,6 +10,6 @@ export async function GET(req: NextRequest, { params }: { params: Promise<{ org:
   const query = Object.fromEntries(req.nextUrl.searchParams);
   const { period } = parseReportPeriod(query);
   return csvDownload(`${org}-members-${period.from}-${period.to}.csv`, async () =>
-    exportMemberReportCsv(await getDb(), await currentActor(), org, query),
+    exportMemberReportCsv(await getDb(), await currentCaller(), org, query),
   );
 }

@@ -1,0 +1,76 @@
+import type { Db } from "@/db";
+import { orgs, payments, users } from "@/db/schema";
+import { and, eq } from "drizzle-orm";
+import type { Services } from "../core/services";
+import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
+import { receiptMail } from "../mail/mail-templates";
+import { postLedger } from "./ledger";
+import { formatMinor } from "./payments";
+
+export type CompletionInput =
+  | { provider: "sandbox"; paymentId: string }
+  | { provider: "stripe"; ref: string; amountMinor: number | null; currency: string | null; paymentId?: string | null };
+
+/**
+ * Completes a payment: the only code path that credits a top-up. Internal: used by the sandbox's Pay (after it
+ * checked the payer), the Stripe webhook (after its signature check) and lib/billing/internal.ts completePayment. In one transaction: the payment is claimed (pending → paid), the balance rises and the ledger row
+ * is written under the key `payment:<id>`, so a replay changes nothing. A Stripe amount or currency that
+ * disagrees with the stored payment marks it failed and credits nothing.
+ */
+export async function settlePayment(db: Db, input: CompletionInput, svc: Pick<Services, "mailer" | "appUrl">) {
+  const mails: MailMessage[] = [];
+  let mailIds: number[] = [];
+  const result = await db.transaction(async (tx) => {
+    const where =
+      input.provider === "sandbox"
+        ? and(eq(payments.id, input.paymentId), eq(payments.provider, "sandbox"))
+        : and(eq(payments.provider, "stripe"), eq(payments.providerRef, input.ref));
+    const [p] = await tx.select().from(payments).where(where).for("update");
+    if (!p) return { outcome: "unknown" as const };
+    if (p.status !== "pending") return { outcome: "already" as const, status: p.status };
+    if (
+      input.provider === "stripe" &&
+      (input.amountMinor !== p.amountMinor ||
+        input.currency?.toLowerCase() !== p.currency ||
+        (input.paymentId && input.paymentId !== p.id))
+    ) {
+      await tx.update(payments).set({ status: "failed", completedAt: new Date() }).where(eq(payments.id, p.id));
+      return { outcome: "mismatch" as const };
+    }
+    await tx.update(payments).set({ status: "paid", completedAt: new Date() }).where(eq(payments.id, p.id));
+    const posted = await postLedger(
+      tx,
+      {
+        orgId: p.orgId,
+        kind: "topup",
+        amount: p.credits,
+        actorId: p.userId,
+        paymentId: p.id,
+        idempotencyKey: `payment:${p.id}`,
+      },
+      svc.appUrl,
+    );
+    const [org] = await tx.select({ name: orgs.name }).from(orgs).where(eq(orgs.id, p.orgId));
+    const [payer] = p.userId ? await tx.select({ email: users.email }).from(users).where(eq(users.id, p.userId)) : [];
+    if (posted) {
+      mails.push(...posted.mails);
+      if (payer?.email) {
+        mails.push(
+          receiptMail({
+            to: payer.email,
+            orgName: org!.name,
+            credits: p.credits,
+            amount: formatMinor(p.amountMinor, p.currency),
+            currency: p.currency,
+            balance: posted.balanceAfter,
+            link: `${svc.appUrl}/orgs/${org!.name}/credits`,
+          }),
+        );
+      }
+    }
+    mailIds = await enqueueMail(tx, mails);
+    return { outcome: "paid" as const, orgName: org!.name, credits: p.credits, balance: posted?.balanceAfter };
+  });
+  await mailCommitted(svc, db, mailIds);
+  return result;
+}
