@@ -6,7 +6,6 @@ import { requireUser, type AccessMode, type Caller } from "../core/caller";
 import { NotFound } from "../core/errors";
 import { addMemberDirectly } from "./membership";
 import type { Services } from "../core/services";
-import { parseInput } from "../core/validation";
 import { installedConfig } from "../core/config";
 
 /**
