@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import { orgs, payments, users } from "@/db/schema";
+import { orgs, orgWallets, payments, users } from "@/db/schema";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { requireActor, requireOrgAccess, roleAtLeast, type Actor } from "../core/authz";
@@ -82,7 +82,10 @@ export type CompletionInput =
  * Completes a payment: the only code path that credits a top-up, used by the sandbox's Pay and by the Stripe
  * webhook. In one transaction: the payment is claimed (pending → paid), the balance rises and the ledger row
  * is written under the key `payment:<id>`, so a replay changes nothing. A Stripe amount or currency that
- * disagrees with the stored payment marks it failed and credits nothing.
+ * disagrees with the stored payment marks it failed and credits nothing. Lock order (lib/billing/ledger.ts):
+ * the payment is read unlocked to find its org, then the org's wallet is locked, then the payment. A payment
+ * that completes after its org was closed is still recorded (the money was received): its ledger row and the
+ * closed org's wallet show it.
  */
 export async function completePayment(db: Db, input: CompletionInput, svc: Pick<Services, "mailer" | "appUrl">) {
   const mails: MailMessage[] = [];
@@ -92,6 +95,13 @@ export async function completePayment(db: Db, input: CompletionInput, svc: Pick<
       input.provider === "sandbox"
         ? and(eq(payments.id, input.paymentId), eq(payments.provider, "sandbox"))
         : and(eq(payments.provider, "stripe"), eq(payments.providerRef, input.ref));
+    const [found] = await tx.select({ orgId: payments.orgId }).from(payments).where(where);
+    if (!found) return { outcome: "unknown" as const };
+    await tx
+      .select({ orgId: orgWallets.orgId })
+      .from(orgWallets)
+      .where(eq(orgWallets.orgId, found.orgId))
+      .for("update");
     const [p] = await tx.select().from(payments).where(where).for("update");
     if (!p) return { outcome: "unknown" as const };
     if (p.status !== "pending") return { outcome: "already" as const, status: p.status };

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { clusters, clusterTokens, jobs, orgClusters, orgs, presets } from "@/db/schema";
@@ -33,7 +33,7 @@ export async function listClusters(db: Db, actor: Actor) {
     db
       .select({ clusterId: orgClusters.clusterId, org: orgs.name, maxRunningJobs: orgClusters.maxRunningJobs })
       .from(orgClusters)
-      .innerJoin(orgs, eq(orgs.id, orgClusters.orgId))
+      .innerJoin(orgs, and(eq(orgs.id, orgClusters.orgId), isNull(orgs.deletedAt)))
       .orderBy(asc(orgs.name)),
   ]);
   return all.map((c) => ({
@@ -151,7 +151,10 @@ const orgClusterSchema = z.object({
 async function resolveOrgCluster(db: Db, clusterName: string, orgName: string) {
   const [c] = await db.select().from(clusters).where(eq(clusters.name, clusterName));
   if (!c) throw new Invalid({ cluster: [`No cluster named '${clusterName}'.`] });
-  const [o] = await db.select().from(orgs).where(eq(orgs.name, orgName));
+  const [o] = await db
+    .select()
+    .from(orgs)
+    .where(and(eq(orgs.name, orgName), isNull(orgs.deletedAt)));
   if (!o) throw new Invalid({ org: [`No organization named '${orgName}'.`] });
   return { cluster: c, org: o };
 }
@@ -304,7 +307,7 @@ export async function seedDefaultCluster(db: Db): Promise<boolean> {
       { clusterId: c!.id, name: "gpu-8x", cpu: "64", memoryMb: 524288, gpu: 8, creditsPerHour: "480" },
     ]);
     await tx.execute(
-      sql`insert into org_clusters (org_id, cluster_id) select id, ${c!.id} from orgs on conflict do nothing`,
+      sql`insert into org_clusters (org_id, cluster_id) select id, ${c!.id} from orgs where deleted_at is null on conflict do nothing`,
     );
     return true;
   });

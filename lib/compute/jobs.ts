@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import { clusters, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
+import { clusters, jobs, orgClusters, orgMembers, orgWallets, presets, users } from "@/db/schema";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { can, requireOrgAccess, withOrgLock, type Actor } from "../core/authz";
@@ -23,7 +23,9 @@ const startSchema = z.object({
 
 /**
  * Starts a job on one of the org's clusters. The quota and credit checks and the insert are one transaction
- * with the org row locked, so concurrent starts can't exceed a quota. Refusals use Apolo's messages, in its
+ * with the org row locked, so concurrent starts can't exceed a quota, and the wallet read FOR SHARE (lock order:
+ * lib/billing/ledger.ts), so a charge that empties the wallet and stops the org's jobs either comes first (and
+ * the start is refused) or waits for the start (and stops the new job too). Refusals use Apolo's messages, in its
  * order; a refusal for credits is also mailed to the member.
  */
 export async function startJob(
@@ -65,9 +67,10 @@ export async function startJob(
         .from(jobs)
         .where(and(eq(jobs.orgId, access.org.id), eq(jobs.status, "running")));
       const [{ broke } = { broke: false }] = await tx
-        .select({ broke: sql<boolean>`${orgs.balance} <= 0` })
-        .from(orgs)
-        .where(eq(orgs.id, access.org.id));
+        .select({ broke: sql<boolean>`${orgWallets.balance} <= 0` })
+        .from(orgWallets)
+        .where(eq(orgWallets.orgId, access.org.id))
+        .for("share");
       if (me!.maxJobs !== null && counts!.mine >= me!.maxJobs)
         throw new QuotaExceeded(`Jobs limit quota exceeded for user '${me!.username}'`);
       if (target.quota !== null && counts!.onCluster >= target.quota)

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db";
 import { orgMembers, orgs } from "@/db/schema";
 import { Forbidden, NotFound, Unauthenticated } from "./errors";
@@ -115,7 +115,7 @@ export async function requireOrgAccess(
     .select({ org: orgs, userId: orgMembers.userId, role: orgMembers.role, memberSince: orgMembers.createdAt })
     .from(orgs)
     .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, userId)))
-    .where(eq(orgs.name, orgName))
+    .where(and(eq(orgs.name, orgName), isNull(orgs.deletedAt)))
     .limit(1);
   if (!row) throw new NotFound("Organization not found");
   if (!can(row.role, permission)) throw new Forbidden();
@@ -136,7 +136,11 @@ export async function withOrgLock<T>(
 ): Promise<T> {
   requireActor(actor);
   return db.transaction(async (tx) => {
-    const locked = await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, orgName)).for("update");
+    const locked = await tx
+      .select({ id: orgs.id })
+      .from(orgs)
+      .where(and(eq(orgs.name, orgName), isNull(orgs.deletedAt)))
+      .for("update");
     if (locked.length === 0) throw new NotFound("Organization not found");
     const access = await requireOrgAccess(tx, actor, orgName, permission);
     return fn(tx, access);

@@ -440,7 +440,11 @@ async function respond(db: Db, actor: Actor, input: unknown, accept: boolean) {
     // Lock the org row first, in the same order as withOrgLock (org, then invitation): a revoke, resend, delete
     // or another accept in this org then waits for us or we for it, instead of deadlocking. (Not a shared lock:
     // the membership insert below updates this row, through the member_count trigger.)
-    const [org] = await tx.select().from(orgs).where(eq(orgs.id, inv.orgId)).for("no key update");
+    const [org] = await tx
+      .select()
+      .from(orgs)
+      .where(and(eq(orgs.id, inv.orgId), isNull(orgs.deletedAt)))
+      .for("no key update");
     if (!org) throw new NotFound("This invitation is not valid.");
     const [claimed] = await tx
       .update(invitations)

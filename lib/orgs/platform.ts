@@ -1,7 +1,7 @@
 import { and, asc, count, eq, ilike, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { invitations, orgMembers, orgs, users } from "@/db/schema";
+import { invitations, orgMembers, orgs, orgWallets, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { ORG_ROLES, requireActor, type Actor } from "../core/authz";
 import { Conflict, Invalid, NotFound } from "../core/errors";
@@ -73,7 +73,10 @@ const orgListSchema = z.object({
 export async function listAllOrgs(db: Db, actor: Actor, query: unknown) {
   await requirePlatformAdmin(db, actor);
   const q = orgListSchema.parse(query ?? {});
-  const where = q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined;
+  const where = and(
+    isNull(orgs.deletedAt),
+    q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+  );
   const pageSize = 50;
   const [rows, [total]] = await Promise.all([
     db
@@ -81,10 +84,11 @@ export async function listAllOrgs(db: Db, actor: Actor, query: unknown) {
         name: orgs.name,
         displayName: orgs.displayName,
         memberCount: orgs.memberCount,
-        balance: orgs.balance,
+        balance: orgWallets.balance,
         createdAt: orgs.createdAt,
       })
       .from(orgs)
+      .innerJoin(orgWallets, eq(orgWallets.orgId, orgs.id))
       .where(where)
       .orderBy(asc(orgs.name))
       .limit(pageSize)
@@ -117,7 +121,11 @@ export async function addMemberAsPlatformAdmin(db: Db, by: Actor | "system", inp
   let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
     // The org row is locked first, as every membership change does (lib/core/authz.ts withOrgLock).
-    const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
+    const [org] = await tx
+      .select()
+      .from(orgs)
+      .where(and(eq(orgs.name, data.org), isNull(orgs.deletedAt)))
+      .for("update");
     if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
     const [user] = await tx
       .select({ id: users.id, username: users.username, email: users.email })
