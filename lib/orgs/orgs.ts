@@ -56,7 +56,7 @@ export async function createOrg(db: Db, actor: Actor, input: unknown): Promise<O
       return { name: org!.name, displayName: org!.displayName, role: "admin" as const };
     });
   } catch (err) {
-    if (uniqueViolation(err) === "orgs_name_key") {
+    if (uniqueViolation(err) === "orgs_name_open_key") {
       throw new Conflict(`An organization named '${data.name}' already exists.`, "name");
     }
     throw err;
@@ -171,7 +171,9 @@ export async function deleteOrg(db: Db, actor: Actor, orgName: string, input: un
       .for("update", { of: jobs });
     const stopped = await tx
       .update(jobs)
-      .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "OrgDeleted" })
+      // clock_timestamp(), not now(): a charge that committed while this transaction waited for the wallet may
+      // have run past the transaction's start; the stop must not be earlier than what was charged.
+      .set({ status: "stopped", stoppedAt: sql`clock_timestamp()`, stopReason: "OrgDeleted" })
       .where(and(eq(jobs.orgId, orgId), eq(jobs.status, "running")))
       .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
     const stoppedAt = new Map(stopped.map((j) => [j.id, j.stoppedAt!]));
