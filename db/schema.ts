@@ -161,9 +161,11 @@ export const orgs = pgTable(
  * transaction: balance = Σ ledger. Lock order: lib/billing/ledger.ts.
  */
 export const orgWallets = pgTable("org_wallets", {
+  // Cascade here, RESTRICT from credit_ledger to the wallet: an org with any money record can't be deleted (it is
+  // closed instead), while an org that never had one (a script's or a test's) still can.
   orgId: uuid("org_id")
     .primaryKey()
-    .references(() => orgs.id, { onDelete: "restrict" }),
+    .references(() => orgs.id, { onDelete: "cascade" }),
   /** May go below zero: a running job's usage is charged even past zero. */
   balance: numeric("balance", { precision: 24, scale: 8 }).notNull().default("0"),
   spent: numeric("spent", { precision: 24, scale: 8 }).notNull().default("0"),
