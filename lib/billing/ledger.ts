@@ -18,7 +18,7 @@
  * each other. Balance = Σ ledger holds because nothing but this file writes org_wallets.balance.
  */
 import { and, eq, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db";
+import type { Tx } from "@/db";
 import { rawRows } from "@/db/client";
 import { creditLedger, jobs, orgMembers, orgs, orgWallets, users } from "@/db/schema";
 import type { MailMessage } from "../mail/mail";
@@ -50,7 +50,7 @@ export interface Posted {
  * else moves the balance (and `spent` for charges) and appends the ledger row, in the caller's transaction.
  * Balance = Σ ledger holds because nothing else writes org_wallets.balance.
  */
-export async function postLedger(tx: Db, e: LedgerEntry, appUrl?: string): Promise<Posted | null> {
+export async function postLedger(tx: Tx, e: LedgerEntry, appUrl?: string): Promise<Posted | null> {
   const [org] = await tx
     .select({ balance: orgWallets.balance, name: orgs.name })
     .from(orgWallets)
@@ -95,7 +95,7 @@ export async function postLedger(tx: Db, e: LedgerEntry, appUrl?: string): Promi
  * above the notified threshold re-arms it. Comparisons happen in SQL (exact numerics).
  */
 async function trackLowBalance(
-  tx: Db,
+  tx: Tx,
   orgId: string,
   orgName: string,
   before: string,
@@ -143,7 +143,7 @@ async function trackLowBalance(
  * Stops, with reason QuotaExhausted, every running job of the org when its balance is ≤ 0, and the running
  * jobs of members whose spending reached their limit. Runs inside the caller's transaction; returns the ids.
  */
-export async function stopExhaustedJobs(tx: Db, orgId: string): Promise<string[]> {
+export async function stopExhaustedJobs(tx: Tx, orgId: string): Promise<string[]> {
   const stopped = await tx
     .update(jobs)
     .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "QuotaExhausted" })
@@ -227,7 +227,7 @@ export function chargesSql(): { ctes: SQL; summary: SQL } {
  * (their jobs must stop).
  */
 export async function finishCharges(
-  tx: Db,
+  tx: Tx,
   summary: ChargesSummary,
   appUrl?: string,
 ): Promise<{ mails: MailMessage[]; exhaustedOrgIds: string[] }> {

@@ -1,4 +1,4 @@
-import type { Db } from "@/db";
+import { withTransaction, type Db } from "@/db";
 import { clusters, jobs, orgClusters, orgMembers, orgWallets, presets, users } from "@/db/schema";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -97,16 +97,19 @@ export async function startJob(
     if (err instanceof QuotaExceeded && err.credits && actor) {
       const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, actor.userId));
       // The refusal rolled the transaction back: the notice is queued on its own (one insert is atomic).
-      if (u?.email) {
-        const mailIds = await enqueueMail(db, [
-          jobRefusedMail({
-            to: u.email,
-            orgName,
-            jobName: data.name,
-            reason: err.message,
-            link: `${svc.appUrl}/orgs/${orgName}/credits`,
-          }),
-        ]);
+      const to = u?.email;
+      if (to) {
+        const mailIds = await withTransaction(db, (tx) =>
+          enqueueMail(tx, [
+            jobRefusedMail({
+              to,
+              orgName,
+              jobName: data.name,
+              reason: err.message,
+              link: `${svc.appUrl}/orgs/${orgName}/credits`,
+            }),
+          ]),
+        );
         await mailCommitted(svc, db, mailIds);
       }
     }

@@ -1,4 +1,4 @@
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { rawRows } from "@/db/client";
 import { jobs, orgWallets } from "@/db/schema";
 import { and, asc, inArray, sql } from "drizzle-orm";
@@ -51,7 +51,7 @@ export async function meterUsage(db: Db, records: UsageRecord[], svc: Pick<Servi
  * meterUsage inside the caller's transaction (closing an org settles its embedded jobs this way): returns the
  * outcomes, the jobs to stop, and the low-balance mails for the caller to queue or drop.
  */
-export async function meterUsageIn(tx: Db, records: UsageRecord[], appUrl?: string) {
+export async function meterUsageIn(tx: Tx, records: UsageRecord[], appUrl?: string) {
   const mails: MailMessage[] = [];
   const ids = [...new Set(records.map((r) => r.jobId))];
   const byId = new Map((ids.length ? await lockOrgsAndJobs(tx, ids) : []).map((j) => [j.id, j]));
@@ -100,7 +100,7 @@ interface DueRow {
  * locks its wallet first), in one statement: the wallets' lock is an InitPlan of the jobs' scan, so it is
  * taken before any job row.
  */
-async function lockOrgsAndJobs(tx: Db, ids: string[]) {
+async function lockOrgsAndJobs(tx: Tx, ids: string[]) {
   const reported = inArray(jobs.id, ids);
   const locked = tx.$with("locked_wallets").as(
     tx
@@ -127,7 +127,7 @@ async function lockOrgsAndJobs(tx: Db, ids: string[]) {
  * record that adds something as a charge (lib/billing/ledger.ts chargesSql). The caller holds the wallet and job locks.
  */
 async function chargeRecords(
-  tx: Db,
+  tx: Tx,
   records: (UsageRecord & { ord: number })[],
 ): Promise<{ due: DueRow[]; charges: ChargesSummary }> {
   const values = sql.join(

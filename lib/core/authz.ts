@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { orgMembers, orgs } from "@/db/schema";
 import { Forbidden, NotFound, Unauthenticated } from "./errors";
 
@@ -132,7 +132,7 @@ export async function withOrgLock<T>(
   actor: Actor,
   orgName: string,
   permission: OrgPermission,
-  fn: (tx: Db, access: OrgAccess) => Promise<T>,
+  fn: (tx: Tx, access: OrgAccess) => Promise<T>,
 ): Promise<T> {
   requireActor(actor);
   return db.transaction(async (tx) => {

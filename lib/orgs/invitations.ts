@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import {
@@ -99,7 +99,7 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
      * name is free, as sign-up would tell anyone, but never the account's address, nor any membership
      * before the person says yes.
      */
-    async function inviteUsername(tx: Db, entry: string): Promise<InviteResult> {
+    async function inviteUsername(tx: Tx, entry: string): Promise<InviteResult> {
       const name = usernameSchema.safeParse(entry.toLowerCase());
       if (!name.success)
         return { entry, outcome: "invalid", message: `'${entry}' is not a valid username or email address.` };
@@ -159,7 +159,7 @@ export async function inviteMembers(db: Db, actor: Actor, orgName: string, input
       return { entry, outcome: "invited", message: `Invited ${user.username} (waiting for them to accept).` };
     }
 
-    async function inviteEmail(tx: Db, entry: string): Promise<InviteResult> {
+    async function inviteEmail(tx: Tx, entry: string): Promise<InviteResult> {
       const parsed = emailSchema.safeParse(entry);
       if (!parsed.success) return { entry, outcome: "invalid", message: `'${entry}' is not a valid email address.` };
       const email = parsed.data;

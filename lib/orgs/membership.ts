@@ -1,4 +1,4 @@
-import type { Db } from "@/db";
+import type { Tx } from "@/db";
 import { orgMembers } from "@/db/schema";
 import type { OrgRole } from "../core/authz";
 
@@ -8,7 +8,7 @@ import type { OrgRole } from "../core/authz";
  * transaction. Returns false when the person already was a member (nothing changed).
  */
 export async function insertMembership(
-  tx: Db,
+  tx: Tx,
   org: { id: string; defaultUserCreditLimit: string | null },
   userId: string,
   role: OrgRole,
