@@ -5,7 +5,9 @@
  * LOCK ORDER — every transaction that takes more than one of these row locks takes them in this order, and
  * several rows of one kind in id order, so no two transactions can wait on each other in a cycle:
  *
- *   1. orgs          the org row: membership changes, job starts, org settings, closing (withOrgLock)
+ *   1. orgs          the org row: membership changes, job starts, org settings, closing (withOrgLock), always
+ *                    FOR NO KEY UPDATE (never FOR UPDATE): a second update of a wallet in one transaction
+ *                    re-checks its foreign key to the org (KEY SHARE), which must never wait for the org lock
  *   2. org_wallets   the wallet: every balance change (postLedger, chargesSql), closing; a job start reads it
  *                    FOR SHARE (so a charge that stops an org's jobs can't miss a job started meanwhile)
  *   3. jobs          job rows: metering (after its wallets), stopping, closing

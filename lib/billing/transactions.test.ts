@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { isTransaction, withTransaction, type Tx } from "@/db/client";
-import { orgs, orgWallets } from "@/db/schema";
+import { jobs, orgs, orgWallets } from "@/db/schema";
 import { withOrgLock } from "../core/authz";
 import { meterUsage } from "../compute/metering";
 import { recordAudit } from "../orgs/audit";
@@ -70,7 +70,11 @@ describe("the wallet row: charges and membership changes don't queue on each oth
     const member = await makeUser(t.db);
     const org = await makeOrg(t.db, { admin, user: member });
     const cluster = await makeCluster(t.db, { presets: { small: "3600" } });
-    await fundOrg(t.db, org, "1000");
+    // 5 credits, 9 s at 1 credit/s: the charge empties the wallet (updated twice: balance, then the low-balance
+    // mark) and stops the job (its row updated twice: settled, then stopped). A second update of a row in one
+    // transaction re-checks its foreign keys, e.g. jobs.org_id: KEY SHARE on the org row, which must not wait
+    // for the org lock either.
+    await fundOrg(t.db, org, "5");
     const job = await makeJob(t.db, {
       org,
       user: member,
@@ -99,6 +103,11 @@ describe("the wallet row: charges and membership changes don't queue on each oth
     expect(charged).not.toBe("blocked");
     expect((charged as { outcomes: { outcome: string }[] }).outcomes[0]!.outcome).toBe("charged");
     const totals = await ledgerTotals(t.db, org);
+    expect(totals.balance).toBe("-4.00000000");
     expect(totals.balance).toBe(totals.ledgerSum);
+    const [w] = await t.db.select().from(orgWallets).where(eq(orgWallets.orgId, org.id));
+    expect(w!.notifiedThreshold).toBe("0.00000000");
+    const [j] = await t.db.select().from(jobs).where(eq(jobs.id, job.id));
+    expect(j).toMatchObject({ status: "stopped", stopReason: "QuotaExhausted" });
   });
 });

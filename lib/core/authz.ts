@@ -140,7 +140,9 @@ export async function withOrgLock<T>(
       .select({ id: orgs.id })
       .from(orgs)
       .where(and(eq(orgs.name, orgName), isNull(orgs.deletedAt)))
-      .for("update");
+      // NO KEY UPDATE, not UPDATE: foreign key checks against the org (KEY SHARE) never wait for it, so charges
+      // don't queue behind membership changes (lock order: lib/billing/ledger.ts).
+      .for("no key update");
     if (locked.length === 0) throw new NotFound("Organization not found");
     const access = await requireOrgAccess(tx, actor, orgName, permission);
     return fn(tx, access);

@@ -125,7 +125,7 @@ export async function addMemberAsPlatformAdmin(db: Db, by: Actor | "system", inp
       .select()
       .from(orgs)
       .where(and(eq(orgs.name, data.org), isNull(orgs.deletedAt)))
-      .for("update");
+      .for("no key update");
     if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
     const [user] = await tx
       .select({ id: users.id, username: users.username, email: users.email })
