@@ -6,8 +6,9 @@
  * several rows of one kind in id order, so no two transactions can wait on each other in a cycle:
  *
  *   1. orgs          the org row: membership changes, job starts, org settings, closing (withOrgLock), always
- *                    FOR NO KEY UPDATE (never FOR UPDATE): a second update of a wallet in one transaction
- *                    re-checks its foreign key to the org (KEY SHARE), which must never wait for the org lock
+ *                    FOR NO KEY UPDATE (never FOR UPDATE): a charge's second update of a job or wallet row in
+ *                    one transaction re-checks that row's foreign key to the org (KEY SHARE), which must never
+ *                    wait for the org lock (with FOR UPDATE it did, and deadlocked against job starts)
  *   2. org_wallets   the wallet: every balance change (postLedger, chargesSql), closing; a job start reads it
  *                    FOR SHARE (so a charge that stops an org's jobs can't miss a job started meanwhile)
  *   3. jobs          job rows: metering (after its wallets), stopping, closing
