@@ -3,12 +3,33 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { PgTransaction, type PgDatabase, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import * as schema from "./schema";
 
-/** A database or a transaction: every lib function takes one of these. */
+/**
+ * The database (the pool, or PGlite): what public lib operations take. A transaction is one too, so an
+ * operation can run inside a caller's transaction; the reverse is not true (see Tx).
+ */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * An open transaction. Helpers that must run under the caller's locks (postLedger, finishCharges,
+ * stopExhaustedJobs, insertMembership, recordAudit, enqueueMail, …) take a Tx: handing them the pool is a type
+ * error, not a write outside the lock. Lock order: lib/billing/ledger.ts.
+ */
+export type Tx = PgTransaction<PgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
+
+/** Runs `fn` in a transaction: a new one on a Db, or the one passed in (no nesting, no savepoint). */
+export async function withTransaction<T>(db: Db | Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (isTransaction(db)) return fn(db);
+  return db.transaction(fn);
+}
+
+export function isTransaction(db: Db | Tx): db is Tx {
+  return db instanceof PgTransaction;
+}
 
 export interface Database {
   db: Db;

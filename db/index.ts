@@ -1,6 +1,7 @@
 import { openDatabase, type Database, type Db } from "./client";
 
-export type { Db } from "./client";
+export type { Db, Tx } from "./client";
+export { withTransaction } from "./client";
 
 /**
  * The server's database: node-postgres when DATABASE_URL is set, embedded PGlite in ./.data otherwise.

@@ -122,13 +122,11 @@ export const orgs = pgTable(
   "orgs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    /** Unique among open orgs; a closed org's name stays reserved for ORG_NAME_RESERVED_DAYS (lib/orgs/orgs.ts). */
     name: text("name").notNull(),
     displayName: text("display_name"),
     /** Kept equal to the org's row count in org_members by a trigger (migration 0004): O(1) totals. */
     memberCount: integer("member_count").notNull().default(0),
-    /** The shared wallet. May go below zero: a running job's usage is charged even past zero. */
-    balance: numeric("balance", { precision: 24, scale: 8 }).notNull().default("0"),
-    spent: numeric("spent", { precision: 24, scale: 8 }).notNull().default("0"),
     /** Credit limit given to new members with role user; null = unlimited. */
     defaultUserCreditLimit: numeric("default_user_credit_limit", { precision: 24, scale: 8 }),
     /** Lowest role allowed to top up (admins may raise it to manager). */
@@ -138,13 +136,43 @@ export const orgs = pgTable(
       .array()
       .notNull()
       .default(sql`'{100,10,0}'`),
-    /** The lowest threshold already notified since the balance was last above it. */
-    notifiedThreshold: numeric("notified_threshold", { precision: 24, scale: 8 }),
+    /**
+     * Set when an admin closed the org (lib/orgs/orgs.ts closeOrg): it has no members or invitations any more,
+     * answers 404 everywhere, and its wallet, ledger, payments, jobs and audit rows stay.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("orgs_name_key").on(t.name)],
+  (t) => [
+    uniqueIndex("orgs_name_open_key")
+      .on(t.name)
+      .where(sql`deleted_at is null`),
+    index("orgs_name_closed_idx")
+      .on(t.name, t.deletedAt)
+      .where(sql`deleted_at is not null`),
+  ],
 );
+
+/**
+ * The org's wallet, one row per org (created with the org by a trigger, migration 0010). Apart from the org row
+ * so that charges (which lock the wallet) and membership changes (which lock the org) don't queue on each
+ * other. Only lib/billing/ledger.ts writes balance and spent, always with a credit_ledger row in the same
+ * transaction: balance = Σ ledger. Lock order: lib/billing/ledger.ts.
+ */
+export const orgWallets = pgTable("org_wallets", {
+  // Cascade here, RESTRICT from credit_ledger to the wallet: an org with any money record can't be deleted (it is
+  // closed instead), while an org that never had one (a script's or a test's) still can.
+  orgId: uuid("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
+  /** May go below zero: a running job's usage is charged even past zero. */
+  balance: numeric("balance", { precision: 24, scale: 8 }).notNull().default("0"),
+  spent: numeric("spent", { precision: 24, scale: 8 }).notNull().default("0"),
+  /** The lowest low-balance threshold already notified since the balance was last above it. */
+  notifiedThreshold: numeric("notified_threshold", { precision: 24, scale: 8 }),
+  updatedAt: updatedAt(),
+});
 
 export const orgMembers = pgTable(
   "org_members",
@@ -180,7 +208,8 @@ export const orgMembers = pgTable(
 
 /**
  * Append-only history of org and membership changes, written in the same transaction as the change.
- * org_id has no foreign key on purpose: the history of a deleted org outlives it.
+ * org_id has no foreign key on purpose: rows of orgs deleted before closing (soft delete, orgs.deleted_at) existed
+ * outlive them. Orgs are no longer deleted, so every newer row's org stays.
  * Never holds a token or a secret.
  */
 export const auditEvents = pgTable(
@@ -392,7 +421,7 @@ export const jobs = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     orgId: uuid("org_id")
       .notNull()
-      .references(() => orgs.id, { onDelete: "cascade" }),
+      .references(() => orgs.id, { onDelete: "restrict" }),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -407,7 +436,7 @@ export const jobs = pgTable(
     creditsPerHour: credits("credits_per_hour").notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     stoppedAt: timestamp("stopped_at", { withTimezone: true }),
-    /** UserStopped, QuotaExhausted, ClusterRemoved. */
+    /** UserStopped, QuotaExhausted, ClusterRemoved, OrgDeleted (the org was closed). */
     stopReason: text("stop_reason"),
     /** Usage charged so far and the moment it runs up to. */
     creditsCharged: credits("credits_charged").notNull().default("0"),
@@ -423,14 +452,17 @@ export const jobs = pgTable(
 
 export const ledgerKind = pgEnum("ledger_kind", ["topup", "grant", "charge", "adjustment"]);
 
-/** Append-only: balance = Σ amount for every org. */
+/**
+ * Append-only: org_wallets.balance = Σ amount for every org. org_id references the wallet (not the org row), so
+ * posting a charge only takes locks on the wallet: a membership change holding the org row never delays it.
+ */
 export const creditLedger = pgTable(
   "credit_ledger",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     orgId: uuid("org_id")
       .notNull()
-      .references(() => orgs.id, { onDelete: "cascade" }),
+      .references(() => orgWallets.orgId, { onDelete: "restrict" }),
     kind: ledgerKind("kind").notNull(),
     /** Signed: top-ups and grants positive, charges negative. */
     amount: credits("amount").notNull(),
@@ -464,7 +496,7 @@ export const payments = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     orgId: uuid("org_id")
       .notNull()
-      .references(() => orgs.id, { onDelete: "cascade" }),
+      .references(() => orgs.id, { onDelete: "restrict" }),
     userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
     provider: text("provider", { enum: ["sandbox", "stripe"] }).notNull(),
     /** The provider's id (Stripe Checkout Session id). */

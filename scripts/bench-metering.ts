@@ -23,8 +23,8 @@
  *
  *   npm run bench:metering -- [--clients 16] [--seconds 10] [--batch 100] [--keep] [--only rawHot,apiHot1]
  *
- * Everything it writes is named `bm-<random>-…` and deleted at the end (orgs, with their jobs and ledger by
- * cascade; the cluster with its token; the members) unless `--keep` is given, so it can run next to real
+ * Everything it writes is named `bm-<random>-…` and deleted at the end (the ledger rows and jobs, then the orgs
+ * with their wallets by cascade; the cluster with its token; the members) unless `--keep` is given, so it can run next to real
  * data; a fresh database is the cleanest target. Loopback only; every loop is bounded by time and count.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -146,14 +146,20 @@ async function seed(pool: pg.Pool, prefix: string, o: Options): Promise<Seed> {
     );
     // The hot org and clients × batch others; each starts with a grant in the ledger (balance = Σ ledger).
     await client.query(
-      `insert into orgs (name, balance)
-       select $1 || '-hot', $2::numeric
-       union all select $1 || '-o' || n, $3::numeric from generate_series(0, $4::int - 1) n`,
-      [prefix, HOT_BALANCE, ORG_BALANCE, o.clients * o.batch],
+      `insert into orgs (name)
+       select $1 || '-hot' union all select $1 || '-o' || n from generate_series(0, $2::int - 1) n`,
+      [prefix, o.clients * o.batch],
+    );
+    // Each org's wallet was created with it (trigger); fund it.
+    await client.query(
+      `update org_wallets w set balance = case when o.name = $1 || '-hot' then $2::numeric else $3::numeric end
+         from orgs o where o.id = w.org_id and o.name like $1 || '-%'`,
+      [prefix, HOT_BALANCE, ORG_BALANCE],
     );
     await client.query(
       `insert into credit_ledger (org_id, kind, amount, balance_after, note)
-       select id, 'grant', balance, balance, 'bench:metering seed' from orgs where name like $1 || '-%'`,
+       select w.org_id, 'grant', w.balance, w.balance, 'bench:metering seed'
+         from org_wallets w join orgs o on o.id = w.org_id where o.name like $1 || '-%'`,
       [prefix],
     );
     await client.query(
@@ -198,7 +204,7 @@ async function seed(pool: pg.Pool, prefix: string, o: Options): Promise<Seed> {
   } finally {
     client.release();
   }
-  for (const table of ["orgs", "jobs", "credit_ledger", "org_members", "cluster_tokens"]) {
+  for (const table of ["orgs", "org_wallets", "jobs", "credit_ledger", "org_members", "cluster_tokens"]) {
     await pool.query(`analyze ${table}`);
   }
 
@@ -226,7 +232,11 @@ async function seed(pool: pg.Pool, prefix: string, o: Options): Promise<Seed> {
 }
 
 async function cleanup(pool: pg.Pool, prefix: string) {
-  // Orgs take their jobs, ledger rows, memberships and cluster links with them (on delete cascade).
+  // Money records restrict deleting their org (real orgs are closed, never deleted): the ledger and jobs go
+  // first, then the orgs take their wallets, memberships and cluster links with them (on delete cascade).
+  const bench = `(select id from orgs where name like $1 || '-%')`;
+  await pool.query(`delete from credit_ledger where org_id in ${bench}`, [prefix]);
+  await pool.query(`delete from jobs where org_id in ${bench}`, [prefix]);
   await pool.query(`delete from orgs where name like $1 || '-%'`, [prefix]);
   await pool.query(`delete from clusters where name = $1 || '-cluster'`, [prefix]);
   await pool.query(`delete from users where username like $1 || '-u%'`, [prefix]);
@@ -447,8 +457,8 @@ function ceilingStep(server: RunningServer) {
 }
 
 /** The raw SQL of one charge: BEGIN; conditional balance UPDATE … RETURNING; ledger INSERT; COMMIT. */
-const RAW_UPDATE = `update orgs set balance = balance - $2::numeric, spent = spent + $2::numeric
-  where id = $1 and not exists (select 1 from credit_ledger where idempotency_key = $3)
+const RAW_UPDATE = `update org_wallets set balance = balance - $2::numeric, spent = spent + $2::numeric
+  where org_id = $1 and not exists (select 1 from credit_ledger where idempotency_key = $3)
   returning balance`;
 const RAW_INSERT = `insert into credit_ledger (org_id, kind, amount, balance_after, idempotency_key)
   values ($1, 'charge', -$2::numeric, $3, $4)`;
@@ -665,7 +675,7 @@ async function main() {
     const { rows: orgsCheck } = await pool.query<{ orgs: number; bad: number; example: string | null }>(
       `select count(*)::int as orgs, count(*) filter (where o.balance <> l.total)::int as bad,
               min(case when o.balance <> l.total then o.name || ': balance ' || o.balance || ' vs Σ ledger ' || l.total end) as example
-         from orgs o
+         from (select w.balance, n.name, n.id from org_wallets w join orgs n on n.id = w.org_id) o
          join lateral (select coalesce(sum(amount), 0) as total from credit_ledger where org_id = o.id) l on true
         where o.name like $1 || '-%'`,
       [prefix],
@@ -711,7 +721,9 @@ async function main() {
       } catch (err) {
         console.error(
           `\nCould not delete the benchmark rows (${(err as Error).message}). Remove them with:\n` +
-            `  delete from orgs where name like '${prefix}-%'; delete from clusters where name = '${prefix}-cluster'; ` +
+            `  delete from credit_ledger where org_id in (select id from orgs where name like '${prefix}-%'); ` +
+            `delete from jobs where org_id in (select id from orgs where name like '${prefix}-%'); ` +
+            `delete from orgs where name like '${prefix}-%'; delete from clusters where name = '${prefix}-cluster'; ` +
             `delete from users where username like '${prefix}-u%';`,
         );
       }

@@ -30,7 +30,8 @@ export function DeleteOrgSection({ org }: { org: string }) {
       <div>
         <h3 className="text-sm font-medium">Delete organization</h3>
         <p className="text-sm text-muted">
-          Removes {org}, all its memberships and invitations. This can&apos;t be undone.
+          Closes {org}: running jobs stop, all memberships and invitations are removed. Its credit history is kept for
+          the records, and the name stays reserved for 30 days. This can&apos;t be undone.
         </p>
       </div>
       <Button variant="danger" onClick={() => setOpen(true)}>
@@ -40,7 +41,7 @@ export function DeleteOrgSection({ org }: { org: string }) {
         open={open}
         onOpenChange={setOpen}
         title={`Delete ${org}?`}
-        description="Every member loses access at once. Memberships and pending invitations are deleted with it."
+        description="Running jobs are stopped and charged up to now, and every member loses access at once. Memberships and pending invitations are deleted; the ledger, payments and jobs are kept for the records."
         confirmLabel="Delete this organization"
         pendingLabel="Deleting…"
         testId="delete-org-dialog"

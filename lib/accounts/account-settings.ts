@@ -425,7 +425,7 @@ export async function deleteAccount(
           ),
         )
         .orderBy(asc(orgs.id))
-        .for("update");
+        .for("no key update");
     }
     const me = await loadMe(tx, userId, true);
     if (confirmUsername !== me.username) {

@@ -1,25 +1,49 @@
 import type { Db } from "@/db";
-import { creditLedger, jobs, orgMembers, users } from "@/db/schema";
+import { creditLedger, jobs, orgMembers, orgWallets, users } from "@/db/schema";
 import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { allowed, requireOrgAccess } from "../core/authz";
+import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
 import { MAX_LENGTH, pagingShape } from "../core/validation";
 
+/**
+ * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed
+ * (the banner on every org page).
+ */
+export async function getOrgWallet(db: Db, caller: Caller, org: OrgRef) {
+  const access = await requireOrgAccess(db, caller, org, "org.view");
+  return readWallet(db, access.org.id);
+}
+
+async function readWallet(db: Db, orgId: string) {
+  const [w] = await db
+    .select({ balance: orgWallets.balance, spent: orgWallets.spent, notified: orgWallets.notifiedThreshold })
+    .from(orgWallets)
+    .where(eq(orgWallets.orgId, orgId));
+  return { balance: w?.balance ?? "0", spent: w?.spent ?? "0", lowBalance: (w?.notified ?? null) !== null };
+}
+
 /** The Credits page header: org balance and spending, the caller's own limit and spending, what they may do. */
 export async function getCreditsSummary(db: Db, caller: Caller, orgName: string) {
   const access = await requireOrgAccess(db, caller, orgName, "org.view");
-  const [me] = await db
-    .select({ creditLimit: orgMembers.creditLimit, spent: orgMembers.spent, maxRunningJobs: orgMembers.maxRunningJobs })
-    .from(orgMembers)
-    .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, access.caller.id)));
+  const [[me], wallet] = await Promise.all([
+    db
+      .select({
+        creditLimit: orgMembers.creditLimit,
+        spent: orgMembers.spent,
+        maxRunningJobs: orgMembers.maxRunningJobs,
+      })
+      .from(orgMembers)
+      .where(and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.userId, access.caller.id))),
+    readWallet(db, access.org.id),
+  ]);
   return {
     org: access.org.name,
     role: access.role,
-    balance: access.org.balance,
-    spent: access.org.spent,
-    lowBalance: access.org.notifiedThreshold !== null,
+    balance: wallet.balance,
+    spent: wallet.spent,
+    lowBalance: wallet.lowBalance,
     me: { creditLimit: me?.creditLimit ?? null, spent: me?.spent ?? "0", maxRunningJobs: me?.maxRunningJobs ?? null },
     canTopUp: allowed(access, "credits.topup"),
     seesAllLedger: allowed(access, "ledger.viewAll"),

@@ -1,8 +1,8 @@
 import type { Db } from "@/db";
 import { type Caller } from "../core/caller";
 import { rawRows } from "@/db/client";
-import { orgs } from "@/db/schema";
-import { eq, sql } from "drizzle-orm";
+import { orgs, orgWallets } from "@/db/schema";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { isCreditAmount } from "../core/credits-amount";
 import { Invalid } from "../core/errors";
@@ -35,8 +35,19 @@ export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: 
   const mails: MailMessage[] = [];
   let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
-    const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
-    if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
+    // Lock order (lib/billing/ledger.ts): the org (shared: closing can't slip in between), then its wallet.
+    const [open] = await tx
+      .select({ id: orgs.id, name: orgs.name })
+      .from(orgs)
+      .where(and(eq(orgs.name, data.org), isNull(orgs.deletedAt)))
+      .for("share");
+    if (!open) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
+    const [wallet] = await tx
+      .select({ balance: orgWallets.balance })
+      .from(orgWallets)
+      .where(eq(orgWallets.orgId, open.id))
+      .for("update");
+    const org = { ...open, balance: wallet!.balance };
     const [{ delta } = { delta: "0" }] = await rawRows<{ delta: string }>(
       tx,
       data.mode === "set"

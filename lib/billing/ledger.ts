@@ -1,11 +1,29 @@
 /**
  * The one way a balance changes. Internal to lib/: called inside the transaction of an operation that has
- * already authorized the caller (top-up completion, grant, usage charge).
+ * already authorized the caller (top-up completion, grant, usage charge, closing an org).
+ *
+ * LOCK ORDER — every transaction that takes more than one of these row locks takes them in this order, and
+ * several rows of one kind in id order, so no two transactions can wait on each other in a cycle:
+ *
+ *   1. orgs          the org row: membership changes, job starts, org settings, closing (withOrgLock), always
+ *                    FOR NO KEY UPDATE (never FOR UPDATE): a charge's second update of a job or wallet row in
+ *                    one transaction re-checks that row's foreign key to the org (KEY SHARE), which must never
+ *                    wait for the org lock (with FOR UPDATE it did, and deadlocked against job starts)
+ *   2. org_wallets   the wallet: every balance change (postLedger, chargesSql), closing; a job start reads it
+ *                    FOR SHARE (so a charge that stops an org's jobs can't miss a job started meanwhile)
+ *   3. jobs          job rows: metering (after its wallets), stopping, closing
+ *   4. org_members   member rows: a charge's spending update, removals
+ *   5. payments      a payment being completed (completePayment reads it unlocked to find its org, locks the
+ *                    wallet, then the payment)
+ *
+ * Charges lock the wallet and never the org row (credit_ledger.org_id references the wallet, so even the
+ * foreign key check of a ledger insert stays off the org row): charges and membership changes don't queue on
+ * each other. Balance = Σ ledger holds because nothing but this file writes org_wallets.balance.
  */
 import { and, eq, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db";
+import type { Tx } from "@/db";
 import { rawRows } from "@/db/client";
-import { creditLedger, jobs, orgMembers, orgs, users } from "@/db/schema";
+import { creditLedger, jobs, orgMembers, orgs, orgWallets, users } from "@/db/schema";
 import type { MailMessage } from "../mail/mail";
 import { lowBalanceMail } from "../mail/mail-templates";
 
@@ -31,17 +49,18 @@ export interface Posted {
 }
 
 /**
- * Locks the org row, skips the entry when its idempotency key was already posted (a replay: returns null),
+ * Locks the org's wallet, skips the entry when its idempotency key was already posted (a replay: returns null),
  * else moves the balance (and `spent` for charges) and appends the ledger row, in the caller's transaction.
- * Balance = Σ ledger holds because nothing else writes orgs.balance.
+ * Balance = Σ ledger holds because nothing else writes org_wallets.balance.
  */
-export async function postLedger(tx: Db, e: LedgerEntry, appUrl?: string): Promise<Posted | null> {
+export async function postLedger(tx: Tx, e: LedgerEntry, appUrl?: string): Promise<Posted | null> {
   const [org] = await tx
-    .select({ balance: orgs.balance, name: orgs.name })
-    .from(orgs)
-    .where(eq(orgs.id, e.orgId))
-    .for("update");
-  if (!org) throw new Error(`postLedger: org ${e.orgId} is gone`);
+    .select({ balance: orgWallets.balance, name: orgs.name })
+    .from(orgWallets)
+    .innerJoin(orgs, eq(orgs.id, orgWallets.orgId))
+    .where(eq(orgWallets.orgId, e.orgId))
+    .for("update", { of: orgWallets });
+  if (!org) throw new Error(`postLedger: org ${e.orgId} has no wallet`);
   if (e.idempotencyKey) {
     const [seen] = await tx
       .select({ id: creditLedger.id })
@@ -52,13 +71,14 @@ export async function postLedger(tx: Db, e: LedgerEntry, appUrl?: string): Promi
   }
   const isCharge = e.kind === "charge";
   const [updated] = await tx
-    .update(orgs)
+    .update(orgWallets)
     .set({
-      balance: sql`${orgs.balance} + ${e.amount}::numeric`,
-      spent: isCharge ? sql`${orgs.spent} - ${e.amount}::numeric` : orgs.spent,
+      balance: sql`${orgWallets.balance} + ${e.amount}::numeric`,
+      spent: isCharge ? sql`${orgWallets.spent} - ${e.amount}::numeric` : orgWallets.spent,
+      updatedAt: sql`now()`,
     })
-    .where(eq(orgs.id, e.orgId))
-    .returning({ balance: orgs.balance, thresholds: orgs.lowBalanceThresholds, notified: orgs.notifiedThreshold });
+    .where(eq(orgWallets.orgId, e.orgId))
+    .returning({ balance: orgWallets.balance, notified: orgWallets.notifiedThreshold });
   const [row] = await tx
     .insert(creditLedger)
     .values({ ...e, balanceAfter: updated!.balance })
@@ -78,7 +98,7 @@ export async function postLedger(tx: Db, e: LedgerEntry, appUrl?: string): Promi
  * above the notified threshold re-arms it. Comparisons happen in SQL (exact numerics).
  */
 async function trackLowBalance(
-  tx: Db,
+  tx: Tx,
   orgId: string,
   orgName: string,
   before: string,
@@ -101,9 +121,11 @@ async function trackLowBalance(
     from d`,
   );
   if (!r) return [];
-  if (r.rearm && !r.news) await tx.update(orgs).set({ notifiedThreshold: null }).where(eq(orgs.id, orgId));
+  if (r.rearm && !r.news) {
+    await tx.update(orgWallets).set({ notifiedThreshold: null }).where(eq(orgWallets.orgId, orgId));
+  }
   if (!r.news) return [];
-  await tx.update(orgs).set({ notifiedThreshold: r.crossed }).where(eq(orgs.id, orgId));
+  await tx.update(orgWallets).set({ notifiedThreshold: r.crossed }).where(eq(orgWallets.orgId, orgId));
   const recipients = await tx
     .select({ email: users.email })
     .from(orgMembers)
@@ -124,7 +146,7 @@ async function trackLowBalance(
  * Stops, with reason QuotaExhausted, every running job of the org when its balance is ≤ 0, and the running
  * jobs of members whose spending reached their limit. Runs inside the caller's transaction; returns the ids.
  */
-export async function stopExhaustedJobs(tx: Db, orgId: string): Promise<string[]> {
+export async function stopExhaustedJobs(tx: Tx, orgId: string): Promise<string[]> {
   const stopped = await tx
     .update(jobs)
     .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "QuotaExhausted" })
@@ -133,7 +155,7 @@ export async function stopExhaustedJobs(tx: Db, orgId: string): Promise<string[]
         eq(jobs.orgId, orgId),
         eq(jobs.status, "running"),
         or(
-          sql`(select balance from orgs where id = ${orgId}) <= 0`,
+          sql`(select balance from org_wallets where org_id = ${orgId}) <= 0`,
           sql`exists (select 1 from org_members m where m.org_id = ${jobs.orgId} and m.user_id = ${jobs.userId}
                       and m.credit_limit is not null and m.spent >= m.credit_limit)`,
         ),
@@ -161,8 +183,8 @@ export interface ChargesSummary {
  * Posts many usage charges at once, set-based, as CTEs of the caller's statement: the charges come from a CTE
  * `c(org_id, member_id, job_id, key, amount, ord)` the caller defines first (amount positive; keys not posted
  * before). Writes one ledger row per charge (its balance_after a running sum per org, in `ord` order), one
- * balance update for all orgs and one spending update for all members. The parts share one snapshot, so each
- * ledger row's balance_after runs from the balance before this statement. The caller holds the org locks.
+ * balance update for all wallets and one spending update for all members. The parts share one snapshot, so each
+ * ledger row's balance_after runs from the balance before this statement. The caller holds the wallet locks.
  *
  * `ctes` continues the statement's WITH list; `summary` is an expression for the select list that yields the
  * ChargesSummary as json, to hand to finishCharges.
@@ -175,20 +197,20 @@ export function chargesSql(): { ctes: SQL; summary: SQL } {
       select c.org_id, 'charge', -c.amount,
              o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
              c.member_id, c.job_id, c.key
-      from c join orgs o on o.id = c.org_id
+      from c join org_wallets o on o.org_id = c.org_id
       order by c.ord
     ),
     per_org as (select org_id, sum(amount) as total from c group by org_id),
     balances as (
-      update orgs o set balance = o.balance - t.total, spent = o.spent + t.total
-      from per_org t where o.id = t.org_id
-      returning o.id, o.name, (o.balance + t.total)::text as before, o.balance::text as after,
-                o.notified_threshold::text as notified,
+      update org_wallets w set balance = w.balance - t.total, spent = w.spent + t.total, updated_at = now()
+      from per_org t, orgs o where w.org_id = t.org_id and o.id = w.org_id
+      returning w.org_id as id, o.name, (w.balance + t.total)::text as before, w.balance::text as after,
+                w.notified_threshold::text as notified,
                 -- a threshold crossed downward, or back above the notified one: trackLowBalance decides
                 exists (select 1 from unnest(o.low_balance_thresholds) th
-                        where o.balance + t.total > th and o.balance <= th)
-                  or (o.notified_threshold is not null and o.balance > o.notified_threshold) as "lowBalanceEvent",
-                o.balance <= 0 as dry
+                        where w.balance + t.total > th and w.balance <= th)
+                  or (w.notified_threshold is not null and w.balance > w.notified_threshold) as "lowBalanceEvent",
+                w.balance <= 0 as dry
     ),
     per_member as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id),
     spending as (
@@ -208,7 +230,7 @@ export function chargesSql(): { ctes: SQL; summary: SQL } {
  * (their jobs must stop).
  */
 export async function finishCharges(
-  tx: Db,
+  tx: Tx,
   summary: ChargesSummary,
   appUrl?: string,
 ): Promise<{ mails: MailMessage[]; exhaustedOrgIds: string[] }> {

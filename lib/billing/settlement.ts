@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import { orgs, payments, users } from "@/db/schema";
+import { orgs, orgWallets, payments, users } from "@/db/schema";
 import { and, eq } from "drizzle-orm";
 import type { Services } from "../core/services";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
@@ -13,9 +13,13 @@ export type CompletionInput =
 
 /**
  * Completes a payment: the only code path that credits a top-up. Internal: used by the sandbox's Pay (after it
- * checked the payer), the Stripe webhook (after its signature check) and lib/billing/internal.ts completePayment. In one transaction: the payment is claimed (pending → paid), the balance rises and the ledger row
+ * checked the payer), the Stripe webhook (after its signature check) and lib/billing/internal.ts
+ * completePayment. In one transaction: the payment is claimed (pending → paid), the balance rises and the ledger row
  * is written under the key `payment:<id>`, so a replay changes nothing. A Stripe amount or currency that
- * disagrees with the stored payment marks it failed and credits nothing.
+ * disagrees with the stored payment marks it failed and credits nothing. Lock order (lib/billing/ledger.ts):
+ * the payment is read unlocked to find its org, then the org's wallet is locked, then the payment. A payment
+ * that completes after its org was closed is still recorded (the money was received): its ledger row and the
+ * closed org's wallet show it.
  */
 export async function settlePayment(db: Db, input: CompletionInput, svc: Pick<Services, "mailer" | "appUrl">) {
   const mails: MailMessage[] = [];
@@ -25,6 +29,13 @@ export async function settlePayment(db: Db, input: CompletionInput, svc: Pick<Se
       input.provider === "sandbox"
         ? and(eq(payments.id, input.paymentId), eq(payments.provider, "sandbox"))
         : and(eq(payments.provider, "stripe"), eq(payments.providerRef, input.ref));
+    const [found] = await tx.select({ orgId: payments.orgId }).from(payments).where(where);
+    if (!found) return { outcome: "unknown" as const };
+    await tx
+      .select({ orgId: orgWallets.orgId })
+      .from(orgWallets)
+      .where(eq(orgWallets.orgId, found.orgId))
+      .for("update");
     const [p] = await tx.select().from(payments).where(where).for("update");
     if (!p) return { outcome: "unknown" as const };
     if (p.status !== "pending") return { outcome: "already" as const, status: p.status };

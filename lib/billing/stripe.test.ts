@@ -5,7 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
-import { creditLedger, orgs, payments } from "@/db/schema";
+import { creditLedger, orgWallets, payments } from "@/db/schema";
 import { createTopUp } from "./top-ups";
 import type { CheckoutRequest, PaymentProvider } from "./payments";
 import { handleStripeWebhook, StripeProvider, stripeFromConfig } from "./stripe";
@@ -93,7 +93,7 @@ async function pendingTopUp(credits = "100") {
 }
 
 async function state(orgId: string, paymentId: string) {
-  const [o] = await t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, orgId));
+  const [o] = await t.db.select({ balance: orgWallets.balance }).from(orgWallets).where(eq(orgWallets.orgId, orgId));
   const [p] = await t.db.select().from(payments).where(eq(payments.id, paymentId));
   const ledger = await t.db.select().from(creditLedger).where(eq(creditLedger.orgId, orgId));
   return { balance: o!.balance, payment: p!, ledger };

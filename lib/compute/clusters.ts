@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { clusters, clusterTokens, jobs, orgClusters, orgs, presets } from "@/db/schema";
@@ -34,7 +34,7 @@ export async function listClusters(db: Db, caller: Caller) {
     db
       .select({ clusterId: orgClusters.clusterId, org: orgs.name, maxRunningJobs: orgClusters.maxRunningJobs })
       .from(orgClusters)
-      .innerJoin(orgs, eq(orgs.id, orgClusters.orgId))
+      .innerJoin(orgs, and(eq(orgs.id, orgClusters.orgId), isNull(orgs.deletedAt)))
       .orderBy(asc(orgs.name)),
   ]);
   return all.map((c) => ({
@@ -152,7 +152,10 @@ const orgClusterSchema = z.object({
 async function resolveOrgCluster(db: Db, clusterName: string, orgName: string) {
   const [c] = await db.select().from(clusters).where(eq(clusters.name, clusterName));
   if (!c) throw new Invalid({ cluster: [`No cluster named '${clusterName}'.`] });
-  const [o] = await db.select().from(orgs).where(eq(orgs.name, orgName));
+  const [o] = await db
+    .select()
+    .from(orgs)
+    .where(and(eq(orgs.name, orgName), isNull(orgs.deletedAt)));
   if (!o) throw new Invalid({ org: [`No organization named '${orgName}'.`] });
   return { cluster: c, org: o };
 }

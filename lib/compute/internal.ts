@@ -86,7 +86,7 @@ export async function seedDefaultCluster(db: Db, caller: Caller): Promise<boolea
       { clusterId: c!.id, name: "gpu-8x", cpu: "64", memoryMb: 524288, gpu: 8, creditsPerHour: "480" },
     ]);
     await tx.execute(
-      sql`insert into org_clusters (org_id, cluster_id) select id, ${c!.id} from orgs on conflict do nothing`,
+      sql`insert into org_clusters (org_id, cluster_id) select id, ${c!.id} from orgs where deleted_at is null on conflict do nothing`,
     );
     return true;
   });

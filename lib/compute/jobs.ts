@@ -1,5 +1,5 @@
-import type { Db } from "@/db";
-import { clusters, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
+import { withTransaction, type Db } from "@/db";
+import { clusters, jobs, orgClusters, orgMembers, orgWallets, presets, users } from "@/db/schema";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { allowed, authorize, requireOrgAccess, withOrgLock } from "../core/authz";
@@ -24,7 +24,9 @@ const startSchema = z.object({
 
 /**
  * Starts a job on one of the org's clusters. The quota and credit checks and the insert are one transaction
- * with the org row locked, so concurrent starts can't exceed a quota. Refusals use Apolo's messages, in its
+ * with the org row locked, so concurrent starts can't exceed a quota, and the wallet read FOR SHARE (lock order:
+ * lib/billing/ledger.ts), so a charge that empties the wallet and stops the org's jobs either comes first (and
+ * the start is refused) or waits for the start (and stops the new job too). Refusals use Apolo's messages, in its
  * order; a refusal for credits is also mailed to the member.
  */
 export async function startJob(
@@ -64,9 +66,10 @@ export async function startJob(
         .from(jobs)
         .where(and(eq(jobs.orgId, access.org.id), eq(jobs.status, "running")));
       const [{ broke } = { broke: false }] = await tx
-        .select({ broke: sql<boolean>`${orgs.balance} <= 0` })
-        .from(orgs)
-        .where(eq(orgs.id, access.org.id));
+        .select({ broke: sql<boolean>`${orgWallets.balance} <= 0` })
+        .from(orgWallets)
+        .where(eq(orgWallets.orgId, access.org.id))
+        .for("share");
       if (me!.maxJobs !== null && counts!.mine >= me!.maxJobs)
         throw new QuotaExceeded(`Jobs limit quota exceeded for user '${access.caller.username}'`);
       if (target.quota !== null && counts!.onCluster >= target.quota)
@@ -99,16 +102,19 @@ export async function startJob(
     ) {
       const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, caller.userId));
       // The refusal rolled the transaction back: the notice is queued on its own (one insert is atomic).
-      if (u?.email) {
-        const mailIds = await enqueueMail(db, [
-          jobRefusedMail({
-            to: u.email,
-            orgName,
-            jobName: data.name,
-            reason: err.message,
-            link: `${svc.appUrl}/orgs/${orgName}/credits`,
-          }),
-        ]);
+      const to = u?.email;
+      if (to) {
+        const mailIds = await withTransaction(db, (tx) =>
+          enqueueMail(tx, [
+            jobRefusedMail({
+              to,
+              orgName,
+              jobName: data.name,
+              reason: err.message,
+              link: `${svc.appUrl}/orgs/${orgName}/credits`,
+            }),
+          ]),
+        );
         await mailCommitted(svc, db, mailIds);
       }
     }

@@ -1,6 +1,6 @@
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { rawRows } from "@/db/client";
-import { jobs, orgs } from "@/db/schema";
+import { jobs, orgWallets } from "@/db/schema";
 import { and, asc, inArray, sql } from "drizzle-orm";
 import { chargesSql, finishCharges, stopExhaustedJobs, type ChargesSummary } from "../billing/ledger";
 import { isNonPositive } from "../core/money";
@@ -29,52 +29,63 @@ export interface UsageResult {
 
 /**
  * Internal: callers authorized the charge first (lib/compute/internal.ts `meterUsage` for the runners, a stop
- * its job's stopper, the usage API its cluster token). The one way usage is charged, for the embedded runner and external runners alike. Usage is cumulative —
+ * its job's stopper, the usage API its cluster token). The one way usage is charged, for the embedded runner
+ * and external runners alike. Usage is cumulative —
  * a job is due runtime × credits/hour (rounded to 8 decimals) up to `until`, and each record charges the
  * difference to what was charged before — so ticks of any length add up without loss. A batch is one
- * transaction; orgs are locked in id order so concurrent batches can't deadlock. After charging, jobs of
- * orgs at or below zero, and of members past their limit, stop with QuotaExhausted; `stop` lists every job of
- * the batch that is no longer running, for an external runner to stop.
+ * transaction; wallets are locked in org id order so concurrent batches can't deadlock (lock order:
+ * lib/billing/ledger.ts). After charging, jobs of orgs at or below zero, and of members past their limit, stop
+ * with QuotaExhausted; `stop` lists every job of the batch that is no longer running, for an external runner
+ * to stop.
  */
 export async function chargeUsage(db: Db, records: UsageRecord[], svc: Pick<Services, "mailer" | "appUrl">) {
-  const mails: MailMessage[] = [];
   let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
-    const ids = [...new Set(records.map((r) => r.jobId))];
-    const byId = new Map((ids.length ? await lockOrgsAndJobs(tx, ids) : []).map((j) => [j.id, j]));
-    // A record is about a known job when the job exists on the record's cluster (if the record names one).
-    const knownAt = records.map((r) => {
-      const job = byId.get(r.jobId);
-      return job !== undefined && (r.clusterId === undefined || r.clusterId === job.clusterId);
-    });
-    const knownIds = new Set(records.filter((_, i) => knownAt[i]).map((r) => r.jobId));
-    // Each record keeps its position in the request: outcomes are reported in that order.
-    const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownAt[r.ord]);
-    // One statement: what each record owes, the jobs settled up to their latest record, the charges posted.
-    const { due, charges } = mine.length ? await chargeRecords(tx, mine) : { due: [], charges: undefined };
-    const byOrd = new Map(due.map((d) => [d.ord, d]));
-    const owes = (d: DueRow) => !isNonPositive(d.delta);
-    const posted = charges ? await finishCharges(tx, charges, svc.appUrl) : { mails: [], exhaustedOrgIds: [] };
-    mails.push(...posted.mails);
-    // Stopping scans the org's running jobs: only where a balance or a charged member's limit ran out.
-    const stopped = new Set([...knownIds].filter((id) => byId.get(id)!.status === "stopped"));
-    for (const orgId of posted.exhaustedOrgIds) {
-      for (const id of await stopExhaustedJobs(tx, orgId)) if (knownIds.has(id)) stopped.add(id);
-    }
-    const outcomes = records.map((r, i): UsageResult => {
-      const d = byOrd.get(i);
-      const base = { jobId: r.jobId, idempotencyKey: r.idempotencyKey };
-      if (!knownAt[i]) return { ...base, outcome: "unknown_job" };
-      // A replayed key is a duplicate only if it would have charged something; else there was nothing due.
-      if (!d || !owes(d)) return { ...base, outcome: "nothing_due" };
-      return d.dup ? { ...base, outcome: "duplicate" } : { ...base, outcome: "charged", amount: d.delta };
-    });
+    const { mails, ...metered } = await chargeUsageIn(tx, records, svc.appUrl);
     mailIds = await enqueueMail(tx, mails);
-    // Every reported job that is no longer running (the job rows are locked: nothing changed them meanwhile).
-    return { outcomes, stop: [...stopped].sort() };
+    return metered;
   });
   await mailCommitted(svc, db, mailIds);
   return result;
+}
+
+/**
+ * chargeUsage inside the caller's transaction (closing an org settles its embedded jobs this way): returns the
+ * outcomes, the jobs to stop, and the low-balance mails for the caller to queue or drop.
+ */
+export async function chargeUsageIn(tx: Tx, records: UsageRecord[], appUrl?: string) {
+  const mails: MailMessage[] = [];
+  const ids = [...new Set(records.map((r) => r.jobId))];
+  const byId = new Map((ids.length ? await lockOrgsAndJobs(tx, ids) : []).map((j) => [j.id, j]));
+  // A record is about a known job when the job exists on the record's cluster (if the record names one).
+  const knownAt = records.map((r) => {
+    const job = byId.get(r.jobId);
+    return job !== undefined && (r.clusterId === undefined || r.clusterId === job.clusterId);
+  });
+  const knownIds = new Set(records.filter((_, i) => knownAt[i]).map((r) => r.jobId));
+  // Each record keeps its position in the request: outcomes are reported in that order.
+  const mine = records.map((r, ord) => ({ ...r, ord })).filter((r) => knownAt[r.ord]);
+  // One statement: what each record owes, the jobs settled up to their latest record, the charges posted.
+  const { due, charges } = mine.length ? await chargeRecords(tx, mine) : { due: [], charges: undefined };
+  const byOrd = new Map(due.map((d) => [d.ord, d]));
+  const owes = (d: DueRow) => !isNonPositive(d.delta);
+  const posted = charges ? await finishCharges(tx, charges, appUrl) : { mails: [], exhaustedOrgIds: [] };
+  mails.push(...posted.mails);
+  // Stopping scans the org's running jobs: only where a balance or a charged member's limit ran out.
+  const stopped = new Set([...knownIds].filter((id) => byId.get(id)!.status === "stopped"));
+  for (const orgId of posted.exhaustedOrgIds) {
+    for (const id of await stopExhaustedJobs(tx, orgId)) if (knownIds.has(id)) stopped.add(id);
+  }
+  const outcomes = records.map((r, i): UsageResult => {
+    const d = byOrd.get(i);
+    const base = { jobId: r.jobId, idempotencyKey: r.idempotencyKey };
+    if (!knownAt[i]) return { ...base, outcome: "unknown_job" };
+    // A replayed key is a duplicate only if it would have charged something; else there was nothing due.
+    if (!d || !owes(d)) return { ...base, outcome: "nothing_due" };
+    return d.dup ? { ...base, outcome: "duplicate" } : { ...base, outcome: "charged", amount: d.delta };
+  });
+  // Every reported job that is no longer running (the job rows are locked: nothing changed them meanwhile).
+  return { outcomes, stop: [...stopped].sort(), mails };
 }
 
 /** What one record owes (its position in the batch: ord). */
@@ -87,17 +98,18 @@ interface DueRow {
 }
 
 /**
- * Locks the orgs of the reported jobs, then the jobs, both in id order (every writer of a balance locks its org
- * first), in one statement: the orgs' lock is an InitPlan of the jobs' scan, so it is taken before any job row.
+ * Locks the wallets of the reported jobs' orgs, then the jobs, both in id order (every writer of a balance
+ * locks its wallet first), in one statement: the wallets' lock is an InitPlan of the jobs' scan, so it is
+ * taken before any job row.
  */
-async function lockOrgsAndJobs(tx: Db, ids: string[]) {
+async function lockOrgsAndJobs(tx: Tx, ids: string[]) {
   const reported = inArray(jobs.id, ids);
-  const locked = tx.$with("locked_orgs").as(
+  const locked = tx.$with("locked_wallets").as(
     tx
-      .select({ id: orgs.id })
-      .from(orgs)
-      .where(inArray(orgs.id, tx.select({ orgId: jobs.orgId }).from(jobs).where(reported)))
-      .orderBy(asc(orgs.id))
+      .select({ id: orgWallets.orgId })
+      .from(orgWallets)
+      .where(inArray(orgWallets.orgId, tx.select({ orgId: jobs.orgId }).from(jobs).where(reported)))
+      .orderBy(asc(orgWallets.orgId))
       .for("update"),
   );
   return tx
@@ -114,10 +126,10 @@ async function lockOrgsAndJobs(tx: Db, ids: string[]) {
  * in record order the cumulative due — runtime up to the record's time (capped at the stop time) × credits
  * per hour, rounded to 8 decimals, never below what was charged — and what each record adds to it; settles
  * each job (credits_charged, charged_until) up to its latest record that isn't a duplicate; and posts every
- * record that adds something as a charge (lib/billing/ledger.ts chargesSql). The caller holds the org and job locks.
+ * record that adds something as a charge (lib/billing/ledger.ts chargesSql). The caller holds the wallet and job locks.
  */
 async function chargeRecords(
-  tx: Db,
+  tx: Tx,
   records: (UsageRecord & { ord: number })[],
 ): Promise<{ due: DueRow[]; charges: ChargesSummary }> {
   const values = sql.join(

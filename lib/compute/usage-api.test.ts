@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
-import { clusters, creditLedger, jobs, orgClusters, orgs, users } from "@/db/schema";
+import { clusters, creditLedger, jobs, orgClusters, orgWallets, users } from "@/db/schema";
 import { createClusterToken, revokeClusterToken } from "./clusters";
 import { grantCredits } from "../billing/grants";
 import { Invalid, Malformed, Unauthenticated } from "../core/errors";
@@ -74,7 +74,7 @@ const refusal = (authorization: string | null, body: unknown) =>
   );
 
 async function orgState(orgId: string) {
-  const [o] = await t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, orgId));
+  const [o] = await t.db.select({ balance: orgWallets.balance }).from(orgWallets).where(eq(orgWallets.orgId, orgId));
   const [l] = await rawRows<{ sum: string; n: number }>(
     t.db,
     sql`select coalesce(sum(amount), 0)::text as sum, (count(*) filter (where kind = 'charge'))::int as n

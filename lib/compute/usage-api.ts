@@ -67,6 +67,7 @@ const unauthorized = () => new Unauthenticated("Send a valid cluster token: Auth
  * - `stop` lists the jobs the runner must stop: the reported jobs that are stopped in the console (credits
  *   ran out, a member's limit was reached, someone stopped them) and, when a charge exhausted an org, that
  *   org's other jobs on this cluster that were stopped for quota and whose final usage is still outstanding.
+ *   Jobs of a closed org are stopped (OrgDeleted) and listed the same way: never in `unknown_jobs`.
  */
 export async function handleUsageRequest(
   db: Db,
@@ -129,9 +130,12 @@ export async function handleUsageRequest(
 }
 
 /**
- * The other jobs on this cluster, of the orgs of the given stopped jobs, that were stopped for quota and are
- * not yet charged up to their stop (the runner hasn't reported them since).
+ * The other jobs on this cluster, of the orgs of the given stopped jobs, that were stopped for quota or because
+ * their org was closed (OrgDeleted) and are not yet charged up to their stop (the runner hasn't reported them
+ * since).
  */
+const ORG_WIDE_STOPS = ["QuotaExhausted", "OrgDeleted"];
+
 async function outstandingStops(db: Db, clusterId: string, stoppedIds: string[]): Promise<string[]> {
   const rows = await db
     .select({ id: jobs.id })
@@ -140,14 +144,14 @@ async function outstandingStops(db: Db, clusterId: string, stoppedIds: string[])
       and(
         eq(jobs.clusterId, clusterId),
         eq(jobs.status, "stopped"),
-        eq(jobs.stopReason, "QuotaExhausted"),
+        inArray(jobs.stopReason, ORG_WIDE_STOPS),
         or(isNull(jobs.chargedUntil), lt(jobs.chargedUntil, jobs.stoppedAt)),
         inArray(
           jobs.orgId,
           db
             .select({ orgId: jobs.orgId })
             .from(jobs)
-            .where(and(inArray(jobs.id, stoppedIds), eq(jobs.stopReason, "QuotaExhausted"))),
+            .where(and(inArray(jobs.id, stoppedIds), inArray(jobs.stopReason, ORG_WIDE_STOPS))),
         ),
       ),
     )

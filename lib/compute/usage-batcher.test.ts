@@ -3,7 +3,7 @@ import { clusterCaller } from "../core/caller";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
-import { jobs, orgs } from "@/db/schema";
+import { jobs, orgWallets } from "@/db/schema";
 import type { UsageRecord } from "./metering";
 import {
   addOrgToCluster,
@@ -47,7 +47,7 @@ const secondsAfter = (at: Date, s: number) => new Date(at.getTime() + s * 1000);
 async function ledgerAgrees(orgId: string) {
   const [r] = await rawRows<{ ok: boolean; charges: number }>(
     t.db,
-    sql`select (select balance from orgs where id = ${orgId}) = (select coalesce(sum(amount), 0) from credit_ledger
+    sql`select (select balance from org_wallets where org_id = ${orgId}) = (select coalesce(sum(amount), 0) from credit_ledger
           where org_id = ${orgId}) as ok,
         (select count(*)::int from credit_ledger where org_id = ${orgId} and kind = 'charge') as charges`,
   );
@@ -72,7 +72,7 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     });
     const state = await ledgerAgrees(org.id);
     expect(state).toEqual({ ok: true, charges: 20 });
-    const [o] = await t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, org.id));
+    const [o] = await t.db.select({ balance: orgWallets.balance }).from(orgWallets).where(eq(orgWallets.orgId, org.id));
     expect(o!.balance).toBe(`${100000 - 210}.00000000`); // 1 + 2 + … + 20
   });
 
@@ -157,7 +157,9 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     expect(shape(many)).toEqual(shape(one));
     expect(await ledgerAgrees(batched.org.id)).toEqual({ ok: true, charges: 10 });
     const [a, b] = await Promise.all(
-      [direct, batched].map((s) => t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, s.org.id))),
+      [direct, batched].map((s) =>
+        t.db.select({ balance: orgWallets.balance }).from(orgWallets).where(eq(orgWallets.orgId, s.org.id)),
+      ),
     );
     expect(b![0]!.balance).toBe(a![0]!.balance);
   });
@@ -173,7 +175,10 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     expect(await jobTotals(s.jobs.map((j) => j.id))).toEqual(
       ["7.00000000", "8.00000000", "9.00000000", "10.00000000", "11.00000000"].sort(),
     );
-    const [o] = await t.db.select({ balance: orgs.balance }).from(orgs).where(eq(orgs.id, s.org.id));
+    const [o] = await t.db
+      .select({ balance: orgWallets.balance })
+      .from(orgWallets)
+      .where(eq(orgWallets.orgId, s.org.id));
     expect(o!.balance).toBe(`${100000 - 45}.00000000`);
     expect((await ledgerAgrees(s.org.id)).ok).toBe(true);
   });

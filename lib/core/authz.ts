@@ -1,5 +1,5 @@
-import { and, eq } from "drizzle-orm";
-import type { Db } from "@/db";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db, Tx } from "@/db";
 import { orgMembers, orgs, users } from "@/db/schema";
 import { requirePerson, requireMode, type Caller, type PersonCaller, type TokenScope } from "./caller";
 import { NotFound } from "./errors";
@@ -76,7 +76,7 @@ export async function requireOrgAccess(
       .from(orgs)
       .innerJoin(orgMembers, and(eq(orgMembers.orgId, orgs.id), eq(orgMembers.userId, person.userId)))
       .innerJoin(users, eq(users.id, orgMembers.userId))
-      .where(eq(orgs.name, org))
+      .where(and(eq(orgs.name, org), isNull(orgs.deletedAt)))
       .limit(1);
     if (!row) throw new NotFound("Organization not found");
     access = {
@@ -103,12 +103,18 @@ export async function withOrgLock<T>(
   caller: Caller,
   orgName: string,
   action: OrgAction,
-  fn: (tx: Db, access: OrgAccess) => Promise<T>,
+  fn: (tx: Tx, access: OrgAccess) => Promise<T>,
 ): Promise<T> {
   const person = requirePerson(caller);
   requireMode(person, POLICY[action].mode);
   return db.transaction(async (tx) => {
-    const locked = await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, orgName)).for("update");
+    const locked = await tx
+      .select({ id: orgs.id })
+      .from(orgs)
+      .where(and(eq(orgs.name, orgName), isNull(orgs.deletedAt)))
+      // NO KEY UPDATE, not UPDATE: foreign key checks against the org (KEY SHARE) never wait for it, so charges
+      // don't queue behind membership changes (lock order: lib/billing/ledger.ts).
+      .for("no key update");
     if (locked.length === 0) throw new NotFound("Organization not found");
     const access = await requireOrgAccess(tx, caller, orgName, action);
     return fn(tx, access);

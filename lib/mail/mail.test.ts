@@ -1,7 +1,7 @@
 import net, { type AddressInfo } from "node:net";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { rawRows } from "@/db/client";
+import { rawRows, withTransaction } from "@/db/client";
 import { invitations, outboxEmails } from "@/db/schema";
 import { getInvitationByToken, inviteMembers } from "../orgs/invitations";
 import {
@@ -29,6 +29,9 @@ import {
 } from "../test/fixtures";
 
 const t = withTestDatabase();
+
+/** Queues mail in a transaction of its own (enqueueMail takes a transaction: production queues with its change). */
+const enqueue = (messages: MailMessage[]) => withTransaction(t.db, (tx) => enqueueMail(tx, messages));
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 /** A real SMTP server on 127.0.0.1, on a random port: plain SMTP, no TLS, no auth. */
@@ -199,7 +202,7 @@ describe("retries", () => {
     try {
       const secret = "http://console.test/invite/secret-token-value";
       const m = { ...message(), text: secret };
-      const [id] = await enqueueMail(t.db, [m]);
+      const [id] = await enqueue([m]);
       const before = Date.now();
       expect(await deliverOutbox(t.db, mailer, { ids: [id!] })).toEqual({ sent: 0, retried: 1, failed: 0 });
       let [row] = await rowsTo(m.to);
@@ -241,7 +244,7 @@ describe("retries", () => {
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${await closedPort()}`, "noreply@console.test");
     try {
       const m = message();
-      const [id] = await enqueueMail(t.db, [m]);
+      const [id] = await enqueue([m]);
       const opts = { ids: [id!], maxAttempts: 3, baseDelayMs: 0 };
       expect(await deliverOutbox(t.db, mailer, opts)).toEqual({ sent: 0, retried: 1, failed: 0 });
       expect(await deliverOutbox(t.db, mailer, opts)).toEqual({ sent: 0, retried: 1, failed: 0 });
@@ -257,7 +260,7 @@ describe("retries", () => {
 
   it("a row claimed by a worker (locked_until in the future) is left alone until its lease ends", async () => {
     const m = message();
-    const [id] = await enqueueMail(t.db, [m]);
+    const [id] = await enqueue([m]);
     await t.db
       .update(outboxEmails)
       .set({ lockedUntil: sql`now() + interval '1 minute'`, attempts: 1 })
@@ -277,7 +280,7 @@ describe("retries", () => {
 
   it("a row another worker claimed after this worker's lease ran out is not sent by this worker", async () => {
     const [a, b] = [message(), message()];
-    const [idA, idB] = await enqueueMail(t.db, [a, b]);
+    const [idA, idB] = await enqueue([a, b]);
     const handed: string[] = [];
     const slow: Mailer = {
       kind: "memory",
@@ -341,8 +344,7 @@ function slowCounter(delayMs: number) {
 describe("two workers at once", () => {
   it("never send a row twice, and together send every row", async () => {
     const tag = uniqueName("c");
-    const ids = await enqueueMail(
-      t.db,
+    const ids = await enqueue(
       Array.from({ length: 60 }, (_, i) => ({ to: `${tag}@example.net`, subject: `${tag}-${i}`, text: "x" })),
     );
     const a = slowCounter(3);
@@ -367,8 +369,7 @@ describe("two workers at once", () => {
 
   it.skipIf(!onPostgres)("skip rows another worker's open claim has locked (FOR UPDATE SKIP LOCKED)", async () => {
     const tag = uniqueName("l");
-    const ids = await enqueueMail(
-      t.db,
+    const ids = await enqueue(
       Array.from({ length: 4 }, (_, i) => ({ to: `${tag}@example.net`, subject: `${tag}-${i}`, text: "x" })),
     );
     const recorder = new RecordingMailer();

@@ -1,6 +1,6 @@
 import nodemailer from "nodemailer";
 import { sql } from "drizzle-orm";
-import { rawRows, type Db } from "@/db/client";
+import { rawRows, type Db, type Tx } from "@/db/client";
 import { outboxEmails } from "@/db/schema";
 
 export interface MailMessage {
@@ -58,7 +58,7 @@ export class LogMailer implements Mailer {
  * delivered by the mail worker) or roll back with it. Outside a transaction a single insert is atomic too.
  * Returns the rows' ids, for `mailCommitted`.
  */
-export async function enqueueMail(tx: Db, messages: MailMessage[]): Promise<number[]> {
+export async function enqueueMail(tx: Tx, messages: MailMessage[]): Promise<number[]> {
   if (messages.length === 0) return [];
   const rows = await tx
     .insert(outboxEmails)

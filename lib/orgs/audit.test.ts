@@ -121,12 +121,14 @@ describe("listAuditEvents", () => {
     const admin = await makeUser(t.db);
     const org = await makeOrg(t.db, { admin });
     for (let i = 0; i < 60; i++) {
-      await recordAudit(t.db, {
-        org,
-        actor: { id: admin.id, username: admin.username },
-        action: "member.added",
-        target: { type: "user", label: `n-${i}` },
-      });
+      await t.db.transaction((tx) =>
+        recordAudit(tx, {
+          org,
+          actor: { id: admin.id, username: admin.username },
+          action: "member.added",
+          target: { type: "user", label: `n-${i}` },
+        }),
+      );
     }
     const newestFirst = Array.from({ length: 60 }, (_, i) => `n-${59 - i}`);
     const page = async (q: object) =>
@@ -205,7 +207,9 @@ describe("audit rows", () => {
   });
 
   it("recordAudit stores what it is given, and allows events without an org or actor", async () => {
-    await recordAudit(t.db, { org: null, actor: null, action: "account.deleted", target: { type: "system" } });
+    await t.db.transaction((tx) =>
+      recordAudit(tx, { org: null, actor: null, action: "account.deleted", target: { type: "system" } }),
+    );
     const [row] = await t.db
       .select()
       .from(auditEvents)

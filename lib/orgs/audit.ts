@@ -1,6 +1,6 @@
 import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
@@ -49,7 +49,7 @@ export interface AuditEntry {
 }
 
 /** Writes one audit row. Call it with the transaction that makes the change, never with a token in it. */
-export async function recordAudit(tx: Db, e: AuditEntry): Promise<void> {
+export async function recordAudit(tx: Tx, e: AuditEntry): Promise<void> {
   await tx.insert(auditEvents).values({
     orgId: e.org?.id ?? null,
     orgName: e.org?.name ?? null,

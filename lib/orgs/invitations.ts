@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { canGrant, ORG_ROLES, requireOrgAccess, withOrgLock, type OrgRole } from "../core/authz";
@@ -92,7 +92,7 @@ export async function inviteMembers(db: Db, caller: Caller, orgName: string, inp
      * name is free, as sign-up would tell anyone, but never the account's address, nor any membership
      * before the person says yes.
      */
-    async function inviteUsername(tx: Db, entry: string): Promise<InviteResult> {
+    async function inviteUsername(tx: Tx, entry: string): Promise<InviteResult> {
       const name = usernameSchema.safeParse(entry.toLowerCase());
       if (!name.success)
         return { entry, outcome: "invalid", message: `'${entry}' is not a valid username or email address.` };
@@ -152,7 +152,7 @@ export async function inviteMembers(db: Db, caller: Caller, orgName: string, inp
       return { entry, outcome: "invited", message: `Invited ${user.username} (waiting for them to accept).` };
     }
 
-    async function inviteEmail(tx: Db, entry: string): Promise<InviteResult> {
+    async function inviteEmail(tx: Tx, entry: string): Promise<InviteResult> {
       const parsed = emailSchema.safeParse(entry);
       if (!parsed.success) return { entry, outcome: "invalid", message: `'${entry}' is not a valid email address.` };
       const email = parsed.data;
@@ -434,7 +434,11 @@ async function respond(db: Db, caller: Caller, input: unknown, accept: boolean) 
     // Lock the org row first, in the same order as withOrgLock (org, then invitation): a revoke, resend, delete
     // or another accept in this org then waits for us or we for it, instead of deadlocking. (Not a shared lock:
     // the membership insert below updates this row, through the member_count trigger.)
-    const [org] = await tx.select().from(orgs).where(eq(orgs.id, inv.orgId)).for("no key update");
+    const [org] = await tx
+      .select()
+      .from(orgs)
+      .where(and(eq(orgs.id, inv.orgId), isNull(orgs.deletedAt)))
+      .for("no key update");
     if (!org) throw new NotFound("This invitation is not valid.");
     const [claimed] = await tx
       .update(invitations)

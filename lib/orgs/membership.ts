@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { ORG_ROLES, type OrgRole } from "../core/authz";
 import { Conflict, Invalid } from "../core/errors";
@@ -16,7 +16,7 @@ import { recordAudit } from "./audit";
  * transaction. Returns false when the person already was a member (nothing changed).
  */
 export async function insertMembership(
-  tx: Db,
+  tx: Tx,
   org: { id: string; defaultUserCreditLimit: string | null },
   userId: string,
   role: OrgRole,
@@ -58,7 +58,11 @@ export async function addMemberDirectly(
   let mailIds: number[] = [];
   const result = await db.transaction(async (tx) => {
     // The org row is locked first, as every membership change does (lib/core/authz.ts withOrgLock).
-    const [org] = await tx.select().from(orgs).where(eq(orgs.name, data.org)).for("update");
+    const [org] = await tx
+      .select()
+      .from(orgs)
+      .where(and(eq(orgs.name, data.org), isNull(orgs.deletedAt)))
+      .for("no key update");
     if (!org) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
     const [user] = await tx
       .select({ id: users.id, username: users.username, email: users.email })

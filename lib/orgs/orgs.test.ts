@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { userCaller } from "../core/caller";
 import { describe, expect, it } from "vitest";
-import { auditEvents, orgMembers, orgs, users } from "@/db/schema";
+import { auditEvents, orgMembers, orgs, orgWallets, users } from "@/db/schema";
 import { requireOrgAccess } from "../core/authz";
 import { Conflict, Forbidden, Invalid, NotFound, Unauthenticated } from "../core/errors";
 import { createOrg, enterOrg, getOrgOverview, homePath, listMyOrgs } from "./orgs";
@@ -169,7 +169,8 @@ describe("welcome credits", () => {
       const name = uniqueName("org-");
       await createOrg(t.db, as(user), { name });
       const [org] = await t.db.select().from(orgs).where(eq(orgs.name, name));
-      expect(org!.balance).toBe("25.50000000");
+      const [wallet] = await t.db.select().from(orgWallets).where(eq(orgWallets.orgId, org!.id));
+      expect(wallet!.balance).toBe("25.50000000");
       const rows = await t.db.execute(
         sql`select kind, amount::text, note from credit_ledger where org_id = ${org!.id}`,
       );

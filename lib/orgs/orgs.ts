@@ -1,6 +1,6 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { orgMembers, orgs, users } from "@/db/schema";
+import { clusters, invitations, jobs, orgMembers, orgs, orgWallets, users } from "@/db/schema";
 import { recordAudit } from "./audit";
 import { loadCaller, requireOrgAccess, withOrgLock, type OrgRole } from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
@@ -9,7 +9,11 @@ import { Conflict, Invalid } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
 import { installedConfig } from "../core/config";
 import { postLedger } from "../billing/ledger";
+import { chargeUsageIn } from "../compute/metering";
 import { createOrgSchema, parseInput } from "../core/validation";
+
+/** A closed org's name can't be taken by a new org for this many days (its members may still look for it). */
+export const ORG_NAME_RESERVED_DAYS = 30;
 
 export interface OrgSummary {
   name: string;
@@ -18,7 +22,11 @@ export interface OrgSummary {
   balance?: string;
 }
 
-/** Creates an org; the creator becomes its admin. Org, membership and audit row are one transaction. */
+/**
+ * Creates an org; the creator becomes its admin. Org, wallet (by trigger), membership and audit row are one
+ * transaction. A name is unique among open orgs, and stays reserved for ORG_NAME_RESERVED_DAYS after its org
+ * was closed.
+ */
 export async function createOrg(db: Db, caller: Caller, input: unknown): Promise<OrgSummary> {
   requireUser(caller, "write");
   const data = parseInput(createOrgSchema, input);
@@ -27,6 +35,7 @@ export async function createOrg(db: Db, caller: Caller, input: unknown): Promise
       const creator = await loadCaller(tx, caller, "write");
       const userId = creator.id;
       const [org] = await tx.insert(orgs).values({ name: data.name, displayName: data.displayName }).returning();
+      await refuseReservedName(tx, data.name);
       await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "admin" });
       // Welcome credits (NEW_ORG_CREDITS; 100 in development, so a new user can run a job at once).
       const welcome = installedConfig().newOrgCredits;
@@ -48,10 +57,32 @@ export async function createOrg(db: Db, caller: Caller, input: unknown): Promise
       return { name: org!.name, displayName: org!.displayName, role: "admin" as const };
     });
   } catch (err) {
-    if (uniqueViolation(err) === "orgs_name_key") {
+    if (uniqueViolation(err) === "orgs_name_open_key") {
       throw new Conflict(`An organization named '${data.name}' already exists.`, "name");
     }
     throw err;
+  }
+}
+
+/**
+ * Refuses a name whose org was closed less than ORG_NAME_RESERVED_DAYS ago. Checked *after* inserting the new
+ * org: the insert waits on the unique index for a closing still in progress, so this read sees every closing
+ * that could have freed the name (no check-then-insert race).
+ */
+async function refuseReservedName(tx: Db, name: string) {
+  const [closed] = await tx
+    .select({
+      until: sql<string>`to_char((${orgs.deletedAt} + make_interval(days => ${ORG_NAME_RESERVED_DAYS})) at time zone 'UTC', 'YYYY-MM-DD')`,
+    })
+    .from(orgs)
+    .where(and(eq(orgs.name, name), sql`${orgs.deletedAt} > now() - make_interval(days => ${ORG_NAME_RESERVED_DAYS})`))
+    .orderBy(desc(orgs.deletedAt))
+    .limit(1);
+  if (closed) {
+    throw new Conflict(
+      `The name '${name}' belonged to an organization that was closed; it stays reserved until ${closed.until}.`,
+      "name",
+    );
   }
 }
 
@@ -59,9 +90,10 @@ export async function createOrg(db: Db, caller: Caller, input: unknown): Promise
 export async function listMyOrgs(db: Db, caller: Caller): Promise<OrgSummary[]> {
   const { userId } = requireUser(caller, "read");
   return db
-    .select({ name: orgs.name, displayName: orgs.displayName, role: orgMembers.role, balance: orgs.balance })
+    .select({ name: orgs.name, displayName: orgs.displayName, role: orgMembers.role, balance: orgWallets.balance })
     .from(orgMembers)
-    .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
+    .innerJoin(orgs, and(eq(orgs.id, orgMembers.orgId), isNull(orgs.deletedAt)))
+    .innerJoin(orgWallets, eq(orgWallets.orgId, orgs.id))
     .where(eq(orgMembers.userId, userId))
     .orderBy(asc(orgs.name));
 }
@@ -98,7 +130,7 @@ export async function homePath(db: Db, caller: Caller): Promise<string> {
   const [row] = await db
     .select({ name: orgs.name })
     .from(orgMembers)
-    .innerJoin(orgs, eq(orgs.id, orgMembers.orgId))
+    .innerJoin(orgs, and(eq(orgs.id, orgMembers.orgId), isNull(orgs.deletedAt)))
     .innerJoin(users, eq(users.id, orgMembers.userId))
     .where(eq(orgMembers.userId, userId))
     .orderBy(sql`(${orgs.id} = ${users.lastOrgId}) desc nulls last`, asc(orgs.name))
@@ -109,8 +141,13 @@ export async function homePath(db: Db, caller: Caller): Promise<string> {
 const deleteOrgSchema = z.object({ confirmName: z.string().trim() });
 
 /**
- * Deletes an org (admins only), confirmed by typing its name. Memberships and invitations go with it in the
- * same transaction; the audit row that records it outlives it.
+ * Closes an org (admins only), confirmed by typing its name. In one transaction, under the lock order of
+ * lib/billing/ledger.ts (org → wallet → jobs → members): running jobs stop with reason OrgDeleted, those on
+ * embedded clusters are charged up to the stop (external runners get them in `stop` on their next usage
+ * report, which settles them), members, invitations and "last used" pointers go, and the org is marked closed
+ * (`deleted_at`): it answers 404 to everyone and disappears from every list. Its wallet, ledger, payments, jobs
+ * and audit rows stay; the audit row that records the closing holds the final balance. The name stays reserved
+ * for ORG_NAME_RESERVED_DAYS.
  */
 export async function deleteOrg(db: Db, caller: Caller, orgName: string, input: unknown) {
   const { confirmName } = parseInput(deleteOrgSchema, input);
@@ -118,15 +155,66 @@ export async function deleteOrg(db: Db, caller: Caller, orgName: string, input: 
     if (confirmName !== access.org.name) {
       throw new Invalid({ confirmName: [`Type the organization name, '${access.org.name}', to confirm.`] });
     }
-    const [members] = await tx.select({ n: count() }).from(orgMembers).where(eq(orgMembers.orgId, access.org.id));
+    const orgId = access.org.id;
+    // Lock order: the org (withOrgLock), its wallet (a concurrent charge finishes first, or waits for us), the jobs.
+    await tx.select({ id: orgWallets.orgId }).from(orgWallets).where(eq(orgWallets.orgId, orgId)).for("update");
+    const open = await tx
+      .select({ id: jobs.id, status: jobs.status, runner: clusters.runner })
+      .from(jobs)
+      .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+      .where(
+        and(
+          eq(jobs.orgId, orgId),
+          or(eq(jobs.status, "running"), sql`${jobs.chargedUntil} is null or ${jobs.chargedUntil} < ${jobs.stoppedAt}`),
+        ),
+      )
+      .orderBy(asc(jobs.id))
+      .for("update", { of: jobs });
+    const stopped = await tx
+      .update(jobs)
+      // clock_timestamp(), not now(): a charge that committed while this transaction waited for the wallet may
+      // have run past the transaction's start; the stop must not be earlier than what was charged.
+      .set({ status: "stopped", stoppedAt: sql`clock_timestamp()`, stopReason: "OrgDeleted" })
+      .where(and(eq(jobs.orgId, orgId), eq(jobs.status, "running")))
+      .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
+    const stoppedAt = new Map(stopped.map((j) => [j.id, j.stoppedAt!]));
+    // Embedded jobs are settled here, up to their stop (the jobs just stopped, and any stopped before whose last
+    // charge the runner's tick hadn't made yet); low-balance notices are dropped: nobody is left to read them.
+    const settle = open
+      .filter((j) => j.runner === "embedded")
+      .map((j) => {
+        const at = stoppedAt.get(j.id);
+        return at
+          ? { jobId: j.id, until: new Date(at.getTime() + 1000), idempotencyKey: `stop:${j.id}` }
+          : { jobId: j.id, until: new Date(Date.now() + 1000), idempotencyKey: `final:${j.id}` };
+      });
+    if (settle.length) await chargeUsageIn(tx, settle);
+    const [wallet] = await tx
+      .select({ balance: orgWallets.balance, spent: orgWallets.spent })
+      .from(orgWallets)
+      .where(eq(orgWallets.orgId, orgId));
+    const [members] = await tx.select({ n: count() }).from(orgMembers).where(eq(orgMembers.orgId, orgId));
+    const memberCount = members?.n ?? 0;
     await recordAudit(tx, {
       org: access.org,
       actor: access.caller,
       action: "org.deleted",
-      target: { type: "org", id: access.org.id, label: access.org.name },
-      before: { name: access.org.name, displayName: access.org.displayName, members: members?.n ?? 0 },
+      target: { type: "org", id: orgId, label: access.org.name },
+      before: { name: access.org.name, displayName: access.org.displayName, members: memberCount },
+      after: { balance: wallet!.balance, spent: wallet!.spent, stoppedJobs: stopped.length },
     });
-    await tx.delete(orgs).where(eq(orgs.id, access.org.id)); // members and invitations cascade
-    return { name: access.org.name, members: members?.n ?? 0 };
+    await tx.delete(invitations).where(eq(invitations.orgId, orgId));
+    await tx.delete(orgMembers).where(eq(orgMembers.orgId, orgId));
+    await tx.update(users).set({ lastOrgId: null }).where(eq(users.lastOrgId, orgId));
+    await tx
+      .update(orgs)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(orgs.id, orgId));
+    return {
+      name: access.org.name,
+      members: memberCount,
+      balance: wallet!.balance,
+      stoppedJobs: stopped.map((j) => j.id).sort(),
+    };
   });
 }

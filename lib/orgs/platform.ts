@@ -1,7 +1,7 @@
-import { asc, count, eq, ilike } from "drizzle-orm";
+import { and, asc, count, eq, ilike, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { orgs, users } from "@/db/schema";
+import { orgs, orgWallets, users } from "@/db/schema";
 import { requireUser, type AccessMode, type Caller } from "../core/caller";
 import { NotFound } from "../core/errors";
 import { addMemberDirectly } from "./membership";
@@ -54,7 +54,10 @@ const orgListSchema = z.object({
 export async function listAllOrgs(db: Db, caller: Caller, query: unknown) {
   await requirePlatformAdmin(db, caller, "read");
   const q = orgListSchema.parse(query ?? {});
-  const where = q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined;
+  const where = and(
+    isNull(orgs.deletedAt),
+    q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+  );
   const pageSize = 50;
   const [rows, [total]] = await Promise.all([
     db
@@ -62,10 +65,11 @@ export async function listAllOrgs(db: Db, caller: Caller, query: unknown) {
         name: orgs.name,
         displayName: orgs.displayName,
         memberCount: orgs.memberCount,
-        balance: orgs.balance,
+        balance: orgWallets.balance,
         createdAt: orgs.createdAt,
       })
       .from(orgs)
+      .innerJoin(orgWallets, eq(orgWallets.orgId, orgs.id))
       .where(where)
       .orderBy(asc(orgs.name))
       .limit(pageSize)

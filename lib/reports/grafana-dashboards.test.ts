@@ -259,7 +259,7 @@ describe("the apolo_reports role", () => {
       "insert into reports.ledger (org, kind, amount) values ('x', 'grant', 1)",
       "update reports.members set role = 'admin'",
       "delete from reports.jobs",
-      "update public.orgs set balance = 1000000",
+      "update public.org_wallets set balance = 1000000",
       "insert into public.users (username, email) values ('x', 'x@example.com')",
       "create table reports.stolen (x int)",
       "create table public.stolen (x int)",

@@ -325,11 +325,11 @@ export async function ledgerTotals(db: Db, org: { id: string }) {
   const result = (await db.execute(sql`
     select o.balance::text as balance,
            o.spent::text as spent,
-           (select coalesce(sum(l.amount), 0)::numeric(24, 8)::text from credit_ledger l where l.org_id = o.id) as "ledgerSum",
+           (select coalesce(sum(l.amount), 0)::numeric(24, 8)::text from credit_ledger l where l.org_id = o.org_id) as "ledgerSum",
            (select coalesce(-sum(l.amount), 0)::numeric(24, 8)::text from credit_ledger l
-             where l.org_id = o.id and l.kind = 'charge') as charged,
-           (select count(*)::int from credit_ledger l where l.org_id = o.id) as entries
-    from orgs o where o.id = ${org.id}
+             where l.org_id = o.org_id and l.kind = 'charge') as charged,
+           (select count(*)::int from credit_ledger l where l.org_id = o.org_id) as entries
+    from org_wallets o where o.org_id = ${org.id}
   `)) as unknown as {
     rows: { balance: string; spent: string; ledgerSum: string; charged: string; entries: number }[];
   };

@@ -1,5 +1,7 @@
 import { orgAccess } from "@/app/_server/org-access";
-import { loadPage } from "@/app/_server/session";
+import { currentCaller, loadPage } from "@/app/_server/session";
+import { getDb } from "@/db";
+import { getOrgWallet } from "@/lib/billing";
 import { NavLinks } from "@/components/console/nav-links";
 import { can, formatCredits, isNonPositive } from "@/lib/core";
 import Link from "next/link";
@@ -14,6 +16,7 @@ export default async function OrgLayout({
 }) {
   const { org } = await params;
   const access = await loadPage(() => orgAccess(org));
+  const wallet = await loadPage(async () => getOrgWallet(await getDb(), await currentCaller(), access));
   const base = `/orgs/${access.org.name}`;
   return (
     <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-4 px-4 py-4 sm:px-6 md:flex-row md:gap-8 md:py-8">
@@ -32,16 +35,16 @@ export default async function OrgLayout({
         />
       </aside>
       <main className="min-w-0 flex-1 space-y-4">
-        {access.org.notifiedThreshold !== null && (
+        {wallet.lowBalance && (
           <div
             role="status"
             data-testid="low-balance-banner"
             className="flex flex-wrap items-center justify-between gap-2 rounded-md border border-danger/30 bg-danger-soft px-4 py-2.5 text-sm text-danger"
           >
             <span>
-              {isNonPositive(access.org.balance)
+              {isNonPositive(wallet.balance)
                 ? `${access.org.name} is out of credits: running jobs are stopped and new ones can't start.`
-                : `${access.org.name} is low on credits: ${formatCredits(access.org.balance)} left.`}
+                : `${access.org.name} is low on credits: ${formatCredits(wallet.balance)} left.`}
             </span>
             <Link href={`${base}/credits`} className="font-medium underline">
               Top up
