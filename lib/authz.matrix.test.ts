@@ -638,6 +638,11 @@ const MATRIX: Record<string, Row> = {
     run: (w) => credits.getCreditsSummary(w.db, w.actor, w.org.name),
     expect: forMembers,
   },
+  // The balance banner of every org page: members only.
+  "credits-view.getOrgWallet": {
+    run: (w) => credits.getOrgWallet(w.db, w.actor, w.org.name),
+    expect: forMembers,
+  },
   // Users see a filtered ledger, managers all of it (credits.test.ts checks which rows): all may ask.
   "credits-view.listLedger": {
     prepare: onCluster,
@@ -1170,10 +1175,11 @@ const NOT_OPERATIONS = new Set([
   "ledger.chargesSql",
   "ledger.finishCharges",
   "metering.chargeUsage",
+  "metering.chargeUsageIn",
   "settlement.settlePayment",
   // Payment helpers: pure amounts and the sandbox provider's pieces.
   "payments.formatMinor",
-  "stripe.stripeFromEnv",
+  "stripe.stripeFromConfig",
   // The membership insert of an accepted invitation or a direct add, inside their transactions.
   "membership.insertMembership",
   "membership.addMemberDirectly",
