@@ -1516,8 +1516,8 @@ describe("authorization matrix: internal modules (system only)", () => {
 });
 
 /**
- * DESIGN.md's permission table, written out by hand: the code's table must say exactly this. (The project
- * rows of DESIGN.md come back with projects, issue 12; "jobs.stop" is the job owner's or a manager's.)
+ * The permission table of docs/architecture.md ("Policy"), written out by hand: the code's table must say exactly
+ * this. (The project rows come back with projects, issue 12; "jobs.stop" is the job owner's or a manager's.)
  */
 const DESIGN_TABLE: Record<OrgPermission, OrgRole> = {
   "org.view": "user",
@@ -1540,7 +1540,7 @@ const DESIGN_TABLE: Record<OrgPermission, OrgRole> = {
 };
 
 describe("permission table", () => {
-  it("matches DESIGN.md", () => {
+  it("matches docs/architecture.md", () => {
     expect(ORG_PERMISSIONS).toEqual(DESIGN_TABLE);
   });
 

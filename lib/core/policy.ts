@@ -19,7 +19,7 @@ export interface PolicyRule {
 }
 
 /**
- * The permission table of DESIGN.md, as a policy: every org action the server checks and the UI hides. Lib
+ * The permission table (docs/architecture.md, "Policy"), as a policy: every org action the server checks and the UI hides. Lib
  * operations check it against the role read from the database (requireOrgAccess, authorize); the UI asks
  * `allowed` (or `can`) with the same access, so it shows exactly what the server would let through.
  */
