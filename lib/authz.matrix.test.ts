@@ -616,6 +616,7 @@ const MATRIX: Record<string, Row> = {
 
   // ------------------------------------------------------------------------------------------ credits
   "credits.getCreditsSummary": { run: (w) => credits.getCreditsSummary(w.db, w.actor, w.org.name), expect: forMembers },
+  "credits.getOrgWallet": { run: (w) => credits.getOrgWallet(w.db, w.actor, w.org.name), expect: forMembers },
   // Users see a filtered ledger, managers all of it (credits.test.ts checks which rows): all may ask.
   "credits.listLedger": {
     prepare: onCluster,
@@ -1101,6 +1102,8 @@ const MODULES = {
  */
 const NOT_OPERATIONS = new Set([
   "audit.recordAudit",
+  // meterUsage inside a caller's transaction (closing an org settles its jobs with it): takes a Tx, no caller.
+  "jobs.meterUsageIn",
   // Internal to accounts.verifyEmail (an email-change link, inside its transaction; the token is the
   // credential) and a pure message helper.
   "accountSettings.confirmEmailChange",
