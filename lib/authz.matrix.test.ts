@@ -1175,6 +1175,7 @@ const NOT_OPERATIONS = new Set([
   "ledger.chargesSql",
   "ledger.finishCharges",
   "metering.chargeUsage",
+  // chargeUsage inside a caller's transaction (closing an org settles its jobs with it): takes a Tx, no caller.
   "metering.chargeUsageIn",
   "settlement.settlePayment",
   // Payment helpers: pure amounts and the sandbox provider's pieces.
