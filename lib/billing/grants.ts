@@ -67,7 +67,7 @@ export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: 
     );
     await recordAudit(tx, {
       org: { id: org.id, name: org.name },
-      actor: { id: admin.userId, username: admin.username },
+      actor: admin,
       action: "credits.granted",
       target: { type: "org", id: org.id, label: org.name },
       before: { balance: org.balance },

@@ -52,7 +52,7 @@ export async function createCluster(db: Db, caller: Caller, input: unknown) {
       const [c] = await tx.insert(clusters).values(data).returning();
       await recordAudit(tx, {
         org: null,
-        actor: { id: admin.userId, username: admin.username },
+        actor: admin,
         action: "cluster.created",
         target: { type: "cluster", id: c!.id, label: c!.name },
         after: { isDefault: c!.isDefault, runner: c!.runner },
@@ -107,7 +107,7 @@ export async function createPreset(db: Db, caller: Caller, input: unknown) {
         .returning();
       await recordAudit(tx, {
         org: null,
-        actor: { id: admin.userId, username: admin.username },
+        actor: admin,
         action: "preset.created",
         target: { type: "preset", id: p!.id, label: `${cluster.name}/${p!.name}` },
         after: { cpu: p!.cpu, memoryMb: p!.memoryMb, gpu: p!.gpu, creditsPerHour: p!.creditsPerHour },
@@ -129,7 +129,7 @@ export async function deletePreset(db: Db, caller: Caller, input: unknown) {
     const [cluster] = await tx.select({ name: clusters.name }).from(clusters).where(eq(clusters.id, deleted.clusterId));
     await recordAudit(tx, {
       org: null,
-      actor: { id: admin.userId, username: admin.username },
+      actor: admin,
       action: "preset.deleted",
       target: { type: "preset", id: deleted.id, label: `${cluster?.name ?? "?"}/${deleted.name}` },
       before: {
@@ -175,7 +175,7 @@ export async function setOrgCluster(db: Db, caller: Caller, input: unknown) {
       });
     await recordAudit(tx, {
       org: { id: org.id, name: org.name },
-      actor: { id: admin.userId, username: admin.username },
+      actor: admin,
       action: "cluster.org_set",
       target: { type: "cluster", id: cluster.id, label: cluster.name },
       after: { maxRunningJobs: data.maxRunningJobs },
@@ -202,7 +202,7 @@ export async function removeOrgCluster(db: Db, caller: Caller, input: unknown) {
       .returning({ id: jobs.id });
     await recordAudit(tx, {
       org: { id: org.id, name: org.name },
-      actor: { id: admin.userId, username: admin.username },
+      actor: admin,
       action: "cluster.org_removed",
       target: { type: "cluster", id: cluster.id, label: cluster.name },
       after: { stoppedJobs: stopped.length },
@@ -229,7 +229,7 @@ export async function createClusterToken(db: Db, caller: Caller, input: unknown)
     // The token itself never goes into the log: its id, cluster and label describe it.
     await recordAudit(tx, {
       org: null,
-      actor: { id: admin.userId, username: admin.username },
+      actor: admin,
       action: "cluster_token.created",
       target: { type: "cluster_token", id: inserted!.id, label: data.label },
       after: { cluster: c.name },
@@ -252,7 +252,7 @@ export async function revokeClusterToken(db: Db, caller: Caller, input: unknown)
     const [cluster] = await tx.select({ name: clusters.name }).from(clusters).where(eq(clusters.id, row.clusterId));
     await recordAudit(tx, {
       org: null,
-      actor: { id: admin.userId, username: admin.username },
+      actor: admin,
       action: "cluster_token.revoked",
       target: { type: "cluster_token", id: row.id, label: row.label },
       before: { cluster: cluster?.name ?? null },

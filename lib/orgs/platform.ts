@@ -37,12 +37,13 @@ export async function requirePlatformAdmin(
   db: Db,
   caller: Caller,
   mode: AccessMode = "write",
-): Promise<{ userId: string; username: string }> {
+): Promise<{ id: string; userId: string; username: string }> {
   // The Admin area's lists are reads, its operations writes (a read-only token does none of them).
   const { userId } = requireUser(caller, mode);
   const username = await operatorOf(db, userId);
   if (!username) throw new NotFound("Not found");
-  return { userId, username };
+  // `id` and `username`: what an audit row's actor needs.
+  return { id: userId, userId, username };
 }
 
 const orgListSchema = z.object({
@@ -89,5 +90,5 @@ export async function listAllOrgs(db: Db, caller: Caller, query: unknown) {
 export async function addMemberAsPlatformAdmin(db: Db, caller: Caller, input: unknown, svc?: Services) {
   requireUser(caller, "write");
   const operator = await requirePlatformAdmin(db, caller);
-  return addMemberDirectly(db, { id: operator.userId, username: operator.username }, input, svc);
+  return addMemberDirectly(db, operator, input, svc);
 }
