@@ -180,30 +180,34 @@ export interface ChargesSummary {
 }
 
 /**
- * Posts many usage charges at once, set-based, as CTEs of the caller's statement: the charges come from a CTE
- * `c(org_id, member_id, job_id, key, amount, ord)` the caller defines first (amount positive; keys not posted
- * before). Writes one ledger row per charge (its balance_after a running sum per org, in `ord` order), one
- * balance update for all wallets and one spending update for all members. The parts share one snapshot, so each
- * ledger row's balance_after runs from the balance before this statement. The caller holds the wallet locks.
+ * Posts many usage charges at once, set-based, as CTEs of the caller's statement. `charges` is a query (it may
+ * read the caller's earlier CTEs) whose rows are the charges, in this column order: org_id, member_id, job_id,
+ * key, amount, ord (amount positive; keys not posted before). Writes one ledger row per charge (its
+ * balance_after a running sum per org, in `ord` order), one balance update for all wallets and one spending
+ * update for all members. The parts share one snapshot, so each ledger row's balance_after runs from the
+ * balance before this statement. The caller holds the wallet locks.
  *
- * `ctes` continues the statement's WITH list; `summary` is an expression for the select list that yields the
- * ChargesSummary as json, to hand to finishCharges.
+ * `ctes` continues the statement's WITH list (it defines `charge_rows`, `charge_ledger`, `charge_per_org`,
+ * `charge_balances`, `charge_per_member` and `charge_spending`: the caller must not use those names);
+ * `summary` is an expression for the select list that yields the ChargesSummary as json, to hand to
+ * finishCharges.
  */
-export function chargesSql(): { ctes: SQL; summary: SQL } {
+export function chargesSql(charges: SQL): { ctes: SQL; summary: SQL } {
   return {
     ctes: sql`
-    ledger as (
-      insert into credit_ledger (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
+    charge_rows(org_id, member_id, job_id, key, amount, ord) as (${charges}),
+    charge_ledger as (
+      insert into ${creditLedger} (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
       select c.org_id, 'charge', -c.amount,
              o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
              c.member_id, c.job_id, c.key
-      from c join org_wallets o on o.org_id = c.org_id
+      from charge_rows c join ${orgWallets} o on o.org_id = c.org_id
       order by c.ord
     ),
-    per_org as (select org_id, sum(amount) as total from c group by org_id),
-    balances as (
-      update org_wallets w set balance = w.balance - t.total, spent = w.spent + t.total, updated_at = now()
-      from per_org t, orgs o where w.org_id = t.org_id and o.id = w.org_id
+    charge_per_org as (select org_id, sum(amount) as total from charge_rows group by org_id),
+    charge_balances as (
+      update ${orgWallets} w set balance = w.balance - t.total, spent = w.spent + t.total, updated_at = now()
+      from charge_per_org t, ${orgs} o where w.org_id = t.org_id and o.id = w.org_id
       returning w.org_id as id, o.name, (w.balance + t.total)::text as before, w.balance::text as after,
                 w.notified_threshold::text as notified,
                 -- a threshold crossed downward, or back above the notified one: trackLowBalance decides
@@ -212,15 +216,15 @@ export function chargesSql(): { ctes: SQL; summary: SQL } {
                   or (w.notified_threshold is not null and w.balance > w.notified_threshold) as "lowBalanceEvent",
                 w.balance <= 0 as dry
     ),
-    per_member as (select org_id, member_id, sum(amount) as total from c group by org_id, member_id),
-    spending as (
-      update org_members m set spent = m.spent + t.total
-      from per_member t where m.org_id = t.org_id and m.user_id = t.member_id
+    charge_per_member as (select org_id, member_id, sum(amount) as total from charge_rows group by org_id, member_id),
+    charge_spending as (
+      update ${orgMembers} m set spent = m.spent + t.total
+      from charge_per_member t where m.org_id = t.org_id and m.user_id = t.member_id
       returning m.org_id, m.credit_limit is not null and m.spent >= m.credit_limit as used
     )`,
     summary: sql`json_build_object(
-      'orgs', (select coalesce(json_agg(b), '[]'::json) from balances b),
-      'overLimit', (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from spending s))`,
+      'orgs', (select coalesce(json_agg(b), '[]'::json) from charge_balances b),
+      'overLimit', (select coalesce(json_agg(distinct s.org_id) filter (where s.used), '[]'::json) from charge_spending s))`,
   };
 }
 

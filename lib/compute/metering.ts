@@ -138,7 +138,7 @@ async function chargeRecords(
     ),
     sql`, `,
   );
-  const post = chargesSql();
+  const post = chargesSql(sql`select org_id, user_id, job_id, key, delta, ord from owed where not dup and delta > 0`);
   const [row] = await rawRows<{ due: DueRow[]; charges: ChargesSummary }>(
     tx,
     sql`
@@ -170,9 +170,6 @@ async function chargeRecords(
                         charged_until = greatest(j.charged_until, t.settled)
       from (select job_id, max(due) as due, max(settled) as settled from chain where not dup group by job_id) t
       where j.id = t.job_id
-    ),
-    c(org_id, member_id, job_id, key, amount, ord) as (
-      select org_id, user_id, job_id, key, delta, ord from owed where not dup and delta > 0
     ),
     ${post.ctes}
     select (select coalesce(json_agg(json_build_object('ord', ord, 'dup', dup, 'delta', delta::text) order by ord),
