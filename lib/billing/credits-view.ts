@@ -4,7 +4,7 @@ import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm"
 import { z } from "zod";
 import { can, requireOrgAccess, roleAtLeast, type Actor } from "../core/authz";
 import { csvDocument } from "../core/csv";
-import { MAX_LENGTH, pagingShape } from "../core/validation";
+import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
 
 /** The Credits page header: org balance and spending, the caller's own limit and spending, what they may do. */
 export async function getCreditsSummary(db: Db, actor: Actor, orgName: string) {
@@ -27,9 +27,9 @@ export async function getCreditsSummary(db: Db, actor: Actor, orgName: string) {
   };
 }
 
-const ledgerQuerySchema = z.object({
+export const ledgerQuerySchema = z.object({
   kind: z.enum(["topup", "grant", "charge", "adjustment"]).optional().catch(undefined),
-  member: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
+  member: filterText(MAX_LENGTH.usernameFilter).optional().catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
   ...pagingShape(50),

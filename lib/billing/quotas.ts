@@ -5,12 +5,12 @@ import { z } from "zod";
 import { canGrant, withOrgLock, type Actor } from "../core/authz";
 import { Forbidden, NotFound } from "../core/errors";
 import { countLimitSchema, creditLimitSchema } from "../core/money";
-import { parseInput } from "../core/validation";
+import { parseInput, safeText } from "../core/validation";
 import { recordAudit } from "../orgs/audit";
 import { stopExhaustedJobs } from "./ledger";
 
-const quotaSchema = z.object({
-  username: z.string().trim().min(1, "Choose a member."),
+export const quotaSchema = z.object({
+  username: safeText().trim().min(1, "Choose a member."),
   creditLimit: creditLimitSchema,
   maxRunningJobs: countLimitSchema,
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { requireOrgAccess, type Actor, type OrgRef } from "../core/authz";
-import { MAX_LENGTH, pagingShape } from "../core/validation";
+import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
 
 /**
  * Every action an audit row is written with: the type of recordAudit's `action` and the Audit log's filter.
@@ -63,9 +63,9 @@ export async function recordAudit(tx: Db, e: AuditEntry): Promise<void> {
   });
 }
 
-const auditQuerySchema = z.object({
+export const auditQuerySchema = z.object({
   action: z.enum(AUDIT_ACTIONS).optional().catch(undefined),
-  actor: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
+  actor: filterText(MAX_LENGTH.usernameFilter).optional().catch(undefined),
   ...pagingShape(50),
 });
 

@@ -15,12 +15,12 @@ import {
   type OrgRole,
 } from "../core/authz";
 import { Conflict, Forbidden, NotFound } from "../core/errors";
-import { pagingShape, parseInput } from "../core/validation";
+import { filterText, pagingShape, parseInput, safeText } from "../core/validation";
 
 export const MEMBER_SORTS = ["username", "role", "joined"] as const;
 
 export const listMembersSchema = z.object({
-  q: z.string().trim().max(100).catch(""),
+  q: filterText(100).catch(""),
   sort: z.enum(MEMBER_SORTS).catch("username"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
   ...pagingShape(25, 1_000_000),
@@ -148,8 +148,8 @@ async function actorUsername(tx: Db, userId: string) {
   return u?.username ?? "unknown";
 }
 
-const changeRoleSchema = z.object({
-  username: z.string().trim().min(1, "Choose a member."),
+export const changeRoleSchema = z.object({
+  username: safeText().trim().min(1, "Choose a member."),
   role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
 });
 
@@ -184,7 +184,7 @@ export async function changeMemberRole(db: Db, actor: Actor, orgName: string, in
   });
 }
 
-const usernameInput = z.object({ username: z.string().trim().min(1, "Choose a member.") });
+export const usernameInput = z.object({ username: safeText().trim().min(1, "Choose a member.") });
 
 /** Removes another member: managers remove users and managers, admins anyone; never the last admin. */
 export async function removeMember(db: Db, actor: Actor, orgName: string, input: unknown) {

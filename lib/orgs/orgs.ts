@@ -8,7 +8,7 @@ import { Conflict, Invalid, NotFound } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
 import { newOrgCredits } from "../core/config";
 import { postLedger } from "../billing/ledger";
-import { createOrgSchema, parseInput } from "../core/validation";
+import { createOrgSchema, parseInput, safeText } from "../core/validation";
 
 export interface OrgSummary {
   name: string;
@@ -105,7 +105,7 @@ export async function homePath(db: Db, actor: Actor): Promise<string> {
   return row ? `/orgs/${row.name}` : "/onboarding";
 }
 
-const deleteOrgSchema = z.object({ confirmName: z.string().trim() });
+export const deleteOrgSchema = z.object({ confirmName: safeText().trim() });
 
 /**
  * Deletes an org (admins only), confirmed by typing its name. Memberships and invitations go with it in the

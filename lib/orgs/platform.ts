@@ -9,7 +9,7 @@ import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
 import { memberAddedMail } from "../mail/mail-templates";
 import { insertMembership } from "./membership";
 import type { Services } from "../core/services";
-import { parseInput } from "../core/validation";
+import { filterText, parseInput, safeText } from "../core/validation";
 
 /** Usernames in PLATFORM_ADMINS (comma-separated) are platform admins, as are accounts granted the flag. */
 export function platformAdminNames(env: Record<string, string | undefined> = process.env): Set<string> {
@@ -64,8 +64,8 @@ export async function grantPlatformAdmin(db: Db, username: string): Promise<void
   });
 }
 
-const orgListSchema = z.object({
-  q: z.string().trim().max(63).catch(""),
+export const orgListSchema = z.object({
+  q: filterText(63).catch(""),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 
@@ -94,9 +94,9 @@ export async function listAllOrgs(db: Db, actor: Actor, query: unknown) {
   return { rows, total: total?.n ?? 0, query: { ...q, pageSize } };
 }
 
-const addMemberSchema = z.object({
-  org: z.string().trim().toLowerCase().min(1, "Enter the organization's name.").max(63, "No such organization."),
-  username: z.string().trim().toLowerCase().min(1, "Enter a username.").max(32, "No such account."),
+export const addMemberSchema = z.object({
+  org: safeText().trim().toLowerCase().min(1, "Enter the organization's name.").max(63, "No such organization."),
+  username: safeText().trim().toLowerCase().min(1, "Enter a username.").max(32, "No such account."),
   role: z
     .enum(ORG_ROLES, "Choose a role: user, manager or admin.")
     .optional()

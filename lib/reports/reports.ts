@@ -245,7 +245,7 @@ export async function getOrgReport(db: Db, actor: Actor, orgName: string, query:
   };
 }
 
-const memberQuerySchema = z.object({
+export const memberQuerySchema = z.object({
   sort: z.enum(MEMBER_REPORT_SORTS).catch("spent"),
   dir: z.enum(["asc", "desc"]).catch("desc"),
   ...pagingShape(25),
