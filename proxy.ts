@@ -84,9 +84,10 @@ async function malformedAction(req: NextRequest): Promise<NextResponse | null> {
   const type = mediaType(req.headers.get("content-type"));
   let ok = false;
   try {
-    if (type === "text/plain") ok = isWellFormedModel(await req.text(), null);
+    if (!(ACTION_CONTENT_TYPES as readonly string[]).includes(type)) ok = false;
     else if (type === "multipart/form-data") ok = isWellFormedMultipart((await req.formData()).entries());
-    else ok = (ACTION_CONTENT_TYPES as readonly string[]).includes(type);
+    // Next decodes any other body of a `Next-Action` request as the JSON arguments (urlencoded included).
+    else ok = isWellFormedModel(await req.text(), null);
   } catch {
     ok = false; // a body that doesn't parse as its content type (an empty multipart body, say)
   }

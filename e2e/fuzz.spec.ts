@@ -180,7 +180,7 @@ const RAW_BODIES: [string, string][] = [
   ["multipart/form-data; boundary=fz", '--fz\r\nContent-Disposition: form-data; name="1"\r\n\r\n[]\r\n--fz--\r\n'],
   ["multipart/form-data; boundary=fz", '--fz\r\nContent-Disposition: form-data; name="0"\r\n\r\nNaN\r\n--fz--\r\n'],
   ["multipart/form-data; boundary=fz", '--fz\r\nContent-Disposition: form-data; name="0"\r\n\r\n["$Q5"]\r\n--fz--\r\n'],
-  ["application/x-www-form-urlencoded", "a=%00&b=1"],
+  ["application/x-www-form-urlencoded", "a=%00&b=1"], // Next decodes it as JSON: 500 without the proxy
 ];
 
 type Body = { contentType: string; data: string | Buffer } | { multipart: Record<string, string> };
@@ -391,7 +391,7 @@ test("malformed action payloads get 400 from the proxy, and no answer ever shows
   request,
 }) => {
   const { id } = actionIds().get("signInAction")!;
-  for (const [contentType, data] of RAW_BODIES.filter(([, d]) => d !== "[{}]" && !d.startsWith("a="))) {
+  for (const [contentType, data] of RAW_BODIES.filter(([t, d]) => d !== "[{}]" && t !== "")) {
     const r = await request.post("/signin", {
       headers: { "next-action": id, ...(contentType ? { "content-type": contentType } : {}) },
       data,
