@@ -1,6 +1,6 @@
 /**
- * HTTP fuzzing of the production build (issue 15): at least FUZZ_BODIES mutated bodies to every server action
- * and to POST /api/v1/usage, sent with fetch-like requests (Playwright's APIRequestContext, not the browser).
+ * HTTP fuzzing of the production build (issue 15): FUZZ_BODIES (300) mutated bodies to every form action and to
+ * POST /api/v1/usage, FUZZ_ARG_BODIES (100) to every action called with plain arguments, sent with fetch-like requests (Playwright's APIRequestContext, not the browser).
  * Fails on any 5xx, and — where the suite runs on PostgreSQL (E2E_DATABASE_URL, as CI's second run does) — on
  * any row written for a request that was refused (a 4xx, or an action answering `"ok":false`).
  *
@@ -19,7 +19,11 @@ import { expect, type APIRequestContext, type Browser } from "@playwright/test";
 import pg from "pg";
 import { createOrg, newPerson, orgName, PASSWORD, signInOperator, signUp, test } from "./helpers";
 
+/** Bodies per form action (FormData) and for the usage API; actions called with plain arguments get ARG_BODIES. */
 const BODIES = Number(process.env.FUZZ_BODIES ?? 300);
+const ARG_BODIES = Number(process.env.FUZZ_ARG_BODIES ?? 100);
+/** Requests in flight at once (a batch: rows are compared around each batch whose requests were all refused). */
+const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 4);
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
 
 // ------------------------------------------------------------------------------------------------ actions
@@ -40,7 +44,7 @@ function actionIds(): Map<string, { id: string; route: string }> {
   return out;
 }
 
-/** A form's fields: sent as multipart FormData, like React's encodeReply does (`$K1` → `1_name` entries). */
+/** A form's fields: sent as multipart FormData, like React's encodeReply does (`$K1` → `_1_name` entries). */
 class Form {
   constructor(readonly fields: Record<string, unknown>) {}
 }
@@ -183,17 +187,18 @@ const RAW_BODIES: [string, string][] = [
   ["application/x-www-form-urlencoded", "a=%00&b=1"], // Next decodes it as JSON: 500 without the proxy
 ];
 
-type Body = { contentType: string; data: string | Buffer } | { multipart: Record<string, string> };
+/** Multipart parts in order: the root part `0` goes last, as React sends it (Next streams parts in order). */
+type Body = { contentType: string; data: string | Buffer } | { multipart: [string, string][] };
 
 /** Encodes arguments as React's encodeReply does: JSON text, or multipart when a Form is among them. */
 function encode(args: unknown[]): Body {
   const formIndex = args.findIndex((a) => a instanceof Form);
   if (formIndex < 0) return { contentType: "text/plain;charset=UTF-8", data: JSON.stringify(args) };
-  const multipart: Record<string, string> = {};
+  const multipart: [string, string][] = [];
   for (const [k, v] of Object.entries((args[formIndex] as Form).fields)) {
-    if (v !== undefined) multipart[`1_${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    if (v !== undefined) multipart.push([`_1_${k}`, typeof v === "string" ? v : JSON.stringify(v)]);
   }
-  multipart["0"] = JSON.stringify(args.map((a, i) => (i === formIndex ? "$K1" : a)));
+  multipart.push(["0", JSON.stringify(args.map((a, i) => (i === formIndex ? "$K1" : a)))]);
   return { multipart };
 }
 
@@ -249,7 +254,12 @@ async function rowCounts(db: pg.Client, userIds: string[], orgId: string, cluste
 async function send(api: APIRequestContext, path: string, headers: Record<string, string>, body: Body) {
   const res =
     "multipart" in body
-      ? await api.post(path, { headers, multipart: body.multipart, maxRedirects: 0, failOnStatusCode: false })
+      ? await api.post(path, {
+          headers,
+          multipart: formDataOf(body.multipart),
+          maxRedirects: 0,
+          failOnStatusCode: false,
+        })
       : await api.post(path, {
           headers: { ...headers, ...(body.contentType ? { "content-type": body.contentType } : {}) },
           data: body.data,
@@ -257,6 +267,12 @@ async function send(api: APIRequestContext, path: string, headers: Record<string
           failOnStatusCode: false,
         });
   return { status: res.status(), text: await res.text(), headers: res.headers() };
+}
+
+function formDataOf(parts: [string, string][]): FormData {
+  const form = new FormData();
+  for (const [name, value] of parts) form.append(name, value);
+  return form;
 }
 
 const refused = (r: { status: number; text: string }) => r.status >= 400 || /"ok":false/.test(r.text);
@@ -325,32 +341,42 @@ test(`${BODIES} mutated bodies to every server action and to the usage API: no 5
   const counts = () => (db ? rowCounts(db, userIds, orgId, cluster) : Promise.resolve(null));
 
   const failures: string[] = [];
-  const check = async (label: string, before: unknown, r: { status: number; text: string }, body: Body) => {
-    const shown = JSON.stringify(body).slice(0, 200);
-    if (r.status >= 500) failures.push(`${label}: ${r.status} for ${shown}: ${r.text.slice(0, 200)}`);
-    if (/at \S+ \(|node_modules|SyntaxError|RangeError|TypeError/.test(r.text)) {
-      failures.push(`${label}: internals in the answer for ${shown}: ${r.text.slice(0, 200)}`);
-    }
-    if (db && refused(r)) {
+  /**
+   * Sends a batch of CONCURRENCY bodies at once: every answer must be below 500 and show no internals, and when
+   * every request of the batch was refused, the rows must be as before the batch.
+   */
+  const batch = async (label: string, bodies: Body[], sendOne: (b: Body) => ReturnType<typeof send>) => {
+    const before = await counts();
+    const answers = await Promise.all(bodies.map(sendOne));
+    sent += bodies.length;
+    answers.forEach((r, i) => {
+      const shown = JSON.stringify(bodies[i]).slice(0, 200);
+      if (r.status >= 500) failures.push(`${label}: ${r.status} for ${shown}: ${r.text.slice(0, 200)}`);
+      if (/at \S+ \(|node_modules|SyntaxError|RangeError|TypeError/.test(r.text)) {
+        failures.push(`${label}: internals in the answer for ${shown}: ${r.text.slice(0, 200)}`);
+      }
+    });
+    if (db && answers.every(refused)) {
       const after = await counts();
       if (JSON.stringify(after) !== JSON.stringify(before)) {
+        const shown = bodies.map((b) => JSON.stringify(b).slice(0, 120)).join(" | ");
         failures.push(
-          `${label}: rows written by a refused request ${shown}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+          `${label}: rows written by refused requests ${shown}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
         );
       }
     }
   };
 
   let sent = 0;
+  let planned = BODIES; // the usage API's
   for (const name of Object.keys(ACTIONS)) {
     if (!ids.has(name)) continue;
     const base = ACTIONS[name]!.args({ org, cluster });
-    for (let n = 0; n < BODIES; n++) {
-      const body = mutate(base, random);
-      const before = await counts();
-      const r = await call(name, body);
-      sent++;
-      await check(name, before, r, body);
+    const bodies = base.some((a) => a instanceof Form) ? BODIES : ARG_BODIES;
+    planned += bodies;
+    for (let n = 0; n < bodies; n += CONCURRENCY) {
+      const group = Array.from({ length: Math.min(CONCURRENCY, bodies - n) }, () => mutate(base, random));
+      await batch(name, group, (body) => call(name, body));
     }
   }
 
@@ -360,6 +386,7 @@ test(`${BODIES} mutated bodies to every server action and to the usage API: no 5
     until: new Date().toISOString(),
     idempotency_key: "k",
   };
+  const usageBodies: Body[] = [];
   for (let n = 0; n < BODIES; n++) {
     let data: string;
     const roll = random();
@@ -373,18 +400,19 @@ test(`${BODIES} mutated bodies to every server action and to the usage API: no 5
       }
       data = JSON.stringify(random() < 0.1 ? record : { records: [goodRecord, record] });
     }
-    const body: Body = { contentType: "application/json", data };
-    const before = await counts();
-    const r = await send(anon.request, "/api/v1/usage", { authorization: `Bearer ${token}` }, body);
-    sent++;
-    await check("POST /api/v1/usage", before, r, body);
+    usageBodies.push({ contentType: "application/json", data });
+  }
+  for (let n = 0; n < usageBodies.length; n += CONCURRENCY) {
+    await batch("POST /api/v1/usage", usageBodies.slice(n, n + CONCURRENCY), (body) =>
+      send(anon.request, "/api/v1/usage", { authorization: `Bearer ${token}` }, body),
+    );
   }
 
   await db?.end();
   await Promise.all([user.context.close(), operator.context.close(), anon.close()]);
   console.log(`[fuzz] ${sent} bodies sent; ${failures.length} failures`);
   expect(failures.slice(0, 20)).toEqual([]);
-  expect(sent).toBeGreaterThanOrEqual(BODIES * (Object.keys(ACTIONS).length + 1) * 0.9);
+  expect(sent).toBe(planned);
 });
 
 test("malformed action payloads get 400 from the proxy, and no answer ever shows Next's internals", async ({

@@ -16,11 +16,11 @@ describe("server action payloads the proxy refuses before Next.js parses them", 
     ]) {
       expect(isWellFormedModel(ok, null), ok).toBe(true);
     }
-    // useActionState with FormData: `0` is the root, `$K1` names the entries `1_…`.
+    // useActionState with FormData: `0` is the root, `$K1` names the entries `_1_…`.
     expect(
       isWellFormedMultipart([
-        ["1_name", "acme"],
-        ["1_displayName", ""],
+        ["_1_name", "acme"],
+        ["_1_displayName", ""],
         ["0", '["$K1"]'],
       ]),
     ).toBe(true);

@@ -60,14 +60,14 @@ function isKnownReference(v: string, parts: ReadonlySet<string> | null): boolean
   const ref = PART_REF.exec(v);
   if (!ref || parts === null) return false;
   const id = String(parseInt(ref[2]!, 16));
-  // `$K<id>`: FormData entries named `<id>_…` (an empty form has none).
+  // `$K<id>`: FormData entries named `_<id>_…` (an empty form has none).
   if (ref[1] === "K") return true;
   return parts.has(id);
 }
 
 /**
  * A multipart action body: its root part `0` and every other numbered part are JSON models (numbered parts that
- * are files — `$B` blobs — aside); FormData entries (`1_name`) are the form's own values and not checked.
+ * are files — `$B` blobs — aside); FormData entries (`_1_name`) are the form's own values and not checked.
  */
 export function isWellFormedMultipart(entries: Iterable<[string, unknown]>): boolean {
   const models = new Map<string, string>();
