@@ -193,12 +193,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const controls = controlCharacterErrors(input);
   const result = schema.safeParse(input);
   if (controls || !result.success) {
-    const errors: FieldErrors = { ...controls };
-    if (!result.success) {
-      for (const [field, messages] of Object.entries(fieldErrorsOf(result.error))) {
-        errors[field] = [...new Set([...(errors[field] ?? []), ...messages])];
-      }
-    }
+    // The schema's own messages win; the central rule speaks for the fields the schema let through.
+    const errors: FieldErrors = result.success ? {} : fieldErrorsOf(result.error);
+    for (const [field, messages] of Object.entries(controls ?? {})) errors[field] ??= messages;
     throw new Invalid(errors);
   }
   return result.data;
