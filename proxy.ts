@@ -2,6 +2,7 @@ import NextAuth from "next-auth";
 import { NextResponse, type NextRequest } from "next/server";
 import { baseAuthConfig } from "@/app/_server/auth-base";
 import { safeReturnTo } from "@/app/_server/return-to";
+import { ACTION_CONTENT_TYPES, isWellFormedModel, isWellFormedMultipart, mediaType } from "@/lib/core/action-payload";
 import { ACTION_BODY_LIMIT_BYTES, TOO_LARGE_MESSAGE } from "@/lib/core/body-limit";
 
 // Only an optimistic redirect and the security headers: authorization lives in lib/ and reads the database.
@@ -72,8 +73,33 @@ function tooLarge(req: NextRequest): NextResponse | null {
   });
 }
 
-export const proxy = auth((req) => {
-  const refused = tooLarge(req);
+/**
+ * A server action call (`Next-Action`) whose payload Next.js would fail on with a 500 before any application
+ * code runs (lib/core/action-payload.ts lists what): 400 "Bad request" here instead. The body is read from
+ * Next's buffered copy for the proxy (next.config.ts `proxyClientMaxBodySize`, the same 1 MB as actions), so the
+ * action still gets it. Forms posted without JavaScript carry no `Next-Action` header and are not judged here.
+ */
+async function malformedAction(req: NextRequest): Promise<NextResponse | null> {
+  if (req.method !== "POST" || !req.headers.has("next-action")) return null;
+  const type = mediaType(req.headers.get("content-type"));
+  let ok = false;
+  try {
+    if (!(ACTION_CONTENT_TYPES as readonly string[]).includes(type)) ok = false;
+    else if (type === "multipart/form-data") ok = isWellFormedMultipart((await req.formData()).entries());
+    // Next decodes any other body of a `Next-Action` request as the JSON arguments (urlencoded included).
+    else ok = isWellFormedModel(await req.text(), null);
+  } catch {
+    ok = false; // a body that doesn't parse as its content type (an empty multipart body, say)
+  }
+  if (ok) return null;
+  return new NextResponse("Bad request", {
+    status: 400,
+    headers: { "content-type": "text/plain", "cache-control": "no-store" },
+  });
+}
+
+export const proxy = auth(async (req) => {
+  const refused = tooLarge(req) ?? (await malformedAction(req));
   if (refused) return refused;
   const { pathname } = req.nextUrl;
   const session = req.auth;

@@ -1,6 +1,6 @@
 "use server";
 
-import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { formValues, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { signOut } from "@/app/_server/auth";
 import { setFlash } from "@/app/_server/flash";
 import { services } from "@/app/_server/services";
@@ -43,6 +43,7 @@ export async function createOrgAction(_prev: FormState, formData: FormData): Pro
 /** Leave an org (from the org picker or Settings → General); the last admin is refused with a reason. */
 export async function leaveOrgAction(org: string) {
   return runAction(async () => {
+    requireArgs({ org });
     await leaveOrg(await getDb(), await currentCaller(), org);
     await setFlash(`You left ${org}.`);
     redirect("/");
@@ -52,6 +53,7 @@ export async function leaveOrgAction(org: string) {
 /** Delete an org after its name was typed; everyone in it lands on another org or onboarding. */
 export async function deleteOrgAction(org: string, confirmName: string) {
   return runAction(async () => {
+    requireArgs({ org, confirmName });
     await deleteOrg(await getDb(), await currentCaller(), org, { confirmName });
     await setFlash(`Organization ${org} was deleted.`);
     redirect("/");
@@ -68,6 +70,7 @@ export async function sendVerificationAction() {
 
 export async function saveCreditSettingsAction(org: string, defaultUserCreditLimit: string, topUpMinRole?: string) {
   return runAction(async () => {
+    requireArgs({ org, defaultUserCreditLimit, "topUpMinRole?": topUpMinRole });
     // One call, one transaction: a save that touches an admin-only field applies wholly or not at all (two
     // calls let a refused manager save still change the default limit).
     await setOrgCreditSettings(await getDb(), await currentCaller(), org, { defaultUserCreditLimit, topUpMinRole });

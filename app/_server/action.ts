@@ -1,7 +1,10 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
-import { errorFields, isDomainError, type FieldErrors } from "@/lib/core";
+import { errorFields, invalidFromDbError, isDomainError, type FieldErrors } from "@/lib/core";
+import { formField } from "./form-input";
 import { requestId } from "./session";
+
+export { formField, requireArgs } from "./form-input";
 
 /** What a form action returns to its form: a message, per-field messages, and what was typed. */
 export interface FormState {
@@ -12,8 +15,9 @@ export interface FormState {
   values?: Record<string, string>;
 }
 
-export function formValues(formData: FormData, fields: string[]): Record<string, string> {
-  return Object.fromEntries(fields.map((f) => [f, String(formData.get(f) ?? "")]));
+/** The named fields as strings; anything but FormData (a forged call's `[{}]`) is an empty form, never a 500. */
+export function formValues(formData: unknown, fields: string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((f) => [f, formField(formData, f)]));
 }
 
 /**
@@ -22,8 +26,12 @@ export function formValues(formData: FormData, fields: string[]): Record<string,
  */
 async function describeError(err: unknown): Promise<{ message: string; fieldErrors?: FieldErrors }> {
   unstable_rethrow(err);
+  const badText = invalidFromDbError(err); // PostgreSQL refused a character (22021, 22P05): the input's fault
+  if (badText) return { message: badText.message };
   if (isDomainError(err)) {
-    return { message: err.message, fieldErrors: errorFields(err) };
+    const fieldErrors = errorFields(err);
+    if (fieldErrors?._form && Object.keys(fieldErrors).length === 1) return { message: fieldErrors._form[0]! };
+    return { message: err.message, fieldErrors };
   }
   const id = await requestId();
   console.error(`[request ${id}] action failed:`, err);

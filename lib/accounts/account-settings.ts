@@ -28,7 +28,7 @@ import { consume, RATE_LIMITS } from "../core/rate-limit";
 import type { Services } from "../core/services";
 import { endOtherSessions } from "./sessions";
 import { newToken } from "../core/tokens";
-import { displayNameSchema, emailSchema, parseInput, passwordSchema } from "../core/validation";
+import { displayNameSchema, emailSchema, parseInput, passwordSchema, safeText } from "../core/validation";
 
 /** How long an email-change link works. */
 export const EMAIL_CHANGE_TTL_MS = 24 * 3600 * 1000;
@@ -44,7 +44,9 @@ export const accountNameSchema = z.object({
     .pipe(displayNameSchema),
 });
 
-const currentPasswordSchema = z.string().max(ACCOUNT_LIMITS.password, "Password must be at most 256 characters.");
+export const currentPasswordSchema = z
+  .string()
+  .max(ACCOUNT_LIMITS.password, "Password must be at most 256 characters.");
 
 export const changePasswordSchema = z.object({
   currentPassword: currentPasswordSchema.optional().default(""),
@@ -57,7 +59,7 @@ export const emailChangeSchema = z.object({
 });
 
 export const deleteAccountSchema = z.object({
-  confirmUsername: z.string().trim().max(ACCOUNT_LIMITS.confirmUsername, "That is not your username."),
+  confirmUsername: safeText().trim().max(ACCOUNT_LIMITS.confirmUsername, "That is not your username."),
 });
 
 // --------------------------------------------------------------------------------------------------- reads

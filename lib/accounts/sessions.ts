@@ -106,7 +106,7 @@ export async function listMySessions(db: Db, caller: Caller): Promise<SessionVie
   return rows.map((r) => ({ ...r, current: r.id === sessionId })).sort((a, b) => Number(b.current) - Number(a.current));
 }
 
-const sessionIdSchema = z.object({ id: z.string().regex(UUID, "Unknown session.") });
+export const sessionIdSchema = z.object({ id: z.string().regex(UUID, "Unknown session.") });
 
 /** Signs one of the person's own sessions out (a row's "Sign out" on Account → Sessions). */
 export async function revokeMySession(db: Db, caller: Caller, input: unknown): Promise<void> {

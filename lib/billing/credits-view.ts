@@ -5,7 +5,7 @@ import { z } from "zod";
 import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
-import { MAX_LENGTH, pagingShape } from "../core/validation";
+import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
 
 /**
  * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed
@@ -52,9 +52,9 @@ export async function getCreditsSummary(db: Db, caller: Caller, orgName: string)
   };
 }
 
-const ledgerQuerySchema = z.object({
+export const ledgerQuerySchema = z.object({
   kind: z.enum(["topup", "grant", "charge", "adjustment"]).optional().catch(undefined),
-  member: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
+  member: filterText(MAX_LENGTH.usernameFilter).optional().catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
   ...pagingShape(50),

@@ -8,20 +8,20 @@ import { isCreditAmount } from "../core/credits-amount";
 import { Invalid } from "../core/errors";
 import { isNonPositive } from "../core/money";
 import type { Services } from "../core/services";
-import { MAX_LENGTH, parseInput } from "../core/validation";
+import { MAX_LENGTH, parseInput, safeText } from "../core/validation";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
 import { recordAudit } from "../orgs/audit";
 import { requirePlatformAdmin } from "../orgs/platform";
 import { postLedger } from "./ledger";
 
-const grantSchema = z.object({
-  org: z.string().trim().min(1, "Choose an organization."),
+export const grantSchema = z.object({
+  org: safeText().trim().min(1, "Choose an organization."),
   mode: z.enum(["add", "set"]).default("add"),
   amount: z
     .string()
     .trim()
     .refine((v) => isCreditAmount(v, { maxDigits: 12, signed: true }), "Enter an amount with at most two decimals."),
-  note: z.string().trim().max(MAX_LENGTH.description).optional(),
+  note: safeText().trim().max(MAX_LENGTH.description).optional(),
 });
 
 /**

@@ -8,7 +8,7 @@ import { creditLimitSchema } from "../core/money";
 import { parseInput } from "../core/validation";
 import { recordAudit } from "../orgs/audit";
 
-const orgCreditSettingsSchema = z.object({
+export const orgCreditSettingsSchema = z.object({
   defaultUserCreditLimit: creditLimitSchema.optional(),
   topUpMinRole: z.enum(ORG_ROLES).optional(),
 });

@@ -6,12 +6,12 @@ import { canGrant, withOrgLock } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { Forbidden, NotFound } from "../core/errors";
 import { countLimitSchema, creditLimitSchema } from "../core/money";
-import { parseInput } from "../core/validation";
+import { parseInput, safeText } from "../core/validation";
 import { recordAudit } from "../orgs/audit";
 import { stopExhaustedJobs } from "./ledger";
 
-const quotaSchema = z.object({
-  username: z.string().trim().min(1, "Choose a member."),
+export const quotaSchema = z.object({
+  username: safeText().trim().min(1, "Choose a member."),
   creditLimit: creditLimitSchema,
   maxRunningJobs: countLimitSchema,
 });

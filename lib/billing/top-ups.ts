@@ -13,7 +13,7 @@ import { formatMinor, type PaymentProvider, type Pricing } from "./payments";
 import { settlePayment } from "./settlement";
 
 export const TOP_UP_PRESETS = ["10", "100", "1000"] as const;
-const topUpSchema = z.object({ credits: creditAmountSchema("1", "100000", "Amount") });
+export const topUpSchema = z.object({ credits: creditAmountSchema("1", "100000", "Amount") });
 /**
  * Starts a top-up: a pending payment row, then the provider's checkout. Every member may top up unless an
  * admin raised the minimum role. Rate-limited per account.

@@ -11,12 +11,11 @@ import { isCreditAmount } from "../core/credits-amount";
 import { countLimitSchema } from "../core/money";
 import { requirePlatformAdmin } from "../orgs/platform";
 import { newToken } from "../core/tokens";
-import { MAX_LENGTH, parseInput, platformNameSchema } from "../core/validation";
+import { MAX_LENGTH, parseInput, platformNameSchema, safeText } from "../core/validation";
 
-const clusterSchema = z.object({
+export const clusterSchema = z.object({
   name: platformNameSchema,
-  description: z
-    .string()
+  description: safeText()
     .trim()
     .max(MAX_LENGTH.description, `At most ${MAX_LENGTH.description} characters.`)
     .optional()
@@ -66,8 +65,8 @@ export async function createCluster(db: Db, caller: Caller, input: unknown) {
   }
 }
 
-const presetSchema = z.object({
-  cluster: z.string().trim().min(1),
+export const presetSchema = z.object({
+  cluster: safeText().trim().min(1),
   name: z
     .string()
     .trim()
@@ -143,9 +142,9 @@ export async function deletePreset(db: Db, caller: Caller, input: unknown) {
   });
 }
 
-const orgClusterSchema = z.object({
-  cluster: z.string().trim().min(1, "Choose a cluster."),
-  org: z.string().trim().min(1, "Choose an organization."),
+export const orgClusterSchema = z.object({
+  cluster: safeText().trim().min(1, "Choose a cluster."),
+  org: safeText().trim().min(1, "Choose an organization."),
   maxRunningJobs: countLimitSchema.optional().default(null),
 });
 
@@ -215,7 +214,7 @@ export async function removeOrgCluster(db: Db, caller: Caller, input: unknown) {
 export async function createClusterToken(db: Db, caller: Caller, input: unknown) {
   const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(
-    z.object({ cluster: z.string().trim().min(1), label: z.string().trim().min(1, "Name the token.").max(60) }),
+    z.object({ cluster: safeText().trim().min(1), label: safeText().trim().min(1, "Name the token.").max(60) }),
     input,
   );
   const [c] = await db.select().from(clusters).where(eq(clusters.name, data.cluster));

@@ -6,20 +6,20 @@ import { allowed, authorize, requireOrgAccess, withOrgLock } from "../core/authz
 import { type Caller } from "../core/caller";
 import { Invalid, NotFound, QuotaExceeded } from "../core/errors";
 import type { Services } from "../core/services";
-import { MAX_LENGTH, pagingShape, parseInput } from "../core/validation";
+import { MAX_LENGTH, pagingShape, parseInput, safeText } from "../core/validation";
 import { enqueueMail, mailCommitted } from "../mail/mail";
 import { jobRefusedMail } from "../mail/mail-templates";
 import { chargeUsage } from "./metering";
 
-const startSchema = z.object({
+export const startSchema = z.object({
   name: z
     .string()
     .trim()
     .min(1, "Name the job.")
     .max(MAX_LENGTH.jobName, `At most ${MAX_LENGTH.jobName} characters.`)
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and inner hyphens."),
-  cluster: z.string().trim().min(1, "Choose a cluster."),
-  preset: z.string().trim().min(1, "Choose a preset."),
+  cluster: safeText().trim().min(1, "Choose a cluster."),
+  preset: safeText().trim().min(1, "Choose a preset."),
 });
 
 /**
@@ -163,7 +163,7 @@ export async function stopJob(
   return { id, name: job.name, stopped: Boolean(stopped) };
 }
 
-const listSchema = z.object({
+export const listSchema = z.object({
   scope: z.enum(["mine", "all"]).catch("mine"),
   status: z.enum(["running", "stopped", "any"]).catch("any"),
   ...pagingShape(25),

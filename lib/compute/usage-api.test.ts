@@ -146,6 +146,9 @@ describe("POST /api/v1/usage: validation", () => {
       ],
       [{ records: [{ ...good, idempotency_key: "" }] }, "records.0.idempotency_key"],
       [{ records: [{ ...good, idempotency_key: "x".repeat(201) }] }, "records.0.idempotency_key"],
+      // PostgreSQL refuses U+0000 in text: a NUL key is this record's mistake (422 on its field), never a 500.
+      [{ records: [good, { ...good, idempotency_key: "\u0000" }] }, "records.1.idempotency_key"],
+      [{ records: [{ ...good, idempotency_key: "a\u0001b" }] }, "records.0.idempotency_key"],
       [{ records: [{ job_id: job.id }] }, "records.0.until"],
     ];
     for (const [body, field] of cases) {

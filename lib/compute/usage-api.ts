@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { jobs } from "@/db/schema";
 import { Invalid, Malformed, Unauthenticated, type FieldErrors } from "../core/errors";
+import { hasControlCharacters } from "../core/validation";
 import { authenticateClusterToken, type RunnerIdentity } from "./runner-auth";
 import type { Services } from "../core/services";
 import { directMeter, type MeterFn } from "./usage-batcher";
@@ -18,7 +19,7 @@ export const USAGE_CLOCK_SKEW_MS = 60_000;
 /** What a route passes for a body that isn't JSON (so that the token is still checked first). */
 export const INVALID_JSON: unique symbol = Symbol("invalid JSON");
 
-const recordSchema = z.object({
+export const recordSchema = z.object({
   job_id: z.uuid("job_id must be a UUID."),
   until: z.iso
     .datetime({
@@ -29,10 +30,11 @@ const recordSchema = z.object({
   idempotency_key: z
     .string("idempotency_key must be a string.")
     .min(1, "idempotency_key must not be empty.")
-    .max(200, "idempotency_key must be at most 200 characters."),
+    .max(200, "idempotency_key must be at most 200 characters.")
+    .refine((v) => !hasControlCharacters(v, true), "idempotency_key must not contain control characters."),
 });
 
-const bodySchema = z.object(
+export const bodySchema = z.object(
   {
     records: z
       .array(recordSchema, "records must be an array.")

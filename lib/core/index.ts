@@ -1,4 +1,5 @@
 // The public surface of lib/core: app/ and scripts/ import from here, never from the files inside.
+export * from "./action-payload";
 export * from "./authz";
 export * from "./body-limit";
 export * from "./caller";

@@ -6,6 +6,75 @@ import { MAX_LENGTH } from "./limits";
 // The length limits live in their own module so client components can import them without zod.
 export { MAX_LENGTH } from "./limits";
 
+// ------------------------------------------------------------------------------------------ control characters
+
+/**
+ * C0 control characters that no text field takes: everything below U+0020 except tab, newline and carriage
+ * return, and DEL. U+0000 above all: PostgreSQL refuses it in text (SQLSTATE 22021), which used to be a 500.
+ */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** A one-line field takes no tab, newline or carriage return either. */
+export const LINE_CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARACTERS_MESSAGE = "Remove the control characters.";
+
+export function hasControlCharacters(v: string, oneLine = false): boolean {
+  return (oneLine ? LINE_CONTROL_CHARACTERS : CONTROL_CHARACTERS).test(v);
+}
+
+/**
+ * A text field that may span lines (tab, newline, CR allowed) and takes no other control character; the
+ * check runs first and aborts, so the field's other rules never see such a value.
+ */
+export function safeText(message: string = CONTROL_CHARACTERS_MESSAGE) {
+  return z.string().refine((v) => !hasControlCharacters(v), { message, abort: true });
+}
+
+/** A one-line text field: no control character at all (a pasted tab or newline is refused too). */
+export function lineText(message: string = CONTROL_CHARACTERS_MESSAGE) {
+  return z.string().refine((v) => !hasControlCharacters(v, true), { message, abort: true });
+}
+
+/**
+ * A URL filter (search box, actor filter): lenient like the rest of a page's query; a value with control
+ * characters is dropped (the `.catch` of the query schema gives the default) instead of failing the page.
+ */
+export function filterText(max: number) {
+  return lineText().trim().max(max);
+}
+
+/** Field names whose values are secrets (hashed, never stored or shown): the control-character walk skips them. */
+const SECRET_FIELD = /password/i;
+const MAX_WALK_DEPTH = 32;
+
+/**
+ * Every field of untrusted input holding a string with control characters, by top-level field name (`_form`
+ * for the input itself), or null. Walks plain objects and arrays only, never anything else (a server action's
+ * temporary client reference is a Proxy that throws on any property access).
+ */
+export function controlCharacterErrors(input: unknown): FieldErrors | null {
+  const bad = new Set<string>();
+  const walk = (v: unknown, field: string, depth: number) => {
+    if (typeof v === "string") {
+      if (hasControlCharacters(v)) bad.add(field);
+      return;
+    }
+    if (depth >= MAX_WALK_DEPTH || v === null || typeof v !== "object") return;
+    if (Array.isArray(v)) {
+      for (const item of v) walk(item, field, depth + 1);
+      return;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return;
+    for (const [key, value] of Object.entries(v)) {
+      if (SECRET_FIELD.test(key)) continue;
+      walk(value, depth === 0 ? key : field, depth + 1);
+    }
+  };
+  walk(input, "_form", 0);
+  if (bad.size === 0) return null;
+  return Object.fromEntries([...bad].map((f) => [f, [CONTROL_CHARACTERS_MESSAGE]]));
+}
+
 /** Username: `[a-z](-?[a-z0-9])*`, 3–32 characters. Each broken rule gets its own message. */
 export const usernameSchema = z
   .string()
@@ -19,8 +88,7 @@ export const usernameSchema = z
   .refine((v) => /^[a-z0-9-]*$/.test(v), "Use only lowercase letters, digits and hyphens.")
   .refine((v) => !/--/.test(v) && !v.endsWith("-"), "Hyphens must be single and followed by a letter or digit.");
 
-export const emailSchema = z
-  .string()
+export const emailSchema = safeText()
   .trim()
   .min(1, "Enter your email address.")
   .max(MAX_LENGTH.email, "Email address is too long.")
@@ -71,8 +139,7 @@ export const orgNameSchema = platformNameSchema.refine((v) => v.length < 3 || !R
   error: (issue) => `'${String(issue.input)}' is reserved. Choose another name.`,
 });
 
-export const displayNameSchema = z
-  .string()
+export const displayNameSchema = safeText()
   .trim()
   .max(MAX_LENGTH.displayName, `Display name must be at most ${MAX_LENGTH.displayName} characters.`)
   .transform((v) => (v === "" ? null : v));
@@ -81,8 +148,7 @@ export const signUpSchema = z.object({ username: usernameSchema, email: emailSch
 export type SignUpInput = z.input<typeof signUpSchema>;
 
 export const signInSchema = z.object({
-  identifier: z
-    .string()
+  identifier: safeText()
     .trim()
     .min(1, "Enter your username or email.")
     .max(MAX_LENGTH.signInIdentifier, "That is too long."),
@@ -102,7 +168,7 @@ export type CreateOrgInput = z.input<typeof createOrgSchema>;
 export const forgotPasswordSchema = z.object({ email: emailSchema });
 
 export const resetPasswordSchema = z.object({
-  token: z.string().max(100, "This reset link is not valid."),
+  token: safeText("This reset link is not valid.").max(100, "This reset link is not valid."),
   password: passwordSchema,
 });
 
@@ -118,10 +184,20 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   return out;
 }
 
-/** Parses untrusted input or throws Invalid with every field's messages. */
+/**
+ * Parses untrusted input or throws Invalid with every field's messages. One rule for every operation: a string
+ * anywhere in the input with control characters (lib/core/validation.ts CONTROL_CHARACTERS; password fields
+ * aside) is refused on its field with "Remove the control characters.", whatever the schema says.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const controls = controlCharacterErrors(input);
   const result = schema.safeParse(input);
-  if (!result.success) throw new Invalid(fieldErrorsOf(result.error));
+  if (controls || !result.success) {
+    // The schema's own messages win; the central rule speaks for the fields the schema let through.
+    const errors: FieldErrors = result.success ? {} : fieldErrorsOf(result.error);
+    for (const [field, messages] of Object.entries(controls ?? {})) errors[field] ??= messages;
+    throw new Invalid(errors);
+  }
   return result.data;
 }
 

@@ -4,7 +4,7 @@ import type { Db, Tx } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
-import { MAX_LENGTH, pagingShape } from "../core/validation";
+import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
 
 /**
  * Every action an audit row is written with: the type of recordAudit's `action` and the Audit log's filter.
@@ -64,9 +64,9 @@ export async function recordAudit(tx: Tx, e: AuditEntry): Promise<void> {
   });
 }
 
-const auditQuerySchema = z.object({
+export const auditQuerySchema = z.object({
   action: z.enum(AUDIT_ACTIONS).optional().catch(undefined),
-  actor: z.string().trim().max(MAX_LENGTH.usernameFilter).optional().catch(undefined),
+  actor: filterText(MAX_LENGTH.usernameFilter).optional().catch(undefined),
   ...pagingShape(50),
 });
 

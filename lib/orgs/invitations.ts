@@ -14,7 +14,7 @@ import { insertMembership } from "./membership";
 import { consume, RATE_LIMITS } from "../core/rate-limit";
 import type { Services } from "../core/services";
 import { hashToken, isWellFormedToken, newToken } from "../core/tokens";
-import { emailSchema, parseInput, usernameSchema } from "../core/validation";
+import { emailSchema, parseInput, safeText, usernameSchema } from "../core/validation";
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const MAX_INVITE_ENTRIES = 50;
@@ -28,9 +28,8 @@ export function invitationLink(appUrl: string, token: string) {
 /** Where an invitation bound to an account is answered: the invitee's own Invitations page. */
 const myInvitationsLink = (appUrl: string) => `${appUrl}/invites`;
 
-const inviteSchema = z.object({
-  entries: z
-    .string()
+export const inviteSchema = z.object({
+  entries: safeText()
     .transform((s) => {
       const seen = new Set<string>();
       return s
@@ -392,8 +391,8 @@ export async function getInvitationByToken(db: Db, caller: Caller, token: string
   };
 }
 
-const respondSchema = z.union([
-  z.object({ token: z.string().min(1) }),
+export const respondSchema = z.union([
+  z.object({ token: safeText().min(1) }),
   z.object({ id: z.uuid("Unknown invitation.") }),
 ]);
 

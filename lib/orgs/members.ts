@@ -6,12 +6,12 @@ import { recordAudit } from "./audit";
 import { allowed, canGrant, ORG_ROLES, requireOrgAccess, withOrgLock, type OrgRef, type OrgRole } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { Conflict, Forbidden, NotFound } from "../core/errors";
-import { pagingShape, parseInput } from "../core/validation";
+import { filterText, pagingShape, parseInput, safeText } from "../core/validation";
 
 export const MEMBER_SORTS = ["username", "role", "joined"] as const;
 
 export const listMembersSchema = z.object({
-  q: z.string().trim().max(100).catch(""),
+  q: filterText(100).catch(""),
   sort: z.enum(MEMBER_SORTS).catch("username"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
   ...pagingShape(25, 1_000_000),
@@ -134,8 +134,8 @@ async function findMember(tx: Db, orgId: string, username: string) {
   return m;
 }
 
-const changeRoleSchema = z.object({
-  username: z.string().trim().min(1, "Choose a member."),
+export const changeRoleSchema = z.object({
+  username: safeText().trim().min(1, "Choose a member."),
   role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
 });
 
@@ -170,7 +170,7 @@ export async function changeMemberRole(db: Db, caller: Caller, orgName: string, 
   });
 }
 
-const usernameInput = z.object({ username: z.string().trim().min(1, "Choose a member.") });
+export const usernameInput = z.object({ username: safeText().trim().min(1, "Choose a member.") });
 
 /** Removes another member: managers remove users and managers, admins anyone; never the last admin. */
 export async function removeMember(db: Db, caller: Caller, orgName: string, input: unknown) {

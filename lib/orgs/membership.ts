@@ -5,7 +5,7 @@ import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { ORG_ROLES, type OrgRole } from "../core/authz";
 import { Conflict, Invalid } from "../core/errors";
 import type { Services } from "../core/services";
-import { parseInput } from "../core/validation";
+import { parseInput, safeText } from "../core/validation";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
 import { memberAddedMail } from "../mail/mail-templates";
 import { recordAudit } from "./audit";
@@ -34,9 +34,9 @@ function defaultCreditLimit(org: { defaultUserCreditLimit: string | null }, role
   return role === "user" ? org.defaultUserCreditLimit : null;
 }
 
-const addMemberSchema = z.object({
-  org: z.string().trim().toLowerCase().min(1, "Enter the organization's name.").max(63, "No such organization."),
-  username: z.string().trim().toLowerCase().min(1, "Enter a username.").max(32, "No such account."),
+export const addMemberSchema = z.object({
+  org: safeText().trim().toLowerCase().min(1, "Enter the organization's name.").max(63, "No such organization."),
+  username: safeText().trim().toLowerCase().min(1, "Enter a username.").max(32, "No such account."),
   role: z
     .enum(ORG_ROLES, "Choose a role: user, manager or admin.")
     .optional()

@@ -10,7 +10,7 @@ import { uniqueViolation } from "../core/db-errors";
 import { installedConfig } from "../core/config";
 import { postLedger } from "../billing/ledger";
 import { chargeUsageIn } from "../compute/metering";
-import { createOrgSchema, parseInput } from "../core/validation";
+import { createOrgSchema, parseInput, safeText } from "../core/validation";
 
 /** A closed org's name can't be taken by a new org for this many days (its members may still look for it). */
 export const ORG_NAME_RESERVED_DAYS = 30;
@@ -138,7 +138,7 @@ export async function homePath(db: Db, caller: Caller): Promise<string> {
   return row ? `/orgs/${row.name}` : "/onboarding";
 }
 
-const deleteOrgSchema = z.object({ confirmName: z.string().trim() });
+export const deleteOrgSchema = z.object({ confirmName: safeText().trim() });
 
 /**
  * Closes an org (admins only), confirmed by typing its name. In one transaction, under the lock order of

@@ -7,6 +7,7 @@ import { NotFound } from "../core/errors";
 import { addMemberDirectly } from "./membership";
 import type { Services } from "../core/services";
 import { installedConfig } from "../core/config";
+import { filterText } from "../core/validation";
 
 /**
  * Usernames in PLATFORM_ADMINS are platform admins, as are accounts granted the flag: the names come parsed
@@ -46,8 +47,8 @@ export async function requirePlatformAdmin(
   return { id: userId, userId, username };
 }
 
-const orgListSchema = z.object({
-  q: z.string().trim().max(63).catch(""),
+export const orgListSchema = z.object({
+  q: filterText(63).catch(""),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 

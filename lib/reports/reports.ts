@@ -246,7 +246,7 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
   };
 }
 
-const memberQuerySchema = z.object({
+export const memberQuerySchema = z.object({
   sort: z.enum(MEMBER_REPORT_SORTS).catch("spent"),
   dir: z.enum(["asc", "desc"]).catch("desc"),
   ...pagingShape(25),

@@ -1,6 +1,6 @@
 "use server";
 
-import { formValues, runFormAction, type FormState } from "@/app/_server/action";
+import { formField, formValues, runFormAction, type FormState } from "@/app/_server/action";
 import { signIn } from "@/app/_server/auth";
 import { safeReturnTo } from "@/app/_server/return-to";
 import { fieldErrorsOf, OAUTH_PROVIDERS, oauthProvidersFromEnv, signInSchema } from "@/lib/core";
@@ -9,7 +9,7 @@ import { AuthError, CredentialsSignin } from "next-auth";
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["identifier", "callbackUrl"]);
   return runFormAction(values, async () => {
-    const parsed = signInSchema.safeParse({ identifier: values.identifier, password: formData.get("password") });
+    const parsed = signInSchema.safeParse({ identifier: values.identifier, password: formField(formData, "password") });
     if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsOf(parsed.error), values };
     try {
       await signIn("credentials", { ...parsed.data, redirectTo: safeReturnTo(values.callbackUrl) });
@@ -31,8 +31,8 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
 }
 
 export async function oauthSignInAction(formData: FormData) {
-  const provider = String(formData.get("provider"));
+  const provider = formField(formData, "provider");
   const configured = oauthProvidersFromEnv(process.env).map((p) => p.id as string);
   if (!(OAUTH_PROVIDERS as readonly string[]).includes(provider) || !configured.includes(provider)) return;
-  await signIn(provider, { redirectTo: safeReturnTo(formData.get("callbackUrl")) });
+  await signIn(provider, { redirectTo: safeReturnTo(formField(formData, "callbackUrl")) });
 }

@@ -1,7 +1,7 @@
 "use server";
 
 import { signIn, unstable_update, auth } from "@/app/_server/auth";
-import { formValues, runFormAction, type FormState } from "@/app/_server/action";
+import { formField, formValues, runFormAction, type FormState } from "@/app/_server/action";
 import { safeReturnTo } from "@/app/_server/return-to";
 import { requestContext } from "@/app/_server/session";
 import { getDb } from "@/db";
@@ -13,7 +13,7 @@ import { redirect } from "next/navigation";
 export async function signUpAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["username", "email", "invite"]);
   return runFormAction(values, async () => {
-    const password = String(formData.get("password") ?? "");
+    const password = formField(formData, "password");
     const invite = values.invite || undefined;
     const db = await getDb();
     const user = await signUp(db, { ...values, password }, { ...(await requestContext()), inviteToken: invite });

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { signOut } from "@/app/_server/auth";
-import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { formField, formValues, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { setFlash } from "@/app/_server/flash";
 import { services } from "@/app/_server/services";
 import { currentCaller } from "@/app/_server/session";
@@ -45,7 +45,7 @@ export async function changePasswordAction(formData: FormData): Promise<FormStat
 
 export async function requestEmailChangeAction(formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["email"]);
-  const input = { ...values, currentPassword: String(formData.get("currentPassword") ?? "") };
+  const input = { ...values, currentPassword: formField(formData, "currentPassword") };
   return runFormAction(values, async () => {
     const r = await requestEmailChange(await getDb(), await currentCaller(), input, await services());
     revalidatePath("/account");
@@ -81,6 +81,7 @@ export async function cancelEmailChangeAction() {
  */
 export async function deleteAccountAction(confirmUsername: string) {
   return runAction(async () => {
+    requireArgs({ confirmUsername });
     const r = await deleteAccount(await getDb(), await currentCaller(), { confirmUsername });
     await setFlash(`Account ${r.username} was deleted.`, "info");
     await signOut({ redirectTo: "/signin?deleted=1" });

@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { runAction } from "@/app/_server/action";
+import { requireArgs, runAction } from "@/app/_server/action";
 import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { revokeMyOtherSessions, revokeMySession } from "@/lib/accounts";
@@ -10,6 +10,7 @@ import { revokeMyOtherSessions, revokeMySession } from "@/lib/accounts";
 export async function revokeSessionAction(id: string) {
   return runAction(
     async () => {
+      requireArgs({ id });
       await revokeMySession(await getDb(), await currentCaller(), { id });
       revalidatePath("/account");
     },

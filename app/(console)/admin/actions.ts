@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { formField, formValues, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { services } from "@/app/_server/services";
 import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
@@ -26,7 +26,7 @@ export async function createClusterAction(formData: FormData): Promise<FormState
   return runFormAction(values, async () => {
     const c = await createCluster(await getDb(), await currentCaller(), {
       ...values,
-      isDefault: formData.get("isDefault") === "on",
+      isDefault: formField(formData, "isDefault") === "on",
     });
     refreshAdmin();
     return { ok: true, message: `Cluster ${c.name} created.`, values: { name: c.name } };
@@ -36,6 +36,7 @@ export async function createClusterAction(formData: FormData): Promise<FormState
 export async function createPresetAction(cluster: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name", "cpu", "memoryMb", "gpu", "creditsPerHour"]);
   return runFormAction(values, async () => {
+    requireArgs({ cluster });
     const p = await createPreset(await getDb(), await currentCaller(), { ...values, cluster });
     refreshAdmin();
     return { ok: true, message: `Preset ${p.name} added to ${cluster}.` };
@@ -45,6 +46,7 @@ export async function createPresetAction(cluster: string, formData: FormData): P
 export async function deletePresetAction(cluster: string, id: string, name: string) {
   return runAction(
     async () => {
+      requireArgs({ cluster, id, name });
       const r = await deletePreset(await getDb(), await currentCaller(), { id });
       refreshAdmin();
       return r;
@@ -56,6 +58,7 @@ export async function deletePresetAction(cluster: string, id: string, name: stri
 export async function setOrgClusterAction(cluster: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["org", "maxRunningJobs"]);
   return runFormAction(values, async () => {
+    requireArgs({ cluster });
     const r = await setOrgCluster(await getDb(), await currentCaller(), { ...values, cluster });
     refreshAdmin();
     const quota = r.maxRunningJobs === null ? "no job limit" : `at most ${r.maxRunningJobs} running jobs`;
@@ -66,6 +69,7 @@ export async function setOrgClusterAction(cluster: string, formData: FormData): 
 export async function removeOrgClusterAction(cluster: string, org: string) {
   return runAction(
     async () => {
+      requireArgs({ cluster, org });
       const r = await removeOrgCluster(await getDb(), await currentCaller(), { cluster, org });
       refreshAdmin();
       return r;
@@ -85,6 +89,7 @@ export async function createClusterTokenAction(cluster: string, formData: FormDa
   const values = formValues(formData, ["label"]);
   let token: string | undefined;
   const state = await runFormAction(values, async () => {
+    requireArgs({ cluster });
     const r = await createClusterToken(await getDb(), await currentCaller(), { ...values, cluster });
     token = r.token;
     refreshAdmin();
@@ -96,6 +101,7 @@ export async function createClusterTokenAction(cluster: string, formData: FormDa
 export async function revokeClusterTokenAction(cluster: string, id: string, label: string) {
   return runAction(
     async () => {
+      requireArgs({ cluster, id, label });
       const r = await revokeClusterToken(await getDb(), await currentCaller(), { id });
       refreshAdmin();
       return r;
@@ -138,6 +144,7 @@ export async function grantCreditsAction(formData: FormData): Promise<GrantState
 export async function addOrgMemberAction(org: string, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["username", "role"]);
   return runFormAction(values, async () => {
+    requireArgs({ org });
     const r = await addMemberAsPlatformAdmin(
       await getDb(),
       await currentCaller(),

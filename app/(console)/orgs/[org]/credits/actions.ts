@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { runAction } from "@/app/_server/action";
+import { requireArgs, runAction } from "@/app/_server/action";
 import { setFlash } from "@/app/_server/flash";
 import { paymentServices, services } from "@/app/_server/services";
 import { currentCaller } from "@/app/_server/session";
@@ -13,6 +13,7 @@ import { formatCredits } from "@/lib/core";
 /** Starts a top-up and sends the payer to the checkout (the sandbox page, or Stripe). */
 export async function topUpAction(org: string, credits: string) {
   return runAction(async () => {
+    requireArgs({ org, credits });
     const r = await createTopUp(await getDb(), await currentCaller(), org, { credits }, await paymentServices());
     redirect(r.url);
   });
@@ -20,6 +21,7 @@ export async function topUpAction(org: string, credits: string) {
 
 export async function paySandboxAction(org: string, paymentId: string) {
   return runAction(async () => {
+    requireArgs({ org, paymentId });
     const r = await paySandboxPayment(await getDb(), await currentCaller(), org, paymentId, await services());
     revalidatePath(`/orgs/${org}`, "layout");
     if (r.outcome === "paid") await setFlash(`${formatCredits(r.credits)} credits added to ${org}.`);
@@ -29,6 +31,7 @@ export async function paySandboxAction(org: string, paymentId: string) {
 
 export async function cancelSandboxAction(org: string, paymentId: string) {
   return runAction(async () => {
+    requireArgs({ org, paymentId });
     await cancelPayment(await getDb(), await currentCaller(), org, paymentId);
     await setFlash("Top-up cancelled. Nothing was charged.", "info");
     redirect(`/orgs/${org}/credits`);

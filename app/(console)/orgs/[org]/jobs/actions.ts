@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { formValues, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { runnerSettings } from "@/app/_server/runner";
 import { services } from "@/app/_server/services";
 import { currentCaller } from "@/app/_server/session";
@@ -11,6 +11,7 @@ import { startJob, stopJob } from "@/lib/compute";
 export async function startJobAction(org: string, _prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["name", "cluster", "preset"]);
   return runFormAction(values, async () => {
+    requireArgs({ org });
     const job = await startJob(await getDb(), await currentCaller(), org, values, await services());
     revalidatePath(`/orgs/${org}`, "layout");
     return {
@@ -24,6 +25,7 @@ export async function startJobAction(org: string, _prev: FormState, formData: Fo
 export async function stopJobAction(org: string, id: string) {
   return runAction(
     async () => {
+      requireArgs({ org, id });
       // With the embedded runner on, a job it charges is settled up to its stop at once.
       const settle = runnerSettings().enabled ? await services() : undefined;
       const r = await stopJob(await getDb(), await currentCaller(), org, { id }, { settle });

@@ -1,6 +1,6 @@
 "use server";
 
-import { formValues, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { formValues, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { services } from "@/app/_server/services";
 import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
@@ -27,6 +27,7 @@ export async function inviteAction(org: string, _prev: InviteState, formData: Fo
   let results: InviteResult[] | undefined;
   let mailFailed = 0;
   const state = await runFormAction(values, async () => {
+    requireArgs({ org });
     const r = await inviteMembers(await getDb(), await currentCaller(), org, values, await services());
     results = r.results;
     mailFailed = r.mailFailed;
@@ -39,6 +40,7 @@ export async function inviteAction(org: string, _prev: InviteState, formData: Fo
 export async function changeRoleAction(org: string, username: string, role: string) {
   return runAction(
     async () => {
+      requireArgs({ org, username, role });
       const r = await changeMemberRole(await getDb(), await currentCaller(), org, { username, role });
       revalidatePath(usersPath(org));
       return r;
@@ -50,6 +52,7 @@ export async function changeRoleAction(org: string, username: string, role: stri
 export async function removeMemberAction(org: string, username: string) {
   return runAction(
     async () => {
+      requireArgs({ org, username });
       const r = await removeMember(await getDb(), await currentCaller(), org, { username });
       revalidatePath(usersPath(org));
       return r;
@@ -61,6 +64,7 @@ export async function removeMemberAction(org: string, username: string) {
 export async function resendInvitationAction(org: string, id: string) {
   return runAction(
     async () => {
+      requireArgs({ org, id });
       const r = await renewInvitation(
         await getDb(),
         await currentCaller(),
@@ -84,6 +88,7 @@ export async function resendInvitationAction(org: string, id: string) {
 
 export async function newInvitationLinkAction(org: string, id: string) {
   return runAction(async () => {
+    requireArgs({ org, id });
     const r = await renewInvitation(
       await getDb(),
       await currentCaller(),
@@ -99,6 +104,7 @@ export async function newInvitationLinkAction(org: string, id: string) {
 export async function revokeInvitationAction(org: string, id: string) {
   return runAction(
     async () => {
+      requireArgs({ org, id });
       const r = await revokeInvitation(await getDb(), await currentCaller(), org, { id });
       revalidatePath(usersPath(org));
       return r;
@@ -110,6 +116,7 @@ export async function revokeInvitationAction(org: string, id: string) {
 export async function setQuotaAction(org: string, username: string, creditLimit: string, maxRunningJobs: string) {
   return runAction(
     async () => {
+      requireArgs({ org, username, creditLimit, maxRunningJobs });
       const r = await setMemberQuota(await getDb(), await currentCaller(), org, {
         username,
         creditLimit,
