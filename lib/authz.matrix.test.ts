@@ -1192,9 +1192,7 @@ const NOT_OPERATIONS = new Set([
   "mail.enqueueMail",
   "mail.mailCommitted",
   "mail.deliverOutbox",
-  "mail.mailWorkerSettings",
   "mail.retryDelayMs",
-  "payments.pricingFromEnv",
 ]);
 
 /** A row's operation: its key up to the first space ("members.changeMemberRole → admin target" → "members.changeMemberRole"). */

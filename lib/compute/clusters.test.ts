@@ -111,7 +111,7 @@ describe("platform admins", () => {
     expect(await isPlatformAdmin(t.db, as(op))).toBe(true);
     expect(await isPlatformAdmin(t.db, as(plain))).toBe(false);
     expect(await isPlatformAdmin(t.db, null)).toBe(false);
-    expect(await requirePlatformAdmin(t.db, as(op))).toEqual({ userId: op.id, username: op.username });
+    expect(await requirePlatformAdmin(t.db, as(op))).toEqual({ id: op.id, userId: op.id, username: op.username });
     await expect(requirePlatformAdmin(t.db, as(plain))).rejects.toBeInstanceOf(NotFound);
     await expect(requirePlatformAdmin(t.db, null)).rejects.toBeInstanceOf(Unauthenticated);
     await expect(requirePlatformAdmin(t.db, userCaller("00000000-0000-4000-8000-000000000000"))).rejects.toBeInstanceOf(
