@@ -81,6 +81,10 @@ async function world() {
   return { org, admin, manager };
 }
 
+/** `by` invites `entries` (one a line) to the org as `role`; the mails are handed to `mail`. */
+const invite = (by: { id: string }, orgName: string, entries: string, role: "user" | "manager", mail: MailQueue) =>
+  inviteMembers(t.db, as(by), orgName, { entries, role }, testServices(mail));
+
 const message = (to = `${uniqueName("m")}@example.net`): MailMessage => ({ to, subject: "Hello", text: "body" });
 
 describe("operations queue their mail in their transaction; the worker delivers it over SMTP", () => {
@@ -89,13 +93,7 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, "Apolo <noreply@console.test>");
     try {
       const email = `${uniqueName("p")}@example.net`;
-      const { results, mailFailed } = await inviteMembers(
-        t.db,
-        as(w.manager),
-        w.org.name,
-        { entries: email, role: "manager" },
-        testServices(queueOnly),
-      );
+      const { results, mailFailed } = await invite(w.manager, w.org.name, email, "manager", queueOnly);
       expect(mailFailed).toBe(0);
       expect(results[0]!.outcome).toBe("invited");
       // Nothing went out during the operation: the mail waits in the outbox.
@@ -135,13 +133,7 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, "noreply@console.test");
     try {
       const emails = [`${uniqueName("a")}@example.net`, `${uniqueName("b")}@example.net`];
-      const { results } = await inviteMembers(
-        t.db,
-        as(w.admin),
-        w.org.name,
-        { entries: [...emails, carol.username].join("\n"), role: "user" },
-        testServices(queueOnly),
-      );
+      const { results } = await invite(w.admin, w.org.name, [...emails, carol.username].join("\n"), "user", queueOnly);
       await deliverOutbox(t.db, mailer);
       await deliverOutbox(t.db, mailer);
       for (const email of emails) {
@@ -161,7 +153,7 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const w = await world();
     const recorder = new RecordingMailer();
     const email = `${uniqueName("p")}@example.net`;
-    await inviteMembers(t.db, as(w.admin), w.org.name, { entries: email, role: "user" }, testServices(recorder));
+    await invite(w.admin, w.org.name, email, "user", recorder);
     expect(recorder.sent.map((m) => m.to)).toEqual([email]);
     expect(await rowsTo(email)).toMatchObject([{ status: "sent", attempts: 1 }]);
   });
@@ -311,13 +303,7 @@ describe("retries", () => {
     try {
       const email = `${uniqueName("p")}@example.net`;
       const delivering: MailQueue = { committed: (db, ids) => deliverOutbox(db, mailer, { ids }).then(() => {}) };
-      const { results, mailFailed } = await inviteMembers(
-        t.db,
-        as(w.admin),
-        w.org.name,
-        { entries: email, role: "user" },
-        testServices(delivering),
-      );
+      const { results, mailFailed } = await invite(w.admin, w.org.name, email, "user", delivering);
       expect(mailFailed).toBe(0);
       expect(results[0]!.outcome).toBe("invited");
       expect((await getInvitationByToken(t.db, null, tokenFromLink(results[0]!.link!))).state).toBe("valid");
