@@ -3,7 +3,7 @@
 import { useActionState, useState } from "react";
 import { inviteAction, type InviteState } from "@/app/actions";
 import { Button, SubmitButton } from "@/components/ui/button";
-import { CopyButton } from "@/components/ui/copy-button";
+import { CopyableLink } from "@/components/ui/copy-button";
 import { cn } from "@/components/ui/cn";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { FormMessage, Label } from "@/components/ui/field";
@@ -84,17 +84,7 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
               {results.map((r) => (
                 <li key={r.entry} className="space-y-1">
                   <p className={OUTCOME_STYLE[r.outcome]}>{r.message}</p>
-                  {r.link && (
-                    <div className="flex items-center gap-2">
-                      <code
-                        className="min-w-0 flex-1 truncate rounded bg-subtle px-2 py-1 font-mono text-xs"
-                        data-testid="invite-link"
-                      >
-                        {r.link}
-                      </code>
-                      <CopyButton value={r.link} label="Copy link" />
-                    </div>
-                  )}
+                  {r.link && <CopyableLink link={r.link} testId="invite-link" compact />}
                 </li>
               ))}
               {!mailDelivered && results.some((r) => r.link) && (
