@@ -3,7 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { rawRows, withTransaction } from "@/db/client";
 import { invitations, outboxEmails } from "@/db/schema";
-import { getInvitationByToken, inviteMembers } from "../orgs/invitations";
+import { getInvitationByToken } from "../orgs/invitations";
 import {
   deliverOutbox,
   enqueueMail,
@@ -18,7 +18,7 @@ import { hashToken } from "../core/tokens";
 import { parseConfig } from "../core/config";
 import { startSmtpCapture, type CapturedMail } from "../test/smtp-capture";
 import {
-  as,
+  invite,
   makeOrg,
   makeUser,
   RecordingMailer,
@@ -81,10 +81,6 @@ async function world() {
   return { org, admin, manager };
 }
 
-/** `by` invites `entries` (one a line) to the org as `role`; the mails are handed to `mail`. */
-const invite = (by: { id: string }, orgName: string, entries: string, role: "user" | "manager", mail: MailQueue) =>
-  inviteMembers(t.db, as(by), orgName, { entries, role }, testServices(mail));
-
 const message = (to = `${uniqueName("m")}@example.net`): MailMessage => ({ to, subject: "Hello", text: "body" });
 
 describe("operations queue their mail in their transaction; the worker delivers it over SMTP", () => {
@@ -93,7 +89,14 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, "Apolo <noreply@console.test>");
     try {
       const email = `${uniqueName("p")}@example.net`;
-      const { results, mailFailed } = await invite(w.manager, w.org.name, email, "manager", queueOnly);
+      const { results, mailFailed } = await invite(
+        t.db,
+        w.manager,
+        w.org.name,
+        email,
+        "manager",
+        testServices(queueOnly),
+      );
       expect(mailFailed).toBe(0);
       expect(results[0]!.outcome).toBe("invited");
       // Nothing went out during the operation: the mail waits in the outbox.
@@ -133,7 +136,14 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, "noreply@console.test");
     try {
       const emails = [`${uniqueName("a")}@example.net`, `${uniqueName("b")}@example.net`];
-      const { results } = await invite(w.admin, w.org.name, [...emails, carol.username].join("\n"), "user", queueOnly);
+      const { results } = await invite(
+        t.db,
+        w.admin,
+        w.org.name,
+        [...emails, carol.username].join("\n"),
+        "user",
+        testServices(queueOnly),
+      );
       await deliverOutbox(t.db, mailer);
       await deliverOutbox(t.db, mailer);
       for (const email of emails) {
@@ -153,7 +163,7 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const w = await world();
     const recorder = new RecordingMailer();
     const email = `${uniqueName("p")}@example.net`;
-    await invite(w.admin, w.org.name, email, "user", recorder);
+    await invite(t.db, w.admin, w.org.name, email, "user", testServices(recorder));
     expect(recorder.sent.map((m) => m.to)).toEqual([email]);
     expect(await rowsTo(email)).toMatchObject([{ status: "sent", attempts: 1 }]);
   });
@@ -303,7 +313,7 @@ describe("retries", () => {
     try {
       const email = `${uniqueName("p")}@example.net`;
       const delivering: MailQueue = { committed: (db, ids) => deliverOutbox(db, mailer, { ids }).then(() => {}) };
-      const { results, mailFailed } = await invite(w.admin, w.org.name, email, "user", delivering);
+      const { results, mailFailed } = await invite(t.db, w.admin, w.org.name, email, "user", testServices(delivering));
       expect(mailFailed).toBe(0);
       expect(results[0]!.outcome).toBe("invited");
       expect((await getInvitationByToken(t.db, null, tokenFromLink(results[0]!.link!))).state).toBe("valid");
