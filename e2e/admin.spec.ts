@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 import { createOrg, newPerson, newPersonContext, orgName, signInOperator, signUp, snap, test } from "./helpers";
+
+/** The form, sent for an org that does not exist, names it in the error of its "Organization name" field. */
+async function refusesUnknownOrg(form: Locator, submit: string) {
+  await form.getByLabel("Organization name").fill("no-such-org-here");
+  await form.getByRole("button", { name: submit }).click();
+  await expect(form.getByTestId("error-org")).toHaveText("No organization named 'no-such-org-here'.");
+}
 
 /** Full-page screenshots from the top, so the sticky header sits where it belongs. */
 async function shot(page: Page, name: string) {
@@ -93,9 +100,7 @@ test("operator: clusters, presets, orgs on a cluster, tokens, credit grants; oth
   // Organizations: an unknown org is refused; the owner's org joins with a quota, which is then edited.
   await page.getByTestId("add-org-open").click();
   const addOrg = page.getByTestId("org-cluster-form");
-  await addOrg.getByLabel("Organization name").fill("no-such-org-here");
-  await addOrg.getByRole("button", { name: "Add organization" }).click();
-  await expect(addOrg.getByTestId("error-org")).toHaveText("No organization named 'no-such-org-here'.");
+  await refusesUnknownOrg(addOrg, "Add organization");
   await addOrg.getByLabel("Organization name").fill(org);
   await addOrg.getByLabel("Max running jobs").fill("3");
   await addOrg.getByRole("button", { name: "Add organization" }).click();
@@ -167,10 +172,8 @@ test("operator: clusters, presets, orgs on a cluster, tokens, credit grants; oth
   await page.getByRole("link", { name: "Credits", exact: true }).click();
   await expect(page).toHaveURL(/\/admin\/credits$/);
   const grant = page.getByTestId("grant-form");
-  await grant.getByLabel("Organization name").fill("no-such-org-here");
   await grant.getByLabel("Credits to add").fill("100");
-  await grant.getByRole("button", { name: "Grant credits" }).click();
-  await expect(grant.getByTestId("error-org")).toHaveText("No organization named 'no-such-org-here'.");
+  await refusesUnknownOrg(grant, "Grant credits");
   await grant.getByLabel("Organization name").fill(org);
   await grant.getByLabel("Credits to add").fill("-5");
   await grant.getByRole("button", { name: "Grant credits" }).click();

@@ -563,48 +563,26 @@ async function main() {
     await runClients("warm-up", o.clients, 1, apiStep(server, s, clock, "warm2", s.manyJobs, o.batch));
     await runClients("warm-up", o.clients, 1, rawStep(conns, `${prefix}-rawwarm`, hotOrgs));
 
-    const cases: { key: string; label: string; run: () => Promise<Result> }[] = [
-      {
-        key: "rawHot",
-        label: "raw SQL, hot org (1 charge/tx)",
-        run: () => runClients("rawHot", o.clients, o.seconds, rawStep(conns, `${prefix}-rawhot`, hotOrgs)),
-      },
-      {
-        key: "apiHot1",
-        label: "API, hot org, 1 record/request",
-        run: () => runClients("apiHot1", o.clients, o.seconds, apiStep(server!, s, clock, "h1", s.hotJobs, 1)),
-      },
-      {
-        key: "apiHotB",
-        label: `API, hot org, ${o.batch} records/request`,
-        run: () => runClients("apiHotB", o.clients, o.seconds, apiStep(server!, s, clock, "hb", s.hotJobs, o.batch)),
-      },
-      {
-        key: "rawMany",
-        label: "raw SQL, many orgs (1 charge/tx)",
-        run: () =>
-          runClients(
-            "rawMany",
-            o.clients,
-            o.seconds,
-            rawStep(conns, `${prefix}-rawmany`, (c) => s.manyOrgs[c]!),
-          ),
-      },
-      {
-        key: "apiMany1",
-        label: "API, many orgs, 1 record/request",
-        run: () => runClients("apiMany1", o.clients, o.seconds, apiStep(server!, s, clock, "m1", s.manyJobs, 1)),
-      },
-      {
-        key: "apiManyB",
-        label: `API, many orgs, ${o.batch} records/request`,
-        run: () => runClients("apiManyB", o.clients, o.seconds, apiStep(server!, s, clock, "mb", s.manyJobs, o.batch)),
-      },
-      {
-        key: "ceiling",
-        label: "API ceiling: 401 before any database work",
-        run: () => runClients("ceiling", o.clients, o.seconds, ceilingStep(server!)),
-      },
+    // A timed case: o.clients clients repeat the step (made when the case runs) for o.seconds.
+    const timed = (key: string, label: string, step: () => Parameters<typeof runClients>[3]) => ({
+      key,
+      label,
+      run: (): Promise<Result> => runClients(key, o.clients, o.seconds, step()),
+    });
+    const cases = [
+      timed("rawHot", "raw SQL, hot org (1 charge/tx)", () => rawStep(conns, `${prefix}-rawhot`, hotOrgs)),
+      timed("apiHot1", "API, hot org, 1 record/request", () => apiStep(server!, s, clock, "h1", s.hotJobs, 1)),
+      timed("apiHotB", `API, hot org, ${o.batch} records/request`, () =>
+        apiStep(server!, s, clock, "hb", s.hotJobs, o.batch),
+      ),
+      timed("rawMany", "raw SQL, many orgs (1 charge/tx)", () =>
+        rawStep(conns, `${prefix}-rawmany`, (c) => s.manyOrgs[c]!),
+      ),
+      timed("apiMany1", "API, many orgs, 1 record/request", () => apiStep(server!, s, clock, "m1", s.manyJobs, 1)),
+      timed("apiManyB", `API, many orgs, ${o.batch} records/request`, () =>
+        apiStep(server!, s, clock, "mb", s.manyJobs, o.batch),
+      ),
+      timed("ceiling", "API ceiling: 401 before any database work", () => ceilingStep(server!)),
     ];
     const results: Record<string, Result> = {};
     console.log(`\n${o.clients} concurrent clients, ${o.seconds} s per case:`);

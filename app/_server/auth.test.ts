@@ -100,38 +100,26 @@ describe("the jwt callback, with recorded provider profiles", () => {
 
   it("GitHub: the profile's address is vouched for only when the emails API says it is verified", async () => {
     const jwt = jwtCallback();
-    const ok = await jwt({
-      token: {},
-      account: oauthAccount("github", "verified"),
-      profile: githubProfile("octo@example.com"),
-      trigger: "signIn",
-    });
+    // A first GitHub sign-in with this access token (its emails as the fake API knows them) and profile address.
+    const githubSignIn = (accessToken: string, email: string) =>
+      jwt({
+        token: {},
+        account: oauthAccount("github", accessToken),
+        profile: githubProfile(email),
+        trigger: "signIn",
+      });
+    const ok = await githubSignIn("verified", "octo@example.com");
     expect(ok.pending).toMatchObject({ provider: "github", email: "octo@example.com", name: "The Octocat" });
     expect(ok.uid).toBeUndefined();
     expect(ok.sid).toBeUndefined();
 
-    const squat = await jwt({
-      token: {},
-      account: oauthAccount("github", "unverified"),
-      profile: githubProfile("victim@example.com"),
-      trigger: "signIn",
-    });
+    const squat = await githubSignIn("unverified", "victim@example.com");
     expect(squat.pending?.email).toBeNull();
 
-    const other = await jwt({
-      token: {},
-      account: oauthAccount("github", "otherPrimary"),
-      profile: githubProfile("victim@example.com"),
-      trigger: "signIn",
-    });
+    const other = await githubSignIn("otherPrimary", "victim@example.com");
     expect(other.pending?.email).toBe("mine@example.com");
 
-    const failed = await jwt({
-      token: {},
-      account: oauthAccount("github", "revoked"),
-      profile: githubProfile("octo@example.com"),
-      trigger: "signIn",
-    });
+    const failed = await githubSignIn("revoked", "octo@example.com");
     expect(failed.pending?.email).toBeNull();
     expect(seen).toContain("GET /user/emails verified");
   });

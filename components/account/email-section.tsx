@@ -4,7 +4,7 @@ import { useTransition } from "react";
 import { cancelEmailChangeAction, requestEmailChangeAction, resendEmailChangeAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { Field, FormMessage } from "@/components/ui/field";
-import { PasswordField } from "@/components/ui/password-input";
+import { CurrentPasswordField } from "@/components/account/current-password-field";
 import { useToast } from "@/components/ui/toast";
 import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";
 import { useFormAction } from "@/components/ui/use-form-action";
@@ -45,24 +45,23 @@ export function PendingEmailChange({
         </p>
       </div>
       <div className="flex shrink-0 gap-2">
-        <Button
-          size="sm"
-          variant="secondary"
-          pending={resending}
-          disabled={cancelling}
-          onClick={() => run(startResend, resendEmailChangeAction)}
-        >
-          Resend link
-        </Button>
-        <Button
-          size="sm"
-          variant="ghost"
-          pending={cancelling}
-          disabled={resending}
-          onClick={() => run(startCancel, cancelEmailChangeAction)}
-        >
-          Cancel change
-        </Button>
+        {(
+          [
+            ["Resend link", "secondary", resending, cancelling, startResend, resendEmailChangeAction],
+            ["Cancel change", "ghost", cancelling, resending, startCancel, cancelEmailChangeAction],
+          ] as const
+        ).map(([label, variant, busy, other, start, action]) => (
+          <Button
+            key={label}
+            size="sm"
+            variant={variant}
+            pending={busy}
+            disabled={other}
+            onClick={() => run(start, action)}
+          >
+            {label}
+          </Button>
+        ))}
       </div>
     </div>
   );
@@ -89,17 +88,7 @@ export function ChangeEmailForm({ hasPassword, hasEmail }: { hasPassword: boolea
         defaultValue={state?.values?.email}
         errors={errors.email}
       />
-      {hasPassword && (
-        <PasswordField
-          label="Current password"
-          name="currentPassword"
-          autoComplete="current-password"
-          required
-          maxLength={ACCOUNT_LIMITS.password}
-          hint="To confirm it's you."
-          errors={errors.currentPassword}
-        />
-      )}
+      {hasPassword && <CurrentPasswordField hint="To confirm it's you." errors={errors.currentPassword} />}
       <Button type="submit" pending={pending}>
         {pending ? "Sending…" : "Send confirmation link"}
       </Button>

@@ -3,6 +3,7 @@
 import { changePasswordAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { FormMessage } from "@/components/ui/field";
+import { CurrentPasswordField } from "@/components/account/current-password-field";
 import { PasswordField } from "@/components/ui/password-input";
 import { ACCOUNT_LIMITS } from "@/lib/accounts/account-limits";
 import { useFormAction } from "@/components/ui/use-form-action";
@@ -18,16 +19,7 @@ export function PasswordForm({ hasPassword, username }: { hasPassword: boolean; 
       <FormMessage message={state?.message} />
       {/* For password managers: the account this password belongs to (not submitted: no name). */}
       <input type="text" autoComplete="username" value={username} readOnly hidden />
-      {hasPassword && (
-        <PasswordField
-          label="Current password"
-          name="currentPassword"
-          autoComplete="current-password"
-          required
-          maxLength={ACCOUNT_LIMITS.password}
-          errors={errors.currentPassword}
-        />
-      )}
+      {hasPassword && <CurrentPasswordField errors={errors.currentPassword} />}
       <PasswordField
         label={hasPassword ? "New password" : "Password"}
         name="newPassword"

@@ -18,9 +18,7 @@ export function AddMemberDialog({ org, onClose }: { org: string; onClose: () => 
       onOpenChange={(o) => !o && onClose()}
       title={`Add a member to ${org}`}
       description="As a platform admin you add them at once, without an invitation to accept. The organization's audit log records it, and they get an email when their account has an address."
-      message={state?.message}
-      pending={pending}
-      onSubmit={onSubmit}
+      form={{ state, pending, onSubmit }}
       submitLabel="Add member"
       pendingLabel="Adding…"
       testId="admin-add-member-form"

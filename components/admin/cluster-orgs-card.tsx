@@ -153,9 +153,7 @@ function OrgClusterDialog({
           ? "The most jobs the organization may run on this cluster at once."
           : "Its members can run jobs on this cluster at once."
       }
-      message={state?.message}
-      pending={pending}
-      onSubmit={onSubmit}
+      form={{ state, pending, onSubmit }}
       submitLabel={row ? "Save quota" : "Add organization"}
       pendingLabel="Saving…"
       testId="org-cluster-form"

@@ -184,9 +184,7 @@ function CreateTokenDialog({ cluster, onClose }: { cluster: string; onClose: () 
       onOpenChange={(o) => !o && onClose()}
       title={`Create a token for ${cluster}`}
       description="Name it after the runner that will use it, so you know which one to revoke."
-      message={state?.message}
-      pending={pending}
-      onSubmit={onSubmit}
+      form={{ state, pending, onSubmit }}
       submitLabel="Create token"
       pendingLabel="Creating…"
       testId="create-token-form"

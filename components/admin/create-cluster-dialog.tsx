@@ -5,7 +5,7 @@ import { useState } from "react";
 import { createClusterAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { CheckboxField, SelectField } from "./fields";
+import { CheckboxField, NameField, SelectField } from "./fields";
 import { FormDialog } from "./form-dialog";
 import { useFormAction } from "@/components/ui/use-form-action";
 
@@ -24,26 +24,16 @@ export function CreateClusterDialog() {
       </Button>
       <FormDialog
         open={open}
-        onOpenChange={(o) => {
-          setOpen(o);
-          if (!o) clear();
-        }}
+        onOpenChange={setOpen}
+        onClosed={clear}
         title="Create cluster"
         description="Register a compute cluster. Add presets and organizations to it next."
-        message={state?.message}
-        pending={pending}
-        onSubmit={onSubmit}
+        form={{ state, pending, onSubmit }}
         submitLabel="Create cluster"
         pendingLabel="Creating…"
         testId="create-cluster-form"
       >
-        <Field
-          label="Name"
-          name="name"
-          required
-          autoFocus
-          autoComplete="off"
-          spellCheck={false}
+        <NameField
           placeholder="gpu-east"
           hint="Lowercase letters, digits and single inner hyphens; 3–63 characters."
           errors={errors.name}

@@ -1,5 +1,5 @@
 import { useId, type ReactNode, type SelectHTMLAttributes } from "react";
-import { Label } from "@/components/ui/field";
+import { Field, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 
 function FieldErrors({ id, name, errors }: { id: string; name: string; errors: string[] }) {
@@ -84,5 +84,22 @@ export function CheckboxField({
       </div>
       {invalid && <FieldErrors id={`${id}-error`} name={name} errors={errors!} />}
     </div>
+  );
+}
+
+/** The name of a new cluster or preset: an identifier, so no autocomplete or spell check; focused first. */
+export function NameField({ placeholder, hint, errors }: { placeholder: string; hint: string; errors?: string[] }) {
+  return (
+    <Field
+      label="Name"
+      name="name"
+      required
+      autoFocus
+      autoComplete="off"
+      spellCheck={false}
+      placeholder={placeholder}
+      hint={hint}
+      errors={errors}
+    />
   );
 }

@@ -9,11 +9,10 @@ import { FormMessage } from "@/components/ui/field";
 export function FormDialog({
   open,
   onOpenChange,
+  onClosed,
   title,
   description,
-  message,
-  pending,
-  onSubmit,
+  form,
   submitLabel,
   pendingLabel,
   testId,
@@ -22,25 +21,31 @@ export function FormDialog({
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
+  /** Called after the dialog is closed (by the user or by Cancel), e.g. to clear the form's state. */
+  onClosed?: () => void;
   title: string;
   description?: ReactNode;
-  message?: string;
-  pending: boolean;
-  onSubmit: (e: FormEvent<HTMLFormElement>) => void;
+  /** From useFormAction: the form's state (its message shows above the fields), pending and submit handler. */
+  form: { state: { message?: string } | null; pending: boolean; onSubmit: (e: FormEvent<HTMLFormElement>) => void };
   submitLabel: string;
   pendingLabel: string;
   testId?: string;
   className?: string;
   children: ReactNode;
 }) {
+  const { state, pending, onSubmit } = form;
+  const change = (o: boolean) => {
+    onOpenChange(o);
+    if (!o) onClosed?.();
+  };
   return (
-    <Dialog open={open} onOpenChange={(o) => !pending && onOpenChange(o)}>
+    <Dialog open={open} onOpenChange={(o) => !pending && change(o)}>
       <DialogContent title={title} description={description} className={className}>
         <form noValidate onSubmit={onSubmit} className="space-y-4" data-testid={testId}>
-          <FormMessage message={message} />
+          <FormMessage message={state?.message} />
           {children}
           <div className="flex justify-end gap-2 pt-1">
-            <Button variant="secondary" onClick={() => onOpenChange(false)} disabled={pending}>
+            <Button variant="secondary" onClick={() => change(false)} disabled={pending}>
               Cancel
             </Button>
             <Button type="submit" pending={pending}>

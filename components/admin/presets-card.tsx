@@ -6,6 +6,7 @@ import { createPresetAction, deletePresetAction } from "@/app/actions";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Field } from "@/components/ui/field";
+import { NameField } from "./fields";
 import { FormDialog } from "./form-dialog";
 import { formatCpu, formatMemory, formatRate, type PresetRow } from "./types";
 import { useFormAction } from "@/components/ui/use-form-action";
@@ -118,27 +119,17 @@ function AddPresetDialog({
   return (
     <FormDialog
       open={open}
-      onOpenChange={(o) => {
-        onOpenChange(o);
-        if (!o) clear();
-      }}
+      onOpenChange={onOpenChange}
+      onClosed={clear}
       title={`Add a preset to ${cluster}`}
       description="Jobs started with this preset are charged its credits per hour while they run."
-      message={state?.message}
-      pending={pending}
-      onSubmit={onSubmit}
+      form={{ state, pending, onSubmit }}
       submitLabel="Add preset"
       pendingLabel="Adding…"
       testId="add-preset-form"
       className="max-w-lg"
     >
-      <Field
-        label="Name"
-        name="name"
-        required
-        autoFocus
-        autoComplete="off"
-        spellCheck={false}
+      <NameField
         placeholder="gpu-2x"
         hint="Lowercase letters, digits, dots and hyphens; up to 40 characters."
         errors={errors.name}

@@ -116,20 +116,16 @@ export function LedgerView({
             onChange={setMember}
           />
         )}
-        <InputFilter
-          id="ledger-from"
-          label="From"
-          type="date"
-          value={query.from}
-          onChange={(from) => update({ from, page: null })}
-        />
-        <InputFilter
-          id="ledger-to"
-          label="To"
-          type="date"
-          value={query.to}
-          onChange={(to) => update({ to, page: null })}
-        />
+        {(["from", "to"] as const).map((key) => (
+          <InputFilter
+            key={key}
+            id={`ledger-${key}`}
+            label={key === "from" ? "From" : "To"}
+            type="date"
+            value={query[key]}
+            onChange={(value) => update({ [key]: value, page: null })}
+          />
+        ))}
         <a href={exportHref} className={buttonClass("secondary", "md", "ml-auto")} download>
           Export CSV
         </a>

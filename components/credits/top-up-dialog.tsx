@@ -4,7 +4,7 @@ import { useState, useTransition } from "react";
 import { topUpAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { TriggeredDialog } from "@/components/ui/dialog";
 import { Field, FormMessage } from "@/components/ui/field";
 import { isCreditAmount } from "@/lib/core/credits-amount";
 import { MAX_LENGTH } from "@/lib/core/limits";
@@ -29,69 +29,67 @@ export function TopUpDialog({
   const [pending, startTransition] = useTransition();
   const valid = isCreditAmount(amount.trim());
   return (
-    <Dialog open={open} onOpenChange={setOpen}>
-      <DialogTrigger asChild>
-        <Button data-testid="top-up-open">Top up</Button>
-      </DialogTrigger>
-      <DialogContent
-        title={`Top up ${org}`}
-        description={`Credits go to the organization's shared balance. 1 credit = ${price} ${currency.toUpperCase()}.`}
+    <TriggeredDialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={<Button data-testid="top-up-open">Top up</Button>}
+      title={`Top up ${org}`}
+      description={`Credits go to the organization's shared balance. 1 credit = ${price} ${currency.toUpperCase()}.`}
+    >
+      <form
+        className="space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          startTransition(async () => {
+            const r = await topUpAction(org, amount.trim());
+            if (r && !r.ok) setError(r.message);
+          });
+        }}
       >
-        <form
-          className="space-y-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            startTransition(async () => {
-              const r = await topUpAction(org, amount.trim());
-              if (r && !r.ok) setError(r.message);
-            });
+        <div className="grid grid-cols-3 gap-2" role="group" aria-label="Amount presets">
+          {PRESETS.map((p) => (
+            <button
+              key={p}
+              type="button"
+              aria-pressed={amount === p}
+              onClick={() => setAmount(p)}
+              className={cn(
+                "rounded-md border px-3 py-2 text-sm font-medium tabular-nums",
+                amount === p ? "border-accent bg-accent-soft text-accent" : "border-border-strong hover:bg-subtle",
+              )}
+            >
+              {Number(p).toLocaleString("en")}
+            </button>
+          ))}
+        </div>
+        <Field
+          label="Credits"
+          name="credits"
+          maxLength={MAX_LENGTH.creditAmount}
+          inputMode="decimal"
+          value={amount}
+          onChange={(e) => {
+            setAmount(e.target.value);
+            setError(undefined);
           }}
-        >
-          <div className="grid grid-cols-3 gap-2" role="group" aria-label="Amount presets">
-            {PRESETS.map((p) => (
-              <button
-                key={p}
-                type="button"
-                aria-pressed={amount === p}
-                onClick={() => setAmount(p)}
-                className={cn(
-                  "rounded-md border px-3 py-2 text-sm font-medium tabular-nums",
-                  amount === p ? "border-accent bg-accent-soft text-accent" : "border-border-strong hover:bg-subtle",
-                )}
-              >
-                {Number(p).toLocaleString("en")}
-              </button>
-            ))}
-          </div>
-          <Field
-            label="Credits"
-            name="credits"
-            maxLength={MAX_LENGTH.creditAmount}
-            inputMode="decimal"
-            value={amount}
-            onChange={(e) => {
-              setAmount(e.target.value);
-              setError(undefined);
-            }}
-            hint="From 1 to 100,000, at most two decimals."
-            errors={error ? [error] : undefined}
-          />
-          {sandbox && (
-            <p className="rounded-md border border-border bg-subtle px-3 py-2 text-xs text-muted">
-              Payments run in sandbox mode: no money moves.
-            </p>
-          )}
-          <FormMessage message={undefined} />
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={() => setOpen(false)} disabled={pending}>
-              Cancel
-            </Button>
-            <Button type="submit" pending={pending} disabled={!valid}>
-              Continue to payment
-            </Button>
-          </div>
-        </form>
-      </DialogContent>
-    </Dialog>
+          hint="From 1 to 100,000, at most two decimals."
+          errors={error ? [error] : undefined}
+        />
+        {sandbox && (
+          <p className="rounded-md border border-border bg-subtle px-3 py-2 text-xs text-muted">
+            Payments run in sandbox mode: no money moves.
+          </p>
+        )}
+        <FormMessage message={undefined} />
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => setOpen(false)} disabled={pending}>
+            Cancel
+          </Button>
+          <Button type="submit" pending={pending} disabled={!valid}>
+            Continue to payment
+          </Button>
+        </div>
+      </form>
+    </TriggeredDialog>
   );
 }

@@ -6,7 +6,7 @@ import { newInvitationLinkAction, resendInvitationAction, revokeInvitationAction
 import { RoleBadge } from "@/components/console/role-badge";
 import { ActionDialog } from "@/components/ui/action-dialog";
 import { Button } from "@/components/ui/button";
-import { CopyButton } from "@/components/ui/copy-button";
+import { CopyableLink } from "@/components/ui/copy-button";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { useToast } from "@/components/ui/toast";
@@ -150,15 +150,7 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
             title={`Invitation link for ${link.email}`}
             description="A new link, valid for 7 days. Earlier links for this invitation no longer work; it only works for this email address."
           >
-            <div className="flex items-center gap-2">
-              <code
-                className="min-w-0 flex-1 truncate rounded bg-subtle px-2 py-1.5 font-mono text-xs"
-                data-testid="invitation-link"
-              >
-                {link.link}
-              </code>
-              <CopyButton value={link.link} label="Copy link" />
-            </div>
+            <CopyableLink link={link.link} testId="invitation-link" />
           </DialogContent>
         )}
       </Dialog>

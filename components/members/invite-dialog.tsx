@@ -3,9 +3,9 @@
 import { useActionState, useState } from "react";
 import { inviteAction, type InviteState } from "@/app/actions";
 import { Button, SubmitButton } from "@/components/ui/button";
-import { CopyButton } from "@/components/ui/copy-button";
+import { CopyableLink } from "@/components/ui/copy-button";
 import { cn } from "@/components/ui/cn";
-import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { TriggeredDialog } from "@/components/ui/dialog";
 import { FormMessage, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { ROLE_LABELS, type Role } from "./types";
@@ -27,93 +27,81 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
   const [state, action] = useActionState<InviteState, FormData>(inviteAction.bind(null, org), {});
   const results = state.results ?? [];
   return (
-    <Dialog open={open} onOpenChange={setOpen}>
-      <DialogTrigger asChild>
-        <Button data-testid="invite-open">Invite members</Button>
-      </DialogTrigger>
-      <DialogContent
-        title={`Invite members to ${org}`}
-        description="People with an account get the invitation in the console (and by mail); email addresses get a link. They join when they accept, within 7 days."
-        className="max-w-lg"
-      >
-        <form action={action} className="space-y-4" data-testid="invite-form">
-          <FormMessage message={state.message} />
-          <div className="space-y-1.5">
-            <Label htmlFor="invite-entries">Usernames or emails</Label>
-            <textarea
-              id="invite-entries"
-              name="entries"
-              rows={3}
-              required
-              placeholder="alice, bob@example.com"
-              defaultValue={state.values?.entries}
-              aria-invalid={Boolean(state.fieldErrors?.entries) || undefined}
-              aria-describedby="invite-entries-hint"
-              className={cn(
-                "block w-full rounded-md border bg-canvas px-3 py-2 text-sm focus:ring-2 focus:ring-accent/40 focus:outline-none",
-                state.fieldErrors?.entries ? "border-danger" : "border-border-strong focus:border-accent",
-              )}
-            />
-            {state.fieldErrors?.entries ? (
-              <p className="text-xs text-danger" data-testid="error-entries">
-                {state.fieldErrors.entries.join(" ")}
-              </p>
-            ) : (
-              <p id="invite-entries-hint" className="text-xs text-muted">
-                Separate with commas or new lines; up to 50 at a time.
-              </p>
+    <TriggeredDialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={<Button data-testid="invite-open">Invite members</Button>}
+      title={`Invite members to ${org}`}
+      description="People with an account get the invitation in the console (and by mail); email addresses get a link. They join when they accept, within 7 days."
+      className="max-w-lg"
+    >
+      <form action={action} className="space-y-4" data-testid="invite-form">
+        <FormMessage message={state.message} />
+        <div className="space-y-1.5">
+          <Label htmlFor="invite-entries">Usernames or emails</Label>
+          <textarea
+            id="invite-entries"
+            name="entries"
+            rows={3}
+            required
+            placeholder="alice, bob@example.com"
+            defaultValue={state.values?.entries}
+            aria-invalid={Boolean(state.fieldErrors?.entries) || undefined}
+            aria-describedby="invite-entries-hint"
+            className={cn(
+              "block w-full rounded-md border bg-canvas px-3 py-2 text-sm focus:ring-2 focus:ring-accent/40 focus:outline-none",
+              state.fieldErrors?.entries ? "border-danger" : "border-border-strong focus:border-accent",
             )}
-          </div>
-          <div className="space-y-1.5">
-            <Label htmlFor="invite-role">Role</Label>
-            <Select id="invite-role" name="role" defaultValue={state.values?.role ?? "user"} key={state.values?.role}>
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABELS[r]}
-                </option>
-              ))}
-            </Select>
-            {state.fieldErrors?.role && <p className="text-xs text-danger">{state.fieldErrors.role.join(" ")}</p>}
-          </div>
-
-          {results.length > 0 && (
-            <ul
-              className="max-h-56 space-y-2 overflow-y-auto rounded-md border border-border bg-surface p-3 text-sm"
-              data-testid="invite-results"
-            >
-              {results.map((r) => (
-                <li key={r.entry} className="space-y-1">
-                  <p className={OUTCOME_STYLE[r.outcome]}>{r.message}</p>
-                  {r.link && (
-                    <div className="flex items-center gap-2">
-                      <code
-                        className="min-w-0 flex-1 truncate rounded bg-subtle px-2 py-1 font-mono text-xs"
-                        data-testid="invite-link"
-                      >
-                        {r.link}
-                      </code>
-                      <CopyButton value={r.link} label="Copy link" />
-                    </div>
-                  )}
-                </li>
-              ))}
-              {!mailDelivered && results.some((r) => r.link) && (
-                <li className="text-xs text-muted">No mail server is configured: pass these links on yourself.</li>
-              )}
-              {(state.mailFailed ?? 0) > 0 && (
-                <li className="text-xs text-danger">Some emails could not be sent: copy the links instead.</li>
-              )}
-            </ul>
+          />
+          {state.fieldErrors?.entries ? (
+            <p className="text-xs text-danger" data-testid="error-entries">
+              {state.fieldErrors.entries.join(" ")}
+            </p>
+          ) : (
+            <p id="invite-entries-hint" className="text-xs text-muted">
+              Separate with commas or new lines; up to 50 at a time.
+            </p>
           )}
+        </div>
+        <div className="space-y-1.5">
+          <Label htmlFor="invite-role">Role</Label>
+          <Select id="invite-role" name="role" defaultValue={state.values?.role ?? "user"} key={state.values?.role}>
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABELS[r]}
+              </option>
+            ))}
+          </Select>
+          {state.fieldErrors?.role && <p className="text-xs text-danger">{state.fieldErrors.role.join(" ")}</p>}
+        </div>
 
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={() => setOpen(false)}>
-              {results.length > 0 ? "Done" : "Cancel"}
-            </Button>
-            <SubmitButton pendingText="Sending…">Send invites</SubmitButton>
-          </div>
-        </form>
-      </DialogContent>
-    </Dialog>
+        {results.length > 0 && (
+          <ul
+            className="max-h-56 space-y-2 overflow-y-auto rounded-md border border-border bg-surface p-3 text-sm"
+            data-testid="invite-results"
+          >
+            {results.map((r) => (
+              <li key={r.entry} className="space-y-1">
+                <p className={OUTCOME_STYLE[r.outcome]}>{r.message}</p>
+                {r.link && <CopyableLink link={r.link} testId="invite-link" compact />}
+              </li>
+            ))}
+            {!mailDelivered && results.some((r) => r.link) && (
+              <li className="text-xs text-muted">No mail server is configured: pass these links on yourself.</li>
+            )}
+            {(state.mailFailed ?? 0) > 0 && (
+              <li className="text-xs text-danger">Some emails could not be sent: copy the links instead.</li>
+            )}
+          </ul>
+        )}
+
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => setOpen(false)}>
+            {results.length > 0 ? "Done" : "Cancel"}
+          </Button>
+          <SubmitButton pendingText="Sending…">Send invites</SubmitButton>
+        </div>
+      </form>
+    </TriggeredDialog>
   );
 }

@@ -218,22 +218,22 @@ export function MembersView({
           testId="quotas-dialog"
           onConfirm={() => setQuotaAction(org, member.username, limit, maxJobs)}
         >
-          <Field
-            label="Credit limit"
-            name="creditLimit"
-            inputMode="decimal"
-            placeholder="Unlimited"
-            value={limit}
-            onChange={(e) => setLimit(e.target.value)}
-          />
-          <Field
-            label="Max running jobs"
-            name="maxRunningJobs"
-            inputMode="numeric"
-            placeholder="Unlimited"
-            value={maxJobs}
-            onChange={(e) => setMaxJobs(e.target.value)}
-          />
+          {(
+            [
+              ["Credit limit", "creditLimit", "decimal", limit, setLimit],
+              ["Max running jobs", "maxRunningJobs", "numeric", maxJobs, setMaxJobs],
+            ] as const
+          ).map(([label, name, inputMode, value, setValue]) => (
+            <Field
+              key={name}
+              label={label}
+              name={name}
+              inputMode={inputMode}
+              placeholder="Unlimited"
+              value={value}
+              onChange={(e) => setValue(e.target.value)}
+            />
+          ))}
         </ActionDialog>
       )}
       {member && dialog?.kind === "remove" && (

@@ -92,24 +92,21 @@ export function PeriodPicker({
           {Object.entries(kept).map(([k, v]) => (
             <input key={k} type="hidden" name={k} value={v} />
           ))}
-          <Field
-            label="From"
-            name="from"
-            type="date"
-            className="w-44"
-            defaultValue={input.from}
-            errors={errors.from ? [errors.from] : undefined}
-            required
-          />
-          <Field
-            label="To"
-            name="to"
-            type="date"
-            className="w-44"
-            defaultValue={input.to}
-            errors={errors.to ? [errors.to] : undefined}
-            required
-          />
+          {(["from", "to"] as const).map((name) => {
+            const error = errors[name];
+            return (
+              <Field
+                key={name}
+                label={name === "from" ? "From" : "To"}
+                name={name}
+                type="date"
+                className="w-44"
+                defaultValue={input[name]}
+                errors={error ? [error] : undefined}
+                required
+              />
+            );
+          })}
           <SubmitButton variant="secondary" className="mt-6">
             Apply
           </SubmitButton>

@@ -27,3 +27,18 @@ export function CopyButton({ value, label = "Copy" }: { value: string; label?: s
     </Button>
   );
 }
+
+/** A link shown in full (truncated to the line) with a button that copies it. */
+export function CopyableLink({ link, testId, compact = false }: { link: string; testId: string; compact?: boolean }) {
+  return (
+    <div className="flex items-center gap-2">
+      <code
+        className={`min-w-0 flex-1 truncate rounded bg-subtle px-2 ${compact ? "py-1" : "py-1.5"} font-mono text-xs`}
+        data-testid={testId}
+      >
+        {link}
+      </code>
+      <CopyButton value={link} label="Copy link" />
+    </div>
+  );
+}

@@ -1,7 +1,7 @@
 "use client";
 
 import { Dialog as D } from "radix-ui";
-import type { ReactNode } from "react";
+import type { ComponentProps, ReactNode } from "react";
 import { cn } from "./cn";
 
 export const Dialog = D.Root;
@@ -39,5 +39,24 @@ export function DialogContent({
         <div className="mt-4">{children}</div>
       </D.Content>
     </D.Portal>
+  );
+}
+
+/** A dialog with its own trigger (a button rendered as is) and DialogContent's title, description and body. */
+export function TriggeredDialog({
+  open,
+  onOpenChange,
+  trigger,
+  ...content
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  trigger: ReactNode;
+} & ComponentProps<typeof DialogContent>) {
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogTrigger asChild>{trigger}</DialogTrigger>
+      <DialogContent {...content} />
+    </Dialog>
   );
 }

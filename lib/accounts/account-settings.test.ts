@@ -28,7 +28,6 @@ import {
   updateDisplayName,
 } from "./account-settings";
 import { authenticate, signUp, verifyEmail } from "./accounts";
-import { inviteMembers } from "../orgs/invitations";
 import { grantPlatformAdmin } from "../orgs/internal";
 import { claimVerifiedEmail } from "./email-claims";
 import { Conflict, Invalid, NotFound, RateLimited, Unauthenticated } from "../core/errors";
@@ -38,6 +37,7 @@ import { createSession } from "./sessions";
 import {
   addMember,
   as,
+  invite,
   makeCluster,
   makeInvitation,
   makeJob,
@@ -558,13 +558,7 @@ describe("deleteAccount", () => {
     ).rejects.toMatchObject({ fieldErrors: { username: ["That username is taken."] } });
     await signUp(t.db, { username: uniqueName(), email: pat.email, password: TEST_PASSWORD }, testContext());
     // Nobody can invite, add or promote the deleted account any more.
-    const { results } = await inviteMembers(
-      t.db,
-      as(admin),
-      team.name,
-      { entries: pat.username, role: "user" },
-      testServices(),
-    );
+    const { results } = await invite(t.db, admin, team.name, pat.username, "user");
     expect(results.map((r) => r.outcome)).toEqual(["not_found"]);
     await expect(grantPlatformAdmin(t.db, SYSTEM, pat.username)).rejects.toMatchObject({ kind: "not_found" });
   });

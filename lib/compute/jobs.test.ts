@@ -37,6 +37,16 @@ import {
 
 const t = withTestDatabase();
 
+/** The system meters usage: each [job id, seconds after `start`, idempotency key] is one usage record. */
+function meter(svc: Parameters<typeof meterUsage>[3], start: Date, records: [string, number, string][]) {
+  const usage = records.map(([jobId, seconds, idempotencyKey]) => ({
+    jobId,
+    until: plusSeconds(start, seconds),
+    idempotencyKey,
+  }));
+  return meterUsage(t.db, SYSTEM, usage, svc);
+}
+
 /** An org (admin, manager, two users) on one external cluster with a 1/h and a 3600/h preset, funded. */
 async function jobWorld(opts: { orgClusterQuota?: number | null; fund?: string } = {}) {
   const admin = await makeUser(t.db, uniqueName("adm"));
@@ -414,46 +424,26 @@ describe("meterUsage: exact charging", () => {
     const job = await w.start(w.user, "fast");
     const start = secondsAgo(600);
     await setJobStart(t.db, job.id, start);
-    const first = await meterUsage(
-      t.db,
-      SYSTEM,
-      [{ jobId: job.id, until: plusSeconds(start, 10), idempotencyKey: "k-10" }],
-      w.svc,
-    );
+    const first = await meter(w.svc, start, [[job.id, 10, "k-10"]]);
     expect(first.outcomes).toEqual([
       { jobId: job.id, idempotencyKey: "k-10", outcome: "charged", amount: "10.00000000" },
     ]);
     expect(first.stop).toEqual([]);
     const before = await ledgerTotals(t.db, w.org);
     // The same record again.
-    const same = await meterUsage(
-      t.db,
-      SYSTEM,
-      [{ jobId: job.id, until: plusSeconds(start, 10), idempotencyKey: "k-10" }],
-      w.svc,
-    );
+    const same = await meter(w.svc, start, [[job.id, 10, "k-10"]]);
     expect(same.outcomes[0]!.outcome).toBe("nothing_due");
     // The same key with a later moment: the key wins, nothing is charged.
-    const replay = await meterUsage(
-      t.db,
-      SYSTEM,
-      [{ jobId: job.id, until: plusSeconds(start, 20), idempotencyKey: "k-10" }],
-      w.svc,
-    );
+    const replay = await meter(w.svc, start, [[job.id, 20, "k-10"]]);
     expect(replay.outcomes[0]!.outcome).toBe("duplicate");
     // A new key for an earlier moment: usage is cumulative, nothing more is due.
-    const earlier = await meterUsage(
-      t.db,
-      SYSTEM,
-      [{ jobId: job.id, until: plusSeconds(start, 5), idempotencyKey: "k-5" }],
-      w.svc,
-    );
+    const earlier = await meter(w.svc, start, [[job.id, 5, "k-5"]]);
     expect(earlier.outcomes[0]!.outcome).toBe("nothing_due");
     expect(await ledgerTotals(t.db, w.org)).toEqual(before);
     expect((await jobRow(job.id)).creditsCharged).toBe("10.00000000");
     expect((await chargesOf(job.id)).map((c) => c.idempotencyKey)).toEqual(["k-10"]);
     // Later usage under a fresh key is charged from where it stopped.
-    await meterUsage(t.db, SYSTEM, [{ jobId: job.id, until: plusSeconds(start, 25), idempotencyKey: "k-25" }], w.svc);
+    await meter(w.svc, start, [[job.id, 25, "k-25"]]);
     expect((await jobRow(job.id)).creditsCharged).toBe("25.00000000");
     expect(await chargedSum(job.id)).toBe("25.00000000");
   });
@@ -469,15 +459,10 @@ describe("meterUsage: exact charging", () => {
       .set({ stoppedAt: plusSeconds(start, 42) })
       .where(eq(jobs.id, job.id));
     const unknown = "00000000-0000-4000-8000-000000000001";
-    const r = await meterUsage(
-      t.db,
-      SYSTEM,
-      [
-        { jobId: job.id, until: plusSeconds(start, 100), idempotencyKey: "stop-1" },
-        { jobId: unknown, until: plusSeconds(start, 100), idempotencyKey: "stop-2" },
-      ],
-      w.svc,
-    );
+    const r = await meter(w.svc, start, [
+      [job.id, 100, "stop-1"],
+      [unknown, 100, "stop-2"],
+    ]);
     expect(r.outcomes.map((o) => o.outcome)).toEqual(["charged", "unknown_job"]);
     expect(r.stop).toEqual([job.id]);
     expect((await jobRow(job.id)).creditsCharged).toBe("42.00000000");
@@ -493,15 +478,10 @@ describe("meterUsage: exact charging", () => {
     const start = secondsAgo(600);
     await setJobStart(t.db, a.id, start);
     await setJobStart(t.db, b.id, start);
-    const r = await meterUsage(
-      t.db,
-      SYSTEM,
-      [
-        { jobId: b.id, until: plusSeconds(start, 3), idempotencyKey: "batch-b" },
-        { jobId: a.id, until: plusSeconds(start, 7), idempotencyKey: "batch-a" },
-      ],
-      w.svc,
-    );
+    const r = await meter(w.svc, start, [
+      [b.id, 3, "batch-b"],
+      [a.id, 7, "batch-a"],
+    ]);
     expect(r.outcomes.map((o) => o.amount)).toEqual(["3.00000000", "7.00000000"]);
     expect((await ledgerTotals(t.db, w.org)).balance).toBe("93.00000000");
     expect((await ledgerTotals(t.db, v.org)).balance).toBe("97.00000000");
@@ -518,17 +498,12 @@ describe("charging stops jobs", () => {
     const d = await other.start(other.user, "fast");
     const start = secondsAgo(600);
     for (const j of [a, b, c, d]) await setJobStart(t.db, j.id, start);
-    const r = await meterUsage(
-      t.db,
-      SYSTEM,
-      [
-        { jobId: a.id, until: plusSeconds(start, 2), idempotencyKey: "drain-a" },
-        { jobId: b.id, until: plusSeconds(start, 36), idempotencyKey: "drain-b" },
-        { jobId: c.id, until: plusSeconds(start, 36), idempotencyKey: "drain-c" },
-        { jobId: d.id, until: plusSeconds(start, 2), idempotencyKey: "drain-d" },
-      ],
-      w.svc,
-    );
+    const r = await meter(w.svc, start, [
+      [a.id, 2, "drain-a"],
+      [b.id, 36, "drain-b"],
+      [c.id, 36, "drain-c"],
+      [d.id, 2, "drain-d"],
+    ]);
     expect(r.outcomes.map((o) => o.outcome)).toEqual(["charged", "charged", "charged", "charged"]);
     expect(r.stop.sort()).toEqual([a.id, b.id, c.id].sort());
     for (const j of [a, b, c])
@@ -545,20 +520,10 @@ describe("charging stops jobs", () => {
     const b = await w.start(w.manager, "small");
     const start = secondsAgo(600);
     for (const j of [a, b]) await setJobStart(t.db, j.id, start);
-    const first = await meterUsage(
-      t.db,
-      SYSTEM,
-      [{ jobId: a.id, until: plusSeconds(start, 5), idempotencyKey: "x-a" }],
-      w.svc,
-    );
+    const first = await meter(w.svc, start, [[a.id, 5, "x-a"]]);
     expect(first.stop).toEqual([a.id]);
     expect(await jobRow(b.id)).toMatchObject({ status: "stopped", stopReason: "QuotaExhausted" });
-    const next = await meterUsage(
-      t.db,
-      SYSTEM,
-      [{ jobId: b.id, until: plusSeconds(start, 360), idempotencyKey: "x-b" }],
-      w.svc,
-    );
+    const next = await meter(w.svc, start, [[b.id, 360, "x-b"]]);
     expect(next.outcomes[0]).toMatchObject({ outcome: "charged", amount: "0.10000000" });
     expect(next.stop).toEqual([b.id]);
   });
@@ -575,22 +540,12 @@ describe("charging stops jobs", () => {
     const m = await w.start(w.manager, "fast");
     const start = secondsAgo(600);
     for (const j of [u1, u2, m]) await setJobStart(t.db, j.id, start);
-    const below = await meterUsage(
-      t.db,
-      SYSTEM,
-      [{ jobId: u1.id, until: plusSeconds(start, 1), idempotencyKey: "lim-1" }],
-      w.svc,
-    );
+    const below = await meter(w.svc, start, [[u1.id, 1, "lim-1"]]);
     expect(below.stop).toEqual([]);
-    const r = await meterUsage(
-      t.db,
-      SYSTEM,
-      [
-        { jobId: u1.id, until: plusSeconds(start, 2), idempotencyKey: "lim-2" },
-        { jobId: m.id, until: plusSeconds(start, 2), idempotencyKey: "lim-m" },
-      ],
-      w.svc,
-    );
+    const r = await meter(w.svc, start, [
+      [u1.id, 2, "lim-2"],
+      [m.id, 2, "lim-m"],
+    ]);
     expect(r.stop).toEqual([u1.id]);
     expect(await jobRow(u1.id)).toMatchObject({ status: "stopped", stopReason: "QuotaExhausted" });
     expect(await jobRow(u2.id)).toMatchObject({ status: "stopped", stopReason: "QuotaExhausted" });
@@ -612,7 +567,7 @@ describe("charging stops jobs", () => {
     const m = await w.start(w.manager, "small");
     const start = secondsAgo(600);
     await setJobStart(t.db, u1.id, start);
-    await meterUsage(t.db, SYSTEM, [{ jobId: u1.id, until: plusSeconds(start, 2), idempotencyKey: "low-1" }], w.svc);
+    await meter(w.svc, start, [[u1.id, 2, "low-1"]]);
     const set = (creditLimit: string) =>
       setMemberQuota(t.db, as(w.manager), w.org.name, { username: w.user.username, creditLimit, maxRunningJobs: "" });
     expect((await set("2.01")).stoppedJobs).toBe(0);

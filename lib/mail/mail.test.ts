@@ -3,7 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { rawRows, withTransaction } from "@/db/client";
 import { invitations, outboxEmails } from "@/db/schema";
-import { getInvitationByToken, inviteMembers } from "../orgs/invitations";
+import { getInvitationByToken } from "../orgs/invitations";
 import {
   deliverOutbox,
   enqueueMail,
@@ -18,7 +18,7 @@ import { hashToken } from "../core/tokens";
 import { parseConfig } from "../core/config";
 import { startSmtpCapture, type CapturedMail } from "../test/smtp-capture";
 import {
-  as,
+  invite,
   makeOrg,
   makeUser,
   RecordingMailer,
@@ -89,11 +89,12 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, "Apolo <noreply@console.test>");
     try {
       const email = `${uniqueName("p")}@example.net`;
-      const { results, mailFailed } = await inviteMembers(
+      const { results, mailFailed } = await invite(
         t.db,
-        as(w.manager),
+        w.manager,
         w.org.name,
-        { entries: email, role: "manager" },
+        email,
+        "manager",
         testServices(queueOnly),
       );
       expect(mailFailed).toBe(0);
@@ -135,11 +136,12 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${smtp.port}`, "noreply@console.test");
     try {
       const emails = [`${uniqueName("a")}@example.net`, `${uniqueName("b")}@example.net`];
-      const { results } = await inviteMembers(
+      const { results } = await invite(
         t.db,
-        as(w.admin),
+        w.admin,
         w.org.name,
-        { entries: [...emails, carol.username].join("\n"), role: "user" },
+        [...emails, carol.username].join("\n"),
+        "user",
         testServices(queueOnly),
       );
       await deliverOutbox(t.db, mailer);
@@ -161,7 +163,7 @@ describe("operations queue their mail in their transaction; the worker delivers 
     const w = await world();
     const recorder = new RecordingMailer();
     const email = `${uniqueName("p")}@example.net`;
-    await inviteMembers(t.db, as(w.admin), w.org.name, { entries: email, role: "user" }, testServices(recorder));
+    await invite(t.db, w.admin, w.org.name, email, "user", testServices(recorder));
     expect(recorder.sent.map((m) => m.to)).toEqual([email]);
     expect(await rowsTo(email)).toMatchObject([{ status: "sent", attempts: 1 }]);
   });
@@ -311,13 +313,7 @@ describe("retries", () => {
     try {
       const email = `${uniqueName("p")}@example.net`;
       const delivering: MailQueue = { committed: (db, ids) => deliverOutbox(db, mailer, { ids }).then(() => {}) };
-      const { results, mailFailed } = await inviteMembers(
-        t.db,
-        as(w.admin),
-        w.org.name,
-        { entries: email, role: "user" },
-        testServices(delivering),
-      );
+      const { results, mailFailed } = await invite(t.db, w.admin, w.org.name, email, "user", testServices(delivering));
       expect(mailFailed).toBe(0);
       expect(results[0]!.outcome).toBe("invited");
       expect((await getInvitationByToken(t.db, null, tokenFromLink(results[0]!.link!))).state).toBe("valid");

@@ -6,12 +6,13 @@ import { auditEvents } from "@/db/schema";
 import { AUDIT_ACTIONS, listAuditEvents, recordAudit } from "./audit";
 import { createClusterToken, createPreset, deletePreset, revokeClusterToken } from "../compute/clusters";
 import { Forbidden, NotFound, Unauthenticated } from "../core/errors";
-import { acceptInvitation, inviteMembers, renewInvitation, revokeInvitation } from "./invitations";
+import { acceptInvitation, renewInvitation, revokeInvitation } from "./invitations";
 import { changeMemberRole, leaveOrg, removeMember } from "./members";
 import { createOrg } from "./orgs";
 import { grantPlatformAdmin } from "./internal";
 import {
   as,
+  invite,
   joinByUsername,
   makeCluster,
   makeOrg,
@@ -47,13 +48,7 @@ async function orgWithHistory() {
   await joinByUsername(t.db, org, admin, user, "user", svc);
   await changeMemberRole(t.db, as(admin), org.name, { username: manager.username, role: "manager" });
   await joinByUsername(t.db, org, manager, leaver, "user", svc);
-  const invited = await inviteMembers(
-    t.db,
-    as(manager),
-    org.name,
-    { entries: `${uniqueName("p")}@x.com`, role: "user" },
-    svc,
-  );
+  const invited = await invite(t.db, manager, org.name, `${uniqueName("p")}@x.com`, "user", svc);
   await leaveOrg(t.db, as(leaver), org.name);
   await removeMember(t.db, as(manager), org.name, { username: user.username });
   await makeOrg(t.db, { admin: outsider });
@@ -169,13 +164,7 @@ describe("audit rows", () => {
   it("record every invitation change, and never a token", async () => {
     const w = await orgWithHistory();
     const invitee = await makeUser(t.db);
-    const first = await inviteMembers(
-      t.db,
-      as(w.admin),
-      w.org.name,
-      { entries: invitee.email, role: "manager" },
-      w.svc,
-    );
+    const first = await invite(t.db, w.admin, w.org.name, invitee.email, "manager", w.svc);
     const tokens = [tokenFromLink(first.results[0]!.link!), tokenFromLink(w.invited.results[0]!.link!)];
     const [inv] = (await listAuditEvents(t.db, as(w.admin), w.org.name, { action: "invitation.created" })).rows;
     const id = inv!.targetId!;

@@ -376,25 +376,17 @@ describe("changeMemberRole", () => {
   it("refuses a manager touching an admin or granting admin (a forged request), changing nothing", async () => {
     const w = await bigOrg();
     const auditBefore = (await auditOf(w.org.id)).length;
-    const demote = await changeMemberRole(t.db, as(w.manager), w.org.name, {
-      username: w.admin.username,
-      role: "user",
-    }).catch((e) => e);
+    const asManager = (username: string, role: "user" | "manager" | "admin") =>
+      changeMemberRole(t.db, as(w.manager), w.org.name, { username, role });
+    const demote = await asManager(w.admin.username, "user").catch((e) => e);
     expect(demote).toBeInstanceOf(Forbidden);
     expect(demote.message).toBe("Managers can't change an admin's role.");
-    await expect(
-      changeMemberRole(t.db, as(w.manager), w.org.name, { username: w.admin2.username, role: "manager" }),
-    ).rejects.toBeInstanceOf(Forbidden);
+    await expect(asManager(w.admin2.username, "manager")).rejects.toBeInstanceOf(Forbidden);
     // The UI never offers "admin" to a manager; a hand-made request asking for it is refused.
-    const forged = await changeMemberRole(t.db, as(w.manager), w.org.name, {
-      username: w.user.username,
-      role: "admin",
-    }).catch((e) => e);
+    const forged = await asManager(w.user.username, "admin").catch((e) => e);
     expect(forged).toBeInstanceOf(Forbidden);
     expect(forged.message).toBe("Only admins can grant the admin role.");
-    await expect(
-      changeMemberRole(t.db, as(w.manager), w.org.name, { username: w.manager2.username, role: "admin" }),
-    ).rejects.toBeInstanceOf(Forbidden);
+    await expect(asManager(w.manager2.username, "admin")).rejects.toBeInstanceOf(Forbidden);
     expect(await roleOf(w.org.id, w.admin.id)).toBe("admin");
     expect(await roleOf(w.org.id, w.admin2.id)).toBe("admin");
     expect(await roleOf(w.org.id, w.user.id)).toBe("user");

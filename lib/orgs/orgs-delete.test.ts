@@ -215,20 +215,10 @@ describe("deleteOrg (closing an org)", () => {
     const op = await makePlatformAdmin(t.db);
     const { token } = await createClusterToken(t.db, as(op), { cluster: external.name, label: "runner" });
     const started = secondsAgo(30);
-    const e = await makeJob(t.db, {
-      org: w.org,
-      user: w.user,
-      cluster: embedded,
-      preset: embedded.presets.small!,
-      startedAt: started,
-    });
-    const x = await makeJob(t.db, {
-      org: w.org,
-      user: w.manager,
-      cluster: external,
-      preset: external.presets.small!,
-      startedAt: started,
-    });
+    const smallJob = (user: typeof w.user, cluster: typeof embedded) =>
+      makeJob(t.db, { org: w.org, user, cluster, preset: cluster.presets.small!, startedAt: started });
+    const e = await smallJob(w.user, embedded);
+    const x = await smallJob(w.manager, external);
     // The external runner reported 10 s so far.
     const first = await handleUsageRequest(
       t.db,

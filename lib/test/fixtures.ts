@@ -182,6 +182,18 @@ export async function makeAccountInvitation(
   return { id: inv!.id };
 }
 
+/** `inviter` invites `entries` (addresses or usernames, one a line) to the org as `role`, through inviteMembers. */
+export function invite(
+  db: Db,
+  inviter: { id: string },
+  orgName: string,
+  entries: string,
+  role: OrgRole,
+  svc: Services = testServices(),
+) {
+  return inviteMembers(db, userCaller(inviter.id), orgName, { entries, role }, svc);
+}
+
 /**
  * How someone joins an org by username: `inviter` invites them (inviteMembers), they accept the invitation
  * from their own list (listMyInvitations → acceptInvitation). Throws unless they end up invited and joined.
@@ -194,13 +206,7 @@ export async function joinByUsername(
   role: OrgRole = "user",
   svc: Services = testServices(),
 ) {
-  const { results } = await inviteMembers(
-    db,
-    userCaller(inviter.id),
-    org.name,
-    { entries: person.username, role },
-    svc,
-  );
+  const { results } = await invite(db, inviter, org.name, person.username, role, svc);
   if (results[0]?.outcome !== "invited") throw new Error(`not invited: ${JSON.stringify(results)}`);
   const mine = await listMyInvitations(db, userCaller(person.id));
   const inv = mine.invitations.find((i) => i.orgName === org.name);
