@@ -24,6 +24,8 @@ test("a session cookie copied before sign-out opens nothing afterwards", async (
 });
 
 test("Account → Sessions lists each browser and signs them out, one or all the others", async ({ page, browser }) => {
+  // Three browsers sign in and two are signed out: more than the default 60 s on a loaded machine.
+  test.setTimeout(120_000);
   const person = newPerson("sessions");
   await signUp(page, person);
   const laptop = await newPersonContext(browser, {
