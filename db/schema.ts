@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -354,6 +356,8 @@ export const clusters = pgTable(
     runner: text("runner", { enum: ["embedded", "external"] })
       .notNull()
       .default("embedded"),
+    /** What a disk on this cluster costs per GB-hour (set by platform admins; 0 = storage is free). */
+    storageCreditsPerGbHour: credits("storage_credits_per_gb_hour").notNull().default("0"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("clusters_name_key").on(t.name)],
@@ -413,6 +417,72 @@ export const clusterTokens = pgTable(
   ],
 );
 
+
+// ---------------------------------------------------------------------------------------------- projects
+// A project lives in an org on one of the org's clusters (lib/projects). Project roles, in order:
+// reader < writer < manager < admin (lib/projects/access.ts).
+
+export const projectRole = pgEnum("project_role", ["reader", "writer", "manager", "admin"]);
+
+export const projects = pgTable(
+  "projects",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    /** Apolo's name rule, as org names: 3–63, `[a-z0-9](-?[a-z0-9])*`; unique per (cluster, org). */
+    name: text("name").notNull(),
+    displayName: text("display_name"),
+    description: text("description"),
+    /** The role new members get when added without one, and the role of members added by `is_default`. */
+    defaultRole: projectRole("default_role").notNull().default("writer"),
+    /** New org members are added to this project automatically, with `default_role`. */
+    isDefault: boolean("is_default").notNull().default(false),
+    createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("projects_cluster_org_name_key").on(t.clusterId, t.orgId, t.name),
+    // The target of project_members' (project_id, org_id) foreign key: a membership is always in the project's org.
+    uniqueIndex("projects_id_org_key").on(t.id, t.orgId),
+    index("projects_org_name_idx").on(t.orgId, t.name),
+    index("projects_org_default_idx")
+      .on(t.orgId)
+      .where(sql`is_default`),
+  ],
+);
+
+/**
+ * Who is in a project, with which role. Only org members: (org_id, user_id) references org_members with
+ * ON DELETE CASCADE, so leaving or being removed from the org removes every project membership in the same
+ * statement (and transaction).
+ */
+export const projectMembers = pgTable(
+  "project_members",
+  {
+    projectId: uuid("project_id").notNull(),
+    orgId: uuid("org_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    role: projectRole("role").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.userId] }),
+    foreignKey({ columns: [t.projectId, t.orgId], foreignColumns: [projects.id, projects.orgId] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.userId], foreignColumns: [orgMembers.orgId, orgMembers.userId] }).onDelete(
+      "cascade",
+    ),
+    index("project_members_org_user_idx").on(t.orgId, t.userId, t.projectId),
+    index("project_members_project_role_idx").on(t.projectId, t.role),
+  ],
+);
+
 export const jobStatus = pgEnum("job_status", ["running", "stopped"]);
 
 export const jobs = pgTable(
@@ -429,6 +499,8 @@ export const jobs = pgTable(
       .notNull()
       .references(() => clusters.id, { onDelete: "cascade" }),
     presetId: uuid("preset_id").references(() => presets.id, { onDelete: "set null" }),
+    /** The project the job runs in; null for jobs started before projects existed ("no project"). */
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "set null" }),
     presetName: text("preset_name").notNull(),
     name: text("name").notNull(),
     status: jobStatus("status").notNull().default("running"),
@@ -447,6 +519,7 @@ export const jobs = pgTable(
     index("jobs_org_user_status_idx").on(t.orgId, t.userId, t.status),
     index("jobs_cluster_status_idx").on(t.clusterId, t.status),
     index("jobs_org_started_idx").on(t.orgId, t.startedAt.desc()),
+    index("jobs_project_status_idx").on(t.projectId, t.status),
   ],
 );
 
@@ -472,6 +545,10 @@ export const creditLedger = pgTable(
     /** The member whose usage was charged. */
     memberId: uuid("member_id").references(() => users.id, { onDelete: "set null" }),
     jobId: uuid("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    /** The project a charge is for (its job's or disk's project); null for other kinds and projectless jobs. */
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "set null" }),
+    /** The disk whose storage a charge is for. */
+    artifactId: uuid("artifact_id").references(() => artifacts.id, { onDelete: "set null" }),
     paymentId: uuid("payment_id"),
     /** Replays of the same top-up or usage record carry the same key and change nothing. */
     idempotencyKey: text("idempotency_key"),
@@ -484,6 +561,8 @@ export const creditLedger = pgTable(
     index("credit_ledger_org_kind_idx").on(t.orgId, t.kind, t.id.desc()),
     index("credit_ledger_org_member_idx").on(t.orgId, t.memberId, t.id.desc()),
     index("credit_ledger_job_idx").on(t.jobId),
+    index("credit_ledger_org_project_idx").on(t.orgId, t.projectId, t.id.desc()),
+    index("credit_ledger_artifact_idx").on(t.artifactId),
   ],
 );
 
@@ -512,5 +591,62 @@ export const payments = pgTable(
   (t) => [
     uniqueIndex("payments_provider_ref_key").on(t.provider, t.providerRef),
     index("payments_org_idx").on(t.orgId, t.createdAt.desc()),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------- artifacts
+
+export const artifactKind = pgEnum("artifact_kind", ["disk", "bucket", "secret", "image"]);
+
+/**
+ * What jobs leave behind on a cluster, kept per project (lib/artifacts). One table for the four kinds, so the
+ * org's Artifacts page filters and pages them in one query; kind-specific columns are null for other kinds.
+ * A secret's value is stored only encrypted (AES-256-GCM under SECRETS_KEY) and never read back out.
+ */
+export const artifacts = pgTable(
+  "artifacts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: artifactKind("kind").notNull(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    /** With org_id, references the project: an artifact is always in its project's org. */
+    projectId: uuid("project_id").notNull(),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    /** Who created it (the member; for images, whoever the runner named, or null). */
+    ownerId: uuid("owner_id").references(() => users.id, { onDelete: "set null" }),
+    /** Disks, buckets, images: Apolo's name rule; secrets: a key (letters, digits, `_`, `-`, `.`). */
+    name: text("name").notNull(),
+    /** Disks (requested size) and images (pushed size), in bytes. */
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    /** Disks. */
+    storageClass: text("storage_class"),
+    /** Disks: pending, ready, broken. */
+    status: text("status"),
+    /** Buckets: aws, gcp, azure, minio, open_stack. */
+    provider: text("provider"),
+    /** Buckets. */
+    region: text("region"),
+    /** Images. */
+    tags: text("tags").array(),
+    pushedAt: timestamp("pushed_at", { withTimezone: true }),
+    /** Secrets: base64 of iv (12 bytes) ‖ tag (16 bytes) ‖ ciphertext; never selected by a read path. */
+    secretCiphertext: text("secret_ciphertext"),
+    /** Disks: storage charged so far and the moment it runs up to (metering, as for jobs). */
+    creditsCharged: credits("credits_charged").notNull().default("0"),
+    chargedUntil: timestamp("charged_until", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.projectId, t.orgId], foreignColumns: [projects.id, projects.orgId] }).onDelete("cascade"),
+    uniqueIndex("artifacts_project_kind_name_key").on(t.projectId, t.kind, t.name),
+    index("artifacts_org_kind_idx").on(t.orgId, t.kind, t.name),
+    index("artifacts_org_owner_idx").on(t.orgId, t.ownerId),
+    index("artifacts_cluster_kind_idx").on(t.clusterId, t.kind),
+    check("artifacts_secret_check", sql`(kind = 'secret') = (secret_ciphertext is not null)`),
   ],
 );

@@ -9,6 +9,8 @@
  *                    FOR NO KEY UPDATE (never FOR UPDATE): a charge's second update of a job or wallet row in
  *                    one transaction re-checks that row's foreign key to the org (KEY SHARE), which must never
  *                    wait for the org lock (with FOR UPDATE it did, and deadlocked against job starts)
+ *   1b. projects     a project row: project membership changes and deletion (withProjectLock in
+ *                    lib/projects/access.ts), after its org row, FOR NO KEY UPDATE
  *   2. org_wallets   the wallet: every balance change (postLedger, chargesSql), closing; a job start reads it
  *                    FOR SHARE (so a charge that stops an org's jobs can't miss a job started meanwhile)
  *   3. jobs          job rows: metering (after its wallets), stopping, closing
@@ -35,6 +37,10 @@ export interface LedgerEntry {
   actorId?: string | null;
   memberId?: string | null;
   jobId?: string | null;
+  /** The project a charge is for (its job's or disk's). */
+  projectId?: string | null;
+  /** The disk whose storage a charge is for. */
+  artifactId?: string | null;
   paymentId?: string | null;
   idempotencyKey?: string | null;
   note?: string | null;

@@ -31,6 +31,9 @@ export const POLICY = {
   "jobs.manageAll": { role: "manager", mode: "read" }, // see everyone's jobs
   // Stop a job: its owner, or a manager/admin for anyone's; a user doesn't learn about other people's jobs.
   "jobs.stop": { role: "manager", owner: "user", mode: "write", hidden: "Job not found" },
+  "projects.create": { role: "user", mode: "write" }, // every member creates own projects (becoming their admin)
+  "projects.viewAll": { role: "manager", mode: "read" }, // every project of the org, acting as its admin
+  "artifacts.viewAll": { role: "manager", mode: "read" }, // the org's Artifacts page: every project's artifacts
   "credits.topup": { role: "user", mode: "write", raisedBy: "topUpMinRole" }, // an org setting may raise this
   "org.leave": { role: "user", mode: "write" }, // never the last admin
   "settings.open": { role: "manager", mode: "read" }, // Users tab actions, Reports, Audit log

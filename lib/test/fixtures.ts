@@ -1,9 +1,21 @@
 import { randomBytes } from "node:crypto";
+import type { ProjectRole } from "../projects/access";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createTestDatabase } from "@/db/testing";
 import type { Database, Db } from "@/db/client";
 import { eq, sql } from "drizzle-orm";
-import { clusters, invitations, jobs, orgClusters, orgMembers, orgs, presets, users } from "@/db/schema";
+import {
+  clusters,
+  invitations,
+  jobs,
+  orgClusters,
+  orgMembers,
+  orgs,
+  presets,
+  projectMembers,
+  projects,
+  users,
+} from "@/db/schema";
 import type { OrgRole } from "../core/authz";
 import { installConfig, installedConfig, parseConfig, type Env } from "../core/config";
 import { systemCaller, userCaller } from "../core/caller";
@@ -377,4 +389,35 @@ export function fieldErrorsOf(p: Promise<unknown>) {
       return (e as Invalid).fieldErrors;
     },
   );
+}
+
+/**
+ * A project of an org on a cluster, inserted directly (the operations are tested in lib/projects), with
+ * members by user id → project role. The org must be on the cluster and the members in the org.
+ */
+export async function makeProject(
+  db: Db,
+  p: {
+    org: { id: string };
+    cluster: { id: string };
+    name?: string;
+    members?: [{ id: string }, ProjectRole][];
+    isDefault?: boolean;
+    defaultRole?: ProjectRole;
+  },
+) {
+  const [project] = await db
+    .insert(projects)
+    .values({
+      orgId: p.org.id,
+      clusterId: p.cluster.id,
+      name: p.name ?? uniqueName("proj-"),
+      isDefault: p.isDefault ?? false,
+      defaultRole: p.defaultRole ?? "writer",
+    })
+    .returning();
+  for (const [user, role] of p.members ?? []) {
+    await db.insert(projectMembers).values({ projectId: project!.id, orgId: p.org.id, userId: user.id, role });
+  }
+  return project!;
 }

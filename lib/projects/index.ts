@@ -1,0 +1,2 @@
+// The public surface of lib/projects: app/ and scripts/ import from here, never from the files inside.
+export * from "./access";
