@@ -47,6 +47,8 @@ CREATE TABLE "projects" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+-- The target of the (project_id, org_id) foreign keys below: created before them.
+CREATE UNIQUE INDEX "projects_id_org_key" ON "projects" USING btree ("id","org_id");--> statement-breakpoint
 ALTER TABLE "clusters" ADD COLUMN "storage_credits_per_gb_hour" numeric(24, 8) DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD COLUMN "project_id" uuid;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD COLUMN "artifact_id" uuid;--> statement-breakpoint
@@ -67,7 +69,6 @@ CREATE INDEX "artifacts_cluster_kind_idx" ON "artifacts" USING btree ("cluster_i
 CREATE INDEX "project_members_org_user_idx" ON "project_members" USING btree ("org_id","user_id","project_id");--> statement-breakpoint
 CREATE INDEX "project_members_project_role_idx" ON "project_members" USING btree ("project_id","role");--> statement-breakpoint
 CREATE UNIQUE INDEX "projects_cluster_org_name_key" ON "projects" USING btree ("cluster_id","org_id","name");--> statement-breakpoint
-CREATE UNIQUE INDEX "projects_id_org_key" ON "projects" USING btree ("id","org_id");--> statement-breakpoint
 CREATE INDEX "projects_org_name_idx" ON "projects" USING btree ("org_id","name");--> statement-breakpoint
 CREATE INDEX "projects_org_default_idx" ON "projects" USING btree ("org_id") WHERE is_default;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD CONSTRAINT "credit_ledger_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
