@@ -49,6 +49,12 @@ export interface OpenOptions {
   dataDir?: string;
   /** node-postgres pool size. */
   poolSize?: number;
+  /** How long a request waits for a connection before failing (default 5 s). */
+  connectionTimeoutMs?: number;
+}
+
+function logConnectionError(where: string, err: Error) {
+  console.error(`[db] ${where} lost its connection: ${err.message}`);
 }
 
 /**
@@ -57,9 +63,19 @@ export interface OpenOptions {
  */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-    // An idle client's error (e.g. the server restarted) must not crash the process.
-    pool.on("error", (err) => console.error("[db] idle client error:", err.message));
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      // While the database is unreachable a request fails within this, instead of waiting for a connection forever.
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    });
+    // A connection that drops (the server restarted or was stopped, a backend was terminated) emits `error` on
+    // its client: on an idle one through the pool's listener, on a checked-out one (mid-query, mid-transaction)
+    // through the client's own. Without a listener either is an uncaughtException. The query in flight fails
+    // with the same error and the boundary answers it (503 / "can't reach its database"); the pool drops the
+    // broken client and connects a new one for the next request.
+    pool.on("error", (err) => logConnectionError("idle client", err));
+    pool.on("connect", (client) => client.on("error", (err) => logConnectionError("client in use", err)));
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
     return {
       db,

@@ -417,7 +417,6 @@ export const clusterTokens = pgTable(
   ],
 );
 
-
 // ---------------------------------------------------------------------------------------------- projects
 // A project lives in an org on one of the org's clusters (lib/projects). Project roles, in order:
 // reader < writer < manager < admin (lib/projects/access.ts).

@@ -1,29 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { expect } from "@playwright/test";
 import pg from "pg";
 import { newPerson, test } from "./helpers";
-
-/** Starts `npm start` with exactly `env` (plus PATH and HOME) and collects what it prints. */
-function start(env: Record<string, string>, port: number) {
-  const child = spawn("npm", ["start", "--", "-p", String(port)], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const out = { text: "" };
-  child.stdout!.on("data", (d: Buffer) => (out.text += d));
-  child.stderr!.on("data", (d: Buffer) => (out.text += d));
-  return { child, out };
-}
-
-function stop(child: ChildProcess) {
-  try {
-    process.kill(-child.pid!, "SIGTERM"); // npm, sh and next: the whole group
-  } catch {
-    /* already gone */
-  }
-}
+import { startServer as start, stopServer as stop } from "./server-process";
 
 test("a production server refuses to start without real secrets and says which are missing", async () => {
   const { child, out } = start({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" }, 3199);

@@ -262,6 +262,11 @@ const MATRIX: Record<string, Row> = {
   },
   // Called by the session layer with ids it verified, never with a person's input.
   "accounts.findOAuthUser": { run: (w) => accounts.findOAuthUser(w.db, "github", "1"), expect: everyone("ok") },
+  // Called by the session layer with an id from a sign-up ticket it verified (app/_server/signup-ticket.ts).
+  "accounts.signUpSessionUser": {
+    run: (w) => accounts.signUpSessionUser(w.db, (w.me ?? w.people.outsider).id),
+    expect: everyone("ok"),
+  },
 
   // The session layer: called by the sign-in callback, each request and sign-out with ids it read from the
   // signed cookie, never with a person's input.

@@ -37,6 +37,15 @@ describe("form actions map errors in one place (action.ts)", () => {
     expect(log).toHaveBeenCalled();
   });
 
+  it("says the database can't be reached (nothing saved) rather than 'something went wrong'", async () => {
+    const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    const state = await runFormAction(values, () => Promise.reject(new Error("Failed query", { cause: down })));
+    expect(state.message).toBe(
+      "The console can't reach its database right now. Nothing was saved; try again in a moment.",
+    );
+    expect(await runAction(() => Promise.reject(down))).toEqual({ ok: false, message: state.message });
+  });
+
   it("runAction returns data, or the first field message", async () => {
     expect(
       await runAction(

@@ -1,6 +1,6 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
-import { errorFields, invalidFromDbError, isDomainError, type FieldErrors } from "@/lib/core";
+import { errorFields, invalidFromDbError, isDomainError, unavailableFromDbError, type FieldErrors } from "@/lib/core";
 import { formField } from "./form-input";
 import { requestId } from "./session";
 
@@ -24,8 +24,10 @@ export function formValues(formData: unknown, fields: string[]): Record<string, 
  * The one place actions map errors (pages: page-errors.ts, routes: http-errors.ts): a domain error becomes its message and per-field messages; anything else
  * is logged with a request id and becomes a generic message. Next's redirects pass through.
  */
-async function describeError(err: unknown): Promise<{ message: string; fieldErrors?: FieldErrors }> {
-  unstable_rethrow(err);
+async function describeError(thrown: unknown): Promise<{ message: string; fieldErrors?: FieldErrors }> {
+  unstable_rethrow(thrown);
+  // The database can't be reached: say so (nothing was saved), not "something went wrong".
+  const err = unavailableFromDbError(thrown) ?? thrown;
   const badText = invalidFromDbError(err); // PostgreSQL refused a character (22021, 22P05): the input's fault
   if (badText) return { message: badText.message };
   if (isDomainError(err)) {

@@ -3,10 +3,11 @@ import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import type { JWT } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { oauthAccounts, sessions } from "@/db/schema";
+import { oauthAccounts, sessions, users } from "@/db/schema";
 import { makeUser, uniqueName, withTestDatabase } from "@/lib/test/fixtures";
 import { buildAuthConfig, type AuthDeps } from "./auth";
 import { trustHostFrom } from "./auth-base";
+import { signupTicket } from "./signup-ticket";
 
 type ProviderLike = { id: string; options?: { clientId?: string; clientSecret?: string } };
 const providers = (env: Record<string, string>) => buildAuthConfig(env).providers as unknown as ProviderLike[];
@@ -166,6 +167,34 @@ describe("the jwt callback, with recorded provider profiles", () => {
     expect(linked.sid).toBeDefined();
     expect(linked.sid).not.toBe(token.sid);
     expect(linked.pending).toBeUndefined();
+  });
+
+  it("the sign-in after a sign-up uses a ticket, never counted against the account's sign-in limit", async () => {
+    const config = buildAuthConfig(
+      {},
+      {
+        db: async () => t.db,
+        client: async () => ({ userAgent: null, ipAddress: null }),
+        githubApiUrl: githubUrl,
+        fetch,
+      },
+    );
+    const provider = config.providers[0] as unknown as {
+      options: { authorize: (c: Record<string, unknown>, r: Request) => Promise<{ id: string } | null> };
+    };
+    const authorize = (c: Record<string, unknown>) => provider.options.authorize(c, new Request("http://console.test"));
+    const fresh = await makeUser(t.db);
+    // More than the 10 attempts a minute the account's limit allows: none of them counts.
+    for (let i = 0; i < 12; i++) expect((await authorize({ ticket: signupTicket(fresh.id) }))?.id).toBe(fresh.id);
+    const wrong = await authorize({ identifier: fresh.username, password: "not the password" });
+    expect(wrong).toBeNull();
+    // A forged ticket, or one for an account that isn't minutes old, signs nobody in.
+    expect(await authorize({ ticket: `${fresh.id}.${Date.now() + 1000}.${"x".repeat(43)}` })).toBeNull();
+    await t.db
+      .update(users)
+      .set({ createdAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(users.id, fresh.id));
+    expect(await authorize({ ticket: signupTicket(fresh.id) })).toBeNull();
   });
 
   it("a later request (no account in the call) keeps the token as it is", async () => {

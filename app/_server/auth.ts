@@ -1,6 +1,13 @@
 import { getDb, type Db } from "@/db";
-import { authenticate, createSession, findOAuthUser } from "@/lib/accounts";
-import { clientAddressFrom, oauthProvidersFromEnv, RateLimited, type Env } from "@/lib/core";
+import { authenticate, createSession, findOAuthUser, signUpSessionUser } from "@/lib/accounts";
+import {
+  clientAddressFrom,
+  databaseUnreachable,
+  oauthProvidersFromEnv,
+  RateLimited,
+  Unavailable,
+  type Env,
+} from "@/lib/core";
 import NextAuth, { CredentialsSignin } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import Credentials from "next-auth/providers/credentials";
@@ -11,12 +18,24 @@ import { baseAuthConfig } from "./auth-base";
 import { appConfig } from "./config";
 import { rateLimitStore } from "./deps";
 import { verifiedProviderEmail } from "./oauth-email";
+import { verifySignupTicket } from "./signup-ticket";
 
 /** Carries "try again in N s" from authorize() to the sign-in form. */
 export class RateLimitedSignin extends CredentialsSignin {
   constructor(retryAfterSec: number) {
     super();
     this.code = `rate_limited:${retryAfterSec}`;
+  }
+}
+
+/**
+ * Carries "temporarily unavailable" from authorize() to the sign-in form: the database or the sign-in limiter's
+ * Redis can't be reached (sign-in fails closed, with words that say so).
+ */
+export class UnavailableSignin extends CredentialsSignin {
+  constructor() {
+    super();
+    this.code = "unavailable";
   }
 }
 
@@ -60,6 +79,14 @@ export function buildAuthConfig(env: Env, deps: AuthDeps = defaultDeps) {
         credentials: { identifier: { label: "Username or email" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, request) {
           try {
+            // The sign-in right after a sign-up (app/_server/signup-ticket.ts): not an attempt against the limit.
+            // Auth.js hands authorize the whole posted body; only the sign-up action posts a ticket.
+            const ticket = (credentials as Record<string, unknown> | undefined)?.ticket;
+            if (ticket !== undefined) {
+              const userId = verifySignupTicket(ticket);
+              const user = userId ? await signUpSessionUser(await deps.db(), userId) : null;
+              return user ? { id: user.id, name: user.username } : null;
+            }
             const user = await authenticate(await deps.db(), credentials, {
               limiter: rateLimitStore(),
               clientAddress: clientAddressFrom(request.headers, appConfig()),
@@ -67,6 +94,7 @@ export function buildAuthConfig(env: Env, deps: AuthDeps = defaultDeps) {
             return user ? { id: user.id, name: user.username } : null;
           } catch (err) {
             if (err instanceof RateLimited) throw new RateLimitedSignin(err.retryAfterSec);
+            if (err instanceof Unavailable || databaseUnreachable(err)) throw new UnavailableSignin();
             throw err;
           }
         },

@@ -1,12 +1,41 @@
 import { Redis } from "ioredis";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "@/lib/core";
 
-const holder = globalThis as unknown as { __apoloLimiter?: RateLimitStore };
+const holder = globalThis as unknown as { __apoloLimiter?: RateLimitStore; __apoloRedis?: Redis | null };
+
+/**
+ * The shared Redis client (REDIS_URL), or null without one. It fails fast when Redis can't be reached — no
+ * offline queue, a 1 s connect and 500 ms command timeout, one retry — so a request that needs it is refused
+ * within about a second instead of hanging; it reconnects in the background with a bounded back-off (200 ms
+ * growing to 2 s), and its `error` events are logged at most once every 30 s instead of crashing or flooding.
+ * Which limits fail closed and which fall back to in-memory counters: lib/core/rate-limit.ts RATE_LIMITS.
+ */
+export function redisClient(): Redis | null {
+  if (holder.__apoloRedis !== undefined) return holder.__apoloRedis;
+  const url = process.env.REDIS_URL;
+  if (!url) return (holder.__apoloRedis = null);
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 1_000,
+    commandTimeout: 500,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  let lastLog = 0;
+  redis.on("error", (err: Error) => {
+    const now = Date.now();
+    if (now - lastLog < 30_000) return;
+    lastLog = now;
+    console.error(`[redis] ${err.message} (rate limits fall back or fail closed until it is back)`);
+  });
+  return (holder.__apoloRedis = redis);
+}
 
 /** Redis when REDIS_URL is set (shared by all app instances), process memory otherwise. */
 export function rateLimitStore(): RateLimitStore {
-  holder.__apoloLimiter ??= process.env.REDIS_URL
-    ? new RedisRateLimitStore(new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 2 }))
-    : new MemoryRateLimitStore();
+  if (!holder.__apoloLimiter) {
+    const redis = redisClient();
+    holder.__apoloLimiter = redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore();
+  }
   return holder.__apoloLimiter;
 }

@@ -8,6 +8,7 @@ import {
   QuotaExceeded,
   RateLimited,
   Unauthenticated,
+  Unavailable,
 } from "@/lib/core";
 import { errorResponse, jsonError } from "./http-errors";
 
@@ -28,6 +29,7 @@ describe("errorResponse: domain errors as JSON route answers", () => {
       [new QuotaExceeded("No credits left for org 'x'", true), 409, "quota_exceeded"],
       [new Invalid({ name: ["Too long."] }), 422, "invalid"],
       [new RateLimited(30), 429, "rate_limited"],
+      [new Unavailable("Sign-in is temporarily unavailable. Try again in a moment."), 503, "unavailable"],
     ];
     for (const [err, status, code] of cases) {
       const res = await answer(errorResponse(err));
@@ -57,6 +59,23 @@ describe("errorResponse: domain errors as JSON route answers", () => {
     expect(taken.body.error.fields).toEqual({ username: ["That username is taken."] });
     expect((await answer(errorResponse(new Conflict("Busy.")))).body.error).not.toHaveProperty("fields");
     expect((await answer(errorResponse(new NotFound()))).body.error).not.toHaveProperty("fields");
+  });
+
+  it("answers 503 with Retry-After when the database can't be reached, so runners back off and retry", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    const wrapped = Object.assign(new Error("Failed query: select 1"), { cause: refused });
+    for (const err of [refused, wrapped, new Error("Connection terminated unexpectedly")]) {
+      const res = await answer(errorResponse(err));
+      expect(res.status).toBe(503);
+      expect(res.headers["retry-after"]).toBe("5");
+      expect(res.body.error.code).toBe("unavailable");
+      expect(res.body.error.message).toMatch(/can't reach its database/);
+    }
+    // The SQLSTATE of a server shutting down (57P01) too; a statement's own error (23505) stays a 500.
+    expect((await answer(errorResponse(Object.assign(new Error("terminating"), { code: "57P01" })))).status).toBe(503);
+    expect((await answer(errorResponse(Object.assign(new Error("dup"), { code: "23505" })))).status).toBe(500);
+    expect(log).toHaveBeenCalledTimes(1);
   });
 
   it("answers 429 with Retry-After", async () => {

@@ -1,4 +1,4 @@
-import { errorFields, isDomainError, type ErrorCode, type FieldErrors } from "@/lib/core";
+import { errorFields, isDomainError, unavailableFromDbError, type ErrorCode, type FieldErrors } from "@/lib/core";
 
 /**
  * The one place route handlers (and the REST API) map errors to HTTP. Every JSON error answer has one shape:
@@ -22,6 +22,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   quota_exceeded: 409,
   invalid: 422,
   rate_limited: 429,
+  unavailable: 503,
 };
 
 /** Codes of refusals made at the boundary, before lib/ is called. */
@@ -52,8 +53,10 @@ export function jsonError(
 }
 
 /** A thrown error as the route's answer. */
-export function errorResponse(err: unknown, opts: ErrorResponseOptions = {}): Response {
+export function errorResponse(thrown: unknown, opts: ErrorResponseOptions = {}): Response {
   const headers = { ...opts.headers };
+  // The database can't be reached: 503 with Retry-After, so runners and clients back off and retry.
+  const err = unavailableFromDbError(thrown) ?? thrown;
   if (!isDomainError(err)) {
     const id = opts.requestId || crypto.randomUUID().slice(0, 8);
     console.error(`[request ${id}] ${opts.context ?? "route"} failed:`, err);
@@ -64,7 +67,9 @@ export function errorResponse(err: unknown, opts: ErrorResponseOptions = {}): Re
   const code = err.kind === "forbidden" && opts.forbiddenAsNotFound ? "not_found" : err.kind;
   // A 404 never says more than "Not found" (the message of a refusal told as one could name what exists).
   const message = code === "not_found" ? "Not found" : err.message;
-  if (err.kind === "rate_limited" && "retryAfterSec" in err) headers["Retry-After"] = String(err.retryAfterSec);
+  if ((err.kind === "rate_limited" || err.kind === "unavailable") && "retryAfterSec" in err) {
+    headers["Retry-After"] = String(err.retryAfterSec);
+  }
   if (code === "unauthenticated" && opts.bearerRealm) {
     headers["WWW-Authenticate"] = `Bearer realm="${opts.bearerRealm}"`;
   }

@@ -125,6 +125,21 @@ export async function authenticate(db: Db, input: unknown, ctx: RequestContext):
   return ok && user ? { id: user.id, username: user.username } : null;
 }
 
+/**
+ * The account a sign-up's own automatic sign-in is for (app/_server/signup-ticket.ts verified the ticket the
+ * sign-up action made): an account that exists, isn't deleted and was created in the last 5 minutes. Called
+ * by the session layer with an id it verified, never with a person's input; no rate limit (the sign-up was
+ * limited itself).
+ */
+export async function signUpSessionUser(db: Db, userId: string): Promise<SessionUser | null> {
+  const [user] = await db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.deletedAt), sql`${users.createdAt} > now() - interval '5 minutes'`))
+    .limit(1);
+  return user ?? null;
+}
+
 /** The signed-in person's own account. */
 export async function getAccount(db: Db, caller: Caller) {
   const { userId } = requireUser(caller, "read");

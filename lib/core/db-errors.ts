@@ -1,4 +1,4 @@
-import { Invalid } from "./errors";
+import { Invalid, Unavailable } from "./errors";
 
 /** The constraint a unique violation (SQLSTATE 23505) hit, or null; looks through Drizzle's wrapper. */
 export function uniqueViolation(err: unknown): string | null {
@@ -30,4 +30,48 @@ export function badTextEncoding(err: unknown): boolean {
 export function invalidFromDbError(err: unknown, field?: string): Invalid | null {
   if (!badTextEncoding(err)) return null;
   return new Invalid({ [field ?? "_form"]: [BAD_TEXT_MESSAGE] }, BAD_TEXT_MESSAGE);
+}
+
+/**
+ * Errors that mean the database can't be reached (not that the statement was wrong): node-postgres's socket and
+ * pool errors, and the SQLSTATEs of class 08 (connection exception), 57P01–57P03 (the server shutting down or
+ * starting) and 53300 (too many connections). Looks through Drizzle's wrapper.
+ */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "EAI_AGAIN",
+]);
+const UNREACHABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+const UNREACHABLE_MESSAGES = [
+  "Connection terminated",
+  "connection timeout",
+  "Client has encountered a connection error",
+  "Connection refused",
+  "Cannot use a pool after calling end",
+];
+
+export function databaseUnreachable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e !== "object" || seen.has(e)) break;
+    seen.add(e);
+    const code = typeof e.code === "string" ? e.code : "";
+    if (UNREACHABLE_CODES.has(code) || UNREACHABLE_STATES.has(code) || code.startsWith("08")) return true;
+    const message = typeof e.message === "string" ? e.message : "";
+    if (UNREACHABLE_MESSAGES.some((m) => message.includes(m))) return true;
+    // AggregateError (a connect that tried several addresses) carries the reasons in `errors`.
+    const errors = (e as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.some((x) => databaseUnreachable(x))) return true;
+  }
+  return false;
+}
+
+/** The Unavailable that an unreachable-database error stands for, or null for any other error (rethrow it). */
+export function unavailableFromDbError(err: unknown): Unavailable | null {
+  return databaseUnreachable(err) ? new Unavailable() : null;
 }

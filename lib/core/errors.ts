@@ -14,7 +14,8 @@ export type ErrorCode =
   | "malformed"
   | "rate_limited"
   | "unauthenticated"
-  | "quota_exceeded";
+  | "quota_exceeded"
+  | "unavailable";
 
 export abstract class DomainError extends Error {
   /** The error's code, as API answers name it. */
@@ -88,6 +89,20 @@ export class QuotaExceeded extends DomainError {
     message: string,
     /** Whether the refusal is about credits (the member is told by mail). */
     readonly credits = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A service the operation needs (the database, Redis) can't be reached right now: nothing was done, and the
+ * same request may succeed in a moment. HTTP answers 503 with Retry-After; forms show the message.
+ */
+export class Unavailable extends DomainError {
+  readonly kind = "unavailable";
+  constructor(
+    message = "The console can't reach its database right now. Nothing was saved; try again in a moment.",
+    readonly retryAfterSec = 5,
   ) {
     super(message);
   }

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { consume, MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
+import { Unavailable } from "./errors";
+import { consume, MemoryRateLimitStore, RATE_LIMITS, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
 import { randomBytes } from "node:crypto";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -93,5 +94,53 @@ describe.skipIf(!redisUp)("redis store", () => {
     const ttl = await redis.pttl(`${prefix}probe`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe("when Redis can't be reached", () => {
+  // A real client to a port nobody listens on, with the console's fail-fast options (app/_server/deps.ts).
+  const gone = new Redis("redis://127.0.0.1:1", {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 500,
+    commandTimeout: 500,
+    retryStrategy: () => null,
+  });
+  gone.on("error", () => {});
+  afterAll(() => gone.disconnect());
+  const store = new RedisRateLimitStore(gone, "apolo:test:gone:");
+
+  it("refuses guessing-sensitive limits as Unavailable, with their own words, within a second", async () => {
+    const started = Date.now();
+    const err = await consume(store, "signin:x", RATE_LIMITS.signInPerAccount).then(
+      () => new Error("went through"),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Unavailable);
+    expect((err as Error).message).toBe("Sign-in is temporarily unavailable. Try again in a moment.");
+    // No timing threshold in tests (the machine is shared); only that it did not wait for a reconnect loop.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it("falls back to this process's counters for the other limits: still limited, never unlimited", async () => {
+    const rule = { ...RATE_LIMITS.invitesPerActor, limit: 2 };
+    const key = `invite:${randomBytes(4).toString("hex")}`;
+    expect((await consume(store, key, rule)).ok).toBe(true);
+    expect((await consume(store, key, rule)).ok).toBe(true);
+    expect((await consume(store, key, rule)).ok).toBe(false);
+  });
+
+  it("decides per limit: only sign-in, password resets and password checks fail closed", () => {
+    const closed = Object.entries(RATE_LIMITS)
+      .filter(([, r]) => "failClosed" in r)
+      .map(([k]) => k)
+      .sort();
+    expect(closed).toEqual([
+      "accountPasswordChecksPerAccount",
+      "passwordResetsPerAccount",
+      "passwordResetsPerAddress",
+      "signInPerAccount",
+      "signInPerAddress",
+    ]);
   });
 });

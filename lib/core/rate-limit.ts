@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { Unavailable } from "./errors";
 
 /**
  * Fixed-window counters behind one small interface: Redis when REDIS_URL is set (shared by every app
@@ -12,6 +13,12 @@ export interface RateLimitStore {
 export interface RateLimitRule {
   limit: number;
   windowMs: number;
+  /**
+   * When the shared store (Redis) can't be reached: a limit that guards against guessing (sign-in, password
+   * checks and resets) fails closed — the request is refused as Unavailable with this message — while the
+   * others count in this process's memory until Redis is back (per instance, so looser, never unlimited).
+   */
+  failClosed?: string;
 }
 
 export interface RateLimitResult {
@@ -21,7 +28,15 @@ export interface RateLimitResult {
 }
 
 export async function consume(store: RateLimitStore, key: string, rule: RateLimitRule): Promise<RateLimitResult> {
-  const { count, resetInMs } = await store.hit(key, rule.windowMs);
+  let hit: { count: number; resetInMs: number };
+  try {
+    hit = await store.hit(key, rule.windowMs);
+  } catch (err) {
+    if (!(store instanceof RedisRateLimitStore)) throw err;
+    if (rule.failClosed) throw new Unavailable(rule.failClosed, 5);
+    hit = await fallbackStore.hit(key, rule.windowMs);
+  }
+  const { count, resetInMs } = hit;
   const ok = count <= rule.limit;
   return {
     ok,
@@ -56,6 +71,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
+/** The counters used while the shared store is unreachable (limits that don't fail closed). */
+const fallbackStore = new MemoryRateLimitStore();
+
 // INCR and set the expiry on the first hit, atomically; returns [count, ms left].
 const HIT_SCRIPT = `
 local c = redis.call('INCR', KEYS[1])
@@ -79,18 +97,25 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
+const SIGN_IN_UNAVAILABLE = "Sign-in is temporarily unavailable. Try again in a moment.";
+const RESET_UNAVAILABLE = "Password resets are temporarily unavailable. Try again in a moment.";
+
 /** The limits the product applies. Keys are namespaced by purpose. */
 export const RATE_LIMITS = {
-  signInPerAccount: { limit: 10, windowMs: 60_000 },
-  signInPerAddress: { limit: 30, windowMs: 60_000 },
+  signInPerAccount: { limit: 10, windowMs: 60_000, failClosed: SIGN_IN_UNAVAILABLE },
+  signInPerAddress: { limit: 30, windowMs: 60_000, failClosed: SIGN_IN_UNAVAILABLE },
   signUpPerAddress: { limit: 10, windowMs: 10 * 60_000 },
   invitesPerActor: { limit: 30, windowMs: 10 * 60_000 },
   verificationMailsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
   paymentsPerAccount: { limit: 20, windowMs: 10 * 60_000 },
-  passwordResetsPerAccount: { limit: 5, windowMs: 60 * 60_000 },
-  passwordResetsPerAddress: { limit: 20, windowMs: 60 * 60_000 },
+  passwordResetsPerAccount: { limit: 5, windowMs: 60 * 60_000, failClosed: RESET_UNAVAILABLE },
+  passwordResetsPerAddress: { limit: 20, windowMs: 60 * 60_000, failClosed: RESET_UNAVAILABLE },
   /** Email-change requests and resends (each mails a link to a new address). */
   emailChangesPerAccount: { limit: 5, windowMs: 60 * 60_000 },
   /** Current-password checks on the Account page (password and email changes). */
-  accountPasswordChecksPerAccount: { limit: 10, windowMs: 10 * 60_000 },
+  accountPasswordChecksPerAccount: {
+    limit: 10,
+    windowMs: 10 * 60_000,
+    failClosed: "Password checks are temporarily unavailable. Nothing was changed; try again in a moment.",
+  },
 } satisfies Record<string, RateLimitRule>;

@@ -21,7 +21,9 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
           values,
           message: limited
             ? `Too many sign-in attempts. Try again in ${limited[1]} s.`
-            : "Wrong username, email or password.",
+            : err.code === "unavailable"
+              ? "Sign-in is temporarily unavailable. Try again in a moment."
+              : "Wrong username, email or password.",
         };
       }
       if (err instanceof AuthError) return { ok: false, values, message: "Sign-in failed. Please try again." };

@@ -3,6 +3,7 @@
 import { signIn, unstable_update, auth } from "@/app/_server/auth";
 import { formField, formValues, runFormAction, type FormState } from "@/app/_server/action";
 import { safeReturnTo } from "@/app/_server/return-to";
+import { signupTicket } from "@/app/_server/signup-ticket";
 import { requestContext } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { services } from "@/app/_server/services";
@@ -19,9 +20,9 @@ export async function signUpAction(_prev: FormState, formData: FormData): Promis
     const user = await signUp(db, { ...values, password }, { ...(await requestContext()), inviteToken: invite });
     // An address not proven by an invitation link gets a verification link.
     if (!user.emailVerified) await requestEmailVerification(db, userCaller(user.id), await services());
+    // Signed in with a ticket, not the password: the automatic sign-in doesn't count against the sign-in limit.
     await signIn("credentials", {
-      identifier: user.username,
-      password,
+      ticket: signupTicket(user.id),
       redirectTo: invite ? safeReturnTo(`/invite/${invite}`, "/onboarding") : "/onboarding",
     });
   });
