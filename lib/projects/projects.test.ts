@@ -302,7 +302,7 @@ describe("listProjects", () => {
       await tx
         .update(creditLedger)
         .set({ createdAt: sql`date_trunc('month', now() at time zone 'UTC') at time zone 'UTC' - interval '1 second'` })
-        .where(eq(creditLedger.id, old.ledgerId));
+        .where(eq(creditLedger.id, old!.ledgerId));
     });
     const r = await listProjects(t.db, as(w.user), w.org.name, {});
     expect(r.rows).toHaveLength(1);
@@ -471,7 +471,7 @@ describe("deleteProject", () => {
     expect(await membersOf(c.id)).toEqual([]);
     const [j] = await t.db.select().from(jobs).where(eq(jobs.id, job.id));
     expect(j!.projectId).toBeNull();
-    const [l] = await t.db.select().from(creditLedger).where(eq(creditLedger.id, posted.ledgerId));
+    const [l] = await t.db.select().from(creditLedger).where(eq(creditLedger.id, posted!.ledgerId));
     expect(l).toMatchObject({ projectId: null, amount: "-1.00000000" });
     const [a] = await audit(w.org.id, "project.deleted");
     expect(a).toMatchObject({ actorId: w.user.id, targetId: c.id });
