@@ -1,6 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditEvents, orgMembers, orgs, projectMembers } from "@/db/schema";
+import { tokenCaller } from "../core/caller";
 import { Conflict, DomainError, Forbidden, Invalid, NotFound } from "../core/errors";
 import { leaveOrg, removeMember } from "../orgs/members";
 import { addMemberAsPlatformAdmin } from "../orgs/platform";
@@ -25,7 +26,7 @@ import {
   listProjectMembers,
   removeProjectMember,
 } from "./members";
-import { createProject } from "./projects";
+import { createProject, getProject, listProjects } from "./projects";
 
 const t = withTestDatabase();
 
@@ -428,5 +429,43 @@ describe("races (real concurrent transactions)", () => {
       expect(om, `iteration ${i}`).toBeUndefined();
       expect(await roleIn(w.project.id, w.spare.id), `iteration ${i}`).toBeNull();
     }
+  });
+});
+
+describe("personal access tokens", () => {
+  const token = (user: Person, scopes: ("read" | "write")[], orgId?: string) =>
+    tokenCaller({ userId: user.id, tokenId: "t", tokenName: "bench", scopes, orgId });
+
+  it("a read-only token reads but neither adds, changes, removes nor leaves", async () => {
+    const w = await world();
+    const ro = token(w.admin, ["read"]);
+    expect((await listProjectMembers(t.db, ro, w.org.name, w.ref, {})).canAdd).toBe(false);
+    const p = await getProject(t.db, ro, w.org.name, w.ref);
+    expect(p.can["project.view"]).toBe(true);
+    expect(p.can["project.manageMembers"]).toBe(false);
+    expect(p.can["project.delete"]).toBe(false);
+    for (const call of [
+      addProjectMember(t.db, ro, w.org.name, w.ref, { username: w.spare.username }),
+      changeProjectMemberRole(t.db, ro, w.org.name, w.ref, { username: w.reader.username, role: "writer" }),
+      removeProjectMember(t.db, ro, w.org.name, w.ref, { username: w.reader.username }),
+      removeProjectMember(t.db, token(w.reader, ["read"]), w.org.name, w.ref, { username: w.reader.username }),
+      createProject(t.db, ro, w.org.name, { cluster: w.cluster.name, name: "by-token" }),
+    ]) {
+      await expect(call).rejects.toBeInstanceOf(Forbidden);
+    }
+    expect(await roleIn(w.project.id, w.reader.id)).toBe("reader");
+    const rw = token(w.admin, ["read", "write"], w.org.id);
+    await addProjectMember(t.db, rw, w.org.name, w.ref, { username: w.spare.username });
+    expect(await roleIn(w.project.id, w.spare.id)).toBe("writer");
+  });
+
+  it("a token restricted to another org finds nothing here", async () => {
+    const w = await world();
+    const other = await world();
+    const elsewhere = token(w.admin, ["read", "write"], other.org.id);
+    await expect(listProjects(t.db, elsewhere, w.org.name, {})).rejects.toBeInstanceOf(NotFound);
+    await expect(
+      addProjectMember(t.db, elsewhere, w.org.name, w.ref, { username: w.spare.username }),
+    ).rejects.toBeInstanceOf(NotFound);
   });
 });
