@@ -454,6 +454,8 @@ describe("personal access tokens", () => {
       await expect(call).rejects.toBeInstanceOf(Forbidden);
     }
     expect(await roleIn(w.project.id, w.reader.id)).toBe("reader");
+    const asReader = await listProjectMembers(t.db, token(w.reader, ["read"]), w.org.name, w.ref, {});
+    expect(asReader.rows.find((r) => r.username === w.reader.username)!.actions.remove).toBe(false);
     const rw = token(w.admin, ["read", "write"], w.org.id);
     await addProjectMember(t.db, rw, w.org.name, w.ref, { username: w.spare.username });
     expect(await roleIn(w.project.id, w.spare.id)).toBe("writer");
