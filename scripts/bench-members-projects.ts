@@ -26,6 +26,12 @@ const ORG_MEMBERS = 200;
 const MINE = 50;
 const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hiZW5jaGJlbmNo$YmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNo";
 
+/** What the projects case writes, for the benchmark's warning. */
+export const PROJECTS_SEED_SUMMARY =
+  `${2 * ORG_MEMBERS} users, 2 orgs, 2 clusters, ${(BIG_PROJECTS + SMALL_PROJECTS).toLocaleString("en")} projects ` +
+  `with ~${(3 * (BIG_PROJECTS + SMALL_PROJECTS) + MINE + SMALL_PROJECTS).toLocaleString("en")} project members, ` +
+  `jobs and charges`;
+
 export interface ProjectsBenchOptions {
   iterations: number;
   warmup: number;

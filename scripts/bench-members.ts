@@ -18,7 +18,7 @@ import { sql } from "drizzle-orm";
 import { redact, table } from "./bench-output";
 import { openDatabase, rawRows, type Database, type Db } from "@/db/client";
 import { listMembers } from "@/lib/orgs/members";
-import { benchProjects, projectsCleanup } from "./bench-members-projects";
+import { benchProjects, PROJECTS_SEED_SUMMARY, projectsCleanup } from "./bench-members-projects";
 import { userCaller, type UserCaller } from "@/lib/core/caller";
 
 // ---------------------------------------------------------------------------------------------- options
@@ -346,8 +346,17 @@ async function main() {
       : "Target: in-memory PGlite (set DATABASE_URL to benchmark a PostgreSQL server)",
   );
   console.log(
-    `WARNING: this writes ${TOTAL_USERS.toLocaleString("en")} users, ${OTHER_ORGS + 2} orgs and ` +
-      `${(TOTAL_USERS + BIG / 50).toLocaleString("en")} memberships, all named '${prefix}-…', into that database` +
+    `WARNING: this writes ` +
+      [
+        options.cases !== "projects"
+          ? `${TOTAL_USERS.toLocaleString("en")} users, ${OTHER_ORGS + 2} orgs and ` +
+            `${(TOTAL_USERS + BIG / 50).toLocaleString("en")} memberships`
+          : null,
+        options.cases !== "members" ? PROJECTS_SEED_SUMMARY : null,
+      ]
+        .filter(Boolean)
+        .join(", and ") +
+      `, all named '${prefix}-…', into that database` +
       (database.kind === "pglite"
         ? " (thrown away at exit)."
         : cleanup
