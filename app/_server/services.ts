@@ -6,6 +6,7 @@ import { headers } from "next/headers";
 import "server-only";
 import { appConfig } from "./config";
 import { rateLimitStore } from "./deps";
+import { secretsKey } from "./secrets";
 import { wakeMailWorker } from "./runner";
 
 const holder = globalThis as unknown as { __apoloStripe?: StripeProvider | null };
@@ -20,7 +21,7 @@ export async function appUrl(): Promise<string> {
 
 /** `appUrl` can be given where there is no request (the embedded runner). */
 export async function services(opts: { appUrl?: string } = {}): Promise<Services> {
-  return { mailer, appUrl: opts.appUrl ?? (await appUrl()), limiter: rateLimitStore() };
+  return { mailer, appUrl: opts.appUrl ?? (await appUrl()), limiter: rateLimitStore(), secretsKey: secretsKey(appConfig().secretsKey) };
 }
 
 /** Stripe when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (lib/billing/stripe.ts), else the sandbox. */

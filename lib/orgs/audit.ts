@@ -35,6 +35,12 @@ export const AUDIT_ACTIONS = [
   "preset.deleted",
   "platform_admin.granted",
   "account.deleted",
+  // artifacts (lib/artifacts): disks, buckets, secrets (never their values), images; disk storage rates
+  "artifact.created",
+  "artifact.updated",
+  "artifact.secret_replaced",
+  "artifact.deleted",
+  "cluster.storage_rate_set",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
