@@ -62,20 +62,48 @@ async function setup(opts: { funds?: string } = {}) {
   const project2 = await makeProject(db, { org, cluster, members: [[writer2!, "writer"]] });
   const ref = { cluster: cluster.name, project: project.name };
   const ref2 = { cluster: cluster.name, project: project2.name };
-  return { db, admin: admin!, manager: manager!, user: user!, writer: writer!, reader: reader!, writer2: writer2!, org, cluster, project, project2, ref, ref2 };
+  return {
+    db,
+    admin: admin!,
+    manager: manager!,
+    user: user!,
+    writer: writer!,
+    reader: reader!,
+    writer2: writer2!,
+    org,
+    cluster,
+    project,
+    project2,
+    ref,
+    ref2,
+  };
 }
 
 describe("creating disks, buckets and secrets", () => {
   it("lets a writer create a disk with its Apolo URI, owner and audit row", async () => {
     const w = await setup();
-    const d = await createDisk(w.db, as(w.writer), w.org.name, w.ref, { name: "data", size: "10G", storageClass: "ssd" });
+    const d = await createDisk(w.db, as(w.writer), w.org.name, w.ref, {
+      name: "data",
+      size: "10G",
+      storageClass: "ssd",
+    });
     expect(d.uri).toBe(`disk://${w.cluster.name}/${w.org.name}/${w.project.name}/data`);
     const [row] = await w.db.select().from(artifacts).where(eq(artifacts.id, d.id));
-    expect(row).toMatchObject({ kind: "disk", sizeBytes: 10 * GB, storageClass: "ssd", ownerId: w.writer.id, status: "ready" });
+    expect(row).toMatchObject({
+      kind: "disk",
+      sizeBytes: 10 * GB,
+      storageClass: "ssd",
+      ownerId: w.writer.id,
+      status: "ready",
+    });
     expect(row!.clusterId).toBe(w.cluster.id);
     const audit = await w.db.select().from(auditEvents).where(eq(auditEvents.targetId, d.id));
     expect(audit.map((a) => a.action)).toEqual(["artifact.created"]);
-    const b = await createBucket(w.db, as(w.manager), w.org.name, w.ref, { name: "blobs", provider: "aws", region: "us-east-1" });
+    const b = await createBucket(w.db, as(w.manager), w.org.name, w.ref, {
+      name: "blobs",
+      provider: "aws",
+      region: "us-east-1",
+    });
     expect(b.uri).toBe(`blob://${w.cluster.name}/${w.org.name}/${w.project.name}/blobs`);
   });
 
@@ -101,7 +129,9 @@ describe("creating disks, buckets and secrets", () => {
     ]) {
       await expect(createDisk(w.db, c, w.org.name, w.ref, input)).rejects.toBeInstanceOf(Invalid);
     }
-    await expect(createBucket(w.db, c, w.org.name, w.ref, { name: "bkt", provider: "dropbox", region: "x" })).rejects.toBeInstanceOf(Invalid);
+    await expect(
+      createBucket(w.db, c, w.org.name, w.ref, { name: "bkt", provider: "dropbox", region: "x" }),
+    ).rejects.toBeInstanceOf(Invalid);
     for (const key of ["1abc", "has space", "a".repeat(254), ""]) {
       await expect(createSecret(w.db, c, w.org.name, w.ref, { key, value: "v" }, svc)).rejects.toBeInstanceOf(Invalid);
     }
@@ -151,7 +181,14 @@ describe("secrets", () => {
     await expect(
       createSecret(w.db, as(w.writer), w.org.name, w.ref, { key: "API_TOKEN", value: "other" }, svc),
     ).rejects.toBeInstanceOf(Conflict);
-    const replaced = await updateSecret(w.db, as(w.writer), w.org.name, w.ref, { key: "API_TOKEN", value: "new-value" }, svc);
+    const replaced = await updateSecret(
+      w.db,
+      as(w.writer),
+      w.org.name,
+      w.ref,
+      { key: "API_TOKEN", value: "new-value" },
+      svc,
+    );
     expect(JSON.stringify(replaced)).not.toContain("new-value");
     const [after] = await w.db.select().from(artifacts).where(eq(artifacts.id, s.id));
     expect(decryptSecret(svc.secretsKey, place, after!.secretCiphertext!)).toBe("new-value");
@@ -175,7 +212,11 @@ describe("deleting", () => {
   it("lets writers delete; readers are refused; a forged id of another org is NotFound and changes nothing", async () => {
     const w = await setup();
     const other = await setup();
-    const b = await createBucket(w.db, as(w.writer), w.org.name, w.ref, { name: "bkt", provider: "azure", region: "eastus" });
+    const b = await createBucket(w.db, as(w.writer), w.org.name, w.ref, {
+      name: "bkt",
+      provider: "azure",
+      region: "eastus",
+    });
     const theirs = await createBucket(other.db, as(other.writer), other.org.name, other.ref, {
       name: "bkt",
       provider: "azure",
@@ -243,7 +284,12 @@ describe("lists", () => {
     expect(all.diskTotals.find((d) => d.project === w.project.name)).toMatchObject({ disks: 2, bytes: 7 * GB });
     expect(all.diskTotals.find((d) => d.project === w.project2.name)).toMatchObject({ disks: 1, bytes: 5 * GB });
     const row = all.rows.find((r) => r.name === "disk-c")!;
-    expect(row).toMatchObject({ kind: "disk", owner: w.writer2.username, project: w.project2.name, cluster: w.cluster.name });
+    expect(row).toMatchObject({
+      kind: "disk",
+      owner: w.writer2.username,
+      project: w.project2.name,
+      cluster: w.cluster.name,
+    });
     expect(row.uri).toBe(`disk://${w.cluster.name}/${w.org.name}/${w.project2.name}/disk-c`);
 
     const byProject = await listOrgArtifacts(w.db, as(w.admin), w.org.name, {
@@ -269,9 +315,18 @@ describe("images from runners", () => {
   it("registers and updates idempotently, removes idempotently, only on the runner's own cluster", async () => {
     const w = await setup();
     const runner = clusterCaller(w.cluster.id);
-    const input = { org: w.org.name, project: w.project.name, name: "team/trainer", tags: ["v1", "latest"], size_bytes: 1234 };
+    const input = {
+      org: w.org.name,
+      project: w.project.name,
+      name: "team/trainer",
+      tags: ["v1", "latest"],
+      size_bytes: 1234,
+    };
     const first = await registerImage(w.db, runner, { ...input, owner: w.writer.username });
-    expect(first).toMatchObject({ created: true, uri: `image://${w.cluster.name}/${w.org.name}/${w.project.name}/team/trainer` });
+    expect(first).toMatchObject({
+      created: true,
+      uri: `image://${w.cluster.name}/${w.org.name}/${w.project.name}/team/trainer`,
+    });
     const again = await registerImage(w.db, runner, { ...input, tags: ["v2", "latest", "v2"], size_bytes: 99 });
     expect(again).toMatchObject({ created: false, id: first.id });
     const rows = await w.db.select().from(artifacts).where(eq(artifacts.kind, "image"));
@@ -354,9 +409,9 @@ describe("disk storage metering", () => {
     expect(settled!.creditsCharged).toBe("0.00000000");
     expect(settled!.chargedUntil!.getTime()).toBeGreaterThan(t0.getTime() + 7000 * 1000);
     // Not a platform admin: the admin area doesn't exist for them.
-    await expect(setClusterStorageRate(w.db, as(w.admin), { cluster: w.cluster.name, rate: "2" })).rejects.toBeInstanceOf(
-      NotFound,
-    );
+    await expect(
+      setClusterStorageRate(w.db, as(w.admin), { cluster: w.cluster.name, rate: "2" }),
+    ).rejects.toBeInstanceOf(NotFound);
     await expect(setClusterStorageRate(w.db, as(op), { cluster: w.cluster.name, rate: "-1" })).rejects.toBeInstanceOf(
       Invalid,
     );

@@ -16,12 +16,7 @@ import { allowed } from "../core/policy";
 import type { SecretsServices } from "../core/services";
 import { filterText, lineText, pagingShape, parseInput } from "../core/validation";
 import { recordAudit } from "../orgs/audit";
-import {
-  projectAllowed,
-  requireProjectAccess,
-  type ProjectAccess,
-  type ProjectRef,
-} from "../projects/access";
+import { projectAllowed, requireProjectAccess, type ProjectAccess, type ProjectRef } from "../projects/access";
 import { encryptSecret } from "./shared/secrets-crypto";
 import { BYTES_PER_GB, settleDisks } from "./shared/storage";
 import { ARTIFACT_KINDS, artifactUri, type ArtifactKind } from "./shared/uri";
@@ -45,17 +40,15 @@ export const artifactNameSchema = lineText()
   );
 
 /** "10G", "10GB", "10 GiB" or "10": whole gigabytes (2^30 bytes), 1 to 10240. */
-export const diskSizeSchema = z
-  .union([z.string(), z.number()], "Enter a size, e.g. 10G.")
-  .transform((v, ctx) => {
-    const m = /^\s*(\d{1,6})\s*(?:g|gb|gi|gib)?\s*$/i.exec(String(v));
-    const gb = m ? Number(m[1]) : NaN;
-    if (!Number.isInteger(gb) || gb < 1 || gb > MAX_DISK_GB) {
-      ctx.addIssue({ code: "custom", message: `Size must be a whole number of GB from 1 to ${MAX_DISK_GB}, e.g. 10G.` });
-      return z.NEVER;
-    }
-    return gb;
-  });
+export const diskSizeSchema = z.union([z.string(), z.number()], "Enter a size, e.g. 10G.").transform((v, ctx) => {
+  const m = /^\s*(\d{1,6})\s*(?:g|gb|gi|gib)?\s*$/i.exec(String(v));
+  const gb = m ? Number(m[1]) : NaN;
+  if (!Number.isInteger(gb) || gb < 1 || gb > MAX_DISK_GB) {
+    ctx.addIssue({ code: "custom", message: `Size must be a whole number of GB from 1 to ${MAX_DISK_GB}, e.g. 10G.` });
+    return z.NEVER;
+  }
+  return gb;
+});
 
 export const createDiskSchema = z.object({
   name: artifactNameSchema,
@@ -63,7 +56,10 @@ export const createDiskSchema = z.object({
   storageClass: lineText()
     .trim()
     .max(63, "At most 63 characters.")
-    .refine((v) => v === "" || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(v), "Use lowercase letters, digits, '.' and '-'.")
+    .refine(
+      (v) => v === "" || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(v),
+      "Use lowercase letters, digits, '.' and '-'.",
+    )
     .optional()
     .transform((v) => v || null),
 });
@@ -75,7 +71,10 @@ export const createBucketSchema = z.object({
     .trim()
     .min(1, "Enter a region, e.g. us-east-1.")
     .max(63, "At most 63 characters.")
-    .refine((v) => v === "" || /^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$/.test(v), "Use letters, digits, '-' and '_'."),
+    .refine(
+      (v) => v === "" || /^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$/.test(v),
+      "Use letters, digits, '-' and '_'.",
+    ),
 });
 
 export const secretKeySchema = lineText()
@@ -119,7 +118,10 @@ const auditOrg = (a: OrgAccess) => ({ id: a.org.id, name: a.org.name });
 
 /** Disks and buckets need credits: Apolo's refusal when the org's balance is at or below zero. */
 async function requireCredits(tx: Tx, access: ProjectAccess) {
-  const [w] = await tx.select({ balance: orgWallets.balance }).from(orgWallets).where(eq(orgWallets.orgId, access.org.id));
+  const [w] = await tx
+    .select({ balance: orgWallets.balance })
+    .from(orgWallets)
+    .where(eq(orgWallets.orgId, access.org.id));
   if (!w || isNonPositive(w.balance)) {
     throw new QuotaExceeded(`No credits left for org '${access.org.name}'`, true);
   }
@@ -316,7 +318,6 @@ const listColumns = {
   id: artifacts.id,
   kind: artifacts.kind,
   name: artifacts.name,
-  projectId: artifacts.projectId,
   project: projects.name,
   cluster: clusters.name,
   owner: users.username,
@@ -375,7 +376,7 @@ async function pageOf(db: Db, orgName: string, where: SQL | undefined, page: num
       .leftJoin(users, eq(users.id, artifacts.ownerId))
       .where(where),
   ]);
-  const out: ArtifactRow[] = rows.map(({ projectId: _p, ...r }) => ({
+  const out: ArtifactRow[] = rows.map((r) => ({
     ...r,
     uri: artifactUri(r.kind, r.cluster, orgName, r.project, r.name),
   }));
@@ -419,11 +420,7 @@ export async function listProjectArtifacts(
   );
   const [page, counts, totals] = await Promise.all([
     pageOf(db, access.org.name, where, q.page, q.pageSize),
-    db
-      .select({ kind: artifacts.kind, n: count() })
-      .from(artifacts)
-      .where(scope)
-      .groupBy(artifacts.kind),
+    db.select({ kind: artifacts.kind, n: count() }).from(artifacts).where(scope).groupBy(artifacts.kind),
     diskTotals(db, scope),
   ]);
   return {

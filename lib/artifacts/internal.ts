@@ -38,7 +38,9 @@ export const registerImageSchema = z.object({
   ...imageRefShape,
   tags: z
     .array(
-      z.string("Each tag must be a string.").refine((v) => IMAGE_TAG.test(v), "Each tag must be a Docker tag, e.g. v1.2."),
+      z
+        .string("Each tag must be a string.")
+        .refine((v) => IMAGE_TAG.test(v), "Each tag must be a Docker tag, e.g. v1.2."),
       "tags must be an array of strings.",
     )
     .max(1000, "At most 1000 tags.")

@@ -115,7 +115,9 @@ export async function settleDisks(tx: Tx, diskIds: string[], now: Date, appUrl?:
   // Every locked disk is settled up to now (an interval that cost nothing costs nothing later either).
   await tx
     .update(artifacts)
-    .set({ chargedUntil: sql`greatest(coalesce(${artifacts.chargedUntil}, ${artifacts.createdAt}), ${at}::timestamptz)` })
+    .set({
+      chargedUntil: sql`greatest(coalesce(${artifacts.chargedUntil}, ${artifacts.createdAt}), ${at}::timestamptz)`,
+    })
     .where(
       inArray(
         artifacts.id,

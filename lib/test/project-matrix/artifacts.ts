@@ -100,7 +100,10 @@ export const ROWS: Record<string, ProjectMatrixRow> = {
   },
   "artifacts.listProjectArtifacts of another org's project": {
     run: (w) =>
-      ops.listProjectArtifacts(w.db, w.actor, w.org.name, { cluster: w.otherCluster.name, project: w.otherProject.name }),
+      ops.listProjectArtifacts(w.db, w.actor, w.org.name, {
+        cluster: w.otherCluster.name,
+        project: w.otherProject.name,
+      }),
     expect: forged,
   },
   // Every org member: managers and admins see all of the org's artifacts, users their projects'.

@@ -45,7 +45,10 @@ async function handle(req: Request, op: "register" | "remove") {
       op === "register"
         ? await internal.registerImage(db, cluster, input)
         : await internal.removeImage(db, cluster, input);
-    return Response.json(result, { status: op === "register" && "created" in result && result.created ? 201 : 200, headers: HEADERS });
+    return Response.json(result, {
+      status: op === "register" && "created" in result && result.created ? 201 : 200,
+      headers: HEADERS,
+    });
   } catch (err) {
     return errorResponse(err, { bearerRealm: "apolo-artifacts", context: "artifacts", headers: HEADERS });
   }
