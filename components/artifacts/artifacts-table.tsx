@@ -51,13 +51,13 @@ export function ArtifactsTable({
               </div>
               <div className="flex items-center gap-2">
                 <code
-                  className="max-w-[16rem] truncate rounded bg-subtle px-1.5 py-0.5 font-mono text-xs sm:max-w-md"
+                  className="max-w-[9.5rem] truncate rounded bg-subtle px-1.5 py-0.5 font-mono text-xs sm:max-w-[17rem]"
                   title={a.uri}
                   data-testid="artifact-uri"
                 >
                   {a.uri}
                 </code>
-                <CopyButton value={a.uri} label="Copy URI" />
+                <CopyButton value={a.uri} label="Copy" />
               </div>
             </div>
           );
@@ -80,28 +80,27 @@ export function ArtifactsTable({
       helper.accessor("details", {
         header: "Details",
         enableSorting: false,
-        cell: (c) => <span className="text-muted">{c.getValue() || "—"}</span>,
-      }),
-      helper.accessor("owner", {
-        header: "Owner",
-        enableSorting: false,
-        cell: (c) => c.getValue() ?? <span className="text-muted">—</span>,
-      }),
-      helper.accessor("createdAt", {
-        header: "Created",
-        enableSorting: false,
-        cell: (c) => (
-          <time className="whitespace-nowrap text-muted" dateTime={c.getValue().toISOString()}>
-            {dateFormat.format(c.getValue())}
-          </time>
-        ),
+        cell: (c) => {
+          const a = c.row.original;
+          return (
+            <div className="min-w-36 space-y-0.5">
+              <span className="block">{a.details || "—"}</span>
+              <span className="block text-xs text-muted">
+                {a.owner ?? "no owner"} ·{" "}
+                <time className="whitespace-nowrap" dateTime={a.createdAt.toISOString()}>
+                  {dateFormat.format(a.createdAt)}
+                </time>
+              </span>
+            </div>
+          );
+        },
       }),
       helper.display({
         id: "actions",
         header: () => <span className="sr-only">Actions</span>,
         cell: (c) =>
           c.row.original.deletable ? (
-            <div className="flex justify-end gap-1">
+            <div className="flex flex-col items-end gap-1 sm:flex-row sm:justify-end">
               {onReplaceSecret && c.row.original.kind === "secret" && (
                 <Button
                   size="sm"

@@ -37,7 +37,6 @@ export const AUDIT_ACTIONS = [
   "account.deleted",
   // artifacts (lib/artifacts): disks, buckets, secrets (never their values), images; disk storage rates
   "artifact.created",
-  "artifact.updated",
   "artifact.secret_replaced",
   "artifact.deleted",
   "cluster.storage_rate_set",
