@@ -23,6 +23,7 @@ export default async function OrgArtifactsPage({ params, searchParams }: OrgSear
   const all = list.scope === "all";
   const rows = list.rows.map((r) => artifactView(r, all));
   const totalBytes = list.diskTotals.reduce((n, d) => n + d.bytes, 0);
+  const diskCount = list.diskTotals.reduce((n, d) => n + d.disks, 0);
   return (
     <div className="space-y-6">
       <div className="space-y-1">
@@ -37,7 +38,7 @@ export default async function OrgArtifactsPage({ params, searchParams }: OrgSear
         <Card>
           <CardHeader
             title="Disk storage by project"
-            description={`${formatBytes(totalBytes)} in ${list.diskTotals.reduce((n, d) => n + d.disks, 0)} disks${
+            description={`${formatBytes(totalBytes)} in ${diskCount} ${diskCount === 1 ? "disk" : "disks"}${
               list.query.project || list.query.owner || list.query.cluster || list.query.q ? " (filtered)" : ""
             }`}
           />
