@@ -429,6 +429,26 @@ describe("disk storage metering", () => {
     expect(totals.balance).toBe(totals.ledgerSum);
   });
 
+  it("charges each interval once when two instances meter at the same time (real concurrent transactions)", async () => {
+    const w = await setup({ funds: "1000" });
+    await w.db.update(clusters).set({ storageCreditsPerGbHour: "0.25" }).where(eq(clusters.id, w.cluster.id));
+    const t0 = new Date(Date.UTC(2026, 0, 2, 0, 0, 0));
+    const disks = [await diskAt(w, "one", 4, t0), await diskAt(w, "two", 8, t0)];
+    const now = at(t0, 1800);
+    await Promise.all([meterStorage(w.db, SYSTEM, now), meterStorage(w.db, SYSTEM, now)]);
+    for (const [d, gb] of [
+      [disks[0]!, 4],
+      [disks[1]!, 8],
+    ] as const) {
+      const rows = await w.db.select().from(creditLedger).where(eq(creditLedger.artifactId, d.id));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.amount).toBe(`-${decimalQuotient(25 * gb * 1800, 100 * 3600)}`);
+    }
+    const totals = await ledgerTotals(w.db, w.org);
+    expect(totals.balance).toBe(totals.ledgerSum);
+    expect(totals.charged).toBe("1.50000000"); // 0.25 × 12 GB × ½ h
+  });
+
   it("is system-only", async () => {
     const w = await setup();
     await expect(meterStorage(w.db, as(w.admin))).rejects.toBeInstanceOf(Forbidden);
