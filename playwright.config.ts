@@ -43,6 +43,8 @@ export default defineConfig({
       NEXT_TELEMETRY_DISABLED: "1",
       AUTH_SECRET: E2E_AUTH_SECRET,
       AUTH_TRUST_HOST: "true",
+      // The key of artifact secrets (production requires it): 32 bytes, hex.
+      SECRETS_KEY: "e2e0".repeat(16),
       // A default cluster with presets, the embedded runner ticking every second, and one operator.
       SEED_DEFAULT_CLUSTER: "true",
       RUNNER_ENABLED: "true",

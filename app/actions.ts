@@ -10,3 +10,5 @@ export * from "./(console)/orgs/[org]/credits/actions";
 export * from "./(console)/orgs/[org]/jobs/actions";
 export * from "./(console)/orgs/[org]/settings/users/actions";
 export * from "./invite/actions";
+// Artifacts (issue 12): disks, buckets and secrets of a project.
+export * from "./(console)/orgs/[org]/artifacts/actions";

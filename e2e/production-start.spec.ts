@@ -20,11 +20,12 @@ test("a production server refuses to start without real secrets and says which a
   expect(out.text).toContain("will not start in production without");
   expect(out.text).toContain("AUTH_SECRET");
   expect(out.text).toContain("AUTH_URL");
+  expect(out.text).toContain("SECRETS_KEY");
 });
 
 /**
  * The README's "Production" paragraph, followed to the letter: `npm start` (after the suite's `npm run build`)
- * with DATABASE_URL, AUTH_SECRET and AUTH_URL and nothing else, on a fresh PostgreSQL database. People must be
+ * with DATABASE_URL, AUTH_SECRET, AUTH_URL and SECRETS_KEY and nothing else, on a fresh PostgreSQL database. People must be
  * able to sign up, sign out and sign in there.
  */
 test("the README's production start signs people up, out and in", async ({ browser }) => {
@@ -46,7 +47,12 @@ test("the README's production start signs people up, out and in", async ({ brows
   const port = 3198;
   const origin = `http://127.0.0.1:${port}`;
   const { child, out } = start(
-    { DATABASE_URL: url.toString(), AUTH_SECRET: randomBytes(33).toString("base64"), AUTH_URL: origin },
+    {
+      DATABASE_URL: url.toString(),
+      AUTH_SECRET: randomBytes(33).toString("base64"),
+      AUTH_URL: origin,
+      SECRETS_KEY: randomBytes(32).toString("base64"),
+    },
     port,
   );
   try {

@@ -948,6 +948,13 @@ const MATRIX: Record<string, Row> = {
     expect: forOperators,
     platformAdmin: "ok",
   },
+  // Artifacts (issue 12): a cluster's disk storage price (its disks are settled at the old price first).
+  "clusters.setClusterStorageRate": {
+    prepare: onCluster,
+    run: (w) => clusters.setClusterStorageRate(w.db, w.actor, { cluster: w.cluster!.name, rate: "0.0005" }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
   // The runner tokens (described, never their hashes), for the Admin area.
   "cluster-tokens.listClusterTokens": {
     prepare: clusterTokenOf,

@@ -269,6 +269,7 @@ async function startConsole(databaseUrl: string): Promise<RunningServer> {
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: randomBytes(33).toString("base64"),
+    SECRETS_KEY: randomBytes(32).toString("base64"),
     AUTH_TRUST_HOST: "true",
     RUNNER_ENABLED: "false",
     PORT: String(port),

@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/db";
+import { internal as artifactsInternal } from "@/lib/artifacts";
 import { internal } from "@/lib/compute";
 import { systemCaller } from "@/lib/core";
 import { deliverOutbox, LogMailer, SmtpMailer, type Mailer } from "@/lib/mail";
@@ -56,13 +57,19 @@ export function runnerSettings(env: Record<string, string | undefined> = process
   return { enabled, intervalMs: Number.isInteger(interval) && interval >= 200 ? interval : 5000 };
 }
 
-/** The embedded runner: every few seconds it charges running jobs on embedded clusters (one tick at a time). */
+/**
+ * The embedded runner: every few seconds it charges running jobs on embedded clusters and the storage of disks
+ * on clusters with a storage price (one tick at a time).
+ */
 export function startEmbeddedRunner() {
   const { enabled, intervalMs } = runnerSettings();
   if (!enabled || holder.__apoloRunner) return;
   holder.__apoloRunner = startLoop("runner", intervalMs, async () => {
     const svc = await services({ appUrl: process.env.AUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}` });
-    await internal.runEmbeddedTick(await getDb(), systemCaller("runner-tick"), new Date(), intervalMs, svc);
+    const [db, now] = [await getDb(), new Date()];
+    await internal.runEmbeddedTick(db, systemCaller("runner-tick"), now, intervalMs, svc);
+    // Disk storage on clusters with a storage price, settled on the same tick (lib/artifacts/internal.ts).
+    await artifactsInternal.meterStorage(db, systemCaller("runner-tick"), now, svc);
   }).timer;
   console.log(`[runner] embedded runner ticking every ${intervalMs} ms`);
 }

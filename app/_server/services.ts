@@ -1,14 +1,15 @@
 import { SandboxProvider, stripeFromConfig, type PaymentProvider, type StripeProvider } from "@/lib/billing";
-import type { Services } from "@/lib/core";
+import type { SecretsServices, Services } from "@/lib/core";
 import { publicBaseUrl } from "@/lib/core";
 import type { MailQueue } from "@/lib/mail";
 import { headers } from "next/headers";
 import "server-only";
 import { appConfig } from "./config";
 import { rateLimitStore } from "./deps";
+import { secretsKey } from "./secrets";
 import { wakeMailWorker } from "./runner";
 
-const holder = globalThis as unknown as { __apoloStripe?: StripeProvider | null };
+const holder = globalThis as unknown as { __apoloStripe?: StripeProvider | null; __apoloSecretsKey?: Buffer };
 
 /** Operations queue their mail in the outbox; after their commit the mail worker is woken (nobody waits for it). */
 const mailer: MailQueue = { committed: () => wakeMailWorker() };
@@ -19,8 +20,13 @@ export async function appUrl(): Promise<string> {
 }
 
 /** `appUrl` can be given where there is no request (the embedded runner). */
-export async function services(opts: { appUrl?: string } = {}): Promise<Services> {
-  return { mailer, appUrl: opts.appUrl ?? (await appUrl()), limiter: rateLimitStore() };
+export async function services(opts: { appUrl?: string } = {}): Promise<Services & SecretsServices> {
+  return {
+    mailer,
+    appUrl: opts.appUrl ?? (await appUrl()),
+    limiter: rateLimitStore(),
+    secretsKey: (holder.__apoloSecretsKey ??= secretsKey(appConfig().secretsKey)),
+  };
 }
 
 /** Stripe when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set (lib/billing/stripe.ts), else the sandbox. */

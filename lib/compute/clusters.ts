@@ -1,13 +1,14 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { clusters, clusterTokens, jobs, orgClusters, orgs, presets } from "@/db/schema";
+import { artifacts, clusters, clusterTokens, jobs, orgClusters, orgs, presets } from "@/db/schema";
+import { settleDisks } from "../artifacts/shared/storage";
 import { recordAudit } from "../orgs/audit";
 import { requireOrgAccess } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { Conflict, Invalid, NotFound } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
-import { isCreditAmount } from "../core/credits-amount";
+import { isCreditAmount, parseCreditAmount } from "../core/credits-amount";
 import { countLimitSchema } from "../core/money";
 import { requirePlatformAdmin } from "../orgs/platform";
 import { newToken } from "../core/tokens";
@@ -283,4 +284,57 @@ export async function listOrgClusters(db: Db, caller: Caller, orgName: string) {
         .orderBy(asc(presets.creditsPerHour))
     : [];
   return rows.map((r) => ({ ...r, presets: ps.filter((p) => p.clusterId === r.id) }));
+}
+
+// ------------------------------------------------------------------------------------- disk storage rate
+
+export const storageRateSchema = z.object({
+  cluster: safeText().trim().min(1, "Choose a cluster."),
+  rate: z
+    .string("Enter a rate, e.g. 0.001.")
+    .trim()
+    .min(1, "Enter a rate (0 for free storage).")
+    .max(20, { message: "Enter a number of credits, e.g. 0.001.", abort: true })
+    .refine(
+      (v) => v === "" || isCreditAmount(v, { decimals: 8, maxDigits: 9 }),
+      "Enter a number of at least 0 with at most 8 decimals, e.g. 0.001.",
+    )
+    .transform((v) => parseCreditAmount(v, { decimals: 8 }) ?? v),
+});
+
+/**
+ * Sets a cluster's disk storage price, credits per GB-hour (platform admins; 0: storage is free). Every disk
+ * on the cluster is settled at the old rate up to now first, in the same transaction (lib/artifacts/shared/
+ * storage.ts), so the new rate applies from this moment on.
+ */
+export async function setClusterStorageRate(db: Db, caller: Caller, input: unknown) {
+  const admin = await requirePlatformAdmin(db, caller);
+  const data = parseInput(storageRateSchema, input);
+  return db.transaction(async (tx) => {
+    const [c] = await tx.select().from(clusters).where(eq(clusters.name, data.cluster)).for("update");
+    if (!c) throw new NotFound("Cluster not found");
+    const disks = await tx
+      .select({ id: artifacts.id })
+      .from(artifacts)
+      .where(and(eq(artifacts.clusterId, c.id), eq(artifacts.kind, "disk")));
+    const settled = await settleDisks(
+      tx,
+      disks.map((d) => d.id),
+      new Date(),
+    );
+    const [updated] = await tx
+      .update(clusters)
+      .set({ storageCreditsPerGbHour: data.rate })
+      .where(eq(clusters.id, c.id))
+      .returning({ rate: clusters.storageCreditsPerGbHour });
+    await recordAudit(tx, {
+      org: null,
+      actor: admin,
+      action: "cluster.storage_rate_set",
+      target: { type: "cluster", id: c.id, label: c.name },
+      before: { storageCreditsPerGbHour: c.storageCreditsPerGbHour },
+      after: { storageCreditsPerGbHour: updated!.rate, settledDisks: disks.length, settledCredits: settled.total },
+    });
+    return { cluster: c.name, storageCreditsPerGbHour: updated!.rate };
+  });
 }

@@ -41,16 +41,39 @@ describe("OAuth providers appear only when configured", () => {
 describe("production settings", () => {
   it("names each missing secret", () => {
     const missing = missingProductionSettings({});
-    expect(missing).toHaveLength(2);
+    expect(missing).toHaveLength(3);
     expect(missing[0]).toMatch(/^AUTH_SECRET/);
     expect(missing[1]).toMatch(/^AUTH_URL/);
+    expect(missing[2]).toMatch(/^SECRETS_KEY/);
   });
   it("refuses a short secret", () => {
     expect(missingProductionSettings({ AUTH_SECRET: "short", AUTH_TRUST_HOST: "true" })[0]).toMatch(/^AUTH_SECRET/);
   });
   it("is satisfied by a real secret and a URL or trusted host", () => {
-    expect(missingProductionSettings({ AUTH_SECRET: "x".repeat(40), AUTH_URL: "https://console.example" })).toEqual([]);
-    expect(missingProductionSettings({ AUTH_SECRET: "x".repeat(40), AUTH_TRUST_HOST: "true" })).toEqual([]);
+    const SECRETS_KEY = "a".repeat(64);
+    expect(
+      missingProductionSettings({ AUTH_SECRET: "x".repeat(40), AUTH_URL: "https://console.example", SECRETS_KEY }),
+    ).toEqual([]);
+    expect(missingProductionSettings({ AUTH_SECRET: "x".repeat(40), AUTH_TRUST_HOST: "true", SECRETS_KEY })).toEqual(
+      [],
+    );
+  });
+});
+
+describe("SECRETS_KEY", () => {
+  const key = Buffer.alloc(32, 7);
+  it("reads 32 bytes as hex, base64 or base64url", () => {
+    expect(parseConfig({ SECRETS_KEY: key.toString("hex") }).secretsKey).toEqual(key);
+    expect(parseConfig({ SECRETS_KEY: key.toString("base64") }).secretsKey).toEqual(key);
+    expect(parseConfig({ SECRETS_KEY: ` ${key.toString("base64url")} ` }).secretsKey).toEqual(key);
+    expect(parseConfig({}).secretsKey).toBeNull();
+    expect(invalidSettings({ SECRETS_KEY: key.toString("hex") })).toEqual([]);
+  });
+  it("names a key of another length or with stray characters", () => {
+    for (const bad of [Buffer.alloc(16).toString("hex"), Buffer.alloc(31).toString("base64"), "z".repeat(64)]) {
+      expect(parseConfig({ SECRETS_KEY: bad }).secretsKey).toBeNull();
+      expect(invalidSettings({ SECRETS_KEY: bad })[0]).toMatch(/^SECRETS_KEY/);
+    }
   });
 });
 

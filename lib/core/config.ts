@@ -29,6 +29,12 @@ export interface AppConfig {
   stripe: { secretKey: string; webhookSecret: string } | null;
   /** MAIL_WORKER_INTERVAL_MS (default 5000, at least 100) and MAIL_MAX_ATTEMPTS (default 8, at least 1). */
   mailWorker: { intervalMs: number; maxAttempts: number };
+  /**
+   * SECRETS_KEY: the 32-byte AES-256-GCM key that encrypts artifact secrets (lib/artifacts/secrets-crypto.ts),
+   * given as base64 or hex; null when unset or unreadable (invalidSettings names an unreadable one, production
+   * refuses to start without one, development generates one: app/_server/secrets.ts).
+   */
+  secretsKey: Buffer | null;
 }
 
 /** A set variable, trimmed; unset and blank are both undefined. */
@@ -55,7 +61,23 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: text,
   MAIL_WORKER_INTERVAL_MS: intAtLeast(100, 5000),
   MAIL_MAX_ATTEMPTS: intAtLeast(1, 8),
+  SECRETS_KEY: text,
 });
+
+/**
+ * A 32-byte key written as 64 hex digits or as base64 / base64url (43 characters, or 44 with its `=`); null for
+ * anything else (another length, stray characters).
+ */
+export function parseSecretsKey(value: string | undefined): Buffer | null {
+  const v = value?.trim();
+  if (!v) return null;
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, "hex");
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) {
+    const key = Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    return key.length === 32 ? key : null;
+  }
+  return null;
+}
 
 /** The environment as the typed settings lib/ is given. Never throws: unusable values are named by invalidSettings. */
 export function parseConfig(env: Env): AppConfig {
@@ -82,6 +104,7 @@ export function parseConfig(env: Env): AppConfig {
         ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }
         : null,
     mailWorker: { intervalMs: e.MAIL_WORKER_INTERVAL_MS, maxAttempts: e.MAIL_MAX_ATTEMPTS },
+    secretsKey: parseSecretsKey(e.SECRETS_KEY),
   };
 }
 
@@ -133,6 +156,9 @@ export function missingProductionSettings(env: Env): string[] {
   }
   if (!env.AUTH_URL && env.AUTH_TRUST_HOST !== "true") {
     missing.push("AUTH_URL (the console's public URL) or AUTH_TRUST_HOST=true behind a trusted proxy");
+  }
+  if (!env.SECRETS_KEY?.trim()) {
+    missing.push("SECRETS_KEY (32 random bytes in base64 or hex, e.g. `openssl rand -base64 32`)");
   }
   return missing;
 }
@@ -201,6 +227,9 @@ export function invalidSettings(env: Env): string[] {
       ok = ["http:", "https:"].includes(new URL(url).protocol);
     } catch {}
     if (!ok) invalid.push(`AUTH_URL: not an http(s) URL: ${JSON.stringify(url)}`);
+  }
+  if (env.SECRETS_KEY?.trim() && !parseSecretsKey(env.SECRETS_KEY)) {
+    invalid.push("SECRETS_KEY: not 32 bytes in base64 or hex (e.g. `openssl rand -base64 32`)");
   }
   return invalid;
 }

@@ -11,4 +11,14 @@ export interface Services {
   /** The console's public base URL, for links in mail (no trailing slash). */
   appUrl: string;
   limiter: RateLimitStore;
+  /**
+   * The AES-256-GCM key of artifact secrets (SECRETS_KEY; app/_server/services.ts sets it). Optional here so
+   * that callers with no secrets to write need not have it; createSecret/updateSecret take `SecretsServices`.
+   */
+  secretsKey?: Buffer;
+}
+
+/** What writing an artifact secret needs: the 32-byte key (lib/artifacts/secrets-crypto.ts). */
+export interface SecretsServices {
+  secretsKey: Buffer;
 }

@@ -43,6 +43,11 @@ export const AUDIT_ACTIONS = [
   "project.member_role_changed",
   "project.member_removed",
   "project.member_left",
+  // artifacts (lib/artifacts): disks, buckets, secrets (never their values), images; disk storage rates
+  "artifact.created",
+  "artifact.secret_replaced",
+  "artifact.deleted",
+  "cluster.storage_rate_set",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

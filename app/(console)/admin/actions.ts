@@ -12,6 +12,7 @@ import {
   deletePreset,
   removeOrgCluster,
   revokeClusterToken,
+  setClusterStorageRate,
   setOrgCluster,
 } from "@/lib/compute";
 import { grantCredits } from "@/lib/billing";
@@ -157,6 +158,20 @@ export async function addOrgMemberAction(org: string, formData: FormData): Promi
       message:
         `Added ${r.username} to ${r.org} as ${r.role}.` +
         (r.mailFailed ? " The email telling them could not be sent." : ""),
+    };
+  });
+}
+
+// Artifacts (issue 12): a cluster's disk storage price.
+export async function setClusterStorageRateAction(cluster: string, formData: FormData): Promise<FormState> {
+  const values = formValues(formData, ["rate"]);
+  return runFormAction(values, async () => {
+    requireArgs({ cluster });
+    const r = await setClusterStorageRate(await getDb(), await currentCaller(), { ...values, cluster });
+    refreshAdmin();
+    return {
+      ok: true,
+      message: `Disk storage on ${r.cluster} now costs ${r.storageCreditsPerGbHour} credits per GB-hour.`,
     };
   });
 }

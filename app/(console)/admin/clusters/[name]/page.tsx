@@ -3,6 +3,7 @@ import { Badge } from "@/components/admin/badge";
 import { ClusterOrgsCard } from "@/components/admin/cluster-orgs-card";
 import { ClusterTokensCard } from "@/components/admin/cluster-tokens-card";
 import { PresetsCard } from "@/components/admin/presets-card";
+import { StorageRateButton } from "@/components/admin/storage-rate-button";
 import { RUNNER_LABELS } from "@/components/admin/types";
 import { Card } from "@/components/ui/card";
 import { getDb } from "@/db";
@@ -28,7 +29,8 @@ export default async function AdminClusterPage({ params }: { params: Promise<{ n
   if (!cluster) notFound();
   const knownOrgs = [...new Set(clusters.flatMap((c) => c.orgs.map((o) => o.org)))].sort();
 
-  const facts = [
+  const rate = trimZeros(cluster.storageCreditsPerGbHour);
+  const facts: { label: string; value: string; detail: string; action?: React.ReactNode }[] = [
     {
       label: "Runner",
       value: RUNNER_LABELS[cluster.runner],
@@ -43,6 +45,12 @@ export default async function AdminClusterPage({ params }: { params: Promise<{ n
       detail: cluster.isDefault
         ? "Every new organization is added automatically."
         : "Organizations are added here, by a platform admin.",
+    },
+    {
+      label: "Disk storage",
+      value: rate === "0" ? "Free" : `${rate} credits / GB-hour`,
+      detail: "What each GB of a project's disks costs per hour on this cluster.",
+      action: <StorageRateButton cluster={cluster.name} rate={rate} />,
     },
   ];
   return (
@@ -70,10 +78,13 @@ export default async function AdminClusterPage({ params }: { params: Promise<{ n
         </p>
       </div>
       <Card className="overflow-hidden">
-        <dl className="grid gap-px bg-border sm:grid-cols-2">
+        <dl className="grid gap-px bg-border sm:grid-cols-3">
           {facts.map((f) => (
             <div key={f.label} className="bg-canvas px-5 py-3">
-              <dt className="text-xs font-medium tracking-wide text-muted uppercase">{f.label}</dt>
+              <dt className="flex items-center justify-between gap-2 text-xs font-medium tracking-wide text-muted uppercase">
+                {f.label}
+                {f.action}
+              </dt>
               <dd className="mt-1 text-sm">
                 <span className="font-semibold" data-testid={`cluster-${f.label.toLowerCase().replace(" ", "-")}`}>
                   {f.value}
@@ -103,4 +114,9 @@ export default async function AdminClusterPage({ params }: { params: Promise<{ n
       <ClusterTokensCard cluster={cluster.name} runner={cluster.runner} tokens={tokens} />
     </div>
   );
+}
+
+/** "0.00050000" → "0.0005", "0E-8"-free: exact, from the decimal string. */
+function trimZeros(v: string): string {
+  return v.includes(".") ? v.replace(/\.?0+$/, "") || "0" : v;
 }
