@@ -10,3 +10,5 @@ export * from "./(console)/orgs/[org]/credits/actions";
 export * from "./(console)/orgs/[org]/jobs/actions";
 export * from "./(console)/orgs/[org]/settings/users/actions";
 export * from "./invite/actions";
+// Projects (issue 12): the Projects list, a project's members and settings.
+export * from "./(console)/orgs/[org]/projects/actions";
