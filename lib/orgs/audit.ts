@@ -35,6 +35,14 @@ export const AUDIT_ACTIONS = [
   "preset.deleted",
   "platform_admin.granted",
   "account.deleted",
+  // projects (lib/projects)
+  "project.created",
+  "project.updated",
+  "project.deleted",
+  "project.member_added",
+  "project.member_role_changed",
+  "project.member_removed",
+  "project.member_left",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Tx } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
@@ -13,7 +13,8 @@ import { recordAudit } from "./audit";
 /**
  * The one insert of a membership row, for the operations that let someone in (an accepted invitation, a
  * platform admin's add). Internal: the caller has authorized the change and locked the org row in its own
- * transaction. Returns false when the person already was a member (nothing changed).
+ * transaction. Returns false when the person already was a member (nothing changed). A new member also joins
+ * every default project of the org (projects.is_default) with its default role.
  */
 export async function insertMembership(
   tx: Tx,
@@ -26,7 +27,13 @@ export async function insertMembership(
     .values({ orgId: org.id, userId, role, creditLimit: defaultCreditLimit(org, role) })
     .onConflictDoNothing()
     .returning({ userId: orgMembers.userId });
-  return inserted.length > 0;
+  if (inserted.length === 0) return false;
+  // Default projects (is_default) take every new member, with their default role, in the same transaction.
+  await tx.execute(sql`
+    insert into project_members (project_id, org_id, user_id, role)
+    select p.id, p.org_id, ${userId}, p.default_role from projects p where p.org_id = ${org.id} and p.is_default
+    on conflict do nothing`);
+  return true;
 }
 
 /** New members with role user start with the org's default credit limit; managers and admins are unlimited. */
