@@ -76,6 +76,7 @@ export function AddProjectMemberDialog({
         submitLabel="Add member"
         pendingLabel="Adding…"
         testId="add-project-member-form"
+        className="max-h-[calc(100dvh-2rem)] overflow-y-auto"
       >
         <div key={round} className="space-y-4">
           <Field

@@ -52,7 +52,7 @@ export function NewProjectDialog({
         submitLabel="Create project"
         pendingLabel="Creating…"
         testId="new-project-form"
-        className="max-w-lg"
+        className="max-h-[calc(100dvh-2rem)] overflow-y-auto"
       >
         <div key={round} className="space-y-4">
           {clusters.length === 0 ? (

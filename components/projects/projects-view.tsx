@@ -8,10 +8,14 @@ import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-
 import { Input, Label } from "@/components/ui/field";
 import { Pagination } from "@/components/ui/pagination";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
+import { Breakable } from "./breakable";
 import { ProjectRoleBadge } from "./project-role-badge";
 import type { ProjectRowView } from "./types";
 
 const helper = createColumnHelper<typeof sortableFeatures, ProjectRowView>();
+
+/** On phones the table keeps its first two columns (project, your role); the first cell repeats the rest. */
+const PHONE_COLUMNS = "max-sm:[&_td:nth-child(n+3)]:hidden max-sm:[&_th:nth-child(n+3)]:hidden";
 
 function Num({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
@@ -49,13 +53,13 @@ export function ProjectsView({
         cell: (c) => {
           const p = c.row.original;
           return (
-            <div className="max-w-56 min-w-32 sm:max-w-72">
+            <div className="max-w-72 min-w-32">
               <Link
                 href={p.href}
-                className="font-medium break-all text-fg hover:text-accent hover:underline"
+                className="font-medium break-words text-fg hover:text-accent hover:underline"
                 data-testid={`project-link-${p.cluster}-${p.name}`}
               >
-                {p.name}
+                <Breakable text={p.name} />
               </Link>
               {p.isDefault && (
                 <span className="ml-1.5 rounded border border-border px-1 text-[10px] font-medium text-muted uppercase">
@@ -63,6 +67,11 @@ export function ProjectsView({
                 </span>
               )}
               {p.displayName && <p className="truncate text-xs text-muted">{p.displayName}</p>}
+              {/* Phones: the columns after "Your role" are hidden (PHONE_COLUMNS); their figures show here. */}
+              <p className="mt-0.5 text-xs text-muted tabular-nums sm:hidden">
+                {p.cluster} · {p.members.toLocaleString("en")} member{p.members === 1 ? "" : "s"} ·{" "}
+                {p.jobsRunning.toLocaleString("en")} running · {p.credits} credits this month
+              </p>
             </div>
           );
         },
@@ -152,14 +161,16 @@ export function ProjectsView({
         )}
         {pending && <span className="text-xs text-muted">Loading…</span>}
       </div>
-      <DataTable
-        label="Projects"
-        columns={columns}
-        data={rows}
-        getRowId={(r) => r.id}
-        pending={pending}
-        empty={empty}
-      />
+      <div className={PHONE_COLUMNS}>
+        <DataTable
+          label="Projects"
+          columns={columns}
+          data={rows}
+          getRowId={(r) => r.id}
+          pending={pending}
+          empty={empty}
+        />
+      </div>
       <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
     </div>
   );

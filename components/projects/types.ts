@@ -14,7 +14,7 @@ export const PROJECT_ROLE_LABELS: Record<ProjectRole, string> = {
 
 /** What each project role adds, for the role selects' hints. */
 export const PROJECT_ROLE_HINT =
-  "Readers see the project, its members, jobs and artifacts; writers also run jobs and create artifacts; managers also add members; admins also change settings and delete the project.";
+  "Readers see the project; writers also run jobs and create artifacts; managers also add members; admins also change settings.";
 
 export interface ProjectRowView {
   id: string;

@@ -17,9 +17,10 @@ export default async function ProjectsPage({ params, searchParams }: OrgSearchPa
   const { org } = await params;
   const db = await getDb();
   const actor = await currentCaller();
-  await loadPage(() => orgAccess(org));
+  // The layout loaded the caller's access for this request: the lib calls given it check without a query.
+  const access = await loadPage(() => orgAccess(org));
   const [list, clusters] = await loadPage(async () =>
-    Promise.all([listProjects(db, actor, org, await searchParams), listOrgClusters(db, actor, org)]),
+    Promise.all([listProjects(db, actor, access, await searchParams), listOrgClusters(db, actor, org)]),
   );
   const base = `/orgs/${org}/projects`;
   const rows: ProjectRowView[] = list.rows.map((r) => ({
@@ -58,7 +59,7 @@ export default async function ProjectsPage({ params, searchParams }: OrgSearchPa
             query={list.query}
             canSeeAll={list.canSeeAll}
             emptyAction={
-              list.canCreate && !list.query.q && !all ? (
+              list.canCreate && !list.query.q ? (
                 <NewProjectDialog {...dialog} label="Create your first project" testId="new-project-empty" />
               ) : undefined
             }

@@ -1,4 +1,5 @@
 import { NavLinks } from "@/components/console/nav-links";
+import { Breakable } from "@/components/projects/breakable";
 import { ProjectRoleBadge } from "@/components/projects/project-role-badge";
 import { CopyButton } from "@/components/ui/copy-button";
 import Link from "next/link";
@@ -30,30 +31,30 @@ export default async function ProjectLayout({ children, params }: ProjectParams 
             <li aria-hidden>/</li>
             <li className="font-mono text-xs">{org}</li>
             <li aria-hidden>/</li>
-            <li className="font-mono text-xs text-fg" aria-current="page">
-              {project.name}
+            <li className="font-mono text-xs break-words text-fg" aria-current="page">
+              <Breakable text={project.name} />
             </li>
           </ol>
         </nav>
         <div className="flex flex-wrap items-start justify-between gap-3">
           <div className="min-w-0">
             <div className="flex flex-wrap items-center gap-2">
-              <h1 className="text-2xl font-semibold tracking-tight break-all" data-testid="project-title">
-                {title}
+              <h1 className="text-2xl font-semibold tracking-tight break-words" data-testid="project-title">
+                <Breakable text={title} />
               </h1>
               <ProjectRoleBadge
                 role={view.projectRole}
                 title={view.memberRole ? undefined : "As an org manager or admin, you act as this project's admin."}
               />
-              {!view.memberRole && <span className="text-xs text-muted">via org</span>}
+              {!view.memberRole && <span className="-ml-1 text-xs text-muted">via org</span>}
               {project.isDefault && (
                 <span className="rounded border border-border px-1 text-[10px] font-medium text-muted uppercase">
                   default
                 </span>
               )}
             </div>
-            <p className="mt-1 font-mono text-sm break-all text-muted">
-              {cluster}/{project.name}
+            <p className="mt-1 font-mono text-sm break-words text-muted" data-testid="project-path">
+              <Breakable text={`${cluster}/${project.name}`} />
             </p>
           </div>
           <div className="flex items-center gap-2">

@@ -15,8 +15,8 @@ export interface ProjectParams {
  * project the caller can't see renders the not-found page (loadPage), exactly like one that doesn't exist.
  */
 export const loadProject = cache(async (org: string, cluster: string, project: string) => {
-  await loadPage(() => orgAccess(org));
-  return loadPage(async () => getProject(await getDb(), await currentCaller(), org, { cluster, project }));
+  const access = await loadPage(() => orgAccess(org));
+  return loadPage(async () => getProject(await getDb(), await currentCaller(), access, { cluster, project }));
 });
 
 /** The params decoded (Next passes them URL-encoded) and the project loaded. */

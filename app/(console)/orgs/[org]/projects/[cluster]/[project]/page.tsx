@@ -1,3 +1,4 @@
+import { Breakable } from "@/components/projects/breakable";
 import { PROJECT_ROLE_LABELS } from "@/components/projects/types";
 import { Card, CardHeader } from "@/components/ui/card";
 import { formatCredits } from "@/lib/core";
@@ -27,9 +28,9 @@ function Stat({
   testId: string;
 }) {
   return (
-    <Card className="flex flex-col gap-1 p-4">
+    <Card className="flex flex-col gap-1 p-3 sm:p-4">
       <p className="text-xs font-medium text-muted">{label}</p>
-      <p className="text-2xl font-semibold tabular-nums" data-testid={testId}>
+      <p className="text-lg font-semibold tabular-nums sm:text-2xl" data-testid={testId}>
         {value}
       </p>
       {href && (
@@ -48,7 +49,7 @@ export default async function ProjectOverviewPage({ params }: ProjectParams) {
   const showSettings = view.can["project.updateSettings"] || view.can["project.delete"];
   return (
     <div className="space-y-6">
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className="grid grid-cols-3 gap-2 sm:gap-4">
         <Stat
           label="Members"
           value={counts.members.toLocaleString("en")}
@@ -94,7 +95,7 @@ export default async function ProjectOverviewPage({ params }: ProjectParams) {
               [
                 "Name",
                 <code key="n" className="font-mono">
-                  {project.name}
+                  <Breakable text={project.name} />
                 </code>,
               ],
               [

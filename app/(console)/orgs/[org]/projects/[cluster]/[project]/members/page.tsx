@@ -18,7 +18,13 @@ export default async function ProjectMembersPage({ params, searchParams }: Proje
   const { org, cluster, project, view } = await projectFromParams(params);
   const me = await currentUser();
   const list = await loadPage(async () =>
-    listProjectMembers(await getDb(), await currentCaller(), org, { cluster, project }, await searchParams),
+    listProjectMembers(
+      await getDb(),
+      await currentCaller(),
+      await orgAccess(org),
+      { cluster, project },
+      await searchParams,
+    ),
   );
   const projectKey = { org, cluster, project };
   const members: ProjectMemberView[] = list.rows.map((m) => ({
@@ -36,7 +42,7 @@ export default async function ProjectMembersPage({ params, searchParams }: Proje
     <Card>
       <CardHeader
         title="Members"
-        description={`${list.total.toLocaleString("en")} ${q ? "matching " : ""}member${list.total === 1 ? "" : "s"} of ${cluster}/${project}. Org managers and admins act as admins in every project.`}
+        description={`${list.total.toLocaleString("en")} ${q ? "matching " : ""}member${list.total === 1 ? "" : "s"}. Org managers and admins act as admins in every project.`}
         actions={
           <div className="flex flex-wrap gap-2">
             {view.memberRole && me && (
