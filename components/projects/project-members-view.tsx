@@ -24,6 +24,12 @@ import {
 const helper = createColumnHelper<typeof sortableFeatures, ProjectMemberView>();
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
+/** On phones the org role and added columns are hidden and repeated under the member's name. */
+const PHONE_COLUMNS = [
+  "max-sm:[&_td:nth-child(3)]:hidden max-sm:[&_th:nth-child(3)]:hidden",
+  "max-sm:[&_td:nth-child(4)]:hidden max-sm:[&_th:nth-child(4)]:hidden",
+].join(" ");
+
 type Pending = { kind: "role" | "remove"; member: ProjectMemberView } | null;
 
 /** A project's members: search and paging in the URL; change role and remove exactly where the server allows. */
@@ -60,6 +66,9 @@ export function ProjectMembersView({
                 {m.isSelf && <span className="ml-1.5 text-xs font-normal text-muted">(you)</span>}
               </span>
               {m.name && <p className="text-xs text-muted">{m.name}</p>}
+              <p className="mt-0.5 text-xs text-muted sm:hidden">
+                Org {m.orgRole} · added {dateFormat.format(m.joinedAt)}
+              </p>
             </div>
           );
         },
@@ -149,14 +158,16 @@ export function ProjectMembersView({
         />
         {pending && <span className="text-xs text-muted">Loading…</span>}
       </div>
-      <DataTable
-        label="Project members"
-        columns={columns}
-        data={members}
-        getRowId={(m) => m.userId}
-        pending={pending}
-        empty={query.q ? `No members match “${query.q}”.` : "No members yet."}
-      />
+      <div className={PHONE_COLUMNS}>
+        <DataTable
+          label="Project members"
+          columns={columns}
+          data={members}
+          getRowId={(m) => m.userId}
+          pending={pending}
+          empty={query.q ? `No members match “${query.q}”.` : "No members yet."}
+        />
+      </div>
       <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
 
       {member && dialog?.kind === "role" && (
