@@ -18,6 +18,7 @@ import { sql } from "drizzle-orm";
 import { redact, table } from "./bench-output";
 import { openDatabase, rawRows, type Database, type Db } from "@/db/client";
 import { listMembers } from "@/lib/orgs/members";
+import { benchProjects, PROJECTS_SEED_SUMMARY, projectsCleanup } from "./bench-members-projects";
 import { userCaller, type UserCaller } from "@/lib/core/caller";
 
 // ---------------------------------------------------------------------------------------------- options
@@ -27,16 +28,19 @@ interface Options {
   warmup: number;
   keep: boolean;
   plans: boolean;
+  /** Which cases run: the members case, the projects case (scripts/bench-members-projects.ts), or both. */
+  cases: "all" | "members" | "projects";
 }
 
-const USAGE = `usage: npx tsx scripts/bench-members.ts [--iterations N] [--warmup N] [--keep] [--plans]
+const USAGE = `usage: npx tsx scripts/bench-members.ts [--iterations N] [--warmup N] [--keep] [--plans] [--case all|members|projects]
   --iterations N  timed calls per case and org size (default 30)
   --warmup N      untimed calls per case and org size first (default 5)
   --keep          PostgreSQL: leave the seeded rows in place (default: delete them at the end)
-  --plans         print the whole EXPLAIN ANALYZE plan of each big-org query, not only its summary`;
+  --plans         print the whole EXPLAIN ANALYZE plan of each big-org query, not only its summary
+  --case C        members (the Users tab), projects (the Projects page), or all (default)`;
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { iterations: 30, warmup: 5, keep: false, plans: false };
+  const options: Options = { iterations: 30, warmup: 5, keep: false, plans: false, cases: "all" };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.split("=", 2) as [string, string | undefined];
@@ -50,7 +54,12 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--warmup") options.warmup = count();
     else if (flag === "--keep") options.keep = true;
     else if (flag === "--plans") options.plans = true;
-    else if (flag === "--help" || flag === "-h") {
+    else if (flag === "--case") {
+      const value = inline ?? argv[++i];
+      if (value !== "all" && value !== "members" && value !== "projects")
+        throw new UsageError(`--case takes all, members or projects, got '${value ?? ""}'`);
+      options.cases = value;
+    } else if (flag === "--help" || flag === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else throw new UsageError(`unknown argument '${arg}'`);
@@ -337,8 +346,17 @@ async function main() {
       : "Target: in-memory PGlite (set DATABASE_URL to benchmark a PostgreSQL server)",
   );
   console.log(
-    `WARNING: this writes ${TOTAL_USERS.toLocaleString("en")} users, ${OTHER_ORGS + 2} orgs and ` +
-      `${(TOTAL_USERS + BIG / 50).toLocaleString("en")} memberships, all named '${prefix}-…', into that database` +
+    `WARNING: this writes ` +
+      [
+        options.cases !== "projects"
+          ? `${TOTAL_USERS.toLocaleString("en")} users, ${OTHER_ORGS + 2} orgs and ` +
+            `${(TOTAL_USERS + BIG / 50).toLocaleString("en")} memberships`
+          : null,
+        options.cases !== "members" ? PROJECTS_SEED_SUMMARY : null,
+      ]
+        .filter(Boolean)
+        .join(", and ") +
+      `, all named '${prefix}-…', into that database` +
       (database.kind === "pglite"
         ? " (thrown away at exit)."
         : cleanup
@@ -358,61 +376,83 @@ async function main() {
 
     let start = performance.now();
     seeded = true; // from here on a failure may have left rows behind
-    for (const statement of seed.statements) await db.execute(statement);
-    const seedMs = performance.now() - start;
-    start = performance.now();
-    await db.execute(sql`analyze users`);
-    await db.execute(sql`analyze orgs`);
-    await db.execute(sql`analyze org_members`);
-    console.log(
-      `Seeded in ${(seedMs / 1000).toFixed(1)} s, analyzed in ${((performance.now() - start) / 1000).toFixed(1)} s.`,
-    );
+    if (options.cases !== "projects") {
+      for (const statement of seed.statements) await db.execute(statement);
+      const seedMs = performance.now() - start;
+      start = performance.now();
+      await db.execute(sql`analyze users`);
+      await db.execute(sql`analyze orgs`);
+      await db.execute(sql`analyze org_members`);
+      console.log(
+        `Seeded in ${(seedMs / 1000).toFixed(1)} s, analyzed in ${((performance.now() - start) / 1000).toFixed(1)} s.`,
+      );
 
-    const idOf = async (n: number) => {
-      const [row] = await rawRows<{ id: string }>(db, sql`select ${seed.userId(n)}::text as id`);
-      return userCaller(row!.id);
-    };
-    const targets: Target[] = [
-      { label: `${SMALL} members`, orgName: `${prefix}-small`, actor: await idOf(BIG + 1) },
-      { label: `${BIG.toLocaleString("en")} members`, orgName: `${prefix}-big`, actor: await idOf(1) },
-    ];
+      const idOf = async (n: number) => {
+        const [row] = await rawRows<{ id: string }>(db, sql`select ${seed.userId(n)}::text as id`);
+        return userCaller(row!.id);
+      };
+      const targets: Target[] = [
+        { label: `${SMALL} members`, orgName: `${prefix}-small`, actor: await idOf(BIG + 1) },
+        { label: `${BIG.toLocaleString("en")} members`, orgName: `${prefix}-big`, actor: await idOf(1) },
+      ];
 
-    console.log(
-      `\nlistMembers (the Users tab's server work: access check, page query, count), ` +
-        `${options.warmup} warm-up + ${options.iterations} timed calls per cell, in ms, median (p95):\n`,
-    );
-    const rows: string[][] = [];
-    for (const c of CASES) {
-      const [small, big] = await timeCase(db, targets, c, options);
-      const ratio = big!.median / small!.median;
-      rows.push([
-        c.name,
-        `${fmt(small!.median)} (${fmt(small!.p95)})`,
-        `${fmt(big!.median)} (${fmt(big!.p95)})`,
-        `${ratio.toFixed(2)}x`,
-        `${small!.total} / ${big!.total}`,
-      ]);
+      console.log(
+        `\nlistMembers (the Users tab's server work: access check, page query, count), ` +
+          `${options.warmup} warm-up + ${options.iterations} timed calls per cell, in ms, median (p95):\n`,
+      );
+      const rows: string[][] = [];
+      for (const c of CASES) {
+        const [small, big] = await timeCase(db, targets, c, options);
+        const ratio = big!.median / small!.median;
+        rows.push([
+          c.name,
+          `${fmt(small!.median)} (${fmt(small!.p95)})`,
+          `${fmt(big!.median)} (${fmt(big!.p95)})`,
+          `${ratio.toFixed(2)}x`,
+          `${small!.total} / ${big!.total}`,
+        ]);
+      }
+      console.log(
+        table(["case", targets[0]!.label, targets[1]!.label, "ratio (big/small)", "total (small / big)"], rows),
+      );
+
+      console.log(`\nEXPLAIN ANALYZE of the big org's queries (${database.kind}):`);
+      for (const c of CASES) {
+        const queries = await captureQueries(db, () =>
+          listMembers(db, targets[1]!.actor, targets[1]!.orgName, c.query),
+        );
+        // The first statement is the access check (orgs by name + membership by primary key); the rest are the list's.
+        for (const query of queries.slice(1)) {
+          const plan = await explain(db, query);
+          const what = /count\(/i.test(query.text) ? "count" : "page";
+          console.log(`\n[${c.name}] ${what} query`);
+          for (const line of options.plans ? plan : planSummary(plan)) console.log(`  ${line}`);
+          if (options.plans) console.log(`  -- ${query.text.replace(/\s+/g, " ")}`);
+        }
+      }
     }
-    console.log(
-      table(["case", targets[0]!.label, targets[1]!.label, "ratio (big/small)", "total (small / big)"], rows),
-    );
 
-    console.log(`\nEXPLAIN ANALYZE of the big org's queries (${database.kind}):`);
-    for (const c of CASES) {
-      const queries = await captureQueries(db, () => listMembers(db, targets[1]!.actor, targets[1]!.orgName, c.query));
-      // The first statement is the access check (orgs by name + membership by primary key); the rest are the list's.
-      for (const query of queries.slice(1)) {
-        const plan = await explain(db, query);
-        const what = /count\(/i.test(query.text) ? "count" : "page";
-        console.log(`\n[${c.name}] ${what} query`);
-        for (const line of options.plans ? plan : planSummary(plan)) console.log(`  ${line}`);
-        if (options.plans) console.log(`  -- ${query.text.replace(/\s+/g, " ")}`);
+    if (options.cases !== "members") {
+      const projects = await benchProjects(db, prefix, options);
+      console.log(`\nEXPLAIN ANALYZE of the 10,000-project org's queries (${database.kind}):`);
+      for (const c of projects.cases) {
+        const queries = await captureQueries(db, c.run);
+        // The first statement is the access check; then the page (with its figures) and the total.
+        for (const query of queries.slice(1)) {
+          const plan = await explain(db, query);
+          const what = /count\(\*\)::int as n/i.test(query.text) ? "total" : "page";
+          console.log(`\n[${c.name}] ${what} query`);
+          for (const line of options.plans ? plan : planSummary(plan)) console.log(`  ${line}`);
+          if (options.plans) console.log(`  -- ${query.text.replace(/\s+/g, " ")}`);
+        }
       }
     }
   } finally {
     if (cleanup && seeded) {
       const start = performance.now();
       try {
+        // The projects case's rows first: its jobs and ledger rows restrict deleting its orgs.
+        for (const statement of projectsCleanup(prefix)) await db.execute(statement);
         for (const statement of seed.cleanup) await db.execute(statement);
         console.log(`\nDeleted the '${prefix}-…' rows in ${((performance.now() - start) / 1000).toFixed(1)} s.`);
       } catch (err) {

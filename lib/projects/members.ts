@@ -77,7 +77,9 @@ function memberRules(
 ): { changeRole: boolean; roles: ProjectRole[]; remove: boolean } {
   const lastAdmin = target.role === "admin" && admins <= 1;
   if (target.userId === access.caller.id) {
-    return { changeRole: false, roles: [], remove: !lastAdmin && projectAllowed(access, "project.view") };
+    // Leaving takes only "project.view", but it is a write: not with a read-only token.
+    const writes = !access.caller.scopes || access.caller.scopes.includes("write");
+    return { changeRole: false, roles: [], remove: !lastAdmin && writes && projectAllowed(access, "project.view") };
   }
   const manages = projectAllowed(access, "project.manageMembers");
   const touchesAdmin = target.role !== "admin" || projectAllowed(access, "project.grantAdmin");

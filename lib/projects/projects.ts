@@ -216,30 +216,36 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
   const search = pattern
     ? sql`and (p.name like ${pattern} or lower(coalesce(p.display_name, '')) like ${pattern})`
     : sql``;
+  // (`search` is spliced after a `where`: it starts with "and".)
   const offset = (q.page - 1) * q.pageSize;
 
   // The page first (LIMIT inside the subquery: it is never flattened), then the figures for its rows only.
+  // "mine" walks the caller's memberships (project_members_org_user_idx) and fetches each project by its key
+  // (the lateral subquery's "offset 0" keeps the planner from hashing the org's whole project table); "all"
+  // walks projects_org_name_idx in name order and stops after the page.
   const pageSql =
     scope === "mine"
-      ? sql`select p.id, p.name, p.display_name, p.is_default, p.created_at, c.name as cluster, pm.role as member_role
+      ? sql`select p.id, p.name, p.display_name, p.is_default, p.created_at, c.name as cluster
           from project_members pm
-          join projects p on p.id = pm.project_id
+          cross join lateral (select p.* from projects p where p.id = pm.project_id ${search} offset 0) p
           join clusters c on c.id = p.cluster_id
-          where pm.org_id = ${orgId} and pm.user_id = ${me} ${search}
+          where pm.org_id = ${orgId} and pm.user_id = ${me}
           order by p.name, c.name
           limit ${q.pageSize} offset ${offset}`
-      : sql`select p.id, p.name, p.display_name, p.is_default, p.created_at, c.name as cluster, pm.role as member_role
+      : sql`select p.id, p.name, p.display_name, p.is_default, p.created_at, c.name as cluster
           from projects p
           join clusters c on c.id = p.cluster_id
-          left join project_members pm on pm.project_id = p.id and pm.user_id = ${me}
           where p.org_id = ${orgId} ${search}
           order by p.name, c.name
           limit ${q.pageSize} offset ${offset}`;
   const id = sql.raw("page.id");
   const countSql =
     scope === "mine"
-      ? sql`select count(*)::int as n from project_members pm join projects p on p.id = pm.project_id
-          where pm.org_id = ${orgId} and pm.user_id = ${me} ${search}`
+      ? pattern
+        ? sql`select count(*)::int as n from project_members pm
+            cross join lateral (select 1 from projects p where p.id = pm.project_id ${search} offset 0) p
+            where pm.org_id = ${orgId} and pm.user_id = ${me}`
+        : sql`select count(*)::int as n from project_members pm where pm.org_id = ${orgId} and pm.user_id = ${me}`
       : sql`select count(*)::int as n from projects p where p.org_id = ${orgId} ${search}`;
 
   type Raw = {
@@ -257,7 +263,9 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
   const [page, counted] = await Promise.all([
     rows<Raw>(
       db,
-      sql`select page.*, ${membersCountSql(id)} as members, ${runningJobsSql(id)} as jobs_running,
+      sql`select page.*,
+            (select m.role from project_members m where m.project_id = page.id and m.user_id = ${me}) as member_role,
+            ${membersCountSql(id)} as members, ${runningJobsSql(id)} as jobs_running,
             ${creditsThisMonthSql(orgId, id)} as credits
           from (${pageSql}) as page
           order by page.name, page.cluster`,
