@@ -30,6 +30,9 @@ const PHONE_COLUMNS = [
   "max-sm:[&_td:nth-child(4)]:hidden max-sm:[&_th:nth-child(4)]:hidden",
 ].join(" ");
 
+/** Whether a row gets a menu: the own row's "remove" is leaving, the page's "Leave project" button instead. */
+const acts = (m: ProjectMemberView) => !m.isSelf && (m.actions.changeRole || m.actions.remove);
+
 type Pending = { kind: "role" | "remove"; member: ProjectMemberView } | null;
 
 /** A project's members: search and paging in the URL; change role and remove exactly where the server allows. */
@@ -50,7 +53,7 @@ export function ProjectMembersView({
   const pending = navigating || filtering;
   const [dialog, setDialog] = useState<Pending>(null);
   const [role, setRole] = useState<ProjectRole>("reader");
-  const anyActions = members.some((m) => m.actions.changeRole || m.actions.remove);
+  const anyActions = members.some(acts);
 
   const columns = useMemo(() => {
     const cols: Columns<ProjectMemberView> = [
@@ -100,7 +103,7 @@ export function ProjectMembersView({
           header: () => <span className="sr-only">Actions</span>,
           cell: (c) => {
             const m = c.row.original;
-            if (!m.actions.changeRole && !m.actions.remove) return <div className="h-8" />;
+            if (!acts(m)) return <div className="h-8" />;
             return (
               <div className="text-right">
                 <Menu>

@@ -38,6 +38,10 @@ export default async function ProjectMembersPage({ params, searchParams }: Proje
     actions: m.actions,
   }));
   const q = list.query.q;
+  // Leaving is the own row's "remove" (never for the last admin); when that row is on another page, the
+  // button shows for any member and the server answers.
+  const self = members.find((m) => m.isSelf);
+  const canLeave = Boolean(view.memberRole && me && (self ? self.actions.remove : true));
   return (
     <Card>
       <CardHeader
@@ -45,7 +49,7 @@ export default async function ProjectMembersPage({ params, searchParams }: Proje
         description={`${list.total.toLocaleString("en")} ${q ? "matching " : ""}member${list.total === 1 ? "" : "s"}. Org managers and admins act as admins in every project.`}
         actions={
           <div className="flex flex-wrap gap-2">
-            {view.memberRole && me && (
+            {canLeave && me && (
               <LeaveProjectButton
                 projectKey={projectKey}
                 username={me.username}
