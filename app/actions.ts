@@ -12,3 +12,5 @@ export * from "./(console)/orgs/[org]/settings/users/actions";
 export * from "./invite/actions";
 // Artifacts (issue 12): disks, buckets and secrets of a project.
 export * from "./(console)/orgs/[org]/artifacts/actions";
+// Projects (issue 12): the Projects list, a project's members and settings.
+export * from "./(console)/orgs/[org]/projects/actions";

@@ -3,7 +3,7 @@ import { currentCaller, loadPage } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { getOrgWallet } from "@/lib/billing";
 import { NavLinks } from "@/components/console/nav-links";
-import { can, formatCredits, isNonPositive } from "@/lib/core";
+import { allowed, can, formatCredits, isNonPositive } from "@/lib/core";
 import Link from "next/link";
 
 /** Every page of an org: outsiders get the not-found page, members have the org remembered as their last. */
@@ -26,7 +26,11 @@ export default async function OrgLayout({
           label="Organization"
           items={[
             { href: base, label: "Overview" },
+            { href: `${base}/projects`, label: "Projects", section: `${base}/projects` },
             { href: `${base}/jobs`, label: "Jobs" },
+            ...(allowed(access, "artifacts.viewAll")
+              ? [{ href: `${base}/artifacts`, label: "Artifacts", section: `${base}/artifacts` }]
+              : []),
             { href: `${base}/credits`, label: "Credits", section: `${base}/credits` },
             can(access.role, "settings.open")
               ? { href: `${base}/settings/users`, label: "Settings", section: `${base}/settings` }
