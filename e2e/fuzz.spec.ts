@@ -113,6 +113,33 @@ const ACTIONS: Record<string, { who: Who; args: (c: Ctx) => unknown[] }> = {
   revokeClusterTokenAction: { who: "operator", args: (c) => [c.cluster, "not-an-id", "x"] },
   grantCreditsAction: { who: "operator", args: (c) => [F({ org: c.org, mode: "add", amount: "-1", note: "" })] },
   addOrgMemberAction: { who: "operator", args: (c) => [c.org, F({ username: "fz-nobody", role: "user" })] },
+  setClusterStorageRateAction: { who: "operator", args: (c) => [c.cluster, F({ rate: "-1" })] },
+  // Projects: the fuzz org isn't on the fuzz cluster, so a create is refused; the rest name no project.
+  createProjectAction: { who: "user", args: (c) => [c.org, F({ cluster: c.cluster, name: "Bad--Name" })] },
+  updateProjectAction: { who: "user", args: (c) => [c.org, c.cluster, "fz-no-project", F({ name: "x" })] },
+  deleteProjectAction: { who: "user", args: (c) => [c.org, c.cluster, "fz-no-project", "wrong"] },
+  addProjectMemberAction: {
+    who: "user",
+    args: (c) => [c.org, c.cluster, "fz-no-project", F({ username: "fz-nobody", role: "reader" })],
+  },
+  changeProjectMemberRoleAction: {
+    who: "user",
+    args: (c) => [c.org, c.cluster, "fz-no-project", "fz-nobody", "writer"],
+  },
+  removeProjectMemberAction: { who: "user", args: (c) => [c.org, c.cluster, "fz-no-project", "fz-nobody"] },
+  leaveProjectAction: { who: "user", args: (c) => [c.org, c.cluster, "fz-no-project", "fz-nobody"] },
+  projectCandidatesAction: { who: "user", args: (c) => [c.org, c.cluster, "fz-no-project", ""] },
+  // Artifacts of a project that doesn't exist.
+  createDiskAction: { who: "user", args: (c) => [c.org, c.cluster, "fz-no-project", F({ name: "d1", size: "0" })] },
+  createBucketAction: {
+    who: "user",
+    args: (c) => [c.org, c.cluster, "fz-no-project", F({ name: "b1", provider: "nope", region: "" })],
+  },
+  saveSecretAction: {
+    who: "user",
+    args: (c) => [c.org, c.cluster, "fz-no-project", false, F({ key: "1bad", value: "v" })],
+  },
+  deleteArtifactAction: { who: "user", args: (c) => [c.org, "not-an-id"] },
 };
 
 // ------------------------------------------------------------------------------------------------ mutations
@@ -243,7 +270,10 @@ async function rowCounts(db: pg.Client, userIds: string[], orgId: string, cluste
        (select count(*) from clusters where name like 'fz%' or name like '-%') as clusters,
        (select count(*) from presets p join clusters c on c.id = p.cluster_id where c.name = $3) as presets,
        (select count(*) from cluster_tokens t join clusters c on c.id = t.cluster_id where c.name = $3) as tokens,
-       (select count(*) from org_clusters oc join clusters c on c.id = oc.cluster_id where c.name = $3) as org_clusters`,
+       (select count(*) from org_clusters oc join clusters c on c.id = oc.cluster_id where c.name = $3) as org_clusters,
+       (select count(*) from projects where org_id = $2) as projects,
+       (select count(*) from project_members where org_id = $2) as project_members,
+       (select count(*) from artifacts where org_id = $2) as artifacts`,
     [userIds, orgId, clusterName],
   );
   return rows[0] as Record<string, string>;
@@ -405,6 +435,30 @@ test(`${BODIES} mutated bodies to every server action and to the usage API: no 5
   for (let n = 0; n < usageBodies.length; n += CONCURRENCY) {
     await batch("POST /api/v1/usage", usageBodies.slice(n, n + CONCURRENCY), (body) =>
       send(anon.request, "/api/v1/usage", { authorization: `Bearer ${token}` }, body),
+    );
+  }
+
+  // The artifacts API (a runner registering images): the same mutations of its JSON, with the cluster's token.
+  const goodImage = { org, project: "fz-no-project", name: "img", tags: ["latest"], size_bytes: 1 };
+  const imageBodies: Body[] = [];
+  for (let n = 0; n < BODIES; n++) {
+    let data: string;
+    const roll = random();
+    if (roll < 0.15) data = String(RAW_BODIES[Math.floor(random() * RAW_BODIES.length)]![1]);
+    else {
+      const image: Record<string, unknown> = { ...goodImage };
+      const keys = ["org", "project", "name", "tags", "size_bytes", "pushed_at", "owner", "extra"];
+      for (let m = 0; m < 1 + Math.floor(random() * 3); m++) {
+        image[keys[Math.floor(random() * keys.length)]!] = NASTY[Math.floor(random() * NASTY.length)];
+      }
+      data = JSON.stringify(image);
+    }
+    imageBodies.push({ contentType: "application/json", data });
+  }
+  planned += BODIES;
+  for (let n = 0; n < imageBodies.length; n += CONCURRENCY) {
+    await batch("POST /api/v1/artifacts", imageBodies.slice(n, n + CONCURRENCY), (body) =>
+      send(anon.request, "/api/v1/artifacts", { authorization: `Bearer ${token}` }, body),
     );
   }
 
