@@ -617,14 +617,14 @@ describe("the ledger view and CSV", () => {
     const w = await ledgerWorld();
     const csv = await exportLedgerCsv(t.db, as(w.admin), w.org.name, {});
     const lines = csv.split("\r\n");
-    expect(lines[0]).toBe("time,kind,amount,balance_after,actor,member,job,note");
+    expect(lines[0]).toBe("time,kind,amount,balance_after,actor,member,job,project,note");
     expect(lines.at(-1)).toBe("");
     expect(lines).toHaveLength(7);
     expect(lines[1]).toContain(`"charge","-0.50000000"`);
     expect(lines[1]).toContain(`"${w.user.username}","${w.mine.job.name}"`);
     // The operator's note "=HYPERLINK(...)" can't run as a formula, and quotes are doubled.
     expect(lines[5]).toContain(
-      `"grant","100.00000000","100.00000000","${w.op.username}","","","'=HYPERLINK(""http://x"")"`,
+      `"grant","100.00000000","100.00000000","${w.op.username}","","","","'=HYPERLINK(""http://x"")"`,
     );
     const charges = await exportLedgerCsv(t.db, as(w.admin), w.org.name, { kind: "charge" });
     expect(charges.trimEnd().split("\r\n")).toHaveLength(4);

@@ -1,2 +1,3 @@
 // The public surface of lib/projects: app/ and scripts/ import from here, never from the files inside.
 export * from "./access";
+export * from "./choices";
