@@ -254,6 +254,8 @@ export async function listJobs(db: Db, caller: Caller, orgName: string, query: u
         id: jobs.id,
         name: jobs.name,
         owner: users.username,
+        /** The caller's own job (they may stop it). */
+        mine: sql<boolean>`${jobs.userId} = ${access.caller.id}`,
         cluster: clusters.name,
         preset: jobs.presetName,
         status: jobs.status,
@@ -287,5 +289,7 @@ export async function listJobs(db: Db, caller: Caller, orgName: string, query: u
     total: total?.n ?? 0,
     query: { ...q, scope: all ? ("all" as const) : ("mine" as const) },
     canSeeAll,
+    /** Managers and admins stop anyone's job; others only their own (`mine`). */
+    canStopAll: allowed(access, "jobs.manageAll"),
   };
 }
