@@ -149,7 +149,7 @@ export function LedgerView({
           id="ledger-project"
           label="Project"
           allLabel="All projects"
-          className="w-44"
+          className="w-36"
           value={query.project}
           options={[["none", "No project"], ...projectOptions.map((o) => [o.value, o.label] as const)]}
           onChange={(project) => update({ project, page: null })}
@@ -160,6 +160,7 @@ export function LedgerView({
             label="Member"
             placeholder="username"
             maxLength={MAX_LENGTH.usernameFilter}
+            className="w-36"
             value={member}
             onChange={setMember}
           />

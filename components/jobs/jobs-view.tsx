@@ -90,7 +90,7 @@ export function JobsView({
       helper.accessor("name", {
         header: "Job",
         enableSorting: false,
-        cell: (c) => <span className="font-medium">{c.getValue()}</span>,
+        cell: (c) => <span className="font-medium whitespace-nowrap">{c.getValue()}</span>,
       }),
       ...(query.scope === "all"
         ? [helper.accessor("owner", { header: "Owner", enableSorting: false, cell: (c) => c.getValue() })]
@@ -102,7 +102,7 @@ export function JobsView({
               enableSorting: false,
               cell: (c) => {
                 const p = c.getValue();
-                if (!p) return <span className="text-muted italic">no project</span>;
+                if (!p) return <span className="whitespace-nowrap text-muted italic">no project</span>;
                 return (
                   <Link
                     href={`/orgs/${org}/projects/${encodeURIComponent(p.cluster)}/${encodeURIComponent(p.name)}/jobs`}
@@ -131,17 +131,27 @@ export function JobsView({
         cell: (c) => (
           <span
             className={cn(
-              "inline-flex items-center gap-1.5 whitespace-nowrap",
+              "inline-flex items-start gap-1.5 whitespace-nowrap",
               c.getValue() === "running" ? "text-success" : "text-muted",
             )}
             data-testid="job-status"
           >
             <span
-              className={cn("size-1.5 rounded-full", c.getValue() === "running" ? "bg-success" : "bg-border-strong")}
+              className={cn(
+                "mt-2 size-1.5 shrink-0 rounded-full",
+                c.getValue() === "running" ? "bg-success" : "bg-border-strong",
+              )}
             />
-            {c.getValue() === "running"
-              ? "Running"
-              : `Stopped${c.row.original.stopReason ? ` (${c.row.original.stopReason})` : ""}`}
+            <span>
+              {c.getValue() === "running" ? "Running" : "Stopped"}
+              {c.getValue() !== "running" && c.row.original.stopReason && (
+                <>
+                  {" "}
+                  {/* The reason under the status: the table stays narrow enough for its Stop buttons. */}
+                  <span className="block text-xs">({c.row.original.stopReason})</span>
+                </>
+              )}
+            </span>
           </span>
         ),
       }),

@@ -101,7 +101,7 @@ export function StartJobForm({
           {!lockProject && <option value="">No project</option>}
           {choices.map((p) => (
             <option key={keyOf(p)} value={keyOf(p)}>
-              {p.displayName ? `${p.displayName} (${p.name})` : p.name}
+              {p.name}
               {clusters.length > 1 ? ` · ${p.cluster}` : ""}
               {p.isDefault ? " · default" : ""}
             </option>

@@ -838,6 +838,11 @@ describe("jobs in projects", () => {
       expect(all.query.scope).toBe("all");
       expect(all.rows.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
     }
+    // A reader sees the writer's job but may not stop it (the list says so: no Stop button).
+    const asReader = await listJobs(t.db, as(w.reader), w.org.name, { project: key, scope: "all" });
+    expect(asReader.canStopAll).toBe(false);
+    expect(asReader.rows.every((r) => !r.mine)).toBe(true);
+    expect((await listJobs(t.db, as(w.manager), w.org.name, { project: key, scope: "all" })).canStopAll).toBe(true);
     // An org user outside the project: nothing, not even with scope=all; and no hint that it exists.
     const outside = await listJobs(t.db, as(w.user2), w.org.name, { project: key, scope: "all" });
     expect(outside).toMatchObject({ rows: [], total: 0, canSeeAll: false });

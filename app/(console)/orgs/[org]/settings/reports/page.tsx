@@ -75,7 +75,7 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-end justify-between gap-x-6 gap-y-3">
-        <div className="min-w-0 flex-1">
+        <div className="w-full min-w-0 lg:w-auto lg:flex-1">
           <PeriodPicker base={base} query={query} result={periodResult} presets={REPORT_PRESETS} />
         </div>
         <ReportProjectFilter value={projectParam} options={projectOptions} />
