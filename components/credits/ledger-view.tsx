@@ -145,22 +145,12 @@ export function LedgerView({
           options={Object.entries(KIND_LABELS)}
           onChange={(kind) => update({ kind, page: null })}
         />
-        <SelectFilter
-          id="ledger-project"
-          label="Project"
-          allLabel="All projects"
-          className="w-36"
-          value={query.project}
-          options={[["none", "No project"], ...projectOptions.map((o) => [o.value, o.label] as const)]}
-          onChange={(project) => update({ project, page: null })}
-        />
         {showMemberFilter && (
           <InputFilter
             id="ledger-member"
             label="Member"
             placeholder="username"
             maxLength={MAX_LENGTH.usernameFilter}
-            className="w-36"
             value={member}
             onChange={setMember}
           />
@@ -175,6 +165,14 @@ export function LedgerView({
             onChange={(value) => update({ [key]: value, page: null })}
           />
         ))}
+        <SelectFilter
+          id="ledger-project"
+          label="Project"
+          allLabel="All projects"
+          value={query.project}
+          options={[["none", "No project"], ...projectOptions.map((o) => [o.value, o.label] as const)]}
+          onChange={(project) => update({ project, page: null })}
+        />
         <a href={exportHref} className={buttonClass("secondary", "md", "ml-auto")} download>
           Export CSV
         </a>

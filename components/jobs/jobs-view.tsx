@@ -117,11 +117,13 @@ export function JobsView({
           ]
         : []),
       helper.accessor("cluster", {
-        header: "Cluster · preset",
+        header: "Preset · cluster",
         enableSorting: false,
+        // Stacked, so the table keeps room for its Stop buttons at laptop width.
         cell: (c) => (
           <span className="whitespace-nowrap">
-            {c.getValue()} · {c.row.original.preset}
+            {c.row.original.preset}
+            <span className="block text-xs text-muted">{c.getValue()}</span>
           </span>
         ),
       }),
@@ -158,7 +160,7 @@ export function JobsView({
       helper.accessor("runtimeSeconds", {
         header: "Runtime",
         enableSorting: false,
-        cell: (c) => <span className="tabular-nums">{formatRuntime(c.getValue())}</span>,
+        cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatRuntime(c.getValue())}</span>,
       }),
       helper.accessor("charged", {
         header: "Credits used",

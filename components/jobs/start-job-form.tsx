@@ -102,7 +102,7 @@ export function StartJobForm({
           {choices.map((p) => (
             <option key={keyOf(p)} value={keyOf(p)}>
               {p.name}
-              {clusters.length > 1 ? ` · ${p.cluster}` : ""}
+              {choices.some((o) => o.name === p.name && o.cluster !== p.cluster) ? ` · ${p.cluster}` : ""}
               {p.isDefault ? " · default" : ""}
             </option>
           ))}
