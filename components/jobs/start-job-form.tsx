@@ -108,16 +108,13 @@ export function StartJobForm({
           ))}
         </Select>
         <input type="hidden" name="project" value={project?.name ?? ""} />
-        {projectErrors && (
-          <p id="job-project-error" className="text-xs text-danger">
-            {projectErrors[0]}
-          </p>
-        )}
+        <FieldError id="job-project-error" errors={projectErrors} />
       </div>
       <div className="space-y-1.5">
         <Label htmlFor="job-cluster">Cluster</Label>
         <Select
           id="job-cluster"
+          name={project ? undefined : "cluster"}
           value={cluster}
           disabled={Boolean(project)}
           onChange={(e) => setCluster(e.target.value)}
@@ -136,6 +133,7 @@ export function StartJobForm({
             The project&apos;s cluster.
           </p>
         )}
+        <FieldError errors={fieldFrom(state, "cluster").errors} />
       </div>
       <div className="space-y-1.5">
         <Label htmlFor="job-preset">Preset</Label>
@@ -147,10 +145,21 @@ export function StartJobForm({
             </option>
           ))}
         </Select>
+        <FieldError errors={fieldFrom(state, "preset").errors} />
       </div>
       <SubmitButton pendingText="Starting…" className="sm:col-span-2 lg:col-span-1 lg:mt-6">
         Start job
       </SubmitButton>
     </form>
+  );
+}
+
+/** A select's first error message under it (the selects here aren't Fields). */
+function FieldError({ id, errors }: { id?: string; errors: string[] | undefined }) {
+  if (!errors?.length) return null;
+  return (
+    <p id={id} className="text-xs text-danger" data-testid="field-error">
+      {errors[0]}
+    </p>
   );
 }
