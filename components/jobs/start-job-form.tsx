@@ -48,13 +48,20 @@ export function StartJobForm({
     () => projects.filter((p) => clusters.some((c) => c.name === p.cluster)),
     [projects, clusters],
   );
-  const initialProject = () => {
-    const preferred = choices.find((p) => p.isDefault) ?? choices[0];
-    return preferred ? keyOf(preferred) : "";
-  };
-  const [projectKey, setProjectKey] = useState(initialProject);
+  // The selects are uncontrolled (their defaults are the last submitted values): React resets a form after its
+  // action, and a controlled select would then show one project while the form sends another. `projectKey` and
+  // `freeCluster` mirror what they show, for the cluster and presets that follow the project.
+  const submitted = state.values;
+  const preferred = choices.find((p) => p.isDefault) ?? choices[0];
+  const projectDefault = submitted
+    ? (choices.find((p) => p.name === submitted.project && p.cluster === submitted.cluster) ??
+      (lockProject ? preferred : undefined))
+    : preferred;
+  const projectDefaultKey = projectDefault ? keyOf(projectDefault) : "";
+  const clusterDefault = submitted?.cluster || clusters[0]?.name || "";
+  const [projectKey, setProjectKey] = useState(projectDefaultKey);
   const project = choices.find((p) => keyOf(p) === projectKey) ?? null;
-  const [freeCluster, setCluster] = useState(state.values?.cluster || clusters[0]?.name || "");
+  const [freeCluster, setCluster] = useState(clusterDefault);
   const cluster = project ? project.cluster : freeCluster;
   const presets = useMemo(() => clusters.find((c) => c.name === cluster)?.presets ?? [], [clusters, cluster]);
   const projectErrors = fieldFrom(state, "project").errors;
@@ -73,6 +80,10 @@ export function StartJobForm({
   return (
     <form
       action={action}
+      onReset={() => {
+        setProjectKey(projectDefaultKey);
+        setCluster(clusterDefault);
+      }}
       className="grid gap-4 sm:grid-cols-2 sm:items-start lg:grid-cols-[1fr_1fr_1fr_1.4fr_auto]"
       noValidate
       data-testid="start-job-form"
@@ -91,7 +102,7 @@ export function StartJobForm({
         <Label htmlFor="job-project">Project</Label>
         <Select
           id="job-project"
-          value={projectKey}
+          defaultValue={projectDefaultKey}
           disabled={lockProject}
           invalid={Boolean(projectErrors)}
           aria-describedby={projectErrors ? "job-project-error" : undefined}
@@ -114,8 +125,10 @@ export function StartJobForm({
         <Label htmlFor="job-cluster">Cluster</Label>
         <Select
           id="job-cluster"
+          // Remounted when the project changes: it shows the project's cluster, or the one chosen freely.
+          key={project ? `project:${project.cluster}` : "free"}
           name={project ? undefined : "cluster"}
-          value={cluster}
+          defaultValue={cluster}
           disabled={Boolean(project)}
           onChange={(e) => setCluster(e.target.value)}
           aria-describedby={project ? "job-cluster-hint" : undefined}
