@@ -21,7 +21,16 @@ export interface LedgerRowView {
   actor: string | null;
   member: string | null;
   jobName: string | null;
+  /** The project a charge is for; null: no project (and every top-up, grant and adjustment). */
+  projectName: string | null;
+  projectCluster: string | null;
   note: string | null;
+}
+
+/** A project filter option: `value` as the URL carries it ("<cluster>/<project>"). */
+export interface LedgerProjectOption {
+  value: string;
+  label: string;
 }
 
 const helper = createColumnHelper<typeof sortableFeatures, LedgerRowView>();
@@ -39,12 +48,23 @@ export function LedgerView({
   total,
   query,
   showMemberFilter,
+  projectOptions = [],
 }: {
   org: string;
   rows: LedgerRowView[];
   total: number;
-  query: { kind?: string; member?: string; from?: string; to?: string; page: number; pageSize: number };
+  query: {
+    kind?: string;
+    member?: string;
+    project?: string;
+    from?: string;
+    to?: string;
+    page: number;
+    pageSize: number;
+  };
   showMemberFilter: boolean;
+  /** The projects the viewer can see (the filter offers these and "No project"). */
+  projectOptions?: LedgerProjectOption[];
 }) {
   const { update, pending: navigating, params } = useUrlState();
   const { value: member, setValue: setMember, pending: filtering } = useDebouncedParam("member", query.member);
@@ -84,6 +104,25 @@ export function LedgerView({
         id: "who",
         header: "Who",
         cell: (c) => <span className="whitespace-nowrap">{c.row.original.member ?? c.row.original.actor ?? "—"}</span>,
+      }),
+      helper.accessor("projectName", {
+        header: "Project",
+        enableSorting: false,
+        cell: (c) => {
+          const r = c.row.original;
+          if (r.projectName) {
+            return (
+              <span
+                className="whitespace-nowrap"
+                title={`${r.projectCluster}/${r.projectName}`}
+                data-testid="ledger-project"
+              >
+                {r.projectName}
+              </span>
+            );
+          }
+          return r.kind === "charge" ? <span className="text-muted italic">no project</span> : null;
+        },
       }),
       helper.display({
         id: "what",
@@ -126,6 +165,14 @@ export function LedgerView({
             onChange={(value) => update({ [key]: value, page: null })}
           />
         ))}
+        <SelectFilter
+          id="ledger-project"
+          label="Project"
+          allLabel="All projects"
+          value={query.project}
+          options={[["none", "No project"], ...projectOptions.map((o) => [o.value, o.label] as const)]}
+          onChange={(project) => update({ project, page: null })}
+        />
         <a href={exportHref} className={buttonClass("secondary", "md", "ml-auto")} download>
           Export CSV
         </a>

@@ -1,12 +1,14 @@
 "use client";
 
 import { createColumnHelper } from "@tanstack/react-table";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState, useTransition } from "react";
 import { stopJobAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
+import { FilterBar, SelectFilter } from "@/components/ui/filters";
 import { Pagination } from "@/components/ui/pagination";
 import { useToast } from "@/components/ui/toast";
 import { useUrlState } from "@/components/ui/use-url-state";
@@ -17,6 +19,8 @@ export interface JobRow {
   owner: string;
   cluster: string;
   preset: string;
+  /** null: a job without a project. */
+  project: { name: string; cluster: string } | null;
   status: "running" | "stopped";
   stopReason: string | null;
   creditsPerHour: string;
@@ -36,19 +40,38 @@ function formatRuntime(s: number) {
   return h ? `${h}h ${m}m` : m ? `${m}m ${sec}s` : `${sec}s`;
 }
 
-/** Jobs with status, runtime and credits so far; refreshes itself while jobs run. */
+/** The project filter's options: `value` as the URL carries it ("<cluster>/<project>"). */
+export interface ProjectFilterOption {
+  value: string;
+  label: string;
+}
+
+/**
+ * Jobs with project, status, runtime and credits so far; refreshes itself while jobs run. With
+ * `projectOptions` a project filter (every project, no project, or one the member can see); a project's Jobs
+ * tab passes none and hides the project column. `defaultScope` is the scope the page shows without one in
+ * the URL.
+ */
 export function JobsView({
   org,
   rows,
   total,
   query,
   canSeeAll,
+  projectOptions,
+  showProject = true,
+  defaultScope = "mine",
+  empty = "No jobs yet. Start one above.",
 }: {
   org: string;
   rows: JobRow[];
   total: number;
-  query: { scope: string; page: number; pageSize: number };
+  query: { scope: string; page: number; pageSize: number; project?: string };
   canSeeAll: boolean;
+  projectOptions?: ProjectFilterOption[];
+  showProject?: boolean;
+  defaultScope?: "mine" | "all";
+  empty?: string;
 }) {
   const { update, pending } = useUrlState();
   const router = useRouter();
@@ -67,17 +90,40 @@ export function JobsView({
       helper.accessor("name", {
         header: "Job",
         enableSorting: false,
-        cell: (c) => <span className="font-medium">{c.getValue()}</span>,
+        cell: (c) => <span className="font-medium whitespace-nowrap">{c.getValue()}</span>,
       }),
       ...(query.scope === "all"
         ? [helper.accessor("owner", { header: "Owner", enableSorting: false, cell: (c) => c.getValue() })]
         : []),
+      ...(showProject
+        ? [
+            helper.accessor("project", {
+              header: "Project",
+              enableSorting: false,
+              cell: (c) => {
+                const p = c.getValue();
+                if (!p) return <span className="whitespace-nowrap text-muted italic">no project</span>;
+                return (
+                  <Link
+                    href={`/orgs/${org}/projects/${encodeURIComponent(p.cluster)}/${encodeURIComponent(p.name)}/jobs`}
+                    className="whitespace-nowrap hover:underline"
+                    data-testid="job-project"
+                  >
+                    {p.name}
+                  </Link>
+                );
+              },
+            }),
+          ]
+        : []),
       helper.accessor("cluster", {
-        header: "Cluster · preset",
+        header: "Preset · cluster",
         enableSorting: false,
+        // Stacked, so the table keeps room for its Stop buttons at laptop width.
         cell: (c) => (
           <span className="whitespace-nowrap">
-            {c.getValue()} · {c.row.original.preset}
+            {c.row.original.preset}
+            <span className="block text-xs text-muted">{c.getValue()}</span>
           </span>
         ),
       }),
@@ -87,24 +133,34 @@ export function JobsView({
         cell: (c) => (
           <span
             className={cn(
-              "inline-flex items-center gap-1.5 whitespace-nowrap",
+              "inline-flex items-start gap-1.5 whitespace-nowrap",
               c.getValue() === "running" ? "text-success" : "text-muted",
             )}
             data-testid="job-status"
           >
             <span
-              className={cn("size-1.5 rounded-full", c.getValue() === "running" ? "bg-success" : "bg-border-strong")}
+              className={cn(
+                "mt-2 size-1.5 shrink-0 rounded-full",
+                c.getValue() === "running" ? "bg-success" : "bg-border-strong",
+              )}
             />
-            {c.getValue() === "running"
-              ? "Running"
-              : `Stopped${c.row.original.stopReason ? ` (${c.row.original.stopReason})` : ""}`}
+            <span>
+              {c.getValue() === "running" ? "Running" : "Stopped"}
+              {c.getValue() !== "running" && c.row.original.stopReason && (
+                <>
+                  {" "}
+                  {/* The reason under the status: the table stays narrow enough for its Stop buttons. */}
+                  <span className="block text-xs">({c.row.original.stopReason})</span>
+                </>
+              )}
+            </span>
           </span>
         ),
       }),
       helper.accessor("runtimeSeconds", {
         header: "Runtime",
         enableSorting: false,
-        cell: (c) => <span className="tabular-nums">{formatRuntime(c.getValue())}</span>,
+        cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatRuntime(c.getValue())}</span>,
       }),
       helper.accessor("charged", {
         header: "Credits used",
@@ -143,34 +199,42 @@ export function JobsView({
           ),
       }),
     ],
-    [org, query.scope, busy, stopping, toast],
+    [org, query.scope, showProject, busy, stopping, toast],
   );
 
   return (
     <div className="space-y-3">
-      {canSeeAll && (
-        <div className="flex gap-1 text-sm" role="group" aria-label="Whose jobs">
-          {(["mine", "all"] as const).map((s) => (
-            <Button
-              key={s}
-              size="sm"
-              variant={query.scope === s ? "secondary" : "ghost"}
-              aria-pressed={query.scope === s}
-              onClick={() => update({ scope: s === "mine" ? null : s, page: null })}
-            >
-              {s === "mine" ? "My jobs" : "Everyone's jobs"}
-            </Button>
-          ))}
-        </div>
+      {(canSeeAll || projectOptions) && (
+        <FilterBar>
+          {canSeeAll && (
+            <div className="flex gap-1 self-end text-sm" role="group" aria-label="Whose jobs">
+              {(["mine", "all"] as const).map((s) => (
+                <Button
+                  key={s}
+                  size="sm"
+                  variant={query.scope === s ? "secondary" : "ghost"}
+                  aria-pressed={query.scope === s}
+                  onClick={() => update({ scope: s === defaultScope ? null : s, page: null })}
+                >
+                  {s === "mine" ? "My jobs" : "Everyone's jobs"}
+                </Button>
+              ))}
+            </div>
+          )}
+          {projectOptions && (
+            <SelectFilter
+              id="jobs-project"
+              label="Project"
+              allLabel="All projects"
+              className="w-48"
+              value={query.project}
+              options={[["none", "No project"], ...projectOptions.map((o) => [o.value, o.label] as const)]}
+              onChange={(project) => update({ project, page: null })}
+            />
+          )}
+        </FilterBar>
       )}
-      <DataTable
-        label="Jobs"
-        columns={columns}
-        data={rows}
-        getRowId={(r) => r.id}
-        pending={pending}
-        empty="No jobs yet. Start one above."
-      />
+      <DataTable label="Jobs" columns={columns} data={rows} getRowId={(r) => r.id} pending={pending} empty={empty} />
       <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
     </div>
   );

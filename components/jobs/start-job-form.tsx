@@ -14,30 +14,81 @@ export interface ClusterOption {
   presets: { name: string; cpu: string; memoryMb: number; gpu: number; creditsPerHour: string }[];
 }
 
-/** Name, cluster and preset (with its price per hour); refusals show Apolo's exact reason. */
-export function StartJobForm({ org, clusters }: { org: string; clusters: ClusterOption[] }) {
+/** A project the member may start jobs in (project role writer or more). */
+export interface JobProjectOption {
+  name: string;
+  displayName: string | null;
+  cluster: string;
+  isDefault: boolean;
+}
+
+const keyOf = (p: { cluster: string; name: string }) => `${p.cluster}/${p.name}`;
+
+/**
+ * Name, project, cluster and preset (with its price per hour); refusals show Apolo's exact reason. The project
+ * list holds the projects the member may write to, the org's default project preselected (else the first);
+ * a project fixes the cluster (it lives on one). "No project" keeps the old behaviour. With `lockProject`
+ * (a project's Jobs tab) the one project given is the only choice.
+ */
+export function StartJobForm({
+  org,
+  clusters,
+  projects = [],
+  lockProject = false,
+}: {
+  org: string;
+  clusters: ClusterOption[];
+  projects?: JobProjectOption[];
+  lockProject?: boolean;
+}) {
   const [state, action] = useActionState(startJobAction.bind(null, org), {});
   const toast = useToast();
-  const [cluster, setCluster] = useState(state.values?.cluster || clusters[0]?.name || "");
+  // A project on a cluster the org has left can't run anything: not offered.
+  const choices = useMemo(
+    () => projects.filter((p) => clusters.some((c) => c.name === p.cluster)),
+    [projects, clusters],
+  );
+  // The selects are uncontrolled (their defaults are the last submitted values): React resets a form after its
+  // action, and a controlled select would then show one project while the form sends another. `projectKey` and
+  // `freeCluster` mirror what they show, for the cluster and presets that follow the project.
+  const submitted = state.values;
+  const preferred = choices.find((p) => p.isDefault) ?? choices[0];
+  const projectDefault = submitted
+    ? (choices.find((p) => p.name === submitted.project && p.cluster === submitted.cluster) ??
+      (lockProject ? preferred : undefined))
+    : preferred;
+  const projectDefaultKey = projectDefault ? keyOf(projectDefault) : "";
+  const clusterDefault = submitted?.cluster || clusters[0]?.name || "";
+  const [projectKey, setProjectKey] = useState(projectDefaultKey);
+  const project = choices.find((p) => keyOf(p) === projectKey) ?? null;
+  const [freeCluster, setCluster] = useState(clusterDefault);
+  const cluster = project ? project.cluster : freeCluster;
   const presets = useMemo(() => clusters.find((c) => c.name === cluster)?.presets ?? [], [clusters, cluster]);
+  const projectErrors = fieldFrom(state, "project").errors;
   useEffect(() => {
     if (state.ok && state.message) toast(state.message);
   }, [state, toast]);
-  if (clusters.length === 0) {
+  if (clusters.length === 0 || (lockProject && choices.length === 0)) {
     return (
       <p className="text-sm text-muted">
-        This organization isn&apos;t on any cluster yet. A platform admin adds it to one.
+        {lockProject
+          ? "This project's cluster isn't one of the organization's clusters any more: jobs can't start in it."
+          : "This organization isn't on any cluster yet. A platform admin adds it to one."}
       </p>
     );
   }
   return (
     <form
       action={action}
-      className="grid gap-4 sm:grid-cols-[1fr_1fr_1.4fr_auto] sm:items-end"
+      onReset={() => {
+        setProjectKey(projectDefaultKey);
+        setCluster(clusterDefault);
+      }}
+      className="grid gap-4 sm:grid-cols-2 sm:items-start lg:grid-cols-[1fr_1fr_1fr_1.4fr_auto]"
       noValidate
       data-testid="start-job-form"
     >
-      <div className="sm:col-span-4">
+      <div className="sm:col-span-2 lg:col-span-5">
         <FormMessage message={state.ok ? undefined : state.message} />
       </div>
       <Field
@@ -48,14 +99,54 @@ export function StartJobForm({ org, clusters }: { org: string; clusters: Cluster
         autoComplete="off"
       />
       <div className="space-y-1.5">
+        <Label htmlFor="job-project">Project</Label>
+        <Select
+          id="job-project"
+          defaultValue={projectDefaultKey}
+          disabled={lockProject}
+          invalid={Boolean(projectErrors)}
+          aria-describedby={projectErrors ? "job-project-error" : undefined}
+          onChange={(e) => setProjectKey(e.target.value)}
+          data-testid="job-project"
+        >
+          {!lockProject && <option value="">No project</option>}
+          {choices.map((p) => (
+            <option key={keyOf(p)} value={keyOf(p)}>
+              {p.name}
+              {choices.some((o) => o.name === p.name && o.cluster !== p.cluster) ? ` · ${p.cluster}` : ""}
+              {p.isDefault ? " · default" : ""}
+            </option>
+          ))}
+        </Select>
+        <input type="hidden" name="project" value={project?.name ?? ""} />
+        <FieldError id="job-project-error" errors={projectErrors} />
+      </div>
+      <div className="space-y-1.5">
         <Label htmlFor="job-cluster">Cluster</Label>
-        <Select id="job-cluster" name="cluster" value={cluster} onChange={(e) => setCluster(e.target.value)}>
+        <Select
+          id="job-cluster"
+          // Remounted when the project changes: it shows the project's cluster, or the one chosen freely.
+          key={project ? `project:${project.cluster}` : "free"}
+          name={project ? undefined : "cluster"}
+          defaultValue={cluster}
+          disabled={Boolean(project)}
+          onChange={(e) => setCluster(e.target.value)}
+          aria-describedby={project ? "job-cluster-hint" : undefined}
+        >
           {clusters.map((c) => (
             <option key={c.name} value={c.name}>
               {c.name}
             </option>
           ))}
         </Select>
+        {/* A disabled select isn't submitted: the cluster the project lives on goes along hidden. */}
+        {project && <input type="hidden" name="cluster" value={cluster} />}
+        {project && (
+          <p id="job-cluster-hint" className="text-xs text-muted">
+            The project&apos;s cluster.
+          </p>
+        )}
+        <FieldError errors={fieldFrom(state, "cluster").errors} />
       </div>
       <div className="space-y-1.5">
         <Label htmlFor="job-preset">Preset</Label>
@@ -67,8 +158,21 @@ export function StartJobForm({ org, clusters }: { org: string; clusters: Cluster
             </option>
           ))}
         </Select>
+        <FieldError errors={fieldFrom(state, "preset").errors} />
       </div>
-      <SubmitButton pendingText="Starting…">Start job</SubmitButton>
+      <SubmitButton pendingText="Starting…" className="sm:col-span-2 lg:col-span-1 lg:mt-6">
+        Start job
+      </SubmitButton>
     </form>
+  );
+}
+
+/** A select's first error message under it (the selects here aren't Fields). */
+function FieldError({ id, errors }: { id?: string; errors: string[] | undefined }) {
+  if (!errors?.length) return null;
+  return (
+    <p id={id} className="text-xs text-danger" data-testid="field-error">
+      {errors[0]}
+    </p>
   );
 }

@@ -47,13 +47,13 @@ export function EmptyState({ title, hint }: { title: string; hint?: string }) {
   );
 }
 
-export function SummaryTiles({ totals }: { totals: OrgReport["totals"] }) {
+export function SummaryTiles({ totals, scope }: { totals: OrgReport["totals"]; scope?: string }) {
   const added = addCredits(totals.topups, totals.grants);
   const tiles = [
     {
       label: "Credits spent",
       value: formatCredits(totals.spent),
-      note: "charged for jobs",
+      note: scope ? `charged for jobs in ${scope}` : "charged for jobs",
       testId: "report-spent",
     },
     {
@@ -78,7 +78,7 @@ export function SummaryTiles({ totals }: { totals: OrgReport["totals"] }) {
     {
       label: "Jobs run",
       value: totals.jobsRun.toLocaleString("en"),
-      note: "ran during the period",
+      note: scope ? `ran in ${scope} during the period` : "ran during the period",
       testId: "report-jobs",
     },
   ];
@@ -127,6 +127,44 @@ export function PresetBars({ rows }: { rows: OrgReport["spendByPreset"] }) {
           <div className="h-2 overflow-hidden rounded-full bg-subtle" aria-hidden>
             <div
               className="h-full rounded-full bg-accent"
+              style={{ width: `${max > 0 ? Math.max(1, (Number(r.spent) / max) * 100) : 0}%` }}
+            />
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** 3b. Spending per project, "no project" included: a ranked list with proportional bars. */
+export function ProjectBars({ rows }: { rows: OrgReport["spendByProject"] }) {
+  // Number() only sizes the bars; the figures are the exact strings.
+  const max = Math.max(...rows.map((r) => Number(r.spent)), 0);
+  return (
+    <ul className="space-y-3" aria-label="Credits spent per project">
+      {rows.map((r) => (
+        <li
+          key={r.project === null ? "(none)" : `${r.cluster}/${r.project}`}
+          data-testid="project-row"
+          className="space-y-1"
+        >
+          <div className="flex items-baseline justify-between gap-3 text-sm">
+            <span className="min-w-0 truncate">
+              {r.project === null ? (
+                <span className="text-muted italic">no project</span>
+              ) : (
+                <>
+                  <span className="font-medium">{r.project}</span> <span className="text-muted">on {r.cluster}</span>
+                </>
+              )}
+            </span>
+            <span className="shrink-0 tabular-nums" data-testid="project-spent">
+              {formatCredits(r.spent)}
+            </span>
+          </div>
+          <div className="h-2 overflow-hidden rounded-full bg-subtle" aria-hidden>
+            <div
+              className={cn("h-full rounded-full", r.project === null ? "bg-border-strong" : "bg-accent")}
               style={{ width: `${max > 0 ? Math.max(1, (Number(r.spent) / max) * 100) : 0}%` }}
             />
           </div>

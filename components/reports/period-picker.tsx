@@ -22,8 +22,8 @@ function label(p: ReportPreset) {
 
 /**
  * The report's period lives in the URL (`period`, and `from`/`to` for a custom range). Presets are links; a
- * custom range is a GET form, so both work without JavaScript. The members table's sort and page size survive
- * a change of period; its page does not.
+ * custom range is a GET form, so both work without JavaScript. The members table's sort and page size, and
+ * the project filter, survive a change of period; the table's page does not.
  */
 export function PeriodPicker({
   base,
@@ -37,7 +37,7 @@ export function PeriodPicker({
   presets: readonly string[];
 }) {
   const kept: Record<string, string> = {};
-  for (const k of ["sort", "dir", "pageSize"]) {
+  for (const k of ["sort", "dir", "pageSize", "project"]) {
     const v = query[k];
     if (typeof v === "string" && v) kept[k] = v;
   }

@@ -1,11 +1,13 @@
 import type { Db } from "@/db";
-import { creditLedger, jobs, orgMembers, orgWallets, users } from "@/db/schema";
-import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { clusters, creditLedger, jobs, orgMembers, orgWallets, projects, users } from "@/db/schema";
+import { and, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
 import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
+import { resolveProjectFilter } from "../projects/choices";
 
 /**
  * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed
@@ -55,6 +57,10 @@ export async function getCreditsSummary(db: Db, caller: Caller, orgName: string)
 export const ledgerQuerySchema = z.object({
   kind: z.enum(["topup", "grant", "charge", "adjustment"]).optional().catch(undefined),
   member: filterText(MAX_LENGTH.usernameFilter).optional().catch(undefined),
+  /** "<cluster>/<project>" (a project the caller can see), "none" (entries without a project), or absent. */
+  project: filterText(MAX_LENGTH.orgName * 2 + 1)
+    .optional()
+    .catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
   ...pagingShape(50),
@@ -71,12 +77,18 @@ async function ledgerWhere(db: Db, caller: Caller, orgName: string, query: unkno
   if (q.kind) filters.push(eq(creditLedger.kind, q.kind));
   if (q.member)
     filters.push(sql`${creditLedger.memberId} = (select id from users where username = ${q.member.toLowerCase()})`);
+  // A project the caller can't see (or that doesn't exist) matches nothing: the filter never reveals one.
+  const project = await resolveProjectFilter(db, caller, access, q.project);
+  if (project.kind === "none") filters.push(isNull(creditLedger.projectId));
+  else if (project.kind === "project") filters.push(eq(creditLedger.projectId, project.id));
+  else if (project.kind === "hidden") filters.push(sql`false`);
   if (q.from) filters.push(gte(creditLedger.createdAt, new Date(`${q.from}T00:00:00Z`)));
   if (q.to) filters.push(lt(creditLedger.createdAt, new Date(new Date(`${q.to}T00:00:00Z`).getTime() + 86_400_000)));
   return { where: and(...filters), q, access };
 }
 
 const member = users;
+const projectCluster = alias(clusters, "project_cluster");
 
 function ledgerSelect(db: Db) {
   return db
@@ -89,14 +101,22 @@ function ledgerSelect(db: Db) {
       actor: sql<string | null>`(select username from users a where a.id = ${creditLedger.actorId})`,
       member: member.username,
       jobName: jobs.name,
+      /** null: the entry is for no project (top-ups, grants, jobs without a project). */
+      projectName: projects.name,
+      projectCluster: projectCluster.name,
       note: creditLedger.note,
     })
     .from(creditLedger)
     .leftJoin(member, eq(member.id, creditLedger.memberId))
-    .leftJoin(jobs, eq(jobs.id, creditLedger.jobId));
+    .leftJoin(jobs, eq(jobs.id, creditLedger.jobId))
+    .leftJoin(projects, eq(projects.id, creditLedger.projectId))
+    .leftJoin(projectCluster, eq(projectCluster.id, projects.clusterId));
 }
 
-/** The ledger, newest first, filtered by kind, member and date range (UTC days), paged in the database. */
+/**
+ * The ledger, newest first, filtered by kind, member, project and date range (UTC days), paged in the database.
+ * Each row names its project (projectName/projectCluster, null: no project).
+ */
 export async function listLedger(db: Db, caller: Caller, orgName: string, query: unknown) {
   const { where, q } = await ledgerWhere(db, caller, orgName, query);
   const [rows, [total]] = await Promise.all([
@@ -123,7 +143,17 @@ export async function exportLedgerCsv(db: Db, caller: Caller, orgName: string, q
     .orderBy(desc(creditLedger.createdAt), desc(creditLedger.id))
     .limit(CSV_EXPORT_LIMIT);
   return csvDocument(
-    ["time", "kind", "amount", "balance_after", "actor", "member", "job", "note"],
-    rows.map((r) => [r.createdAt, r.kind, r.amount, r.balanceAfter, r.actor, r.member, r.jobName, r.note]),
+    ["time", "kind", "amount", "balance_after", "actor", "member", "job", "project", "note"],
+    rows.map((r) => [
+      r.createdAt,
+      r.kind,
+      r.amount,
+      r.balanceAfter,
+      r.actor,
+      r.member,
+      r.jobName,
+      r.projectName === null ? "" : `${r.projectCluster}/${r.projectName}`,
+      r.note,
+    ]),
   );
 }

@@ -5,7 +5,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
-import { auditEvents, creditLedger, orgMembers, orgs, payments } from "@/db/schema";
+import { auditEvents, creditLedger, jobs, orgMembers, orgs, payments } from "@/db/schema";
 import { completePayment } from "./internal";
 import { cancelPayment, createTopUp, getPayment, paySandboxPayment, TOP_UP_PRESETS } from "./top-ups";
 import { exportLedgerCsv, getCreditsSummary, listLedger } from "./credits-view";
@@ -28,6 +28,7 @@ import {
   makeJob,
   makeOrg,
   makePlatformAdmin,
+  makeProject,
   makeUser,
   paymentServices,
   plusSeconds,
@@ -617,14 +618,14 @@ describe("the ledger view and CSV", () => {
     const w = await ledgerWorld();
     const csv = await exportLedgerCsv(t.db, as(w.admin), w.org.name, {});
     const lines = csv.split("\r\n");
-    expect(lines[0]).toBe("time,kind,amount,balance_after,actor,member,job,note");
+    expect(lines[0]).toBe("time,kind,amount,balance_after,actor,member,job,project,note");
     expect(lines.at(-1)).toBe("");
     expect(lines).toHaveLength(7);
     expect(lines[1]).toContain(`"charge","-0.50000000"`);
     expect(lines[1]).toContain(`"${w.user.username}","${w.mine.job.name}"`);
     // The operator's note "=HYPERLINK(...)" can't run as a formula, and quotes are doubled.
     expect(lines[5]).toContain(
-      `"grant","100.00000000","100.00000000","${w.op.username}","","","'=HYPERLINK(""http://x"")"`,
+      `"grant","100.00000000","100.00000000","${w.op.username}","","","","'=HYPERLINK(""http://x"")"`,
     );
     const charges = await exportLedgerCsv(t.db, as(w.admin), w.org.name, { kind: "charge" });
     expect(charges.trimEnd().split("\r\n")).toHaveLength(4);
@@ -845,5 +846,79 @@ describe("member quotas", () => {
     const late = await makeUser(t.db, uniqueName("late"));
     await joinByUsername(t.db, org, admin, late, "user");
     expect((await memberRow(org.id, late.id)).creditLimit).toBeNull();
+  });
+});
+
+describe("the ledger by project", () => {
+  /** Charges in a project the user writes to, in one only the manager's, and without a project; a grant. */
+  async function projectLedger() {
+    const w = await team();
+    await fundOrg(t.db, w.org, "100");
+    const mine = await meteredJob(w.org, w.user, "36");
+    const theirs = await meteredJob(w.org, w.manager, "72");
+    const loose = await meteredJob(w.org, w.user, "36");
+    const [mineCluster, theirCluster] = await Promise.all(
+      [mine, theirs].map(async (j) => (await t.db.select().from(jobs).where(eq(jobs.id, j.job.id)))[0]!.clusterId),
+    );
+    const shared = await makeProject(t.db, {
+      org: w.org,
+      cluster: { id: mineCluster! },
+      members: [[w.user, "writer"]],
+    });
+    const hidden = await makeProject(t.db, {
+      org: w.org,
+      cluster: { id: theirCluster! },
+      members: [[w.manager, "admin"]],
+    });
+    await t.db.update(jobs).set({ projectId: shared.id }).where(eq(jobs.id, mine.job.id));
+    await t.db.update(jobs).set({ projectId: hidden.id }).where(eq(jobs.id, theirs.job.id));
+    await mine.charge(100); // 1.00
+    await theirs.charge(100); // 2.00
+    await loose.charge(100); // 1.00
+    const clusterName = async (id: string) =>
+      (await rawRows<{ name: string }>(t.db, sql`select name from clusters where id = ${id}`))[0]!.name;
+    const sharedKey = `${await clusterName(mineCluster!)}/${shared.name}`;
+    const hiddenKey = `${await clusterName(theirCluster!)}/${hidden.name}`;
+    return { ...w, mine, theirs, loose, shared, hidden, sharedKey, hiddenKey };
+  }
+
+  it("names each entry's project, filters by project or none, and exports the project column", async () => {
+    const w = await projectLedger();
+    const m = as(w.manager);
+    const all = await listLedger(t.db, m, w.org.name, {});
+    const byJob = new Map(all.rows.map((r) => [r.jobName, `${r.projectCluster}/${r.projectName}`]));
+    expect(byJob.get(w.mine.job.name)).toBe(w.sharedKey);
+    expect(byJob.get(w.theirs.job.name)).toBe(w.hiddenKey);
+    expect(all.rows.find((r) => r.jobName === w.loose.job.name)).toMatchObject({ projectName: null });
+    const shared = await listLedger(t.db, m, w.org.name, { project: w.sharedKey });
+    expect(shared.rows.map((r) => [r.kind, r.amount])).toEqual([["charge", "-1.00000000"]]);
+    const none = await listLedger(t.db, m, w.org.name, { project: "none" });
+    expect(none.rows.map((r) => [r.kind, r.amount])).toEqual([
+      ["charge", "-1.00000000"],
+      ["grant", "100.00000000"],
+    ]);
+    const csv = (await exportLedgerCsv(t.db, m, w.org.name, { project: w.hiddenKey })).split("\r\n");
+    expect(csv[0]).toBe("time,kind,amount,balance_after,actor,member,job,project,note");
+    expect(csv[1]).toContain(`"${w.theirs.job.name}","${w.hiddenKey}",""`);
+    expect(csv).toHaveLength(3);
+  });
+
+  it("lets users filter only by projects they can see: another project (or org's) lists nothing", async () => {
+    const w = await projectLedger();
+    const u = as(w.user);
+    expect((await listLedger(t.db, u, w.org.name, { project: w.sharedKey })).rows.map((r) => r.amount)).toEqual([
+      "-1.00000000",
+    ]);
+    expect((await listLedger(t.db, u, w.org.name, { project: w.hiddenKey })).total).toBe(0);
+    expect((await exportLedgerCsv(t.db, u, w.org.name, { project: w.hiddenKey })).trimEnd().split("\r\n")).toHaveLength(
+      1,
+    );
+    const v = await projectLedger();
+    // The other org's project, named in this org, even by an admin: nothing.
+    expect((await listLedger(t.db, as(w.admin), w.org.name, { project: v.sharedKey })).total).toBe(0);
+    // Nonsense falls back to every project.
+    const odd = await listLedger(t.db, u, w.org.name, { project: "a\u0000b" });
+    expect(odd.query.project).toBeUndefined();
+    expect(odd.total).toBe(3);
   });
 });

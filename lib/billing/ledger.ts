@@ -189,7 +189,8 @@ export interface ChargesSummary {
  * Posts many usage charges at once, set-based, as CTEs of the caller's statement. `charges` is a query (it may
  * read the caller's earlier CTEs) whose rows are the charges, in this column order: org_id, member_id, job_id,
  * key, amount, ord (amount positive; keys not posted before). Writes one ledger row per charge (its
- * balance_after a running sum per org, in `ord` order), one balance update for all wallets and one spending
+ * balance_after a running sum per org, in `ord` order; its project_id the job's project, null for a job without
+ * one or a charge without a job), one balance update for all wallets and one spending
  * update for all members. The parts share one snapshot, so each ledger row's balance_after runs from the
  * balance before this statement. The caller holds the wallet locks.
  *
@@ -203,11 +204,13 @@ export function chargesSql(charges: SQL): { ctes: SQL; summary: SQL } {
     ctes: sql`
     charge_rows(org_id, member_id, job_id, key, amount, ord) as (${charges}),
     charge_ledger as (
-      insert into ${creditLedger} (org_id, kind, amount, balance_after, member_id, job_id, idempotency_key)
+      insert into ${creditLedger} (org_id, kind, amount, balance_after, member_id, job_id, project_id, idempotency_key)
       select c.org_id, 'charge', -c.amount,
              o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
-             c.member_id, c.job_id, c.key
+             c.member_id, c.job_id, j.project_id, c.key
       from charge_rows c join ${orgWallets} o on o.org_id = c.org_id
+        -- a job's charge is for the job's project (null: no project)
+        left join ${jobs} j on j.id = c.job_id
       order by c.ord
     ),
     charge_per_org as (select org_id, sum(amount) as total from charge_rows group by org_id),

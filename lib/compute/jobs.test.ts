@@ -13,7 +13,7 @@ import { setMemberQuota } from "../billing/quotas";
 import { Invalid, NotFound, QuotaExceeded, Unauthenticated } from "../core/errors";
 import { listJobs, startJob, stopJob } from "./jobs";
 import { meterUsage, runEmbeddedTick } from "./internal";
-import { createOrg } from "../orgs/orgs";
+import { createOrg, deleteOrg } from "../orgs/orgs";
 import {
   addMember,
   addOrgToCluster,
@@ -24,6 +24,7 @@ import {
   makeCluster,
   makeOrg,
   makePlatformAdmin,
+  makeProject,
   makeUser,
   plusSeconds,
   RecordingMailer,
@@ -684,5 +685,237 @@ describe("runEmbeddedTick", () => {
     for (const j of jobsStarted) expect(await chargesOf(j.id)).toHaveLength(1);
     const totals = await ledgerTotals(t.db, w.org);
     expect(totals.balance).toBe(totals.ledgerSum);
+  });
+});
+
+describe("jobs in projects", () => {
+  /** A job world with a project on its cluster (reader, writer; org users outside it) and another org's project. */
+  async function projectWorld() {
+    const w = await jobWorld({ fund: "100000" });
+    const embeddedCluster = await makeCluster(t.db, { runner: "embedded", presets: { fast: "3600" } });
+    await addOrgToCluster(t.db, w.org, embeddedCluster);
+    const reader = await makeUser(t.db, uniqueName("rdr"));
+    await addMember(t.db, w.org, reader, "user");
+    const project = await makeProject(t.db, {
+      org: w.org,
+      cluster: w.cluster,
+      name: uniqueName("proj-"),
+      members: [
+        [w.user, "writer"],
+        [reader, "reader"],
+      ],
+    });
+    const other = await jobWorld();
+    const otherProject = await makeProject(t.db, {
+      org: other.org,
+      cluster: other.cluster,
+      members: [[other.admin, "admin"]],
+    });
+    const inProject = (who: { id: string }, name: string, extra: { cluster?: string; preset?: string } = {}) =>
+      startJob(
+        t.db,
+        as(who),
+        w.org.name,
+        {
+          name: uniqueName("job-"),
+          cluster: extra.cluster ?? w.cluster.name,
+          preset: extra.preset ?? "small",
+          project: name,
+        },
+        w.svc,
+      );
+    return { ...w, embeddedCluster, reader, project, other, otherProject, inProject };
+  }
+
+  async function jobCount(orgId: string) {
+    const [r] = await rawRows<{ n: number }>(t.db, sql`select count(*)::int as n from jobs where org_id = ${orgId}`);
+    return r!.n;
+  }
+
+  it("starts a job in a project for its writers and for org managers and admins", async () => {
+    const w = await projectWorld();
+    const mine = await w.inProject(w.user, w.project.name);
+    expect(mine.projectId).toBe(w.project.id);
+    // Org managers and admins act as project admins without being members.
+    expect((await w.inProject(w.manager, w.project.name)).projectId).toBe(w.project.id);
+    expect((await w.inProject(w.admin, w.project.name)).projectId).toBe(w.project.id);
+    // Without a project: as before, no project.
+    expect((await w.start(w.user)).projectId).toBeNull();
+    expect((await w.start(w.user, "small", { name: uniqueName("job-") })).projectId).toBeNull();
+    const blank = await startJob(
+      t.db,
+      as(w.user),
+      w.org.name,
+      { name: "blank", cluster: w.cluster.name, preset: "small", project: "" },
+      w.svc,
+    );
+    expect(blank.projectId).toBeNull();
+  });
+
+  it("refuses a reader with a hint, and an org user outside the project as if it didn't exist, writing nothing", async () => {
+    const w = await projectWorld();
+    const before = await jobCount(w.org.id);
+    const asReader = await refusal(w.inProject(w.reader, w.project.name));
+    expect(asReader).toBeInstanceOf(Invalid);
+    expect((asReader as Invalid).fieldErrors).toEqual({
+      project: [`You can only read project '${w.project.name}': ask a project manager for writer access.`],
+    });
+    const notFound = { project: [`No project named '${w.project.name}' on cluster '${w.cluster.name}'.`] };
+    // user2 is an org user who is not in the project: the same answer as a project that doesn't exist.
+    const outside = await refusal(w.inProject(w.user2, w.project.name));
+    expect(outside).toBeInstanceOf(Invalid);
+    expect((outside as Invalid).fieldErrors).toEqual(notFound);
+    const missing = await refusal(w.inProject(w.user, "no-such-project"));
+    expect((missing as Invalid).fieldErrors).toEqual({
+      project: [`No project named 'no-such-project' on cluster '${w.cluster.name}'.`],
+    });
+    // The project lives on its own cluster: naming it on the org's other cluster finds nothing.
+    const elsewhere = await refusal(
+      w.inProject(w.user, w.project.name, { cluster: w.embeddedCluster.name, preset: "fast" }),
+    );
+    expect((elsewhere as Invalid).fieldErrors).toEqual({
+      project: [`No project named '${w.project.name}' on cluster '${w.embeddedCluster.name}'.`],
+    });
+    expect(await jobCount(w.org.id)).toBe(before);
+  });
+
+  it("refuses another org's project (a forged name), for its own admin too, writing nothing", async () => {
+    const w = await projectWorld();
+    // The other org's admin joins this org as a user: their project is still not this org's.
+    await addMember(t.db, w.org, w.other.admin, "user");
+    const before = await jobCount(w.org.id);
+    for (const who of [w.admin, w.other.admin]) {
+      const err = await refusal(
+        startJob(
+          t.db,
+          as(who),
+          w.org.name,
+          { name: "forged", cluster: w.cluster.name, preset: "small", project: w.otherProject.name },
+          w.svc,
+        ),
+      );
+      expect(err).toBeInstanceOf(Invalid);
+      expect((err as Invalid).fieldErrors.project?.[0]).toMatch(/^No project named/);
+    }
+    // The other org's cluster isn't this org's at all.
+    const err = await refusal(
+      startJob(
+        t.db,
+        as(w.admin),
+        w.org.name,
+        { name: "forged", cluster: w.other.cluster.name, preset: "small", project: w.otherProject.name },
+        w.svc,
+      ),
+    );
+    expect((err as Invalid).fieldErrors.cluster).toBeDefined();
+    expect(await jobCount(w.org.id)).toBe(before);
+    expect(await jobCount(w.other.org.id)).toBe(0);
+  });
+
+  it("lists jobs by project; projectless jobs are listed as no project; a project the caller can't see lists nothing", async () => {
+    const w = await projectWorld();
+    const a = await w.inProject(w.user, w.project.name);
+    const b = await w.inProject(w.manager, w.project.name);
+    const loose = await w.start(w.user, "small", { name: "loose" });
+    const key = `${w.cluster.name}/${w.project.name}`;
+
+    const mine = await listJobs(t.db, as(w.user), w.org.name, {});
+    expect(mine.rows.map((r) => [r.id, r.project])).toEqual(
+      expect.arrayContaining([
+        [a.id, { name: w.project.name, cluster: w.cluster.name }],
+        [loose.id, null],
+      ]),
+    );
+    expect((await listJobs(t.db, as(w.user), w.org.name, { project: "none" })).rows.map((r) => r.id)).toEqual([
+      loose.id,
+    ]);
+    // A project's members see everyone's jobs in it (scope=all), readers included; alone, their own.
+    const own = await listJobs(t.db, as(w.user), w.org.name, { project: key });
+    expect(own.rows.map((r) => r.id)).toEqual([a.id]);
+    expect(own.canSeeAll).toBe(true);
+    for (const who of [w.user, w.reader, w.manager]) {
+      const all = await listJobs(t.db, as(who), w.org.name, { project: key, scope: "all" });
+      expect(all.query.scope).toBe("all");
+      expect(all.rows.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+    }
+    // A reader sees the writer's job but may not stop it (the list says so: no Stop button).
+    const asReader = await listJobs(t.db, as(w.reader), w.org.name, { project: key, scope: "all" });
+    expect(asReader.canStopAll).toBe(false);
+    expect(asReader.rows.every((r) => !r.mine)).toBe(true);
+    expect((await listJobs(t.db, as(w.manager), w.org.name, { project: key, scope: "all" })).canStopAll).toBe(true);
+    // An org user outside the project: nothing, not even with scope=all; and no hint that it exists.
+    const outside = await listJobs(t.db, as(w.user2), w.org.name, { project: key, scope: "all" });
+    expect(outside).toMatchObject({ rows: [], total: 0, canSeeAll: false });
+    expect(outside.query.scope).toBe("mine");
+    // Another org's project, named in this org: nothing.
+    const forged = await listJobs(t.db, as(w.admin), w.org.name, {
+      project: `${w.other.cluster.name}/${w.otherProject.name}`,
+      scope: "all",
+    });
+    expect(forged.rows).toEqual([]);
+    // Managers: "none" across everyone's jobs.
+    const none = await listJobs(t.db, as(w.manager), w.org.name, { project: "none", scope: "all" });
+    expect(none.rows.every((r) => r.project === null)).toBe(true);
+    expect(none.rows.map((r) => r.id)).toContain(loose.id);
+    // Nonsense falls back to every project.
+    const odd = await listJobs(t.db, as(w.user), w.org.name, { project: "x\u0000y" });
+    expect(odd.query.project).toBeUndefined();
+  });
+
+  it("charges carry the job's project (metering, stop settle, closing the org); balance = Σ ledger", async () => {
+    const w = await projectWorld();
+    const ext = await w.inProject(w.user, w.project.name);
+    const loose = await w.start(w.user);
+    const start = secondsAgo(3600);
+    await setJobStart(t.db, ext.id, start);
+    await setJobStart(t.db, loose.id, start);
+    await meter(w.svc, start, [
+      [ext.id, 60, `p:${ext.id}:1`],
+      [loose.id, 60, `p:${loose.id}:1`],
+      [ext.id, 120, `p:${ext.id}:2`],
+    ]);
+    expect((await chargesOf(ext.id)).map((c) => c.projectId)).toEqual([w.project.id, w.project.id]);
+    expect((await chargesOf(loose.id)).map((c) => c.projectId)).toEqual([null]);
+    // The embedded runner's stop settle.
+    const embProject = await makeProject(t.db, {
+      org: w.org,
+      cluster: w.embeddedCluster,
+      members: [[w.user, "admin"]],
+    });
+    const emb = await startJob(
+      t.db,
+      as(w.user),
+      w.org.name,
+      { name: "emb", cluster: w.embeddedCluster.name, preset: "fast", project: embProject.name },
+      w.svc,
+    );
+    await setJobStart(t.db, emb.id, secondsAgo(60));
+    await stopJob(t.db, as(w.user), w.org.name, { id: emb.id }, { settle: w.svc });
+    expect((await chargesOf(emb.id)).map((c) => [c.idempotencyKey, c.projectId])).toEqual([
+      [`stop:${emb.id}`, embProject.id],
+    ]);
+    // The runner's tick, and closing the org, settle a running embedded job in a project.
+    const emb2 = await startJob(
+      t.db,
+      as(w.manager),
+      w.org.name,
+      { name: "emb2", cluster: w.embeddedCluster.name, preset: "fast", project: embProject.name },
+      w.svc,
+    );
+    await setJobStart(t.db, emb2.id, secondsAgo(30));
+    await runEmbeddedTick(t.db, SYSTEM, new Date(), 5000, w.svc);
+    await deleteOrg(t.db, as(w.admin), w.org.name, { confirmName: w.org.name });
+    const charges = await chargesOf(emb2.id);
+    expect(charges.length).toBeGreaterThanOrEqual(2);
+    expect(charges.every((c) => c.projectId === embProject.id)).toBe(true);
+    // Every charge's project is its job's.
+    const [mismatch] = await rawRows<{ n: number }>(
+      t.db,
+      sql`select count(*)::int as n from credit_ledger l join jobs j on j.id = l.job_id
+          where l.org_id = ${w.org.id} and l.project_id is distinct from j.project_id`,
+    );
+    expect(mismatch!.n).toBe(0);
+    const totals = await ledgerTotals(t.db, w.org);
+    expect(totals.ledgerSum).toBe(totals.balance);
   });
 });

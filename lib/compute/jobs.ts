@@ -1,12 +1,24 @@
 import { withTransaction, type Db } from "@/db";
-import { clusters, jobs, orgClusters, orgMembers, orgWallets, presets, users } from "@/db/schema";
-import { and, desc, eq, sql } from "drizzle-orm";
+import {
+  clusters,
+  jobs,
+  orgClusters,
+  orgMembers,
+  orgWallets,
+  presets,
+  projectMembers,
+  projects,
+  users,
+} from "@/db/schema";
+import { and, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { allowed, authorize, requireOrgAccess, withOrgLock } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { Invalid, NotFound, QuotaExceeded } from "../core/errors";
 import type { Services } from "../core/services";
-import { MAX_LENGTH, pagingShape, parseInput, safeText } from "../core/validation";
+import { filterText, MAX_LENGTH, pagingShape, parseInput, safeText } from "../core/validation";
+import { effectiveProjectRole, projectAllowed } from "../projects/access";
+import { resolveProjectFilter, type ProjectFilter } from "../projects/choices";
 import { enqueueMail, mailCommitted } from "../mail/mail";
 import { jobRefusedMail } from "../mail/mail-templates";
 import { chargeUsage } from "./metering";
@@ -20,6 +32,12 @@ export const startSchema = z.object({
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and inner hyphens."),
   cluster: safeText().trim().min(1, "Choose a cluster."),
   preset: safeText().trim().min(1, "Choose a preset."),
+  /** The project's name on `cluster`; empty or absent: no project. */
+  project: safeText()
+    .trim()
+    .max(MAX_LENGTH.orgName, "No such project.")
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 /**
@@ -28,6 +46,12 @@ export const startSchema = z.object({
  * lib/billing/ledger.ts), so a charge that empties the wallet and stops the org's jobs either comes first (and
  * the start is refused) or waits for the start (and stops the new job too). Refusals use Apolo's messages, in its
  * order; a refusal for credits is also mailed to the member.
+ *
+ * With `project`, the job runs in that project of the org on `cluster`: the caller needs project role writer
+ * or more (project.runJobs; org managers and admins act as project admins). A project an org user doesn't
+ * belong to is answered like one that doesn't exist; a reader is told to ask for writer access (both Invalid
+ * on `project`). Project membership and deletion change under the org row's lock too (withProjectLock), which
+ * this transaction holds: the project can't change between the check and the insert.
  */
 export async function startJob(
   db: Db,
@@ -50,6 +74,31 @@ export async function startJob(
         .from(presets)
         .where(and(eq(presets.clusterId, target.cluster.id), eq(presets.name, data.preset)));
       if (!preset) throw new Invalid({ preset: [`${data.cluster} has no preset named '${data.preset}'.`] });
+      let projectId: string | null = null;
+      if (data.project) {
+        const [p] = await tx
+          .select({ id: projects.id, memberRole: projectMembers.role })
+          .from(projects)
+          .leftJoin(
+            projectMembers,
+            and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, access.caller.id)),
+          )
+          .where(
+            and(
+              eq(projects.orgId, access.org.id),
+              eq(projects.clusterId, target.cluster.id),
+              eq(projects.name, data.project),
+            ),
+          );
+        const role = p ? effectiveProjectRole(access.role, p.memberRole) : null;
+        if (!p || !role)
+          throw new Invalid({ project: [`No project named '${data.project}' on cluster '${data.cluster}'.`] });
+        if (!projectAllowed({ projectRole: role, caller: access.caller }, "project.runJobs"))
+          throw new Invalid({
+            project: [`You can only read project '${data.project}': ask a project manager for writer access.`],
+          });
+        projectId = p.id;
+      }
       const [me] = await tx
         .select({
           limit: orgMembers.creditLimit,
@@ -84,6 +133,7 @@ export async function startJob(
           clusterId: target.cluster.id,
           presetId: preset.id,
           presetName: preset.name,
+          projectId,
           name: data.name,
           creditsPerHour: preset.creditsPerHour,
           chargedUntil: sql`now()`,
@@ -165,19 +215,38 @@ export async function stopJob(
 
 export const listSchema = z.object({
   scope: z.enum(["mine", "all"]).catch("mine"),
+  /** "<cluster>/<project>", "none" (jobs without a project), or absent: every project. */
+  project: filterText(MAX_LENGTH.orgName * 2 + 1)
+    .optional()
+    .catch(undefined),
   status: z.enum(["running", "stopped", "any"]).catch("any"),
   ...pagingShape(25),
 });
 
-/** The caller's jobs (managers: everyone's with scope=all), newest first, with runtime and credits so far. */
+function projectCondition(filter: ProjectFilter): SQL | undefined {
+  if (filter.kind === "none") return isNull(jobs.projectId);
+  if (filter.kind === "project") return eq(jobs.projectId, filter.id);
+  if (filter.kind === "hidden") return sql`false`;
+  return undefined;
+}
+
+/**
+ * The caller's jobs (managers: everyone's with scope=all), newest first, with runtime and credits so far, and
+ * each job's project (null: no project). `project` filters by project: a project the caller can see, or
+ * "none"; a project they can't see lists nothing. Filtered to one project, its members (any project role) may
+ * list everyone's jobs in it with scope=all: a project's readers see its jobs.
+ */
 export async function listJobs(db: Db, caller: Caller, orgName: string, query: unknown) {
   const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const q = listSchema.parse(query ?? {});
-  const all = q.scope === "all" && allowed(access, "jobs.manageAll");
+  const filter = await resolveProjectFilter(db, caller, access, q.project);
+  const canSeeAll = allowed(access, "jobs.manageAll") || filter.kind === "project";
+  const all = q.scope === "all" && canSeeAll;
   const where = and(
     eq(jobs.orgId, access.org.id),
     all ? undefined : eq(jobs.userId, access.caller.id),
     q.status === "any" ? undefined : eq(jobs.status, q.status),
+    projectCondition(filter),
   );
   const [rows, [total]] = await Promise.all([
     db
@@ -185,6 +254,8 @@ export async function listJobs(db: Db, caller: Caller, orgName: string, query: u
         id: jobs.id,
         name: jobs.name,
         owner: users.username,
+        /** The caller's own job (they may stop it). */
+        mine: sql<boolean>`${jobs.userId} = ${access.caller.id}`,
         cluster: clusters.name,
         preset: jobs.presetName,
         status: jobs.status,
@@ -193,11 +264,13 @@ export async function listJobs(db: Db, caller: Caller, orgName: string, query: u
         creditsCharged: jobs.creditsCharged,
         startedAt: jobs.startedAt,
         stoppedAt: jobs.stoppedAt,
+        projectName: projects.name,
         runtimeSeconds: sql<number>`extract(epoch from (coalesce(${jobs.stoppedAt}, now()) - ${jobs.startedAt}))::float8`,
       })
       .from(jobs)
       .innerJoin(users, eq(users.id, jobs.userId))
       .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+      .leftJoin(projects, eq(projects.id, jobs.projectId))
       .where(where)
       .orderBy(desc(jobs.startedAt))
       .limit(q.pageSize)
@@ -208,9 +281,15 @@ export async function listJobs(db: Db, caller: Caller, orgName: string, query: u
       .where(where),
   ]);
   return {
-    rows,
+    // A job runs on its project's cluster (startJob looks the project up on the job's cluster).
+    rows: rows.map(({ projectName, ...r }) => ({
+      ...r,
+      project: projectName === null ? null : { name: projectName, cluster: r.cluster },
+    })),
     total: total?.n ?? 0,
-    query: { ...q, scope: all ? "all" : "mine" },
-    canSeeAll: allowed(access, "jobs.manageAll"),
+    query: { ...q, scope: all ? ("all" as const) : ("mine" as const) },
+    canSeeAll,
+    /** Managers and admins stop anyone's job; others only their own (`mine`). */
+    canStopAll: allowed(access, "jobs.manageAll"),
   };
 }

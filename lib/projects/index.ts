@@ -2,3 +2,4 @@
 export * from "./access";
 export * from "./projects";
 export * from "./members";
+export * from "./choices";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { and, eq, gte, lt, sql } from "drizzle-orm";
-import { creditLedger } from "@/db/schema";
+import { creditLedger, jobs } from "@/db/schema";
 import { NotFound, Unauthenticated } from "../core/errors";
 import {
   exportMemberReportCsv,
@@ -10,7 +10,7 @@ import {
   periodBounds,
   OTHERS,
 } from "./reports";
-import { addMember, as, makeOrg, makeUser, uniqueName, withTestDatabase } from "../test/fixtures";
+import { addMember, as, makeOrg, makeProject, makeUser, uniqueName, withTestDatabase } from "../test/fixtures";
 import { REPORT_EXPECTED, REPORT_PERIOD_QUERY, seedReportHistory } from "../test/report-history";
 import { postLedger } from "../billing/ledger";
 
@@ -258,5 +258,85 @@ describe("who may see reports", () => {
     expect(other.totals.spent).toBe("77.77000000");
     expect(other.totals.topups).toBe("1000.00000000");
     expect(other.spendByPreset).toEqual([{ cluster: h.c1.name, preset: "big", spent: "77.77000000" }]);
+  });
+});
+
+describe("reports by project", () => {
+  /** The known history with alice's first job (2.5) and bob's big job (0.1 + 0.2) in project "research" on c1. */
+  async function projectHistory() {
+    const h = await seedReportHistory(t.db);
+    const research = await makeProject(t.db, { org: h.org, cluster: h.c1, name: uniqueName("research-") });
+    const otherProject = await makeProject(t.db, { org: h.other, cluster: h.c1, name: uniqueName("theirs-") });
+    const picked = await t.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(
+        and(
+          eq(jobs.orgId, h.org.id),
+          sql`(${jobs.userId} = ${h.alice.id} and ${jobs.startedAt} = '2026-02-28T22:00:00Z')
+              or (${jobs.userId} = ${h.bob.id} and ${jobs.presetName} = 'big')`,
+        ),
+      );
+    expect(picked).toHaveLength(2);
+    for (const j of picked) {
+      await t.db.update(jobs).set({ projectId: research.id }).where(eq(jobs.id, j.id));
+      await t.db.update(creditLedger).set({ projectId: research.id }).where(eq(creditLedger.jobId, j.id));
+    }
+    const other = await t.db.select({ id: jobs.id }).from(jobs).where(eq(jobs.orgId, h.other.id));
+    await t.db.update(creditLedger).set({ projectId: otherProject.id }).where(eq(creditLedger.jobId, other[0]!.id));
+    return { ...h, research, otherProject, key: `${h.c1.name}/${research.name}` };
+  }
+
+  it("breaks the period's spending down by project, no project included, largest first", async () => {
+    const h = await projectHistory();
+    const report = await getOrgReport(t.db, as(h.bob), h.org.name, REPORT_PERIOD_QUERY);
+    expect(report.project).toEqual({ kind: "all" });
+    expect(report.spendByProject).toEqual([
+      { project: h.research.name, cluster: h.c1.name, spent: "2.80000000" },
+      { project: null, cluster: null, spent: "1.20000000" },
+    ]);
+    // The org totals are those of the whole org still.
+    expect(report.totals).toEqual(REPORT_EXPECTED.totals);
+  });
+
+  it("filters spending, jobs and the members table by a project or by no project; balance and additions stay the org's", async () => {
+    const h = await projectHistory();
+    const q = { ...REPORT_PERIOD_QUERY, project: h.key };
+    const report = await getOrgReport(t.db, as(h.carol), h.org.name, q);
+    expect(report.project).toMatchObject({ kind: "project", id: h.research.id });
+    expect(report.totals).toEqual({ ...REPORT_EXPECTED.totals, spent: "2.80000000", jobsRun: 2 });
+    expect(report.balance).toEqual(REPORT_EXPECTED.balance);
+    expect(report.additions.count).toBe(2);
+    expect(report.spendByPreset).toEqual([
+      { cluster: h.c1.name, preset: "small", spent: "2.50000000" },
+      { cluster: h.c1.name, preset: "big", spent: "0.30000000" },
+    ]);
+    expect(report.spendByProject).toEqual([{ project: h.research.name, cluster: h.c1.name, spent: "2.80000000" }]);
+    expect(report.spendByMember.series).toEqual([h.alice.username, h.bob.username]);
+    expect(report.runningJobs.map((d) => d.jobs)).toEqual([1, 1, 0, 0, 0]);
+    const members = await listMemberReport(t.db, as(h.carol), h.org.name, q);
+    const spent = Object.fromEntries(members.rows.map((r) => [r.username, [r.spent, r.jobs]]));
+    expect(spent[h.alice.username]).toEqual(["2.50000000", 1]);
+    expect(spent[h.bob.username]).toEqual(["0.30000000", 1]);
+    const csv = await exportMemberReportCsv(t.db, as(h.carol), h.org.name, q);
+    expect(csv).toContain(`"${h.alice.username}","alice name","user","2.50000000","1"`);
+
+    const none = await getOrgReport(t.db, as(h.carol), h.org.name, { ...REPORT_PERIOD_QUERY, project: "none" });
+    expect(none.totals.spent).toBe("1.20000000");
+    expect(none.spendByProject).toEqual([{ project: null, cluster: null, spent: "1.20000000" }]);
+  });
+
+  it("finds nothing for another org's project named in this org (a forged filter)", async () => {
+    const h = await projectHistory();
+    const report = await getOrgReport(t.db, as(h.carol), h.org.name, {
+      ...REPORT_PERIOD_QUERY,
+      project: `${h.c1.name}/${h.otherProject.name}`,
+    });
+    expect(report.project).toEqual({ kind: "hidden" });
+    expect(report.totals.spent).toBe("0");
+    expect(report.spendByProject).toEqual([]);
+    // The other org's own report does show it.
+    const theirs = await getOrgReport(t.db, as(h.carol), h.other.name, REPORT_PERIOD_QUERY);
+    expect(theirs.spendByProject).toEqual([{ project: h.otherProject.name, cluster: h.c1.name, spent: "77.77000000" }]);
   });
 });

@@ -7,7 +7,8 @@ import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
 import { Forbidden, NotFound } from "../core/errors";
 import { creditUnits } from "../core/money";
-import { pagingShape } from "../core/validation";
+import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
+import { resolveProjectFilter, type ProjectFilter } from "../projects/choices";
 
 /**
  * The Reports tab: where an org's credits go. Every figure is an aggregate computed in the database from the
@@ -96,6 +97,31 @@ export async function requireReportsAccess(db: Db, caller: Caller, orgName: stri
   }
 }
 
+/**
+ * The report's project filter (`project` in the URL: "<cluster>/<project>", "none", or absent) as conditions on
+ * charges (`l`, the credit ledger) and jobs (`j`). It narrows what is spent and run: the spending figures, the
+ * jobs counts and the members table; the balance, top-ups and grants stay the org's.
+ */
+const reportProjectSchema = z.object({
+  project: filterText(MAX_LENGTH.orgName * 2 + 1)
+    .optional()
+    .catch(undefined),
+});
+
+async function reportProject(db: Db, caller: Caller, access: OrgAccess, query: unknown) {
+  const { project: value } = reportProjectSchema.parse(query && typeof query === "object" ? query : {});
+  const filter = await resolveProjectFilter(db, caller, access, value);
+  const on = (column: SQL): SQL =>
+    filter.kind === "none"
+      ? sql` and ${column} is null`
+      : filter.kind === "project"
+        ? sql` and ${column} = ${filter.id}`
+        : filter.kind === "hidden"
+          ? sql` and false`
+          : sql``;
+  return { filter, charges: on(sql`l.project_id`), jobs: on(sql`j.project_id`) };
+}
+
 /** Every UTC day of the period as a row `d` (a timestamp without time zone at midnight). */
 function daySeries(period: ReportPeriod): SQL {
   return sql`generate_series(${period.from}::timestamp, ${period.to}::timestamp, interval '1 day') as d`;
@@ -107,6 +133,8 @@ const utc = (ts: SQL) => sql`((${ts}) at time zone 'UTC')`;
 export interface OrgReport {
   org: string;
   period: ReportPeriod;
+  /** The project filter in effect (kind "all": the whole org). */
+  project: ProjectFilter;
   totals: {
     /** Charges in the period (positive). */
     spent: string;
@@ -124,6 +152,8 @@ export interface OrgReport {
   spendByMember: { series: string[]; days: { day: string; values: Record<string, string> }[] };
   /** 3. Credits spent per cluster and preset, largest first. */
   spendByPreset: { cluster: string; preset: string; spent: string }[];
+  /** 3b. Credits spent per project, largest first; project and cluster null: charges without a project. */
+  spendByProject: { project: string | null; cluster: string | null; spent: string }[];
   /** 4. Jobs running at some time during each day. */
   runningJobs: { day: string; jobs: number }[];
   /** 5. Top-ups and grants in the period, newest first (at most ADDITIONS_LIMIT; `count` is all of them). */
@@ -139,25 +169,28 @@ export const OTHERS = "Others";
 export async function getOrgReport(db: Db, caller: Caller, orgName: string, query: unknown): Promise<OrgReport> {
   const access = await requireReportsAccess(db, caller, orgName);
   const { period } = parseReportPeriod(query);
+  const project = await reportProject(db, caller, access, query);
   const orgId = access.org.id;
   const { start, end } = periodBounds(period);
   const inPeriod = sql`l.org_id = ${orgId} and l.created_at >= ${start} and l.created_at < ${end}`;
+  /** Charges in the period (of the filtered project). */
+  const charges = sql`${inPeriod} and l.kind = 'charge'${project.charges}`;
   const balanceAt = (instant: SQL) =>
     sql`coalesce((select b.balance_after from credit_ledger b where b.org_id = ${orgId} and b.created_at < ${instant}
           order by b.created_at desc, b.id desc limit 1), 0)`;
 
-  const [totals, balance, spend, presets, running, additions] = await Promise.all([
+  const [totals, balance, spend, presets, byProject, running, additions] = await Promise.all([
     rawRows<OrgReport["totals"]>(
       db,
       sql`select
-        coalesce(-sum(l.amount) filter (where l.kind = 'charge'), 0)::text as spent,
+        coalesce(-sum(l.amount) filter (where l.kind = 'charge'${project.charges}), 0)::text as spent,
         coalesce(sum(l.amount) filter (where l.kind = 'topup'), 0)::text as topups,
         coalesce(sum(l.amount) filter (where l.kind = 'grant'), 0)::text as grants,
         coalesce(sum(l.amount) filter (where l.kind = 'adjustment'), 0)::text as adjustments,
         (${balanceAt(sql`${start}::timestamptz`)})::text as "openingBalance",
         (${balanceAt(sql`${end}::timestamptz`)})::text as "closingBalance",
         (select count(*)::int from jobs j where j.org_id = ${orgId} and j.started_at < ${end}
-          and (j.stopped_at is null or j.stopped_at >= ${start})) as "jobsRun"
+          and (j.stopped_at is null or j.stopped_at >= ${start})${project.jobs}) as "jobsRun"
       from credit_ledger l where ${inPeriod}`,
     ),
     rawRows<{ day: string; balance: string }>(
@@ -169,7 +202,7 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
       db,
       sql`with c as (
             select l.member_id, to_char(l.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, -l.amount as spent
-            from credit_ledger l where ${inPeriod} and l.kind = 'charge'
+            from credit_ledger l where ${charges}
           ), top as (
             select c.member_id, u.username from c join users u on u.id = c.member_id
             group by c.member_id, u.username order by sum(c.spent) desc, u.username limit ${TOP_SPENDERS}
@@ -183,15 +216,22 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
       sql`select coalesce(cl.name, '(unknown)') as cluster, coalesce(j.preset_name, '(unknown)') as preset,
             (-sum(l.amount))::text as spent
           from credit_ledger l left join jobs j on j.id = l.job_id left join clusters cl on cl.id = j.cluster_id
-          where ${inPeriod} and l.kind = 'charge'
+          where ${charges}
           group by 1, 2 order by sum(l.amount), 1, 2`,
+    ),
+    rawRows<{ project: string | null; cluster: string | null; spent: string }>(
+      db,
+      sql`select p.name as project, pc.name as cluster, (-sum(l.amount))::text as spent
+          from credit_ledger l left join projects p on p.id = l.project_id left join clusters pc on pc.id = p.cluster_id
+          where ${charges}
+          group by 1, 2 order by sum(l.amount), 1 nulls last, 2`,
     ),
     rawRows<{ day: string; jobs: number }>(
       db,
       sql`select to_char(d, 'YYYY-MM-DD') as day,
             (select count(*)::int from jobs j where j.org_id = ${orgId}
               and j.started_at < ${utc(sql`d + interval '1 day'`)}
-              and (j.stopped_at is null or j.stopped_at >= ${utc(sql`d`)})) as jobs
+              and (j.stopped_at is null or j.stopped_at >= ${utc(sql`d`)})${project.jobs}) as jobs
           from ${daySeries(period)} order by d`,
     ),
     rawRows<OrgReport["additions"]["rows"][number] & { count: number }>(
@@ -222,6 +262,7 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
   return {
     org: access.org.name,
     period,
+    project: project.filter,
     totals: totals[0]!,
     balance,
     spendByMember: {
@@ -232,6 +273,7 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
       })),
     },
     spendByPreset: presets,
+    spendByProject: byProject,
     runningJobs: running,
     additions: {
       rows: additions.map((r) => ({
@@ -275,15 +317,17 @@ const SORT_SQL: Record<(typeof MEMBER_REPORT_SORTS)[number], SQL> = {
 };
 
 /** Panel 6's query: who (members, and former members who spent in the period) with what; then `select`. */
-function memberReportSql(orgId: string, period: ReportPeriod, select: SQL): SQL {
+function memberReportSql(orgId: string, period: ReportPeriod, project: { charges: SQL; jobs: SQL }, select: SQL): SQL {
   const { start, end } = periodBounds(period);
   return sql`with spend as (
       select l.member_id, -sum(l.amount) as spent from credit_ledger l
       where l.org_id = ${orgId} and l.created_at >= ${start} and l.created_at < ${end} and l.kind = 'charge'
+        ${project.charges}
       group by l.member_id
     ), runs as (
       select j.user_id, count(*)::int as n from jobs j
       where j.org_id = ${orgId} and j.started_at < ${end} and (j.stopped_at is null or j.stopped_at >= ${start})
+        ${project.jobs}
       group by j.user_id
     ), total as (select coalesce(sum(spent), 0) as t from spend),
     people as (
@@ -310,26 +354,27 @@ const memberRows = (order: SQL) => sql`select p.username, u.name, p.role, p.cred
 async function memberReportQuery(db: Db, caller: Caller, orgName: string, query: unknown) {
   const access = await requireReportsAccess(db, caller, orgName);
   const { period } = parseReportPeriod(query);
+  const project = await reportProject(db, caller, access, query);
   const q = memberQuerySchema.parse(query ?? {});
   const order = sql`order by ${SORT_SQL[q.sort]} ${q.dir === "asc" ? sql`asc` : sql`desc`}, p.username`;
-  return { orgId: access.org.id, period, q, order };
+  return { orgId: access.org.id, period, project, q, order };
 }
 
 /** Panel 6: members with their spending, jobs, limit and share in the period; sorted and paged in the database. */
 export async function listMemberReport(db: Db, caller: Caller, orgName: string, query: unknown) {
-  const { orgId, period, q, order } = await memberReportQuery(db, caller, orgName, query);
+  const { orgId, period, project, q, order } = await memberReportQuery(db, caller, orgName, query);
   const page = sql`${order} limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
   const [rows, [count]] = await Promise.all([
-    rawRows<MemberReportRow>(db, memberReportSql(orgId, period, memberRows(page))),
-    rawRows<{ n: number }>(db, memberReportSql(orgId, period, sql`select count(*)::int as n from people`)),
+    rawRows<MemberReportRow>(db, memberReportSql(orgId, period, project, memberRows(page))),
+    rawRows<{ n: number }>(db, memberReportSql(orgId, period, project, sql`select count(*)::int as n from people`)),
   ]);
   return { rows, total: count?.n ?? 0, query: q, period };
 }
 
 /** Panel 6 as CSV: every row of the period, in the chosen order. */
 export async function exportMemberReportCsv(db: Db, caller: Caller, orgName: string, query: unknown): Promise<string> {
-  const { orgId, period, order } = await memberReportQuery(db, caller, orgName, query);
-  const rows = await rawRows<MemberReportRow>(db, memberReportSql(orgId, period, memberRows(order)));
+  const { orgId, period, project, order } = await memberReportQuery(db, caller, orgName, query);
+  const rows = await rawRows<MemberReportRow>(db, memberReportSql(orgId, period, project, memberRows(order)));
   return csvDocument(
     ["username", "name", "role", "credits_spent", "jobs_run", "credit_limit", "share_percent", "from", "to"],
     rows.map((r) => [

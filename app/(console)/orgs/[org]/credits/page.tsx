@@ -5,6 +5,7 @@ import { TopUpDialog } from "@/components/credits/top-up-dialog";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { getCreditsSummary, getPayment, listLedger } from "@/lib/billing";
+import { listProjectFilterOptions } from "@/lib/projects";
 import { appConfig } from "@/app/_server/config";
 import { formatCredits } from "@/lib/core";
 import type { Metadata } from "next";
@@ -15,9 +16,18 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
   const { org } = await params;
   const db = await getDb();
   const actor = await currentCaller();
-  const [summary, ledger] = await loadPage(async () =>
-    Promise.all([getCreditsSummary(db, actor, org), listLedger(db, actor, org, await searchParams)]),
+  const [summary, ledger, projects] = await loadPage(async () =>
+    Promise.all([
+      getCreditsSummary(db, actor, org),
+      listLedger(db, actor, org, await searchParams),
+      listProjectFilterOptions(db, actor, org),
+    ]),
   );
+  const clusterCount = new Set(projects.map((p) => p.cluster)).size;
+  const projectOptions = projects.map((p) => ({
+    value: `${p.cluster}/${p.name}`,
+    label: clusterCount > 1 ? `${p.name} · ${p.cluster}` : p.name,
+  }));
   const pricing = appConfig().pricing;
   const paymentId = (await searchParams).payment;
   const payment = typeof paymentId === "string" ? await getPayment(db, actor, org, paymentId).catch(() => null) : null;
@@ -100,6 +110,7 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
             total={ledger.total}
             query={ledger.query}
             showMemberFilter={summary.seesAllLedger}
+            projectOptions={projectOptions}
           />
         </div>
       </Card>

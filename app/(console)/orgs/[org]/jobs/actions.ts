@@ -8,16 +8,22 @@ import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { startJob, stopJob } from "@/lib/compute";
 
+/** Starts a job; `project` (the project's name on the chosen cluster) is optional: empty means no project. */
 export async function startJobAction(org: string, _prev: FormState, formData: FormData): Promise<FormState> {
-  const values = formValues(formData, ["name", "cluster", "preset"]);
+  const values = formValues(formData, ["name", "cluster", "preset", "project"]);
   return runFormAction(values, async () => {
     requireArgs({ org });
     const job = await startJob(await getDb(), await currentCaller(), org, values, await services());
     revalidatePath(`/orgs/${org}`, "layout");
     return {
       ok: true,
-      message: `Job ${job.name} started.`,
-      values: { name: "", cluster: values.cluster ?? "", preset: values.preset ?? "" },
+      message: values.project ? `Job ${job.name} started in project ${values.project}.` : `Job ${job.name} started.`,
+      values: {
+        name: "",
+        cluster: values.cluster ?? "",
+        preset: values.preset ?? "",
+        project: values.project ?? "",
+      },
     };
   });
 }

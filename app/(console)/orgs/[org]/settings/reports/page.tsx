@@ -3,8 +3,16 @@ import { currentCaller, loadPage } from "@/app/_server/session";
 import { BalanceChart, RunningJobsChart, SpendByMemberChart } from "@/components/reports/charts";
 import { GrafanaPanels } from "@/components/reports/grafana-panels";
 import { MemberReportTable } from "@/components/reports/member-report-table";
-import { AdditionsTable, EmptyState, PresetBars, ReportPanel, SummaryTiles } from "@/components/reports/panels";
+import {
+  AdditionsTable,
+  EmptyState,
+  PresetBars,
+  ProjectBars,
+  ReportPanel,
+  SummaryTiles,
+} from "@/components/reports/panels";
 import { PeriodPicker } from "@/components/reports/period-picker";
+import { ReportProjectFilter } from "@/components/reports/project-filter";
 import { buttonClass } from "@/components/ui/button-class";
 import { getDb } from "@/db";
 import { addCredits, creditUnits } from "@/lib/core";
@@ -18,6 +26,7 @@ import {
   parseReportPeriod,
   REPORT_PRESETS,
 } from "@/lib/reports";
+import { listProjectFilterOptions } from "@/lib/projects";
 import type { Metadata } from "next";
 
 export const metadata: Metadata = { title: "Reports" };
@@ -27,9 +36,29 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
   const query = await searchParams;
   const db = await getDb();
   const actor = await currentCaller();
-  const [report, members] = await loadPage(async () =>
-    Promise.all([getOrgReport(db, actor, org, query), listMemberReport(db, actor, org, query)]),
+  const [report, members, projects] = await loadPage(async () =>
+    Promise.all([
+      getOrgReport(db, actor, org, query),
+      listMemberReport(db, actor, org, query),
+      listProjectFilterOptions(db, actor, org),
+    ]),
   );
+  const clusterCount = new Set(projects.map((p) => p.cluster)).size;
+  const projectOptions = projects.map((p) => ({
+    value: `${p.cluster}/${p.name}`,
+    label: clusterCount > 1 ? `${p.name} · ${p.cluster}` : p.name,
+  }));
+  // What the spending figures cover: the whole org, one project, or what ran without a project.
+  const f = report.project;
+  const scope =
+    f.kind === "project"
+      ? `project ${f.name}`
+      : f.kind === "none"
+        ? "no project"
+        : f.kind === "hidden"
+          ? "an unknown project"
+          : undefined;
+  const projectParam = f.kind === "project" ? `${f.cluster}/${f.name}` : f.kind === "none" ? "none" : undefined;
   const periodResult = parseReportPeriod(query);
   const base = `/orgs/${report.org}/settings/reports`;
   const embeds = grafanaEmbeds(grafanaConfigFromEnv(process.env), report.org, report.period);
@@ -39,13 +68,25 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
     csvQuery.set("from", report.period.from);
     csvQuery.set("to", report.period.to);
   }
+  if (projectParam) csvQuery.set("project", projectParam);
   csvQuery.set("sort", members.query.sort);
   csvQuery.set("dir", members.query.dir);
 
   return (
     <div className="space-y-6">
-      <PeriodPicker base={base} query={query} result={periodResult} presets={REPORT_PRESETS} />
-      <SummaryTiles totals={report.totals} />
+      <div className="flex flex-wrap items-end justify-between gap-x-6 gap-y-3">
+        <div className="w-full min-w-0 lg:w-auto lg:flex-1">
+          <PeriodPicker base={base} query={query} result={periodResult} presets={REPORT_PRESETS} />
+        </div>
+        <ReportProjectFilter value={projectParam} options={projectOptions} />
+      </div>
+      {scope && (
+        <p className="text-sm text-muted" data-testid="report-project-scope">
+          Spending, jobs and members cover <span className="font-medium text-fg">{scope}</span>; the balance, top-ups
+          and grants are the organization&apos;s.
+        </p>
+      )}
+      <SummaryTiles totals={report.totals} scope={scope} />
       {embeds ? (
         <GrafanaPanels embeds={embeds} />
       ) : (
@@ -97,6 +138,17 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
               <EmptyState title="No charges in this period" />
             ) : (
               <PresetBars rows={report.spendByPreset} />
+            )}
+          </ReportPanel>
+          <ReportPanel
+            testId="panel-spend-by-project"
+            title="Spent per project"
+            description="The period's charges by the project their jobs ran in, largest first."
+          >
+            {report.spendByProject.length === 0 ? (
+              <EmptyState title="No charges in this period" />
+            ) : (
+              <ProjectBars rows={report.spendByProject} />
             )}
           </ReportPanel>
           <ReportPanel
