@@ -102,6 +102,8 @@ export function StartJobForm({
         <Label htmlFor="job-project">Project</Label>
         <Select
           id="job-project"
+          // React doesn't move a mounted select to a new defaultValue: remount it when the default changes.
+          key={`project-default:${projectDefaultKey}`}
           defaultValue={projectDefaultKey}
           disabled={lockProject}
           invalid={Boolean(projectErrors)}
@@ -126,7 +128,7 @@ export function StartJobForm({
         <Select
           id="job-cluster"
           // Remounted when the project changes: it shows the project's cluster, or the one chosen freely.
-          key={project ? `project:${project.cluster}` : "free"}
+          key={project ? `project:${project.cluster}` : `free:${clusterDefault}`}
           name={project ? undefined : "cluster"}
           defaultValue={cluster}
           disabled={Boolean(project)}
