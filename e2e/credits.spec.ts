@@ -1,5 +1,5 @@
 import { expect, type Page } from "@playwright/test";
-import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
+import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap, test, topUp } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 
 async function startJob(page: Page, org: string, name: string, preset: string) {
@@ -7,17 +7,6 @@ async function startJob(page: Page, org: string, name: string, preset: string) {
   await page.getByLabel("Job name").fill(name);
   await page.getByLabel("Preset").selectOption(preset);
   await page.getByRole("button", { name: "Start job" }).click();
-}
-
-async function topUp(page: Page, org: string, credits: string) {
-  await page.goto(`/orgs/${org}/credits`);
-  await page.getByTestId("top-up-open").click();
-  await page.getByLabel("Credits", { exact: true }).fill(credits);
-  await page.getByRole("button", { name: "Continue to payment" }).click();
-  await expect(page.getByTestId("sandbox-banner")).toContainText("Sandbox — no money moves");
-  await snap(page, "sandbox-checkout");
-  await page.getByRole("button", { name: "Pay", exact: true }).click();
-  await expect(page).toHaveURL(new RegExp(`/orgs/${org}/credits\\?payment=`));
 }
 
 function balanceOf(page: Page) {

@@ -106,3 +106,15 @@ export async function signInOperator(page: Page) {
     await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
   }
 }
+
+/** Tops the org up through the sandbox checkout (the e2e server has no payment provider configured). */
+export async function topUp(page: Page, org: string, credits: string) {
+  await page.goto(`/orgs/${org}/credits`);
+  await page.getByTestId("top-up-open").click();
+  await page.getByLabel("Credits", { exact: true }).fill(credits);
+  await page.getByRole("button", { name: "Continue to payment" }).click();
+  await expect(page.getByTestId("sandbox-banner")).toContainText("Sandbox — no money moves");
+  await snap(page, "sandbox-checkout");
+  await page.getByRole("button", { name: "Pay", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${org}/credits\\?payment=`));
+}

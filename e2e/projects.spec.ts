@@ -1,5 +1,5 @@
 import { expect, type Page } from "@playwright/test";
-import { createOrg, newPeople, newPersonContext, orgName, signUp, snap, test } from "./helpers";
+import { createOrg, newPeople, newPersonContext, orgName, signUp, snap, test, topUp } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 
 /** New orgs land on the seeded default cluster (playwright.config.ts SEED_DEFAULT_CLUSTER). */
@@ -32,6 +32,7 @@ test("projects: a user's project, a reader who can't start jobs until promoted, 
     await signUp(ctx.page, person);
     await inviteAndAccept(page, ctx.page, org, person.username, key === "manager" ? "Manager" : "User");
   }
+  await topUp(page, org, "50");
   const a = pages.alice;
   const b = pages.bob;
   const m = pages.manager;
@@ -94,9 +95,10 @@ test("projects: a user's project, a reader who can't start jobs until promoted, 
   await expect(a.getByRole("main")).toContainText("API_TOKEN");
   await expect(a.getByRole("main")).toContainText(`secret://${CLUSTER}/${org}/alice-lab/API_TOKEN`);
   await a.getByTestId("new-disk").click();
-  await a.getByLabel("Name").fill("data");
-  await a.getByLabel("Size").fill("10");
-  await a.getByRole("button", { name: "Create disk" }).click();
+  const diskDialog = a.getByRole("dialog");
+  await diskDialog.getByLabel("Name", { exact: true }).fill("data");
+  await diskDialog.getByLabel("Size").fill("10");
+  await diskDialog.getByRole("button", { name: "Create disk" }).click();
   await expect(a.getByRole("dialog")).toBeHidden();
   await expect(a.getByRole("main")).toContainText(`disk://${CLUSTER}/${org}/alice-lab/data`);
   await a.reload();
