@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditEvents, creditLedger, jobs, orgs, projectMembers, projects } from "@/db/schema";
+import { artifacts, auditEvents, clusters, creditLedger, jobs, orgs, projectMembers, projects } from "@/db/schema";
 import { postLedger } from "../billing/ledger";
 import { userCaller } from "../core/caller";
 import { Conflict, DomainError, Forbidden, NotFound } from "../core/errors";
@@ -10,6 +10,7 @@ import {
   as,
   fieldErrorsOf,
   fundOrg,
+  ledgerTotals,
   makeCluster,
   makeJob,
   makeOrg,
@@ -475,6 +476,44 @@ describe("deleteProject", () => {
     expect(l).toMatchObject({ projectId: null, amount: "-1.00000000" });
     const [a] = await audit(w.org.id, "project.deleted");
     expect(a).toMatchObject({ actorId: w.user.id, targetId: c.id });
+  });
+
+  it("charges its disks' storage up to the deletion, so balance = Σ ledger and nothing goes unbilled", async () => {
+    const w = await world();
+    await t.db.update(clusters).set({ storageCreditsPerGbHour: "0.5" }).where(eq(clusters.id, w.cluster.id));
+    const c = await createProject(t.db, as(w.user), w.org.name, { cluster: w.cluster.name, name: "disky" });
+    const created = new Date(Date.now() - 3_600_000);
+    // A 2 GiB disk made an hour ago: 2 × 0.5 × 1 h ≈ 1 credit is due at the deletion.
+    await t.db.insert(artifacts).values({
+      kind: "disk",
+      orgId: w.org.id,
+      projectId: c.id,
+      clusterId: w.cluster.id,
+      ownerId: w.user.id,
+      name: "data",
+      sizeBytes: 2 * 1024 ** 3,
+      status: "ready",
+      createdAt: created,
+      chargedUntil: created,
+    });
+    await deleteProject(
+      t.db,
+      as(w.user),
+      w.org.name,
+      { cluster: w.cluster.name, project: "disky" },
+      { confirm: "disky" },
+    );
+    const charges = await t.db
+      .select({ amount: creditLedger.amount, key: creditLedger.idempotencyKey })
+      .from(creditLedger)
+      .where(and(eq(creditLedger.orgId, w.org.id), eq(creditLedger.kind, "charge")));
+    expect(charges).toHaveLength(1);
+    expect(Number(charges[0]!.amount)).toBeCloseTo(-1, 2);
+    expect(charges[0]!.key).toMatch(/^disk:/);
+    const totals = await ledgerTotals(t.db, w.org);
+    expect(totals.balance).toBe(totals.ledgerSum);
+    const [a] = await audit(w.org.id, "project.deleted");
+    expect(a!.before).toMatchObject({ disks: 1 });
   });
 
   it("is refused while jobs run in the project, naming them", async () => {

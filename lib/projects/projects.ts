@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Tx } from "@/db";
-import { clusters, jobs, orgClusters, projectMembers, projects } from "@/db/schema";
+import { artifacts, clusters, jobs, orgClusters, projectMembers, projects } from "@/db/schema";
 import { allowed, requireOrgAccess, withOrgLock, type OrgRef } from "../core/authz";
 import type { Caller } from "../core/caller";
 import { uniqueViolation } from "../core/db-errors";
@@ -15,6 +15,7 @@ import {
   platformNameSchema,
   safeText,
 } from "../core/validation";
+import { settleDisks } from "../artifacts/shared/storage";
 import { recordAudit } from "../orgs/audit";
 import {
   effectiveProjectRole,
@@ -419,6 +420,17 @@ export async function deleteProject(db: Db, caller: Caller, orgName: string, ref
       tx,
       sql`select ${membersCountSql(sql`${p.id}::uuid`)} as members`,
     );
+    // Its disks go with it: their storage is charged up to now first (lock order: the org and project rows,
+    // held here, before the wallet settleDisks locks), so balance = Σ ledger and nothing goes unbilled.
+    const disks = await tx
+      .select({ id: artifacts.id })
+      .from(artifacts)
+      .where(and(eq(artifacts.projectId, p.id), eq(artifacts.kind, "disk")));
+    const settled = await settleDisks(
+      tx,
+      disks.map((d) => d.id),
+      new Date(),
+    );
     await tx.delete(projects).where(eq(projects.id, p.id));
     await recordAudit(tx, {
       org: access.org,
@@ -432,6 +444,7 @@ export async function deleteProject(db: Db, caller: Caller, orgName: string, ref
         defaultRole: p.defaultRole,
         isDefault: p.isDefault,
         members: Number(figures?.members ?? 0),
+        ...(disks.length ? { disks: disks.length, storageCharged: settled.total } : {}),
       },
     });
     return { name: p.name };
