@@ -4,11 +4,12 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "
 const holder = globalThis as unknown as { __apoloLimiter?: RateLimitStore; __apoloRedis?: Redis | null };
 
 /**
- * The shared Redis client (REDIS_URL), or null without one. It fails fast when Redis can't be reached — no
- * offline queue, a 1 s connect and 500 ms command timeout, one retry — so a request that needs it is refused
- * within about a second instead of hanging; it reconnects in the background with a bounded back-off (200 ms
- * growing to 2 s), and its `error` events are logged at most once every 30 s instead of crashing or flooding.
- * Which limits fail closed and which fall back to in-memory counters: lib/core/rate-limit.ts RATE_LIMITS.
+ * The shared Redis client (REDIS_URL), or null without one. It fails fast when Redis can't be reached: every
+ * command gives up after 500 ms (queued while a connection is being made, as right after start, then sent), with
+ * one retry and a 1 s connect timeout, so a request that needs Redis is refused within about a second instead of
+ * hanging; it reconnects in the background with a bounded back-off (200 ms growing to 2 s), and its `error`
+ * events are logged at most once every 30 s instead of crashing or flooding. Which limits fail closed and which
+ * fall back to in-memory counters: lib/core/rate-limit.ts RATE_LIMITS.
  */
 export function redisClient(): Redis | null {
   if (holder.__apoloRedis !== undefined) return holder.__apoloRedis;
@@ -16,7 +17,6 @@ export function redisClient(): Redis | null {
   if (!url) return (holder.__apoloRedis = null);
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
     connectTimeout: 1_000,
     commandTimeout: 500,
     retryStrategy: (times) => Math.min(times * 200, 2_000),

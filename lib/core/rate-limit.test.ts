@@ -101,7 +101,6 @@ describe("when Redis can't be reached", () => {
   // A real client to a port nobody listens on, with the console's fail-fast options (app/_server/deps.ts).
   const gone = new Redis("redis://127.0.0.1:1", {
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
     connectTimeout: 500,
     commandTimeout: 500,
     retryStrategy: () => null,
