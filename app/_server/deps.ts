@@ -5,9 +5,9 @@ const holder = globalThis as unknown as { __apoloLimiter?: RateLimitStore; __apo
 
 /**
  * The shared Redis client (REDIS_URL), or null without one. It fails fast when Redis can't be reached: every
- * command gives up after 500 ms (queued while a connection is being made, as right after start, then sent), with
- * one retry and a 1 s connect timeout, so a request that needs Redis is refused within about a second instead of
- * hanging; it reconnects in the background with a bounded back-off (200 ms growing to 2 s), and its `error`
+ * command gives up after 1.5 s (queued while a connection is being made, as right after start, then sent; long
+ * enough that a busy event loop doesn't time out a healthy Redis), with one retry and a 1 s connect timeout, so a
+ * request that needs Redis is refused within about two seconds instead of hanging; it reconnects in the background with a bounded back-off (200 ms growing to 2 s), and its `error`
  * events are logged at most once every 30 s instead of crashing or flooding. Which limits fail closed and which
  * fall back to in-memory counters: lib/core/rate-limit.ts RATE_LIMITS.
  */
@@ -18,7 +18,7 @@ export function redisClient(): Redis | null {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 1_000,
-    commandTimeout: 500,
+    commandTimeout: 1_500,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
   let lastLog = 0;
