@@ -238,7 +238,8 @@ test("a new org's Reports tab shows empty states instead of empty charts", async
   await expect(page.getByTestId("panel-balance").getByTestId("panel-empty")).toBeVisible();
   await expect(page.getByTestId("panel-running-jobs")).toContainText("No jobs ran in this period");
   await expect(page.getByTestId("panel-additions")).toContainText("No top-ups or grants in this period");
-  await expect(page.getByTestId("panel-empty")).toHaveCount(5);
+  await expect(page.getByTestId("panel-spend-by-project").getByTestId("panel-empty")).toBeVisible();
+  await expect(page.getByTestId("panel-empty")).toHaveCount(6);
   await expect(page.locator("svg.recharts-surface")).toHaveCount(0);
   await expect(page.getByTestId(`member-spent-${admin.username}`)).toHaveText("0.00");
   await snap(page, "reports-empty");
