@@ -89,6 +89,7 @@ import {
   type RecordingMailer,
 } from "./test/fixtures";
 import type { Services } from "./core/services";
+import { settle, type Outcome } from "./test/project-matrix";
 import { newToken } from "./core/tokens";
 import type { Db } from "@/db";
 
@@ -108,7 +109,6 @@ type Seat = (typeof SEATS)[number];
  */
 const PLATFORM_ADMIN = "platformAdmin" as const;
 type AnySeat = Seat | typeof PLATFORM_ADMIN;
-type Outcome = "ok" | "unauthenticated" | "not_found" | "forbidden" | "invalid" | "conflict";
 
 type Person = Awaited<ReturnType<typeof makeUser>>;
 
@@ -1214,18 +1214,6 @@ const operationOf = (key: string) => key.split(" ")[0]!;
 
 async function outcomeOf(p: Promise<unknown>): Promise<Outcome> {
   return (await settle(p)).outcome;
-}
-
-/** The outcome of a call, and what it returned when it went through. */
-async function settle(p: Promise<unknown>): Promise<{ outcome: Outcome; value?: unknown }> {
-  try {
-    return { outcome: "ok", value: await p };
-  } catch (err) {
-    if (isDomainError(err) && ["unauthenticated", "not_found", "forbidden", "invalid", "conflict"].includes(err.kind)) {
-      return { outcome: err.kind as Outcome };
-    }
-    throw err;
-  }
 }
 
 async function world(caller: AnySeat): Promise<World> {

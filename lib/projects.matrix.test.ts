@@ -19,7 +19,6 @@ import {
   projectMembers,
   projects,
 } from "@/db/schema";
-import { isDomainError } from "./core/errors";
 import {
   addMember,
   addOrgToCluster,
@@ -32,7 +31,14 @@ import {
   testServices,
   withTestDatabase,
 } from "./test/fixtures";
-import { SEATS, type Outcome, type ProjectMatrixRow, type ProjectWorld, type Seat } from "./test/project-matrix";
+import {
+  SEATS,
+  settle,
+  type Outcome,
+  type ProjectMatrixRow,
+  type ProjectWorld,
+  type Seat,
+} from "./test/project-matrix";
 
 const t = withTestDatabase();
 
@@ -82,17 +88,6 @@ function exportedFunctions(): Map<string, unknown> {
 }
 
 const operationOf = (key: string) => key.split(" ")[0]!;
-
-async function settle(p: Promise<unknown>): Promise<{ outcome: Outcome; value?: unknown }> {
-  try {
-    return { outcome: "ok", value: await p };
-  } catch (err) {
-    if (isDomainError(err) && ["unauthenticated", "not_found", "forbidden", "invalid", "conflict"].includes(err.kind)) {
-      return { outcome: err.kind as Outcome };
-    }
-    throw err;
-  }
-}
 
 async function world(seat: Seat): Promise<ProjectWorld> {
   const db = t.db;

@@ -4,6 +4,7 @@
  * (lib/artifacts/internal.ts). A secret's value is write-only: encrypted under SECRETS_KEY
  * (shared/secrets-crypto.ts) and never selected by any read path here.
  */
+import { escapeLike } from "../core/like";
 import { and, asc, count, desc, eq, ilike, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Tx } from "@/db";
@@ -352,8 +353,6 @@ export interface ArtifactRow {
   createdAt: Date;
   updatedAt: Date;
 }
-
-const escapeLike = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 async function pageOf(db: Db, orgName: string, where: SQL | undefined, page: number, pageSize: number) {
   const base = db

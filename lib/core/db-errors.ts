@@ -8,6 +8,14 @@ export function uniqueViolation(err: unknown): string | null {
   return null;
 }
 
+/** Whether a statement hit a foreign key violation (SQLSTATE 23503); looks through Drizzle's wrapper. */
+export function foreignKeyViolation(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e === "object" && e.code === "23503") return true;
+  }
+  return false;
+}
+
 /**
  * SQLSTATEs PostgreSQL answers for text it can't store: 22021 (invalid byte sequence, e.g. U+0000) and 22P05
  * (untranslatable character). Input with such characters is the sender's mistake, never a server error.

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { containsPattern } from "../core/like";
 import type { Db } from "@/db";
 import { orgMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
 import { recordAudit } from "./audit";
@@ -33,11 +34,6 @@ export interface MemberRow {
 
 /** What a viewer without "members.viewEmail" may search: the same text as USER_SEARCH_TEXT minus the address. */
 const USER_SEARCH_TEXT_NO_EMAIL = sql.raw(`(username || ' ' || lower(coalesce(name, '')))`);
-
-/** `like` pattern for a literal substring. */
-function containsPattern(term: string): string {
-  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** Totals past this are shown as "10,000+" when a search is active: counting every match has no bound. */
 export const SEARCH_COUNT_CAP = 10_000;

@@ -1,4 +1,5 @@
 import { and, asc, count, eq, ilike, isNull } from "drizzle-orm";
+import { escapeLike } from "../core/like";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { orgs, orgWallets, users } from "@/db/schema";
@@ -56,10 +57,7 @@ export const orgListSchema = z.object({
 export async function listAllOrgs(db: Db, caller: Caller, query: unknown) {
   await requirePlatformAdmin(db, caller, "read");
   const q = orgListSchema.parse(query ?? {});
-  const where = and(
-    isNull(orgs.deletedAt),
-    q.q ? ilike(orgs.name, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
-  );
+  const where = and(isNull(orgs.deletedAt), q.q ? ilike(orgs.name, `%${escapeLike(q.q)}%`) : undefined);
   const pageSize = 50;
   const [rows, [total]] = await Promise.all([
     db

@@ -1,5 +1,7 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { foreignKeyViolation } from "../core/db-errors";
+import { containsPattern } from "../core/like";
 import type { Db, Tx } from "@/db";
 import { orgMembers, projectMembers, users, USER_SEARCH_TEXT } from "@/db/schema";
 import type { OrgRef, OrgRole } from "../core/authz";
@@ -46,22 +48,9 @@ const CANDIDATES = 10;
 
 // ------------------------------------------------------------------------------------------------ rules
 
-/** `like` pattern for a literal substring. */
-function containsPattern(term: string): string {
-  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** Apolo's text for adding someone who is not in the org (or doesn't exist). */
 function notInOrg(orgName: string, username: string, cluster: string): Invalid {
   return new Invalid({ username: [`User '${orgName}/${username}' not found in cluster '${cluster}'`] });
-}
-
-/** A foreign key violation (SQLSTATE 23503), looking through Drizzle's wrapper. */
-function foreignKeyViolation(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e === "object" && e.code === "23503") return true;
-  }
-  return false;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { containsPattern } from "../core/like";
 import type { Db, Tx } from "@/db";
+import { rawRows } from "@/db/client";
 import { artifacts, clusters, jobs, orgClusters, projectMembers, projects } from "@/db/schema";
 import { allowed, requireOrgAccess, withOrgLock, type OrgRef } from "../core/authz";
 import type { Caller } from "../core/caller";
@@ -84,17 +86,6 @@ export type ListProjectsQuery = z.output<typeof listProjectsSchema>;
 // ------------------------------------------------------------------------------------------------ helpers
 
 const NOT_DEFAULT_SETTER = "Only org managers and admins can make a project the default for new members.";
-
-/** Rows of a raw query on a pool or a transaction, the same shape on node-postgres and PGlite. */
-async function rows<T>(db: Db | Tx, query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
-}
-
-/** `like` pattern for a literal substring. */
-function containsPattern(term: string): string {
-  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** The start of the current UTC month, in SQL. */
 const MONTH_START = sql`(date_trunc('month', now() at time zone 'UTC') at time zone 'UTC')`;
@@ -262,7 +253,7 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
     credits: string;
   };
   const [page, counted] = await Promise.all([
-    rows<Raw>(
+    rawRows<Raw>(
       db,
       sql`select page.*,
             (select m.role from project_members m where m.project_id = page.id and m.user_id = ${me}) as member_role,
@@ -271,7 +262,7 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
           from (${pageSql}) as page
           order by page.name, page.cluster`,
     ),
-    rows<{ n: number }>(db, countSql),
+    rawRows<{ n: number }>(db, countSql),
   ]);
   return {
     rows: page.map((r): ProjectListRow => ({
@@ -299,7 +290,12 @@ export async function getProject(db: Db, caller: Caller, org: OrgRef, ref: Proje
   const access = await requireProjectAccess(db, caller, org, ref, "project.view");
   const p = access.project;
   const id = sql`${p.id}::uuid`;
-  const [figures] = await rows<{ members: number; jobs_running: number; credits: string; created_by: string | null }>(
+  const [figures] = await rawRows<{
+    members: number;
+    jobs_running: number;
+    credits: string;
+    created_by: string | null;
+  }>(
     db,
     sql`select ${membersCountSql(id)} as members, ${runningJobsSql(id)} as jobs_running,
           ${creditsThisMonthSql(access.org.id, id)} as credits,
@@ -416,7 +412,7 @@ export async function deleteProject(db: Db, caller: Caller, orgName: string, ref
       const more = running.length > NAMED_JOBS ? ` and ${running.length - NAMED_JOBS} more` : "";
       throw new Conflict(`Stop its running jobs first: ${named.join(", ")}${more}.`, "confirm");
     }
-    const [figures] = await rows<{ members: number; credits: string }>(
+    const [figures] = await rawRows<{ members: number; credits: string }>(
       tx,
       sql`select ${membersCountSql(sql`${p.id}::uuid`)} as members`,
     );

@@ -5,6 +5,7 @@
  */
 import type { Db } from "@/db";
 import type { Caller } from "../core/caller";
+import { isDomainError } from "../core/errors";
 import type { Services } from "../core/services";
 import type { ProjectRole } from "../projects/access";
 import type { makeCluster, makeUser, RecordingMailer } from "./fixtures";
@@ -29,6 +30,18 @@ export const SEATS = [
 ] as const;
 export type Seat = (typeof SEATS)[number];
 export type Outcome = "ok" | "unauthenticated" | "not_found" | "forbidden" | "invalid" | "conflict";
+
+/** The outcome of a matrix call (both matrices), and what it returned when it went through. */
+export async function settle(p: Promise<unknown>): Promise<{ outcome: Outcome; value?: unknown }> {
+  try {
+    return { outcome: "ok", value: await p };
+  } catch (err) {
+    if (isDomainError(err) && ["unauthenticated", "not_found", "forbidden", "invalid", "conflict"].includes(err.kind)) {
+      return { outcome: err.kind as Outcome };
+    }
+    throw err;
+  }
+}
 
 type Person = Awaited<ReturnType<typeof makeUser>>;
 type Cluster = Awaited<ReturnType<typeof makeCluster>>;
