@@ -133,7 +133,7 @@ export const config = {
     {
       // Static files (public/ and app/icon.svg) skip the proxy: no sign-in redirect, no CSP work.
       source:
-        "/((?!api/|_next/static|_next/image|favicon.ico|icon.svg|apple-touch-icon.png|icon-192.png|icon-512.png|icon-maskable-512.png|manifest.webmanifest).*)",
+        "/((?!api/|apis/|_next/static|_next/image|favicon.ico|icon.svg|apple-touch-icon.png|icon-192.png|icon-512.png|icon-maskable-512.png|manifest.webmanifest).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

@@ -228,6 +228,8 @@ export const auditEvents = pgTable(
     targetLabel: text("target_label"),
     before: jsonb("before"),
     after: jsonb("after"),
+    /** The personal access token the change was made through (its name at the time), null for the browser. */
+    viaToken: text("via_token"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -358,6 +360,17 @@ export const clusters = pgTable(
       .default("embedded"),
     /** What a disk on this cluster costs per GB-hour (set by platform admins; 0 = storage is free). */
     storageCreditsPerGbHour: credits("storage_credits_per_gb_hour").notNull().default("0"),
+    /**
+     * The cluster's service URLs the `apolo` CLI reads from GET /api/v1/config (set by platform admins; null:
+     * the default derived from the console's URL, lib/compute/cluster-urls.ts).
+     */
+    registryUrl: text("registry_url"),
+    storageUrl: text("storage_url"),
+    usersUrl: text("users_url"),
+    monitoringUrl: text("monitoring_url"),
+    secretsUrl: text("secrets_url"),
+    disksUrl: text("disks_url"),
+    bucketsUrl: text("buckets_url"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("clusters_name_key").on(t.name)],
@@ -391,6 +404,17 @@ export const orgClusters = pgTable(
       .references(() => clusters.id, { onDelete: "cascade" }),
     /** Max running jobs of the org on this cluster; null = unlimited. */
     maxRunningJobs: integer("max_running_jobs"),
+    /**
+     * Apolo's org-cluster defaults (`apolo admin set-org-cluster-defaults`): the credit limit and running-jobs
+     * limit given to members who join the org while it is on this cluster, and their cluster role; null = unlimited.
+     */
+    defaultCredits: credits("default_credits"),
+    defaultMaxRunningJobs: integer("default_max_running_jobs"),
+    defaultRole: text("default_role", { enum: ["user", "member", "manager", "admin"] })
+      .notNull()
+      .default("user"),
+    /** Storage the org may use on the cluster, in bytes (`--storage-size`); null = unlimited. */
+    storageSizeBytes: bigint("storage_size_bytes", { mode: "number" }),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.clusterId] }), index("org_clusters_cluster_idx").on(t.clusterId)],
@@ -648,4 +672,56 @@ export const artifacts = pgTable(
     index("artifacts_cluster_kind_idx").on(t.clusterId, t.kind),
     check("artifacts_secret_check", sql`(kind = 'secret') = (secret_ciphertext is not null)`),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------- API tokens
+
+/**
+ * Personal access tokens (Account → Tokens): a person's bearer credential for the API and the `apolo` CLI.
+ * Only the SHA-256 of the token is stored; the token is shown once. A token acts as its user within its scope
+ * (read or write) and, when org_id is set, only in that org (lib/accounts/tokens.ts).
+ */
+export const personalAccessTokens = pgTable(
+  "personal_access_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** The first characters of the token after its prefix, shown in the list to tell tokens apart. */
+    hint: text("hint").notNull(),
+    scope: text("scope", { enum: ["read", "write"] }).notNull(),
+    orgId: uuid("org_id").references(() => orgs.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("personal_access_tokens_hash_key").on(t.tokenHash),
+    index("personal_access_tokens_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+/**
+ * Answers remembered for the API's `Idempotency-Key` header (lib/core/idempotency.ts): a retried POST with the
+ * same key and body gets the first answer instead of doing the work twice. Kept 24 hours.
+ */
+export const apiIdempotencyKeys = pgTable(
+  "api_idempotency_keys",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    /** Method, path and a SHA-256 of the body: the same key with another request is refused. */
+    fingerprint: text("fingerprint").notNull(),
+    /** Null while the first request is still being handled. */
+    status: integer("status"),
+    body: jsonb("body"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("api_idempotency_keys_created_idx").on(t.createdAt)],
 );

@@ -27,6 +27,7 @@ import { hashPassword, verifyPassword } from "./passwords";
 import { consume, RATE_LIMITS } from "../core/rate-limit";
 import type { Services } from "../core/services";
 import { endOtherSessions } from "./sessions";
+import { revokeAllTokens } from "./tokens";
 import { newToken } from "../core/tokens";
 import { displayNameSchema, emailSchema, parseInput, passwordSchema, safeText } from "../core/validation";
 
@@ -506,6 +507,7 @@ export async function deleteAccount(
     await tx.delete(oauthAccounts).where(eq(oauthAccounts.userId, userId));
     await tx.delete(emailVerifications).where(eq(emailVerifications.userId, userId));
     await tx.delete(passwordResets).where(eq(passwordResets.userId, userId));
+    await revokeAllTokens(tx, userId);
     await tx
       .update(users)
       .set({

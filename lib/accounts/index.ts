@@ -7,3 +7,4 @@ export * from "./password-reset";
 export * from "./passwords";
 export * from "./session-policy";
 export * from "./sessions";
+export * from "./tokens";

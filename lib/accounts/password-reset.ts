@@ -1,3 +1,4 @@
+import { revokeAllTokens } from "./tokens";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { passwordResets, users } from "@/db/schema";
@@ -118,6 +119,8 @@ export async function resetPassword(db: Db, input: unknown): Promise<{ username:
     if (!user) throw new Invalid({ token: [RESET_LINK_DEAD] }, RESET_LINK_DEAD);
     await invalidatePasswordResets(tx, user.id);
     await endOtherSessions(tx, user.id);
+    // A reset is what someone does when they fear the account is compromised: every API token goes too.
+    await revokeAllTokens(tx, user.id);
     return { username: user.username };
   });
 }

@@ -30,6 +30,8 @@ export interface AccessCaller {
   username: string;
   kind: PersonCaller["kind"];
   scopes?: TokenScope[];
+  /** The token's name when the call came through a personal access token (audit rows say "via token <name>"). */
+  tokenName?: string;
 }
 
 export interface OrgAccess {
@@ -47,7 +49,7 @@ export type OrgRef = string | OrgAccess;
 
 function accessCallerOf(person: PersonCaller, username: string): AccessCaller {
   return person.kind === "token"
-    ? { id: person.userId, username, kind: "token", scopes: person.scopes }
+    ? { id: person.userId, username, kind: "token", scopes: person.scopes, tokenName: person.tokenName }
     : { id: person.userId, username, kind: "user" };
 }
 

@@ -54,7 +54,8 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
   org: { id: string; name: string } | null;
-  actor: { id: string; username: string } | null;
+  /** `tokenName` when the change came through a personal access token (shown as "via token <name>"). */
+  actor: { id: string; username: string; tokenName?: string } | null;
   action: AuditAction;
   target: { type: string; id?: string; label?: string };
   before?: Record<string, unknown> | null;
@@ -74,6 +75,7 @@ export async function recordAudit(tx: Tx, e: AuditEntry): Promise<void> {
     targetLabel: e.target.label ?? null,
     before: e.before ?? null,
     after: e.after ?? null,
+    viaToken: e.actor?.tokenName ?? null,
   });
 }
 

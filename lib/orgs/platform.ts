@@ -39,13 +39,15 @@ export async function requirePlatformAdmin(
   db: Db,
   caller: Caller,
   mode: AccessMode = "write",
-): Promise<{ id: string; userId: string; username: string }> {
+): Promise<{ id: string; userId: string; username: string; tokenName?: string }> {
   // The Admin area's lists are reads, its operations writes (a read-only token does none of them).
   const { userId } = requireUser(caller, mode);
   const username = await operatorOf(db, userId);
   if (!username) throw new NotFound("Not found");
-  // `id` and `username`: what an audit row's actor needs.
-  return { id: userId, userId, username };
+  // `id`, `username` and `tokenName`: what an audit row's actor needs.
+  return caller?.kind === "token"
+    ? { id: userId, userId, username, tokenName: caller.tokenName }
+    : { id: userId, userId, username };
 }
 
 export const orgListSchema = z.object({
