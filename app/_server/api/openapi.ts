@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Endpoint } from "./endpoint";
+import { endpointMode, type Endpoint } from "./endpoint";
 
 /**
  * The OpenAPI 3.1 document of both API families, generated from the endpoints' own zod schemas (the objects the
@@ -32,6 +32,8 @@ export interface OpenApiOperation {
   requestBody?: { required: boolean; content: { "application/json": { schema: JsonSchema } } };
   responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }> }>;
   "x-family": "console" | "apolo";
+  /** The token scope the endpoint needs: `read` (any token) or `write` (a read and write token). */
+  "x-token-scope": "read" | "write";
   "x-idempotency-key"?: boolean;
 }
 
@@ -183,6 +185,7 @@ export function buildOpenApi(endpoints: Endpoint[], serverUrl: string): OpenApiD
         : {}),
       responses,
       "x-family": spec.family,
+      "x-token-scope": endpointMode(spec),
       ...(spec.idempotent ? { "x-idempotency-key": true } : {}),
     };
     (paths[spec.path] ??= {})[spec.method.toLowerCase()] = op;
