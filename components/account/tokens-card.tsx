@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState } from "react";
 import { createTokenAction, revokeTokenAction } from "@/app/actions";
 import { Badge } from "@/components/admin/badge";
@@ -65,7 +66,10 @@ export function TokensCard({
         description={
           <>
             A token lets the <code className="font-mono text-xs">apolo</code> CLI or a script use the API as you, with
-            at most your permissions. {active} of {max} active.
+            at most your permissions. {active} of {max} active ·{" "}
+            <Link href="/docs/api" className="text-accent hover:underline">
+              API reference
+            </Link>
           </>
         }
         actions={
