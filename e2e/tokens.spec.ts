@@ -23,7 +23,7 @@ test("Account → Tokens: create a token, copy it once, use it on the API, revok
   await expect(page).toHaveURL(/\/account\/tokens$/);
   await expect(page.getByRole("link", { name: "Tokens", exact: true })).toHaveAttribute("aria-current", "page");
   await expect(page.getByTestId("tokens-empty")).toContainText("No tokens yet");
-  await expect(page.getByText("0 of 50 active")).toBeVisible();
+  await expect(page.getByTestId("tokens-count")).toContainText("0 of 50 active tokens");
 
   // A nameless token is refused next to its field; what was chosen stays.
   await page.getByTestId("create-token-open").click();
@@ -44,6 +44,7 @@ test("Account → Tokens: create a token, copy it once, use it on the API, revok
   // Shown once, with a copy button and the warning.
   const created = page.getByTestId("token-created");
   await expect(created).toContainText("You won't see it again");
+  await expect(created).toContainText(`apolo config login-with-token <token> ${baseURL}/api/v1`);
   const token = (await created.getByTestId("new-token").textContent())!.trim();
   expect(token).toMatch(TOKEN_SHAPE);
   await expect(page.getByTestId("toast").filter({ hasText: "Token laptop-cli created." })).toBeVisible();
@@ -63,7 +64,7 @@ test("Account → Tokens: create a token, copy it once, use it on the API, revok
   await expect(row).toContainText("Last usedNever");
   await page.reload();
   expect(await page.content()).not.toContain(token);
-  await expect(page.getByText("1 of 50 active")).toBeVisible();
+  await expect(page.getByTestId("tokens-count")).toContainText("1 of 50 active tokens");
 
   // The API takes it as a bearer token (and never the browser's cookie).
   const api = await playwright.request.newContext({ baseURL });

@@ -49,12 +49,15 @@ export function TokensCard({
   orgs,
   expiries,
   max,
+  apiUrl,
 }: {
   tokens: TokenRow[];
   /** The person's orgs a token may be restricted to. */
   orgs: { name: string; displayName: string | null }[];
   expiries: { value: string; label: string }[];
   max: number;
+  /** The console's API base URL (its configured public URL + /api/v1), for the CLI login line. */
+  apiUrl: string;
 }) {
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<TokenRow | null>(null);
@@ -65,11 +68,7 @@ export function TokensCard({
         title="Personal access tokens"
         description={
           <>
-            A token lets the <code className="font-mono text-xs">apolo</code> CLI or a script use the API as you, with
-            at most your permissions. {active} of {max} active ·{" "}
-            <Link href="/docs/api" className="text-accent hover:underline">
-              API reference
-            </Link>
+            A token lets the <code className="font-mono text-xs">apolo</code> CLI or a script use the API as you.
           </>
         }
         actions={
@@ -92,7 +91,20 @@ export function TokensCard({
           ))}
         </ul>
       )}
-      {creating && <CreateTokenDialog orgs={orgs} expiries={expiries} onClose={() => setCreating(false)} />}
+      <p
+        className="flex flex-wrap gap-x-1 border-t border-border px-5 py-3 text-xs text-muted"
+        data-testid="tokens-count"
+      >
+        <span>
+          {active} of {max} active tokens. A token never has more than your permissions.
+        </span>
+        <Link href="/docs/api" className="text-accent hover:underline">
+          API reference
+        </Link>
+      </p>
+      {creating && (
+        <CreateTokenDialog orgs={orgs} expiries={expiries} apiUrl={apiUrl} onClose={() => setCreating(false)} />
+      )}
       <ActionDialog
         open={revoking !== null}
         onOpenChange={(o) => !o && setRevoking(null)}
@@ -129,13 +141,7 @@ function TokenItem({ token: t, onRevoke }: { token: TokenRow; onRevoke: () => vo
           </code>
         </div>
         {t.state === "active" && (
-          <Button
-            size="sm"
-            variant="ghost"
-            className="text-danger"
-            aria-label={`Revoke token ${t.name}`}
-            onClick={onRevoke}
-          >
+          <Button size="sm" variant="secondary" aria-label={`Revoke token ${t.name}`} onClick={onRevoke}>
             Revoke
           </Button>
         )}
@@ -145,7 +151,11 @@ function TokenItem({ token: t, onRevoke }: { token: TokenRow; onRevoke: () => vo
           {t.org ? <span className="break-all">{t.org}</span> : <span className="text-muted">All your orgs</span>}
         </Fact>
         <Fact label="Scope">{scopeLabel(t.scope)}</Fact>
-        <Fact label="Created">{fmt(t.createdAt)}</Fact>
+        <Fact label="Created">
+          <time dateTime={t.createdAt} title={fmt(t.createdAt)}>
+            {day.format(new Date(t.createdAt))}
+          </time>
+        </Fact>
         <Fact label="Last used">{t.lastUsedAt ? fmt(t.lastUsedAt) : <span className="text-muted">Never</span>}</Fact>
         <Fact label={t.state === "revoked" ? "Revoked" : t.state === "expired" ? "Expired" : "Expires"}>
           {t.state === "revoked" && t.revokedAt ? (
@@ -174,16 +184,18 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 function CreateTokenDialog({
   orgs,
   expiries,
+  apiUrl,
   onClose,
 }: {
   orgs: { name: string; displayName: string | null }[];
   expiries: { value: string; label: string }[];
+  apiUrl: string;
   onClose: () => void;
 }) {
   const [token, setToken] = useState<string | null>(null);
   const { state, errors, pending, onSubmit } = useFormAction(createTokenAction, (r) => setToken(r.token ?? null));
   const [scope, setScope] = useState<string>(state?.values?.scope || "read");
-  if (token) return <NewTokenDialog token={token} onClose={onClose} />;
+  if (token) return <NewTokenDialog token={token} apiUrl={apiUrl} onClose={onClose} />;
   return (
     <FormDialog
       open
@@ -283,8 +295,7 @@ function CreateTokenDialog({
   );
 }
 
-function NewTokenDialog({ token, onClose }: { token: string; onClose: () => void }) {
-  const api = typeof window === "undefined" ? "/api/v1" : `${window.location.origin}/api/v1`;
+function NewTokenDialog({ token, apiUrl, onClose }: { token: string; apiUrl: string; onClose: () => void }) {
   return (
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent
@@ -308,7 +319,7 @@ function NewTokenDialog({ token, onClose }: { token: string; onClose: () => void
           <div className="space-y-1.5 text-sm">
             <p className="text-muted">To log the apolo CLI in with it:</p>
             <code className="block rounded bg-subtle px-2 py-1.5 font-mono text-xs break-all">
-              apolo config login-with-token &lt;token&gt; {api}
+              apolo config login-with-token &lt;token&gt; {apiUrl}
             </code>
           </div>
           <div className="flex justify-end">

@@ -1,3 +1,4 @@
+import { appUrl } from "@/app/_server/services";
 import { currentCaller, loadPage, requireUserPage } from "@/app/_server/session";
 import { AccountTabs } from "@/components/account/account-tabs";
 import { TokensCard } from "@/components/account/tokens-card";
@@ -41,6 +42,7 @@ export default async function AccountTokensPage() {
         orgs={orgs.map((o) => ({ name: o.name, displayName: o.displayName }))}
         expiries={TOKEN_EXPIRIES.map((value) => ({ value, label: TOKEN_EXPIRY_LABELS[value] }))}
         max={MAX_TOKENS_PER_ACCOUNT}
+        apiUrl={`${(await appUrl()).replace(/\/+$/, "")}/api/v1`}
       />
     </main>
   );
