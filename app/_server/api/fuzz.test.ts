@@ -121,6 +121,11 @@ function bodyArbitrary(keys: string[]): fc.Arbitrary<{ raw: string }> {
   );
 }
 
+/** encodeURIComponent, except that a lone surrogate (not encodable) is sent as U+FFFD, as a client would. */
+function safeEncode(v: string): string {
+  return encodeURIComponent(v.toWellFormed());
+}
+
 function keysOfBody(schema: unknown): string[] {
   const json = schema as { properties?: Record<string, unknown>; anyOf?: unknown[]; oneOf?: unknown[] };
   const own = Object.keys(json.properties ?? {});
@@ -185,7 +190,7 @@ describe("every API endpoint, fuzzed", () => {
         );
         for (const s of samples) {
           const params = Object.fromEntries(paramNames.map((p, i) => [p, String(s.params[i])]));
-          const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(params[p]!));
+          const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) => safeEncode(params[p]!));
           const qs = new URLSearchParams();
           for (const [k, v] of s.query) qs.append(k, typeof v === "string" ? v : JSON.stringify(v));
           const url = `${path}${qs.size ? `?${qs}` : ""}`;
