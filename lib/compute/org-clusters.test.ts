@@ -170,6 +170,21 @@ describe("changing org clusters (platform admins)", () => {
       defaultMaxRunningJobs: 2,
       defaultRole: "user",
     });
+    // The same defaults again ("7" = "7.00000000"): no change, no audit row.
+    const count = async () =>
+      (
+        await t.db
+          .select()
+          .from(auditEvents)
+          .where(and(eq(auditEvents.orgId, s.org.id), eq(auditEvents.action, "cluster.org_set")))
+      ).length;
+    const before = await count();
+    await setOrgClusterDefaults(t.db, as(s.op), target, {
+      defaultCredits: "7.0",
+      defaultMaxRunningJobs: 2,
+      defaultRole: "user",
+    });
+    expect(await count()).toBe(before);
     await expect(setOrgClusterDefaults(t.db, as(s.manager), target, {})).rejects.toThrow(NotFound);
   });
 

@@ -6,7 +6,7 @@ import { clusters, orgClusters, orgMembers, orgs } from "@/db/schema";
 import { removeOrgCluster } from "./clusters";
 import { requireOrgAccess } from "../core/authz";
 import { requireMode, requirePerson, type Caller } from "../core/caller";
-import { isCreditAmount, parseCreditAmount } from "../core/credits-amount";
+import { isCreditAmount, parseCreditAmount, scaledAmount } from "../core/credits-amount";
 import { Conflict, Invalid, NotFound } from "../core/errors";
 import { isPlatformAdmin, requirePlatformAdmin } from "../orgs/platform";
 import { recordAudit } from "../orgs/audit";
@@ -229,12 +229,21 @@ function settingsOf(row: typeof orgClusters.$inferSelect) {
   };
 }
 
+/** Equal settings: credit amounts compared exactly as numbers ("7" = "7.00000000"), the rest as text. */
+function sameValue(a: unknown, b: unknown): boolean {
+  const amount = (v: unknown) => (typeof v === "string" && isCreditAmount(v, { decimals: 8, signed: true }) ? v : null);
+  const x = amount(a);
+  const y = amount(b);
+  if (x !== null && y !== null) return scaledAmount(x, 8) === scaledAmount(y, 8);
+  return String(a) === String(b);
+}
+
 function changes(before: Record<string, unknown>, after: Record<string, unknown>) {
   const b: Record<string, unknown> = {};
   const a: Record<string, unknown> = {};
   for (const k of Object.keys(after)) {
     if (after[k] === undefined) continue;
-    if (String(before[k] ?? null) !== String(after[k] ?? null)) {
+    if (!sameValue(before[k] ?? null, after[k] ?? null)) {
       b[k] = before[k] ?? null;
       a[k] = after[k] ?? null;
     }

@@ -324,6 +324,21 @@ describe("projects: clusters/{cluster}/orgs/{org}/projects", () => {
       .from(projectMembers)
       .where(eq(projectMembers.userId, s.user.id));
     expect(m?.role).toBe("admin");
+    // An Idempotency-Key header: the retry gets the first answer, nothing is created twice.
+    const once = {
+      url: `/apis/admin/v1/${url}`,
+      params: p,
+      token: s.tokens.user,
+      body: { name: "keyed" },
+      headers: { "idempotency-key": "create-keyed-1" },
+      deps: apiDeps(t.db),
+    };
+    const k1 = await callEndpoint(api.createOrgProject, once);
+    const k2 = await callEndpoint(api.createOrgProject, once);
+    expect(k1.status).toBe(201);
+    expect(k2.status).toBe(201);
+    expect(k2.headers.get("idempotent-replayed")).toBe("true");
+    expect(k2.json).toEqual(k1.json);
     // Defaults: writer, not default.
     const plain = await s.call(api.createOrgProject, url, p, s.tokens.user, { name: "plain" });
     expect(plain.json).toMatchObject({ default_role: "writer", is_default: false });

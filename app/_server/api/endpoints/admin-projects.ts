@@ -273,6 +273,7 @@ export const createClusterOrg = defineEndpoint(
     path: BASE,
     tag: TAG_ORG_CLUSTERS,
     summary: "Puts an org on a cluster (platform admins): `apolo admin add-org-cluster`.",
+    idempotent: true,
     description:
       "A balance (`balance.credits`) is refused: balance is kept per org (`apolo admin set-org-credits`). " +
       "`storage_size` is in bytes.",
@@ -476,6 +477,7 @@ export const createOrgProject = defineEndpoint(
     path: PROJECTS,
     tag: TAG_PROJECTS,
     summary: "Creates a project (any org member; the creator becomes its admin): `apolo admin add-project`.",
+    idempotent: true,
     description:
       "`is_default: true` takes an org manager or admin. `has_virtual_kube: true` is refused (no virtual clusters).",
     params: orgClusterParams,
@@ -611,6 +613,7 @@ export const addOrgProjectUser = defineEndpoint(
     path: `${PROJECTS}/{project}/users`,
     tag: TAG_PROJECTS,
     summary: "Adds an org member to a project (project managers and admins): `apolo admin add-project-user`.",
+    idempotent: true,
     description:
       "Without `role`, the project's default role. Someone not in the org: 422 \"User '<org>/<user>' not found " +
       "in cluster '<cluster>'\".",
