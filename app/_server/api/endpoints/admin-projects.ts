@@ -192,8 +192,12 @@ function projectUserJson(
 
 const noVirtualKube = () =>
   new Invalid(
-    { has_virtual_kube: ["This console runs no virtual Kubernetes clusters: use --no-virtual-kube."] },
-    "This console runs no virtual Kubernetes clusters: use --no-virtual-kube.",
+    {
+      has_virtual_kube: [
+        "This console runs no virtual Kubernetes clusters: create the project without virtual Kubernetes.",
+      ],
+    },
+    "This console runs no virtual Kubernetes clusters: create the project without virtual Kubernetes.",
   );
 
 const noMaintenance = () =>
