@@ -646,3 +646,18 @@ describe("project users: …/projects/{project}/users", () => {
     expect(rows[0]?.viaToken).toBe("user-cli");
   });
 });
+
+describe("route files", () => {
+  it("each endpoint is served by the route file its path names, under its method", async () => {
+    const endpoints = Object.values(api).filter(
+      (v): v is Endpoint => typeof v === "object" && v !== null && "spec" in v,
+    );
+    expect(endpoints).toHaveLength(18);
+    for (const e of endpoints) {
+      const file = `@/app${e.spec.path.replace(/\{(\w+)\}/g, "[$1]")}/route`;
+      const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
+      expect(mod[e.spec.method], `${e.spec.method} ${e.spec.path}`).toBe(e.route);
+      expect(mod.dynamic).toBe("force-dynamic");
+    }
+  });
+});
