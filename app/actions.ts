@@ -6,6 +6,8 @@ export * from "./(console)/actions";
 export * from "./(console)/account/actions";
 export * from "./(console)/account/sessions-actions";
 export * from "./(console)/admin/actions";
+// The API (issue 13): a cluster's service URLs for the apolo CLI.
+export * from "./(console)/admin/cluster-urls-actions";
 export * from "./(console)/orgs/[org]/credits/actions";
 export * from "./(console)/orgs/[org]/jobs/actions";
 export * from "./(console)/orgs/[org]/settings/users/actions";
