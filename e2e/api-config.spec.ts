@@ -186,7 +186,7 @@ test("admin API: users/{name} with include, cluster users, get-user-quota and se
   }
   const malformed = await request.patch(quotaUrl, {
     headers: { ...bearer(admin.token), "content-type": "application/json" },
-    data: "{not json",
+    data: Buffer.from("{not json"), // a Buffer is sent as is (a string would be JSON-encoded)
   });
   expect(malformed.status()).toBe(400);
   expect(typeof (await malformed.json()).error).toBe("string");
