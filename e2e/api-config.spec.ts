@@ -6,7 +6,7 @@
  */
 import { expect, type APIRequestContext } from "@playwright/test";
 import { API_CFG } from "./api-config-seed";
-import { signIn, test } from "./helpers";
+import { signIn, snap, test } from "./helpers";
 
 const { admin, user, outsider, operator } = API_CFG.people;
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -236,6 +236,12 @@ test("admin clusters: platform admins only; the operator's Service URLs form cha
   await expect(card.getByTestId("cluster-url-registry_url")).toHaveText(
     new RegExp(`/api/v1/clusters/${API_CFG.cluster}/registry$`),
   );
+
+  // Full-page shots from the top, so the sticky header sits where it belongs.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await snap(page, "admin-cluster-service-urls");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await snap(page, "admin-cluster-service-urls-phone");
 
   const cfg = await getJson(request, "/api/v1/config", user.token);
   const cl = cfg.json.clusters.find((c: { name: string }) => c.name === API_CFG.cluster);
