@@ -167,7 +167,10 @@ test("admin API: users/{name} with include, cluster users, get-user-quota and se
     data: { quota: { total_running_jobs: 50 } },
   });
   expect(refused.status()).toBe(403);
-  expect(await refused.json()).toEqual({ error: "This token is read-only.", code: "forbidden" });
+  expect(await refused.json()).toEqual({
+    error: "This token is read-only: create a read and write token to make changes.",
+    code: "forbidden",
+  });
   const set = await request.patch(`${quotaUrl}?with_user_info=false`, {
     headers: bearer(admin.token),
     data: { quota: { total_running_jobs: 5 } },
