@@ -5,7 +5,8 @@ import { recordAudit } from "./audit";
 import { loadCaller, requireOrgAccess, withOrgLock, type OrgRole } from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
 import { z } from "zod";
-import { Conflict, Invalid } from "../core/errors";
+import { Conflict, Forbidden, Invalid } from "../core/errors";
+import { creditLimitSchema } from "../core/money";
 import { uniqueViolation } from "../core/db-errors";
 import { installedConfig } from "../core/config";
 import { postLedger } from "../billing/ledger";
@@ -22,19 +23,48 @@ export interface OrgSummary {
   balance?: string;
 }
 
+/** What the API's create adds to the form's: Apolo's `skip_auto_add_to_clusters` and `user_default_credits`. */
+export interface CreateOrgOptions {
+  /** Attach the org to every default cluster (true unless given). */
+  defaultClusters?: boolean;
+  /** The default credit limit of new members with role user (null = unlimited, the default). */
+  defaultUserCreditLimit?: string | null;
+}
+
+const createOrgOptionsSchema = z.object({
+  defaultClusters: z.boolean().optional(),
+  defaultUserCreditLimit: creditLimitSchema.nullable().optional(),
+});
+
 /**
  * Creates an org; the creator becomes its admin. Org, wallet (by trigger), membership and audit row are one
  * transaction. A name is unique among open orgs, and stays reserved for ORG_NAME_RESERVED_DAYS after its org
- * was closed.
+ * was closed. A token restricted to one org creates none (it may act in that org only).
  */
-export async function createOrg(db: Db, caller: Caller, input: unknown): Promise<OrgSummary> {
+export async function createOrg(
+  db: Db,
+  caller: Caller,
+  input: unknown,
+  options: CreateOrgOptions = {},
+): Promise<OrgSummary> {
   requireUser(caller, "write");
+  if (caller?.kind === "token" && caller.orgId) {
+    throw new Forbidden("This token is restricted to one organization: it can't create organizations.");
+  }
   const data = parseInput(createOrgSchema, input);
+  const opts = parseInput(createOrgOptionsSchema, options);
   try {
     return await db.transaction(async (tx) => {
       const creator = await loadCaller(tx, caller, "write");
       const userId = creator.id;
-      const [org] = await tx.insert(orgs).values({ name: data.name, displayName: data.displayName }).returning();
+      const [org] = await tx
+        .insert(orgs)
+        .values({
+          name: data.name,
+          displayName: data.displayName,
+          defaultUserCreditLimit: opts.defaultUserCreditLimit ?? null,
+        })
+        .returning();
       await refuseReservedName(tx, data.name);
       await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "admin" });
       // Welcome credits (NEW_ORG_CREDITS; 100 in development, so a new user can run a job at once).
@@ -42,17 +72,25 @@ export async function createOrg(db: Db, caller: Caller, input: unknown): Promise
       if (welcome) {
         await postLedger(tx, { orgId: org!.id, kind: "grant", amount: welcome, note: "welcome credits" });
       }
-      // Default clusters receive every new org.
-      await tx.execute(
-        sql`insert into org_clusters (org_id, cluster_id) select ${org!.id}, id from clusters where is_default`,
-      );
+      // Default clusters receive every new org (unless the API's caller asked to skip them).
+      if (opts.defaultClusters ?? true) {
+        await tx.execute(
+          sql`insert into org_clusters (org_id, cluster_id) select ${org!.id}, id from clusters where is_default`,
+        );
+      }
       await tx.update(users).set({ lastOrgId: org!.id }).where(eq(users.id, userId));
       await recordAudit(tx, {
         org: { id: org!.id, name: org!.name },
         actor: creator,
         action: "org.created",
         target: { type: "org", id: org!.id, label: org!.name },
-        after: { name: org!.name, displayName: org!.displayName, creatorRole: "admin" },
+        after: {
+          name: org!.name,
+          displayName: org!.displayName,
+          creatorRole: "admin",
+          ...(opts.defaultUserCreditLimit ? { defaultUserCreditLimit: opts.defaultUserCreditLimit } : {}),
+          ...(opts.defaultClusters === false ? { defaultClusters: false } : {}),
+        },
       });
       return { name: org!.name, displayName: org!.displayName, role: "admin" as const };
     });
@@ -86,15 +124,16 @@ async function refuseReservedName(tx: Db, name: string) {
   }
 }
 
-/** The caller's orgs with their role in each, by name. */
+/** The caller's orgs with their role in each, by name (a token restricted to one org: that org only). */
 export async function listMyOrgs(db: Db, caller: Caller): Promise<OrgSummary[]> {
   const { userId } = requireUser(caller, "read");
+  const only = caller?.kind === "token" && caller.orgId ? caller.orgId : null;
   return db
     .select({ name: orgs.name, displayName: orgs.displayName, role: orgMembers.role, balance: orgWallets.balance })
     .from(orgMembers)
     .innerJoin(orgs, and(eq(orgs.id, orgMembers.orgId), isNull(orgs.deletedAt)))
     .innerJoin(orgWallets, eq(orgWallets.orgId, orgs.id))
-    .where(eq(orgMembers.userId, userId))
+    .where(and(eq(orgMembers.userId, userId), only ? eq(orgs.id, only) : undefined))
     .orderBy(asc(orgs.name));
 }
 
