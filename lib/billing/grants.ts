@@ -76,7 +76,7 @@ export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: 
       },
       svc.appUrl,
     );
-    if (!posted) return { org: org.name, balance: org.balance, delta: "0", replayed: true };
+    if (!posted) return { org: org.name, balance: org.balance, delta: "0" };
     await recordAudit(tx, {
       org: { id: org.id, name: org.name },
       actor: admin,
@@ -87,7 +87,7 @@ export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: 
     });
     mails.push(...posted.mails);
     mailIds = await enqueueMail(tx, mails);
-    return { org: org.name, balance: posted.balanceAfter, delta, replayed: false };
+    return { org: org.name, balance: posted.balanceAfter, delta };
   });
   await mailCommitted(svc, db, mailIds);
   return result;
