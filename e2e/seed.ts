@@ -5,6 +5,7 @@ import { openDatabase } from "@/db/client";
 import { orgMembers, orgs, users } from "@/db/schema";
 import { hashPassword } from "@/lib/accounts/passwords";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
+import { seedApiOrgs } from "./seed-api-orgs";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -47,4 +48,5 @@ if (!existing) {
   });
   console.log(`[e2e seed] ${BIG_ORG} with ${BIG_ORG_MEMBERS + 1} members`);
 }
+await seedApiOrgs(db);
 await database.close();
