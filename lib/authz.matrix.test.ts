@@ -49,6 +49,9 @@ import * as clusters from "./compute/clusters";
 import * as computeInternal from "./compute/internal";
 import * as creditsView from "./billing/credits-view";
 import * as grants from "./billing/grants";
+import * as memberCredits from "./billing/member-credits";
+import * as addOrgUserModule from "./orgs/add-org-user";
+import * as orgDetails from "./orgs/org-details";
 import * as orgCreditSettings from "./billing/org-credit-settings";
 import * as quotas from "./billing/quotas";
 import * as topUps from "./billing/top-ups";
@@ -767,6 +770,64 @@ const MATRIX: Record<string, Row> = {
         maxRunningJobs: "",
       }),
     expect: forAdmins,
+  },
+  // Apolo's admin API (app/_server/api/endpoints/admin-orgs.ts): org and member read models, the org-user
+  // balance on the member credit limit, spending, and add-org-user (platform admin at once, else invitation).
+  "org-details.listOrgDetails": { run: (w) => orgDetails.listOrgDetails(w.db, w.actor), expect: signedIn },
+  "org-details.getOrgDetails": {
+    run: (w) => orgDetails.getOrgDetails(w.db, w.actor, w.org.name),
+    expect: forMembers,
+    platformAdmin: "ok",
+  },
+  "org-details.listOrgUsers": {
+    run: (w) => orgDetails.listOrgUsers(w.db, w.actor, w.org.name, { roles: ["user", "admin"] }),
+    expect: forMembers,
+    platformAdmin: "ok",
+  },
+  "org-details.getOrgUser": {
+    run: (w) => orgDetails.getOrgUser(w.db, w.actor, w.org.name, w.target(w.people.user)),
+    expect: forMembers,
+    platformAdmin: "ok",
+  },
+  "member-credits.setMemberCredits": {
+    run: (w) =>
+      memberCredits.setMemberCredits(w.db, w.actor, w.org.name, { username: w.target(w.people.user), credits: "10" }),
+    expect: forManagers,
+    writes: true,
+  },
+  "member-credits.setMemberCredits → admin target": {
+    run: (w) =>
+      memberCredits.setMemberCredits(w.db, w.actor, w.org.name, {
+        username: w.target(w.people.admin2),
+        additionalCredits: "5",
+      }),
+    expect: forAdmins,
+  },
+  "member-credits.chargeSpending": {
+    run: (w) => memberCredits.chargeSpending(w.db, w.actor, { org: w.org.name, amount: "1" }, w.svc),
+    expect: forOperators,
+    platformAdmin: "ok",
+    writes: true,
+  },
+  "add-org-user.addOrgUser": {
+    prepare: async (w) => {
+      w.spare = await makeUser(w.db);
+    },
+    run: (w) => addOrgUserModule.addOrgUser(w.db, w.actor, w.org.name, { username: w.spare!.username }, w.svc),
+    expect: forManagers,
+    platformAdmin: "ok",
+    writes: true,
+  },
+  // The target's own role sent back (no role change), with other credits: the quota dialog's permission.
+  "add-org-user.updateOrgUser": {
+    run: (w) =>
+      addOrgUserModule.updateOrgUser(w.db, w.actor, w.org.name, {
+        username: w.target(w.people.user),
+        role: w.caller === "self" ? "admin" : "user",
+        credits: "10",
+      }),
+    expect: forManagers,
+    writes: true,
   },
   "org-credit-settings.setOrgCreditSettings": {
     run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { defaultUserCreditLimit: "5" }),

@@ -112,7 +112,7 @@ export interface OrgUserDetails {
   createdAt: Date;
 }
 
-export const listOrgUsersSchema = z.object({
+export const orgUserRolesSchema = z.object({
   roles: z.array(z.enum(ORG_ROLES, "A role is user, manager or admin.")).max(3).optional(),
 });
 
@@ -153,7 +153,7 @@ async function memberReader(db: Db, caller: Caller, orgName: string): Promise<{ 
  * list, as Apolo's `GET orgs/{org}/users` answers it (the console's Users tab pages the same rows).
  */
 export async function listOrgUsers(db: Db, caller: Caller, orgName: string, query: unknown = {}) {
-  const q = parseInput(listOrgUsersSchema, query ?? {});
+  const q = parseInput(orgUserRolesSchema, query ?? {});
   const { orgId, seesEmail } = await memberReader(db, caller, orgName);
   const rows: OrgUserDetails[] = await db
     .select(memberColumns(seesEmail))
