@@ -129,12 +129,17 @@ test("orgs: list, create, read, balance, spending, defaults, close — with who 
     notification_intervals: { balance_amount: [50, 5], balance_projection_seconds: null },
   });
 
-  // remove-org: the org's admins (the CLI's own prompt is the confirmation); answers the Org.
-  expect((await send(request, "DELETE", `orgs/${name}`, T.operator)).status()).toBe(404);
+  // remove-org: the org's admins and platform admins (the CLI's own prompt is the confirmation); answers the Org.
+  expect((await send(request, "DELETE", `orgs/${name}`, T.user)).status()).toBe(404);
   const closed = await send(request, "DELETE", `orgs/${name}`, T.outsider);
   expect(closed.status()).toBe(200);
   expect((await closed.json()).balance).toEqual({ credits: "510", spent_credits: "2.5" });
   expect((await send(request, "GET", `orgs/${name}`, T.outsider)).status()).toBe(404);
+  const byOperator = orgName("op");
+  expect((await send(request, "POST", "orgs", T.user, { name: byOperator })).status()).toBe(201);
+  const closedByOperator = await send(request, "DELETE", `orgs/${byOperator}`, T.operator);
+  expect(closedByOperator.status()).toBe(200);
+  expect((await closedByOperator.json()).name).toBe(byOperator);
 });
 
 test("org users: list with user info, add (at once / invitation), credits, role, removal", async ({ request }) => {

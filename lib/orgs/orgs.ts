@@ -1,11 +1,19 @@
 import { and, asc, count, desc, eq, isNull, or, sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import type { Db, Tx } from "@/db";
 import { clusters, invitations, jobs, orgMembers, orgs, orgWallets, users } from "@/db/schema";
 import { recordAudit } from "./audit";
-import { loadCaller, requireOrgAccess, withOrgLock, type OrgRole } from "../core/authz";
+import {
+  loadCaller,
+  requireOrgAccess,
+  withOrgLock,
+  type AccessCaller,
+  type OrgAccess,
+  type OrgRole,
+} from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
 import { z } from "zod";
-import { Conflict, Forbidden, Invalid } from "../core/errors";
+import { Conflict, Forbidden, Invalid, NotFound } from "../core/errors";
+import { isPlatformAdmin, requirePlatformAdmin } from "./platform";
 import { creditLimitSchema } from "../core/money";
 import { uniqueViolation } from "../core/db-errors";
 import { installedConfig } from "../core/config";
@@ -186,74 +194,107 @@ export const deleteOrgSchema = z.object({ confirmName: safeText().trim() });
  * report, which settles them), members, invitations and "last used" pointers go, and the org is marked closed
  * (`deleted_at`): it answers 404 to everyone and disappears from every list. Its wallet, ledger, payments, jobs
  * and audit rows stay; the audit row that records the closing holds the final balance. The name stays reserved
- * for ORG_NAME_RESERVED_DAYS.
+ * for ORG_NAME_RESERVED_DAYS. Platform admins may close any org (Apolo's `remove-org`), with the same confirmation.
  */
 export async function deleteOrg(db: Db, caller: Caller, orgName: string, input: unknown) {
   const { confirmName } = parseInput(deleteOrgSchema, input);
-  return withOrgLock(db, caller, orgName, "org.delete", async (tx, access) => {
-    if (confirmName !== access.org.name) {
-      throw new Invalid({ confirmName: [`Type the organization name, '${access.org.name}', to confirm.`] });
+  try {
+    return await withOrgLock(db, caller, orgName, "org.delete", (tx, access) => closeOrgIn(tx, access, confirmName));
+  } catch (err) {
+    // A platform admin who isn't the org's admin closes it too (Apolo's `remove-org`); everyone else is refused
+    // as before.
+    if (!(err instanceof NotFound || err instanceof Forbidden) || !(await isPlatformAdmin(db, caller))) throw err;
+    return closeOrgAsPlatformAdmin(db, caller, orgName, confirmName);
+  }
+}
+
+/** A platform admin closes an org they may not belong to: the org row locked as withOrgLock does. */
+async function closeOrgAsPlatformAdmin(db: Db, caller: Caller, orgName: string, confirmName: string) {
+  const operator = await requirePlatformAdmin(db, caller);
+  return db.transaction(async (tx) => {
+    const [org] = await tx
+      .select()
+      .from(orgs)
+      .where(and(eq(orgs.name, orgName), isNull(orgs.deletedAt)))
+      .for("no key update");
+    // A token restricted to another org doesn't learn of this one.
+    if (!org || (caller?.kind === "token" && caller.orgId && caller.orgId !== org.id)) {
+      throw new NotFound("Organization not found");
     }
-    const orgId = access.org.id;
-    // Lock order: the org (withOrgLock), its wallet (a concurrent charge finishes first, or waits for us), the jobs.
-    await tx.select({ id: orgWallets.orgId }).from(orgWallets).where(eq(orgWallets.orgId, orgId)).for("update");
-    const open = await tx
-      .select({ id: jobs.id, status: jobs.status, runner: clusters.runner })
-      .from(jobs)
-      .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
-      .where(
-        and(
-          eq(jobs.orgId, orgId),
-          or(eq(jobs.status, "running"), sql`${jobs.chargedUntil} is null or ${jobs.chargedUntil} < ${jobs.stoppedAt}`),
-        ),
-      )
-      .orderBy(asc(jobs.id))
-      .for("update", { of: jobs });
-    const stopped = await tx
-      .update(jobs)
-      // clock_timestamp(), not now(): a charge that committed while this transaction waited for the wallet may
-      // have run past the transaction's start; the stop must not be earlier than what was charged.
-      .set({ status: "stopped", stoppedAt: sql`clock_timestamp()`, stopReason: "OrgDeleted" })
-      .where(and(eq(jobs.orgId, orgId), eq(jobs.status, "running")))
-      .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
-    const stoppedAt = new Map(stopped.map((j) => [j.id, j.stoppedAt!]));
-    // Embedded jobs are settled here, up to their stop (the jobs just stopped, and any stopped before whose last
-    // charge the runner's tick hadn't made yet); low-balance notices are dropped: nobody is left to read them.
-    const settle = open
-      .filter((j) => j.runner === "embedded")
-      .map((j) => {
-        const at = stoppedAt.get(j.id);
-        return at
-          ? { jobId: j.id, until: new Date(at.getTime() + 1000), idempotencyKey: `stop:${j.id}` }
-          : { jobId: j.id, until: new Date(Date.now() + 1000), idempotencyKey: `final:${j.id}` };
-      });
-    if (settle.length) await chargeUsageIn(tx, settle);
-    const [wallet] = await tx
-      .select({ balance: orgWallets.balance, spent: orgWallets.spent })
-      .from(orgWallets)
-      .where(eq(orgWallets.orgId, orgId));
-    const [members] = await tx.select({ n: count() }).from(orgMembers).where(eq(orgMembers.orgId, orgId));
-    const memberCount = members?.n ?? 0;
-    await recordAudit(tx, {
-      org: access.org,
-      actor: access.caller,
-      action: "org.deleted",
-      target: { type: "org", id: orgId, label: access.org.name },
-      before: { name: access.org.name, displayName: access.org.displayName, members: memberCount },
-      after: { balance: wallet!.balance, spent: wallet!.spent, stoppedJobs: stopped.length },
-    });
-    await tx.delete(invitations).where(eq(invitations.orgId, orgId));
-    await tx.delete(orgMembers).where(eq(orgMembers.orgId, orgId));
-    await tx.update(users).set({ lastOrgId: null }).where(eq(users.lastOrgId, orgId));
-    await tx
-      .update(orgs)
-      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(eq(orgs.id, orgId));
-    return {
-      name: access.org.name,
-      members: memberCount,
-      balance: wallet!.balance,
-      stoppedJobs: stopped.map((j) => j.id).sort(),
+    const actor: AccessCaller = {
+      id: operator.userId,
+      username: operator.username,
+      kind: caller?.kind === "token" ? "token" : "user",
+      ...(operator.tokenName ? { tokenName: operator.tokenName } : {}),
     };
+    return closeOrgIn(tx, { caller: actor, org, role: "admin", memberSince: org.createdAt }, confirmName);
   });
+}
+
+/** The closing itself, in the caller's transaction with the org row locked (see deleteOrg). */
+async function closeOrgIn(tx: Tx, access: OrgAccess, confirmName: string) {
+  if (confirmName !== access.org.name) {
+    throw new Invalid({ confirmName: [`Type the organization name, '${access.org.name}', to confirm.`] });
+  }
+  const orgId = access.org.id;
+  // Lock order: the org (withOrgLock), its wallet (a concurrent charge finishes first, or waits for us), the jobs.
+  await tx.select({ id: orgWallets.orgId }).from(orgWallets).where(eq(orgWallets.orgId, orgId)).for("update");
+  const open = await tx
+    .select({ id: jobs.id, status: jobs.status, runner: clusters.runner })
+    .from(jobs)
+    .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+    .where(
+      and(
+        eq(jobs.orgId, orgId),
+        or(eq(jobs.status, "running"), sql`${jobs.chargedUntil} is null or ${jobs.chargedUntil} < ${jobs.stoppedAt}`),
+      ),
+    )
+    .orderBy(asc(jobs.id))
+    .for("update", { of: jobs });
+  const stopped = await tx
+    .update(jobs)
+    // clock_timestamp(), not now(): a charge that committed while this transaction waited for the wallet may
+    // have run past the transaction's start; the stop must not be earlier than what was charged.
+    .set({ status: "stopped", stoppedAt: sql`clock_timestamp()`, stopReason: "OrgDeleted" })
+    .where(and(eq(jobs.orgId, orgId), eq(jobs.status, "running")))
+    .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
+  const stoppedAt = new Map(stopped.map((j) => [j.id, j.stoppedAt!]));
+  // Embedded jobs are settled here, up to their stop (the jobs just stopped, and any stopped before whose last
+  // charge the runner's tick hadn't made yet); low-balance notices are dropped: nobody is left to read them.
+  const settle = open
+    .filter((j) => j.runner === "embedded")
+    .map((j) => {
+      const at = stoppedAt.get(j.id);
+      return at
+        ? { jobId: j.id, until: new Date(at.getTime() + 1000), idempotencyKey: `stop:${j.id}` }
+        : { jobId: j.id, until: new Date(Date.now() + 1000), idempotencyKey: `final:${j.id}` };
+    });
+  if (settle.length) await chargeUsageIn(tx, settle);
+  const [wallet] = await tx
+    .select({ balance: orgWallets.balance, spent: orgWallets.spent })
+    .from(orgWallets)
+    .where(eq(orgWallets.orgId, orgId));
+  const [members] = await tx.select({ n: count() }).from(orgMembers).where(eq(orgMembers.orgId, orgId));
+  const memberCount = members?.n ?? 0;
+  await recordAudit(tx, {
+    org: access.org,
+    actor: access.caller,
+    action: "org.deleted",
+    target: { type: "org", id: orgId, label: access.org.name },
+    before: { name: access.org.name, displayName: access.org.displayName, members: memberCount },
+    after: { balance: wallet!.balance, spent: wallet!.spent, stoppedJobs: stopped.length },
+  });
+  await tx.delete(invitations).where(eq(invitations.orgId, orgId));
+  await tx.delete(orgMembers).where(eq(orgMembers.orgId, orgId));
+  await tx.update(users).set({ lastOrgId: null }).where(eq(users.lastOrgId, orgId));
+  await tx
+    .update(orgs)
+    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(eq(orgs.id, orgId));
+  return {
+    name: access.org.name,
+    members: memberCount,
+    balance: wallet!.balance,
+    stoppedJobs: stopped.map((j) => j.id).sort(),
+  };
 }

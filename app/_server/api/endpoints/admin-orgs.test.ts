@@ -206,6 +206,24 @@ describe("GET/DELETE /apis/admin/v1/orgs/{org}", () => {
     expect(row!.deletedAt).not.toBeNull();
     expect((await callEndpoint(api.getOrgApi, { url, params, token: w.tokens.admin, deps: deps() })).status).toBe(404);
   });
+
+  it("a platform admin closes any org; a read-only or other-org token of theirs may not", async () => {
+    const w = await world();
+    const url = `${BASE}/${w.org.name}`;
+    const params = { org: w.org.name };
+    const ro = await makePat(t.db, w.operator, { scope: "read", name: "ro" });
+    expect((await callEndpoint(api.deleteOrgApi, { url, params, token: ro, deps: deps() })).status).toBe(403);
+    const other = await makeOrg(t.db, { admin: w.operator });
+    const elsewhere = await makePat(t.db, w.operator, { org: other.name, name: "elsewhere" });
+    expect((await callEndpoint(api.deleteOrgApi, { url, params, token: elsewhere, deps: deps() })).status).toBe(404);
+    const ok = await callEndpoint(api.deleteOrgApi, { url, params, token: w.tokens.operator, deps: deps() });
+    expect(ok.status).toBe(200);
+    const [audit] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.action, "org.deleted")));
+    expect(audit).toMatchObject({ actorId: w.operator.id, viaToken: "test token" });
+  });
 });
 
 describe("PATCH /apis/admin/v1/orgs/{org}/balance", () => {

@@ -285,7 +285,7 @@ export const deleteOrgApi = defineEndpoint(
     tag: TAG,
     summary: "Close an org (the console's “Delete organization”), answered with the org as it was.",
     description:
-      "`apolo admin remove-org`. The org's admins only. The CLI asks “Are you sure…” before it sends the " +
+      "`apolo admin remove-org`. The org's admins, and platform admins (any org). The CLI asks “Are you sure…” before it sends the " +
       "request (unless `--force`), so the request itself is the confirmation the console's dialog asks for " +
       "(typing the name). Running jobs stop, members and invitations go, the name stays reserved; the wallet, " +
       "ledger and audit log are kept.",
