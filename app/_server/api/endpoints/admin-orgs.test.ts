@@ -662,6 +662,8 @@ describe("org users", () => {
     expect((await send(ro, { credits: "1" })).status).toBe(403);
     expect((await send(w.tokens.admin, {})).status).toBe(422);
     expect((await send(w.tokens.admin, { credits: "-1" })).status).toBe(422);
+    expect((await send(w.tokens.admin, { credits: "1" }, "has%20space")).status).toBe(422);
+    expect((await send(w.tokens.admin, { credits: "1" }, "k".repeat(241))).status).toBe(422);
   });
 
   it("POST users/{user}/spending: a platform admin charges the member's spending and the org wallet", async () => {

@@ -140,8 +140,7 @@ const withUserInfoQuery = z.object({
 const idempotencyQuery = z.object({
   idempotency_key: z
     .string()
-    .min(1)
-    .max(255)
+    .regex(/^[\x21-\x7e]{1,240}$/, "At most 240 visible ASCII characters, e.g. a UUID.")
     .optional()
     .describe("Makes the change happen once: a retry with the same key answers the first answer."),
 });
