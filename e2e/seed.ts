@@ -7,6 +7,7 @@ import { hashPassword } from "@/lib/accounts/passwords";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 import { seedApoloProjects } from "./seed-apolo-projects";
 import { seedApiConfig } from "./api-config-seed";
+import { seedApiOrgs } from "./seed-api-orgs";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -52,4 +53,5 @@ if (!existing) {
 await seedApoloProjects(db);
 // The API (issue 13): people with known tokens for e2e/api-config.spec.ts.
 await seedApiConfig(db);
+await seedApiOrgs(db);
 await database.close();

@@ -1,5 +1,6 @@
 import type { Endpoint } from "../endpoint";
 import * as account from "./account";
+import * as adminOrgs from "./admin-orgs";
 import * as adminProjects from "./admin-projects";
 import * as apoloConfig from "./apolo-config";
 import * as apoloUsers from "./apolo-users";
@@ -9,7 +10,7 @@ import * as apoloUsers from "./apolo-users";
  * route file under app/api/v1 and app/apis/admin/v1 has its entry here. Each area's module exports its
  * endpoints; a route.ts file only re-exports their `route`.
  */
-const MODULES: Record<string, unknown>[] = [account, adminProjects, apoloConfig, apoloUsers];
+const MODULES: Record<string, unknown>[] = [account, adminOrgs, adminProjects, apoloConfig, apoloUsers];
 
 function isEndpoint(v: unknown): v is Endpoint {
   return typeof v === "object" && v !== null && "spec" in v && "route" in v;
