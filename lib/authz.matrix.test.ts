@@ -1428,8 +1428,9 @@ const NOT_OPERATIONS = new Set([
   // The membership insert of an accepted invitation or a direct add, inside their transactions.
   "membership.insertMembership",
   "membership.addMemberDirectly",
-  // Pure: a cluster's URLs from its row and the console's URL; a display name split as Apolo's User has it.
+  // Pure: a cluster's URLs from its row and the console's URL.
   "cluster-urls.defaultClusterUrls",
+  "cluster-urls.clusterServiceUrls",
   // The API door's token check and its helpers (the door and lib/accounts/tokens.test.ts test them), the CLI form
   // (pure), and the revocation inside a password reset's and an account deletion's transaction.
   "tokens.authenticatePat",
@@ -1438,8 +1439,6 @@ const NOT_OPERATIONS = new Set([
   "tokens.revokeAllTokens",
   // Pure: the refusal a balance change on an org cluster gets (balance is kept per org).
   "org-clusters.balanceMoved",
-  "cluster-urls.clusterServiceUrls",
-  "cluster-users.splitName",
   // The usage API's pieces: the door itself authenticates the bearer (runner-auth rows) before charging.
   "usage-api.readBodyText",
   "usage-batcher.directMeter",

@@ -8,6 +8,7 @@ export * from "./config";
 export * from "./credits-amount";
 export * from "./csv";
 export * from "./db-errors";
+export * from "./display-name";
 export * from "./errors";
 export * from "./limits";
 export * from "./money";

@@ -18,7 +18,7 @@ import {
   makeUser,
   withTestDatabase,
 } from "../test/fixtures";
-import { getClusterUser, getUserProfile, listClusterUsers, setClusterUserJobsQuota, splitName } from "./cluster-users";
+import { getClusterUser, getUserProfile, listClusterUsers, setClusterUserJobsQuota } from "./cluster-users";
 
 const t = withTestDatabase();
 
@@ -269,12 +269,5 @@ describe("user records (users/{name})", () => {
     await expect(getUserProfile(t.db, mgrToken, w.user.username)).rejects.toBeInstanceOf(NotFound);
     await t.db.update(orgs).set({ deletedAt: new Date() }).where(eq(orgs.id, w.org.id));
     await expect(getUserProfile(t.db, as(w.manager), w.user.username)).rejects.toBeInstanceOf(NotFound);
-  });
-
-  it("splits the display name at the first space", () => {
-    expect(splitName("Ada King Lovelace")).toEqual({ first: "Ada", last: "King Lovelace" });
-    expect(splitName("Plato")).toEqual({ first: "Plato", last: null });
-    expect(splitName(null)).toEqual({ first: null, last: null });
-    expect(splitName("  ")).toEqual({ first: null, last: null });
   });
 });

@@ -374,11 +374,3 @@ export async function getUserProfile(db: Db, caller: Caller, username: string): 
     })),
   };
 }
-
-/** Apolo's User splits the display name at the first space: "Ada King Lovelace" → "Ada", "King Lovelace". */
-export function splitName(name: string | null): { first: string | null; last: string | null } {
-  const n = (name ?? "").trim();
-  if (!n) return { first: null, last: null };
-  const i = n.indexOf(" ");
-  return i < 0 ? { first: n, last: null } : { first: n.slice(0, i), last: n.slice(i + 1).trim() || null };
-}

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { tokenCaller } from "../core/caller";
 import { NotFound } from "../core/errors";
-import { getProjectUser, listClusterProjects, listProjectUsers, splitName } from "./api";
+import { getProjectUser, listClusterProjects, listProjectUsers } from "./api";
 import {
   addMember,
   addOrgToCluster,
@@ -100,12 +100,5 @@ describe("listProjectUsers / getProjectUser", () => {
       orgId: "00000000-0000-0000-0000-000000000003",
     });
     await expect(listProjectUsers(t.db, restricted, s.org.name, ref)).rejects.toThrow(NotFound);
-  });
-
-  it("splits names", () => {
-    expect(splitName(null)).toEqual({ firstName: null, lastName: null });
-    expect(splitName("  ")).toEqual({ firstName: null, lastName: null });
-    expect(splitName("Ada")).toEqual({ firstName: "Ada", lastName: null });
-    expect(splitName("Ada B  C")).toEqual({ firstName: "Ada", lastName: "B  C" });
   });
 });

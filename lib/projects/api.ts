@@ -3,6 +3,7 @@ import type { Db } from "@/db";
 import { clusters, projectMembers, projects, users } from "@/db/schema";
 import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
 import type { Caller } from "../core/caller";
+import { splitDisplayName } from "../core/display-name";
 import { NotFound } from "../core/errors";
 import { isPlatformAdmin } from "../orgs/platform";
 import { requireProjectAccess, type ProjectAccess, type ProjectRef, type ProjectRole } from "./access";
@@ -63,14 +64,6 @@ export interface ProjectUserRow {
   info: ProjectUserInfo;
 }
 
-/** A display name split at its first space, as Apolo's first_name / last_name. */
-export function splitName(name: string | null): { firstName: string | null; lastName: string | null } {
-  const n = (name ?? "").trim();
-  if (!n) return { firstName: null, lastName: null };
-  const i = n.indexOf(" ");
-  return i < 0 ? { firstName: n, lastName: null } : { firstName: n.slice(0, i), lastName: n.slice(i + 1).trim() };
-}
-
 async function membersOf(db: Db, access: ProjectAccess, caller: Caller, username?: string) {
   const rows = await db
     .select({
@@ -96,7 +89,7 @@ async function membersOf(db: Db, access: ProjectAccess, caller: Caller, username
     role: r.role,
     info: {
       email: seesEmails || r.userId === access.caller.id ? r.email : null,
-      ...splitName(r.name),
+      ...((n) => ({ firstName: n.first, lastName: n.last }))(splitDisplayName(r.name)),
       createdAt: r.createdAt,
     },
   }));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { chargeSpending, grantCredits, setMemberCredits, setOrgCreditSettings } from "@/lib/billing";
-import { Invalid, NotFound, ORG_ROLES, requirePerson } from "@/lib/core";
+import { Invalid, NotFound, ORG_ROLES, requirePerson, splitDisplayName } from "@/lib/core";
 import {
   addOrgUser,
   createOrg,
@@ -101,14 +101,6 @@ export function trimDecimal(v: string): string {
   return v.includes(".") ? v.replace(/0+$/, "").replace(/\.$/, "") : v;
 }
 
-/** "Ada Lovelace King" → first "Ada", last "Lovelace King"; no name → nulls. */
-export function splitName(name: string | null): { first_name: string | null; last_name: string | null } {
-  const n = name?.trim();
-  if (!n) return { first_name: null, last_name: null };
-  const i = n.indexOf(" ");
-  return i < 0 ? { first_name: n, last_name: null } : { first_name: n.slice(0, i), last_name: n.slice(i + 1).trim() };
-}
-
 export function orgUserToApolo(org: string, u: OrgUserDetails, withInfo: boolean): z.input<typeof apoloOrgUser> {
   return {
     org_name: org,
@@ -119,7 +111,7 @@ export function orgUserToApolo(org: string, u: OrgUserDetails, withInfo: boolean
       ? {
           user_info: {
             email: u.email,
-            ...splitName(u.name),
+            ...((n) => ({ first_name: n.first, last_name: n.last }))(splitDisplayName(u.name)),
             created_at: u.createdAt ? new Date(u.createdAt).toISOString() : null,
           },
         }

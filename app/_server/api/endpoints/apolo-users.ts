@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { Conflict, requirePerson } from "@/lib/core";
+import { Conflict, requirePerson, splitDisplayName } from "@/lib/core";
 import {
   getClusterUser,
   getUserProfile,
   listClusterUsers,
   setClusterUserJobsQuota,
-  splitName,
   type ClusterUserRow,
   type MemberBalance,
 } from "@/lib/orgs";
@@ -49,7 +48,7 @@ export const clusterUserResponse = z.object({
 const balanceOut = (b: MemberBalance) => ({ credits: b.credits, spent_credits: b.spent });
 
 function clusterUserOut(r: ClusterUserRow, withInfo: boolean): z.input<typeof clusterUserResponse> {
-  const { first, last } = splitName(r.info.name);
+  const { first, last } = splitDisplayName(r.info.name);
   return {
     user_name: r.username,
     role: r.role,
@@ -241,7 +240,7 @@ export const getApoloUser = defineEndpoint(
   async ({ db, caller, params, query }) => {
     const include = new Set(query.include === undefined ? [] : [query.include].flat());
     const p = await getUserProfile(db, caller, params.name);
-    const { first, last } = splitName(p.name);
+    const { first, last } = splitDisplayName(p.name);
     return {
       name: p.username,
       email: p.email,
