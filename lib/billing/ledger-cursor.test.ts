@@ -56,9 +56,7 @@ describe("listLedgerByCursor", () => {
     const user = await makeUser(t.db);
     const org = await makeOrg(t.db, { admin, user });
     await fundOrg(t.db, org, "10");
-    await t.db.transaction((tx) =>
-      postLedger(tx, { orgId: org.id, kind: "charge", amount: "-1", memberId: admin.id }),
-    );
+    await t.db.transaction((tx) => postLedger(tx, { orgId: org.id, kind: "charge", amount: "-1", memberId: admin.id }));
     await t.db.transaction((tx) => postLedger(tx, { orgId: org.id, kind: "charge", amount: "-2", memberId: user.id }));
     const charges = await listLedgerByCursor(t.db, as(admin), org.name, { kind: "charge" });
     expect(charges.rows.map((r) => r.amount)).toEqual(["-2.00000000", "-1.00000000"]);
