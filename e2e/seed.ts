@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
 import { orgMembers, orgs, users } from "@/db/schema";
 import { hashPassword } from "@/lib/accounts/passwords";
+import { seedApiAccounts } from "./api-seed";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 
 const database = await openDatabase({
@@ -47,4 +48,6 @@ if (!existing) {
   });
   console.log(`[e2e seed] ${BIG_ORG} with ${BIG_ORG_MEMBERS + 1} members`);
 }
+// The API specs' accounts and tokens (e2e/api-fixtures.ts).
+await seedApiAccounts(db);
 await database.close();
