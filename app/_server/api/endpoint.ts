@@ -238,7 +238,8 @@ export function defineEndpoint<
     } catch (err) {
       return familyError(spec.family, err, context);
     }
-    const raw = await routeCtx.params;
+    // A route without dynamic segments gets no params object.
+    const raw = (await routeCtx?.params) ?? {};
     const params = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
     // The console's configured URL (never the request's Host header) for links in answers and mails.
     return invoke(req, params, { db, services: () => services(), limiter: rateLimitStore() });
