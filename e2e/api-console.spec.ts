@@ -188,7 +188,7 @@ test("console API: orgs, members, invitations, a top-up, the ledger, a job, arti
   expect((await json(bad)).error.fields.name).toBeDefined();
   const malformed = await request.post(`/api/v1/orgs/${org}/top-ups`, {
     headers: bearer(admin, { "content-type": "application/json" }),
-    data: "{not json",
+    data: Buffer.from("{not json"),
   });
   expect(malformed.status()).toBe(400);
   expect((await json(malformed)).error.code).toBe("malformed");
