@@ -6,7 +6,7 @@ import { z } from "zod";
 import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
-import { Invalid } from "../core/errors";
+import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
 import { filterText, MAX_LENGTH, pagingShape, parseInput } from "../core/validation";
 import { resolveProjectFilter } from "../projects/choices";
 
@@ -137,37 +137,7 @@ export async function listLedger(db: Db, caller: Caller, orgName: string, query:
 /** Rows per page of the cursor-paged ledger (the API's `limit`). */
 export const LEDGER_CURSOR_LIMITS = { default: 50, max: 200 } as const;
 
-export const ledgerCursorSchema = z.object({
-  /** An opaque position from a previous page's `nextCursor`; absent: the newest entries. */
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(LEDGER_CURSOR_LIMITS.max).default(LEDGER_CURSOR_LIMITS.default),
-});
-
-/** The position after a row: its exact created_at (as PostgreSQL prints it, microseconds kept) and id. */
-function encodeLedgerCursor(createdAt: string, id: number): string {
-  return Buffer.from(JSON.stringify([createdAt, id]), "utf8").toString("base64url");
-}
-
-function decodeLedgerCursor(cursor: string): { createdAt: string; id: number } {
-  const bad = () => new Invalid({ cursor: ["This cursor is not valid: start again without one."] });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw bad();
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    typeof parsed[0] !== "string" ||
-    !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/.test(parsed[0]) ||
-    !Number.isSafeInteger(parsed[1]) ||
-    (parsed[1] as number) < 1
-  ) {
-    throw bad();
-  }
-  return { createdAt: parsed[0], id: parsed[1] as number };
-}
+export const ledgerCursorSchema = cursorLimitSchema(LEDGER_CURSOR_LIMITS.default, LEDGER_CURSOR_LIMITS.max);
 
 /**
  * The ledger (same filters and visibility as listLedger, newest first) paged by an opaque cursor instead of a page
@@ -178,13 +148,13 @@ export async function listLedgerByCursor(db: Db, caller: Caller, orgName: string
   const { cursor, limit, ...filters } = (query ?? {}) as Record<string, unknown>;
   const paging = parseInput(ledgerCursorSchema, { cursor, limit });
   const { where } = await ledgerWhere(db, caller, orgName, filters);
-  const after = paging.cursor ? decodeLedgerCursor(paging.cursor) : null;
+  const after = paging.cursor ? decodeKeyset(paging.cursor, "bigint") : null;
   const rows = await ledgerSelect(db)
     .where(
       and(
         where,
         after
-          ? sql`(${creditLedger.createdAt}, ${creditLedger.id}) < (${after.createdAt}::timestamptz, ${after.id})`
+          ? sql`(${creditLedger.createdAt}, ${creditLedger.id}) < (${after.at}::timestamptz, ${after.id}::bigint)`
           : undefined,
       ),
     )
@@ -200,7 +170,7 @@ export async function listLedgerByCursor(db: Db, caller: Caller, orgName: string
       .select({ at: sql<string>`${creditLedger.createdAt}::text` })
       .from(creditLedger)
       .where(eq(creditLedger.id, last.id));
-    if (pos) nextCursor = encodeLedgerCursor(pos.at, last.id);
+    if (pos) nextCursor = encodeKeyset(pos.at, last.id);
   }
   return { rows: page, nextCursor, limit: paging.limit };
 }

@@ -9,6 +9,7 @@ export * from "./credits-amount";
 export * from "./csv";
 export * from "./db-errors";
 export * from "./errors";
+export * from "./keyset";
 export * from "./limits";
 export * from "./money";
 export * from "./paging";

@@ -6,13 +6,14 @@ import {
   createDisk,
   createSecret,
   deleteArtifact,
-  listOrgArtifacts,
-  listProjectArtifacts,
+  ARTIFACT_CURSOR_LIMITS,
+  listOrgArtifactsByCursor,
+  listProjectArtifactsByCursor,
   type ArtifactRow,
 } from "@/lib/artifacts";
 import { NotFound } from "@/lib/core";
 import { defineEndpoint } from "../endpoint";
-import { decimal, iso, isoDate, orgParam, orgParams, pageQuery } from "./console-shared";
+import { cursorQuery, decimal, iso, isoDate, nextCursor, orgParam, orgParams } from "./console-shared";
 
 /** The console's own API: an org's disks, buckets, secrets and images, through the Artifacts pages' lib calls. */
 
@@ -66,14 +67,12 @@ export const orgArtifactsQuery = z.object({
   owner: z.string().max(100).optional().describe('A username ("-": artifacts without an owner).'),
   cluster: z.string().max(63).optional(),
   q: z.string().max(100).optional().describe("Search in names."),
-  ...pageQuery,
+  ...cursorQuery(ARTIFACT_CURSOR_LIMITS.default, ARTIFACT_CURSOR_LIMITS.max),
 });
 
 export const orgArtifactsResponse = z.object({
   artifacts: z.array(artifactRow),
-  total: z.number().int(),
-  page: z.number().int(),
-  page_size: z.number().int(),
+  next_cursor: nextCursor,
   scope: z
     .enum(["all", "member"])
     .describe("all: every artifact of the org (managers, admins); member: those of the caller's projects."),
@@ -86,19 +85,16 @@ export const listArtifacts = defineEndpoint(
     method: "GET",
     path: "/api/v1/orgs/{org}/artifacts",
     tag: "Artifacts",
-    summary: "An org's artifacts, newest first (managers and admins: all; users: their projects').",
+    summary: "An org's artifacts, newest first, cursor-paged (managers and admins: all; users: their projects').",
     params: orgParams,
     query: orgArtifactsQuery,
     response: orgArtifactsResponse,
   },
   async ({ db, caller, params, query }) => {
-    const { page_size, ...rest } = query;
-    const r = await listOrgArtifacts(db, caller, params.org, { ...rest, pageSize: page_size });
+    const r = await listOrgArtifactsByCursor(db, caller, params.org, query);
     return {
       artifacts: r.rows.map(rowOut),
-      total: r.total,
-      page: r.page,
-      page_size: r.pageSize,
+      next_cursor: r.nextCursor,
       scope: r.scope,
     } satisfies z.input<typeof orgArtifactsResponse>;
   },
@@ -113,21 +109,12 @@ const projectParams = z.object({
 export const projectArtifactsQuery = z.object({
   kind: kind.optional(),
   q: z.string().max(100).optional().describe("Search in names."),
-  ...pageQuery,
+  ...cursorQuery(ARTIFACT_CURSOR_LIMITS.default, ARTIFACT_CURSOR_LIMITS.max),
 });
 
 export const projectArtifactsResponse = z.object({
   artifacts: z.array(artifactRow),
-  total: z.number().int(),
-  page: z.number().int(),
-  page_size: z.number().int(),
-  counts: z.object({
-    disk: z.number().int(),
-    bucket: z.number().int(),
-    secret: z.number().int(),
-    image: z.number().int(),
-  }),
-  disk_bytes: z.number().int().describe("Total size of the project's disks."),
+  next_cursor: nextCursor,
   can_write: z.boolean().describe("The caller may create and delete artifacts here (project writer or more)."),
 });
 
@@ -138,27 +125,22 @@ export const listProjectArtifactsEndpoint = defineEndpoint(
     method: "GET",
     path: "/api/v1/orgs/{org}/projects/{cluster}/{project}/artifacts",
     tag: "Artifacts",
-    summary: "A project's artifacts, newest first (any member of the project; org managers and admins).",
+    summary: "A project's artifacts, newest first, cursor-paged (its members; org managers and admins).",
     params: projectParams,
     query: projectArtifactsQuery,
     response: projectArtifactsResponse,
   },
   async ({ db, caller, params, query }) => {
-    const { page_size, ...rest } = query;
-    const r = await listProjectArtifacts(
+    const r = await listProjectArtifactsByCursor(
       db,
       caller,
       params.org,
       { cluster: params.cluster, project: params.project },
-      { ...rest, pageSize: page_size },
+      query,
     );
     return {
       artifacts: r.rows.map(rowOut),
-      total: r.total,
-      page: r.page,
-      page_size: r.pageSize,
-      counts: r.counts,
-      disk_bytes: r.diskBytes,
+      next_cursor: r.nextCursor,
       can_write: r.canWrite,
     } satisfies z.input<typeof projectArtifactsResponse>;
   },

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { listJobs, startJob, stopJob } from "@/lib/compute";
+import { JOB_CURSOR_LIMITS, listJobsByCursor, startJob, stopJob } from "@/lib/compute";
 import { NotFound } from "@/lib/core";
 import { runnerSettings } from "../../runner";
 import { defineEndpoint } from "../endpoint";
-import { decimal, iso, isoDate, orgParam, orgParams, pageQuery } from "./console-shared";
+import { cursorQuery, decimal, iso, isoDate, nextCursor, orgParam, orgParams } from "./console-shared";
 
 /** The console's own API: an org's jobs (list, start, stop), through the lib calls the Jobs page makes. */
 
@@ -18,7 +18,7 @@ export const jobsQuery = z.object({
     ),
   project: z.string().max(130).optional().describe('"<cluster>/<project>", or "none" (jobs without a project).'),
   status: z.enum(["running", "stopped", "any"]).optional(),
-  ...pageQuery,
+  ...cursorQuery(JOB_CURSOR_LIMITS.default, JOB_CURSOR_LIMITS.max),
 });
 
 const jobRow = z.object({
@@ -40,9 +40,7 @@ const jobRow = z.object({
 
 export const jobsResponse = z.object({
   jobs: z.array(jobRow),
-  total: z.number().int(),
-  page: z.number().int(),
-  page_size: z.number().int(),
+  next_cursor: nextCursor,
   scope: z.enum(["mine", "all"]).describe("The scope answered (all only when the caller may see everyone's)."),
 });
 
@@ -53,19 +51,14 @@ export const listOrgJobs = defineEndpoint(
     method: "GET",
     path: "/api/v1/orgs/{org}/jobs",
     tag: "Jobs",
-    summary: "An org's jobs, newest first: the caller's, or everyone's with scope=all (managers and admins).",
+    summary:
+      "An org's jobs, newest first, cursor-paged: the caller's, or everyone's with scope=all (managers and admins).",
     params: orgParams,
     query: jobsQuery,
     response: jobsResponse,
   },
   async ({ db, caller, params, query }) => {
-    const r = await listJobs(db, caller, params.org, {
-      scope: query.scope,
-      project: query.project,
-      status: query.status,
-      page: query.page,
-      pageSize: query.page_size,
-    });
+    const r = await listJobsByCursor(db, caller, params.org, query);
     return {
       jobs: r.rows.map((j) => ({
         id: j.id,
@@ -83,10 +76,8 @@ export const listOrgJobs = defineEndpoint(
         runtime_seconds: Math.max(0, Math.round(j.runtimeSeconds)),
         project: j.project,
       })),
-      total: r.total,
-      page: r.query.page,
-      page_size: r.query.pageSize,
-      scope: r.query.scope,
+      next_cursor: r.nextCursor,
+      scope: r.scope,
     } satisfies z.input<typeof jobsResponse>;
   },
 );

@@ -26,3 +26,19 @@ export function iso(d: Date | null): string | null {
 
 export const isoDate = z.string().describe("ISO 8601 timestamp (UTC).");
 export const decimal = z.string().describe("A decimal number as a string (exact; never a float).");
+
+/** Cursor paging: an opaque cursor from the previous page's `next_cursor`, and a page size. */
+export function cursorQuery(def: number, max: number) {
+  return {
+    cursor: z.string().max(200).optional().describe("The previous page's `next_cursor`; absent: the first page."),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(max)
+      .optional()
+      .describe(`Rows per page, 1 to ${max} (${def} unless given).`),
+  };
+}
+
+export const nextCursor = z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page.");

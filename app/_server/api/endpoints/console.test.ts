@@ -492,7 +492,8 @@ describe("jobs", () => {
 
     const list = await callEndpoint(J.listOrgJobs, { url, params, token: w.tok.user, deps: w.deps });
     expect(list.status).toBe(200);
-    expect(list.json).toMatchObject({ total: 1, page: 1, page_size: 25, scope: "mine" });
+    expect(list.json).toMatchObject({ next_cursor: null, scope: "mine" });
+    expect(list.json.jobs).toHaveLength(1);
     expect(list.json.jobs[0]).toMatchObject({
       id: started.json.id,
       owner: w.user.username,
@@ -513,9 +514,40 @@ describe("jobs", () => {
       deps: w.deps,
     });
     expect(all.json.scope).toBe("all");
-    expect(all.json.total).toBe(1);
+    expect(all.json.jobs).toHaveLength(1);
     const adminMine = await callEndpoint(J.listOrgJobs, { url, params, token: w.tok.admin, deps: w.deps });
-    expect(adminMine.json.total).toBe(0);
+    expect(adminMine.json.jobs).toEqual([]);
+    // Cursor paging over several jobs, newest first, each once (same started_at: the id breaks the tie).
+    for (let i = 0; i < 4; i++) {
+      await makeJob(t.db, { org: w.org, user: w.manager, cluster, preset: cluster.presets.small! });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await callEndpoint(J.listOrgJobs, {
+        url: `${url}?scope=all&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        params,
+        token: w.tok.manager,
+        deps: w.deps,
+      });
+      seen.push(...page.json.jobs.map((j: { id: string }) => j.id));
+      cursor = page.json.next_cursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(5);
+    const whole = await callEndpoint(J.listOrgJobs, {
+      url: `${url}?scope=all&limit=100`,
+      params,
+      token: w.tok.manager,
+      deps: w.deps,
+    });
+    expect(whole.json.jobs.map((j: { id: string }) => j.id)).toEqual(seen);
+    for (const bad of ["?limit=0", "?limit=101", "?cursor=x", "?status=paused", "?scope=everyone"]) {
+      const r = await callEndpoint(J.listOrgJobs, { url: url + bad, params, token: w.tok.manager, deps: w.deps });
+      expect(r.status, bad).toBe(422);
+    }
 
     const stopUrl = `${url}/${started.json.id}/stop`;
     const stopParams = { org: w.org.name, id: started.json.id };
@@ -681,14 +713,32 @@ describe("artifacts", () => {
       deps: w.deps,
     });
     expect(proj.status).toBe(200);
-    expect(proj.json).toMatchObject({
-      total: 3,
-      page: 1,
-      page_size: 25,
-      counts: { disk: 1, bucket: 1, secret: 1, image: 0 },
-      disk_bytes: 10 * 2 ** 30,
-      can_write: false,
+    expect(proj.json).toMatchObject({ next_cursor: null, can_write: false });
+    expect(proj.json.artifacts.map((a: { kind: string }) => a.kind)).toEqual(["secret", "bucket", "disk"]);
+    // Cursor paging: one row a page, newest first, each once.
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await callEndpoint(A.listProjectArtifactsEndpoint, {
+        url: `${w.base}/artifacts?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        params: w.pp,
+        token: w.readerTok,
+        deps: w.deps,
+      });
+      expect(page.status).toBe(200);
+      expect(page.json.artifacts).toHaveLength(1);
+      walked.push(page.json.artifacts[0].id);
+      cursor = page.json.next_cursor;
+    } while (cursor);
+    expect(walked).toEqual(proj.json.artifacts.map((a: { id: string }) => a.id));
+    const badCursor = await callEndpoint(A.listProjectArtifactsEndpoint, {
+      url: `${w.base}/artifacts?cursor=nope`,
+      params: w.pp,
+      token: w.readerTok,
+      deps: w.deps,
     });
+    expect(badCursor.status).toBe(422);
+    expect(badCursor.json.error.fields.cursor).toBeDefined();
     expect(JSON.stringify(proj.json)).not.toContain("hunter2");
     const d = proj.json.artifacts.find((a: { kind: string }) => a.kind === "disk");
     expect(d).toMatchObject({ size_bytes: 10 * 2 ** 30, owner: w.user.username, credits_charged: "0.00000000" });
@@ -699,7 +749,8 @@ describe("artifacts", () => {
       token: w.tok.manager,
       deps: w.deps,
     });
-    expect(org.json).toMatchObject({ total: 1, scope: "all" });
+    expect(org.json).toMatchObject({ next_cursor: null, scope: "all" });
+    expect(org.json.artifacts).toHaveLength(1);
     expect(org.json.artifacts[0]).toMatchObject({ kind: "bucket", provider: "aws", region: "us-east-1" });
     const asUser = await callEndpoint(A.listArtifacts, {
       url: `/api/v1/orgs/${w.org.name}/artifacts`,
@@ -707,7 +758,25 @@ describe("artifacts", () => {
       token: w.tok.user,
       deps: w.deps,
     });
-    expect(asUser.json).toMatchObject({ total: 3, scope: "member" });
+    expect(asUser.json).toMatchObject({ next_cursor: null, scope: "member" });
+    expect(asUser.json.artifacts).toHaveLength(3);
+    const paged = await callEndpoint(A.listArtifacts, {
+      url: `/api/v1/orgs/${w.org.name}/artifacts?limit=2`,
+      params: { org: w.org.name },
+      token: w.tok.user,
+      deps: w.deps,
+    });
+    expect(paged.json.artifacts).toHaveLength(2);
+    const rest = await callEndpoint(A.listArtifacts, {
+      url: `/api/v1/orgs/${w.org.name}/artifacts?limit=2&cursor=${encodeURIComponent(paged.json.next_cursor)}`,
+      params: { org: w.org.name },
+      token: w.tok.user,
+      deps: w.deps,
+    });
+    expect(rest.json.next_cursor).toBeNull();
+    expect([...paged.json.artifacts, ...rest.json.artifacts].map((a: { id: string }) => a.id)).toEqual(
+      asUser.json.artifacts.map((a: { id: string }) => a.id),
+    );
 
     const del = (token: string, id: string) =>
       callEndpoint(A.deleteArtifactEndpoint, {
