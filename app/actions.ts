@@ -5,6 +5,8 @@
 export * from "./(console)/actions";
 export * from "./(console)/account/actions";
 export * from "./(console)/account/sessions-actions";
+// Personal access tokens (issue 13): Account → Tokens.
+export * from "./(console)/account/tokens-actions";
 export * from "./(console)/admin/actions";
 export * from "./(console)/orgs/[org]/credits/actions";
 export * from "./(console)/orgs/[org]/jobs/actions";

@@ -6,6 +6,7 @@ import { orgMembers, orgs, users } from "@/db/schema";
 import { hashPassword } from "@/lib/accounts/passwords";
 import { seedApiAccounts } from "./api-seed";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
+import { seedApoloProjects } from "./seed-apolo-projects";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -48,6 +49,7 @@ if (!existing) {
   });
   console.log(`[e2e seed] ${BIG_ORG} with ${BIG_ORG_MEMBERS + 1} members`);
 }
+await seedApoloProjects(db);
 // The API specs' accounts and tokens (e2e/api-fixtures.ts).
 await seedApiAccounts(db);
 await database.close();

@@ -12,6 +12,8 @@ export interface AuditRow {
   id: number;
   createdAt: Date;
   actorUsername: string | null;
+  /** The personal access token's name when the change was made with one ("via token <name>"). */
+  viaToken?: string | null;
   action: string;
   targetType: string;
   targetLabel: string | null;
@@ -62,7 +64,16 @@ export function AuditView({
       helper.accessor("actorUsername", {
         header: "Actor",
         enableSorting: false,
-        cell: (c) => <span className="whitespace-nowrap">{c.getValue() ?? "—"}</span>,
+        cell: (c) => (
+          <span className="flex flex-col">
+            <span className="whitespace-nowrap">{c.getValue() ?? "—"}</span>
+            {c.row.original.viaToken && (
+              <span className="text-xs break-all text-muted" data-testid="audit-via-token">
+                via token {c.row.original.viaToken}
+              </span>
+            )}
+          </span>
+        ),
       }),
       helper.accessor("action", {
         header: "Action",

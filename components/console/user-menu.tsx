@@ -41,6 +41,9 @@ export function UserMenu({
         <MenuItem asChild>
           <Link href="/account">Account</Link>
         </MenuItem>
+        <MenuItem asChild>
+          <Link href="/account/tokens">API tokens</Link>
+        </MenuItem>
         {isPlatformAdmin && (
           <MenuItem asChild>
             <Link href="/admin">Admin</Link>

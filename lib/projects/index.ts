@@ -3,3 +3,4 @@ export * from "./access";
 export * from "./projects";
 export * from "./members";
 export * from "./choices";
+export * from "./api";

@@ -1,4 +1,5 @@
 import { currentCaller, loadPage, requireUserPage } from "@/app/_server/session";
+import { AccountTabs } from "@/components/account/account-tabs";
 import { DeleteAccountSection } from "@/components/account/delete-account";
 import { ChangeEmailForm, PendingEmailChange } from "@/components/account/email-section";
 import { PasswordForm } from "@/components/account/password-form";
@@ -60,9 +61,12 @@ export default async function AccountPage() {
   );
   return (
     <main className="mx-auto w-full max-w-3xl space-y-6 px-4 py-8 sm:px-6 sm:py-10">
-      <div>
-        <h1 className="text-xl font-semibold tracking-tight">Account</h1>
-        <p className="mt-1 text-sm text-muted">Your profile, sign-in details and account.</p>
+      <div className="space-y-4">
+        <div>
+          <h1 className="text-xl font-semibold tracking-tight">Account</h1>
+          <p className="mt-1 text-sm text-muted">Your profile, sign-in details and account.</p>
+        </div>
+        <AccountTabs />
       </div>
 
       {account.lostEmail && <LostEmailWarning email={account.lostEmail} testId="account-lost-email" />}

@@ -202,3 +202,21 @@ describe("the API door", () => {
     }
   });
 });
+
+describe("a read-only token", () => {
+  it("is refused every write endpoint at the door, before the body is read", async () => {
+    const u = await makeUser(t.db);
+    const token = await makePat(t.db, u, { scope: "read" });
+    const before = calls;
+    const res = await callEndpoint(echo, {
+      url: "/apis/admin/v1/test/a",
+      params: { name: "a" },
+      rawBody: "{not json",
+      token,
+      deps: apiDeps(t.db),
+    });
+    expect(res.status).toBe(403);
+    expect(res.json.error).toMatch(/read-only/);
+    expect(calls).toBe(before);
+  });
+});

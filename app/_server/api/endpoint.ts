@@ -2,7 +2,9 @@ import { z } from "zod";
 import { getDb, type Db } from "@/db";
 import { authenticatePat } from "@/lib/accounts";
 import {
+  callerMayAct,
   consume,
+  Forbidden,
   parseInput,
   Malformed,
   RateLimited,
@@ -50,6 +52,12 @@ export interface EndpointSpec<P extends AnyObject, Q extends AnyObject, B extend
   description?: string;
   /** OpenAPI tag (a section of the reference page). */
   tag: string;
+  /**
+   * Whether the endpoint reads or changes something (GET: read, any other method: write, unless given). A
+   * read-only token is refused every write endpoint at the door (403), before its body is even read; lib/ checks
+   * the scope again.
+   */
+  mode?: "read" | "write";
   /** `token`: a valid personal access token is required; `optional`: answered without one too (the config document). */
   auth?: "token" | "optional";
   params?: P;
@@ -143,6 +151,11 @@ function parsePart<S extends z.ZodType>(schema: S, value: unknown): z.output<S> 
   return parseInput(schema, value);
 }
 
+/** What an endpoint does: its declared mode, else GET reads and every other method writes. */
+export function endpointMode(spec: { method: HttpMethod; mode?: "read" | "write" }): "read" | "write" {
+  return spec.mode ?? (spec.method === "GET" ? "read" : "write");
+}
+
 export function defineEndpoint<
   P extends AnyObject = typeof EMPTY,
   Q extends AnyObject = typeof EMPTY,
@@ -163,7 +176,10 @@ export function defineEndpoint<
             : "Send a personal access token: Authorization: Bearer apolo_pat_… (Account → Tokens).",
         );
       }
-      // 2. The per-token budget.
+      // 2. The token's scope, then the per-token budget.
+      if (caller && !callerMayAct(caller, endpointMode(spec))) {
+        throw new Forbidden("This token is read-only: create a read and write token to make changes.");
+      }
       if (caller) {
         const limit = await consume(deps.limiter, `api:token:${caller.tokenId}`, apiRateLimit());
         if (!limit.ok) {
@@ -238,7 +254,7 @@ export function defineEndpoint<
     } catch (err) {
       return familyError(spec.family, err, context);
     }
-    // A route without dynamic segments gets no params object.
+    // A route without dynamic segments (GET /api/v1/me) gets no params from Next: undefined, not {}.
     const raw = (await routeCtx?.params) ?? {};
     const params = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
     // The console's configured URL (never the request's Host header) for links in answers and mails.

@@ -1,5 +1,6 @@
 import type { Endpoint } from "../endpoint";
 import * as account from "./account";
+import * as adminProjects from "./admin-projects";
 import * as consoleArtifacts from "./console-artifacts";
 import * as consoleBilling from "./console-billing";
 import * as consoleJobs from "./console-jobs";
@@ -10,7 +11,14 @@ import * as consoleOrgs from "./console-orgs";
  * route file under app/api/v1 and app/apis/admin/v1 has its entry here. Each area's module exports its
  * endpoints; a route.ts file only re-exports their `route`.
  */
-const MODULES: Record<string, unknown>[] = [account, consoleOrgs, consoleBilling, consoleJobs, consoleArtifacts];
+const MODULES: Record<string, unknown>[] = [
+  account,
+  adminProjects,
+  consoleOrgs,
+  consoleBilling,
+  consoleJobs,
+  consoleArtifacts,
+];
 
 function isEndpoint(v: unknown): v is Endpoint {
   return typeof v === "object" && v !== null && "spec" in v && "route" in v;
