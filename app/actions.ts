@@ -8,6 +8,8 @@ export * from "./(console)/account/sessions-actions";
 // Personal access tokens (issue 13): Account → Tokens.
 export * from "./(console)/account/tokens-actions";
 export * from "./(console)/admin/actions";
+// The API (issue 13): a cluster's service URLs for the apolo CLI.
+export * from "./(console)/admin/cluster-urls-actions";
 export * from "./(console)/orgs/[org]/credits/actions";
 export * from "./(console)/orgs/[org]/jobs/actions";
 export * from "./(console)/orgs/[org]/settings/users/actions";

@@ -7,6 +7,7 @@ import { hashPassword } from "@/lib/accounts/passwords";
 import { seedApiAccounts } from "./api-seed";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 import { seedApoloProjects } from "./seed-apolo-projects";
+import { seedApiConfig } from "./api-config-seed";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -50,6 +51,8 @@ if (!existing) {
   console.log(`[e2e seed] ${BIG_ORG} with ${BIG_ORG_MEMBERS + 1} members`);
 }
 await seedApoloProjects(db);
+// The API (issue 13): people with known tokens for e2e/api-config.spec.ts.
+await seedApiConfig(db);
 // The API specs' accounts and tokens (e2e/api-fixtures.ts).
 await seedApiAccounts(db);
 await database.close();

@@ -46,6 +46,9 @@ import { clusterCaller, systemCaller, tokenCaller, type Caller } from "./core/ca
 import * as billingInternal from "./billing/internal";
 import * as clusterTokensModule from "./compute/cluster-tokens";
 import * as clusters from "./compute/clusters";
+import * as clusterUrls from "./compute/cluster-urls";
+import * as cliConfigModule from "./compute/cli-config";
+import * as clusterUsers from "./orgs/cluster-users";
 import * as computeInternal from "./compute/internal";
 import * as creditsView from "./billing/credits-view";
 import * as grants from "./billing/grants";
@@ -971,6 +974,66 @@ const MATRIX: Record<string, Row> = {
     expect: forOperators,
     platformAdmin: "ok",
   },
+  // The API (issue 13): a cluster's service URLs for the apolo CLI (operators only).
+  "cluster-urls.setClusterUrls": {
+    prepare: onCluster,
+    run: (w) =>
+      clusterUrls.setClusterUrls(w.db, w.actor, { cluster: w.cluster!.name, registryUrl: "https://r.example" }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  // The CLI's config document: about the caller themself (their orgs, clusters, projects); any person.
+  "cli-config.cliConfig": {
+    prepare: onCluster,
+    run: (w) => cliConfigModule.cliConfig(w.db, w.actor, "http://console.test"),
+    expect: signedIn,
+  },
+  // Apolo's cluster users: the org's members on one of its clusters, as the Users tab lists them.
+  "cluster-users.listClusterUsers": {
+    prepare: onCluster,
+    run: (w) => clusterUsers.listClusterUsers(w.db, w.actor, { cluster: w.cluster!.name, org: w.org.name }),
+    expect: forMembers,
+  },
+  "cluster-users.getClusterUser": {
+    prepare: onCluster,
+    run: (w) =>
+      clusterUsers.getClusterUser(w.db, w.actor, {
+        cluster: w.cluster!.name,
+        org: w.org.name,
+        user: w.target(w.people.user),
+      }),
+    expect: forMembers,
+  },
+  // `apolo admin set-user-quota`: the member's running-jobs limit, the Users tab's quota rule.
+  "cluster-users.setClusterUserJobsQuota": {
+    prepare: onCluster,
+    run: (w) =>
+      clusterUsers.setClusterUserJobsQuota(w.db, w.actor, {
+        cluster: w.cluster!.name,
+        org: w.org.name,
+        user: w.target(w.people.user),
+        totalRunningJobs: 4,
+      }),
+    expect: forManagers,
+    writes: true,
+  },
+  "cluster-users.setClusterUserJobsQuota → admin target": {
+    prepare: onCluster,
+    run: (w) =>
+      clusterUsers.setClusterUserJobsQuota(w.db, w.actor, {
+        cluster: w.cluster!.name,
+        org: w.org.name,
+        user: w.target(w.people.admin2),
+        totalRunningJobs: 4,
+      }),
+    expect: forAdmins,
+    writes: true,
+  },
+  // Apolo's users/{name}: a member seen through the orgs the caller shares with them.
+  "cluster-users.getUserProfile": {
+    run: (w) => clusterUsers.getUserProfile(w.db, w.actor, w.target(w.people.user)),
+    expect: forMembers,
+  },
   // The clusters the org is on: every member may see them (and use them).
   "clusters.listOrgClusters": {
     prepare: onCluster,
@@ -1207,6 +1270,10 @@ const NOT_OPERATIONS = new Set([
   // The membership insert of an accepted invitation or a direct add, inside their transactions.
   "membership.insertMembership",
   "membership.addMemberDirectly",
+  // Pure: a cluster's URLs from its row and the console's URL; a display name split as Apolo's User has it.
+  "cluster-urls.defaultClusterUrls",
+  "cluster-urls.clusterServiceUrls",
+  "cluster-users.splitName",
   // The usage API's pieces: the door itself authenticates the bearer (runner-auth rows) before charging.
   "usage-api.readBodyText",
   "usage-batcher.directMeter",

@@ -1,6 +1,8 @@
 // The public surface of lib/compute: app/ and scripts/ import from here, never from the files inside.
 export * from "./cluster-tokens";
 export * from "./clusters";
+export * from "./cluster-urls";
+export * from "./cli-config";
 export * from "./jobs";
 export type { UsageOutcome, UsageRecord, UsageResult } from "./metering";
 export * from "./runner-auth";

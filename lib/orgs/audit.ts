@@ -48,6 +48,8 @@ export const AUDIT_ACTIONS = [
   "artifact.secret_replaced",
   "artifact.deleted",
   "cluster.storage_rate_set",
+  // the API (issue 13): a cluster's service URLs for the apolo CLI (lib/compute/cluster-urls.ts)
+  "cluster.urls_set",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

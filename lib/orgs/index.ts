@@ -2,6 +2,7 @@
 export * from "./audit";
 export * from "./invitations";
 export * from "./members";
+export * from "./cluster-users";
 export * from "./orgs";
 export * from "./platform";
 // System-only operations (lib/core/caller.ts requireSystem): for scripts/admin.ts.

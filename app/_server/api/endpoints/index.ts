@@ -1,6 +1,8 @@
 import type { Endpoint } from "../endpoint";
 import * as account from "./account";
 import * as adminProjects from "./admin-projects";
+import * as apoloConfig from "./apolo-config";
+import * as apoloUsers from "./apolo-users";
 import * as consoleArtifacts from "./console-artifacts";
 import * as consoleBilling from "./console-billing";
 import * as consoleJobs from "./console-jobs";
@@ -14,6 +16,8 @@ import * as consoleOrgs from "./console-orgs";
 const MODULES: Record<string, unknown>[] = [
   account,
   adminProjects,
+  apoloConfig,
+  apoloUsers,
   consoleOrgs,
   consoleBilling,
   consoleJobs,

@@ -1,13 +1,15 @@
+import { appUrl } from "@/app/_server/services";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { Badge } from "@/components/admin/badge";
 import { ClusterOrgsCard } from "@/components/admin/cluster-orgs-card";
 import { ClusterTokensCard } from "@/components/admin/cluster-tokens-card";
+import { ClusterUrlsCard } from "@/components/admin/cluster-urls-card";
 import { PresetsCard } from "@/components/admin/presets-card";
 import { StorageRateButton } from "@/components/admin/storage-rate-button";
 import { RUNNER_LABELS } from "@/components/admin/types";
 import { Card } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { listClusters, listClusterTokens } from "@/lib/compute";
+import { CLUSTER_URL_INFO, CLUSTER_URL_KEYS, clusterServiceUrls, listClusters, listClusterTokens } from "@/lib/compute";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -27,6 +29,15 @@ export default async function AdminClusterPage({ params }: { params: Promise<{ n
   );
   const cluster = clusters.find((c) => c.name === name);
   if (!cluster) notFound();
+  // The URLs the apolo CLI gets (GET /api/v1/config): set here, or defaults under the console's URL.
+  const urls = clusterServiceUrls(cluster, await appUrl());
+  const urlRows = CLUSTER_URL_KEYS.map((k) => ({
+    key: k,
+    label: CLUSTER_URL_INFO[k].label,
+    apolo: CLUSTER_URL_INFO[k].apolo,
+    value: urls[k],
+    set: cluster[k],
+  }));
   const knownOrgs = [...new Set(clusters.flatMap((c) => c.orgs.map((o) => o.org)))].sort();
 
   const rate = trimZeros(cluster.storageCreditsPerGbHour);
@@ -112,6 +123,7 @@ export default async function AdminClusterPage({ params }: { params: Promise<{ n
         knownOrgs={knownOrgs}
       />
       <ClusterTokensCard cluster={cluster.name} runner={cluster.runner} tokens={tokens} />
+      <ClusterUrlsCard cluster={cluster.name} rows={urlRows} />
     </div>
   );
 }

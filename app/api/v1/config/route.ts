@@ -1,0 +1,4 @@
+import { getConfig } from "@/app/_server/api/endpoints/apolo-config";
+
+export const dynamic = "force-dynamic";
+export const GET = getConfig.route;

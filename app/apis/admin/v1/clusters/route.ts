@@ -1,0 +1,4 @@
+import { listApoloClusters } from "@/app/_server/api/endpoints/apolo-config";
+
+export const dynamic = "force-dynamic";
+export const GET = listApoloClusters.route;

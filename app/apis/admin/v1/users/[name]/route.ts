@@ -1,0 +1,4 @@
+import { getApoloUser } from "@/app/_server/api/endpoints/apolo-users";
+
+export const dynamic = "force-dynamic";
+export const GET = getApoloUser.route;
