@@ -10,6 +10,7 @@ import { seedApiAccounts } from "./api-seed";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 import { seedApoloProjects } from "./seed-apolo-projects";
 import { seedApiConfig } from "./api-config-seed";
+import { seedApiOrgs } from "./seed-api-orgs";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -59,6 +60,7 @@ await seedDefaultCluster(db, systemCaller("startup"));
 await seedApoloProjects(db);
 // The API (issue 13): people with known tokens for e2e/api-config.spec.ts.
 await seedApiConfig(db);
+await seedApiOrgs(db);
 // The API specs' accounts and tokens (e2e/api-fixtures.ts).
 await seedApiAccounts(db);
 await database.close();

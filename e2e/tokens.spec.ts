@@ -44,9 +44,16 @@ test("Account → Tokens: create a token, copy it once, use it on the API, revok
   // Shown once, with a copy button and the warning.
   const created = page.getByTestId("token-created");
   await expect(created).toContainText("You won't see it again");
-  await expect(created).toContainText(`apolo config login-with-token <token> ${baseURL}/api/v1`);
   const token = (await created.getByTestId("new-token").textContent())!.trim();
   expect(token).toMatch(TOKEN_SHAPE);
+  // The CLI line carries the same token in the form the apolo CLI reads the username from (a JWT's claims).
+  const login = (await created.getByTestId("cli-login-command").textContent())!.trim();
+  const [, , cliToken, apiUrl] = login.split(" ").slice(1);
+  expect(login.startsWith("apolo config login-with-token ")).toBe(true);
+  expect(apiUrl).toBe(`${baseURL}/api/v1`);
+  expect(cliToken!.split(".")[2]).toBe(token.slice("apolo_pat_".length));
+  const claims = JSON.parse(Buffer.from(cliToken!.split(".")[1]!, "base64url").toString());
+  expect(claims["https://platform.neuromation.io/user"]).toBe(person.username);
   await expect(page.getByTestId("toast").filter({ hasText: "Token laptop-cli created." })).toBeVisible();
   await created.getByRole("button", { name: /^Copy token/ }).click();
   await expect(page.getByTestId("toast").filter({ hasText: "Copied to clipboard" })).toBeVisible();
@@ -70,6 +77,8 @@ test("Account → Tokens: create a token, copy it once, use it on the API, revok
   const api = await playwright.request.newContext({ baseURL });
   const me = await api.get("/api/v1/me", { headers: { authorization: `Bearer ${token}` } });
   expect(me.status()).toBe(200);
+  const viaCli = await api.get("/api/v1/me", { headers: { authorization: `Bearer ${cliToken}` } });
+  expect(viaCli.status()).toBe(200);
   expect(await me.json()).toEqual({
     username: person.username,
     email: person.email,

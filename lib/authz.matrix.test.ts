@@ -42,16 +42,21 @@ import {
   type PolicyRule,
   type OrgRole,
 } from "./core/authz";
-import { clusterCaller, systemCaller, tokenCaller, type Caller } from "./core/caller";
+import { clusterCaller, systemCaller, tokenCaller, userCaller, type Caller } from "./core/caller";
 import * as billingInternal from "./billing/internal";
 import * as clusterTokensModule from "./compute/cluster-tokens";
 import * as clusters from "./compute/clusters";
 import * as clusterUrls from "./compute/cluster-urls";
+import * as orgClustersModule from "./compute/org-clusters";
+import * as tokensModule from "./accounts/tokens";
 import * as cliConfigModule from "./compute/cli-config";
 import * as clusterUsers from "./orgs/cluster-users";
 import * as computeInternal from "./compute/internal";
 import * as creditsView from "./billing/credits-view";
 import * as grants from "./billing/grants";
+import * as memberCredits from "./billing/member-credits";
+import * as addOrgUserModule from "./orgs/add-org-user";
+import * as orgDetails from "./orgs/org-details";
 import * as orgCreditSettings from "./billing/org-credit-settings";
 import * as quotas from "./billing/quotas";
 import * as topUps from "./billing/top-ups";
@@ -141,6 +146,8 @@ interface World {
   /** Credits set-up made by `prepare`: the org's cluster, a job, a payment, a cluster token, a spare account. */
   cluster?: Awaited<ReturnType<typeof makeCluster>>;
   job?: { id: string };
+  /** A personal access token the row acts on (tokens.revokeToken). */
+  tokenId?: string;
   paymentId?: string;
   clusterToken?: { id: string; token: string };
   spare?: Person;
@@ -409,6 +416,8 @@ const MATRIX: Record<string, Row> = {
   "orgs.deleteOrg": {
     run: (w) => orgs.deleteOrg(w.db, w.actor, w.org.name, { confirmName: w.org.name }),
     expect: forAdmins,
+    // Apolo's `remove-org`: a platform admin closes any org.
+    platformAdmin: "ok",
   },
   // The role is checked before the typed name: a non-admin learns nothing from a wrong name.
   "orgs.deleteOrg with a wrong confirmation": {
@@ -776,6 +785,64 @@ const MATRIX: Record<string, Row> = {
       }),
     expect: forAdmins,
   },
+  // Apolo's admin API (app/_server/api/endpoints/admin-orgs.ts): org and member read models, the org-user
+  // balance on the member credit limit, spending, and add-org-user (platform admin at once, else invitation).
+  "org-details.listOrgDetails": { run: (w) => orgDetails.listOrgDetails(w.db, w.actor), expect: signedIn },
+  "org-details.getOrgDetails": {
+    run: (w) => orgDetails.getOrgDetails(w.db, w.actor, w.org.name),
+    expect: forMembers,
+    platformAdmin: "ok",
+  },
+  "org-details.listOrgUsers": {
+    run: (w) => orgDetails.listOrgUsers(w.db, w.actor, w.org.name, { roles: ["user", "admin"] }),
+    expect: forMembers,
+    platformAdmin: "ok",
+  },
+  "org-details.getOrgUser": {
+    run: (w) => orgDetails.getOrgUser(w.db, w.actor, w.org.name, w.target(w.people.user)),
+    expect: forMembers,
+    platformAdmin: "ok",
+  },
+  "member-credits.setMemberCredits": {
+    run: (w) =>
+      memberCredits.setMemberCredits(w.db, w.actor, w.org.name, { username: w.target(w.people.user), credits: "10" }),
+    expect: forManagers,
+    writes: true,
+  },
+  "member-credits.setMemberCredits → admin target": {
+    run: (w) =>
+      memberCredits.setMemberCredits(w.db, w.actor, w.org.name, {
+        username: w.target(w.people.admin2),
+        additionalCredits: "5",
+      }),
+    expect: forAdmins,
+  },
+  "member-credits.chargeSpending": {
+    run: (w) => memberCredits.chargeSpending(w.db, w.actor, { org: w.org.name, amount: "1" }, w.svc),
+    expect: forOperators,
+    platformAdmin: "ok",
+    writes: true,
+  },
+  "add-org-user.addOrgUser": {
+    prepare: async (w) => {
+      w.spare = await makeUser(w.db);
+    },
+    run: (w) => addOrgUserModule.addOrgUser(w.db, w.actor, w.org.name, { username: w.spare!.username }, w.svc),
+    expect: forManagers,
+    platformAdmin: "ok",
+    writes: true,
+  },
+  // The target's own role sent back (no role change), with other credits: the quota dialog's permission.
+  "add-org-user.updateOrgUser": {
+    run: (w) =>
+      addOrgUserModule.updateOrgUser(w.db, w.actor, w.org.name, {
+        username: w.target(w.people.user),
+        role: w.caller === "self" ? "admin" : "user",
+        credits: "10",
+      }),
+    expect: forManagers,
+    writes: true,
+  },
   "org-credit-settings.setOrgCreditSettings": {
     run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { defaultUserCreditLimit: "5" }),
     expect: forManagers,
@@ -987,6 +1054,106 @@ const MATRIX: Record<string, Row> = {
     prepare: onCluster,
     run: (w) => cliConfigModule.cliConfig(w.db, w.actor, "http://console.test"),
     expect: signedIn,
+  },
+  // Personal access tokens (Account → Tokens): each person's own, from a browser session (a token caller is refused:
+  // the token column of the API matrix, app/_server/api/token-matrix.test.ts, and lib/accounts/tokens.test.ts).
+  "tokens.createToken": {
+    run: (w) => tokensModule.createToken(w.db, w.actor, { name: "ci", expiresIn: "30", scope: "read" }),
+    expect: signedIn,
+  },
+  "tokens.listTokens": { run: (w) => tokensModule.listTokens(w.db, w.actor), expect: signedIn },
+  // Someone's own token: revoked (the org's user's token is not the caller's, so others get NotFound).
+  "tokens.revokeToken": {
+    prepare: async (w) => {
+      const owner = w.me ?? w.people.user;
+      const { view } = await tokensModule.createToken(w.db, userCaller(owner.id), {
+        name: "mine",
+        expiresIn: "30",
+        scope: "write",
+      });
+      w.tokenId = view.id;
+    },
+    run: (w) => tokensModule.revokeToken(w.db, w.actor, { id: w.tokenId! }),
+    expect: signedIn,
+  },
+  "tokens.revokeToken of someone else's token": {
+    prepare: async (w) => {
+      const { view } = await tokensModule.createToken(w.db, userCaller(w.people.admin2.id), {
+        name: "theirs",
+        expiresIn: "30",
+        scope: "write",
+      });
+      w.tokenId = view.id;
+    },
+    run: (w) => tokensModule.revokeToken(w.db, w.actor, { id: w.tokenId! }),
+    expect: { ...everyone("not_found"), signedOut: "unauthenticated" },
+    // Not even a platform admin revokes someone else's token.
+    platformAdmin: "not_found",
+  },
+  // Apolo's org clusters: members read their org's; platform admins manage them.
+  "org-clusters.getOrgCluster": {
+    prepare: onCluster,
+    run: (w) => orgClustersModule.getOrgCluster(w.db, w.actor, w.cluster!.name, w.org.name),
+    expect: forMembers,
+    platformAdmin: "ok",
+  },
+  // Lists only the caller's own orgs on the cluster (none for outsiders: an empty list, not an error).
+  "org-clusters.listOrgClustersOf": {
+    prepare: onCluster,
+    run: (w) => orgClustersModule.listOrgClustersOf(w.db, w.actor, w.cluster!.name),
+    expect: signedIn,
+    platformAdmin: "ok",
+  },
+  "org-clusters.createOrgCluster": {
+    prepare: async (w) => {
+      w.cluster = await makeCluster(w.db);
+    },
+    run: (w) =>
+      orgClustersModule.createOrgCluster(
+        w.db,
+        w.actor,
+        { cluster: w.cluster!.name, org: w.org.name },
+        { maxRunningJobs: 2 },
+      ),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "org-clusters.updateOrgCluster": {
+    prepare: onCluster,
+    run: (w) =>
+      orgClustersModule.updateOrgCluster(
+        w.db,
+        w.actor,
+        { cluster: w.cluster!.name, org: w.org.name },
+        { maxRunningJobs: 4 },
+      ),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "org-clusters.setOrgClusterDefaults": {
+    prepare: onCluster,
+    run: (w) =>
+      orgClustersModule.setOrgClusterDefaults(
+        w.db,
+        w.actor,
+        { cluster: w.cluster!.name, org: w.org.name },
+        { defaultCredits: "5", defaultRole: "member" },
+      ),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "org-clusters.setOrgClusterQuota": {
+    prepare: onCluster,
+    run: (w) =>
+      orgClustersModule.setOrgClusterQuota(w.db, w.actor, { cluster: w.cluster!.name, org: w.org.name }, { set: 3 }),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "org-clusters.deleteOrgCluster": {
+    prepare: onCluster,
+    run: (w) => orgClustersModule.deleteOrgCluster(w.db, w.actor, { cluster: w.cluster!.name, org: w.org.name }),
+    expect: forOperators,
+    platformAdmin: "ok",
   },
   // Apolo's cluster users: the org's members on one of its clusters, as the Users tab lists them.
   "cluster-users.listClusterUsers": {
@@ -1272,6 +1439,14 @@ const NOT_OPERATIONS = new Set([
   "membership.addMemberDirectly",
   // Pure: a cluster's URLs from its row and the console's URL; a display name split as Apolo's User has it.
   "cluster-urls.defaultClusterUrls",
+  // The API door's token check and its helpers (the door and lib/accounts/tokens.test.ts test them), the CLI form
+  // (pure), and the revocation inside a password reset's and an account deletion's transaction.
+  "tokens.authenticatePat",
+  "tokens.isPatShaped",
+  "tokens.cliTokenOf",
+  "tokens.revokeAllTokens",
+  // Pure: the refusal a balance change on an org cluster gets (balance is kept per org).
+  "org-clusters.balanceMoved",
   "cluster-urls.clusterServiceUrls",
   "cluster-users.splitName",
   // The usage API's pieces: the door itself authenticates the bearer (runner-auth rows) before charging.
@@ -1716,7 +1891,10 @@ describe("policy: ownership, org settings, callers that aren't people", () => {
         creditLimit: "1",
         maxRunningJobs: "",
       }),
-    ).rejects.toMatchObject({ kind: "forbidden", message: "This token is read-only." });
+    ).rejects.toMatchObject({
+      kind: "forbidden",
+      message: "This token is read-only: create a read and write token to make changes.",
+    });
     expect(await snapshot(w)).toBe(before);
     // A write token may what its user may, no more.
     await quotas.setMemberQuota(t.db, token(["read", "write"]), w.org.name, {

@@ -192,10 +192,12 @@ function CreateTokenDialog({
   apiUrl: string;
   onClose: () => void;
 }) {
-  const [token, setToken] = useState<string | null>(null);
-  const { state, errors, pending, onSubmit } = useFormAction(createTokenAction, (r) => setToken(r.token ?? null));
+  const [created, setCreated] = useState<{ token: string; cliToken: string } | null>(null);
+  const { state, errors, pending, onSubmit } = useFormAction(createTokenAction, (r) =>
+    setCreated(r.token && r.cliToken ? { token: r.token, cliToken: r.cliToken } : null),
+  );
   const [scope, setScope] = useState<string>(state?.values?.scope || "read");
-  if (token) return <NewTokenDialog token={token} apiUrl={apiUrl} onClose={onClose} />;
+  if (created) return <NewTokenDialog {...created} apiUrl={apiUrl} onClose={onClose} />;
   return (
     <FormDialog
       open
@@ -295,7 +297,18 @@ function CreateTokenDialog({
   );
 }
 
-function NewTokenDialog({ token, apiUrl, onClose }: { token: string; apiUrl: string; onClose: () => void }) {
+function NewTokenDialog({
+  token,
+  cliToken,
+  apiUrl,
+  onClose,
+}: {
+  token: string;
+  cliToken: string;
+  apiUrl: string;
+  onClose: () => void;
+}) {
+  const login = `apolo config login-with-token ${cliToken} ${apiUrl}`;
   return (
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent
@@ -317,10 +330,18 @@ function NewTokenDialog({ token, apiUrl, onClose }: { token: string; apiUrl: str
             <CopyButton value={token} label="Copy token" />
           </div>
           <div className="space-y-1.5 text-sm">
-            <p className="text-muted">To log the apolo CLI in with it:</p>
-            <code className="block rounded bg-subtle px-2 py-1.5 font-mono text-xs break-all">
-              apolo config login-with-token &lt;token&gt; {apiUrl}
-            </code>
+            <p className="text-muted">
+              To log the apolo CLI in with it (the same token in the form the CLI reads your username from):
+            </p>
+            <div className="flex items-start gap-2">
+              <code
+                className="max-h-24 min-w-0 flex-1 overflow-y-auto rounded bg-subtle px-2 py-1.5 font-mono text-xs break-all"
+                data-testid="cli-login-command"
+              >
+                {login}
+              </code>
+              <CopyButton value={login} label="Copy command" />
+            </div>
           </div>
           <div className="flex justify-end">
             <Button onClick={onClose} data-testid="token-done">

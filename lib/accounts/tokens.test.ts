@@ -281,6 +281,30 @@ describe("authenticating a token", () => {
     expect((await listTokens(t.db, as(alice))).find((v) => v.id === view.id)!.state).toBe("expired");
   });
 
+  it("has a CLI form (a JWT-shaped string naming the account, as the apolo CLI reads it) that is the same credential", async () => {
+    const alice = await makeUser(t.db);
+    const bob = await makeUser(t.db);
+    const { token, cliToken, view } = await createToken(t.db, as(alice), valid);
+    const [header, payload, secret] = cliToken.split(".");
+    // What apolo-sdk's get_token_username reads: the unverified claims of the JWT.
+    expect(JSON.parse(Buffer.from(header!, "base64url").toString())).toMatchObject({ typ: "JWT" });
+    expect(JSON.parse(Buffer.from(payload!, "base64url").toString())).toEqual({
+      "https://platform.neuromation.io/user": alice.username,
+      identity: alice.username,
+    });
+    expect(PAT_PREFIX + secret).toBe(token);
+    expect(isPatShaped(cliToken)).toBe(true);
+    expect(await authenticatePat(t.db, cliToken)).toEqual(await authenticatePat(t.db, token));
+
+    // Another account's name on this token's secret is refused; so is a payload that isn't JSON claims.
+    const forged = [header, Buffer.from(JSON.stringify({ identity: bob.username })).toString("base64url"), secret];
+    expect(await authenticatePat(t.db, forged.join("."))).toBeNull();
+    expect(await authenticatePat(t.db, [header, "bm90IGpzb24", secret].join("."))).toBeNull();
+    // One credential: revoking the token refuses both forms.
+    await revokeToken(t.db, as(alice), { id: view.id });
+    expect(await authenticatePat(t.db, cliToken)).toBeNull();
+  });
+
   it("a password reset revokes every token of the account", async () => {
     const alice = await makeUser(t.db);
     const a = await createToken(t.db, as(alice), valid);

@@ -19,6 +19,16 @@ import { lineText, parseInput } from "../core/validation";
 import { randomBytes } from "node:crypto";
 
 export const PAT_PREFIX = "apolo_pat_";
+/**
+ * The `apolo` CLI reads its username from the token, as a JWT's unverified claims (apolo-sdk `_login.py`:
+ * `identity` or `https://platform.neuromation.io/user`). So each token also has a CLI form: a JWT-shaped string
+ * whose header and payload name the account and whose third segment is the token's secret (`alg: none` — nothing
+ * is signed; the secret is what authenticates, exactly as in the `apolo_pat_` form). Both forms are the same
+ * credential: one hash, one revocation. A CLI-form token whose username isn't its account's is refused.
+ */
+const CLI_IDENTITY_CLAIM = "https://platform.neuromation.io/user";
+const CLI_HEADER = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+const CLI_FORM = /^[A-Za-z0-9_-]{1,200}\.([A-Za-z0-9_-]{1,1000})\.([A-Za-z0-9_-]{43})$/;
 /** How many tokens one account may hold (revoked and expired ones don't count). */
 export const MAX_TOKENS_PER_ACCOUNT = 50;
 /** last_used_at is written at most this often per token (a busy CLI doesn't write on every request). */
@@ -72,14 +82,39 @@ function requireSessionUser(caller: Caller): string {
   return userId;
 }
 
-/** Creates a token; the answer's `token` is the only time it is shown. */
-export async function createToken(db: Db, caller: Caller, input: unknown): Promise<{ token: string; view: TokenView }> {
+/** The CLI form of a token (see CLI_FORM): `apolo config login-with-token <this> <console>/api/v1`. */
+export function cliTokenOf(token: string, username: string): string {
+  const payload = Buffer.from(JSON.stringify({ [CLI_IDENTITY_CLAIM]: username, identity: username })).toString(
+    "base64url",
+  );
+  return `${CLI_HEADER}.${payload}.${token.slice(PAT_PREFIX.length)}`;
+}
+
+/** The `apolo_pat_` token and the username a CLI-form token names; null when it isn't one. */
+function fromCliForm(presented: string): { token: string; username: string } | null {
+  const m = CLI_FORM.exec(presented);
+  if (!m) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(m[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+    const username = claims[CLI_IDENTITY_CLAIM] ?? claims.identity;
+    return typeof username === "string" ? { token: PAT_PREFIX + m[2]!, username } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Creates a token; the answer's `token` (and its CLI form, `cliToken`) is the only time it is shown. */
+export async function createToken(
+  db: Db,
+  caller: Caller,
+  input: unknown,
+): Promise<{ token: string; cliToken: string; view: TokenView }> {
   const userId = requireSessionUser(caller);
   const data = parseInput(createTokenSchema, input);
   return db.transaction(async (tx) => {
     // The account row serializes this person's token creations (the per-account cap holds under races).
     const [me] = await tx
-      .select({ id: users.id })
+      .select({ id: users.id, username: users.username })
       .from(users)
       .where(and(eq(users.id, userId), isNull(users.deletedAt)))
       .for("no key update");
@@ -128,7 +163,7 @@ export async function createToken(db: Db, caller: Caller, input: unknown): Promi
         expiresAt: expiresAt as unknown as Date | null,
       })
       .returning();
-    return { token, view: toView(row!, orgName, new Date()) };
+    return { token, cliToken: cliTokenOf(token, me.username), view: toView(row!, orgName, new Date()) };
   });
 }
 
@@ -189,9 +224,11 @@ export async function revokeAllTokens(tx: Db | Tx, userId: string): Promise<numb
   return rows.length;
 }
 
-/** Whether a bearer value looks like a personal access token (checked before any database work). */
+/** Whether a bearer value looks like a personal access token, either form (checked before any database work). */
 export function isPatShaped(value: string): boolean {
-  return value.startsWith(PAT_PREFIX) && /^[A-Za-z0-9_-]{43}$/.test(value.slice(PAT_PREFIX.length));
+  return (
+    (value.startsWith(PAT_PREFIX) && /^[A-Za-z0-9_-]{43}$/.test(value.slice(PAT_PREFIX.length))) || CLI_FORM.test(value)
+  );
 }
 
 /**
@@ -200,8 +237,12 @@ export function isPatShaped(value: string): boolean {
  */
 export async function authenticatePat(db: Db, presented: string): Promise<TokenCaller | null> {
   if (!isPatShaped(presented)) return null;
+  const cli = presented.startsWith(PAT_PREFIX) ? null : fromCliForm(presented);
+  if (!presented.startsWith(PAT_PREFIX) && !cli) return null;
+  const token = cli ? cli.token : presented;
   const [row] = await db
     .select({
+      username: users.username,
       id: personalAccessTokens.id,
       userId: personalAccessTokens.userId,
       name: personalAccessTokens.name,
@@ -213,7 +254,7 @@ export async function authenticatePat(db: Db, presented: string): Promise<TokenC
     .innerJoin(users, eq(users.id, personalAccessTokens.userId))
     .where(
       and(
-        eq(personalAccessTokens.tokenHash, hashToken(presented)),
+        eq(personalAccessTokens.tokenHash, hashToken(token)),
         isNull(personalAccessTokens.revokedAt),
         sql`(${personalAccessTokens.expiresAt} is null or ${personalAccessTokens.expiresAt} > now())`,
         isNull(users.deletedAt),
@@ -221,6 +262,8 @@ export async function authenticatePat(db: Db, presented: string): Promise<TokenC
     )
     .limit(1);
   if (!row) return null;
+  // A CLI-form token must name its own account (the CLI shows and uses that name).
+  if (cli && cli.username !== row.username) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
     await db
       .update(personalAccessTokens)

@@ -22,6 +22,11 @@ export const grantSchema = z.object({
     .trim()
     .refine((v) => isCreditAmount(v, { maxDigits: 12, signed: true }), "Enter an amount with at most two decimals."),
   note: safeText().trim().max(MAX_LENGTH.description).optional(),
+  /**
+   * Makes the change happen once (Apolo's `idempotency_key`): a second grant with the same key to the same org
+   * and mode changes nothing and answers the balance as it is.
+   */
+  idempotencyKey: safeText().trim().min(1).max(255).optional(),
 });
 
 /**
@@ -42,6 +47,10 @@ export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: 
       .where(and(eq(orgs.name, data.org), isNull(orgs.deletedAt)))
       .for("share");
     if (!open) throw new Invalid({ org: [`No organization named '${data.org}'.`] });
+    // A token restricted to one org acts in that org only.
+    if (caller?.kind === "token" && caller.orgId && caller.orgId !== open.id) {
+      throw new Invalid({ org: [`No organization named '${data.org}'.`] });
+    }
     const [wallet] = await tx
       .select({ balance: orgWallets.balance })
       .from(orgWallets)
@@ -62,20 +71,23 @@ export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: 
         amount: delta,
         actorId: admin.userId,
         note: data.note ?? (data.mode === "set" ? `balance set to ${data.amount}` : null),
+        // Namespaced by org and mode: the same key elsewhere never collides with this one.
+        idempotencyKey: data.idempotencyKey ? `grant:${org.id}:${data.mode}:${data.idempotencyKey}` : null,
       },
       svc.appUrl,
     );
+    if (!posted) return { org: org.name, balance: org.balance, delta: "0" };
     await recordAudit(tx, {
       org: { id: org.id, name: org.name },
       actor: admin,
       action: "credits.granted",
       target: { type: "org", id: org.id, label: org.name },
       before: { balance: org.balance },
-      after: { balance: posted!.balanceAfter, mode: data.mode },
+      after: { balance: posted.balanceAfter, mode: data.mode },
     });
-    mails.push(...posted!.mails);
+    mails.push(...posted.mails);
     mailIds = await enqueueMail(tx, mails);
-    return { org: org.name, balance: posted!.balanceAfter, delta };
+    return { org: org.name, balance: posted.balanceAfter, delta };
   });
   await mailCommitted(svc, db, mailIds);
   return result;

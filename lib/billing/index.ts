@@ -10,3 +10,4 @@ export type { CompletionInput } from "./settlement";
 export * from "./top-ups";
 // System-only operations (lib/core/caller.ts requireSystem): for the Stripe webhook route.
 export * as internal from "./internal";
+export * from "./member-credits";

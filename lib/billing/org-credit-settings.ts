@@ -11,6 +11,18 @@ import { recordAudit } from "../orgs/audit";
 export const orgCreditSettingsSchema = z.object({
   defaultUserCreditLimit: creditLimitSchema.optional(),
   topUpMinRole: z.enum(ORG_ROLES).optional(),
+  /** Low-balance notification thresholds, whole credits (stored descending, duplicates dropped). */
+  lowBalanceThresholds: z
+    .array(
+      z
+        .number("A threshold is a whole number of credits.")
+        .int("A threshold is a whole number of credits.")
+        .min(-1_000_000_000_000)
+        .max(1_000_000_000_000),
+    )
+    .max(10, "At most 10 thresholds.")
+    .transform((ts) => [...new Set(ts)].sort((a, b) => b - a).map(String))
+    .optional(),
 });
 
 type OrgCreditSettings = z.output<typeof orgCreditSettingsSchema>;
@@ -19,6 +31,7 @@ type OrgCreditSettings = z.output<typeof orgCreditSettingsSchema>;
 const FIELD_ACTIONS: { [K in keyof Required<OrgCreditSettings>]: OrgAction } = {
   defaultUserCreditLimit: "quotas.set",
   topUpMinRole: "org.updateSettings",
+  lowBalanceThresholds: "org.updateSettings",
 };
 
 /**
@@ -37,6 +50,7 @@ export async function setOrgCreditSettings(db: Db, caller: Caller, orgName: stri
     }
     if (data.defaultUserCreditLimit !== undefined) changes.defaultUserCreditLimit = data.defaultUserCreditLimit;
     if (data.topUpMinRole !== undefined) changes.topUpMinRole = data.topUpMinRole;
+    if (data.lowBalanceThresholds !== undefined) changes.lowBalanceThresholds = data.lowBalanceThresholds;
     if (Object.keys(changes).length === 0) return { changed: false };
     await tx.update(orgs).set(changes).where(eq(orgs.id, access.org.id));
     await recordAudit(tx, {
@@ -44,7 +58,11 @@ export async function setOrgCreditSettings(db: Db, caller: Caller, orgName: stri
       actor: access.caller,
       action: "org.credit_settings_changed",
       target: { type: "org", id: access.org.id, label: access.org.name },
-      before: { defaultUserCreditLimit: access.org.defaultUserCreditLimit, topUpMinRole: access.org.topUpMinRole },
+      before: {
+        defaultUserCreditLimit: access.org.defaultUserCreditLimit,
+        topUpMinRole: access.org.topUpMinRole,
+        ...(changes.lowBalanceThresholds ? { lowBalanceThresholds: access.org.lowBalanceThresholds } : {}),
+      },
       after: changes,
     });
     return { changed: true };

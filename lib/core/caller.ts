@@ -75,6 +75,9 @@ export function systemCaller(job: SystemJob): SystemCaller {
   return { kind: "system", job };
 }
 
+/** What a read-only token is told when it tries to change something (the API door and lib say the same). */
+export const READ_ONLY_TOKEN = "This token is read-only: create a read and write token to make changes.";
+
 /** Whether `caller` may act in `mode`: sessions always; tokens by their scopes ("write" includes "read"). */
 export function callerMayAct(caller: PersonCaller, mode: AccessMode): boolean {
   if (caller.kind === "user") return true;
@@ -84,7 +87,7 @@ export function callerMayAct(caller: PersonCaller, mode: AccessMode): boolean {
 /** Refuses a token lacking the scope `mode` needs. */
 export function requireMode(caller: PersonCaller, mode: AccessMode): void {
   if (!callerMayAct(caller, mode)) {
-    throw new Forbidden(mode === "write" ? "This token is read-only." : "This token can't read.");
+    throw new Forbidden(mode === "write" ? READ_ONLY_TOKEN : "This token can't read.");
   }
 }
 

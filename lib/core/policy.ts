@@ -1,5 +1,5 @@
 import type { OrgAccess } from "./authz";
-import type { AccessMode } from "./caller";
+import { READ_ONLY_TOKEN, type AccessMode } from "./caller";
 import { Forbidden, NotFound } from "./errors";
 import { canGrant, grantableRoles, higherRole, roleAtLeast, type OrgRole } from "./roles";
 
@@ -88,7 +88,7 @@ function decide(
   const rule = ruleOf(action);
   const scopes = access.caller?.scopes;
   if (rule.mode === "write" && scopes && !scopes.includes("write")) {
-    return { ok: false, error: new Forbidden("This token is read-only.") };
+    return { ok: false, error: new Forbidden(READ_ONLY_TOKEN) };
   }
   const min = requiredRole(action, access.org);
   if (roleAtLeast(access.role, min)) return { ok: true };

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   "invitation.accepted",
   "invitation.declined",
   "credits.granted",
+  "credits.charged",
   "cluster.created",
   "cluster.org_set",
   "cluster.org_removed",

@@ -1,8 +1,10 @@
 // The public surface of lib/orgs: app/ and scripts/ import from here, never from the files inside.
+export * from "./add-org-user";
 export * from "./audit";
 export * from "./invitations";
 export * from "./members";
 export * from "./cluster-users";
+export * from "./org-details";
 export * from "./orgs";
 export * from "./platform";
 // System-only operations (lib/core/caller.ts requireSystem): for scripts/admin.ts.

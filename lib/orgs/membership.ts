@@ -4,6 +4,7 @@ import type { Db, Tx } from "@/db";
 import { invitations, orgMembers, orgs, users } from "@/db/schema";
 import { ORG_ROLES, type OrgRole } from "../core/authz";
 import { Conflict, Invalid } from "../core/errors";
+import { creditLimitSchema } from "../core/money";
 import type { Services } from "../core/services";
 import { parseInput, safeText } from "../core/validation";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
@@ -48,6 +49,8 @@ export const addMemberSchema = z.object({
     .enum(ORG_ROLES, "Choose a role: user, manager or admin.")
     .optional()
     .transform((r) => r ?? "user"),
+  /** An explicit credit limit (null = unlimited); absent: the default for the role. */
+  creditLimit: z.union([z.null(), creditLimitSchema]).optional(),
 });
 
 /**
@@ -76,7 +79,14 @@ export async function addMemberDirectly(
       .from(users)
       .where(and(eq(users.username, data.username), isNull(users.deletedAt)));
     if (!user) throw new Invalid({ username: [`No account with the username '${data.username}'.`] });
-    if (!(await insertMembership(tx, org, user.id, data.role))) {
+    const inserted = await insertMembership(tx, org, user.id, data.role);
+    if (inserted && data.creditLimit !== undefined) {
+      await tx
+        .update(orgMembers)
+        .set({ creditLimit: data.creditLimit })
+        .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.userId, user.id)));
+    }
+    if (!inserted) {
       const [m] = await tx
         .select({ role: orgMembers.role })
         .from(orgMembers)
@@ -104,6 +114,7 @@ export async function addMemberDirectly(
       after: {
         role: data.role,
         by: operator ? "platform admin" : "system",
+        ...(data.creditLimit !== undefined ? { creditLimit: data.creditLimit } : {}),
         ...(closed.length ? { closedInvitations: closed.length } : {}),
       },
     });

@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db, Tx } from "@/db";
 import { clusters, orgs, projectMembers, projects } from "@/db/schema";
 import { requireOrgAccess, roleAtLeast, type OrgAccess, type OrgRef } from "../core/authz";
-import { requireMode, requirePerson, type AccessMode, type Caller } from "../core/caller";
+import { READ_ONLY_TOKEN, requireMode, requirePerson, type AccessMode, type Caller } from "../core/caller";
 import { Forbidden, NotFound } from "../core/errors";
 
 /** Project roles in order; each may do everything the roles before it may (docs/architecture.md, "Projects"). */
@@ -71,7 +71,7 @@ export function projectAllowed(
 export function authorizeProject(access: ProjectAccess, action: ProjectAction): void {
   const rule = PROJECT_POLICY[action];
   const scopes = access.caller.scopes;
-  if (rule.mode === "write" && scopes && !scopes.includes("write")) throw new Forbidden("This token is read-only.");
+  if (rule.mode === "write" && scopes && !scopes.includes("write")) throw new Forbidden(READ_ONLY_TOKEN);
   if (!projectRoleAtLeast(access.projectRole, rule.role)) throw new Forbidden();
 }
 

@@ -5,6 +5,7 @@ import {
   callerMayAct,
   consume,
   Forbidden,
+  READ_ONLY_TOKEN,
   parseInput,
   Malformed,
   RateLimited,
@@ -178,7 +179,7 @@ export function defineEndpoint<
       }
       // 2. The token's scope, then the per-token budget.
       if (caller && !callerMayAct(caller, endpointMode(spec))) {
-        throw new Forbidden("This token is read-only: create a read and write token to make changes.");
+        throw new Forbidden(READ_ONLY_TOKEN);
       }
       if (caller) {
         const limit = await consume(deps.limiter, `api:token:${caller.tokenId}`, apiRateLimit());

@@ -55,6 +55,9 @@ describe("GET /api/v1/orgs", () => {
     const mine = r.json.orgs.find((o: { name: string }) => o.name === w.org.name);
     expect(mine).toEqual({ name: w.org.name, display_name: null, role: "admin", balance: "12.50000000" });
     expect(r.json.orgs.map((o: { name: string }) => o.name).sort()).toEqual([w.org.name, w.other.name].sort());
+    // A token restricted to one org lists only that org.
+    const restricted = await callEndpoint(O.listOrgs, { url: "/api/v1/orgs", token: w.tok.adminOther, deps: w.deps });
+    expect(restricted.json.orgs.map((o: { name: string }) => o.name)).toEqual([w.other.name]);
     const none = await callEndpoint(O.listOrgs, { url: "/api/v1/orgs", token: w.tok.outsider, deps: w.deps });
     expect(none.json).toEqual({ orgs: [] });
     const anon = await callEndpoint(O.listOrgs, { url: "/api/v1/orgs", deps: w.deps });

@@ -1,5 +1,6 @@
 import type { Endpoint } from "../endpoint";
 import * as account from "./account";
+import * as adminOrgs from "./admin-orgs";
 import * as adminProjects from "./admin-projects";
 import * as apoloConfig from "./apolo-config";
 import * as apoloUsers from "./apolo-users";
@@ -15,6 +16,7 @@ import * as consoleOrgs from "./console-orgs";
  */
 const MODULES: Record<string, unknown>[] = [
   account,
+  adminOrgs,
   adminProjects,
   apoloConfig,
   apoloUsers,

@@ -1,0 +1,4 @@
+import { postOrgSpendingApi } from "@/app/_server/api/endpoints/admin-orgs";
+
+export const dynamic = "force-dynamic";
+export const POST = postOrgSpendingApi.route;
