@@ -4,6 +4,9 @@ import { eq } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
 import { orgMembers, orgs, users } from "@/db/schema";
 import { hashPassword } from "@/lib/accounts/passwords";
+import { seedDefaultCluster } from "@/lib/compute/internal";
+import { systemCaller } from "@/lib/core/caller";
+import { seedApiAccounts } from "./api-seed";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-data";
 import { seedApoloProjects } from "./seed-apolo-projects";
 import { seedApiConfig } from "./api-config-seed";
@@ -50,8 +53,14 @@ if (!existing) {
   });
   console.log(`[e2e seed] ${BIG_ORG} with ${BIG_ORG_MEMBERS + 1} members`);
 }
+// The default cluster the server seeds at start (SEED_DEFAULT_CLUSTER) only when there is no cluster at all: the
+// seeds below add clusters, so it is seeded here first (big-lab joins it, as at server start), and new orgs made
+// in the specs land on it.
+await seedDefaultCluster(db, systemCaller("startup"));
 await seedApoloProjects(db);
 // The API (issue 13): people with known tokens for e2e/api-config.spec.ts.
 await seedApiConfig(db);
 await seedApiOrgs(db);
+// The API specs' accounts and tokens (e2e/api-fixtures.ts).
+await seedApiAccounts(db);
 await database.close();

@@ -666,6 +666,11 @@ const MATRIX: Record<string, Row> = {
     run: (w) => credits.listLedger(w.db, w.actor, w.org.name, {}),
     expect: forMembers,
   },
+  "credits-view.listLedgerByCursor": {
+    prepare: onCluster,
+    run: (w) => credits.listLedgerByCursor(w.db, w.actor, w.org.name, { limit: 10 }),
+    expect: forMembers,
+  },
   "credits-view.exportLedgerCsv": {
     prepare: onCluster,
     run: (w) => credits.exportLedgerCsv(w.db, w.actor, w.org.name, {}),
@@ -891,6 +896,10 @@ const MATRIX: Record<string, Row> = {
     expect: orgOp({ user: "not_found", manager: "ok", admin: "ok" }),
   },
   "jobs.listJobs": { run: (w) => jobs.listJobs(w.db, w.actor, w.org.name, { scope: "all" }), expect: forMembers },
+  "jobs.listJobsByCursor": {
+    run: (w) => jobs.listJobsByCursor(w.db, w.actor, w.org.name, { scope: "all", limit: 10 }),
+    expect: forMembers,
+  },
   // System: the usage endpoint's bearer check; the token is the credential, whoever holds it.
   "runner-auth.authenticateClusterToken": {
     prepare: clusterTokenOf,

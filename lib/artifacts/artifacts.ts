@@ -15,6 +15,7 @@ import { isNonPositive } from "../core/credits-amount";
 import { Conflict, Forbidden, NotFound, QuotaExceeded } from "../core/errors";
 import { allowed } from "../core/policy";
 import type { SecretsServices } from "../core/services";
+import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
 import { filterText, lineText, pagingShape, parseInput } from "../core/validation";
 import { recordAudit } from "../orgs/audit";
 import { projectAllowed, requireProjectAccess, type ProjectAccess, type ProjectRef } from "../projects/access";
@@ -442,13 +443,8 @@ export async function listProjectArtifacts(
   };
 }
 
-/**
- * The org's Artifacts page. Org managers and admins (artifacts.viewAll) see every artifact of the org; an org
- * user sees the artifacts of the projects they belong to (scope "member"). Filters: kind, project
- * ("<cluster>/<name>"), owner (username), cluster, a name search; newest first, paged on the server; the
- * filters' options and the disk totals per project are over what the caller may see.
- */
-export async function listOrgArtifacts(db: Db, caller: Caller, orgName: OrgRef, query: unknown = {}) {
+/** The org-wide list's visibility and filters (listOrgArtifacts, listOrgArtifactsByCursor). */
+async function orgArtifactsWhere(db: Db, caller: Caller, orgName: OrgRef, query: unknown) {
   const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const q = orgArtifactsQuerySchema.parse(query ?? {});
   const all = allowed(access, "artifacts.viewAll");
@@ -473,6 +469,17 @@ export async function listOrgArtifacts(db: Db, caller: Caller, orgName: OrgRef, 
     q.cluster ? eq(clusters.name, q.cluster) : undefined,
     q.q ? ilike(artifacts.name, `%${escapeLike(q.q)}%`) : undefined,
   );
+  return { access, q, all, visible, filters };
+}
+
+/**
+ * The org's Artifacts page. Org managers and admins (artifacts.viewAll) see every artifact of the org; an org
+ * user sees the artifacts of the projects they belong to (scope "member"). Filters: kind, project
+ * ("<cluster>/<name>"), owner (username), cluster, a name search; newest first, paged on the server; the
+ * filters' options and the disk totals per project are over what the caller may see.
+ */
+export async function listOrgArtifacts(db: Db, caller: Caller, orgName: OrgRef, query: unknown = {}) {
+  const { access, q, all, visible, filters } = await orgArtifactsWhere(db, caller, orgName, query);
   const where = and(filters, q.kind ? eq(artifacts.kind, q.kind) : undefined);
   const joined = () =>
     db
@@ -505,3 +512,76 @@ export async function listOrgArtifacts(db: Db, caller: Caller, orgName: OrgRef, 
 
 export type ProjectArtifacts = Awaited<ReturnType<typeof listProjectArtifacts>>;
 export type OrgArtifacts = Awaited<ReturnType<typeof listOrgArtifacts>>;
+
+/** Rows per page of the cursor-paged artifact lists (the API's `limit`). */
+export const ARTIFACT_CURSOR_LIMITS = { default: 25, max: 100 } as const;
+
+/** One page after `cursor` (newest first, keyset on (created_at, id): the order pageOf uses). */
+async function keysetPageOf(db: Db, orgName: string, where: SQL | undefined, query: Record<string, unknown>) {
+  const paging = parseInput(cursorLimitSchema(ARTIFACT_CURSOR_LIMITS.default, ARTIFACT_CURSOR_LIMITS.max), {
+    cursor: query.cursor,
+    limit: query.limit,
+  });
+  const after = paging.cursor ? decodeKeyset(paging.cursor, "uuid") : null;
+  const rows = await db
+    .select({ ...listColumns, createdAtText: sql<string>`${artifacts.createdAt}::text` })
+    .from(artifacts)
+    .innerJoin(projects, eq(projects.id, artifacts.projectId))
+    .innerJoin(clusters, eq(clusters.id, artifacts.clusterId))
+    .leftJoin(users, eq(users.id, artifacts.ownerId))
+    .where(
+      and(
+        where,
+        after
+          ? sql`(${artifacts.createdAt}, ${artifacts.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(artifacts.createdAt), desc(artifacts.id))
+    .limit(paging.limit + 1);
+  const more = rows.length > paging.limit;
+  const page = more ? rows.slice(0, paging.limit) : rows;
+  const last = page.at(-1);
+  const out: ArtifactRow[] = page.map((row) => {
+    const r: Omit<typeof row, "createdAtText"> & { createdAtText?: string } = { ...row };
+    delete r.createdAtText;
+    return { ...r, uri: artifactUri(r.kind, r.cluster, orgName, r.project, r.name) };
+  });
+  return {
+    rows: out,
+    nextCursor: more && last ? encodeKeyset(last.createdAtText, last.id) : null,
+    limit: paging.limit,
+  };
+}
+
+/**
+ * The org's artifacts as listOrgArtifacts filters and scopes them, paged by an opaque cursor (the API):
+ * `cursor` and `limit` besides the filters; `nextCursor` null on the last page.
+ */
+export async function listOrgArtifactsByCursor(db: Db, caller: Caller, orgName: OrgRef, query: unknown = {}) {
+  const { cursor, limit, ...rest } = (query ?? {}) as Record<string, unknown>;
+  const { access, q, all, filters } = await orgArtifactsWhere(db, caller, orgName, rest);
+  const where = and(filters, q.kind ? eq(artifacts.kind, q.kind) : undefined);
+  const page = await keysetPageOf(db, access.org.name, where, { cursor, limit });
+  return { ...page, scope: all ? ("all" as const) : ("member" as const) };
+}
+
+/** A project's artifacts as listProjectArtifacts filters them (project.view), paged by an opaque cursor (the API). */
+export async function listProjectArtifactsByCursor(
+  db: Db,
+  caller: Caller,
+  orgName: OrgRef,
+  ref: ProjectRef,
+  query: unknown = {},
+) {
+  const { cursor, limit, ...rest } = (query ?? {}) as Record<string, unknown>;
+  const access = await requireProjectAccess(db, caller, orgName, ref, "project.view");
+  const q = projectArtifactsQuerySchema.parse(rest);
+  const where = and(
+    eq(artifacts.projectId, access.project.id),
+    q.kind ? eq(artifacts.kind, q.kind) : undefined,
+    q.q ? ilike(artifacts.name, `%${escapeLike(q.q)}%`) : undefined,
+  );
+  const page = await keysetPageOf(db, access.org.name, where, { cursor, limit });
+  return { ...page, canWrite: projectAllowed(access, "project.writeArtifacts") };
+}

@@ -6,7 +6,8 @@ import { z } from "zod";
 import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
-import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
+import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
+import { filterText, MAX_LENGTH, pagingShape, parseInput } from "../core/validation";
 import { resolveProjectFilter } from "../projects/choices";
 
 /**
@@ -131,6 +132,47 @@ export async function listLedger(db: Db, caller: Caller, orgName: string, query:
       .where(where),
   ]);
   return { rows, total: total?.n ?? 0, query: q };
+}
+
+/** Rows per page of the cursor-paged ledger (the API's `limit`). */
+export const LEDGER_CURSOR_LIMITS = { default: 50, max: 200 } as const;
+
+export const ledgerCursorSchema = cursorLimitSchema(LEDGER_CURSOR_LIMITS.default, LEDGER_CURSOR_LIMITS.max);
+
+/**
+ * The ledger (same filters and visibility as listLedger, newest first) paged by an opaque cursor instead of a page
+ * number: each page starts strictly after the previous page's last row, so entries posted meanwhile never shift
+ * or repeat rows (keyset on (created_at, id), the order listLedger uses). `nextCursor` is null on the last page.
+ */
+export async function listLedgerByCursor(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const { cursor, limit, ...filters } = (query ?? {}) as Record<string, unknown>;
+  const paging = parseInput(ledgerCursorSchema, { cursor, limit });
+  const { where } = await ledgerWhere(db, caller, orgName, filters);
+  const after = paging.cursor ? decodeKeyset(paging.cursor, "bigint") : null;
+  const rows = await ledgerSelect(db)
+    .where(
+      and(
+        where,
+        after
+          ? sql`(${creditLedger.createdAt}, ${creditLedger.id}) < (${after.at}::timestamptz, ${after.id}::bigint)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(creditLedger.createdAt), desc(creditLedger.id))
+    .limit(paging.limit + 1);
+  const more = rows.length > paging.limit;
+  const page = more ? rows.slice(0, paging.limit) : rows;
+  const last = page.at(-1);
+  let nextCursor: string | null = null;
+  if (more && last) {
+    // The exact timestamp (a JS Date keeps milliseconds only): read back as PostgreSQL prints it.
+    const [pos] = await db
+      .select({ at: sql<string>`${creditLedger.createdAt}::text` })
+      .from(creditLedger)
+      .where(eq(creditLedger.id, last.id));
+    if (pos) nextCursor = encodeKeyset(pos.at, last.id);
+  }
+  return { rows: page, nextCursor, limit: paging.limit };
 }
 
 export const CSV_EXPORT_LIMIT = 100_000;

@@ -16,6 +16,7 @@ import { allowed, authorize, requireOrgAccess, withOrgLock } from "../core/authz
 import { type Caller } from "../core/caller";
 import { Invalid, NotFound, QuotaExceeded } from "../core/errors";
 import type { Services } from "../core/services";
+import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
 import { filterText, MAX_LENGTH, pagingShape, parseInput, safeText } from "../core/validation";
 import { effectiveProjectRole, projectAllowed } from "../projects/access";
 import { resolveProjectFilter, type ProjectFilter } from "../projects/choices";
@@ -237,6 +238,30 @@ function projectCondition(filter: ProjectFilter): SQL | undefined {
  * list everyone's jobs in it with scope=all: a project's readers see its jobs.
  */
 export async function listJobs(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const { access, q, where, all, canSeeAll } = await jobsWhere(db, caller, orgName, query);
+  const [rows, [total]] = await Promise.all([
+    jobSelect(db, access.caller.id)
+      .where(where)
+      .orderBy(desc(jobs.startedAt), desc(jobs.id))
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(where),
+  ]);
+  return {
+    // A job runs on its project's cluster (startJob looks the project up on the job's cluster).
+    rows: rows.map(jobOut),
+    total: total?.n ?? 0,
+    query: { ...q, scope: all ? ("all" as const) : ("mine" as const) },
+    canSeeAll,
+    /** Managers and admins stop anyone's job; others only their own (`mine`). */
+    canStopAll: allowed(access, "jobs.manageAll"),
+  };
+}
+
+async function jobsWhere(db: Db, caller: Caller, orgName: string, query: unknown) {
   const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const q = listSchema.parse(query ?? {});
   const filter = await resolveProjectFilter(db, caller, access, q.project);
@@ -248,48 +273,72 @@ export async function listJobs(db: Db, caller: Caller, orgName: string, query: u
     q.status === "any" ? undefined : eq(jobs.status, q.status),
     projectCondition(filter),
   );
-  const [rows, [total]] = await Promise.all([
-    db
-      .select({
-        id: jobs.id,
-        name: jobs.name,
-        owner: users.username,
-        /** The caller's own job (they may stop it). */
-        mine: sql<boolean>`${jobs.userId} = ${access.caller.id}`,
-        cluster: clusters.name,
-        preset: jobs.presetName,
-        status: jobs.status,
-        stopReason: jobs.stopReason,
-        creditsPerHour: jobs.creditsPerHour,
-        creditsCharged: jobs.creditsCharged,
-        startedAt: jobs.startedAt,
-        stoppedAt: jobs.stoppedAt,
-        projectName: projects.name,
-        runtimeSeconds: sql<number>`extract(epoch from (coalesce(${jobs.stoppedAt}, now()) - ${jobs.startedAt}))::float8`,
-      })
-      .from(jobs)
-      .innerJoin(users, eq(users.id, jobs.userId))
-      .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
-      .leftJoin(projects, eq(projects.id, jobs.projectId))
-      .where(where)
-      .orderBy(desc(jobs.startedAt))
-      .limit(q.pageSize)
-      .offset((q.page - 1) * q.pageSize),
-    db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(jobs)
-      .where(where),
-  ]);
+  return { access, q, where, all, canSeeAll };
+}
+
+function jobSelect(db: Db, callerId: string) {
+  return db
+    .select({
+      id: jobs.id,
+      name: jobs.name,
+      owner: users.username,
+      /** The caller's own job (they may stop it). */
+      mine: sql<boolean>`${jobs.userId} = ${callerId}`,
+      cluster: clusters.name,
+      preset: jobs.presetName,
+      status: jobs.status,
+      stopReason: jobs.stopReason,
+      creditsPerHour: jobs.creditsPerHour,
+      creditsCharged: jobs.creditsCharged,
+      startedAt: jobs.startedAt,
+      stoppedAt: jobs.stoppedAt,
+      projectName: projects.name,
+      runtimeSeconds: sql<number>`extract(epoch from (coalesce(${jobs.stoppedAt}, now()) - ${jobs.startedAt}))::float8`,
+      /** The exact start (microseconds), for a keyset cursor. */
+      startedAtText: sql<string>`${jobs.startedAt}::text`,
+    })
+    .from(jobs)
+    .innerJoin(users, eq(users.id, jobs.userId))
+    .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
+    .leftJoin(projects, eq(projects.id, jobs.projectId));
+}
+
+// A job runs on its project's cluster (startJob looks the project up on the job's cluster).
+function jobOut(row: Awaited<ReturnType<ReturnType<typeof jobSelect>["execute"]>>[number]) {
+  const { projectName, ...r } = row;
+  delete (r as Partial<typeof r>).startedAtText;
+  return { ...r, project: projectName === null ? null : { name: projectName, cluster: r.cluster } };
+}
+
+/** Rows per page of the cursor-paged job list (the API's `limit`). */
+export const JOB_CURSOR_LIMITS = { default: 25, max: 100 } as const;
+
+/**
+ * The same list as listJobs (filters, scope and visibility), newest first, paged by an opaque cursor on
+ * (started_at, id) instead of a page number (the API). `nextCursor` is null on the last page.
+ */
+export async function listJobsByCursor(db: Db, caller: Caller, orgName: string, query: unknown) {
+  const { cursor, limit, ...filters } = (query ?? {}) as Record<string, unknown>;
+  const paging = parseInput(cursorLimitSchema(JOB_CURSOR_LIMITS.default, JOB_CURSOR_LIMITS.max), { cursor, limit });
+  const { access, q, where, all } = await jobsWhere(db, caller, orgName, filters);
+  const after = paging.cursor ? decodeKeyset(paging.cursor, "uuid") : null;
+  const rows = await jobSelect(db, access.caller.id)
+    .where(
+      and(
+        where,
+        after ? sql`(${jobs.startedAt}, ${jobs.id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(desc(jobs.startedAt), desc(jobs.id))
+    .limit(paging.limit + 1);
+  const more = rows.length > paging.limit;
+  const page = more ? rows.slice(0, paging.limit) : rows;
+  const last = page.at(-1);
   return {
-    // A job runs on its project's cluster (startJob looks the project up on the job's cluster).
-    rows: rows.map(({ projectName, ...r }) => ({
-      ...r,
-      project: projectName === null ? null : { name: projectName, cluster: r.cluster },
-    })),
-    total: total?.n ?? 0,
-    query: { ...q, scope: all ? ("all" as const) : ("mine" as const) },
-    canSeeAll,
-    /** Managers and admins stop anyone's job; others only their own (`mine`). */
-    canStopAll: allowed(access, "jobs.manageAll"),
+    rows: page.map(jobOut),
+    nextCursor: more && last ? encodeKeyset(last.startedAtText, last.id) : null,
+    limit: paging.limit,
+    scope: all ? ("all" as const) : ("mine" as const),
+    status: q.status,
   };
 }

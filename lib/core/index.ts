@@ -10,6 +10,7 @@ export * from "./csv";
 export * from "./db-errors";
 export * from "./display-name";
 export * from "./errors";
+export * from "./keyset";
 export * from "./limits";
 export * from "./money";
 export * from "./paging";

@@ -112,6 +112,16 @@ export const ROWS: Record<string, ProjectMatrixRow> = {
     run: (w) => ops.listOrgArtifacts(w.db, w.actor, w.org.name),
     expect: orgOp({ member: "ok" }),
   },
+  "artifacts.listProjectArtifactsByCursor": {
+    prepare: (w) => artifactIn(w, "secret"),
+    run: (w) => ops.listProjectArtifactsByCursor(w.db, w.actor, w.org.name, w.ref, { limit: 10 }),
+    expect: projectOp("reader"),
+  },
+  "artifacts.listOrgArtifactsByCursor": {
+    prepare: (w) => artifactIn(w, "disk"),
+    run: (w) => ops.listOrgArtifactsByCursor(w.db, w.actor, w.org.name, { limit: 10 }),
+    expect: orgOp({ member: "ok" }),
+  },
   "artifacts/internal.registerImage": {
     run: (w) => internal.registerImage(w.db, w.actor, imageInput(w)),
     expect: systemOnly(),

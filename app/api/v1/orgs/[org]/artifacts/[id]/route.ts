@@ -1,0 +1,4 @@
+import { deleteArtifactEndpoint } from "@/app/_server/api/endpoints/console-artifacts";
+
+export const dynamic = "force-dynamic";
+export const DELETE = deleteArtifactEndpoint.route;

@@ -1,0 +1,4 @@
+import { listProjectArtifactsEndpoint } from "@/app/_server/api/endpoints/console-artifacts";
+
+export const dynamic = "force-dynamic";
+export const GET = listProjectArtifactsEndpoint.route;

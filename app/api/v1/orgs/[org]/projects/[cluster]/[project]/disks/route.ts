@@ -1,0 +1,4 @@
+import { createDiskEndpoint } from "@/app/_server/api/endpoints/console-artifacts";
+
+export const dynamic = "force-dynamic";
+export const POST = createDiskEndpoint.route;

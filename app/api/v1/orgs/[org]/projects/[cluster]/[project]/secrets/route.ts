@@ -1,0 +1,4 @@
+import { createSecretEndpoint } from "@/app/_server/api/endpoints/console-artifacts";
+
+export const dynamic = "force-dynamic";
+export const POST = createSecretEndpoint.route;
