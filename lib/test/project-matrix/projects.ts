@@ -10,6 +10,7 @@ import {
   removeProjectMember,
 } from "../../projects/members";
 import { createProject, deleteProject, getProject, listProjects, updateProject } from "../../projects/projects";
+import { getProjectUser, listClusterProjects, listProjectUsers } from "../../projects/api";
 import { everyone, orgOp, projectOp, type Outcome, type ProjectMatrixRow, type ProjectWorld } from "../project-matrix";
 
 /** Everyone is told it doesn't exist (signed out: sign in first). */
@@ -77,6 +78,24 @@ export const ROWS: Record<string, ProjectMatrixRow> = {
   },
 
   // ------------------------------------------------------------------------------------------ members
+  // Apolo's admin API reads (lib/projects/api.ts): the org's projects on a cluster (an org user sees their own,
+  // so every member gets an answer), a project's whole member list and one member.
+  "api.listClusterProjects": {
+    run: (w) => listClusterProjects(w.db, w.actor, w.org.name, w.cluster.name),
+    expect: orgOp({ member: "ok" }),
+  },
+  "api.listProjectUsers": {
+    run: (w) => listProjectUsers(w.db, w.actor, w.org.name, w.ref),
+    expect: projectOp("reader"),
+  },
+  "api.listProjectUsers of another org's project": {
+    run: (w) => listProjectUsers(w.db, w.actor, w.org.name, otherRef(w)),
+    expect: forged,
+  },
+  "api.getProjectUser": {
+    run: (w) => getProjectUser(w.db, w.actor, w.org.name, w.ref, w.people.writer.username),
+    expect: projectOp("reader"),
+  },
   "members.listProjectMembers": {
     run: (w) => listProjectMembers(w.db, w.actor, w.org.name, w.ref, {}),
     expect: projectOp("reader"),
