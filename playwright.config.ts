@@ -50,6 +50,8 @@ export default defineConfig({
       RUNNER_ENABLED: "true",
       RUNNER_INTERVAL_MS: "1000",
       PLATFORM_ADMINS: "e2e-operator",
+      // The API fuzz spec sends thousands of requests with one token: well above the per-token default (600/min).
+      API_RATE_LIMIT_PER_MINUTE: "1000000",
       // The browsers connect from 127.0.0.1 and each test sends its own X-Forwarded-For (e2e/helpers.ts): the
       // server trusts that hop like a reverse proxy, so per-address rate limits stay per test. Other peers (::1,
       // the machine's own address) are untrusted clients: e2e/client-address.spec.ts uses them.

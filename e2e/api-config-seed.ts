@@ -3,20 +3,8 @@
 // createToken stores them), an org on a cluster with presets and a project. Idempotent.
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import {
-  clusters,
-  orgClusters,
-  orgMembers,
-  orgs,
-  personalAccessTokens,
-  presets,
-  projectMembers,
-  projects,
-  users,
-} from "@/db/schema";
-import { hashPassword } from "@/lib/accounts/passwords";
-import { hashToken } from "@/lib/core/tokens";
-import { PASSWORD } from "./fixtures-data";
+import { clusters, orgClusters, orgMembers, orgs, presets, projectMembers, projects } from "@/db/schema";
+import { seedPerson, seedToken } from "./api-seed";
 
 export const API_CFG = {
   org: "apicfg-org",
@@ -39,30 +27,12 @@ export const API_CFG = {
 export async function seedApiConfig(db: Db) {
   const [existing] = await db.select().from(orgs).where(eq(orgs.name, API_CFG.org));
   if (existing) return;
-  const passwordHash = await hashPassword(PASSWORD);
+  const ids: Record<string, string> = {};
+  for (const [role, p] of Object.entries(API_CFG.people)) {
+    ids[role] = await seedPerson(db, { username: p.username, name: p.name, platformAdmin: role === "operator" });
+    await seedToken(db, { userId: ids[role]!, name: "e2e cli", token: p.token, scope: p.scope });
+  }
   await db.transaction(async (tx) => {
-    const ids: Record<string, string> = {};
-    for (const [role, p] of Object.entries(API_CFG.people)) {
-      const [u] = await tx
-        .insert(users)
-        .values({
-          username: p.username,
-          email: `${p.username}@example.com`,
-          name: p.name,
-          passwordHash,
-          emailVerifiedAt: new Date(),
-          isPlatformAdmin: role === "operator",
-        })
-        .returning({ id: users.id });
-      ids[role] = u!.id;
-      await tx.insert(personalAccessTokens).values({
-        userId: u!.id,
-        name: "e2e cli",
-        tokenHash: hashToken(p.token),
-        hint: p.token.slice(10, 14),
-        scope: p.scope,
-      });
-    }
     const [org] = await tx.insert(orgs).values({ name: API_CFG.org }).returning();
     await tx.insert(orgMembers).values([
       { orgId: org!.id, userId: ids.admin!, role: "admin" },

@@ -7,33 +7,21 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db";
-import { clusters, orgClusters, orgMembers, orgs, orgWallets, personalAccessTokens, presets, users } from "@/db/schema";
+import { clusters, orgClusters, orgMembers, orgs, orgWallets, personalAccessTokens, presets } from "@/db/schema";
 import { createToken } from "@/lib/accounts/tokens";
-import { hashPassword } from "@/lib/accounts/passwords";
 import { postLedger } from "@/lib/billing/ledger";
 import { userCaller } from "@/lib/core/caller";
-import { AP, APOLO_PROJECTS_TOKENS_FILE, PASSWORD } from "./fixtures-data";
+import { seedPerson } from "./api-seed";
+import { AP, APOLO_PROJECTS_TOKENS_FILE } from "./fixtures-data";
 
 export async function seedApoloProjects(db: Db): Promise<void> {
-  const passwordHash = await hashPassword(PASSWORD);
   const ids: Record<string, string> = {};
   for (const username of [AP.op, AP.admin, AP.user, AP.member, AP.outsider]) {
-    const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.username, username));
-    ids[username] =
-      existing?.id ??
-      (
-        await db
-          .insert(users)
-          .values({
-            username,
-            email: `${username}@example.com`,
-            name: username === AP.member ? "Mia Member" : null,
-            passwordHash,
-            emailVerifiedAt: new Date(),
-            isPlatformAdmin: username === AP.op,
-          })
-          .returning({ id: users.id })
-      )[0]!.id;
+    ids[username] = await seedPerson(db, {
+      username,
+      name: username === AP.member ? "Mia Member" : null,
+      platformAdmin: username === AP.op,
+    });
   }
   let [org] = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.name, AP.org));
   if (!org) {

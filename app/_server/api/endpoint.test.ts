@@ -220,3 +220,15 @@ describe("a read-only token", () => {
     expect(calls).toBe(before);
   });
 });
+
+describe("a path no endpoint serves", () => {
+  it("answers a JSON 404 in the family's shape (the catch-all routes under /api/v1 and /apis/admin/v1)", async () => {
+    const { unknownRoute } = await import("./unknown-route");
+    const apolo = await unknownRoute("apolo")(new Request("http://console.test/apis/admin/v1/nope", { method: "PUT" }));
+    expect(apolo.status).toBe(404);
+    expect(await apolo.json()).toEqual({ error: "Not found", code: "not_found" });
+    const console_ = await unknownRoute("console")(new Request("http://console.test/api/v1/orgs//members"));
+    expect(console_.status).toBe(404);
+    expect(await console_.json()).toEqual({ error: { code: "not_found", message: "Not found" } });
+  });
+});
