@@ -141,3 +141,27 @@ test("Account → Tokens: create a token, copy it once, use it on the API, revok
   await snap(page, "account-tokens-create-phone");
   await api.dispose();
 });
+
+test("the API reference (/docs/api) lists both families from the OpenAPI document, at laptop and phone widths", async ({
+  page,
+  baseURL,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signUp(page, newPerson("apidocs"));
+  await page.goto("/docs/api");
+  await expect(page.getByRole("heading", { name: "API reference" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Console API" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Apolo admin API" })).toBeVisible();
+  await expect(page.getByTestId("cli-login")).toContainText(`apolo config login-with-token <token> ${baseURL}/api/v1`);
+  // Every operation of the served document is on the page.
+  const doc = (await (await page.request.get("/api/openapi.json")).json()) as { paths: Record<string, object> };
+  const operations = Object.values(doc.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
+  await expect(page.getByTestId("api-operation")).toHaveCount(operations);
+  const orgUsers = page.locator("details", { hasText: "/apis/admin/v1/orgs/{org}/users" }).first();
+  await orgUsers.locator("summary").click();
+  await expect(orgUsers).toContainText("with_user_info");
+  await snap(page, "api-docs");
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await snap(page, "api-docs-phone");
+});

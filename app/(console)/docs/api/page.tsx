@@ -131,25 +131,27 @@ export default async function ApiDocsPage() {
                         {op.description && <p className="text-muted">{op.description}</p>}
                         {op.parameters.length > 0 && (
                           <div className="overflow-x-auto">
-                            <table className="w-full text-left text-sm">
+                            <table className="w-full table-fixed text-left text-sm">
                               <thead className="text-xs text-muted">
                                 <tr>
-                                  <th className="py-1 pr-4 font-medium">Parameter</th>
-                                  <th className="py-1 pr-4 font-medium">In</th>
-                                  <th className="py-1 pr-4 font-medium">Type</th>
+                                  <th className="w-[30%] py-1 pr-3 font-medium">Parameter</th>
+                                  <th className="w-[14%] py-1 pr-3 font-medium">In</th>
+                                  <th className="w-[24%] py-1 pr-3 font-medium">Type</th>
                                   <th className="py-1 font-medium">Notes</th>
                                 </tr>
                               </thead>
                               <tbody>
                                 {op.parameters.map((p) => (
                                   <tr key={`${p.in}:${p.name}`} className="border-t border-border align-top">
-                                    <td className="py-1.5 pr-4 font-mono text-xs">
+                                    <td className="py-1.5 pr-3 font-mono text-xs wrap-anywhere">
                                       {p.name}
                                       {p.required && <span className="text-danger"> *</span>}
                                     </td>
-                                    <td className="py-1.5 pr-4 text-muted">{p.in}</td>
-                                    <td className="py-1.5 pr-4 font-mono text-xs text-muted">{typeOf(p.schema)}</td>
-                                    <td className="py-1.5 text-muted">{p.description ?? ""}</td>
+                                    <td className="py-1.5 pr-3 text-muted">{p.in}</td>
+                                    <td className="py-1.5 pr-3 font-mono text-xs wrap-anywhere text-muted">
+                                      {typeOf(p.schema)}
+                                    </td>
+                                    <td className="py-1.5 wrap-anywhere text-muted">{p.description ?? ""}</td>
                                   </tr>
                                 ))}
                               </tbody>
