@@ -123,7 +123,7 @@ export default async function ApiDocsPage() {
                           {method}
                         </span>
                         <code className="min-w-0 font-mono text-sm break-all">{path}</code>
-                        <span className="w-full text-sm text-muted sm:ml-auto sm:w-auto sm:text-right">
+                        <span className="w-full min-w-0 text-sm wrap-anywhere text-muted sm:ml-auto sm:w-auto sm:text-right">
                           {op.summary}
                         </span>
                       </summary>
