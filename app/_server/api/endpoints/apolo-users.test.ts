@@ -19,8 +19,16 @@ import {
 import { apiDeps, callEndpoint, makePat } from "../testing";
 
 vi.mock("server-only", () => ({}));
-const { getApoloUser, listAllClusterUsers, listOrgClusterUsers, getOrgClusterUser, patchOrgClusterUserQuota } =
-  await import("./apolo-users");
+const {
+  getApoloUser,
+  listAllClusterUsers,
+  listOrgClusterUsers,
+  getOrgClusterUser,
+  patchOrgClusterUserQuota,
+  postClusterUser,
+  putOrgClusterUser,
+  deleteOrgClusterUser,
+} = await import("./apolo-users");
 
 const t = withTestDatabase();
 
@@ -271,6 +279,55 @@ describe("GET …/orgs/{org}/users/{user} and PATCH …/quota (get-user-quota, s
       .from(orgMembers)
       .where(and(eq(orgMembers.orgId, w.org.id), eq(orgMembers.userId, w.user.id)));
     expect(m!.maxRunningJobs).toBe(2);
+  });
+});
+
+describe("add-, update- and remove-cluster-user (membership follows the org)", () => {
+  it("add and remove are refused with the org command that does it; update sets the jobs quota, its role must be the org's", async () => {
+    const w = await world();
+    const deps = apiDeps(t.db);
+    const adminToken = await makePat(t.db, w.admin);
+    const base = `/apis/admin/v1/clusters/${w.cluster.name}`;
+    // create_cluster_user: POST clusters/{cluster}/users {user_name, role, org_name, quota}
+    const added = await callEndpoint(postClusterUser, {
+      url: `${base}/users?with_user_info=false`,
+      params: { cluster: w.cluster.name },
+      body: { user_name: w.outsider.username, role: "user", org_name: w.org.name, quota: { total_running_jobs: 1 } },
+      token: adminToken,
+      deps,
+    });
+    expect(added.status).toBe(422);
+    expect(added.json.error).toContain(`apolo admin add-org-user ${w.org.name} ${w.outsider.username}`);
+    const params = { cluster: w.cluster.name, org: w.org.name, user: w.user.username };
+    const url = `${base}/orgs/${w.org.name}/users/${w.user.username}`;
+    // delete_cluster_user: DELETE clusters/{cluster}/orgs/{org}/users/{user}
+    const removed = await callEndpoint(deleteOrgClusterUser, { url, params, token: adminToken, deps });
+    expect(removed.status).toBe(422);
+    expect(removed.json.error).toContain(`apolo admin remove-org-user ${w.org.name} ${w.user.username}`);
+    // update_cluster_user: PUT … {user_name, role, quota: {total_running_jobs}, org_name}
+    const put = (role: string, jobs?: number, token = adminToken) =>
+      callEndpoint(putOrgClusterUser, {
+        url: `${url}?with_user_info=true`,
+        params,
+        body: {
+          user_name: w.user.username,
+          role,
+          org_name: w.org.name,
+          quota: jobs === undefined ? {} : { total_running_jobs: jobs },
+        },
+        token,
+        deps,
+      });
+    const updated = await put("user", 4);
+    expect(updated.status).toBe(200);
+    parseClusterUser(updated.json);
+    expect(updated.json).toMatchObject({ user_name: w.user.username, role: "user", quota: { total_running_jobs: 4 } });
+    expect((await put("user")).json.quota).toEqual({ total_running_jobs: null });
+    const otherRole = await put("manager", 4);
+    expect(otherRole.status).toBe(422);
+    expect(otherRole.json.error).toContain("apolo admin update-org-user");
+    // The quota dialog's rule: a user may not set quotas.
+    expect((await put("user", 1, await makePat(t.db, w.user))).status).toBe(403);
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Conflict, requirePerson, splitDisplayName } from "@/lib/core";
+import { Conflict, Invalid, requirePerson, splitDisplayName } from "@/lib/core";
 import {
   getClusterUser,
   getUserProfile,
@@ -175,6 +175,97 @@ export const patchOrgClusterUserQuota = defineEndpoint(
       await releaseIdempotencyKey(db, person.userId, key).catch(() => undefined);
       throw err;
     }
+  },
+);
+
+// In the console people join orgs, and an org's members use all of its clusters: a cluster user is a member on
+// one of the org's clusters, with the org role. So adding or removing one is refused with the org command that
+// does it; an update may set the jobs quota (the member's), and its role must be the one the org gives.
+const MEMBERSHIP_FOLLOWS_ORG =
+  "People join organizations here, not clusters: an org's members use all of its clusters.";
+
+export const postClusterUser = defineEndpoint(
+  {
+    family: "apolo",
+    method: "POST",
+    path: "/apis/admin/v1/clusters/{cluster}/users",
+    tag: "Apolo admin: cluster users",
+    summary: "`apolo admin add-cluster-user`: refused — add the person to the org instead.",
+    description:
+      "Always 422 with `apolo admin add-org-user <org> <user> [role]` as the way: cluster membership follows the org.",
+    params: z.object({ cluster: name }),
+    query: z.object({ with_user_info: withUserInfo }),
+    body: z.object({
+      user_name: name,
+      role: clusterRole.optional(),
+      org_name: name.optional(),
+      quota: z.object({ total_running_jobs: jobs.optional() }).optional(),
+    }),
+    response: clusterUserResponse,
+    status: 201,
+  },
+  async ({ body }) => {
+    throw new Invalid(
+      {
+        user_name: [
+          `${MEMBERSHIP_FOLLOWS_ORG} Use: apolo admin add-org-user ${body.org_name ?? "<org>"} ${body.user_name}`,
+        ],
+      },
+      `${MEMBERSHIP_FOLLOWS_ORG} Use: apolo admin add-org-user ${body.org_name ?? "<org>"} ${body.user_name}`,
+    );
+  },
+);
+
+export const putOrgClusterUser = defineEndpoint(
+  {
+    family: "apolo",
+    method: "PUT",
+    path: "/apis/admin/v1/clusters/{cluster}/orgs/{org}/users/{user}",
+    tag: "Apolo admin: cluster users",
+    summary: "`apolo admin update-cluster-user`: sets the member's jobs quota; the role must be their org role.",
+    description:
+      "`quota.total_running_jobs` sets the member's running-jobs limit (as set-user-quota; absent = unlimited). " +
+      "A `role` other than the one the org gives them is refused (422): change it with `apolo admin update-org-user`.",
+    params: z.object({ cluster: name, org: name, user: name }),
+    query: z.object({ with_user_info: withUserInfo }),
+    body: z.object({
+      user_name: name.optional(),
+      role: clusterRole,
+      org_name: name.optional(),
+      quota: z.object({ total_running_jobs: jobs.min(0, "At least 0.").nullable().optional() }).optional(),
+    }),
+    response: clusterUserResponse,
+  },
+  async ({ db, caller, params, query, body }) => {
+    const current = await getClusterUser(db, caller, params);
+    if (body.role !== current.role) {
+      const message =
+        `${params.user} is ${current.role} in ${params.org}, and cluster roles follow org roles: ` +
+        `change it with apolo admin update-org-user ${params.org} ${params.user} <role>.`;
+      throw new Invalid({ role: [message] }, message);
+    }
+    const updated = await setClusterUserJobsQuota(db, caller, {
+      ...params,
+      totalRunningJobs: body.quota?.total_running_jobs ?? null,
+    });
+    return clusterUserOut(updated, query.with_user_info === "true");
+  },
+);
+
+export const deleteOrgClusterUser = defineEndpoint(
+  {
+    family: "apolo",
+    method: "DELETE",
+    path: "/apis/admin/v1/clusters/{cluster}/orgs/{org}/users/{user}",
+    tag: "Apolo admin: cluster users",
+    summary: "`apolo admin remove-cluster-user`: refused — remove the person from the org instead.",
+    description: "Always 422 with `apolo admin remove-org-user <org> <user>` as the way.",
+    params: z.object({ cluster: name, org: name, user: name }),
+    status: 204,
+  },
+  async ({ params }) => {
+    const message = `${MEMBERSHIP_FOLLOWS_ORG} Use: apolo admin remove-org-user ${params.org} ${params.user}`;
+    throw new Invalid({ user: [message] }, message);
   },
 );
 
