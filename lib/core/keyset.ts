@@ -17,7 +17,12 @@ const IDS: Record<KeysetId, RegExp> = {
 
 export const cursorLimitSchema = (def: number, max: number) =>
   z.object({
-    cursor: z.string().max(200).optional(),
+    // A cursor is base64url (what encodeKeyset makes): anything else is refused here, control characters included.
+    cursor: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9_-]*$/, "This cursor is not valid: start again without one.")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(max).default(def),
   });
 
