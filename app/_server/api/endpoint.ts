@@ -105,6 +105,11 @@ export interface Endpoint {
 }
 
 const DEFAULT_MAX_BODY = 64 * 1024;
+/**
+ * `no-transform`: answers go out uncompressed. Gzipping each JSON answer in the server cost more CPU than the
+ * request itself (scripts/bench-api.ts; the usage API found the same); a reverse proxy may still compress.
+ */
+const ANSWER_HEADERS = { "Cache-Control": "no-store, no-transform" };
 const EMPTY = z.object({});
 
 /** Per-token request budget (lib/core/rate-limit.ts): API_RATE_LIMIT_PER_MINUTE, 600 unless set. */
@@ -239,7 +244,7 @@ export function defineEndpoint<
       const status = spec.status ?? 200;
       if (claimed) await finishIdempotencyKey(db, claimed.userId, claimed.key, status, result ?? null);
       if (status === 204) return new Response(null, { status, headers: { "Cache-Control": "no-store" } });
-      return Response.json(result ?? null, { status, headers: { "Cache-Control": "no-store" } });
+      return Response.json(result ?? null, { status, headers: ANSWER_HEADERS });
     } catch (err) {
       if (claimed) {
         // A refused or failed request leaves nothing behind: the same key may be retried (corrected).
