@@ -7,21 +7,9 @@
  * touching this file (ALL_ENDPOINTS). The same over HTTP against the production build: e2e/api-fuzz.spec.ts.
  */
 import fc from "fast-check";
-import { sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import type { Db } from "@/db";
-import {
-  addMember,
-  addOrgToCluster,
-  fundOrg,
-  makeCluster,
-  makeOrg,
-  makePlatformAdmin,
-  makeProject,
-  makeUser,
-  withTestDatabase,
-} from "@/lib/test/fixtures";
-import { apiDeps, callEndpoint, makePat } from "./testing";
+import { withTestDatabase } from "@/lib/test/fixtures";
+import { apiDeps, apiWorld, callEndpoint, makePat, writeFingerprint } from "./testing";
 
 vi.mock("server-only", () => ({}));
 const { ALL_ENDPOINTS } = await import("./endpoints");
@@ -30,31 +18,6 @@ const { jsonSchemaOf } = await import("./openapi");
 const t = withTestDatabase();
 /** Mutated requests per endpoint. */
 const PER_ENDPOINT = Number(process.env.API_FUZZ_RUNS ?? 40);
-
-/** Everything a refused request must leave as it was. */
-async function fingerprint(db: Db): Promise<string> {
-  const rows = await db.execute(sql`select
-    (select count(*) from orgs where deleted_at is null) as orgs,
-    (select count(*) from org_members) as members,
-    (select coalesce(string_agg(role::text, ',' order by org_id, user_id), '') from org_members) as roles,
-    (select coalesce(sum(credit_limit), 0)::text from org_members) as limits,
-    (select coalesce(sum(max_running_jobs), 0) from org_members) as member_jobs,
-    (select count(*) from invitations) as invitations,
-    (select count(*) from credit_ledger) as ledger,
-    (select coalesce(sum(balance), 0)::text from org_wallets) as balances,
-    (select count(*) from org_clusters) as org_clusters,
-    (select coalesce(sum(coalesce(max_running_jobs, -1)), 0) from org_clusters) as org_cluster_jobs,
-    (select count(*) from projects) as projects,
-    (select count(*) from project_members) as project_members,
-    (select count(*) from artifacts) as artifacts,
-    (select count(*) from jobs) as jobs,
-    (select count(*) from jobs where status = 'running') as running,
-    (select count(*) from clusters) as clusters,
-    (select count(*) from audit_events) as audit,
-    (select count(*) from personal_access_tokens where revoked_at is null) as tokens,
-    (select coalesce(string_agg(coalesce(default_user_credit_limit::text, '-'), ','), '') from orgs) as defaults`);
-  return JSON.stringify((rows as unknown as { rows: unknown[] }).rows ?? rows);
-}
 
 const JUNK_STRINGS = [
   "",
@@ -136,30 +99,10 @@ function keysOfBody(schema: unknown): string[] {
 describe("every API endpoint, fuzzed", () => {
   it("answers malformed, oversized and junk requests with a JSON 4xx, never a 5xx, and writes nothing when it refuses", async () => {
     const db = t.db;
-    const op = await makePlatformAdmin(db);
-    const member = await makeUser(db);
-    const org = await makeOrg(db, { admin: op });
-    await addMember(db, org, member, "user");
-    await fundOrg(db, org, "100");
-    const cluster = await makeCluster(db, { presets: { cpu: "1.5" } });
-    await addOrgToCluster(db, org, cluster);
-    const project = await makeProject(db, { org, cluster, members: [[op, "admin"]] });
+    const { op, params: valid } = await apiWorld(db);
     const token = await makePat(db, op, { name: "fuzz" });
     const deps = apiDeps(db);
     process.env.API_RATE_LIMIT_PER_MINUTE = "1000000";
-
-    const valid: Record<string, string> = {
-      org: org.name,
-      org_name: org.name,
-      cluster: cluster.name,
-      cluster_name: cluster.name,
-      project: project.name,
-      project_name: project.name,
-      user: member.username,
-      user_name: member.username,
-      name: member.username,
-      id: "00000000-0000-4000-8000-000000000000",
-    };
     const endpoints = [...ALL_ENDPOINTS].sort(
       (a, b) => Number(a.spec.method === "DELETE") - Number(b.spec.method === "DELETE"),
     );
@@ -194,7 +137,7 @@ describe("every API endpoint, fuzzed", () => {
           const qs = new URLSearchParams();
           for (const [k, v] of s.query) qs.append(k, typeof v === "string" ? v : JSON.stringify(v));
           const url = `${path}${qs.size ? `?${qs}` : ""}`;
-          const before = await fingerprint(db);
+          const before = await writeFingerprint(db);
           const res = await callEndpoint(endpoint, {
             url,
             params,
@@ -211,7 +154,7 @@ describe("every API endpoint, fuzzed", () => {
                 : typeof res.json?.error?.message === "string";
             if (!shaped)
               failures.push(`unshaped error ${res.status} ${label}: ${JSON.stringify(res.json).slice(0, 200)}`);
-            const after = await fingerprint(db);
+            const after = await writeFingerprint(db);
             if (after !== before) failures.push(`refused (${res.status}) but wrote: ${label}`);
           }
         }

@@ -11,22 +11,11 @@
  * What each role may do through the lib operations the endpoints call is lib/authz.matrix.test.ts and
  * lib/projects.matrix.test.ts (a token caller is checked by the same lib functions as a browser session).
  */
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import type { Db } from "@/db";
 import { personalAccessTokens } from "@/db/schema";
-import {
-  addMember,
-  addOrgToCluster,
-  fundOrg,
-  makeCluster,
-  makeOrg,
-  makePlatformAdmin,
-  makeProject,
-  makeUser,
-  withTestDatabase,
-} from "@/lib/test/fixtures";
-import { apiDeps, callEndpoint, makePat } from "./testing";
+import { addOrgToCluster, makeOrg, withTestDatabase } from "@/lib/test/fixtures";
+import { apiDeps, apiWorld, callEndpoint, makePat, writeFingerprint } from "./testing";
 
 vi.mock("server-only", () => ({}));
 const { ALL_ENDPOINTS } = await import("./endpoints");
@@ -34,30 +23,12 @@ const { endpointMode } = await import("./endpoint");
 
 const t = withTestDatabase();
 
-async function writes(db: Db): Promise<string> {
-  const r = await db.execute(sql`select
-    (select count(*) from orgs where deleted_at is null) o, (select count(*) from org_members) m,
-    (select coalesce(string_agg(role::text, ',' order by org_id, user_id), '') from org_members) r,
-    (select coalesce(sum(credit_limit), 0)::text from org_members) l, (select count(*) from invitations) i,
-    (select count(*) from credit_ledger) g, (select count(*) from org_clusters) c, (select count(*) from projects) p,
-    (select count(*) from project_members) pm, (select count(*) from artifacts) a, (select count(*) from jobs) j,
-    (select count(*) from audit_events) e`);
-  return JSON.stringify((r as unknown as { rows: unknown[] }).rows);
-}
-
 describe("the token column, over every API endpoint", () => {
   it("refuses missing, unknown, expired, revoked and reset tokens; read-only tokens write nothing; org-restricted tokens stay in their org", async () => {
     const db = t.db;
-    const op = await makePlatformAdmin(db);
-    const member = await makeUser(db);
-    const org = await makeOrg(db, { admin: op });
+    const { op, member, cluster, params: values } = await apiWorld(db);
     const other = await makeOrg(db, { admin: op });
-    await addMember(db, org, member, "user");
-    await fundOrg(db, org, "50");
-    const cluster = await makeCluster(db, { presets: { cpu: "1" } });
-    await addOrgToCluster(db, org, cluster);
     await addOrgToCluster(db, other, cluster);
-    const project = await makeProject(db, { org, cluster, members: [[op, "admin"]] });
 
     const readOnly = await makePat(db, op, { name: "ro", scope: "read" });
     const elsewhere = await makePat(db, op, { name: "elsewhere", org: other.name });
@@ -74,18 +45,6 @@ describe("the token column, over every API endpoint", () => {
     const deps = apiDeps(db);
     process.env.API_RATE_LIMIT_PER_MINUTE = "1000000";
 
-    const values: Record<string, string> = {
-      org: org.name,
-      org_name: org.name,
-      cluster: cluster.name,
-      cluster_name: cluster.name,
-      project: project.name,
-      project_name: project.name,
-      user: member.username,
-      user_name: member.username,
-      name: op.username,
-      id: "00000000-0000-4000-8000-000000000000",
-    };
     const failures: string[] = [];
     try {
       for (const endpoint of ALL_ENDPOINTS) {
@@ -96,9 +55,9 @@ describe("the token column, over every API endpoint", () => {
         const url = spec.path.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(params[p]!));
         const label = `${spec.method} ${spec.path}`;
         const call = async (token: string | null) => {
-          const before = await writes(db);
+          const before = await writeFingerprint(db);
           const res = await callEndpoint(endpoint, { url, params, token, deps, ...(spec.body ? { body: {} } : {}) });
-          return { res, wrote: (await writes(db)) !== before };
+          return { res, wrote: (await writeFingerprint(db)) !== before };
         };
         if ((spec.auth ?? "token") === "token") {
           for (const [name, token] of [
