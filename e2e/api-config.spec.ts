@@ -71,7 +71,7 @@ test("GET /api/v1/config: unauthenticated form, a refused token, and the caller'
 
   const mine = await getJson(request, "/api/v1/config", user.token);
   expect(mine.status).toBe(200);
-  expect(mine.headers["cache-control"]).toBe("no-store");
+  expect(mine.headers["cache-control"]).toBe("no-store, no-transform");
   const { clusters, projects } = parseServerConfig(mine.json, true);
   const cl = clusters[API_CFG.cluster];
   expect(cl.orgs).toEqual([API_CFG.org]);

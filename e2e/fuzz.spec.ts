@@ -111,6 +111,13 @@ const ACTIONS: Record<string, { who: Who; args: (c: Ctx) => unknown[] }> = {
   removeOrgClusterAction: { who: "operator", args: (c) => [c.cluster, "fz-none"] },
   createClusterTokenAction: { who: "operator", args: (c) => [c.cluster, F({ label: "" })] },
   revokeClusterTokenAction: { who: "operator", args: (c) => [c.cluster, "not-an-id", "x"] },
+  setClusterUrlsAction: {
+    who: "operator",
+    args: (c) => [c.cluster, F({ registryUrl: "not a url", storageUrl: "ftp://x" })],
+  },
+  // Account → Tokens: a nameless token, an unknown token id.
+  createTokenAction: { who: "user", args: () => [F({ name: "", expiresIn: "forever", scope: "all", org: "" })] },
+  revokeTokenAction: { who: "user", args: () => ["not-a-token-id"] },
   grantCreditsAction: { who: "operator", args: (c) => [F({ org: c.org, mode: "add", amount: "-1", note: "" })] },
   addOrgMemberAction: { who: "operator", args: (c) => [c.org, F({ username: "fz-nobody", role: "user" })] },
   setClusterStorageRateAction: { who: "operator", args: (c) => [c.cluster, F({ rate: "-1" })] },
