@@ -6,7 +6,7 @@ import { compareCredits } from "../core/credits-amount";
 import { Conflict, Invalid, NotFound } from "../core/errors";
 import { creditLimitSchema } from "../core/money";
 import type { Services } from "../core/services";
-import { parseInput } from "../core/validation";
+import { lineText, parseInput } from "../core/validation";
 import { setMemberCredits } from "../billing/member-credits";
 import { inviteMembers } from "./invitations";
 import { changeMemberRole } from "./members";
@@ -101,10 +101,10 @@ function sameLimit(a: string | null, b: string | null): boolean {
 }
 
 export const updateOrgUserSchema = z.object({
-  username: z.string().trim().toLowerCase().min(1).max(64),
+  username: lineText().trim().toLowerCase().min(1).max(64),
   role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
   /** What the member may still spend (null = unlimited); absent: unchanged. */
-  credits: z.union([z.null(), z.string().max(40)]).optional(),
+  credits: z.union([z.null(), lineText().max(40)]).optional(),
 });
 
 /**
