@@ -313,6 +313,7 @@ function NewTokenDialog({
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent
         title="Copy your new token"
+        modal="strict"
         description="Use it as a bearer token: Authorization: Bearer <token>."
         className="max-w-lg"
       >

@@ -14,16 +14,23 @@ export function DialogContent({
   description,
   children,
   className,
+  modal,
 }: {
   title: string;
   description?: ReactNode;
   children: ReactNode;
   className?: string;
+  /**
+   * A click outside doesn't close it (a dialog showing a secret once, which a stray click would throw away);
+   * its buttons and Escape still do.
+   */
+  modal?: "strict";
 }) {
   return (
     <D.Portal>
       <D.Overlay className="fixed inset-0 z-40 bg-black/40 backdrop-blur-[1px]" />
       <D.Content
+        {...(modal === "strict" ? { onInteractOutside: (e: Event) => e.preventDefault() } : {})}
         className={cn(
           "fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2",
           "rounded-lg border border-border bg-canvas p-5 shadow-xl focus:outline-none",
