@@ -83,3 +83,28 @@ export async function releaseIdempotencyKey(db: Db, userId: string, key: string)
       ),
     );
 }
+
+/**
+ * Runs `fn` once per claimed key (Apolo's `idempotency_key` query parameter uses this; the door's
+ * Idempotency-Key header the three steps above): the first request runs and its answer is remembered (200); a
+ * retry with the same key and request gets `replay` with the first answer; a refusal or failure frees the key.
+ */
+export async function runOnce<T>(
+  db: Db,
+  userId: string,
+  key: string,
+  request: string,
+  body: string,
+  fn: () => Promise<T>,
+): Promise<{ replay: true; status: number; body: unknown } | { replay: false; value: T }> {
+  const claim = await claimIdempotencyKey(db, userId, key, request, body);
+  if (claim.kind === "replay") return { replay: true, status: claim.status, body: claim.body };
+  try {
+    const value = await fn();
+    await finishIdempotencyKey(db, userId, key, 200, value ?? null);
+    return { replay: false, value };
+  } catch (err) {
+    await releaseIdempotencyKey(db, userId, key).catch(() => undefined);
+    throw err;
+  }
+}

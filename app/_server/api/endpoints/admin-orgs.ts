@@ -15,7 +15,7 @@ import {
   type OrgUserDetails,
 } from "@/lib/orgs";
 import { defineEndpoint, type EndpointContext } from "../endpoint";
-import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from "../idempotency";
+import { runOnce } from "../idempotency";
 
 /**
  * Apolo's admin API for orgs and org users (`/apis/admin/v1/orgs…`), as `apolo admin` (apolo-sdk on
@@ -165,27 +165,19 @@ async function once<T>(
   if (!key || !ctx.caller) return fn();
   const url = new URL(ctx.req.url);
   const scoped = `apolo:${key}`;
-  const claim = await claimIdempotencyKey(
+  const r = await runOnce(
     ctx.db,
     ctx.caller.userId,
     scoped,
     `${ctx.req.method} ${url.pathname}`,
     JSON.stringify(ctx.body ?? null),
+    fn,
   );
-  if (claim.kind === "replay") {
-    return Response.json(claim.body, {
-      status: claim.status,
-      headers: { "Cache-Control": "no-store", "Idempotent-Replayed": "true" },
-    });
-  }
-  try {
-    const result = await fn();
-    await finishIdempotencyKey(ctx.db, ctx.caller.userId, scoped, 200, result ?? null);
-    return result;
-  } catch (err) {
-    await releaseIdempotencyKey(ctx.db, ctx.caller.userId, scoped).catch(() => undefined);
-    throw err;
-  }
+  if (!r.replay) return r.value;
+  return Response.json(r.body, {
+    status: r.status,
+    headers: { "Cache-Control": "no-store", "Idempotent-Replayed": "true" },
+  });
 }
 
 type AnyCtx = EndpointContext<z.ZodObject, z.ZodObject, z.ZodType>;

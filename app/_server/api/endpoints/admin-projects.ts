@@ -27,7 +27,7 @@ import {
   type ProjectUserRow,
 } from "@/lib/projects";
 import { defineEndpoint } from "../endpoint";
-import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from "../idempotency";
+import { runOnce } from "../idempotency";
 
 /**
  * Apolo's admin API for org clusters, projects and project users (`/apis/admin/v1/clusters/{cluster}/orgs…`), as
@@ -218,16 +218,8 @@ async function onceByKey<T>(
   if (!key || !caller) return fn();
   const path = new URL(req.url).pathname;
   const ns = `apolo:${path}:${key}`.slice(0, 255);
-  const claim = await claimIdempotencyKey(db, caller.userId, ns, `${req.method} ${path}`, JSON.stringify(body));
-  if (claim.kind === "replay") return claim.body as T;
-  try {
-    const result = await fn();
-    await finishIdempotencyKey(db, caller.userId, ns, 200, result);
-    return result;
-  } catch (err) {
-    await releaseIdempotencyKey(db, caller.userId, ns).catch(() => undefined);
-    throw err;
-  }
+  const r = await runOnce(db, caller.userId, ns, `${req.method} ${path}`, JSON.stringify(body), fn);
+  return r.replay ? (r.body as T) : r.value;
 }
 
 // ------------------------------------------------------------------------------------------------ org clusters

@@ -9,7 +9,7 @@ import {
   type MemberBalance,
 } from "@/lib/orgs";
 import { defineEndpoint } from "../endpoint";
-import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from "../idempotency";
+import { runOnce } from "../idempotency";
 
 /**
  * Apolo's admin API for users and cluster users (neuro_admin_client admin_client.py: get_user,
@@ -162,19 +162,10 @@ export const patchOrgClusterUserQuota = defineEndpoint(
     const person = requirePerson(caller);
     const key = `apolo:cluster-user-quota:${query.idempotency_key}`;
     const request = `PATCH ${new URL(req.url).pathname}`;
-    const claim = await claimIdempotencyKey(db, person.userId, key, request, JSON.stringify(body));
-    if (claim.kind === "replay") {
-      if (claim.status !== 200) throw new Conflict("This idempotency_key was used for a request that failed.");
-      return claim.body;
-    }
-    try {
-      const out = await run();
-      await finishIdempotencyKey(db, person.userId, key, 200, out);
-      return out;
-    } catch (err) {
-      await releaseIdempotencyKey(db, person.userId, key).catch(() => undefined);
-      throw err;
-    }
+    const r = await runOnce(db, person.userId, key, request, JSON.stringify(body), run);
+    if (!r.replay) return r.value;
+    if (r.status !== 200) throw new Conflict("This idempotency_key was used for a request that failed.");
+    return r.body;
   },
 );
 
