@@ -139,6 +139,14 @@ export const orgs = pgTable(
       .notNull()
       .default(sql`'{100,10,0}'`),
     /**
+     * Warn when the projected zero balance comes within each of these many seconds (Apolo's
+     * `balance_projection_seconds`; default 7 days, 3 days, 1 day), descending. lib/billing/projection.ts.
+     */
+    balanceProjectionSeconds: integer("balance_projection_seconds")
+      .array()
+      .notNull()
+      .default(sql`'{604800,259200,86400}'`),
+    /**
      * Set when an admin closed the org (lib/orgs/orgs.ts closeOrg): it has no members or invitations any more,
      * answers 404 everywhere, and its wallet, ledger, payments, jobs and audit rows stay.
      */
@@ -162,17 +170,68 @@ export const orgs = pgTable(
  * other. Only lib/billing/ledger.ts writes balance and spent, always with a credit_ledger row in the same
  * transaction: balance = Σ ledger. Lock order: lib/billing/ledger.ts.
  */
-export const orgWallets = pgTable("org_wallets", {
-  // Cascade here, RESTRICT from credit_ledger to the wallet: an org with any money record can't be deleted (it is
-  // closed instead), while an org that never had one (a script's or a test's) still can.
+export const orgWallets = pgTable(
+  "org_wallets",
+  {
+    // Cascade here, RESTRICT from credit_ledger to the wallet: an org with any money record can't be deleted (it is
+    // closed instead), while an org that never had one (a script's or a test's) still can.
+    orgId: uuid("org_id")
+      .primaryKey()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    /** May go below zero: a running job's usage is charged even past zero. */
+    balance: numeric("balance", { precision: 24, scale: 8 }).notNull().default("0"),
+    spent: numeric("spent", { precision: 24, scale: 8 }).notNull().default("0"),
+    /** The lowest low-balance threshold already notified since the balance was last above it. */
+    notifiedThreshold: numeric("notified_threshold", { precision: 24, scale: 8 }),
+    /**
+     * The smallest projection interval (seconds, from orgs.balance_projection_seconds) already notified since the
+     * projection was last outside it, and when; re-armed once a top-up pushes the projected zero back out.
+     */
+    projectionNotifiedSeconds: integer("projection_notified_seconds"),
+    projectionNotifiedAt: timestamp("projection_notified_at", { withTimezone: true }),
+    /**
+     * Automatic top-up's threshold, copied here from org_auto_topups while it is on (null: off), so that the charge
+     * path marks a crossing in the balance update it already makes, without reading another table.
+     */
+    autoTopupBelow: numeric("auto_topup_below", { precision: 24, scale: 8 }),
+    /**
+     * Set (once) by the balance update that takes the balance below auto_topup_below: the crossing the background
+     * worker tops up for (its time is part of the payment's idempotency key). Cleared when the worker finds the
+     * balance back at or above the threshold, when the top-up settles, or when automatic top-up turns off.
+     */
+    autoTopupDueAt: timestamp("auto_topup_due_at", { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("org_wallets_auto_topup_due_idx")
+      .on(t.autoTopupDueAt)
+      .where(sql`auto_topup_due_at is not null`),
+  ],
+);
+
+/**
+ * An org's automatic top-up (lib/billing/auto-topup.ts), one row per org once an admin configured it: "when the
+ * balance falls below `threshold`, add `amount`", at most `monthly_cap` credits of automatic top-ups per calendar
+ * month (UTC). With Stripe, the card saved through Checkout in setup mode is charged off-session.
+ */
+export const orgAutoTopups = pgTable("org_auto_topups", {
   orgId: uuid("org_id")
     .primaryKey()
     .references(() => orgs.id, { onDelete: "cascade" }),
-  /** May go below zero: a running job's usage is charged even past zero. */
-  balance: numeric("balance", { precision: 24, scale: 8 }).notNull().default("0"),
-  spent: numeric("spent", { precision: 24, scale: 8 }).notNull().default("0"),
-  /** The lowest low-balance threshold already notified since the balance was last above it. */
-  notifiedThreshold: numeric("notified_threshold", { precision: 24, scale: 8 }),
+  enabled: boolean("enabled").notNull().default(false),
+  threshold: numeric("threshold", { precision: 24, scale: 8 }).notNull(),
+  amount: numeric("amount", { precision: 24, scale: 8 }).notNull(),
+  monthlyCap: numeric("monthly_cap", { precision: 24, scale: 8 }).notNull(),
+  stripeCustomerId: text("stripe_customer_id"),
+  stripePaymentMethodId: text("stripe_payment_method_id"),
+  /** What the admin sees of the saved card ("visa •••• 4242"), when Stripe told us. */
+  cardLabel: text("card_label"),
+  cardSavedAt: timestamp("card_saved_at", { withTimezone: true }),
+  /** Why automatic top-up was turned off by the system (card declined, monthly cap reached), shown in Settings. */
+  disabledReason: text("disabled_reason"),
+  disabledAt: timestamp("disabled_at", { withTimezone: true }),
+  updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
 
@@ -546,7 +605,7 @@ export const jobs = pgTable(
   ],
 );
 
-export const ledgerKind = pgEnum("ledger_kind", ["topup", "grant", "charge", "adjustment"]);
+export const ledgerKind = pgEnum("ledger_kind", ["topup", "grant", "charge", "adjustment", "auto_topup"]);
 
 /**
  * Append-only: org_wallets.balance = Σ amount for every org. org_id references the wallet (not the org row), so
@@ -608,11 +667,24 @@ export const payments = pgTable(
     amountMinor: integer("amount_minor").notNull(),
     currency: text("currency").notNull(),
     status: paymentStatus("status").notNull().default("pending"),
+    /** checkout: a person's top-up through a checkout page; auto: an automatic top-up (lib/billing/auto-topup.ts). */
+    kind: text("kind", { enum: ["checkout", "auto"] })
+      .notNull()
+      .default("checkout"),
+    /** An automatic top-up's key, from its org and the crossing (`auto-topup:<org id>:<crossing time>`). */
+    idempotencyKey: text("idempotency_key"),
+    /** Why a failed payment failed (the card was declined, …), for Settings and the mail. */
+    failureReason: text("failure_reason"),
     createdAt: createdAt(),
     completedAt: timestamp("completed_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("payments_provider_ref_key").on(t.provider, t.providerRef),
+    uniqueIndex("payments_idempotency_key").on(t.idempotencyKey),
+    // At most one automatic top-up in flight per org.
+    uniqueIndex("payments_one_pending_auto_key")
+      .on(t.orgId)
+      .where(sql`kind = 'auto' and status = 'pending'`),
     index("payments_org_idx").on(t.orgId, t.createdAt.desc()),
   ],
 );

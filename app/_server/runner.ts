@@ -1,11 +1,12 @@
 import "server-only";
 import { getDb } from "@/db";
 import { internal as artifactsInternal } from "@/lib/artifacts";
+import { internal as billingInternal } from "@/lib/billing";
 import { internal } from "@/lib/compute";
 import { systemCaller } from "@/lib/core";
 import { deliverOutbox, LogMailer, SmtpMailer, type Mailer } from "@/lib/mail";
 import { appConfig } from "./config";
-import { services } from "./services";
+import { paymentProvider, services } from "./services";
 
 interface Loop {
   timer: NodeJS.Timeout;
@@ -101,4 +102,32 @@ export function startMailWorker() {
 /** After a commit that queued mail: deliver it now rather than at the next tick (no-op without a worker). */
 export function wakeMailWorker() {
   holder.__apoloLoops?.get("mail")?.wake();
+}
+
+/** Warnings by projection are checked at most this often (they read the ledger of every org that spends). */
+const PROJECTION_EVERY_MS = 60_000;
+
+/**
+ * The credits worker, on every instance: automatic top-ups every CREDITS_WORKER_INTERVAL_MS (and when woken
+ * after a charge) and warnings by projection at most once a minute (lib/billing/worker.ts). Safe with several
+ * instances: each part claims its rows in the database.
+ */
+export function startCreditsWorker() {
+  const { intervalMs } = appConfig().creditsWorker;
+  let lastProjections = 0;
+  startLoop("credits", intervalMs, async () => {
+    const appUrl = process.env.AUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
+    const svc = await services({ appUrl });
+    const now = new Date();
+    const projections = now.getTime() - lastProjections >= PROJECTION_EVERY_MS;
+    if (projections) lastProjections = now.getTime();
+    await billingInternal.creditsWorkerTick(
+      await getDb(),
+      systemCaller("credits-worker"),
+      now,
+      { ...svc, provider: paymentProvider(appUrl), pricing: appConfig().pricing },
+      { projections },
+    );
+  });
+  console.log(`[credits] credits worker ticking every ${intervalMs} ms`);
 }

@@ -3,7 +3,7 @@ import { internal } from "@/lib/compute";
 import { systemCaller } from "@/lib/core";
 import { invalidSettings, missingProductionSettings } from "@/lib/core";
 import { appConfig } from "./config";
-import { startEmbeddedRunner, startMailWorker } from "./runner";
+import { startCreditsWorker, startEmbeddedRunner, startMailWorker } from "./runner";
 
 /** Refuses to run production without real secrets, then applies the migrations before the first request. */
 export async function startServer() {
@@ -35,4 +35,5 @@ export async function startServer() {
     console.log("[db] seeded the default cluster and presets");
   startEmbeddedRunner();
   startMailWorker();
+  startCreditsWorker();
 }

@@ -9,6 +9,7 @@ import { csvDocument } from "../core/csv";
 import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
 import { filterText, MAX_LENGTH, pagingShape, parseInput } from "../core/validation";
 import { resolveProjectFilter } from "../projects/choices";
+import { LEDGER_KINDS } from "./ledger";
 
 /**
  * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed
@@ -56,7 +57,7 @@ export async function getCreditsSummary(db: Db, caller: Caller, orgName: string)
 }
 
 export const ledgerQuerySchema = z.object({
-  kind: z.enum(["topup", "grant", "charge", "adjustment"]).optional().catch(undefined),
+  kind: z.enum(LEDGER_KINDS).optional().catch(undefined),
   member: filterText(MAX_LENGTH.usernameFilter).optional().catch(undefined),
   /** "<cluster>/<project>" (a project the caller can see), "none" (entries without a project), or absent. */
   project: filterText(MAX_LENGTH.orgName * 2 + 1)

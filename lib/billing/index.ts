@@ -11,3 +11,12 @@ export * from "./top-ups";
 // System-only operations (lib/core/caller.ts requireSystem): for the Stripe webhook route.
 export * as internal from "./internal";
 export * from "./member-credits";
+export * from "./projection";
+export {
+  autoTopUpSettingsSchema,
+  getAutoTopUp,
+  setAutoTopUp,
+  startCardSetup,
+  type AutoTopUpView,
+  type AutoTopUpPaymentView,
+} from "./auto-topup";

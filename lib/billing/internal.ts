@@ -20,3 +20,5 @@ export async function completePayment(
   requireSystem(caller);
   return settlePayment(db, input, svc);
 }
+
+export { creditsWorkerTick } from "./worker";

@@ -11,6 +11,8 @@
  *                    wait for the org lock (with FOR UPDATE it did, and deadlocked against job starts)
  *   1b. projects     a project row: project membership changes and deletion (withProjectLock in
  *                    lib/projects/access.ts), after its org row, FOR NO KEY UPDATE
+ *   1c. org_auto_topups  an org's automatic top-up settings (lib/billing/auto-topup.ts): saving them (after the
+ *                    org row), the credits worker claiming a crossing and turning it off after a failure
  *   2. org_wallets   the wallet: every balance change (postLedger, chargesSql), closing; a job start reads it
  *                    FOR SHARE (so a charge that stops an org's jobs can't miss a job started meanwhile)
  *   3. jobs          job rows: metering (after its wallets), stopping, closing
@@ -25,13 +27,17 @@
 import { and, eq, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db";
 import { rawRows } from "@/db/client";
-import { creditLedger, jobs, orgMembers, orgs, orgWallets, users } from "@/db/schema";
+import { creditLedger, jobs, ledgerKind, orgMembers, orgs, orgWallets, users } from "@/db/schema";
 import type { MailMessage } from "../mail/mail";
 import { lowBalanceMail } from "../mail/mail-templates";
 
+/** Every kind of ledger row (credit_ledger.kind). */
+export const LEDGER_KINDS = ledgerKind.enumValues;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
 export interface LedgerEntry {
   orgId: string;
-  kind: "topup" | "grant" | "charge" | "adjustment";
+  kind: LedgerKind;
   /** Signed decimal string. */
   amount: string;
   actorId?: string | null;
@@ -81,6 +87,10 @@ export async function postLedger(tx: Tx, e: LedgerEntry, appUrl?: string): Promi
     .set({
       balance: sql`${orgWallets.balance} + ${e.amount}::numeric`,
       spent: isCharge ? sql`${orgWallets.spent} - ${e.amount}::numeric` : orgWallets.spent,
+      // Automatic top-up: the update that takes the balance below the threshold marks the crossing (once).
+      autoTopupDueAt: sql`case when ${orgWallets.autoTopupBelow} is not null
+        and ${orgWallets.balance} + ${e.amount}::numeric < ${orgWallets.autoTopupBelow}
+        then coalesce(${orgWallets.autoTopupDueAt}, now()) else ${orgWallets.autoTopupDueAt} end`,
       updatedAt: sql`now()`,
     })
     .where(eq(orgWallets.orgId, e.orgId))
@@ -215,7 +225,10 @@ export function chargesSql(charges: SQL): { ctes: SQL; summary: SQL } {
     ),
     charge_per_org as (select org_id, sum(amount) as total from charge_rows group by org_id),
     charge_balances as (
-      update ${orgWallets} w set balance = w.balance - t.total, spent = w.spent + t.total, updated_at = now()
+      update ${orgWallets} w set balance = w.balance - t.total, spent = w.spent + t.total, updated_at = now(),
+        -- automatic top-up: mark the crossing below its threshold (once); the credits worker tops up
+        auto_topup_due_at = case when w.auto_topup_below is not null and w.balance - t.total < w.auto_topup_below
+                                 then coalesce(w.auto_topup_due_at, now()) else w.auto_topup_due_at end
       from charge_per_org t, ${orgs} o where w.org_id = t.org_id and o.id = w.org_id
       returning w.org_id as id, o.name, (w.balance + t.total)::text as before, w.balance::text as after,
                 w.notified_threshold::text as notified,

@@ -30,6 +30,11 @@ export interface AppConfig {
   /** MAIL_WORKER_INTERVAL_MS (default 5000, at least 100) and MAIL_MAX_ATTEMPTS (default 8, at least 1). */
   mailWorker: { intervalMs: number; maxAttempts: number };
   /**
+   * CREDITS_WORKER_INTERVAL_MS (default 5000, at least 100): how often the credits worker looks for automatic
+   * top-ups to make; warnings by projection are checked on its tick at most once a minute.
+   */
+  creditsWorker: { intervalMs: number };
+  /**
    * SECRETS_KEY: the 32-byte AES-256-GCM key that encrypts artifact secrets (lib/artifacts/secrets-crypto.ts),
    * given as base64 or hex; null when unset or unreadable (invalidSettings names an unreadable one, production
    * refuses to start without one, development generates one: app/_server/secrets.ts).
@@ -61,6 +66,7 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: text,
   MAIL_WORKER_INTERVAL_MS: intAtLeast(100, 5000),
   MAIL_MAX_ATTEMPTS: intAtLeast(1, 8),
+  CREDITS_WORKER_INTERVAL_MS: intAtLeast(100, 5000),
   SECRETS_KEY: text,
 });
 
@@ -104,6 +110,7 @@ export function parseConfig(env: Env): AppConfig {
         ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }
         : null,
     mailWorker: { intervalMs: e.MAIL_WORKER_INTERVAL_MS, maxAttempts: e.MAIL_MAX_ATTEMPTS },
+    creditsWorker: { intervalMs: e.CREDITS_WORKER_INTERVAL_MS },
     secretsKey: parseSecretsKey(e.SECRETS_KEY),
   };
 }

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { createTopUp, exportLedgerCsv, getPayment, LEDGER_CURSOR_LIMITS, listLedgerByCursor } from "@/lib/billing";
+import {
+  createTopUp,
+  exportLedgerCsv,
+  getPayment,
+  LEDGER_CURSOR_LIMITS,
+  LEDGER_KINDS,
+  listLedgerByCursor,
+} from "@/lib/billing";
 import { appConfig } from "../../config";
 import { paymentProvider } from "../../services";
 import { defineEndpoint } from "../endpoint";
@@ -8,7 +15,7 @@ import { decimal, iso, isoDate, orgParam, orgParams } from "./console-shared";
 /** The console's own API: the credit ledger (cursor-paged, or CSV) and top-ups (a checkout, then its state). */
 
 const ledgerFilters = {
-  kind: z.enum(["topup", "grant", "charge", "adjustment"]).optional(),
+  kind: z.enum(LEDGER_KINDS).optional(),
   member: z.string().max(64).optional().describe("A member's username: their entries only."),
   project: z
     .string()
@@ -37,7 +44,7 @@ export const ledgerResponse = z.object({
     z.object({
       id: z.number().int(),
       created_at: isoDate,
-      kind: z.enum(["topup", "grant", "charge", "adjustment"]),
+      kind: z.enum(LEDGER_KINDS),
       amount: decimal.describe("Signed: top-ups and grants positive, charges negative."),
       balance_after: decimal,
       actor: z.string().nullable().describe("Who did it (payer, granting admin); null for metering."),

@@ -1,0 +1,145 @@
+/**
+ * Where an org's balance is heading: its spending rate, computed in SQL from the ledger and the running jobs, and
+ * when the balance reaches zero at that rate. Every figure is an exact decimal (numeric in PostgreSQL, strings
+ * here); only `secondsLeft` is a number (whole seconds).
+ *
+ * The rates, in credits per hour:
+ * - `last24h`: the org's charges over the 24 hours before `at`, divided by 24;
+ * - `last7d`: its charges over the 7 days before `at`, divided by 168;
+ * - `running`: Σ credits/hour of the jobs running now (the price each job started with);
+ * - `storage`: charges with no job (disk storage) over the last 24 hours, divided by 24.
+ *
+ * The rate the projection uses ("the current rate"): with jobs running, the greater of `running + storage` and
+ * `last24h` (a burst of short jobs today is not forgotten because none runs this very second); with none running,
+ * `storage` alone — an org whose jobs all stopped is "not spending" unless its disks still cost something.
+ */
+import type { Db, Tx } from "@/db";
+import { rawRows } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { requireOrgAccess, type OrgRef } from "../core/authz";
+import type { Caller } from "../core/caller";
+
+export interface SpendingRates {
+  last24h: string;
+  last7d: string;
+  running: string;
+  storage: string;
+}
+
+export type ProjectionState =
+  /** Nothing is being spent at the current rate. */
+  | "not_spending"
+  /** Spending: secondsLeft / runsOutAt say when the balance reaches zero. */
+  | "spending"
+  /** The balance is zero or below. */
+  | "depleted";
+
+export interface Projection {
+  orgId: string;
+  balance: string;
+  rates: SpendingRates;
+  /** How many jobs of the org run now. */
+  runningJobs: number;
+  /** The rate the projection uses, credits per hour (see the file comment); "0.00000000" when not spending. */
+  ratePerHour: string;
+  state: ProjectionState;
+  /** Whole seconds until the balance reaches zero at `ratePerHour` (spending only). */
+  secondsLeft: number | null;
+  /** `at` + secondsLeft (spending only). */
+  runsOutAt: Date | null;
+}
+
+interface Row {
+  org_id: string;
+  balance: string;
+  last24h: string;
+  last7d: string;
+  running: string;
+  storage: string;
+  running_jobs: number;
+  rate: string;
+  seconds_left: string | null;
+}
+
+/**
+ * Projections of many orgs in one statement (the header's balance tooltip for every org of a person, the credits
+ * worker's pass over the orgs that spend). Orgs without a wallet are left out. Internal: no authorization.
+ */
+export async function projectOrgs(db: Db | Tx, orgIds: string[], at: Date = new Date()): Promise<Projection[]> {
+  if (orgIds.length === 0) return [];
+  const ids = sql`array[${sql.join(
+    orgIds.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::uuid[]`;
+  const now = sql`${at.toISOString()}::timestamptz`;
+  const rows = await rawRows<Row>(
+    db,
+    sql`
+    with w as (select org_id, balance from org_wallets where org_id = any(${ids})),
+    c as (
+      select w.org_id,
+        coalesce(-sum(l.amount) filter (where l.created_at > ${now} - interval '24 hours'), 0) as spent24h,
+        coalesce(-sum(l.amount), 0) as spent7d,
+        coalesce(-sum(l.amount) filter (where l.created_at > ${now} - interval '24 hours' and l.job_id is null), 0)
+          as storage24h
+      from w left join credit_ledger l
+        on l.org_id = w.org_id and l.kind = 'charge'
+       and l.created_at > ${now} - interval '7 days' and l.created_at <= ${now}
+      group by w.org_id
+    ),
+    j as (
+      select w.org_id, coalesce(sum(j.credits_per_hour), 0) as running, count(j.id)::int as n
+      from w left join jobs j on j.org_id = w.org_id and j.status = 'running'
+      group by w.org_id
+    ),
+    r as (
+      select w.org_id, w.balance, j.n,
+        round(c.spent24h / 24, 8) as last24h, round(c.spent7d / 168, 8) as last7d,
+        round(j.running, 8) as running, round(c.storage24h / 24, 8) as storage
+      from w join c on c.org_id = w.org_id join j on j.org_id = w.org_id
+    ),
+    p as (
+      select r.*, case when r.n > 0 then greatest(r.running + r.storage, r.last24h) else r.storage end as rate
+      from r
+    )
+    select org_id, balance::text, last24h::text, last7d::text, running::text, storage::text, n as running_jobs,
+      rate::text,
+      case when balance > 0 and rate > 0 then floor(balance * 3600 / rate)::text end as seconds_left
+    from p`,
+  );
+  return rows.map((r) => {
+    const secondsLeft = r.seconds_left === null ? null : Number(r.seconds_left);
+    const depleted = r.balance.startsWith("-") || /^0(\.0*)?$/.test(r.balance);
+    return {
+      orgId: r.org_id,
+      balance: r.balance,
+      rates: { last24h: r.last24h, last7d: r.last7d, running: r.running, storage: r.storage },
+      runningJobs: r.running_jobs,
+      ratePerHour: r.rate,
+      state: depleted ? "depleted" : secondsLeft === null ? "not_spending" : "spending",
+      secondsLeft,
+      runsOutAt: secondsLeft === null ? null : new Date(at.getTime() + secondsLeft * 1000),
+    };
+  });
+}
+
+/** The org's projection, for any member (the Credits page, the overview, the header). */
+export async function getCreditProjection(db: Db, caller: Caller, org: OrgRef, at: Date = new Date()) {
+  const access = await requireOrgAccess(db, caller, org, "org.view");
+  const [p] = await projectOrgs(db, [access.org.id], at);
+  return p ?? emptyProjection(access.org.id);
+}
+
+function emptyProjection(orgId: string): Projection {
+  const zero = "0.00000000";
+  return {
+    orgId,
+    balance: zero,
+    rates: { last24h: zero, last7d: zero, running: zero, storage: zero },
+    runningJobs: 0,
+    ratePerHour: zero,
+    state: "depleted",
+    secondsLeft: null,
+    runsOutAt: null,
+  };
+}
