@@ -648,6 +648,27 @@ export const creditLedger = pgTable(
   ],
 );
 
+/**
+ * Every accepted usage record (lib/compute/metering.ts): one row per idempotency key, including those that charged
+ * nothing (`nothing_due`), so the same key again changes nothing — whatever its `until`. The fine-grained usage of
+ * a job (each runner report or embedded tick), apart from the ledger.
+ */
+export const usageRecords = pgTable(
+  "usage_records",
+  {
+    idempotencyKey: text("idempotency_key").primaryKey(),
+    jobId: uuid("job_id").references(() => jobs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id").notNull(),
+    /** The moment the record settled the job's usage up to (capped at the job's stop). */
+    until: timestamp("until", { withTimezone: true }).notNull(),
+    /** What it charged (0 for nothing_due). */
+    amount: credits("amount").notNull(),
+    outcome: text("outcome", { enum: ["charged", "nothing_due"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("usage_records_job_idx").on(t.jobId, t.until)],
+);
+
 export const paymentStatus = pgEnum("payment_status", ["pending", "paid", "failed", "cancelled"]);
 
 /** One top-up attempt: pending → paid / failed / cancelled. */

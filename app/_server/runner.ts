@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/db";
+import { AdvisoryLeader } from "@/db/leader";
 import { internal as artifactsInternal } from "@/lib/artifacts";
 import { internal as billingInternal } from "@/lib/billing";
 import { internal } from "@/lib/compute";
@@ -51,28 +52,42 @@ function startLoop(name: string, intervalMs: number, tick: () => Promise<unknown
   return loop;
 }
 
-/** RUNNER_ENABLED (default: on in development) and RUNNER_INTERVAL_MS (default 5000). */
+/** RUNNER_ENABLED (default: on; "false" turns it off) and RUNNER_INTERVAL_MS (default 5000). */
 export function runnerSettings(env: Record<string, string | undefined> = process.env) {
-  const enabled = env.RUNNER_ENABLED ? env.RUNNER_ENABLED === "true" : env.NODE_ENV === "development";
+  const enabled = env.RUNNER_ENABLED !== "false";
   const interval = Number(env.RUNNER_INTERVAL_MS);
   return { enabled, intervalMs: Number.isInteger(interval) && interval >= 200 ? interval : 5000 };
 }
 
+/** The advisory lock of the embedded runner's leader (any constant, shared by every instance of one database). */
+const RUNNER_LEADER_LOCK_ID = 7_340_113;
+
 /**
- * The embedded runner: every few seconds it charges running jobs on embedded clusters and the storage of disks
- * on clusters with a storage price (one tick at a time).
+ * The embedded runner, on every instance: every few seconds the one instance that leads (a PostgreSQL advisory
+ * lock, db/leader.ts; on PGlite the only process) charges running jobs on embedded clusters and the storage of
+ * disks on clusters with a storage price. When the leader dies, another instance leads from its next tick. Two
+ * runners never charge a tick twice anyway: each tick's usage record has an idempotency key (usage_records).
  */
 export function startEmbeddedRunner() {
   const { enabled, intervalMs } = runnerSettings();
   if (!enabled || holder.__apoloRunner) return;
+  const url = process.env.DATABASE_URL;
+  const leader = url ? new AdvisoryLeader(url, RUNNER_LEADER_LOCK_ID) : null;
+  let leading = false;
   holder.__apoloRunner = startLoop("runner", intervalMs, async () => {
+    if (leader) {
+      const now = await leader.tryLead();
+      if (now !== leading) console.log(now ? "[runner] this instance leads the embedded runner" : "[runner] following");
+      leading = now;
+      if (!now) return;
+    }
     const svc = await services({ appUrl: process.env.AUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}` });
     const [db, now] = [await getDb(), new Date()];
     await internal.runEmbeddedTick(db, systemCaller("runner-tick"), now, intervalMs, svc);
     // Disk storage on clusters with a storage price, settled on the same tick (lib/artifacts/internal.ts).
     await artifactsInternal.meterStorage(db, systemCaller("runner-tick"), now, svc);
   }).timer;
-  console.log(`[runner] embedded runner ticking every ${intervalMs} ms`);
+  console.log(`[runner] embedded runner ticking every ${intervalMs} ms${leader ? " when it leads" : ""}`);
 }
 
 /**

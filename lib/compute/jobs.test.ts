@@ -449,6 +449,38 @@ describe("meterUsage: exact charging", () => {
     expect(await chargedSum(job.id)).toBe("25.00000000");
   });
 
+  it("never charges a replayed key whose first use charged nothing, whatever its later moment", async () => {
+    const w = await jobWorld();
+    const job = await w.start(w.user, "fast");
+    const start = secondsAgo(600);
+    await setJobStart(t.db, job.id, start);
+    await meter(w.svc, start, [[job.id, 10, "a-10"]]);
+    // "b" first arrives for an earlier moment: nothing is due, but the key is recorded.
+    const first = await meter(w.svc, start, [[job.id, 5, "b"]]);
+    expect(first.outcomes[0]!.outcome).toBe("nothing_due");
+    const before = await ledgerTotals(t.db, w.org);
+    // The same key with a later moment (it would owe 20 more): the key was accepted once, it changes nothing.
+    const replay = await meter(w.svc, start, [[job.id, 30, "b"]]);
+    expect(replay.outcomes[0]!.outcome).toBe("duplicate");
+    // And within one batch: a key that first charged nothing, repeated later in the batch.
+    const batch = await meter(w.svc, start, [
+      [job.id, 8, "c"],
+      [job.id, 40, "c"],
+    ]);
+    expect(batch.outcomes.map((o) => o.outcome)).toEqual(["nothing_due", "duplicate"]);
+    expect(await ledgerTotals(t.db, w.org)).toEqual(before);
+    expect((await jobRow(job.id)).creditsCharged).toBe("10.00000000");
+    const recorded = await rawRows<{ key: string; outcome: string; amount: string }>(
+      t.db,
+      sql`select idempotency_key as key, outcome, amount::text from usage_records where job_id = ${job.id} order by created_at, idempotency_key`,
+    );
+    expect(recorded.map((r) => [r.key, r.outcome, r.amount]).sort()).toEqual([
+      ["a-10", "charged", "10.00000000"],
+      ["b", "nothing_due", "0.00000000"],
+      ["c", "nothing_due", "0.00000000"],
+    ]);
+  });
+
   it("charges a stopped job only up to its stop, and answers unknown jobs as unknown", async () => {
     const w = await jobWorld();
     const job = await w.start(w.user, "fast");

@@ -80,7 +80,8 @@ export async function chargeUsageIn(tx: Tx, records: UsageRecord[], appUrl?: str
     const d = byOrd.get(i);
     const base = { jobId: r.jobId, idempotencyKey: r.idempotencyKey };
     if (!knownAt[i]) return { ...base, outcome: "unknown_job" };
-    // A replayed key is a duplicate only if it would have charged something; else there was nothing due.
+    // A replayed key never charges (usage_records keeps every accepted key); it reports "duplicate" when it would
+    // have charged something, else "nothing_due".
     if (!d || !owes(d)) return { ...base, outcome: "nothing_due" };
     return d.dup ? { ...base, outcome: "duplicate" } : { ...base, outcome: "charged", amount: d.delta };
   });
@@ -122,7 +123,8 @@ async function lockOrgsAndJobs(tx: Tx, ids: string[]) {
 }
 
 /**
- * One statement for the whole batch: drops keys already posted (and repeats within the batch), then per job
+ * One statement for the whole batch: drops keys already recorded in usage_records (and repeats within the batch),
+ * charged or not, then per job
  * in record order the cumulative due — runtime up to the record's time (capped at the stop time) × credits
  * per hour, rounded to 8 decimals, never below what was charged — and what each record adds to it; settles
  * each job (credits_charged, charged_until) up to its latest record that isn't a duplicate; and posts every
@@ -146,7 +148,7 @@ async function chargeRecords(
     calc as (
       select r.job_id, r.key, r.ord, j.org_id, j.user_id, j.credits_charged,
              -- a key posted before, or repeated from an earlier record of this batch, charges nothing
-             exists (select 1 from credit_ledger l where l.idempotency_key = r.key)
+             exists (select 1 from usage_records u where u.idempotency_key = r.key)
                or row_number() over (partition by r.key order by r.ord) > 1 as dup,
              least(r.until, coalesce(j.stopped_at, 'infinity')) as settled,
              greatest(j.credits_charged,
@@ -164,6 +166,13 @@ async function chargeRecords(
     ),
     owed as (
       select *, case when dup then due_raw - before else due - before end as delta from prev
+    ),
+    -- every accepted key, including those that charged nothing: the same key again changes nothing
+    recorded as (
+      insert into usage_records (idempotency_key, job_id, org_id, until, amount, outcome)
+      select key, job_id, org_id, settled, greatest(delta, 0),
+             case when delta > 0 then 'charged' else 'nothing_due' end
+      from owed where not dup
     ),
     settle as (
       update jobs j set credits_charged = greatest(j.credits_charged, t.due),
