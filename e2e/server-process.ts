@@ -57,9 +57,11 @@ export async function cuttableRelay(target: { host: string; port: number }) {
       return port;
     },
     async cut() {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      // close() calls back only once every connection ended: reset them first, then wait.
+      const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server = null;
       for (const s of sockets) s.resetAndDestroy();
+      await closed;
     },
     restore: open,
     async close() {

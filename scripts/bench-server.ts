@@ -31,7 +31,7 @@ export interface RunningServer {
 
 /**
  * `next start` with `databaseUrl`, a random AUTH_SECRET and SECRETS_KEY, AUTH_TRUST_HOST=true, no runner, plus
- * `extraEnv`. Ready when `probe` says so (default: POST /api/v1/usage answers 401, i.e. the route is up and the
+ * `extraEnv` (which may also set the mail, Stripe and seeding variables taken from the caller's environment). Ready when `probe` says so (default: POST /api/v1/usage answers 401, i.e. the route is up and the
  * database answered the token lookup).
  */
 export async function startConsole(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
@@ -50,7 +50,7 @@ export async function startConsole(databaseUrl: string, extraEnv: Record<string,
   };
   // Nothing from the caller's environment that would send mail or change who pays.
   for (const key of ["AUTH_URL", "SMTP_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SEED_DEFAULT_CLUSTER"]) {
-    delete env[key];
+    if (!(key in extraEnv)) delete env[key];
   }
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
   const child = spawn(

@@ -1,0 +1,559 @@
+/**
+ * `npm run test:reliability`: two production instances of the console on one fresh PostgreSQL database and Redis,
+ * under concurrent load, while the database goes away and comes back and one instance is killed — then the money
+ * invariants, checked in SQL. Exits 1 when one fails.
+ *
+ *   1. creates a database `apolo_rel_<random>` on the server of RELIABILITY_DATABASE_URL (default
+ *      postgres://postgres@127.0.0.1:5432/postgres), applies the migrations and seeds: an external cluster with a
+ *      runner token, orgs with a balance and running jobs (1 credit per second of runtime), a platform admin with a
+ *      personal access token, and pending Stripe payments;
+ *   2. starts two `next start` instances (`npm run build` first) that reach the database through a TCP relay this
+ *      script can cut, with REDIS_URL (default redis://127.0.0.1:6379) and the Stripe webhook secret set;
+ *   3. for `--seconds` (default 40), `--clients` (default 24, at most 32) concurrent clients spread over both
+ *      instances: usage reports (single records and batches, a fifth of them replaying earlier keys, some with a
+ *      later moment), signed Stripe webhook deliveries sent to both instances at once (replays of one payment),
+ *      and grants through Apolo's admin API with an idempotency_key sent twice at once;
+ *   4. at 30 % of the run cuts the database away for `--outage` seconds (default 4: every connection reset, new
+ *      ones refused, as in a restart), then restores it; at 65 % kills one instance with SIGKILL;
+ *   5. checks: balance = Σ ledger for every org; ledger idempotency keys unique; each paid payment exactly one
+ *      ledger row, none for a payment that isn't paid, no payment answered "paid" twice; every job's
+ *      credits_charged = Σ its charges = its settled runtime exactly; every charge a client was told about is in the
+ *      ledger with that amount, and every usage key answered is in usage_records; grants between the keys answered
+ *      and the keys sent; 5xx answers only while the database was away (plus a short grace), and those 503.
+ *   6. prints requests/s, answers by status, the outage the clients saw and the time each instance took to recover.
+ *
+ * Loopback only; bounded in time and load. `--keep` leaves the database for inspection.
+ */
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import Stripe from "stripe";
+import { table } from "./bench-output";
+import { startConsole, stopConsole, type RunningServer } from "./bench-server";
+import { cuttableRelay } from "../e2e/server-process";
+import { openDatabase } from "@/db/client";
+import { hashToken, newToken } from "@/lib/core/tokens";
+
+interface Options {
+  seconds: number;
+  clients: number;
+  outage: number;
+  keep: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { seconds: 40, clients: 24, outage: 4, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
+    const num = (min: number, max: number) => {
+      const v = Number(inline ?? argv[++i]);
+      if (!Number.isFinite(v) || v < min || v > max) throw new Error(`${flag} takes a number from ${min} to ${max}`);
+      return v;
+    };
+    if (flag === "--seconds") o.seconds = num(10, 300);
+    else if (flag === "--clients") o.clients = Math.floor(num(2, 32));
+    else if (flag === "--outage") o.outage = num(1, 30);
+    else if (flag === "--keep") o.keep = true;
+    else if (flag === "--help" || flag === "-h") {
+      console.log("usage: npm run test:reliability -- [--seconds 40] [--clients 24] [--outage 4] [--keep]");
+      process.exit(0);
+    } else throw new Error(`unknown argument '${argv[i]}'`);
+  }
+  return o;
+}
+
+const WEBHOOK_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
+const ORGS = 12;
+const JOBS_PER_CLIENT = 4;
+const PAYMENTS = 3000;
+/** A 5xx this long after the database came back still counts as part of the outage (pools reconnecting). */
+const GRACE_MS = 3_000;
+
+interface Seed {
+  clusterId: string;
+  runnerToken: string;
+  adminToken: string;
+  orgs: { id: string; name: string }[];
+  /** Per client: its jobs (each client is the only one reporting its jobs, so its moments only grow). */
+  jobs: { id: string; orgId: string }[][];
+  startedAt: Date;
+  payments: { id: string; ref: string; amountMinor: number }[];
+}
+
+async function seed(url: string, clients: number): Promise<Seed> {
+  const database = await openDatabase({ url });
+  await database.migrate();
+  await database.close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("begin");
+    const runner = newToken();
+    const [cluster] = (
+      await client.query<{ id: string }>(
+        `insert into clusters (name, description, runner) values ('rel-cluster', 'test:reliability', 'external')
+         returning id`,
+      )
+    ).rows;
+    await client.query(`insert into cluster_tokens (cluster_id, label, token_hash) values ($1, 'reliability', $2)`, [
+      cluster!.id,
+      runner.hash,
+    ]);
+    const [admin] = (
+      await client.query<{ id: string }>(
+        `insert into users (username, email, email_verified_at, is_platform_admin)
+         values ('rel-operator', 'rel-operator@example.com', now(), true) returning id`,
+      )
+    ).rows;
+    const adminToken = `apolo_pat_${randomBytes(32).toString("base64url").slice(0, 43)}`;
+    await client.query(
+      `insert into personal_access_tokens (user_id, name, token_hash, hint, scope) values ($1, 'rel', $2, $3, 'write')`,
+      [admin!.id, hashToken(adminToken), adminToken.slice(10, 14)],
+    );
+    const orgs: Seed["orgs"] = [];
+    for (let i = 0; i < ORGS; i++) {
+      const name = `rel-org-${i}`;
+      const [org] = (await client.query<{ id: string }>(`insert into orgs (name) values ($1) returning id`, [name]))
+        .rows;
+      // Funded through the ledger (balance = Σ ledger from the start): generous, no job may stop.
+      await client.query(`update org_wallets set balance = 100000000 where org_id = $1`, [org!.id]);
+      await client.query(
+        `insert into credit_ledger (org_id, kind, amount, balance_after, note)
+         values ($1, 'grant', 100000000, 100000000, 'test:reliability funding')`,
+        [org!.id],
+      );
+      await client.query(`insert into org_clusters (org_id, cluster_id) values ($1, $2)`, [org!.id, cluster!.id]);
+      orgs.push({ id: org!.id, name });
+    }
+    const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 30 * 86_400_000);
+    const jobs: Seed["jobs"] = [];
+    for (let c = 0; c < clients; c++) {
+      const [member] = (
+        await client.query<{ id: string }>(
+          `insert into users (username, email, email_verified_at) values ($1, $1 || '@example.com', now()) returning id`,
+          [`rel-user-${c}`],
+        )
+      ).rows;
+      const mine: Seed["jobs"][number] = [];
+      for (let j = 0; j < JOBS_PER_CLIENT; j++) {
+        const org = orgs[(c * JOBS_PER_CLIENT + j) % ORGS]!;
+        await client.query(
+          `insert into org_members (org_id, user_id, role) values ($1, $2, 'user') on conflict do nothing`,
+          [org.id, member!.id],
+        );
+        const [job] = (
+          await client.query<{ id: string }>(
+            `insert into jobs (org_id, user_id, cluster_id, preset_name, name, credits_per_hour, started_at, charged_until)
+             values ($1, $2, $3, 'rel', $4, 3600, $5, $5) returning id`,
+            [org.id, member!.id, cluster!.id, `rel-job-${c}-${j}`, startedAt],
+          )
+        ).rows;
+        mine.push({ id: job!.id, orgId: org.id });
+      }
+      jobs.push(mine);
+    }
+    const payments: Seed["payments"] = [];
+    for (let i = 0; i < PAYMENTS; i++) {
+      const org = orgs[i % ORGS]!;
+      const ref = `cs_rel_${i}_${randomBytes(6).toString("hex")}`;
+      const credits = 1 + (i % 7);
+      const [p] = (
+        await client.query<{ id: string }>(
+          `insert into payments (org_id, provider, provider_ref, credits, amount_minor, currency)
+           values ($1, 'stripe', $2, $3, $4, 'usd') returning id`,
+          [org.id, ref, credits, credits * 100],
+        )
+      ).rows;
+      payments.push({ id: p!.id, ref, amountMinor: credits * 100 });
+    }
+    await client.query("commit");
+    return { clusterId: cluster!.id, runnerToken: `apc_${runner.token}`, adminToken, orgs, jobs, startedAt, payments };
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- load
+
+interface Answer {
+  kind: "usage" | "webhook" | "grant";
+  instance: number;
+  start: number;
+  end: number;
+  /** HTTP status, or 0 when no answer came (connection refused or reset). */
+  status: number;
+}
+
+interface Tally {
+  answers: Answer[];
+  /** Usage keys answered "charged", with the amount. */
+  charged: Map<string, string>;
+  /** Usage keys the API answered (any outcome). */
+  answeredKeys: Set<string>;
+  chargedTwice: string[];
+  /** Payments answered "paid", and how often. */
+  paid: Map<string, number>;
+  grantKeysSent: Set<string>;
+  grantKeysAnswered: Set<string>;
+}
+
+async function call(
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; body: unknown } | { status: 0; body: null }> {
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return { status: res.status, body };
+  } catch {
+    return { status: 0, body: null };
+  }
+}
+
+function webhookEvent(p: Seed["payments"][number]) {
+  const payload = JSON.stringify({
+    id: `evt_rel_${randomBytes(8).toString("hex")}`,
+    object: "event",
+    api_version: Stripe.API_VERSION,
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type: "checkout.session.completed",
+    data: {
+      object: {
+        id: p.ref,
+        object: "checkout.session",
+        mode: "payment",
+        status: "complete",
+        payment_status: "paid",
+        amount_total: p.amountMinor,
+        currency: "usd",
+        client_reference_id: p.id,
+        metadata: { payment_id: p.id },
+      },
+    },
+  });
+  return { payload, signature: Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) };
+}
+
+async function main() {
+  const o = parseOptions(process.argv.slice(2));
+  const adminUrl = process.env.RELIABILITY_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+  const dbName = `apolo_rel_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const direct = new URL(adminUrl);
+  direct.pathname = `/${dbName}`;
+  const relay = await cuttableRelay({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const relayed = new URL(direct.toString());
+  relayed.hostname = "127.0.0.1";
+  relayed.port = String(relay.port);
+  const servers: RunningServer[] = [];
+  let failed = false;
+  try {
+    console.log(`test:reliability on ${dbName}: ${o.clients} clients, ${o.seconds} s, outage ${o.outage} s`);
+    const s = await seed(direct.toString(), o.clients);
+    const env = {
+      REDIS_URL: redisUrl,
+      STRIPE_SECRET_KEY: "sk_test_reliability_never_called",
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      API_RATE_LIMIT_PER_MINUTE: "10000000",
+      RUNNER_ENABLED: "true",
+    };
+    servers.push(
+      ...(await Promise.all([startConsole(relayed.toString(), env), startConsole(relayed.toString(), env)])),
+    );
+    const alive = [true, true];
+    const tally: Tally = {
+      answers: [],
+      charged: new Map(),
+      answeredKeys: new Set(),
+      chargedTwice: [],
+      paid: new Map(),
+      grantKeysSent: new Set(),
+      grantKeysAnswered: new Set(),
+    };
+    const t0 = performance.now();
+    const end = t0 + o.seconds * 1000;
+    const pick = (c: number, n: number) => {
+      const i = (c + n) % 2;
+      return alive[i] ? i : 1 - i;
+    };
+    const record = (kind: Answer["kind"], instance: number, start: number, status: number) =>
+      tally.answers.push({ kind, instance, start, end: performance.now(), status });
+
+    let nextPayment = 0;
+    const history: { job: string; until: string; key: string }[][] = s.jobs.map(() => []);
+    const moments = s.jobs.map((js) => js.map(() => 0));
+
+    async function usage(c: number, n: number) {
+      const mine = s.jobs[c]!;
+      const batch = n % 3 === 0 ? 1 + (n % 17) : 1;
+      const records: { job_id: string; until: string; idempotency_key: string }[] = [];
+      for (let b = 0; b < batch; b++) {
+        const past = history[c]!;
+        if (past.length > 0 && (n + b) % 5 === 0) {
+          const old = past[(n * 7 + b) % past.length]!;
+          // A replay: the same record, or the same key with a later moment (must never charge).
+          const later = (n + b) % 2 === 0;
+          const until = later ? new Date(Date.parse(old.until) + 60_000).toISOString() : old.until;
+          records.push({ job_id: old.job, until, idempotency_key: old.key });
+          continue;
+        }
+        const j = (n + b) % mine.length;
+        moments[c]![j]! += 1;
+        const until = new Date(s.startedAt.getTime() + moments[c]![j]! * 1000).toISOString();
+        const key = `c${c}-j${j}-m${moments[c]![j]}`;
+        past.push({ job: mine[j]!.id, until, key });
+        records.push({ job_id: mine[j]!.id, until, idempotency_key: key });
+      }
+      const i = pick(c, n);
+      const start = performance.now();
+      const res = await call(`${servers[i]!.url}/api/v1/usage`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${s.runnerToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ records }),
+      });
+      record("usage", i, start, res.status);
+      if (res.status !== 200) return;
+      const body = res.body as { results: { idempotency_key: string; outcome: string; amount?: string }[] };
+      for (const r of body.results) {
+        tally.answeredKeys.add(r.idempotency_key);
+        if (r.outcome !== "charged") continue;
+        if (tally.charged.has(r.idempotency_key)) tally.chargedTwice.push(r.idempotency_key);
+        tally.charged.set(r.idempotency_key, r.amount!);
+      }
+    }
+
+    async function webhook(c: number, n: number) {
+      const p = s.payments[nextPayment++ % s.payments.length]!;
+      const { payload, signature } = webhookEvent(p);
+      // The same delivery to both instances at once (Stripe retries, or two endpoints), one more to either.
+      const targets = [0, 1, pick(c, n)].map((i) => (alive[i] ? i : 1 - i));
+      await Promise.all(
+        targets.map(async (i) => {
+          const start = performance.now();
+          const res = await call(`${servers[i]!.url}/api/stripe/webhook`, {
+            method: "POST",
+            headers: { "stripe-signature": signature, "content-type": "application/json" },
+            body: payload,
+          });
+          record("webhook", i, start, res.status);
+          if (res.status === 200 && (res.body as { outcome?: string }).outcome === "paid") {
+            tally.paid.set(p.id, (tally.paid.get(p.id) ?? 0) + 1);
+          }
+        }),
+      );
+    }
+
+    async function grant(c: number, n: number) {
+      const org = s.orgs[(c + n) % s.orgs.length]!;
+      const key = `rel-grant-${c}-${n}`;
+      tally.grantKeysSent.add(key);
+      await Promise.all(
+        [0, 1].map(async (k) => {
+          const i = alive[k] ? k : 1 - k;
+          const start = performance.now();
+          const res = await call(
+            `${servers[i]!.url}/apis/admin/v1/orgs/${org.name}/balance?idempotency_key=${encodeURIComponent(key)}`,
+            {
+              method: "PATCH",
+              headers: { authorization: `Bearer ${s.adminToken}`, "content-type": "application/json" },
+              body: JSON.stringify({ additional_credits: "5" }),
+            },
+          );
+          record("grant", i, start, res.status);
+          if (res.status === 200) tally.grantKeysAnswered.add(key);
+        }),
+      );
+    }
+
+    // The timeline: the database goes away at 30 %, comes back `outage` seconds later; an instance dies at 65 %.
+    let cutAt = 0;
+    let restoredAt = 0;
+    let killedAt = 0;
+    const timeline = (async () => {
+      await sleepUntil(t0 + o.seconds * 300);
+      cutAt = performance.now();
+      await relay.cut();
+      await sleepUntil(cutAt + o.outage * 1000);
+      await relay.restore();
+      restoredAt = performance.now();
+      await sleepUntil(t0 + o.seconds * 650);
+      alive[1] = false;
+      killedAt = performance.now();
+      servers[1]!.child.kill("SIGKILL");
+    })();
+
+    await Promise.all(
+      Array.from({ length: o.clients }, async (_, c) => {
+        for (let n = 0; performance.now() < end && n < 1_000_000; n++) {
+          const roll = (c * 31 + n * 17) % 20;
+          if (roll < 14) await usage(c, n);
+          else if (roll < 17) await webhook(c, n);
+          else await grant(c, n);
+        }
+      }),
+    );
+    await timeline;
+    const elapsed = (performance.now() - t0) / 1000;
+
+    // ------------------------------------------------------------------------------------------ figures
+    const byStatus = new Map<string, number>();
+    for (const a of tally.answers) {
+      const k = `${a.kind} ${a.status === 0 ? "no answer" : a.status}`;
+      byStatus.set(k, (byStatus.get(k) ?? 0) + 1);
+    }
+    const failures = tally.answers.filter((a) => a.status === 0 || a.status >= 500);
+    const during = (a: Answer) => a.end >= cutAt && a.start <= restoredAt + GRACE_MS;
+    const seenOutage = failures.filter((a) => during(a) && a.status !== 0);
+    const firstBad = Math.min(...seenOutage.map((a) => a.end));
+    const lastBad = Math.max(...seenOutage.map((a) => a.end));
+    const recovery = [0, 1].map((i) => {
+      const ok = tally.answers.filter((a) => a.instance === i && a.status === 200 && a.start >= restoredAt);
+      return ok.length ? (Math.min(...ok.map((a) => a.end)) - restoredAt) / 1000 : null;
+    });
+    console.log(
+      `\n${tally.answers.length} requests in ${elapsed.toFixed(1)} s: ${(tally.answers.length / elapsed).toFixed(0)} requests/s`,
+    );
+    console.log(
+      table(
+        ["answers", "count"],
+        [...byStatus.entries()].sort().map(([k, v]) => [k, String(v)]),
+      ),
+    );
+    console.log(
+      `database away ${o.outage.toFixed(1)} s; clients saw failures for ${
+        seenOutage.length ? ((lastBad - firstBad) / 1000).toFixed(1) : "0"
+      } s (${seenOutage.length} answers 5xx); first 200 after the database came back: instance 1 ${fmt(recovery[0])}, ` +
+        `instance 2 ${fmt(recovery[1])}; instance 2 killed at ${((killedAt - t0) / 1000).toFixed(1)} s`,
+    );
+
+    // ------------------------------------------------------------------------------------------ invariants
+    const problems: string[] = [];
+    const bad5xx = failures.filter((a) => a.status >= 500 && (!during(a) || a.status !== 503));
+    if (bad5xx.length) {
+      problems.push(
+        `${bad5xx.length} answers 5xx outside the outage or other than 503: ${bad5xx
+          .slice(0, 5)
+          .map((a) => `${a.kind} ${a.status} at ${((a.end - t0) / 1000).toFixed(1)} s`)
+          .join(", ")}`,
+      );
+    }
+    if (tally.chargedTwice.length)
+      problems.push(`usage keys answered "charged" twice: ${tally.chargedTwice.slice(0, 5)}`);
+    for (const [id, n] of tally.paid) if (n > 1) problems.push(`payment ${id} answered "paid" ${n} times`);
+
+    const db = new pg.Client({ connectionString: direct.toString() });
+    await db.connect();
+    try {
+      const q = async (label: string, text: string, params: unknown[] = []) => {
+        const { rows } = await db.query(text, params);
+        if (rows.length) problems.push(`${label}: ${JSON.stringify(rows.slice(0, 3))}`);
+      };
+      await q(
+        "balance ≠ Σ ledger",
+        `select w.org_id, w.balance::text, coalesce(sum(l.amount), 0)::text as sum from org_wallets w
+         left join credit_ledger l on l.org_id = w.org_id group by w.org_id, w.balance
+         having w.balance <> coalesce(sum(l.amount), 0)`,
+      );
+      await q(
+        "duplicate ledger keys",
+        `select idempotency_key, count(*) from credit_ledger where idempotency_key is not null
+         group by idempotency_key having count(*) > 1`,
+      );
+      await q(
+        "paid payment without exactly one ledger row",
+        `select p.id, count(l.id) from payments p left join credit_ledger l on l.payment_id = p.id
+         where p.status = 'paid' group by p.id having count(l.id) <> 1`,
+      );
+      await q(
+        "ledger row for a payment that isn't paid",
+        `select p.id, p.status from payments p join credit_ledger l on l.payment_id = p.id where p.status <> 'paid'`,
+      );
+      await q(
+        "job charges not exact",
+        `select j.id, j.credits_charged::text, coalesce(-sum(l.amount), 0)::text as ledger,
+                extract(epoch from j.charged_until - j.started_at)::text as seconds
+         from jobs j left join credit_ledger l on l.job_id = j.id and l.kind = 'charge'
+         group by j.id having j.credits_charged <> coalesce(-sum(l.amount), 0)
+            or j.credits_charged <> round(j.credits_per_hour * extract(epoch from j.charged_until - j.started_at) / 3600, 8)`,
+      );
+      const keys = [...tally.charged.entries()];
+      const { rows: ledger } = await db.query<{ key: string; amount: string }>(
+        `select idempotency_key as key, (-amount)::text as amount from credit_ledger
+         where kind = 'charge' and idempotency_key = any($1)`,
+        [keys.map(([k]) => `usage:${s.clusterId}:${k}`)],
+      );
+      const inLedger = new Map(ledger.map((r) => [r.key, r.amount]));
+      const missing = keys.filter(([k, amount]) => inLedger.get(`usage:${s.clusterId}:${k}`) !== amount);
+      if (missing.length) problems.push(`${missing.length} acknowledged charges missing or different in the ledger`);
+      const { rows: recorded } = await db.query<{ n: string }>(
+        `select count(*)::text as n from usage_records where idempotency_key = any($1)`,
+        [[...tally.answeredKeys].map((k) => `usage:${s.clusterId}:${k}`)],
+      );
+      if (Number(recorded[0]!.n) !== tally.answeredKeys.size) {
+        problems.push(`${tally.answeredKeys.size - Number(recorded[0]!.n)} answered usage keys not in usage_records`);
+      }
+      const { rows: grants } = await db.query<{ n: string }>(
+        `select count(*)::text as n from credit_ledger where kind = 'grant' and actor_id is not null`,
+      );
+      const g = Number(grants[0]!.n);
+      if (g < tally.grantKeysAnswered.size || g > tally.grantKeysSent.size) {
+        problems.push(
+          `${g} grants in the ledger; ${tally.grantKeysAnswered.size} keys answered, ${tally.grantKeysSent.size} sent`,
+        );
+      }
+      const { rows: counts } = await db.query<{ charges: string; paid: string }>(
+        `select (select count(*) from credit_ledger where kind = 'charge')::text as charges,
+                (select count(*) from payments where status = 'paid')::text as paid`,
+      );
+      console.log(
+        `ledger: ${counts[0]!.charges} charges (${tally.charged.size} acknowledged), ${counts[0]!.paid} payments paid ` +
+          `(${tally.paid.size} acknowledged), ${g} grants (${tally.grantKeysAnswered.size} acknowledged, ` +
+          `${tally.grantKeysSent.size} sent)`,
+      );
+    } finally {
+      await db.end();
+    }
+    if (tally.charged.size === 0 || tally.paid.size === 0 || tally.grantKeysAnswered.size === 0) {
+      problems.push("the run acknowledged no charge, payment or grant: nothing was tested");
+    }
+    if (problems.length) {
+      failed = true;
+      console.error(`\nFAILED:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+      for (const [i, srv] of servers.entries())
+        console.error(`\n--- instance ${i + 1} log (tail)\n${srv.log().slice(-4000)}`);
+    } else {
+      console.log("\nall invariants hold");
+    }
+  } finally {
+    await Promise.all(servers.map((srv) => stopConsole(srv).catch(() => undefined)));
+    await relay.close();
+    if (!o.keep) await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    else console.log(`kept database ${dbName}`);
+    await admin.end();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+const fmt = (s: number | null | undefined) => (s == null ? "none" : `${s.toFixed(2)} s`);
+
+async function sleepUntil(at: number) {
+  const ms = at - performance.now();
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
