@@ -53,6 +53,8 @@ import * as cliConfigModule from "./compute/cli-config";
 import * as clusterUsers from "./orgs/cluster-users";
 import * as computeInternal from "./compute/internal";
 import * as creditsView from "./billing/credits-view";
+import * as projectionView from "./billing/projection-view";
+import * as balanceProjection from "./reports/balance-projection";
 import * as grants from "./billing/grants";
 import * as memberCredits from "./billing/member-credits";
 import * as addOrgUserModule from "./orgs/add-org-user";
@@ -675,6 +677,21 @@ const MATRIX: Record<string, Row> = {
     prepare: onCluster,
     run: (w) => credits.exportLedgerCsv(w.db, w.actor, w.org.name, {}),
     expect: forMembers,
+  },
+  // The header's balance tooltip: the caller's own orgs only (the membership is the query's join).
+  "projection-view.getMyOrgProjections": {
+    run: (w) => projectionView.getMyOrgProjections(w.db, w.actor),
+    expect: signedIn,
+  },
+  "projection-view.getOrgProjection": {
+    prepare: onCluster,
+    run: (w) => projectionView.getOrgProjection(w.db, w.actor, w.org.name),
+    expect: forMembers,
+  },
+  "balance-projection.getBalanceProjection": {
+    prepare: onCluster,
+    run: (w) => balanceProjection.getBalanceProjection(w.db, w.actor, w.org.name, { period: "7d" }),
+    expect: forReportViewers,
   },
   "reports.requireReportsAccess": {
     run: (w) => reports.requireReportsAccess(w.db, w.actor, w.org.name),
@@ -1413,6 +1430,11 @@ const NOT_OPERATIONS = new Set([
   "platform.platformAdminNames",
   // Pure functions of the query string: no data, no caller.
   "reports.parseReportPeriod",
+  // The projection in words: pure functions of a projection already read through an operation.
+  "projection-view.describeProjection",
+  "projection-view.describeDuration",
+  "projection-view.describeInterval",
+  "projection-view.formatRate",
   "reports.periodBounds",
   // Grafana configuration, embed URLs and text rewriting: pure, no data.
   "grafana.grafanaConfigFromEnv",
