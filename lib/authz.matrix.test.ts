@@ -54,6 +54,7 @@ import * as clusterUsers from "./orgs/cluster-users";
 import * as computeInternal from "./compute/internal";
 import * as creditsView from "./billing/credits-view";
 import * as projectionView from "./billing/projection-view";
+import * as projection from "./billing/projection";
 import * as balanceProjection from "./reports/balance-projection";
 import * as grants from "./billing/grants";
 import * as memberCredits from "./billing/member-credits";
@@ -688,6 +689,11 @@ const MATRIX: Record<string, Row> = {
     run: (w) => projectionView.getOrgProjection(w.db, w.actor, w.org.name),
     expect: forMembers,
   },
+  "projection.getCreditProjection": {
+    prepare: onCluster,
+    run: (w) => projection.getCreditProjection(w.db, w.actor, w.org.name),
+    expect: forMembers,
+  },
   "balance-projection.getBalanceProjection": {
     prepare: onCluster,
     run: (w) => balanceProjection.getBalanceProjection(w.db, w.actor, w.org.name, { period: "7d" }),
@@ -880,6 +886,11 @@ const MATRIX: Record<string, Row> = {
   // Who may top up is an org setting: admins only.
   "org-credit-settings.setOrgCreditSettings topUpMinRole": {
     run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { topUpMinRole: "manager" }),
+    expect: forAdmins,
+  },
+  // The warnings by projection (Settings → General, Apolo's balance_projection_seconds): admins.
+  "org-credit-settings.setOrgCreditSettings balanceProjectionSeconds": {
+    run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { balanceProjectionSeconds: [86_400] }),
     expect: forAdmins,
   },
 
@@ -1435,6 +1446,10 @@ const NOT_OPERATIONS = new Set([
   "projection-view.describeDuration",
   "projection-view.describeInterval",
   "projection-view.formatRate",
+  // The projection of many orgs at once, inside operations that authorized the caller (the views above, the
+  // credits worker's notifyProjections), and which interval a projection is within (pure).
+  "projection.projectOrgs",
+  "projection-notices.crossedInterval",
   "reports.periodBounds",
   // Grafana configuration, embed URLs and text rewriting: pure, no data.
   "grafana.grafanaConfigFromEnv",
@@ -1679,6 +1694,15 @@ const INTERNAL: Record<string, InternalRow> = {
         );
       if (!isDomainError(err) || err.kind !== "malformed") throw err;
       return err;
+    },
+  },
+  // The credits worker's warnings by projection: the org (100 credits, a job at 1 credit/hour) is within 7 days.
+  "billing/internal.notifyProjections": {
+    prepare: (w) => jobOf(w, w.people.user),
+    run: async (w, caller) => {
+      const r = await billingInternal.notifyProjections(w.db, caller, new Date(), w.svc);
+      if (r.notified < 1) throw new Error(`notified nobody: ${JSON.stringify(r)}`);
+      return r;
     },
   },
   // The one charging entry for runners: the system (embedded runner) or a cluster for jobs on its cluster.
