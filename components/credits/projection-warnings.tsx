@@ -92,7 +92,7 @@ export function ProjectionWarnings({
   }, [rows]);
 
   const description =
-    "At the current rate, when the credits would run out within one of these, the admins and managers get a mail (once, until a top-up pushes it back out).";
+    "How long before the credits run out, at the current rate, the admins and managers get a mail (once each, until a top-up pushes the date back out).";
 
   if (!canEdit) {
     return (
@@ -172,40 +172,44 @@ export function ProjectionWarnings({
               return (
                 <li key={r.key} data-testid="projection-warning" className="space-y-1">
                   <div className="flex flex-wrap items-center gap-x-2 gap-y-2 text-sm">
-                    <input
-                      ref={(el) => {
-                        if (el) inputs.current.set(r.key, el);
-                        else inputs.current.delete(r.key);
-                      }}
-                      id={`${id}-${r.key}-days`}
-                      inputMode="numeric"
-                      maxLength={3}
-                      value={r.days}
-                      onChange={(e) => update(r.key, { days: e.target.value })}
-                      aria-invalid={rowError ? true : undefined}
-                      aria-describedby={rowError ? errorId : undefined}
-                      className={inputClass(Boolean(rowError), "w-16 text-right tabular-nums")}
-                    />
+                    <div className="w-16 shrink-0">
+                      <input
+                        ref={(el) => {
+                          if (el) inputs.current.set(r.key, el);
+                          else inputs.current.delete(r.key);
+                        }}
+                        id={`${id}-${r.key}-days`}
+                        inputMode="numeric"
+                        maxLength={3}
+                        value={r.days}
+                        onChange={(e) => update(r.key, { days: e.target.value })}
+                        aria-invalid={rowError ? true : undefined}
+                        aria-describedby={rowError ? errorId : undefined}
+                        className={inputClass(Boolean(rowError), "text-right tabular-nums")}
+                      />
+                    </div>
                     <label htmlFor={`${id}-${r.key}-days`} className="text-muted">
                       <span className="sr-only">Warning {i + 1}: </span>days
                     </label>
-                    <input
-                      id={`${id}-${r.key}-hours`}
-                      inputMode="numeric"
-                      maxLength={2}
-                      value={r.hours}
-                      onChange={(e) => update(r.key, { hours: e.target.value })}
-                      aria-invalid={rowError ? true : undefined}
-                      aria-describedby={rowError ? errorId : undefined}
-                      className={inputClass(Boolean(rowError), "ml-1 w-14 text-right tabular-nums")}
-                    />
+                    <div className="ml-1 w-14 shrink-0">
+                      <input
+                        id={`${id}-${r.key}-hours`}
+                        inputMode="numeric"
+                        maxLength={2}
+                        value={r.hours}
+                        onChange={(e) => update(r.key, { hours: e.target.value })}
+                        aria-invalid={rowError ? true : undefined}
+                        aria-describedby={rowError ? errorId : undefined}
+                        className={inputClass(Boolean(rowError), "text-right tabular-nums")}
+                      />
+                    </div>
                     <label htmlFor={`${id}-${r.key}-hours`} className="text-muted">
-                      <span className="sr-only">Warning {i + 1}: </span>hours before
+                      <span className="sr-only">Warning {i + 1}: </span>hours
                     </label>
                     <Button
                       variant="ghost"
                       size="sm"
-                      className="ml-auto sm:ml-2"
+                      className="ml-1"
                       onClick={() => {
                         focusKey.current = "add";
                         setRows((rs) => rs.filter((x) => x.key !== r.key));
