@@ -18,10 +18,9 @@ export default async function OrgLayout({
   const access = await loadPage(() => orgAccess(org));
   const wallet = await loadPage(async () => getOrgWallet(await getDb(), await currentCaller(), access));
   // A warning by projection was sent (lib/billing/projection-notices.ts): the banner says when credits run out.
-  const notifiedSeconds = "projectionNotifiedSeconds" in wallet ? wallet.projectionNotifiedSeconds : null;
   const now = new Date();
   const outlook =
-    typeof notifiedSeconds === "number" && !isNonPositive(wallet.balance)
+    wallet.projectionNotifiedSeconds !== null && !isNonPositive(wallet.balance)
       ? await loadPage(async () => {
           const p = await getOrgProjection(await getDb(), await currentCaller(), access, now);
           return describeProjection(p.projection, now, p.intervals);
