@@ -108,7 +108,7 @@ export function creditsRunOutSoonMail(p: {
 }): MailMessage {
   const duration = describeDuration(p.secondsLeft);
   return mail(p.to, `${p.orgName}: credits run out in ${duration}`, [
-    `At the current rate, the credits of '${p.orgName}' run out in ${duration}, around ${utcDateTime.format(p.runsOutAt)} UTC.`,
+    `At the current rate, the credits of '${p.orgName}' run out in ${duration}.`,
     ``,
     `Balance: ${formatCredits(p.credits)} credits`,
     `Spending: ${formatRate(p.ratePerHour)} credits per hour`,
