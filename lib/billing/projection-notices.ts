@@ -13,6 +13,8 @@
  *   doesn't re-arm, so a projection wobbling around an interval mails once. A depleted org doesn't re-arm.
  * - Notify: crossed is not null and (N is null or crossed < N): `update … where N is null or N > crossed
  *   returning` claims it, so of two workers at once only one mails. The mail is queued in the same transaction.
+ * The projections are computed in one statement for all candidates before the per-org transactions: a top-up
+ * landing in between is at most one tick late (its row is after T, so the next tick re-arms).
  */
 import type { Db, Tx } from "@/db";
 import { rawRows } from "@/db/client";
