@@ -126,7 +126,7 @@ test("orgs: list, create, read, balance, spending, defaults, close — with who 
   expect(defaults.status()).toBe(200);
   expect(await defaults.json()).toMatchObject({
     user_default_credits: null,
-    notification_intervals: { balance_amount: [50, 5], balance_projection_seconds: null },
+    notification_intervals: { balance_amount: [50, 5], balance_projection_seconds: [604800, 259200, 86400] },
   });
 
   // remove-org: the org's admins and platform admins (the CLI's own prompt is the confirmation); answers the Org.

@@ -76,6 +76,7 @@ const ACTIONS: Record<string, { who: Who; args: (c: Ctx) => unknown[] }> = {
   deleteOrgAction: { who: "user", args: (c) => [c.org, "wrong name"] },
   sendVerificationAction: { who: "anon", args: () => [] },
   saveCreditSettingsAction: { who: "user", args: (c) => [c.org, "abc", "user"] },
+  saveProjectionWarningsAction: { who: "user", args: (c) => [c.org, [-1, "7d"]] },
   updateDisplayNameAction: { who: "user", args: () => [F({ name: "x".repeat(101) })] },
   changePasswordAction: { who: "user", args: () => [F({ currentPassword: "wrong", newPassword: "short" })] },
   requestEmailChangeAction: { who: "user", args: () => [F({ email: "bad", currentPassword: "wrong" })] },

@@ -11,6 +11,7 @@ import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-da
 import { seedApoloProjects } from "./seed-apolo-projects";
 import { seedApiConfig } from "./api-config-seed";
 import { seedApiOrgs } from "./seed-api-orgs";
+import { seedProjection } from "./seed-projection";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -63,4 +64,5 @@ await seedApiConfig(db);
 await seedApiOrgs(db);
 // The API specs' accounts and tokens (e2e/api-fixtures.ts).
 await seedApiAccounts(db);
+await seedProjection(db); // Issue 16: an org that spends and one that doesn't (e2e/projection.spec.ts).
 await database.close();

@@ -53,6 +53,9 @@ import * as cliConfigModule from "./compute/cli-config";
 import * as clusterUsers from "./orgs/cluster-users";
 import * as computeInternal from "./compute/internal";
 import * as creditsView from "./billing/credits-view";
+import * as projectionView from "./billing/projection-view";
+import * as projection from "./billing/projection";
+import * as balanceProjection from "./reports/balance-projection";
 import * as grants from "./billing/grants";
 import * as memberCredits from "./billing/member-credits";
 import * as addOrgUserModule from "./orgs/add-org-user";
@@ -676,6 +679,26 @@ const MATRIX: Record<string, Row> = {
     run: (w) => credits.exportLedgerCsv(w.db, w.actor, w.org.name, {}),
     expect: forMembers,
   },
+  // The header's balance tooltip: the caller's own orgs only (the membership is the query's join).
+  "projection-view.getMyOrgProjections": {
+    run: (w) => projectionView.getMyOrgProjections(w.db, w.actor),
+    expect: signedIn,
+  },
+  "projection-view.getOrgProjection": {
+    prepare: onCluster,
+    run: (w) => projectionView.getOrgProjection(w.db, w.actor, w.org.name),
+    expect: forMembers,
+  },
+  "projection.getCreditProjection": {
+    prepare: onCluster,
+    run: (w) => projection.getCreditProjection(w.db, w.actor, w.org.name),
+    expect: forMembers,
+  },
+  "balance-projection.getBalanceProjection": {
+    prepare: onCluster,
+    run: (w) => balanceProjection.getBalanceProjection(w.db, w.actor, w.org.name, { period: "7d" }),
+    expect: forReportViewers,
+  },
   "reports.requireReportsAccess": {
     run: (w) => reports.requireReportsAccess(w.db, w.actor, w.org.name),
     expect: forReportViewers,
@@ -863,6 +886,11 @@ const MATRIX: Record<string, Row> = {
   // Who may top up is an org setting: admins only.
   "org-credit-settings.setOrgCreditSettings topUpMinRole": {
     run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { topUpMinRole: "manager" }),
+    expect: forAdmins,
+  },
+  // The warnings by projection (Settings → General, Apolo's balance_projection_seconds): admins.
+  "org-credit-settings.setOrgCreditSettings balanceProjectionSeconds": {
+    run: (w) => credits.setOrgCreditSettings(w.db, w.actor, w.org.name, { balanceProjectionSeconds: [86_400] }),
     expect: forAdmins,
   },
 
@@ -1413,6 +1441,15 @@ const NOT_OPERATIONS = new Set([
   "platform.platformAdminNames",
   // Pure functions of the query string: no data, no caller.
   "reports.parseReportPeriod",
+  // The projection in words: pure functions of a projection already read through an operation.
+  "projection-view.describeProjection",
+  "projection-view.describeDuration",
+  "projection-view.describeInterval",
+  "projection-view.formatRate",
+  // The projection of many orgs at once, inside operations that authorized the caller (the views above, the
+  // credits worker's notifyProjections), and which interval a projection is within (pure).
+  "projection.projectOrgs",
+  "projection-notices.crossedInterval",
   "reports.periodBounds",
   // Grafana configuration, embed URLs and text rewriting: pure, no data.
   "grafana.grafanaConfigFromEnv",
@@ -1657,6 +1694,15 @@ const INTERNAL: Record<string, InternalRow> = {
         );
       if (!isDomainError(err) || err.kind !== "malformed") throw err;
       return err;
+    },
+  },
+  // The credits worker's warnings by projection: the org (100 credits, a job at 1 credit/hour) is within 7 days.
+  "billing/internal.notifyProjections": {
+    prepare: (w) => jobOf(w, w.people.user),
+    run: async (w, caller) => {
+      const r = await billingInternal.notifyProjections(w.db, caller, new Date(), w.svc);
+      if (r.notified < 1) throw new Error(`notified nobody: ${JSON.stringify(r)}`);
+      return r;
     },
   },
   // The one charging entry for runners: the system (embedded runner) or a cluster for jobs on its cluster.

@@ -77,3 +77,12 @@ export async function saveCreditSettingsAction(org: string, defaultUserCreditLim
     revalidatePath(`/orgs/${org}`, "layout");
   });
 }
+
+/** Settings → General: the warnings before credits run out (whole seconds before the projected zero; admins). */
+export async function saveProjectionWarningsAction(org: string, balanceProjectionSeconds: unknown) {
+  return runAction(async () => {
+    requireArgs({ org });
+    await setOrgCreditSettings(await getDb(), await currentCaller(), org, { balanceProjectionSeconds });
+    revalidatePath(`/orgs/${org}`, "layout");
+  });
+}

@@ -5,6 +5,7 @@ import { OrgPicker } from "@/components/console/org-picker";
 import { UserMenu } from "@/components/console/user-menu";
 import { getDb } from "@/db";
 import { getAccountNotice } from "@/lib/accounts";
+import { describeProjection, getMyOrgProjections } from "@/lib/billing";
 import { formatCredits } from "@/lib/core";
 import { countMyInvitations, isPlatformAdmin, listMyOrgs } from "@/lib/orgs";
 import { cookies } from "next/headers";
@@ -15,12 +16,18 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   if (!user) return redirectToSignIn();
   const db = await getDb();
   const actor = await currentCaller();
-  const [orgs, invitationCount, operator, notice] = await Promise.all([
+  const now = new Date();
+  const [orgs, invitationCount, operator, notice, projections] = await Promise.all([
     listMyOrgs(db, actor),
     countMyInvitations(db, actor),
     isPlatformAdmin(db, actor),
     getAccountNotice(db, actor),
+    getMyOrgProjections(db, actor, now),
   ]);
+  // The balance tooltip's words per org (computed here: the button is a client component).
+  const outlooks = new Map(
+    projections.map((p) => [p.org, describeProjection(p.projection, now, p.intervals)] as const),
+  );
   const theme = (await cookies()).get("theme")?.value;
   return (
     <div className="flex min-h-dvh flex-col">
@@ -35,7 +42,11 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
             balances={Object.fromEntries(
               orgs.map((o) => [
                 o.name,
-                { text: formatCredits(o.balance ?? "0"), negative: (o.balance ?? "0").startsWith("-") },
+                {
+                  text: formatCredits(o.balance ?? "0"),
+                  negative: (o.balance ?? "0").startsWith("-"),
+                  outlook: outlooks.get(o.name) ?? null,
+                },
               ]),
             )}
           />

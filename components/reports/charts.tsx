@@ -65,54 +65,117 @@ function Grid() {
 
 const cursor = { fill: "var(--color-hover)", opacity: 0.6 };
 
-/** 1. The balance at the end of each day. */
-export function BalanceChart({ points }: { points: { day: string; balance: string }[] }) {
-  const data = points.map((p) => ({ day: p.day, value: Number(p.balance), raw: p.balance }));
-  const dipsBelowZero = data.some((d) => d.value < 0);
+/**
+ * 1. The balance at the end of each day; with `projection` (lib/reports/balance-projection.ts), a dashed line
+ * from today's balance down at the current rate, to the day it reaches zero or the end of the horizon.
+ */
+export function BalanceChart({
+  points,
+  projection,
+}: {
+  points: { day: string; balance: string }[];
+  projection?: { today: string; points: { day: string; balance: string }[]; zeroDay: string | null } | null;
+}) {
+  type Row = { day: string; value?: number; raw?: string; projected?: number; projectedRaw?: string };
+  const rows = new Map<string, Row>();
+  for (const p of points) {
+    // Days after today have no balance yet: the real line ends at today, where the projection starts.
+    if (projection && p.day > projection.today) continue;
+    rows.set(p.day, { day: p.day, value: Number(p.balance), raw: p.balance });
+  }
+  for (const p of projection?.points ?? []) {
+    const row = rows.get(p.day) ?? { day: p.day };
+    rows.set(p.day, { ...row, projected: Number(p.balance), projectedRaw: p.balance });
+  }
+  const data = [...rows.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+  const dipsBelowZero = data.some((d) => (d.value ?? 0) < 0);
+  const label = projection
+    ? `Balance at the end of each day, and its projection at the current rate${
+        projection.zeroDay ? ` to zero on ${formatDayLong(projection.zeroDay)}` : ""
+      }`
+    : "Balance at the end of each day";
   return (
-    <div data-testid="chart-balance" role="img" aria-label="Balance at the end of each day">
-      <AreaChart data={data} margin={margin} style={chartStyle} responsive>
-        <defs>
-          <linearGradient id="balance-fill" x1="0" y1="0" x2="0" y2="1">
-            <stop offset="0%" stopColor="var(--color-accent)" stopOpacity={0.3} />
-            <stop offset="100%" stopColor="var(--color-accent)" stopOpacity={0.02} />
-          </linearGradient>
-        </defs>
-        <Grid />
-        <DayAxis />
-        <YAxis
-          width="auto"
-          tickFormatter={creditTick}
-          tick={AXIS_TICK}
-          axisLine={false}
-          tickLine={false}
-          allowDecimals={false}
-        />
-        {dipsBelowZero && <ReferenceLine y={0} stroke="var(--color-danger)" strokeDasharray="4 4" />}
-        <Tooltip
-          cursor={{ stroke: "var(--color-border-strong)" }}
-          content={({ active, payload }) => {
-            const row = active ? (payload?.[0]?.payload as (typeof data)[number] | undefined) : undefined;
-            if (!row) return null;
-            return (
-              <TooltipBox title={formatDayLong(row.day)}>
-                <TooltipLine label="Balance at day end" value={formatCredits(row.raw)} />
-              </TooltipBox>
-            );
-          }}
-        />
-        <Area
-          type="linear"
-          dataKey="value"
-          name="Balance"
-          stroke="var(--color-accent)"
-          strokeWidth={2}
-          fill="url(#balance-fill)"
-          isAnimationActive={false}
-          dot={false}
-          activeDot={{ r: 3, fill: "var(--color-accent)", stroke: "var(--color-canvas)" }}
-        />
-      </AreaChart>
+    <div className="space-y-3">
+      <div data-testid="chart-balance" role="img" aria-label={label}>
+        <AreaChart data={data} margin={margin} style={chartStyle} responsive>
+          <defs>
+            <linearGradient id="balance-fill" x1="0" y1="0" x2="0" y2="1">
+              <stop offset="0%" stopColor="var(--color-accent)" stopOpacity={0.3} />
+              <stop offset="100%" stopColor="var(--color-accent)" stopOpacity={0.02} />
+            </linearGradient>
+          </defs>
+          <Grid />
+          <DayAxis />
+          <YAxis
+            width="auto"
+            tickFormatter={creditTick}
+            tick={AXIS_TICK}
+            axisLine={false}
+            tickLine={false}
+            allowDecimals={false}
+          />
+          {dipsBelowZero && <ReferenceLine y={0} stroke="var(--color-danger)" strokeDasharray="4 4" />}
+          {projection && <ReferenceLine x={projection.today} stroke="var(--color-border-strong)" />}
+          <Tooltip
+            cursor={{ stroke: "var(--color-border-strong)" }}
+            content={({ active, payload }) => {
+              const row = active ? (payload?.[0]?.payload as Row | undefined) : undefined;
+              if (!row) return null;
+              return (
+                <TooltipBox title={formatDayLong(row.day)}>
+                  {row.raw !== undefined && (
+                    <TooltipLine
+                      label={projection && row.day === projection.today ? "Balance now" : "Balance at day end"}
+                      value={formatCredits(row.raw)}
+                    />
+                  )}
+                  {row.projectedRaw !== undefined && row.day !== projection?.today && (
+                    <TooltipLine label="Projected at day end" value={formatCredits(row.projectedRaw)} />
+                  )}
+                </TooltipBox>
+              );
+            }}
+          />
+          <Area
+            type="linear"
+            dataKey="value"
+            name="Balance"
+            stroke="var(--color-accent)"
+            strokeWidth={2}
+            fill="url(#balance-fill)"
+            isAnimationActive={false}
+            dot={false}
+            activeDot={{ r: 3, fill: "var(--color-accent)", stroke: "var(--color-canvas)" }}
+          />
+          {projection && (
+            <Area
+              type="linear"
+              dataKey="projected"
+              name="Projection"
+              stroke="var(--color-warning)"
+              strokeWidth={2}
+              strokeDasharray="6 4"
+              fill="none"
+              isAnimationActive={false}
+              dot={false}
+              activeDot={{ r: 3, fill: "var(--color-warning)", stroke: "var(--color-canvas)" }}
+            />
+          )}
+        </AreaChart>
+      </div>
+      {projection && (
+        <ul className="flex flex-wrap gap-x-4 gap-y-1.5 text-xs text-muted" aria-label="Lines" data-testid="legend">
+          <li className="flex items-center gap-1.5">
+            <span aria-hidden className="h-0.5 w-4 rounded-full bg-accent" />
+            Balance
+          </li>
+          <li className="flex items-center gap-1.5" data-testid="legend-projection">
+            <span aria-hidden className="w-4 border-t-2 border-dashed border-warning" />
+            Projection
+            {projection.zeroDay ? ` (zero on ${formatDay(projection.zeroDay)})` : " at the current rate"}
+          </li>
+        </ul>
+      )}
     </div>
   );
 }

@@ -12,8 +12,8 @@ import { resolveProjectFilter } from "../projects/choices";
 import { LEDGER_KINDS } from "./ledger";
 
 /**
- * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed
- * (the banner on every org page).
+ * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed or a
+ * warning by projection was sent (lib/billing/projection-notices.ts): either shows the banner on every org page.
  */
 export async function getOrgWallet(db: Db, caller: Caller, org: OrgRef) {
   const access = await requireOrgAccess(db, caller, org, "org.view");
@@ -22,10 +22,22 @@ export async function getOrgWallet(db: Db, caller: Caller, org: OrgRef) {
 
 async function readWallet(db: Db, orgId: string) {
   const [w] = await db
-    .select({ balance: orgWallets.balance, spent: orgWallets.spent, notified: orgWallets.notifiedThreshold })
+    .select({
+      balance: orgWallets.balance,
+      spent: orgWallets.spent,
+      notified: orgWallets.notifiedThreshold,
+      projectionNotifiedSeconds: orgWallets.projectionNotifiedSeconds,
+    })
     .from(orgWallets)
     .where(eq(orgWallets.orgId, orgId));
-  return { balance: w?.balance ?? "0", spent: w?.spent ?? "0", lowBalance: (w?.notified ?? null) !== null };
+  const projectionNotifiedSeconds = w?.projectionNotifiedSeconds ?? null;
+  return {
+    balance: w?.balance ?? "0",
+    spent: w?.spent ?? "0",
+    lowBalance: (w?.notified ?? null) !== null || projectionNotifiedSeconds !== null,
+    /** The warning by projection last sent (seconds before the projected zero), until it is re-armed. */
+    projectionNotifiedSeconds,
+  };
 }
 
 /** The Credits page header: org balance and spending, the caller's own limit and spending, what they may do. */
@@ -48,6 +60,7 @@ export async function getCreditsSummary(db: Db, caller: Caller, orgName: string)
     balance: wallet.balance,
     spent: wallet.spent,
     lowBalance: wallet.lowBalance,
+    projectionNotifiedSeconds: wallet.projectionNotifiedSeconds,
     me: { creditLimit: me?.creditLimit ?? null, spent: me?.spent ?? "0", maxRunningJobs: me?.maxRunningJobs ?? null },
     canTopUp: allowed(access, "credits.topup"),
     seesAllLedger: allowed(access, "ledger.viewAll"),

@@ -650,6 +650,7 @@ describe("getCreditsSummary", () => {
       balance: "7.50000000",
       spent: "3.00000000",
       lowBalance: true, // 10.5 → 7.5 crossed the 10 threshold
+      projectionNotifiedSeconds: null, // no warning by projection sent
       me: { creditLimit: "5.00000000", spent: "3.00000000", maxRunningJobs: 2 },
       canTopUp: true,
       seesAllLedger: false,

@@ -20,3 +20,4 @@ export {
   type AutoTopUpView,
   type AutoTopUpPaymentView,
 } from "./auto-topup";
+export * from "./projection-view";

@@ -22,3 +22,6 @@ export async function completePayment(
 }
 
 export { creditsWorkerTick } from "./worker";
+
+// The credits worker's warnings by projection (system only: the tick calls it on every instance).
+export { notifyProjections } from "./projection-notices";

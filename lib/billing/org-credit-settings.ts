@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import { orgs } from "@/db/schema";
+import { orgs, orgWallets } from "@/db/schema";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { authorize, ORG_ROLES, withOrgLock, type OrgAction } from "../core/authz";
@@ -7,6 +7,10 @@ import { type Caller } from "../core/caller";
 import { creditLimitSchema } from "../core/money";
 import { parseInput } from "../core/validation";
 import { recordAudit } from "../orgs/audit";
+
+/** The bounds of a warning by projection: 1 hour … 365 days before the projected zero. */
+export const PROJECTION_MIN_SECONDS = 3600;
+export const PROJECTION_MAX_SECONDS = 365 * 86_400;
 
 export const orgCreditSettingsSchema = z.object({
   defaultUserCreditLimit: creditLimitSchema.optional(),
@@ -23,6 +27,22 @@ export const orgCreditSettingsSchema = z.object({
     .max(10, "At most 10 thresholds.")
     .transform((ts) => [...new Set(ts)].sort((a, b) => b - a).map(String))
     .optional(),
+  /**
+   * Warnings by projection (Apolo's `balance_projection_seconds`): whole seconds before the projected zero,
+   * 1 hour … 365 days, at most 10 (stored descending, duplicates dropped; none = no warnings).
+   */
+  balanceProjectionSeconds: z
+    .array(
+      z
+        .number("A warning is a whole number of seconds.")
+        .int("A warning is a whole number of seconds.")
+        .min(PROJECTION_MIN_SECONDS, "A warning is at least 1 hour (3,600 seconds) before the credits run out.")
+        .max(PROJECTION_MAX_SECONDS, "A warning is at most 365 days (31,536,000 seconds) before the credits run out."),
+      "Give the warnings as a list of seconds.",
+    )
+    .max(10, "At most 10 warnings.")
+    .transform((ts) => [...new Set(ts)].sort((a, b) => b - a))
+    .optional(),
 });
 
 type OrgCreditSettings = z.output<typeof orgCreditSettingsSchema>;
@@ -32,11 +52,14 @@ const FIELD_ACTIONS: { [K in keyof Required<OrgCreditSettings>]: OrgAction } = {
   defaultUserCreditLimit: "quotas.set",
   topUpMinRole: "org.updateSettings",
   lowBalanceThresholds: "org.updateSettings",
+  balanceProjectionSeconds: "org.updateSettings",
 };
 
 /**
- * Org credit settings: the default credit limit of new members with role user (managers and admins), and the
- * lowest role allowed to top up (admins only). One transaction: every field that would change is authorized
+ * Org credit settings: the default credit limit of new members with role user (managers and admins), the
+ * lowest role allowed to top up, the low-balance thresholds and the warnings by projection (admins only).
+ * Changing the warnings re-arms them (org_wallets.projection_notified_seconds = null, in the same transaction,
+ * after the org row: the lock order of lib/billing/ledger.ts), so the new intervals apply from the next tick. One transaction: every field that would change is authorized
  * before anything is written, so a save that includes a field the caller may not change applies nothing.
  */
 export async function setOrgCreditSettings(db: Db, caller: Caller, orgName: string, input: unknown) {
@@ -51,8 +74,18 @@ export async function setOrgCreditSettings(db: Db, caller: Caller, orgName: stri
     if (data.defaultUserCreditLimit !== undefined) changes.defaultUserCreditLimit = data.defaultUserCreditLimit;
     if (data.topUpMinRole !== undefined) changes.topUpMinRole = data.topUpMinRole;
     if (data.lowBalanceThresholds !== undefined) changes.lowBalanceThresholds = data.lowBalanceThresholds;
+    const intervals = data.balanceProjectionSeconds;
+    const intervalsChanged =
+      intervals !== undefined && intervals.join(",") !== access.org.balanceProjectionSeconds.join(",");
+    if (intervalsChanged) changes.balanceProjectionSeconds = intervals;
     if (Object.keys(changes).length === 0) return { changed: false };
     await tx.update(orgs).set(changes).where(eq(orgs.id, access.org.id));
+    if (intervalsChanged) {
+      await tx
+        .update(orgWallets)
+        .set({ projectionNotifiedSeconds: null, projectionNotifiedAt: null })
+        .where(eq(orgWallets.orgId, access.org.id));
+    }
     await recordAudit(tx, {
       org: access.org,
       actor: access.caller,
@@ -62,6 +95,7 @@ export async function setOrgCreditSettings(db: Db, caller: Caller, orgName: stri
         defaultUserCreditLimit: access.org.defaultUserCreditLimit,
         topUpMinRole: access.org.topUpMinRole,
         ...(changes.lowBalanceThresholds ? { lowBalanceThresholds: access.org.lowBalanceThresholds } : {}),
+        ...(changes.balanceProjectionSeconds ? { balanceProjectionSeconds: access.org.balanceProjectionSeconds } : {}),
       },
       after: changes,
     });

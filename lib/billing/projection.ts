@@ -12,6 +12,13 @@
  * The rate the projection uses ("the current rate"): with jobs running, the greater of `running + storage` and
  * `last24h` (a burst of short jobs today is not forgotten because none runs this very second); with none running,
  * `storage` alone — an org whose jobs all stopped is "not spending" unless its disks still cost something.
+ *
+ * The windows: a charge counts when `at - window < created_at <= at` (a row exactly 24 hours old is out of the
+ * 24-hour window and in the 7-day one; a row after `at` counts nowhere). Only rows of kind "charge" are spending:
+ * top-ups, grants and adjustments move the balance, not the rate. Each rate is rounded to 8 decimals (half up).
+ *
+ * The state and the projected zero, in SQL: "depleted" when the balance is ≤ 0; else "spending" when the rate is
+ * > 0, with secondsLeft = floor(balance × 3600 / rate); else "not_spending". runsOutAt = at + secondsLeft.
  */
 import type { Db, Tx } from "@/db";
 import { rawRows } from "@/db/client";
@@ -58,6 +65,7 @@ interface Row {
   storage: string;
   running_jobs: number;
   rate: string;
+  depleted: boolean;
   seconds_left: string | null;
 }
 
@@ -103,20 +111,19 @@ export async function projectOrgs(db: Db | Tx, orgIds: string[], at: Date = new 
       from r
     )
     select org_id, balance::text, last24h::text, last7d::text, running::text, storage::text, n as running_jobs,
-      rate::text,
+      rate::text, balance <= 0 as depleted,
       case when balance > 0 and rate > 0 then floor(balance * 3600 / rate)::text end as seconds_left
     from p`,
   );
   return rows.map((r) => {
     const secondsLeft = r.seconds_left === null ? null : Number(r.seconds_left);
-    const depleted = r.balance.startsWith("-") || /^0(\.0*)?$/.test(r.balance);
     return {
       orgId: r.org_id,
       balance: r.balance,
       rates: { last24h: r.last24h, last7d: r.last7d, running: r.running, storage: r.storage },
       runningJobs: r.running_jobs,
       ratePerHour: r.rate,
-      state: depleted ? "depleted" : secondsLeft === null ? "not_spending" : "spending",
+      state: r.depleted ? "depleted" : secondsLeft === null ? "not_spending" : "spending",
       secondsLeft,
       runsOutAt: secondsLeft === null ? null : new Date(at.getTime() + secondsLeft * 1000),
     };

@@ -1,5 +1,6 @@
 import type { MailMessage } from "./mail";
 import { formatCredits, isNonPositive } from "../core/money";
+import { describeDuration, describeInterval, formatRate } from "../billing/projection-view";
 
 /** The mail the product sends. Plain text: it reads the same in every client. */
 
@@ -72,6 +73,51 @@ export function lowBalanceMail(p: {
       : `Top up before it runs out: ${p.link}`,
     ``,
     `Credits: ${p.link}`,
+  ]);
+}
+
+const utcDateTime = new Intl.DateTimeFormat("en-US", {
+  weekday: "short",
+  month: "short",
+  day: "numeric",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZone: "UTC",
+});
+
+/**
+ * A warning by projection (lib/billing/projection-notices.ts), Apolo's OrgCreditsWillRunOutSoon{org_name, credits,
+ * applied_threshold, seconds_left, spending_per_second}: the balance, the rate (per hour here), when it runs out
+ * (UTC), and where to top up and to change the warnings.
+ */
+export function creditsRunOutSoonMail(p: {
+  to: string;
+  orgName: string;
+  /** The balance now (decimal string). */
+  credits: string;
+  /** The interval crossed, whole seconds (one of orgs.balance_projection_seconds). */
+  appliedThreshold: number;
+  secondsLeft: number;
+  /** Credits per hour (decimal string). */
+  ratePerHour: string;
+  runsOutAt: Date;
+  creditsLink: string;
+  settingsLink: string;
+}): MailMessage {
+  const duration = describeDuration(p.secondsLeft);
+  return mail(p.to, `${p.orgName}: credits run out in ${duration}`, [
+    `At the current rate, the credits of '${p.orgName}' run out in ${duration}.`,
+    ``,
+    `Balance: ${formatCredits(p.credits)} credits`,
+    `Spending: ${formatRate(p.ratePerHour)} credits per hour`,
+    `Projected to run out: ${utcDateTime.format(p.runsOutAt)} UTC`,
+    ``,
+    `Top up before it runs out: ${p.creditsLink}`,
+    ``,
+    `This is the warning for ${describeInterval(p.appliedThreshold)} before the credits run out; you get it once until a top-up pushes the date back out.`,
+    `Admins change these warnings in Settings → General: ${p.settingsLink}`,
   ]);
 }
 

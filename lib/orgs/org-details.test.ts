@@ -74,6 +74,7 @@ describe("org details", () => {
       spent: "0",
       defaultUserCreditLimit: null,
       lowBalanceThresholds: ["100", "10", "0"],
+      balanceProjectionSeconds: [604_800, 259_200, 86_400],
     });
     expect((await getOrgDetails(t.db, as(op), org.name)).balance).toBe("0.3");
     await expect(getOrgDetails(t.db, as(outsider), org.name)).rejects.toBeInstanceOf(NotFound);

@@ -24,6 +24,8 @@ export interface OrgDetails {
   defaultUserCreditLimit: string | null;
   /** Low-balance notification thresholds (descending). */
   lowBalanceThresholds: string[];
+  /** Warnings by projection: whole seconds before the projected zero (descending). */
+  balanceProjectionSeconds: number[];
 }
 
 const detailsColumns = {
@@ -32,6 +34,7 @@ const detailsColumns = {
   spent: sql<string>`trim_scale(${orgWallets.spent})::text`,
   defaultUserCreditLimit: sql<string | null>`trim_scale(${orgs.defaultUserCreditLimit})::text`,
   lowBalanceThresholds: sql<string[]>`array(select trim_scale(t)::text from unnest(${orgs.lowBalanceThresholds}) t)`,
+  balanceProjectionSeconds: orgs.balanceProjectionSeconds,
 };
 
 /** The org a token is restricted to, if any (such a token sees and acts in that org only). */

@@ -1,7 +1,7 @@
 import { orgAccess } from "@/app/_server/org-access";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { getOrgWallet } from "@/lib/billing";
+import { describeProjection, getOrgProjection, getOrgWallet } from "@/lib/billing";
 import { NavLinks } from "@/components/console/nav-links";
 import { allowed, can, formatCredits, isNonPositive } from "@/lib/core";
 import Link from "next/link";
@@ -17,6 +17,15 @@ export default async function OrgLayout({
   const { org } = await params;
   const access = await loadPage(() => orgAccess(org));
   const wallet = await loadPage(async () => getOrgWallet(await getDb(), await currentCaller(), access));
+  // A warning by projection was sent (lib/billing/projection-notices.ts): the banner says when credits run out.
+  const now = new Date();
+  const outlook =
+    wallet.projectionNotifiedSeconds !== null && !isNonPositive(wallet.balance)
+      ? await loadPage(async () => {
+          const p = await getOrgProjection(await getDb(), await currentCaller(), access, now);
+          return describeProjection(p.projection, now, p.intervals);
+        })
+      : null;
   const base = `/orgs/${access.org.name}`;
   return (
     <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-4 px-4 py-4 sm:px-6 md:flex-row md:gap-8 md:py-8">
@@ -48,10 +57,12 @@ export default async function OrgLayout({
             <span>
               {isNonPositive(wallet.balance)
                 ? `${access.org.name} is out of credits: running jobs are stopped and new ones can't start.`
-                : `${access.org.name} is low on credits: ${formatCredits(wallet.balance)} left.`}
+                : outlook?.duration
+                  ? `At the current rate, ${access.org.name}'s credits run out in ${outlook.duration}${outlook.day ? ` (${outlook.day})` : ""}.`
+                  : `${access.org.name} is low on credits: ${formatCredits(wallet.balance)} left.`}
             </span>
-            <Link href={`${base}/credits`} className="font-medium underline">
-              Top up
+            <Link href={`${base}/credits`} className="font-medium whitespace-nowrap underline">
+              Top up <span aria-hidden>→</span>
             </Link>
           </div>
         )}

@@ -1,10 +1,14 @@
 import type { Metadata } from "next";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { RoleBadge } from "@/components/console/role-badge";
+import { ProjectionLine } from "@/components/credits/projection-line";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listOrgClusters } from "@/lib/compute";
 import { getDb } from "@/db";
 import { getOrgOverview } from "@/lib/orgs";
+import { describeProjection, getOrgProjection } from "@/lib/billing";
+import { formatCredits } from "@/lib/core";
+import Link from "next/link";
 
 export async function generateMetadata({ params }: { params: Promise<{ org: string }> }): Promise<Metadata> {
   return { title: (await params).org };
@@ -16,9 +20,16 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
   const { org } = await params;
   const db = await getDb();
   const actor = await currentCaller();
-  const [overview, clusters] = await loadPage(async () =>
-    Promise.all([getOrgOverview(db, actor, org), listOrgClusters(db, actor, org)]),
+  const now = new Date();
+  const [overview, clusters, projection] = await loadPage(async () =>
+    Promise.all([
+      getOrgOverview(db, actor, org),
+      listOrgClusters(db, actor, org),
+      getOrgProjection(db, actor, org, now),
+    ]),
   );
+  const balance = projection.projection.balance;
+  const outlook = describeProjection(projection.projection, now, projection.intervals);
   const facts = [
     { label: "Your role", value: <RoleBadge role={overview.role} />, testId: "overview-role" },
     { label: "Members", value: overview.memberCount.toLocaleString("en"), testId: "overview-members" },
@@ -51,6 +62,29 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
             </div>
           ))}
         </dl>
+      </Card>
+      <Card>
+        <CardHeader
+          title="Credits"
+          description="The balance every member's jobs draw from."
+          actions={
+            <Link
+              href={`/orgs/${overview.name}/credits`}
+              className="text-sm font-medium text-accent underline-offset-2 hover:underline"
+            >
+              Ledger and top-up →
+            </Link>
+          }
+        />
+        <div className="flex flex-wrap items-baseline gap-x-6 gap-y-2 px-5 py-4">
+          <p
+            className={`text-2xl font-semibold tabular-nums ${balance.startsWith("-") ? "text-danger" : ""}`}
+            data-testid="overview-balance"
+          >
+            {formatCredits(balance)} <span className="text-sm font-normal text-muted">credits</span>
+          </p>
+          <ProjectionLine text={outlook.text} tone={outlook.tone} testId="overview-projection" />
+        </div>
       </Card>
       <Card>
         <CardHeader title="Clusters" description="Every member can run jobs on the clusters this organization is on." />

@@ -66,7 +66,7 @@ describe("GET/POST /apis/admin/v1/orgs", () => {
         balance: { credits: "250.5", spent_credits: "0" },
         user_default_credits: null,
         notification_intervals: {
-          balance_projection_seconds: null,
+          balance_projection_seconds: [604_800, 259_200, 86_400],
           balance_amount: [100, 10, 0],
           balance_depletion_seconds: null,
         },
@@ -361,9 +361,10 @@ describe("PATCH /apis/admin/v1/orgs/{org}/defaults", () => {
       deps: deps(),
     });
     expect(a.status).toBe(200);
+    // null leaves the projection intervals as they are (the defaults here).
     expect(a.json).toMatchObject({
       user_default_credits: "10",
-      notification_intervals: { balance_amount: [50, 5], balance_projection_seconds: null },
+      notification_intervals: { balance_amount: [50, 5], balance_projection_seconds: [604_800, 259_200, 86_400] },
     });
     const projection = await callEndpoint(api.patchOrgDefaultsApi, {
       url,
@@ -371,11 +372,61 @@ describe("PATCH /apis/admin/v1/orgs/{org}/defaults", () => {
       token: w.tokens.admin,
       body: {
         credits: "10",
-        notification_intervals: { balance_projection_seconds: [3600], balance_amount: null },
+        notification_intervals: { balance_projection_seconds: [3600, 172_800, 3600], balance_amount: null },
       },
       deps: deps(),
     });
-    expect(projection.status).toBe(422);
+    expect(projection.status).toBe(200);
+    expect(projection.json.notification_intervals).toEqual({
+      balance_projection_seconds: [172_800, 3600],
+      balance_amount: [50, 5],
+      balance_depletion_seconds: null,
+    });
+    const [stored] = await t.db.select().from(orgs).where(eq(orgs.id, w.org.id));
+    expect(stored!.balanceProjectionSeconds).toEqual([172_800, 3600]);
+    const read = await callEndpoint(api.getOrgApi, {
+      url: `${BASE}/${w.org.name}`,
+      params,
+      token: w.tokens.member,
+      deps: deps(),
+    });
+    expect(read.json.notification_intervals.balance_projection_seconds).toEqual([172_800, 3600]);
+    // Absent leaves them too; managers may not change them; out-of-range values are refused with the field.
+    const absent = await callEndpoint(api.patchOrgDefaultsApi, {
+      url,
+      params,
+      token: w.tokens.admin,
+      body: { credits: "10" },
+      deps: deps(),
+    });
+    expect(absent.json.notification_intervals.balance_projection_seconds).toEqual([172_800, 3600]);
+    const byManager = await callEndpoint(api.patchOrgDefaultsApi, {
+      url,
+      params,
+      token: w.tokens.manager,
+      body: { notification_intervals: { balance_projection_seconds: [86_400] } },
+      deps: deps(),
+    });
+    expect(byManager.status).toBe(403);
+    const tooShort = await callEndpoint(api.patchOrgDefaultsApi, {
+      url,
+      params,
+      token: w.tokens.admin,
+      body: { notification_intervals: { balance_projection_seconds: [60] } },
+      deps: deps(),
+    });
+    expect(tooShort.status).toBe(422);
+    expect(JSON.stringify(tooShort.json)).toContain("at least 1 hour");
+    const depletion = await callEndpoint(api.patchOrgDefaultsApi, {
+      url,
+      params,
+      token: w.tokens.admin,
+      body: { notification_intervals: { balance_depletion_seconds: [86_400] } },
+      deps: deps(),
+    });
+    expect(depletion.status).toBe(422);
+    const [unchanged] = await t.db.select().from(orgs).where(eq(orgs.id, w.org.id));
+    expect(unchanged!.balanceProjectionSeconds).toEqual([172_800, 3600]);
     const byUser = await callEndpoint(api.patchOrgDefaultsApi, {
       url,
       params,

@@ -41,7 +41,10 @@ export const apoloNotificationIntervals = z.object({
   balance_projection_seconds: z
     .array(z.number().int())
     .nullable()
-    .describe("Not supported yet: always null (projection notices come with usage projection)."),
+    .describe(
+      "Warnings by projection: seconds before the projected zero balance at which the org's admins and managers " +
+        "are mailed (Settings → General), descending; default 7 days, 3 days, 1 day.",
+    ),
   balance_amount: z
     .array(z.number())
     .nullable()
@@ -89,7 +92,7 @@ export function orgToApolo(o: OrgDetails): z.input<typeof apoloOrg> {
     balance: { credits: o.balance, spent_credits: o.spent },
     user_default_credits: o.defaultUserCreditLimit,
     notification_intervals: {
-      balance_projection_seconds: null,
+      balance_projection_seconds: o.balanceProjectionSeconds,
       balance_amount: o.lowBalanceThresholds.map(Number),
       balance_depletion_seconds: null,
     },
@@ -367,17 +370,24 @@ export const patchOrgDefaultsApi = defineEndpoint(
     method: "PATCH",
     path: `${BASE}/{org}/defaults`,
     tag: TAG,
-    summary: "Set the org's default credits of new users and its low-balance thresholds.",
+    summary: "Set the org's default credits of new users, its low-balance thresholds and its projection warnings.",
     description:
       "`apolo admin set-org-defaults`. `credits` (null = unlimited) is the Users settings' default credit " +
-      "limit (managers and admins); `notification_intervals.balance_amount` the low-balance thresholds (admins). " +
-      "Projection and depletion intervals are not supported yet: non-empty values are refused (422).",
+      "limit (managers and admins); `notification_intervals.balance_amount` the low-balance thresholds and " +
+      "`notification_intervals.balance_projection_seconds` the warnings by projection (admins: up to 10, each " +
+      "3600 … 31536000 seconds; `[]` turns them off). A null or absent list leaves the setting as it is. " +
+      "Depletion intervals are not supported yet: non-empty values are refused (422).",
     params: orgParams,
     body: z.object({
       credits: decimalString.nullable().optional().describe("Default credits of new users; null = unlimited."),
       notification_intervals: z
         .object({
-          balance_projection_seconds: z.array(z.number().int()).nullable().optional(),
+          balance_projection_seconds: z
+            .array(z.number().int())
+            .max(10)
+            .nullable()
+            .optional()
+            .describe("Seconds before the projected zero (3600 … 31536000, at most 10); null leaves them."),
           balance_amount: z.array(z.number().int()).max(10).nullable().optional(),
           balance_depletion_seconds: z.array(z.number().int()).nullable().optional(),
         })
@@ -388,19 +398,20 @@ export const patchOrgDefaultsApi = defineEndpoint(
   },
   async ({ db, caller, params, body }) => {
     const ni = body.notification_intervals;
-    if (ni?.balance_projection_seconds?.length || ni?.balance_depletion_seconds?.length) {
+    if (ni?.balance_depletion_seconds?.length) {
       throw new Invalid(
         {
           notification_intervals: [
-            "Only balance_amount thresholds are supported; projection and depletion intervals are not yet.",
+            "balance_depletion_seconds is not supported yet: send balance_amount and balance_projection_seconds.",
           ],
         },
-        "Projection and depletion notification intervals are not supported yet.",
+        "Depletion notification intervals are not supported yet.",
       );
     }
     await setOrgCreditSettings(db, caller, params.org, {
       ...(body.credits !== undefined ? { defaultUserCreditLimit: body.credits ?? "" } : {}),
       ...(ni?.balance_amount ? { lowBalanceThresholds: ni.balance_amount } : {}),
+      ...(ni?.balance_projection_seconds ? { balanceProjectionSeconds: ni.balance_projection_seconds } : {}),
     });
     return orgToApolo(await getOrgDetails(db, caller, params.org));
   },

@@ -1,13 +1,21 @@
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { LedgerView, type LedgerRowView } from "@/components/credits/ledger-view";
+import { ProjectionLine, ProjectionRates } from "@/components/credits/projection-line";
 import { TopUpDialog } from "@/components/credits/top-up-dialog";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { getCreditsSummary, getPayment, listLedger } from "@/lib/billing";
+import {
+  describeProjection,
+  formatRate,
+  getCreditsSummary,
+  getOrgProjection,
+  getPayment,
+  listLedger,
+} from "@/lib/billing";
 import { listProjectFilterOptions } from "@/lib/projects";
 import { appConfig } from "@/app/_server/config";
-import { formatCredits } from "@/lib/core";
+import { formatCredits, isNonPositive } from "@/lib/core";
 import type { Metadata } from "next";
 
 export const metadata: Metadata = { title: "Credits" };
@@ -16,13 +24,34 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
   const { org } = await params;
   const db = await getDb();
   const actor = await currentCaller();
-  const [summary, ledger, projects] = await loadPage(async () =>
+  const now = new Date();
+  const [summary, ledger, projects, projection] = await loadPage(async () =>
     Promise.all([
       getCreditsSummary(db, actor, org),
       listLedger(db, actor, org, await searchParams),
       listProjectFilterOptions(db, actor, org),
+      getOrgProjection(db, actor, org, now),
     ]),
   );
+  const p = projection.projection;
+  const outlook = describeProjection(p, now, projection.intervals);
+  const jobs = `${p.runningJobs} running job${p.runningJobs === 1 ? "" : "s"}`;
+  const rates = [
+    {
+      label: "Current rate",
+      value: formatRate(p.ratePerHour),
+      note: "what the projection uses",
+      testId: "rate-current",
+    },
+    {
+      label: "Running now",
+      value: formatRate(p.rates.running),
+      note: p.runningJobs === 0 ? "no jobs running" : `from ${jobs}`,
+      testId: "rate-running",
+    },
+    { label: "Average over 24 h", value: formatRate(p.rates.last24h), testId: "rate-24h" },
+    { label: "Average over 7 days", value: formatRate(p.rates.last7d), testId: "rate-7d" },
+  ];
   const clusterCount = new Set(projects.map((p) => p.cluster)).size;
   const projectOptions = projects.map((p) => ({
     value: `${p.cluster}/${p.name}`,
@@ -93,6 +122,21 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
             </div>
           ))}
         </dl>
+      </Card>
+      <Card>
+        <CardHeader
+          title="Outlook"
+          description="Where the balance is heading, from the spending rates in credits per hour."
+        />
+        <div className="space-y-4 px-5 py-4">
+          <ProjectionLine text={outlook.text} tone={outlook.tone} testId="credits-projection" className="text-base" />
+          <ProjectionRates rates={rates} />
+          {!isNonPositive(p.rates.storage) && (
+            <p className="text-xs text-muted" data-testid="rate-storage">
+              Includes disk storage: {formatRate(p.rates.storage)} /h.
+            </p>
+          )}
+        </div>
       </Card>
       <Card>
         <CardHeader

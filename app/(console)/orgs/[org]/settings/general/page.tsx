@@ -2,6 +2,7 @@ import { orgAccess } from "@/app/_server/org-access";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { DeleteOrgSection, LeaveOrgSection } from "@/components/console/danger-zone";
 import { CreditSettings } from "@/components/credits/credit-settings";
+import { ProjectionWarnings } from "@/components/credits/projection-warnings";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { can, formatCredits, requireOrgAccess } from "@/lib/core";
@@ -50,6 +51,11 @@ export default async function GeneralSettingsPage({ params }: { params: Promise<
           canChangeTopUp={can(access.role, "org.updateSettings")}
         />
       </Card>
+      <ProjectionWarnings
+        org={access.org.name}
+        intervals={access.org.balanceProjectionSeconds}
+        canEdit={can(access.role, "org.updateSettings")}
+      />
       <Card className="border-danger/40">
         <CardHeader title="Danger zone" />
         <div className="divide-y divide-border">

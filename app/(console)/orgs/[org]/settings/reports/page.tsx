@@ -18,6 +18,7 @@ import { getDb } from "@/db";
 import { addCredits, creditUnits } from "@/lib/core";
 import {
   ADDITIONS_LIMIT,
+  getBalanceProjection,
   getOrgReport,
   grafanaConfigFromEnv,
   grafanaEmbeds,
@@ -36,11 +37,12 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
   const query = await searchParams;
   const db = await getDb();
   const actor = await currentCaller();
-  const [report, members, projects] = await loadPage(async () =>
+  const [report, members, projects, projection] = await loadPage(async () =>
     Promise.all([
       getOrgReport(db, actor, org, query),
       listMemberReport(db, actor, org, query),
       listProjectFilterOptions(db, actor, org),
+      getBalanceProjection(db, actor, org, query),
     ]),
   );
   const clusterCount = new Set(projects.map((p) => p.cluster)).size;
@@ -94,12 +96,16 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
           <ReportPanel
             testId="panel-balance"
             title="Balance over time"
-            description="The org's balance at the end of each day."
+            description={
+              projection
+                ? "The org's balance at the end of each day; dashed, where it heads at the current rate."
+                : "The org's balance at the end of each day."
+            }
           >
             {report.balance.every((b) => creditUnits(b.balance) === 0n) ? (
               <EmptyState title="No credits in this period" hint="The balance shows here after the first top-up." />
             ) : (
-              <BalanceChart points={report.balance} />
+              <BalanceChart points={report.balance} projection={projection} />
             )}
           </ReportPanel>
           <ReportPanel
