@@ -9,6 +9,7 @@ import { listProjectFilterOptions } from "@/lib/projects";
 import { appConfig } from "@/app/_server/config";
 import { formatCredits } from "@/lib/core";
 import type { Metadata } from "next";
+import { AutoTopUpStatus } from "./auto-topup-status";
 
 export const metadata: Metadata = { title: "Credits" };
 
@@ -94,6 +95,7 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
           ))}
         </dl>
       </Card>
+      <AutoTopUpStatus org={org} />
       <Card>
         <CardHeader
           title="Ledger"
