@@ -11,6 +11,7 @@ import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, PASSWORD } from "./fixtures-da
 import { seedApoloProjects } from "./seed-apolo-projects";
 import { seedApiConfig } from "./api-config-seed";
 import { seedApiOrgs } from "./seed-api-orgs";
+import { seedAutoTopUp } from "./seed-auto-topup";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -63,4 +64,5 @@ await seedApiConfig(db);
 await seedApiOrgs(db);
 // The API specs' accounts and tokens (e2e/api-fixtures.ts).
 await seedApiAccounts(db);
+await seedAutoTopUp(db); // issue 16: e2e/auto-topup.spec.ts
 await database.close();
