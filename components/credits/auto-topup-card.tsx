@@ -135,7 +135,7 @@ export function AutoTopUpCard({
               Only admins can change automatic top-up. You can see how it is set up.
             </p>
           )}
-          <CardStatusLine stripe={stripe} card={view.card} />
+          {!readOnly && <CardStatusLine stripe={stripe} card={view.card} />}
 
           <div className="space-y-1.5">
             <div className="flex items-center gap-3">
@@ -196,7 +196,7 @@ export function AutoTopUpCard({
             />
           </div>
 
-          <MonthUsage used={view.usedThisMonth} cap={view.monthlyCap} pending={view.pending} />
+          {view.configured && <MonthUsage used={view.usedThisMonth} cap={view.monthlyCap} pending={view.pending} />}
 
           {stripe ? (
             <CardRow org={org} card={view.card} readOnly={readOnly} />
