@@ -117,7 +117,12 @@ export function LedgerView({
       helper.display({
         id: "who",
         header: "Who",
-        cell: (c) => <span className="whitespace-nowrap">{c.row.original.member ?? c.row.original.actor ?? "—"}</span>,
+        cell: (c) => {
+          const r = c.row.original;
+          // An automatic top-up has no person behind it: the credits worker made it.
+          const who = r.member ?? r.actor ?? (r.kind === "auto_topup" ? "automatic" : "—");
+          return <span className="whitespace-nowrap">{who}</span>;
+        },
       }),
       helper.accessor("projectName", {
         header: "Project",
