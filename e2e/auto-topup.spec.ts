@@ -108,7 +108,7 @@ test("an admin turns automatic top-up on in the sandbox; a job drains the balanc
   await snap(page, "auto-topup-ledger");
 
   // Settings show this month's use and the top-up in the recent list.
-  await page.goto(`/orgs/${org}/settings/general#auto-topup`);
+  await page.goto(`/orgs/${org}/settings/general`);
   await expect(page.getByTestId("auto-topup-usage")).toContainText("of 500.00 credits");
   await expect(page.getByTestId("auto-topup-recent").first()).toContainText("+50.00");
   await expect(page.getByTestId("auto-topup-recent").first()).toContainText("Paid");
@@ -125,7 +125,7 @@ test("an admin turns automatic top-up on in the sandbox; a job drains the balanc
 
   // Phone width: the settings card and the Credits page.
   await page.setViewportSize(PHONE);
-  await page.goto(`/orgs/${org}/settings/general#auto-topup`);
+  await page.goto(`/orgs/${org}/settings/general`);
   await expect(page.getByTestId("auto-topup-state")).toHaveText("On");
   await snap(page, "auto-topup-settings-phone");
   await page.goto(`/orgs/${org}/credits`);

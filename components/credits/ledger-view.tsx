@@ -146,9 +146,9 @@ export function LedgerView({
       helper.display({
         id: "what",
         header: "Job / note",
-        // An automatic top-up's note carries its payment reference: it may be one long word, so it wraps anywhere.
+        // An automatic top-up's note carries its payment reference: a long reference breaks rather than widening the page.
         cell: (c) => (
-          <span className="text-muted [overflow-wrap:anywhere]" data-testid="ledger-note">
+          <span className="block min-w-36 text-muted [overflow-wrap:break-word]" data-testid="ledger-note">
             {c.row.original.jobName ?? c.row.original.note ?? ""}
           </span>
         ),

@@ -18,28 +18,23 @@ export async function AutoTopUpStatus({ org }: { org: string }) {
   const view = await getAutoTopUp(db, caller, org, { provider: paymentProvider(await appUrl()) });
   const turnedOff = !view.enabled && view.disabledReason;
   return (
-    <p
-      data-testid="auto-topup-status"
-      className={cn("flex flex-wrap items-center gap-x-1.5 gap-y-1 text-sm", turnedOff ? "text-danger" : "text-muted")}
-    >
+    <p data-testid="auto-topup-status" className={cn("text-sm", turnedOff ? "text-danger" : "text-muted")}>
       <span
         aria-hidden
         className={cn(
-          "size-2 shrink-0 rounded-full",
+          "mr-1.5 inline-block size-2 rounded-full align-middle",
           view.enabled ? "bg-success" : turnedOff ? "bg-danger" : "bg-border-strong",
         )}
       />
-      <span>
-        Automatic top-up:{" "}
-        <span className={cn("font-medium", turnedOff ? "text-danger" : "text-fg")}>{view.enabled ? "on" : "off"}</span>
-        {view.enabled && view.threshold && view.amount
-          ? ` — below ${formatCredits(view.threshold)}, add ${formatCredits(view.amount)} credits`
-          : turnedOff
-            ? ` — ${view.disabledReason}`
-            : ""}
-        {view.pending ? " · a top-up is on its way" : ""}
-      </span>
-      <span aria-hidden>·</span>
+      Automatic top-up:{" "}
+      <span className={cn("font-medium", turnedOff ? "text-danger" : "text-fg")}>{view.enabled ? "on" : "off"}</span>
+      {view.enabled && view.threshold && view.amount
+        ? ` — below ${formatCredits(view.threshold)}, add ${formatCredits(view.amount)} credits`
+        : turnedOff
+          ? ` — ${view.disabledReason}`
+          : ""}
+      {view.pending ? " · a top-up is on its way" : ""}
+      {" · "}
       <Link href={`/orgs/${org}/settings/general#auto-topup`} className="font-medium text-accent hover:underline">
         {view.configured || !view.canEdit ? "Settings" : "Set up"}
       </Link>
