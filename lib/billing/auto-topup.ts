@@ -143,7 +143,7 @@ export async function getAutoTopUp(
     disabledAt: row?.disabledAt ?? null,
     usedThisMonth: month?.used ?? "0",
     pending: month?.pending ?? false,
-    recent: recent.map((r) => ({ ...r, ref: r.ref })),
+    recent,
     canEdit: allowed(access, "org.updateSettings"),
   };
 }

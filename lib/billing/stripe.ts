@@ -131,6 +131,10 @@ export class StripeProvider implements PaymentProvider {
       if (pi.status === "canceled" || pi.status === "requires_payment_method") {
         return { ok: false, reason: declineReason(pi.last_payment_error?.message), ref: pi.id };
       }
+      // Nobody is there to authenticate an off-session charge: the admin has to save the card again.
+      if (pi.status === "requires_action" || pi.status === "requires_confirmation") {
+        return { ok: false, reason: "The card needs authentication; save it again in Settings.", ref: pi.id };
+      }
       return { ok: true, ref: pi.id, status: pi.status };
     } catch (err) {
       if (err instanceof Stripe.errors.StripeCardError || err instanceof Stripe.errors.StripeInvalidRequestError) {
