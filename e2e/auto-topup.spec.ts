@@ -31,7 +31,7 @@ test("an admin turns automatic top-up on in the sandbox; a job drains the balanc
   page,
   browser,
 }) => {
-  test.setTimeout(150_000);
+  test.setTimeout(300_000); // a job, the worker and 14 screenshots on a busy 2-core machine
   const org = seededOrg();
   await page.setViewportSize(DESKTOP);
   await signInAs(page, AUTO.admin);

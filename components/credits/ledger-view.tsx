@@ -90,8 +90,11 @@ export function LedgerView({
         header: "Kind",
         enableSorting: false,
         cell: (c) => (
-          <span className="inline-flex items-center gap-1.5 whitespace-nowrap" data-testid="ledger-kind">
-            <span aria-hidden className={cn("size-2 shrink-0 rounded-full", KIND_DOTS[c.getValue()] ?? "bg-muted")} />
+          <span className="inline-flex items-baseline gap-1.5" data-testid="ledger-kind">
+            <span
+              aria-hidden
+              className={cn("size-2 shrink-0 self-center rounded-full", KIND_DOTS[c.getValue()] ?? "bg-muted")}
+            />
             {KIND_LABELS[c.getValue()] ?? c.getValue()}
           </span>
         ),
@@ -148,7 +151,7 @@ export function LedgerView({
         header: "Job / note",
         // An automatic top-up's note carries its payment reference: a long reference breaks rather than widening the page.
         cell: (c) => (
-          <span className="block min-w-36 text-muted [overflow-wrap:break-word]" data-testid="ledger-note">
+          <span className="text-muted [overflow-wrap:break-word]" data-testid="ledger-note">
             {c.row.original.jobName ?? c.row.original.note ?? ""}
           </span>
         ),
