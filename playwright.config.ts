@@ -61,6 +61,8 @@ export default defineConfig({
       SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
       // Mail is delivered by the server's mail worker: it also ticks often, so specs get their mail quickly.
       MAIL_WORKER_INTERVAL_MS: "300",
+      // Automatic top-ups (issue 16): the credits worker looks for crossings twice a second.
+      CREDITS_WORKER_INTERVAL_MS: "500",
     },
   },
 });

@@ -77,6 +77,9 @@ const ACTIONS: Record<string, { who: Who; args: (c: Ctx) => unknown[] }> = {
   sendVerificationAction: { who: "anon", args: () => [] },
   saveCreditSettingsAction: { who: "user", args: (c) => [c.org, "abc", "user"] },
   saveProjectionWarningsAction: { who: "user", args: (c) => [c.org, [-1, "7d"]] },
+  // Automatic top-up (issue 16): bad amounts; the card setup is Stripe only (the e2e server is the sandbox).
+  saveAutoTopUpAction: { who: "user", args: (c) => [c.org, true, "-1", "abc", "0"] },
+  startCardSetupAction: { who: "user", args: (c) => [c.org] },
   updateDisplayNameAction: { who: "user", args: () => [F({ name: "x".repeat(101) })] },
   changePasswordAction: { who: "user", args: () => [F({ currentPassword: "wrong", newPassword: "short" })] },
   requestEmailChangeAction: { who: "user", args: () => [F({ email: "bad", currentPassword: "wrong" })] },

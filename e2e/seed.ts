@@ -12,6 +12,7 @@ import { seedApoloProjects } from "./seed-apolo-projects";
 import { seedApiConfig } from "./api-config-seed";
 import { seedApiOrgs } from "./seed-api-orgs";
 import { seedProjection } from "./seed-projection";
+import { seedAutoTopUp } from "./seed-auto-topup";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -65,4 +66,5 @@ await seedApiOrgs(db);
 // The API specs' accounts and tokens (e2e/api-fixtures.ts).
 await seedApiAccounts(db);
 await seedProjection(db); // Issue 16: an org that spends and one that doesn't (e2e/projection.spec.ts).
+await seedAutoTopUp(db); // issue 16: e2e/auto-topup.spec.ts
 await database.close();

@@ -61,6 +61,7 @@ import * as memberCredits from "./billing/member-credits";
 import * as addOrgUserModule from "./orgs/add-org-user";
 import * as orgDetails from "./orgs/org-details";
 import * as orgCreditSettings from "./billing/org-credit-settings";
+import * as autoTopUp from "./billing/auto-topup";
 import * as quotas from "./billing/quotas";
 import * as topUps from "./billing/top-ups";
 import { isDomainError } from "./core/errors";
@@ -894,6 +895,40 @@ const MATRIX: Record<string, Row> = {
     expect: forAdmins,
   },
 
+  // Automatic top-up: managers read it, admins change it and save a card (Stripe); the worker pass is system-only.
+  "auto-topup.getAutoTopUp": {
+    run: (w) => autoTopUp.getAutoTopUp(w.db, w.actor, w.org.name, paymentServices()),
+    expect: forManagers,
+  },
+  "auto-topup.setAutoTopUp": {
+    run: (w) =>
+      autoTopUp.setAutoTopUp(
+        w.db,
+        w.actor,
+        w.org.name,
+        { enabled: true, threshold: "10", amount: "50", monthlyCap: "500" },
+        paymentServices(),
+      ),
+    expect: forAdmins,
+    writes: true,
+  },
+  "auto-topup.startCardSetup": {
+    run: (w) =>
+      autoTopUp.startCardSetup(w.db, w.actor, w.org.name, {
+        ...paymentServices(),
+        provider: {
+          kind: "stripe",
+          createCheckout: async () => ({ url: "https://checkout.stripe.test/c", ref: null }),
+          createCardSetup: async () => ({ url: "https://checkout.stripe.test/setup", customerId: "cus_matrix" }),
+        },
+      }),
+    expect: forAdmins,
+  },
+  "auto-topup.runAutoTopUps": {
+    run: (w) => autoTopUp.runAutoTopUps(w.db, w.actor, new Date(), paymentServices()),
+    expect: { ...everyone("forbidden"), signedOut: "unauthenticated" },
+  },
+
   // --------------------------------------------------------------------------------------------- jobs
   "jobs.startJob": {
     prepare: onCluster,
@@ -1468,6 +1503,10 @@ const NOT_OPERATIONS = new Set([
   // chargeUsage inside a caller's transaction (closing an org settles its jobs with it): takes a Tx, no caller.
   "metering.chargeUsageIn",
   "settlement.settlePayment",
+  // Automatic top-up inside the signed Stripe webhook and the worker pass (no caller: the signature or the
+  // system caller of the operation that calls them was checked).
+  "auto-topup.saveAutoTopUpCard",
+  "auto-topup.failAutoTopUpPayment",
   // Payment helpers: pure amounts and the sandbox provider's pieces.
   "payments.formatMinor",
   "stripe.stripeFromConfig",
@@ -1681,6 +1720,17 @@ const INTERNAL: Record<string, InternalRow> = {
       if (r.outcome !== "paid") throw new Error(`not paid: ${JSON.stringify(r)}`);
       return r;
     },
+  },
+  // The credits worker's tick (automatic top-ups; warnings by projection are left out of this row).
+  "billing/internal.creditsWorkerTick": {
+    run: async (w, caller) =>
+      billingInternal.creditsWorkerTick(
+        w.db,
+        caller,
+        new Date(),
+        { ...w.svc, provider: paymentServices().provider, pricing: paymentServices().pricing },
+        { projections: false },
+      ),
   },
   // The Stripe webhook route, authenticated by the signature (a bad one answers 400, changing nothing).
   "billing/internal.handleStripeWebhook": {

@@ -3,11 +3,11 @@
 import { formValues, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { signOut } from "@/app/_server/auth";
 import { setFlash } from "@/app/_server/flash";
-import { services } from "@/app/_server/services";
+import { paymentServices, services } from "@/app/_server/services";
 import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { endSession, requestEmailVerification } from "@/lib/accounts";
-import { setOrgCreditSettings } from "@/lib/billing";
+import { setAutoTopUp, setOrgCreditSettings, startCardSetup } from "@/lib/billing";
 import { createOrg, deleteOrg, leaveOrg } from "@/lib/orgs";
 import { revalidatePath } from "next/cache";
 import { cookies } from "next/headers";
@@ -84,5 +84,34 @@ export async function saveProjectionWarningsAction(org: string, balanceProjectio
     requireArgs({ org });
     await setOrgCreditSettings(await getDb(), await currentCaller(), org, { balanceProjectionSeconds });
     revalidatePath(`/orgs/${org}`, "layout");
+  });
+}
+
+/**
+ * Settings → General: automatic top-up ("when the balance falls below `threshold`, add `amount`", at most
+ * `monthlyCap` a month). lib/billing/auto-topup.ts validates every field and lets only admins save.
+ */
+export async function saveAutoTopUpAction(
+  org: string,
+  enabled: boolean,
+  threshold: string,
+  amount: string,
+  monthlyCap: string,
+) {
+  return runAction(async () => {
+    requireArgs({ org, threshold, amount, monthlyCap });
+    const settings = { enabled, threshold, amount, monthlyCap };
+    const r = await setAutoTopUp(await getDb(), await currentCaller(), org, settings, await paymentServices());
+    revalidatePath(`/orgs/${org}`, "layout");
+    return r;
+  });
+}
+
+/** Stripe: saves a card for automatic top-ups through Checkout in setup mode (admins); back with `?card=saved`. */
+export async function startCardSetupAction(org: string) {
+  return runAction(async () => {
+    requireArgs({ org });
+    const r = await startCardSetup(await getDb(), await currentCaller(), org, await paymentServices());
+    redirect(r.url);
   });
 }

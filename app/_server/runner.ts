@@ -86,6 +86,8 @@ export function startEmbeddedRunner() {
     await internal.runEmbeddedTick(db, systemCaller("runner-tick"), now, intervalMs, svc);
     // Disk storage on clusters with a storage price, settled on the same tick (lib/artifacts/internal.ts).
     await artifactsInternal.meterStorage(db, systemCaller("runner-tick"), now, svc);
+    // A charge may have crossed an automatic top-up threshold: top it up now rather than at the next tick.
+    holder.__apoloLoops?.get("credits")?.wake();
   }).timer;
   console.log(`[runner] embedded runner ticking every ${intervalMs} ms${leader ? " when it leads" : ""}`);
 }

@@ -37,9 +37,18 @@ const helper = createColumnHelper<typeof sortableFeatures, LedgerRowView>();
 const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const KIND_LABELS: Record<string, string> = {
   topup: "Top-up",
+  auto_topup: "Automatic top-up",
   grant: "Grant",
   charge: "Charge",
   adjustment: "Adjustment",
+};
+/** Each kind's colour (a dot before its label): additions in greens and the accent, usage neutral. */
+const KIND_DOTS: Record<string, string> = {
+  topup: "bg-success",
+  auto_topup: "bg-accent",
+  grant: "bg-warning",
+  charge: "bg-muted",
+  adjustment: "bg-border-strong",
 };
 
 export function LedgerView({
@@ -80,7 +89,15 @@ export function LedgerView({
       helper.accessor("kind", {
         header: "Kind",
         enableSorting: false,
-        cell: (c) => KIND_LABELS[c.getValue()] ?? c.getValue(),
+        cell: (c) => (
+          <span className="inline-flex items-baseline gap-1.5" data-testid="ledger-kind">
+            <span
+              aria-hidden
+              className={cn("size-2 shrink-0 self-center rounded-full", KIND_DOTS[c.getValue()] ?? "bg-muted")}
+            />
+            {KIND_LABELS[c.getValue()] ?? c.getValue()}
+          </span>
+        ),
       }),
       helper.accessor("amount", {
         header: () => <span className="block text-right">Amount</span>,
@@ -103,7 +120,12 @@ export function LedgerView({
       helper.display({
         id: "who",
         header: "Who",
-        cell: (c) => <span className="whitespace-nowrap">{c.row.original.member ?? c.row.original.actor ?? "—"}</span>,
+        cell: (c) => {
+          const r = c.row.original;
+          // An automatic top-up has no person behind it: the credits worker made it.
+          const who = r.member ?? r.actor ?? (r.kind === "auto_topup" ? "automatic" : "—");
+          return <span className="whitespace-nowrap">{who}</span>;
+        },
       }),
       helper.accessor("projectName", {
         header: "Project",
@@ -127,7 +149,12 @@ export function LedgerView({
       helper.display({
         id: "what",
         header: "Job / note",
-        cell: (c) => <span className="text-muted">{c.row.original.jobName ?? c.row.original.note ?? ""}</span>,
+        // An automatic top-up's note carries its payment reference: a long reference breaks rather than widening the page.
+        cell: (c) => (
+          <span className="text-muted [overflow-wrap:break-word]" data-testid="ledger-note">
+            {c.row.original.jobName ?? c.row.original.note ?? ""}
+          </span>
+        ),
       }),
     ],
     [],

@@ -185,6 +185,12 @@ const timeFormat = new Intl.DateTimeFormat("en-GB", {
 /** Cells are tight (the panel is half the page wide); the first and last get the usual inset. */
 const EDGE_PADDING = "[&>*:first-child]:pl-3 [&>*:last-child]:pr-3";
 
+const ADDITION_LABELS: Record<OrgReport["additions"]["rows"][number]["kind"], string> = {
+  topup: "Top-up",
+  auto_topup: "Automatic top-up",
+  grant: "Grant",
+};
+
 /** 5. Top-ups and grants, newest first, with the period's total (which covers rows beyond the ones listed). */
 export function AdditionsTable({
   additions,
@@ -225,9 +231,11 @@ export function AdditionsTable({
                 <td className="px-2 py-2 whitespace-nowrap text-muted">
                   <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
                 </td>
-                <td className="px-2 py-2 whitespace-nowrap">{r.kind === "topup" ? "Top-up" : "Grant"}</td>
+                <td className="px-2 py-2 whitespace-nowrap">{ADDITION_LABELS[r.kind]}</td>
                 <td className="px-2 py-2" title={r.note ?? undefined}>
-                  <span className="block max-w-36 truncate">{r.actor ?? <span className="text-muted">—</span>}</span>
+                  <span className="block max-w-36 truncate">
+                    {r.actor ?? (r.kind === "auto_topup" ? "automatic" : <span className="text-muted">—</span>)}
+                  </span>
                 </td>
                 <td className="px-2 py-2 text-right whitespace-nowrap text-success tabular-nums">
                   +{formatCredits(r.amount)}

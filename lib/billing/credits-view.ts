@@ -69,6 +69,9 @@ export async function getCreditsSummary(db: Db, caller: Caller, orgName: string)
   };
 }
 
+/** The kinds of ledger rows that add to the balance: every member sees them. */
+const ADDITION_KINDS = ["topup", "auto_topup", "grant"] as const;
+
 export const ledgerQuerySchema = z.object({
   kind: z.enum(LEDGER_KINDS).optional().catch(undefined),
   member: filterText(MAX_LENGTH.usernameFilter).optional().catch(undefined),
@@ -85,9 +88,10 @@ async function ledgerWhere(db: Db, caller: Caller, orgName: string, query: unkno
   const access = await requireOrgAccess(db, caller, orgName, "org.view");
   const q = ledgerQuerySchema.parse(query ?? {});
   const filters: SQL[] = [eq(creditLedger.orgId, access.org.id)];
-  // Users see what was added to the balance and their own usage; managers and admins see everything.
+  // Users see what was added to the balance (top-ups, automatic top-ups, grants) and their own usage; managers
+  // and admins see everything.
   if (!allowed(access, "ledger.viewAll")) {
-    filters.push(or(inArray(creditLedger.kind, ["topup", "grant"]), eq(creditLedger.memberId, access.caller.id))!);
+    filters.push(or(inArray(creditLedger.kind, ADDITION_KINDS), eq(creditLedger.memberId, access.caller.id))!);
   }
   if (q.kind) filters.push(eq(creditLedger.kind, q.kind));
   if (q.member)

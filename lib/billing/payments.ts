@@ -12,10 +12,41 @@ export interface CheckoutRequest {
   cancelUrl: string;
 }
 
+/** Stripe only: a Checkout Session in setup mode that saves a card for automatic top-ups. */
+export interface CardSetupRequest {
+  orgId: string;
+  orgName: string;
+  /** The org's Stripe customer, once created (org_auto_topups.stripe_customer_id); null: create it. */
+  customerId: string | null;
+  successUrl: string;
+  cancelUrl: string;
+}
+
+/** Stripe only: an off-session charge of the saved card for one automatic top-up payment. */
+export interface SavedCardCharge {
+  paymentId: string;
+  orgName: string;
+  customerId: string;
+  paymentMethodId: string;
+  credits: string;
+  amountMinor: number;
+  currency: string;
+}
+
+/** The outcome of a saved-card charge: accepted (the webhook credits it) or declined, with the reason to show. */
+export type SavedCardResult =
+  { ok: true; ref: string; status: string } | { ok: false; reason: string; ref: string | null };
+
 export interface PaymentProvider {
   readonly kind: "sandbox" | "stripe";
   /** Starts a checkout; returns where to send the payer and the provider's reference for it. */
   createCheckout(req: CheckoutRequest): Promise<{ url: string; ref: string | null }>;
+  /** Stripe: saves a card (Checkout in setup mode); returns where to send the admin and the org's customer id. */
+  createCardSetup?(req: CardSetupRequest): Promise<{ url: string; customerId: string }>;
+  /** Stripe: charges the saved card off-session (automatic top-up). Throws only when the outcome is unknown. */
+  chargeSaved?(req: SavedCardCharge): Promise<SavedCardResult>;
+  /** Stripe: a readable label of a saved payment method ("visa •••• 4242"), null when unknown. */
+  describePaymentMethod?(paymentMethodId: string): Promise<string | null>;
 }
 
 /** No money moves: the console's own checkout page, whose Pay completes the payment like a webhook would. */

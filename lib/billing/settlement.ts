@@ -1,9 +1,9 @@
 import type { Db } from "@/db";
-import { orgs, orgWallets, payments, users } from "@/db/schema";
-import { and, eq } from "drizzle-orm";
+import { orgMembers, orgs, orgWallets, payments, users } from "@/db/schema";
+import { and, eq, isNotNull } from "drizzle-orm";
 import type { Services } from "../core/services";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
-import { receiptMail } from "../mail/mail-templates";
+import { autoTopUpMail, receiptMail } from "../mail/mail-templates";
 import { postLedger } from "./ledger";
 import { formatMinor } from "./payments";
 
@@ -19,7 +19,8 @@ export type CompletionInput =
  * disagrees with the stored payment marks it failed and credits nothing. Lock order (lib/billing/ledger.ts):
  * the payment is read unlocked to find its org, then the org's wallet is locked, then the payment. A payment
  * that completes after its org was closed is still recorded (the money was received): its ledger row and the
- * closed org's wallet show it.
+ * closed org's wallet show it. An automatic top-up (kind 'auto') posts ledger kind "auto_topup" with its reference in
+ * the note, settles its crossing (org_wallets.auto_topup_due_at) and mails the org's admins.
  */
 export async function settlePayment(db: Db, input: CompletionInput, svc: Pick<Services, "mailer" | "appUrl">) {
   const mails: MailMessage[] = [];
@@ -49,23 +50,49 @@ export async function settlePayment(db: Db, input: CompletionInput, svc: Pick<Se
       return { outcome: "mismatch" as const };
     }
     await tx.update(payments).set({ status: "paid", completedAt: new Date() }).where(eq(payments.id, p.id));
+    const auto = p.kind === "auto";
     const posted = await postLedger(
       tx,
       {
         orgId: p.orgId,
-        kind: "topup",
+        kind: auto ? "auto_topup" : "topup",
         amount: p.credits,
         actorId: p.userId,
         paymentId: p.id,
         idempotencyKey: `payment:${p.id}`,
+        // An automatic top-up names its payment (the PaymentIntent) in the ledger.
+        note: auto ? (p.providerRef ? `Automatic top-up · ${p.providerRef}` : "Automatic top-up (sandbox)") : null,
       },
       svc.appUrl,
     );
+    // The crossing this automatic top-up was for is settled (a later charge below the threshold marks a new one).
+    if (auto) await tx.update(orgWallets).set({ autoTopupDueAt: null }).where(eq(orgWallets.orgId, p.orgId));
     const [org] = await tx.select({ name: orgs.name }).from(orgs).where(eq(orgs.id, p.orgId));
     const [payer] = p.userId ? await tx.select({ email: users.email }).from(users).where(eq(users.id, p.userId)) : [];
     if (posted) {
       mails.push(...posted.mails);
-      if (payer?.email) {
+      if (auto) {
+        // No payer: the org's admins are told (instead of a receipt).
+        const admins = await tx
+          .select({ email: users.email })
+          .from(orgMembers)
+          .innerJoin(users, eq(users.id, orgMembers.userId))
+          .where(and(eq(orgMembers.orgId, p.orgId), eq(orgMembers.role, "admin"), isNotNull(users.email)));
+        for (const a of admins) {
+          mails.push(
+            autoTopUpMail({
+              to: a.email!,
+              orgName: org!.name,
+              credits: p.credits,
+              amount: formatMinor(p.amountMinor, p.currency),
+              currency: p.currency,
+              ref: p.providerRef,
+              balance: posted.balanceAfter,
+              link: `${svc.appUrl}/orgs/${org!.name}/credits`,
+            }),
+          );
+        }
+      } else if (payer?.email) {
         mails.push(
           receiptMail({
             to: payer.email,

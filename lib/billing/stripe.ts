@@ -8,8 +8,9 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { payments } from "@/db/schema";
 import { settlePayment } from "./settlement";
+import { failAutoTopUpPayment, saveAutoTopUpCard } from "./auto-topup";
 import { requireSystem, type Caller } from "../core/caller";
-import type { CheckoutRequest, PaymentProvider } from "./payments";
+import type { CardSetupRequest, CheckoutRequest, PaymentProvider, SavedCardCharge, SavedCardResult } from "./payments";
 import type { Services } from "../core/services";
 import type { AppConfig } from "../core/config";
 import { Malformed } from "../core/errors";
@@ -79,6 +80,81 @@ export class StripeProvider implements PaymentProvider {
   }
 
   /**
+   * A Checkout Session in setup mode for the org's Stripe customer (created once, here, when the org has none:
+   * the idempotency key keeps a retried or concurrent first setup on one customer). The SetupIntent carries the
+   * org id and our purpose in its metadata: the webhook's setup_intent.succeeded stores the card from it.
+   */
+  async createCardSetup(req: CardSetupRequest): Promise<{ url: string; customerId: string }> {
+    const customerId =
+      req.customerId ??
+      (
+        await this.stripe.customers.create(
+          { name: req.orgName, metadata: { org_id: req.orgId, org: req.orgName } },
+          { idempotencyKey: `apolo-customer-${req.orgId}` },
+        )
+      ).id;
+    const metadata = { org_id: req.orgId, purpose: AUTO_TOPUP_PURPOSE };
+    const session = await this.stripe.checkout.sessions.create({
+      mode: "setup",
+      customer: customerId,
+      allowed_payment_method_types: ["card"],
+      metadata,
+      setup_intent_data: { metadata, description: `Automatic top-ups of Apolo credits for ${req.orgName}` },
+      success_url: req.successUrl,
+      cancel_url: req.cancelUrl,
+    });
+    if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a URL`);
+    return { url: session.url, customerId };
+  }
+
+  /**
+   * One automatic top-up: an off-session PaymentIntent on the saved card, confirmed at once. The idempotency key
+   * is the payment's, so a retried request (or a second worker) never charges twice. A decline (card error,
+   * or a request Stripe refuses, such as a detached card) is an answer, not an exception; a network or API
+   * failure throws (the payment stays pending and is charged again, with the same key, on a later tick).
+   */
+  async chargeSaved(req: SavedCardCharge): Promise<SavedCardResult> {
+    try {
+      const pi = await this.stripe.paymentIntents.create(
+        {
+          amount: req.amountMinor,
+          currency: req.currency,
+          customer: req.customerId,
+          payment_method: req.paymentMethodId,
+          off_session: true,
+          confirm: true,
+          description: `${req.credits} Apolo credits for ${req.orgName} (automatic top-up)`,
+          metadata: { payment_id: req.paymentId, org: req.orgName, credits: req.credits, purpose: AUTO_TOPUP_PURPOSE },
+        },
+        { idempotencyKey: `apolo-auto-${req.paymentId}` },
+      );
+      if (pi.status === "canceled" || pi.status === "requires_payment_method") {
+        return { ok: false, reason: declineReason(pi.last_payment_error?.message), ref: pi.id };
+      }
+      // Nobody is there to authenticate an off-session charge: the admin has to save the card again.
+      if (pi.status === "requires_action" || pi.status === "requires_confirmation") {
+        return { ok: false, reason: "The card needs authentication; save it again in Settings.", ref: pi.id };
+      }
+      return { ok: true, ref: pi.id, status: pi.status };
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError || err instanceof Stripe.errors.StripeInvalidRequestError) {
+        const pi = (err.raw as { payment_intent?: { id?: string } } | undefined)?.payment_intent;
+        return { ok: false, reason: declineReason(err.message), ref: typeof pi?.id === "string" ? pi.id : null };
+      }
+      throw err;
+    }
+  }
+
+  /** "visa •••• 4242" for a saved card; null when Stripe doesn't say (or can't be asked right now). */
+  async describePaymentMethod(paymentMethodId: string): Promise<string | null> {
+    try {
+      return cardLabel(await this.stripe.paymentMethods.retrieve(paymentMethodId));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
    * Closes an open Checkout Session so it can no longer be paid (for a payer who cancels: a session stays
    * payable for 24 hours otherwise). False when Stripe refuses — typically because it was paid meanwhile, in
    * which case the webhook completes the payment.
@@ -92,6 +168,21 @@ export class StripeProvider implements PaymentProvider {
       throw err;
     }
   }
+}
+
+/** metadata.purpose of the SetupIntents and PaymentIntents of automatic top-up. */
+export const AUTO_TOPUP_PURPOSE = "apolo_auto_topup";
+
+/** What Settings and the mail say about a declined charge: Stripe's message ("Your card was declined."). */
+function declineReason(message: string | null | undefined): string {
+  const text = (message ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+  return text ? text.slice(0, 300) : "The card was declined.";
+}
+
+function cardLabel(pm: { card?: { brand?: string | null; last4?: string | null } | null } | null | undefined) {
+  const card = pm?.card;
+  if (!card?.last4) return null;
+  return `${card.brand ?? "card"} •••• ${card.last4}`;
 }
 
 /** The Stripe provider when both keys are set (AppConfig.stripe), else null (the sandbox is used). */
@@ -132,6 +223,12 @@ const COMPLETING_EVENTS = new Set(["checkout.session.completed", "checkout.sessi
  *   ignored.
  * - A database error propagates (the route answers 500 and Stripe retries later).
  *
+ * - Automatic top-up (metadata.purpose "apolo_auto_topup"): `setup_intent.succeeded` stores the saved card on
+ *   the org's settings; `payment_intent.succeeded` credits the automatic payment through settlePayment (the
+ *   PaymentIntent's id, amount_received, currency, metadata.payment_id), once; `payment_intent.payment_failed`
+ *   marks it failed and turns automatic top-up off (audit, mail to the admins), once. A checkout.session.* event
+ *   of a setup-mode session is acknowledged and changes nothing.
+ *
  * If the server stopped between creating the session and storing its id on the payment, the signed event's
  * metadata.payment_id identifies the payment: a pending Stripe payment without a reference adopts the session
  * id, then completes through the same checks.
@@ -148,6 +245,8 @@ export async function handleStripeWebhook(
     svc: Pick<Services, "mailer" | "appUrl">;
     /** Accepted age of a signature, in seconds (Stripe's default: 300). */
     toleranceSec?: number;
+    /** Reads a saved card's label (brand and last 4) for setup_intent.succeeded; optional, failures ignored. */
+    provider?: Pick<PaymentProvider, "describePaymentMethod">;
   },
 ): Promise<WebhookResult> {
   requireSystem(caller);
@@ -160,12 +259,23 @@ export async function handleStripeWebhook(
     throw new Malformed("Invalid Stripe signature.");
   }
 
+  switch (event.type) {
+    case "setup_intent.succeeded":
+      return setupIntentSucceeded(db, event, opts.provider);
+    case "payment_intent.succeeded":
+    case "payment_intent.payment_failed":
+      return autoTopUpPaymentEvent(db, event, opts.svc);
+  }
   if (!event.type.startsWith("checkout.session.")) {
     return { received: true, ignored: "event type" };
   }
   const session = event.data.object as Stripe.Checkout.Session;
   if (typeof session?.id !== "string") {
     return { received: true, ignored: "no session" };
+  }
+  // A card saved for automatic top-up: the SetupIntent's own event (setup_intent.succeeded) stores it.
+  if (session.mode === "setup") {
+    return { received: true, ignored: "setup session" };
   }
 
   if (event.type === "checkout.session.async_payment_failed" || event.type === "checkout.session.expired") {
@@ -209,7 +319,72 @@ export async function handleStripeWebhook(
   }
 }
 
-/** A pending Stripe payment whose session id was never stored takes the id of its signed event's session. */
+/** setup_intent.succeeded of our card setup: the org's automatic top-up charges this card from now on. */
+async function setupIntentSucceeded(
+  db: Db,
+  event: Stripe.Event,
+  provider: Pick<PaymentProvider, "describePaymentMethod"> | undefined,
+): Promise<WebhookResult> {
+  const si = event.data.object as Stripe.SetupIntent;
+  if (si?.metadata?.purpose !== AUTO_TOPUP_PURPOSE) return { received: true, ignored: "not ours" };
+  const orgId = z.uuid().safeParse(si.metadata.org_id).data;
+  const paymentMethod = typeof si.payment_method === "string" ? si.payment_method : si.payment_method?.id;
+  const customer = typeof si.customer === "string" ? si.customer : (si.customer?.id ?? null);
+  if (!orgId || !paymentMethod) return { received: true, ignored: "no card" };
+  // The label is a courtesy: Stripe being slow or down here must not fail the delivery.
+  let label: string | null = null;
+  if (typeof si.payment_method === "object" && si.payment_method) label = cardLabel(si.payment_method);
+  if (!label && provider?.describePaymentMethod) {
+    label = await provider.describePaymentMethod(paymentMethod).catch(() => null);
+  }
+  const saved = await saveAutoTopUpCard(db, {
+    orgId,
+    customerId: customer,
+    paymentMethodId: paymentMethod,
+    label,
+    savedAt: new Date(event.created * 1000),
+  });
+  return { received: true, outcome: saved ? "card saved" : "unchanged" };
+}
+
+/** payment_intent.succeeded / payment_failed of an automatic top-up: credit it once, or turn it off once. */
+async function autoTopUpPaymentEvent(
+  db: Db,
+  event: Stripe.Event,
+  svc: Pick<Services, "mailer" | "appUrl">,
+): Promise<WebhookResult> {
+  const pi = event.data.object as Stripe.PaymentIntent;
+  if (pi?.metadata?.purpose !== AUTO_TOPUP_PURPOSE || typeof pi.id !== "string") {
+    return { received: true, ignored: "not ours" };
+  }
+  const paymentId = z.uuid().safeParse(pi.metadata.payment_id).data ?? null;
+  if (paymentId) await adoptSession(db, paymentId, pi.id);
+  if (event.type === "payment_intent.payment_failed") {
+    const reason = declineReason(pi.last_payment_error?.message);
+    const failed = await failAutoTopUpPayment(db, { provider: "stripe", ref: pi.id }, reason, svc);
+    return { received: true, outcome: failed ? "failed" : "unchanged" };
+  }
+  const result = await settlePayment(
+    db,
+    { provider: "stripe", ref: pi.id, amountMinor: pi.amount_received, currency: pi.currency, paymentId },
+    svc,
+  );
+  switch (result.outcome) {
+    case "paid":
+      return { received: true, outcome: "paid" };
+    case "already":
+      return { received: true, outcome: "already", status: result.status };
+    case "mismatch":
+      return { received: true, outcome: "mismatch" };
+    case "unknown":
+      return { received: true, ignored: "unknown payment" };
+  }
+}
+
+/**
+ * A pending Stripe payment whose session (or PaymentIntent) id was never stored takes the id of its signed event's
+ * object.
+ */
 async function adoptSession(db: Db, paymentId: string, sessionId: string) {
   await db
     .update(payments)

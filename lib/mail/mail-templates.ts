@@ -196,3 +196,36 @@ export function emailChangedMail(p: { to: string; username: string; newEmail: st
     `at once (${p.link}), or ask an administrator of your organization for help.`,
   ]);
 }
+
+/** To the org's admins: an automatic top-up was credited. */
+export function autoTopUpMail(p: {
+  to: string;
+  orgName: string;
+  credits: string;
+  amount: string;
+  currency: string;
+  /** The Stripe PaymentIntent; null in the sandbox. */
+  ref: string | null;
+  balance: string;
+  link: string;
+}): MailMessage {
+  return mail(p.to, `${p.orgName}: ${formatCredits(p.credits)} credits added automatically`, [
+    `The balance of '${p.orgName}' fell below its automatic top-up threshold, so ${formatCredits(p.credits)} credits were added.`,
+    p.ref
+      ? `Charged: ${p.amount} ${p.currency.toUpperCase()} to the saved card (${p.ref})`
+      : `Sandbox: no money moved.`,
+    `New balance: ${formatCredits(p.balance)} credits`,
+    ``,
+    `Credits and history: ${p.link}`,
+  ]);
+}
+
+/** To the org's admins: the system turned automatic top-up off (a declined card, the monthly cap). */
+export function autoTopUpOffMail(p: { to: string; orgName: string; reason: string; link: string }): MailMessage {
+  return mail(p.to, `${p.orgName}: automatic top-up turned off`, [
+    `Automatic top-up of '${p.orgName}' was turned off: ${p.reason}`,
+    `No more credits will be added automatically until an admin turns it on again.`,
+    ``,
+    `Settings: ${p.link}`,
+  ]);
+}

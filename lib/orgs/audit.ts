@@ -27,6 +27,12 @@ export const AUDIT_ACTIONS = [
   "invitation.declined",
   "credits.granted",
   "credits.charged",
+  // automatic top-up (lib/billing/auto-topup.ts): settings turned on, off or changed; the system turning it off
+  "credits.auto_topup_enabled",
+  "credits.auto_topup_disabled",
+  "credits.auto_topup_changed",
+  "credits.auto_topup_failed",
+  "credits.auto_topup_card_saved",
   "cluster.created",
   "cluster.org_set",
   "cluster.org_removed",

@@ -138,6 +138,7 @@ export interface OrgReport {
   totals: {
     /** Charges in the period (positive). */
     spent: string;
+    /** Top-ups, automatic ones (lib/billing/auto-topup.ts) included. */
     topups: string;
     grants: string;
     adjustments: string;
@@ -156,9 +157,15 @@ export interface OrgReport {
   spendByProject: { project: string | null; cluster: string | null; spent: string }[];
   /** 4. Jobs running at some time during each day. */
   runningJobs: { day: string; jobs: number }[];
-  /** 5. Top-ups and grants in the period, newest first (at most ADDITIONS_LIMIT; `count` is all of them). */
+  /** 5. Top-ups (automatic ones included) and grants in the period, newest first (at most ADDITIONS_LIMIT; `count` is all of them). */
   additions: {
-    rows: { at: Date; kind: "topup" | "grant"; amount: string; actor: string | null; note: string | null }[];
+    rows: {
+      at: Date;
+      kind: "topup" | "auto_topup" | "grant";
+      amount: string;
+      actor: string | null;
+      note: string | null;
+    }[];
     count: number;
   };
 }
@@ -184,7 +191,7 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
       db,
       sql`select
         coalesce(-sum(l.amount) filter (where l.kind = 'charge'${project.charges}), 0)::text as spent,
-        coalesce(sum(l.amount) filter (where l.kind = 'topup'), 0)::text as topups,
+        coalesce(sum(l.amount) filter (where l.kind in ('topup', 'auto_topup')), 0)::text as topups,
         coalesce(sum(l.amount) filter (where l.kind = 'grant'), 0)::text as grants,
         coalesce(sum(l.amount) filter (where l.kind = 'adjustment'), 0)::text as adjustments,
         (${balanceAt(sql`${start}::timestamptz`)})::text as "openingBalance",
@@ -239,7 +246,7 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
       sql`select l.created_at as at, l.kind, l.amount::text as amount, a.username as actor, l.note,
             count(*) over ()::int as count
           from credit_ledger l left join users a on a.id = l.actor_id
-          where ${inPeriod} and l.kind in ('topup', 'grant')
+          where ${inPeriod} and l.kind in ('topup', 'auto_topup', 'grant')
           order by l.created_at desc, l.id desc limit ${ADDITIONS_LIMIT}`,
     ),
   ]);

@@ -9,7 +9,8 @@ export const dynamic = "force-dynamic";
 
 /**
  * Stripe's webhook (Dashboard → Developers → Webhooks: `<AUTH_URL>/api/stripe/webhook`, events
- * checkout.session.completed, .async_payment_succeeded, .async_payment_failed, .expired). Exists only when
+ * checkout.session.completed, .async_payment_succeeded, .async_payment_failed, .expired; for automatic top-up
+ * also setup_intent.succeeded, payment_intent.succeeded, payment_intent.payment_failed). Exists only when
  * Stripe is configured. Authenticated by the Stripe-Signature over the raw body; no cookies involved.
  */
 export async function POST(req: Request) {
@@ -26,6 +27,8 @@ export async function POST(req: Request) {
       {
         webhookSecret: stripe.webhookSecret,
         svc: await services(),
+        // Reads a saved card's brand and last 4 for automatic top-up (setup_intent.succeeded).
+        provider: stripe,
       },
     );
     // Money moved but nothing was credited: a person has to refund or grant (payment ids only, no personal data).

@@ -17,6 +17,7 @@ import { listProjectFilterOptions } from "@/lib/projects";
 import { appConfig } from "@/app/_server/config";
 import { formatCredits, isNonPositive } from "@/lib/core";
 import type { Metadata } from "next";
+import { AutoTopUpStatus } from "./auto-topup-status";
 
 export const metadata: Metadata = { title: "Credits" };
 
@@ -123,6 +124,7 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
           ))}
         </dl>
       </Card>
+      <AutoTopUpStatus org={org} />
       <Card>
         <CardHeader
           title="Outlook"

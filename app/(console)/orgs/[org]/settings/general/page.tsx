@@ -7,6 +7,7 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { can, formatCredits, requireOrgAccess } from "@/lib/core";
 import type { Metadata } from "next";
+import { AutoTopUpSection } from "./auto-topup-section";
 
 export const metadata: Metadata = { title: "General settings" };
 
@@ -56,6 +57,7 @@ export default async function GeneralSettingsPage({ params }: { params: Promise<
         intervals={access.org.balanceProjectionSeconds}
         canEdit={can(access.role, "org.updateSettings")}
       />
+      <AutoTopUpSection org={access.org.name} />
       <Card className="border-danger/40">
         <CardHeader title="Danger zone" />
         <div className="divide-y divide-border">
