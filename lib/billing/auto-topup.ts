@@ -214,16 +214,15 @@ export async function setAutoTopUp(
           : { autoTopupBelow: null, autoTopupDueAt: null },
       )
       .where(eq(orgWallets.orgId, orgId));
-    const action =
-      v.enabled && !before?.enabled
-        ? "credits.auto_topup_enabled"
-        : !v.enabled && before?.enabled
-          ? "credits.auto_topup_disabled"
-          : "credits.auto_topup_changed";
     await recordAudit(tx, {
       org: access.org,
       actor: access.caller,
-      action,
+      action:
+        v.enabled && !before?.enabled
+          ? "credits.auto_topup_enabled"
+          : !v.enabled && before?.enabled
+            ? "credits.auto_topup_disabled"
+            : "credits.auto_topup_changed",
       target: { type: "org", id: orgId, label: access.org.name },
       before: auditShape(before),
       after: auditShape(after),

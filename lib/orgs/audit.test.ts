@@ -220,7 +220,10 @@ describe("audit rows", () => {
   });
 });
 
-/** Every action literal passed to recordAudit in lib/ (outside tests): the `action:` line of each call. */
+/**
+ * Every action literal passed to recordAudit in lib/ (outside tests): the `action:` value of each call, up to the
+ * next property (a conditional action may span lines).
+ */
 function writtenActions(): Set<string> {
   // lib/<domain>/<file>.ts (the domain folders of lib/).
   const lib = path.join(process.cwd(), "lib");
@@ -232,7 +235,7 @@ function writtenActions(): Set<string> {
     if (!file.endsWith(".ts") || file.endsWith(".test.ts") || file.endsWith(path.join("orgs", "audit.ts"))) continue;
     const text = readFileSync(path.join(lib, file), "utf8");
     for (const call of text.split("recordAudit(").slice(1)) {
-      const line = /\baction:([^\n]*)/.exec(call)?.[1] ?? "";
+      const line = /\baction:([\s\S]*?)\n\s*[A-Za-z]+[:,]/.exec(call)?.[1] ?? "";
       const literals = [...line.matchAll(/"([a-z_]+\.[a-z_]+)"/g)].map((m) => m[1]!);
       expect(literals.length, `${file}: recordAudit without a literal action`).toBeGreaterThan(0);
       for (const a of literals) found.add(a);
