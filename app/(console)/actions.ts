@@ -1,6 +1,6 @@
 "use server";
 
-import { formValues, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
+import { formValues, plainArg, requireArgs, runAction, runFormAction, type FormState } from "@/app/_server/action";
 import { signOut } from "@/app/_server/auth";
 import { setFlash } from "@/app/_server/flash";
 import { paymentServices, services } from "@/app/_server/services";
@@ -82,7 +82,9 @@ export async function saveCreditSettingsAction(org: string, defaultUserCreditLim
 export async function saveProjectionWarningsAction(org: string, balanceProjectionSeconds: unknown) {
   return runAction(async () => {
     requireArgs({ org });
-    await setOrgCreditSettings(await getDb(), await currentCaller(), org, { balanceProjectionSeconds });
+    await setOrgCreditSettings(await getDb(), await currentCaller(), org, {
+      balanceProjectionSeconds: plainArg(balanceProjectionSeconds, "balanceProjectionSeconds"),
+    });
     revalidatePath(`/orgs/${org}`, "layout");
   });
 }
@@ -100,7 +102,7 @@ export async function saveAutoTopUpAction(
 ) {
   return runAction(async () => {
     requireArgs({ org, threshold, amount, monthlyCap });
-    const settings = { enabled, threshold, amount, monthlyCap };
+    const settings = { enabled: plainArg(enabled, "enabled"), threshold, amount, monthlyCap };
     const r = await setAutoTopUp(await getDb(), await currentCaller(), org, settings, await paymentServices());
     revalidatePath(`/orgs/${org}`, "layout");
     return r;

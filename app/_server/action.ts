@@ -4,7 +4,7 @@ import { errorFields, invalidFromDbError, isDomainError, unavailableFromDbError,
 import { formField } from "./form-input";
 import { requestId } from "./session";
 
-export { formField, requireArgs } from "./form-input";
+export { formField, plainArg, requireArgs } from "./form-input";
 
 /** What a form action returns to its form: a message, per-field messages, and what was typed. */
 export interface FormState {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Invalid } from "@/lib/core";
-import { formField, requireArgs } from "./form-input";
+import { formField, plainArg, requireArgs } from "./form-input";
 
 /** What React's reply decoder gives a server action for "$T": a Proxy of a function that throws on any access. */
 const temporaryReference = new Proxy(function () {}, {
@@ -38,5 +38,23 @@ describe("actions called with arguments of the wrong type", () => {
       expect(Object.keys((err as Invalid).fieldErrors)).toEqual(["id"]);
     }
     expect(() => requireArgs({ "role?": 3 })).toThrow(Invalid);
+  });
+});
+
+describe("structured arguments (arrays, booleans)", () => {
+  it("pass as plain data; a temporary client reference or unreadable value is bad input, not a crash", () => {
+    expect(plainArg([604800, "3d"], "intervals")).toEqual([604800, "3d"]);
+    expect(plainArg(true, "enabled")).toBe(true);
+    expect(plainArg(undefined, "enabled")).toBeUndefined();
+    for (const bad of [temporaryReference, 10n, () => 1]) {
+      let err: unknown;
+      try {
+        plainArg(bad, "intervals");
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(Invalid);
+      expect(Object.keys((err as Invalid).fieldErrors)).toEqual(["intervals"]);
+    }
   });
 });

@@ -29,3 +29,18 @@ export function requireArgs(args: Record<string, unknown>): void {
   if (Object.keys(errors).length > 0)
     throw new Invalid(errors, "This request is not valid. Reload the page and try again.");
 }
+
+/**
+ * A structured argument (an array, a boolean, a plain object) as plain JSON data: a temporary client reference or
+ * anything else that can't be read as data is refused as bad input, before zod touches it.
+ */
+export function plainArg(value: unknown, name: string): unknown {
+  try {
+    return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
+  } catch {
+    throw new Invalid(
+      { [name]: ["This request is not valid. Reload the page and try again."] },
+      "This request is not valid. Reload the page and try again.",
+    );
+  }
+}
