@@ -307,16 +307,7 @@ export async function handleStripeWebhook(
     },
     opts.svc,
   );
-  switch (result.outcome) {
-    case "paid":
-      return { received: true, outcome: "paid" };
-    case "already":
-      return { received: true, outcome: "already", status: result.status };
-    case "mismatch":
-      return { received: true, outcome: "mismatch" };
-    case "unknown":
-      return { received: true, ignored: "unknown session" };
-  }
+  return webhookAnswer(result, "unknown session");
 }
 
 /** setup_intent.succeeded of our card setup: the org's automatic top-up charges this card from now on. */
@@ -369,16 +360,7 @@ async function autoTopUpPaymentEvent(
     { provider: "stripe", ref: pi.id, amountMinor: pi.amount_received, currency: pi.currency, paymentId },
     svc,
   );
-  switch (result.outcome) {
-    case "paid":
-      return { received: true, outcome: "paid" };
-    case "already":
-      return { received: true, outcome: "already", status: result.status };
-    case "mismatch":
-      return { received: true, outcome: "mismatch" };
-    case "unknown":
-      return { received: true, ignored: "unknown payment" };
-  }
+  return webhookAnswer(result, "unknown payment");
 }
 
 /**
@@ -399,4 +381,18 @@ async function adoptSession(db: Db, paymentId: string, sessionId: string) {
         sql`not exists (select 1 from payments p where p.provider = 'stripe' and p.provider_ref = ${sessionId})`,
       ),
     );
+}
+
+/** What Stripe is told about a settlement (lib/billing/settlement.ts); `unknown`: what to say of a payment we don't know. */
+function webhookAnswer(result: Awaited<ReturnType<typeof settlePayment>>, unknown: string): WebhookResult {
+  switch (result.outcome) {
+    case "paid":
+      return { received: true, outcome: "paid" };
+    case "already":
+      return { received: true, outcome: "already", status: result.status };
+    case "mismatch":
+      return { received: true, outcome: "mismatch" };
+    case "unknown":
+      return { received: true, ignored: unknown };
+  }
 }
