@@ -95,7 +95,8 @@ export async function startConsole(databaseUrl: string, extraEnv: Record<string,
 }
 
 export async function stopConsole(server: RunningServer) {
-  if (server.child.exitCode !== null) return;
+  // A child killed by a signal has signalCode set and exitCode null: it has exited all the same.
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once("exit", resolve));
   server.child.kill("SIGTERM");
   const timer = setTimeout(() => server.child.kill("SIGKILL"), 10_000);

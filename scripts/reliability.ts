@@ -537,6 +537,11 @@ async function main() {
       console.log("\nall invariants hold");
     }
   } finally {
+    // Never outlive the verdict: if cleaning up hangs, exit anyway (the database is dropped by name next run).
+    setTimeout(() => {
+      console.error("cleanup did not finish within 60 s; exiting");
+      process.exit(failed ? 1 : 0);
+    }, 60_000).unref();
     await Promise.all(servers.map((srv) => stopConsole(srv).catch(() => undefined)));
     await relay.close();
     if (!o.keep) await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
