@@ -289,6 +289,11 @@ export const auditEvents = pgTable(
     after: jsonb("after"),
     /** The personal access token the change was made through (its name at the time), null for the browser. */
     viaToken: text("via_token"),
+    /**
+     * Rows written by one bulk operation (a bulk invite adding 45 members) share a batch id: the Audit log shows
+     * them as one grouped row. Null for single changes.
+     */
+    batchId: uuid("batch_id"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -635,10 +640,21 @@ export const creditLedger = pgTable(
     /** Replays of the same top-up or usage record carry the same key and change nothing. */
     idempotencyKey: text("idempotency_key"),
     note: text("note"),
+    /**
+     * A job's charges are one row per job per UTC hour (issue 14): the start of that hour. The row grows as the job
+     * runs (amount and balance_after updated with the wallet, in the same transaction); the fine-grained usage stays
+     * in usage_records. Null for every other row.
+     */
+    periodStart: timestamp("period_start", { withTimezone: true }),
+    /** When a growing row last grew (null: written once). */
+    updatedAt: timestamp("updated_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("credit_ledger_idempotency_key").on(t.idempotencyKey),
+    uniqueIndex("credit_ledger_job_period_key")
+      .on(t.jobId, t.periodStart)
+      .where(sql`kind = 'charge' and job_id is not null and period_start is not null`),
     index("credit_ledger_org_created_idx").on(t.orgId, t.createdAt.desc(), t.id.desc()),
     index("credit_ledger_org_kind_idx").on(t.orgId, t.kind, t.id.desc()),
     index("credit_ledger_org_member_idx").on(t.orgId, t.memberId, t.id.desc()),
@@ -667,6 +683,55 @@ export const usageRecords = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("usage_records_job_idx").on(t.jobId, t.until)],
+);
+
+export const clusterAccessRequestStatus = pgEnum("cluster_access_request_status", ["pending", "approved", "declined"]);
+
+/**
+ * An org asks to be put on a cluster (the overview's "Request cluster access"): platform admins are notified, see
+ * pending requests in the Admin area and approve one onto a cluster (adding the org to it) or decline it. At most
+ * one pending request per org.
+ */
+export const clusterAccessRequests = pgTable(
+  "cluster_access_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    requestedBy: uuid("requested_by").references(() => users.id, { onDelete: "set null" }),
+    /** What the org wants to run, in the requester's words (optional). */
+    message: text("message"),
+    status: clusterAccessRequestStatus("status").notNull().default("pending"),
+    /** The cluster the org was added to on approval. */
+    clusterId: uuid("cluster_id").references(() => clusters.id, { onDelete: "set null" }),
+    decidedBy: uuid("decided_by").references(() => users.id, { onDelete: "set null" }),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("cluster_access_requests_one_pending")
+      .on(t.orgId)
+      .where(sql`status = 'pending'`),
+    index("cluster_access_requests_status_idx").on(t.status, t.createdAt),
+  ],
+);
+
+/**
+ * An org's former URL names (Settings → General → change the URL name): pages under the old name redirect to the
+ * new one for 30 days (ORG_NAME_REDIRECT_DAYS), and nobody else can take the old name meanwhile. After that the row
+ * is deleted when the name is taken again.
+ */
+export const orgNameRedirects = pgTable(
+  "org_name_redirects",
+  {
+    oldName: text("old_name").primaryKey(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("org_name_redirects_org_idx").on(t.orgId)],
 );
 
 export const paymentStatus = pgEnum("payment_status", ["pending", "paid", "failed", "cancelled"]);
