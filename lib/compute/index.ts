@@ -11,3 +11,5 @@ export * from "./usage-batcher";
 // System-only operations (lib/core/caller.ts requireSystem): for the runner loop, the startup and the usage API.
 export * as internal from "./internal";
 export * from "./org-clusters";
+// Issue 14: cluster access requests (an org on no cluster asks platform admins).
+export * from "./cluster-access";

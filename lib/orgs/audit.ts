@@ -57,6 +57,10 @@ export const AUDIT_ACTIONS = [
   "cluster.storage_rate_set",
   // the API (issue 13): a cluster's service URLs for the apolo CLI (lib/compute/cluster-urls.ts)
   "cluster.urls_set",
+  // cluster access requests (issue 14, lib/compute/cluster-access.ts): an org asks, a platform admin decides
+  "cluster_access.requested",
+  "cluster_access.approved",
+  "cluster_access.declined",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

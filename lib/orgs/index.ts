@@ -9,3 +9,5 @@ export * from "./orgs";
 export * from "./platform";
 // System-only operations (lib/core/caller.ts requireSystem): for scripts/admin.ts.
 export * as internal from "./internal";
+// Issue 14: the getting-started checklist of the org overview.
+export * from "./checklist";
