@@ -47,6 +47,8 @@ import * as billingInternal from "./billing/internal";
 import * as clusterTokensModule from "./compute/cluster-tokens";
 import * as clusters from "./compute/clusters";
 import * as clusterUrls from "./compute/cluster-urls";
+import * as clusterAccess from "./compute/cluster-access";
+import * as checklist from "./orgs/checklist";
 import * as orgClustersModule from "./compute/org-clusters";
 import * as tokensModule from "./accounts/tokens";
 import * as cliConfigModule from "./compute/cli-config";
@@ -157,6 +159,8 @@ interface World {
   spare?: Person;
   /** A session row made by `prepare`. */
   sessionId?: string;
+  /** A pending cluster access request made by `prepare` (by the org's admin). */
+  accessRequestId?: string;
 }
 
 interface Row {
@@ -1066,6 +1070,51 @@ const MATRIX: Record<string, Row> = {
       clusters.setOrgCluster(w.db, w.actor, { cluster: w.cluster!.name, org: w.org.name, maxRunningJobs: "3" }),
     expect: forOperators,
     platformAdmin: "ok",
+  },
+  // Cluster access requests (issue 14): org managers and admins ask; platform admins list and decide.
+  "cluster-access.requestClusterAccess": {
+    run: (w) => clusterAccess.requestClusterAccess(w.db, w.actor, { org: w.org.name, message: "matrix" }, w.svc),
+    expect: forManagers,
+    writes: true,
+  },
+  "cluster-access.listClusterAccessRequests": {
+    run: (w) => clusterAccess.listClusterAccessRequests(w.db, w.actor),
+    expect: forOperators,
+    platformAdmin: "ok",
+  },
+  "cluster-access.approveClusterAccessRequest": {
+    prepare: async (w) => {
+      w.cluster = await makeCluster(w.db);
+      w.accessRequestId = (
+        await clusterAccess.requestClusterAccess(w.db, as(w.people.admin), { org: w.org.name }, w.svc)
+      ).id;
+    },
+    run: (w) =>
+      clusterAccess.approveClusterAccessRequest(
+        w.db,
+        w.actor,
+        { id: w.accessRequestId!, cluster: w.cluster!.name },
+        w.svc,
+      ),
+    expect: forOperators,
+    platformAdmin: "ok",
+    writes: true,
+  },
+  "cluster-access.declineClusterAccessRequest": {
+    prepare: async (w) => {
+      w.accessRequestId = (
+        await clusterAccess.requestClusterAccess(w.db, as(w.people.admin), { org: w.org.name }, w.svc)
+      ).id;
+    },
+    run: (w) => clusterAccess.declineClusterAccessRequest(w.db, w.actor, { id: w.accessRequestId! }, w.svc),
+    expect: forOperators,
+    platformAdmin: "ok",
+    writes: true,
+  },
+  // The overview's getting-started checklist: every member reads it.
+  "checklist.getOrgChecklist": {
+    run: (w) => checklist.getOrgChecklist(w.db, w.actor, { org: w.org.name }),
+    expect: forMembers,
   },
   // With a running job there, which the removal stops.
   "clusters.removeOrgCluster": {
