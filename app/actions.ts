@@ -18,3 +18,6 @@ export * from "./invite/actions";
 export * from "./(console)/orgs/[org]/artifacts/actions";
 // Projects (issue 12): the Projects list, a project's members and settings.
 export * from "./(console)/orgs/[org]/projects/actions";
+// Issue 14, a newcomer path: the overview's cluster access request, and the Admin area's decisions.
+export * from "./(console)/orgs/[org]/overview-actions";
+export * from "./(console)/admin/requests-actions";

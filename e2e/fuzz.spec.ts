@@ -125,6 +125,10 @@ const ACTIONS: Record<string, { who: Who; args: (c: Ctx) => unknown[] }> = {
   grantCreditsAction: { who: "operator", args: (c) => [F({ org: c.org, mode: "add", amount: "-1", note: "" })] },
   addOrgMemberAction: { who: "operator", args: (c) => [c.org, F({ username: "fz-nobody", role: "user" })] },
   setClusterStorageRateAction: { who: "operator", args: (c) => [c.cluster, F({ rate: "-1" })] },
+  // Cluster access requests (issue 14): a message over 500 characters; unknown request ids.
+  requestClusterAccessAction: { who: "user", args: (c) => [c.org, "x".repeat(501)] },
+  approveClusterAccessAction: { who: "operator", args: (c) => ["not-a-request", c.cluster] },
+  declineClusterAccessAction: { who: "operator", args: () => ["not-a-request", ""] },
   // Projects: the fuzz org isn't on the fuzz cluster, so a create is refused; the rest name no project.
   createProjectAction: { who: "user", args: (c) => [c.org, F({ cluster: c.cluster, name: "Bad--Name" })] },
   updateProjectAction: { who: "user", args: (c) => [c.org, c.cluster, "fz-no-project", F({ name: "x" })] },

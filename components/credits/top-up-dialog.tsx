@@ -1,5 +1,6 @@
 "use client";
 
+import { useSearchParams } from "next/navigation";
 import { useState, useTransition } from "react";
 import { topUpAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
@@ -23,7 +24,8 @@ export function TopUpDialog({
   currency: string;
   sandbox: boolean;
 }) {
-  const [open, setOpen] = useState(false);
+  // The overview checklist links here with ?topup=1 (issue 14): the dialog opens at once.
+  const [open, setOpen] = useState(useSearchParams().get("topup") === "1");
   const [amount, setAmount] = useState("100");
   const [error, setError] = useState<string>();
   const [pending, startTransition] = useTransition();

@@ -1,5 +1,6 @@
 "use client";
 
+import { useSearchParams } from "next/navigation";
 import { useActionState, useState } from "react";
 import { inviteAction, type InviteState } from "@/app/actions";
 import { Button, SubmitButton } from "@/components/ui/button";
@@ -23,7 +24,8 @@ const OUTCOME_STYLE: Record<string, string> = {
  * role for all. Nobody joins before accepting.
  */
 export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles: Role[]; mailDelivered: boolean }) {
-  const [open, setOpen] = useState(false);
+  // The overview checklist links here with ?invite=1 (issue 14): the dialog opens at once.
+  const [open, setOpen] = useState(useSearchParams().get("invite") === "1");
   const [state, action] = useActionState<InviteState, FormData>(inviteAction.bind(null, org), {});
   const results = state.results ?? [];
   return (

@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { RoleBadge } from "@/components/console/role-badge";
+import { GettingStarted } from "@/components/orgs/checklist";
 import { ProjectionLine } from "@/components/credits/projection-line";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listOrgClusters } from "@/lib/compute";
 import { getDb } from "@/db";
-import { getOrgOverview } from "@/lib/orgs";
+import { getOrgChecklist, getOrgOverview } from "@/lib/orgs";
 import { describeProjection, getOrgProjection } from "@/lib/billing";
 import { formatCredits } from "@/lib/core";
 import Link from "next/link";
@@ -21,11 +22,12 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
   const db = await getDb();
   const actor = await currentCaller();
   const now = new Date();
-  const [overview, clusters, projection] = await loadPage(async () =>
+  const [overview, clusters, projection, checklist] = await loadPage(async () =>
     Promise.all([
       getOrgOverview(db, actor, org),
       listOrgClusters(db, actor, org),
       getOrgProjection(db, actor, org, now),
+      getOrgChecklist(db, actor, { org }),
     ]),
   );
   const balance = projection.projection.balance;
@@ -51,6 +53,7 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
           </p>
         )}
       </div>
+      <GettingStarted org={overview.name} checklist={checklist} />
       <Card>
         <dl className="grid divide-y divide-border sm:grid-cols-3 sm:divide-x sm:divide-y-0">
           {facts.map((f) => (
@@ -90,7 +93,12 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ or
         <CardHeader title="Clusters" description="Every member can run jobs on the clusters this organization is on." />
         {clusters.length === 0 ? (
           <p className="px-5 py-4 text-sm text-muted">
-            Not on any cluster yet: a platform admin adds organizations to clusters.
+            Not on any cluster yet.{" "}
+            {checklist.cluster.request?.status === "pending"
+              ? "Your request is waiting for a platform admin."
+              : checklist.cluster.can
+                ? "Request access under Get started above: a platform admin adds organizations to clusters."
+                : "A manager or admin of the organization can request access from a platform admin."}
           </p>
         ) : (
           <ul className="divide-y divide-border" data-testid="org-clusters">
