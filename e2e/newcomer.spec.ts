@@ -1,0 +1,111 @@
+/**
+ * A newcomer path (issue 14): a new org's overview is a getting-started checklist that ticks itself off; an org
+ * on no cluster requests access, a platform admin approves it onto a cluster in the Admin area, and the step
+ * ticks off. Screenshots at 1440 and 390 px, light and dark, go to /work/shots/newcomer (SHOTS_DIR).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import type { Page } from "@playwright/test";
+import { expect, scanA11y, test } from "./axe";
+import { createOrg, newPerson, newPersonContext, orgName, signInOperator, signUp } from "./helpers";
+
+const SHOTS = process.env.SHOTS_DIR ?? "/work/shots/newcomer";
+
+test.use({ extraHTTPHeaders: { "x-forwarded-for": `10.77.${randomBytes(1)[0]}.${randomBytes(1)[0]}` } });
+
+/** The page at 1440 and 390 px, light and dark; the viewport is restored afterwards. */
+async function shots(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  const before = page.viewportSize();
+  for (const [w, h] of [
+    [1440, 900],
+    [390, 844],
+  ] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.waitForTimeout(250);
+      await page.screenshot({ path: `${SHOTS}/${name}-${w}-${scheme}.png`, fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  if (before) await page.setViewportSize(before);
+}
+
+test("a newcomer's checklist: request cluster access, a platform admin approves it, the step ticks off", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const org = orgName("new");
+  await signUp(page, newPerson("newcomer"));
+  await createOrg(page, org);
+
+  // A new org lands on the default cluster: the operator takes it off, so it starts on no cluster at all.
+  const op = await newPersonContext(browser);
+  await signInOperator(op.page);
+  await op.page.goto("/admin/clusters/default");
+  await op.page.getByRole("button", { name: `Remove ${org} from default` }).click();
+  await op.page.getByTestId("remove-org-dialog").getByRole("button", { name: "Remove and stop jobs" }).click();
+  await expect(op.page.getByTestId("toast").filter({ hasText: `${org} removed from default.` })).toBeVisible();
+
+  await page.goto(`/orgs/${org}`);
+  const checklist = page.getByTestId("checklist");
+  await expect(checklist).toBeVisible();
+  await expect(page.getByTestId("checklist-cluster")).toHaveAttribute("data-done", "false");
+  await expect(page.getByTestId("checklist-invite")).toHaveAttribute("data-done", "false");
+  await expect(page.getByTestId("checklist-job")).toHaveAttribute("data-done", "false");
+  await expect(page.getByTestId("overview-balance")).toBeVisible();
+  // Each undone step links to where it is done.
+  await expect(page.getByTestId("checklist-invite").getByRole("link", { name: "Invite members" })).toHaveAttribute(
+    "href",
+    `/orgs/${org}/settings/users?invite=1`,
+  );
+  await expect(page.getByTestId("checklist-job").getByRole("link", { name: "Go to Jobs" })).toHaveAttribute(
+    "href",
+    `/orgs/${org}/jobs`,
+  );
+  await shots(page, "overview-checklist");
+
+  // The invite link opens the invite dialog at once.
+  await page.getByTestId("checklist-invite").getByRole("link", { name: "Invite members" }).click();
+  await expect(page.getByTestId("invite-form")).toBeVisible();
+  await page.goto(`/orgs/${org}`);
+
+  // Request cluster access, with a message; a message over 500 characters is refused in the dialog first.
+  await page.getByTestId("checklist-request-open").click();
+  const dialog = page.getByTestId("cluster-request-form");
+  await dialog.getByLabel("What will you run? (optional)").fill("x".repeat(501));
+  await expect(dialog).toContainText("At most 500 characters — you entered 501.");
+  await expect(dialog.getByRole("button", { name: "Send request" })).toBeDisabled();
+  await dialog.getByLabel("What will you run? (optional)").fill("Fine-tuning small models, a few jobs a week.");
+  await scanA11y(page, "request cluster access dialog");
+  await shots(page, "request-dialog");
+  await dialog.getByRole("button", { name: "Send request" }).click();
+  await expect(page.getByTestId("toast").filter({ hasText: "Cluster access requested." })).toBeVisible();
+  await expect(page.getByTestId("checklist-cluster-pending")).toContainText("waiting for a platform admin");
+  await expect(page.getByTestId("checklist-request-open")).toHaveCount(0);
+  await shots(page, "overview-requested");
+
+  // The platform admin sees it in the Admin area and approves it onto the default cluster.
+  await op.page.goto("/admin");
+  const request = op.page.getByTestId(`access-request-${org}`);
+  await expect(request).toContainText("Fine-tuning small models, a few jobs a week.");
+  await expect(op.page.getByTestId("access-requests-count")).toBeVisible();
+  await shots(op.page, "admin-requests");
+  await request.getByRole("button", { name: "Approve…" }).click();
+  const approve = op.page.getByTestId("access-approve-form");
+  await approve.getByLabel("Cluster").selectOption("default");
+  await scanA11y(op.page, "approve dialog");
+  await approve.getByRole("button", { name: "Approve and add" }).click();
+  await expect(op.page.getByTestId("toast").filter({ hasText: `${org} is on default.` })).toBeVisible();
+  await expect(request).toHaveCount(0);
+  await scanA11y(op.page, "admin after approval");
+  await op.context.close();
+
+  // The step ticks itself off.
+  await page.reload();
+  await expect(page.getByTestId("checklist-cluster")).toHaveAttribute("data-done", "true");
+  await expect(page.getByTestId("org-clusters")).toContainText("default");
+  await shots(page, "overview-approved");
+});
