@@ -74,7 +74,7 @@ export function GettingStarted({ org, checklist }: { org: string; checklist: Org
       action: c.invite.done
         ? undefined
         : c.invite.can
-          ? linkAction(`/orgs/${org}/settings/users?invite=1`, "Invite members", "checklist-invite")
+          ? linkAction(`/orgs/${org}/settings/users?invite=1`, "Invite members", "checklist-invite-link")
           : note("A manager or admin invites people."),
     },
     {
@@ -85,7 +85,7 @@ export function GettingStarted({ org, checklist }: { org: string; checklist: Org
       action: c.topUp.done
         ? undefined
         : c.topUp.can
-          ? linkAction(`/orgs/${org}/credits?topup=1`, "Top up", "checklist-topup")
+          ? linkAction(`/orgs/${org}/credits?topup=1`, "Top up", "checklist-topup-link")
           : note("An admin decides who may top up."),
     },
     {
@@ -125,7 +125,7 @@ export function GettingStarted({ org, checklist }: { org: string; checklist: Org
       title: "Run a first job",
       done: c.job.done,
       detail: c.job.done ? "A job has run." : "Start a job from the Jobs page or the apolo CLI.",
-      action: c.job.done ? undefined : linkAction(`/orgs/${org}/jobs`, "Go to Jobs", "checklist-job"),
+      action: c.job.done ? undefined : linkAction(`/orgs/${org}/jobs`, "Go to Jobs", "checklist-job-link"),
     },
   ];
   const doneCount = steps.filter((s) => s.done).length;
@@ -136,7 +136,7 @@ export function GettingStarted({ org, checklist }: { org: string; checklist: Org
         description={`${doneCount} of ${steps.length} done. Each step ticks itself off.`}
         actions={
           <div
-            className="mt-1 h-2 w-32 overflow-hidden rounded-full bg-subtle"
+            className="mt-1 h-2 w-32 overflow-hidden rounded-full bg-border"
             role="progressbar"
             aria-label="Getting started progress"
             aria-valuemin={0}
