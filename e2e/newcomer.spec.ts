@@ -71,6 +71,11 @@ test("a newcomer's checklist: request cluster access, a platform admin approves 
   await page.getByTestId("checklist-invite").getByRole("link", { name: "Invite members" }).click();
   await expect(page.getByTestId("invite-form")).toBeVisible();
   await page.goto(`/orgs/${org}`);
+  // So does the top-up link, the top-up dialog.
+  await page.getByTestId("checklist-topUp").getByRole("link", { name: "Top up" }).click();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Continue to payment" })).toBeVisible();
+  await page.goto(`/orgs/${org}`);
 
   // Request cluster access, with a message; a message over 500 characters is refused in the dialog first.
   await page.getByTestId("checklist-request-open").click();
