@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Page } from "@playwright/test";
 import { expect, scanA11y, test } from "./axe";
-import { createOrg, newPerson, newPersonContext, orgName, signInOperator, signUp } from "./helpers";
+import { createOrg, newPerson, newPersonContext, orgName, signIn, signInOperator, signUp } from "./helpers";
+import { PROJ } from "./projection-data";
 
 const SHOTS = process.env.SHOTS_DIR ?? "/work/shots/newcomer";
 
@@ -112,4 +113,15 @@ test("a newcomer's checklist: request cluster access, a platform admin approves 
   await expect(page.getByTestId("checklist-cluster")).toHaveAttribute("data-done", "true");
   await expect(page.getByTestId("org-clusters")).toContainText("default");
   await shots(page, "overview-approved");
+});
+
+test("an org with every step done shows the checklist collapsed to one line", async ({ page }) => {
+  // proj-org (e2e/seed-projection.ts): two members, a grant, on proj-cluster, with a running job.
+  await signIn(page, PROJ.admin);
+  await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
+  await page.goto(`/orgs/${PROJ.org}`);
+  await expect(page.getByTestId("checklist-done")).toContainText("All set.");
+  await expect(page.getByTestId("checklist")).toHaveCount(0);
+  await expect(page.getByTestId("overview-balance")).toBeVisible();
+  await shots(page, "overview-all-set");
 });
