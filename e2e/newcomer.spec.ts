@@ -125,3 +125,37 @@ test("an org with every step done shows the checklist collapsed to one line", as
   await expect(page.getByTestId("overview-balance")).toBeVisible();
   await shots(page, "overview-all-set");
 });
+
+test("a declined request says so on the overview, and the org can ask again", async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  const org = orgName("nope");
+  await signUp(page, newPerson("newcomer"));
+  await createOrg(page, org);
+  const op = await newPersonContext(browser);
+  await signInOperator(op.page);
+  await op.page.goto("/admin/clusters/default");
+  await op.page.getByRole("button", { name: `Remove ${org} from default` }).click();
+  await op.page.getByTestId("remove-org-dialog").getByRole("button", { name: "Remove and stop jobs" }).click();
+  await expect(op.page.getByTestId("toast").filter({ hasText: `${org} removed from default.` })).toBeVisible();
+
+  await page.goto(`/orgs/${org}`);
+  await page.getByTestId("checklist-request-open").click();
+  await page.getByTestId("cluster-request-form").getByRole("button", { name: "Send request" }).click();
+  await expect(page.getByTestId("checklist-cluster-pending")).toBeVisible();
+
+  await op.page.goto("/admin");
+  await op.page.getByTestId(`access-request-${org}`).getByRole("button", { name: "Decline…" }).click();
+  const decline = op.page.getByTestId("access-decline-form");
+  await decline.getByLabel("Reason (optional)").fill("No capacity this month.");
+  await scanA11y(op.page, "decline dialog");
+  await shots(op.page, "admin-decline-dialog");
+  await decline.getByRole("button", { name: "Decline request" }).click();
+  await expect(op.page.getByTestId("toast").filter({ hasText: `Request of ${org} declined.` })).toBeVisible();
+  await expect(op.page.getByTestId(`access-request-${org}`)).toHaveCount(0);
+  await op.context.close();
+
+  await page.reload();
+  await expect(page.getByTestId("checklist-cluster-declined")).toContainText("You can ask again.");
+  await expect(page.getByTestId("checklist-request-open")).toHaveText("Request again");
+  await shots(page, "overview-declined");
+});
