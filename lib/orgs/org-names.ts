@@ -16,21 +16,8 @@ import { ORG_NAME_RESERVED_DAYS, refuseReservedName } from "./orgs";
 /** After an org changes its URL name, its old name redirects to the new one for this many days. */
 export const ORG_NAME_REDIRECT_DAYS = 30;
 
-/**
- * The URL name suggested for a display name (`Acme Research!` → `acme-research`): accents dropped, lowercase,
- * every run of other characters one hyphen, no hyphen at either end, cut to the name's maximum length. It may
- * still be too short or reserved: the availability check says so.
- */
-export function suggestOrgName(displayName: string): string {
-  return displayName
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, MAX_LENGTH.orgName)
-    .replace(/-+$/, "");
-}
+/** Pure (lib/core/org-name-suggest.ts, so the client form uses it too); re-exported for lib callers. */
+export { suggestOrgName } from "../core/org-name-suggest";
 
 export type OrgNameStatus = "available" | "taken" | "reserved" | "invalid" | "current";
 
