@@ -151,6 +151,13 @@ export async function getAccount(db: Db, caller: Caller) {
       name: users.name,
       createdAt: users.createdAt,
       emailVerifiedAt: users.emailVerifiedAt,
+      // When a still-valid link to verify the current address was last sent (onboarding says "we sent … — resend").
+      verificationSentAt: sql<Date | null>`(
+        select max(${emailVerifications.createdAt}) from ${emailVerifications}
+        where ${emailVerifications.userId} = ${users.id} and ${emailVerifications.purpose} = 'verify'
+          and ${emailVerifications.email} = ${users.email} and ${emailVerifications.usedAt} is null
+          and ${emailVerifications.expiresAt} > now()
+      )`.mapWith((v: string | Date | null) => (v === null ? null : new Date(v))),
     })
     .from(users)
     .where(eq(users.id, userId))
