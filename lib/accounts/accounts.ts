@@ -152,11 +152,11 @@ export async function getAccount(db: Db, caller: Caller) {
       createdAt: users.createdAt,
       emailVerifiedAt: users.emailVerifiedAt,
       // When a still-valid link to verify the current address was last sent (onboarding says "we sent … — resend").
+      // (Written out: drizzle leaves columns unqualified in a one-table select, which a subquery would misread.)
       verificationSentAt: sql<Date | null>`(
-        select max(${emailVerifications.createdAt}) from ${emailVerifications}
-        where ${emailVerifications.userId} = ${users.id} and ${emailVerifications.purpose} = 'verify'
-          and ${emailVerifications.email} = ${users.email} and ${emailVerifications.usedAt} is null
-          and ${emailVerifications.expiresAt} > now()
+        select max(ev.created_at) from email_verifications ev
+        where ev.user_id = "users"."id" and ev.purpose = 'verify' and ev.email = "users"."email"
+          and ev.used_at is null and ev.expires_at > now()
       )`.mapWith((v: string | Date | null) => (v === null ? null : new Date(v))),
     })
     .from(users)
