@@ -57,8 +57,9 @@ export function CreateOrgForm({ autoFocus }: { autoFocus?: boolean }) {
           placeholder="acme-research"
           hint={
             <>
-              Used in URLs (<span className="font-mono">/orgs/{name || "acme-research"}</span>) and the CLI (--org).
-              Lowercase letters, digits and single inner hyphens; 3–{MAX_LENGTH.orgName} characters.
+              Used in URLs (<span className="font-mono">/orgs/{name || "acme-research"}</span>) and the CLI (
+              <span className="font-mono whitespace-nowrap">--org</span>). Lowercase letters, digits and single inner
+              hyphens; 3–{MAX_LENGTH.orgName} characters.
             </>
           }
         />

@@ -135,8 +135,9 @@ function UrlNameRow({ org, canEdit, redirectDays }: { org: string; canEdit: bool
             spellCheck={false}
             hint={
               <>
-                <span className="font-mono">/orgs/{value || org}</span> and the CLI&apos;s --org. Old links redirect for{" "}
-                {redirectDays} days; the CLI must use the new name at once.
+                <span className="font-mono">/orgs/{value || org}</span> and the CLI&apos;s{" "}
+                <span className="font-mono whitespace-nowrap">--org</span>. Old links redirect for {redirectDays} days;
+                the CLI must use the new name at once.
               </>
             }
           />

@@ -53,23 +53,25 @@ export function VerifyEmailNote({
     );
   }
   return (
-    <p data-testid="verification-sent">
-      We sent a verification link to <strong className="break-all">{email}</strong>. Follow it to see invitations sent
-      there —{" "}
-      <Button
-        variant="ghost"
-        size="sm"
-        pending={pending}
-        className="-my-1 px-1.5 text-accent"
-        onClick={() =>
-          startTransition(async () => {
-            const r = await sendVerificationAction();
-            toast(r.ok ? `We sent a new link to ${email}.` : r.message, r.ok ? "success" : "error");
-          })
-        }
-      >
-        {pending ? "Resending…" : "resend"}
-      </Button>
-    </p>
+    <div data-testid="verification-sent" className="space-y-0.5">
+      <p>
+        We sent a verification link to <strong className="break-all">{email}</strong> —{" "}
+        <button
+          type="button"
+          disabled={pending}
+          aria-busy={pending || undefined}
+          className="font-medium text-accent underline-offset-2 hover:underline disabled:cursor-wait disabled:opacity-70"
+          onClick={() =>
+            startTransition(async () => {
+              const r = await sendVerificationAction();
+              toast(r.ok ? `We sent a new link to ${email}.` : r.message, r.ok ? "success" : "error");
+            })
+          }
+        >
+          {pending ? "resending…" : "resend"}
+        </button>
+      </p>
+      <p className="text-xs text-muted">Invitations sent to this address show here once you follow the link.</p>
+    </div>
   );
 }
