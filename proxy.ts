@@ -123,6 +123,8 @@ export const proxy = auth(async (req) => {
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", csp);
   requestHeaders.set("x-request-id", crypto.randomUUID().slice(0, 8));
+  // The org layout sends an org's old URL name on to the same path under its new name (lib/orgs/org-names.ts).
+  requestHeaders.set("x-pathname", pathname + req.nextUrl.search);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("content-security-policy", csp);
   return response;

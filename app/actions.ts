@@ -3,6 +3,8 @@
  * "use server" file, so what a client component gets through here are action references, never server code.
  */
 export * from "./(console)/actions";
+// Org URL names (issue 14): availability as you type, rename, change the URL name.
+export * from "./(console)/orgs/org-names-actions";
 export * from "./(console)/account/actions";
 export * from "./(console)/account/sessions-actions";
 // Personal access tokens (issue 13): Account → Tokens.

@@ -38,8 +38,8 @@ export async function signIn(page: Page, identifier: string, password = PASSWORD
 }
 
 export async function createOrg(page: Page, name: string, displayName?: string) {
-  await page.getByLabel("Organization name").fill(name);
-  if (displayName) await page.getByLabel("Display name (optional)").fill(displayName);
+  await page.getByLabel("URL name").fill(name);
+  if (displayName) await page.getByLabel("Display name").fill(displayName);
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page).toHaveURL(new RegExp(`/orgs/${name}$`));
 }

@@ -76,25 +76,25 @@ test("sign-in: wrong credentials don't say which part was wrong; too many attemp
 test("create org: bad names show the rule, a taken name says so, and nothing is created", async ({ page }) => {
   const person = newPerson();
   await signUp(page, person);
-  await page.getByLabel("Organization name").fill("-Bad");
+  await page.getByLabel("URL name").fill("-Bad");
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page.getByTestId("error-name")).toContainText("Use only lowercase letters, digits and hyphens.");
   await expect(page.getByTestId("error-name")).toContainText("Hyphens must be single and between letters or digits.");
-  await expect(page.getByLabel("Organization name")).toHaveValue("-Bad");
+  await expect(page.getByLabel("URL name")).toHaveValue("-Bad");
   await snap(page, "onboarding-errors");
 
-  await page.getByLabel("Organization name").fill("ab");
+  await page.getByLabel("URL name").fill("ab");
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page.getByTestId("error-name")).toHaveText("Name must be 3 to 63 characters long.");
 
   const name = orgName();
   await createOrg(page, name);
   await page.goto("/orgs/new");
-  await page.getByLabel("Organization name").fill(name);
-  await page.getByLabel("Display name (optional)").fill("Copycat");
+  await page.getByLabel("URL name").fill(name);
+  await page.getByLabel("Display name").fill("Copycat");
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page.getByTestId("error-name")).toHaveText(`An organization named '${name}' already exists.`);
-  await expect(page.getByLabel("Display name (optional)")).toHaveValue("Copycat");
+  await expect(page.getByLabel("Display name")).toHaveValue("Copycat");
   await page.getByTestId("org-picker").click();
   await expect(page.getByRole("menuitem", { name: /Copycat/ })).toHaveCount(0);
 });
@@ -102,12 +102,12 @@ test("create org: bad names show the rule, a taken name says so, and nothing is 
 test("create org: a reserved name ('new') says so next to the field and creates nothing", async ({ page }) => {
   const person = newPerson();
   await signUp(page, person);
-  await expect(page.getByLabel("Organization name")).toHaveAttribute("maxlength", "63");
-  await expect(page.getByLabel("Display name (optional)")).toHaveAttribute("maxlength", "100");
-  await page.getByLabel("Organization name").fill("new");
+  await expect(page.getByLabel("URL name")).toHaveAttribute("maxlength", "63");
+  await expect(page.getByLabel("Display name")).toHaveAttribute("maxlength", "100");
+  await page.getByLabel("URL name").fill("new");
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page.getByTestId("error-name")).toHaveText("'new' is reserved. Choose another name.");
-  await expect(page.getByLabel("Organization name")).toHaveValue("new");
+  await expect(page.getByLabel("URL name")).toHaveValue("new");
   await expect(page).toHaveURL(/\/onboarding$/);
   await snap(page, "onboarding-reserved-name");
 

@@ -77,6 +77,7 @@ import * as runnerAuth from "./compute/runner-auth";
 import * as usageApi from "./compute/usage-api";
 import * as members from "./orgs/members";
 import * as orgs from "./orgs/orgs";
+import * as orgNames from "./orgs/org-names";
 import * as orgsInternal from "./orgs/internal";
 import * as platform from "./orgs/platform";
 import {
@@ -432,6 +433,38 @@ const MATRIX: Record<string, Row> = {
     run: (w) => orgs.deleteOrg(w.db, w.actor, w.org.name, { confirmName: "not-the-name" }),
     expect: orgOp({ user: "forbidden", manager: "forbidden", admin: "invalid" }),
   },
+
+  // Org URL names (issue 14): the availability hint as someone types, the rename, the old-name redirect.
+  "org-names.isOrgNameAvailable": {
+    run: (w) => orgNames.isOrgNameAvailable(w.db, w.actor, { name: uniqueName("org-") }, w.svc),
+    expect: signedIn,
+  },
+  "org-names.isOrgNameAvailable for a rename": {
+    run: (w) => orgNames.isOrgNameAvailable(w.db, w.actor, { name: uniqueName("org-"), org: w.org.name }, w.svc),
+    expect: forAdmins,
+  },
+  "org-names.renameOrg": {
+    run: (w) => orgNames.renameOrg(w.db, w.actor, w.org.name, { displayName: "Renamed Org" }),
+    expect: forAdmins,
+    writes: true,
+  },
+  "org-names.renameOrg changing the URL name": {
+    run: (w) => orgNames.renameOrg(w.db, w.actor, w.org.name, { name: uniqueName("org-"), confirmName: w.org.name }),
+    expect: forAdmins,
+    writes: true,
+  },
+  // Members are sent on to the new name; everyone else gets null, as for a name never used.
+  "org-names.resolveOrgRedirect": {
+    prepare: async (w) => {
+      await orgNames.renameOrg(w.db, as(w.people.admin), w.org.name, {
+        name: uniqueName("org-"),
+        confirmName: w.org.name,
+      });
+    },
+    run: (w) => orgNames.resolveOrgRedirect(w.db, w.actor, w.org.name),
+    expect: signedIn,
+  },
+  "org-names.lastUsedOrgName": { run: (w) => orgNames.lastUsedOrgName(w.db, w.actor), expect: signedIn },
 
   "members.listMembers": {
     run: (w) => members.listMembers(w.db, w.actor, w.org.name, { q: "", sort: "role" }),
@@ -1511,6 +1544,10 @@ const INTERNAL_FUNCTIONS = new Set(exportedFunctions(isInternalModule).values())
  * action, API) reaches a helper but through an operation that has a row.
  */
 const NOT_OPERATIONS = new Set([
+  // Inside createOrg's and renameOrg's transactions (after the name is written), and a pure function.
+  "orgs.refuseReservedName",
+  "org-names.refuseRedirectedName",
+  "org-names.suggestOrgName",
   "audit.recordAudit",
   // Internal to accounts.verifyEmail (an email-change link, inside its transaction; the token is the
   // credential) and a pure message helper.

@@ -7,7 +7,7 @@ import { getDb } from "@/db";
 import { getAccountNotice } from "@/lib/accounts";
 import { describeProjection, getMyOrgProjections } from "@/lib/billing";
 import { formatCredits } from "@/lib/core";
-import { countMyInvitations, isPlatformAdmin, listMyOrgs } from "@/lib/orgs";
+import { countMyInvitations, isPlatformAdmin, lastUsedOrgName, listMyOrgs } from "@/lib/orgs";
 import { cookies } from "next/headers";
 import Link from "next/link";
 
@@ -17,12 +17,14 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   const db = await getDb();
   const actor = await currentCaller();
   const now = new Date();
-  const [orgs, invitationCount, operator, notice, projections] = await Promise.all([
+  const [orgs, invitationCount, operator, notice, projections, lastOrg] = await Promise.all([
     listMyOrgs(db, actor),
     countMyInvitations(db, actor),
     isPlatformAdmin(db, actor),
     getAccountNotice(db, actor),
     getMyOrgProjections(db, actor, now),
+    // The org used last (its membership checked in the query): the header keeps it on /account, /invites, …
+    lastUsedOrgName(db, actor),
   ]);
   // The balance tooltip's words per org (computed here: the button is a client component).
   const outlooks = new Map(
@@ -36,9 +38,10 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
         <span className="text-border-strong select-none" aria-hidden>
           /
         </span>
-        <OrgPicker orgs={orgs} />
+        <OrgPicker orgs={orgs} lastOrg={lastOrg} />
         <div className="ml-auto flex items-center gap-2">
           <BalanceButton
+            lastOrg={lastOrg}
             balances={Object.fromEntries(
               orgs.map((o) => [
                 o.name,

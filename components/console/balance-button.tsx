@@ -18,8 +18,16 @@ export interface HeaderBalance {
  * The current org's balance in the header; opens its Credits page. Hovering or focusing it shows where the
  * balance is heading in a tooltip (also its accessible description); Escape hides it. Balances come pre-formatted.
  */
-export function BalanceButton({ balances }: { balances: Record<string, HeaderBalance> }) {
-  const { org } = useParams<{ org?: string }>();
+export function BalanceButton({
+  balances,
+  lastOrg,
+}: {
+  balances: Record<string, HeaderBalance>;
+  /** Outside an org's pages: the org used last (see OrgPicker). */
+  lastOrg?: string | null;
+}) {
+  const params = useParams<{ org?: string }>();
+  const org = params.org ?? lastOrg ?? undefined;
   const tooltipId = useId();
   const [hovered, setHovered] = useState(false);
   const [focused, setFocused] = useState(false);

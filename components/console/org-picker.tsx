@@ -14,10 +14,14 @@ export interface PickerOrg {
   role: OrgRole;
 }
 
-/** The current org (from the URL, so two tabs can be in two orgs) and a menu of all the person's orgs. */
-export function OrgPicker({ orgs }: { orgs: PickerOrg[] }) {
+/**
+ * The current org (from the URL, so two tabs can be in two orgs) and a menu of all the person's orgs. Outside an
+ * org's pages (Account, Invitations, Create organization) it shows `lastOrg`, the org used last (read from the
+ * database with the membership on every request).
+ */
+export function OrgPicker({ orgs, lastOrg }: { orgs: PickerOrg[]; lastOrg?: string | null }) {
   const params = useParams<{ org?: string }>();
-  const current = orgs.find((o) => o.name === params.org);
+  const current = orgs.find((o) => o.name === (params.org ?? lastOrg));
   const [leaving, setLeaving] = useState(false);
   return (
     <>

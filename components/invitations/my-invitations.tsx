@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { RoleBadge } from "@/components/console/role-badge";
 import { RespondButtons } from "./respond-buttons";
-import { VerifyEmailButton } from "./verify-email-button";
+import { VerifyEmailNote } from "./verify-email-button";
 
 interface Item {
   id: string;
@@ -24,10 +24,13 @@ export function MyInvitations({
   verified,
   invitations,
   email,
+  verificationSent = false,
 }: {
   verified: boolean;
   invitations: Item[];
   email: string | null;
+  /** A still-valid verification link to `email` was sent: "We sent … — resend" instead of "send". */
+  verificationSent?: boolean;
 }) {
   return (
     <div className="space-y-3">
@@ -66,12 +69,11 @@ export function MyInvitations({
           data-testid="verify-to-see-invites"
         >
           {email ? (
-            <>
+            <VerifyEmailNote email={email} sent={verificationSent}>
               <p>
                 Invitations sent to <strong className="break-all">{email}</strong> show here once you verify it.
               </p>
-              <VerifyEmailButton />
-            </>
+            </VerifyEmailNote>
           ) : (
             <p>
               Your account has no email address, so invitations sent by email can&apos;t reach you.{" "}

@@ -151,6 +151,13 @@ export async function getAccount(db: Db, caller: Caller) {
       name: users.name,
       createdAt: users.createdAt,
       emailVerifiedAt: users.emailVerifiedAt,
+      // When a still-valid link to verify the current address was last sent (onboarding says "we sent … — resend").
+      // (Written out: drizzle leaves columns unqualified in a one-table select, which a subquery would misread.)
+      verificationSentAt: sql<Date | null>`(
+        select max(ev.created_at) from email_verifications ev
+        where ev.user_id = "users"."id" and ev.purpose = 'verify' and ev.email = "users"."email"
+          and ev.used_at is null and ev.expires_at > now()
+      )`.mapWith((v: string | Date | null) => (v === null ? null : new Date(v))),
     })
     .from(users)
     .where(eq(users.id, userId))

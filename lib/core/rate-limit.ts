@@ -112,6 +112,8 @@ export const RATE_LIMITS = {
   passwordResetsPerAddress: { limit: 20, windowMs: 60 * 60_000, failClosed: RESET_UNAVAILABLE },
   /** Email-change requests and resends (each mails a link to a new address). */
   emailChangesPerAccount: { limit: 5, windowMs: 60 * 60_000 },
+  /** Org URL-name availability checks as someone types (create org, rename; lib/orgs/org-names.ts). */
+  orgNameChecksPerAccount: { limit: 120, windowMs: 60_000 },
   /** Current-password checks on the Account page (password and email changes). */
   accountPasswordChecksPerAccount: {
     limit: 10,

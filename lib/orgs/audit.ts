@@ -13,6 +13,7 @@ import { filterText, MAX_LENGTH, pagingShape } from "../core/validation";
 export const AUDIT_ACTIONS = [
   "org.created",
   "org.deleted",
+  "org.renamed",
   "org.credit_settings_changed",
   "member.added",
   "member.role_changed",

@@ -6,6 +6,8 @@ export * from "./members";
 export * from "./cluster-users";
 export * from "./org-details";
 export * from "./orgs";
+// Org URL names (issue 14): suggestion, availability, rename, old-name redirects.
+export * from "./org-names";
 export * from "./platform";
 // System-only operations (lib/core/caller.ts requireSystem): for scripts/admin.ts.
 export * as internal from "./internal";

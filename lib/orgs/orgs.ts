@@ -20,6 +20,7 @@ import { installedConfig } from "../core/config";
 import { postLedger } from "../billing/ledger";
 import { chargeUsageIn } from "../compute/metering";
 import { createOrgSchema, parseInput, safeText } from "../core/validation";
+import { refuseRedirectedName } from "./org-names";
 
 /** A closed org's name can't be taken by a new org for this many days (its members may still look for it). */
 export const ORG_NAME_RESERVED_DAYS = 30;
@@ -74,6 +75,8 @@ export async function createOrg(
         })
         .returning();
       await refuseReservedName(tx, data.name);
+      // Another org's old name still redirecting (lib/orgs/org-names.ts) can't be taken either.
+      await refuseRedirectedName(tx, data.name, org!.id);
       await tx.insert(orgMembers).values({ orgId: org!.id, userId, role: "admin" });
       // Welcome credits (NEW_ORG_CREDITS; 100 in development, so a new user can run a job at once).
       const welcome = installedConfig().newOrgCredits;
@@ -115,7 +118,7 @@ export async function createOrg(
  * org: the insert waits on the unique index for a closing still in progress, so this read sees every closing
  * that could have freed the name (no check-then-insert race).
  */
-async function refuseReservedName(tx: Db, name: string) {
+export async function refuseReservedName(tx: Db, name: string) {
   const [closed] = await tx
     .select({
       until: sql<string>`to_char((${orgs.deletedAt} + make_interval(days => ${ORG_NAME_RESERVED_DAYS})) at time zone 'UTC', 'YYYY-MM-DD')`,

@@ -19,7 +19,12 @@ export default async function InvitesPage() {
         Organizations that invited your account, <span className="font-medium text-fg">{account.username}</span>
         {account.email && account.emailVerifiedAt ? `, or ${account.email}` : ""}. Nothing changes until you accept.
       </p>
-      <MyInvitations verified={mine.verified} invitations={mine.invitations} email={account.email} />
+      <MyInvitations
+        verified={mine.verified}
+        invitations={mine.invitations}
+        email={account.email}
+        verificationSent={account.verificationSentAt !== null}
+      />
     </main>
   );
 }

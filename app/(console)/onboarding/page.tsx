@@ -27,7 +27,12 @@ export default async function OnboardingPage() {
         <h2 id="invitations-heading" className="font-semibold">
           Your invitations
         </h2>
-        <MyInvitations verified={mine.verified} invitations={mine.invitations} email={account.email} />
+        <MyInvitations
+          verified={mine.verified}
+          invitations={mine.invitations}
+          email={account.email}
+          verificationSent={account.verificationSentAt !== null}
+        />
       </section>
       <div className="mt-8 grid gap-5 md:grid-cols-2">
         <Card className="p-5">

@@ -1,10 +1,53 @@
 import { orgAccess } from "@/app/_server/org-access";
+import { pageError } from "@/app/_server/page-errors";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { describeProjection, getOrgProjection, getOrgWallet } from "@/lib/billing";
 import { NavLinks } from "@/components/console/nav-links";
 import { allowed, can, formatCredits, isNonPositive } from "@/lib/core";
+import { isDomainError } from "@/lib/core";
+import { resolveOrgRedirect } from "@/lib/orgs";
+import type { Metadata } from "next";
+import { headers } from "next/headers";
 import Link from "next/link";
+import { redirect } from "next/navigation";
+
+/** Every org page's title says which org: `Credits · acme · Apolo Console` (pages keep their short titles). */
+export async function generateMetadata({ params }: { params: Promise<{ org: string }> }): Promise<Metadata> {
+  const { org } = await params;
+  const access = await orgAccess(org).catch(() => null);
+  if (!access) return {};
+  return {
+    title: { template: `%s · ${access.org.name} · Apolo Console`, default: `${access.org.name} · Apolo Console` },
+  };
+}
+
+/**
+ * The caller's access to the org, or — when no open org of theirs has this name but one of their orgs had it
+ * less than ORG_NAME_REDIRECT_DAYS ago — a redirect to the same path under its new name. Outsiders get the
+ * not-found page either way.
+ */
+async function accessOrRedirect(org: string) {
+  try {
+    return await orgAccess(org);
+  } catch (err) {
+    if (isDomainError(err) && err.kind === "not_found") {
+      const renamed = await resolveOrgRedirect(await getDb(), await currentCaller(), org).catch(() => null);
+      if (renamed) redirect(renamedPath((await headers()).get("x-pathname"), org, renamed));
+    }
+    return pageError(err);
+  }
+}
+
+/** `/orgs/<old>/rest?query` → `/orgs/<new>/rest?query`; anything else → the new org's overview. */
+function renamedPath(path: string | null, oldName: string, newName: string): string {
+  const prefix = `/orgs/${encodeURIComponent(oldName)}`;
+  if (path && path.startsWith(prefix)) {
+    const rest = path.slice(prefix.length);
+    if (rest === "" || rest.startsWith("/") || rest.startsWith("?")) return `/orgs/${newName}${rest}`;
+  }
+  return `/orgs/${newName}`;
+}
 
 /** Every page of an org: outsiders get the not-found page, members have the org remembered as their last. */
 export default async function OrgLayout({
@@ -15,7 +58,7 @@ export default async function OrgLayout({
   params: Promise<{ org: string }>;
 }) {
   const { org } = await params;
-  const access = await loadPage(() => orgAccess(org));
+  const access = await accessOrRedirect(org);
   const wallet = await loadPage(async () => getOrgWallet(await getDb(), await currentCaller(), access));
   // A warning by projection was sent (lib/billing/projection-notices.ts): the banner says when credits run out.
   const now = new Date();

@@ -1,11 +1,13 @@
 import { orgAccess } from "@/app/_server/org-access";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { DeleteOrgSection, LeaveOrgSection } from "@/components/console/danger-zone";
+import { OrgNameSettings } from "@/components/console/org-name-settings";
 import { CreditSettings } from "@/components/credits/credit-settings";
 import { ProjectionWarnings } from "@/components/credits/projection-warnings";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { can, formatCredits, requireOrgAccess } from "@/lib/core";
+import { ORG_NAME_REDIRECT_DAYS } from "@/lib/orgs";
 import type { Metadata } from "next";
 import { AutoTopUpSection } from "./auto-topup-section";
 
@@ -19,26 +21,13 @@ export default async function GeneralSettingsPage({ params }: { params: Promise<
   const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
   return (
     <div className="space-y-6">
-      <Card>
-        <CardHeader title="Organization" />
-        <dl className="divide-y divide-border text-sm">
-          {[
-            [
-              "Name",
-              <code key="n" className="font-mono">
-                {access.org.name}
-              </code>,
-            ],
-            ["Display name", access.org.displayName ?? "—"],
-            ["Created", dateFormat.format(access.org.createdAt)],
-          ].map(([label, value]) => (
-            <div key={String(label)} className="grid gap-1 px-5 py-3 sm:grid-cols-3">
-              <dt className="text-muted">{label}</dt>
-              <dd className="sm:col-span-2">{value}</dd>
-            </div>
-          ))}
-        </dl>
-      </Card>
+      <OrgNameSettings
+        org={access.org.name}
+        displayName={access.org.displayName}
+        createdAt={dateFormat.format(access.org.createdAt)}
+        canEdit={can(access.role, "org.updateSettings")}
+        redirectDays={ORG_NAME_REDIRECT_DAYS}
+      />
       <Card>
         <CardHeader title="Credits" description="Limits for new members and who may buy credits." />
         <CreditSettings
