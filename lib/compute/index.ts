@@ -11,3 +11,4 @@ export * from "./usage-batcher";
 // System-only operations (lib/core/caller.ts requireSystem): for the runner loop, the startup and the usage API.
 export * as internal from "./internal";
 export * from "./org-clusters";
+export * from "./job-detail";
