@@ -1,5 +1,4 @@
 import { currentCaller, loadPage } from "@/app/_server/session";
-import { Badge } from "@/components/admin/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getDb } from "@/db";
 import { getJob, JOB_USAGE_LIMIT } from "@/lib/compute";
@@ -100,9 +99,13 @@ export default async function JobPage({ params }: JobPageProps) {
           <h1 className="text-2xl font-semibold tracking-tight break-all" data-testid="job-title">
             {job.name}
           </h1>
-          <Badge tone={running ? "success" : "muted"} testId="job-status">
+          <span
+            className="inline-flex items-center gap-1.5 rounded-full border border-border px-2 py-0.5 text-xs font-medium whitespace-nowrap"
+            data-testid="job-status"
+          >
+            <span aria-hidden className={running ? "size-2 rounded-full bg-success" : "size-2 rounded-full bg-muted"} />
             {running ? "Running" : reason ? `Stopped: ${reason}` : "Stopped"}
-          </Badge>
+          </span>
         </div>
         <p className="text-sm text-muted">
           Charged up to <Time value={job.chargedUntil} /> UTC. Credits are runtime × the preset&apos;s credits per hour;
