@@ -1,5 +1,6 @@
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { Card, CardHeader } from "@/components/ui/card";
+import { cn } from "@/components/ui/cn";
 import { getDb } from "@/db";
 import { getJob, JOB_USAGE_LIMIT } from "@/lib/compute";
 import { formatCredits } from "@/lib/core";
@@ -41,7 +42,7 @@ function formatRuntime(s: number) {
 function Time({ value }: { value: Date | null }) {
   if (!value) return <span className="text-muted">—</span>;
   return (
-    <time dateTime={value.toISOString()} className="whitespace-nowrap">
+    <time dateTime={value.toISOString()} className="sm:whitespace-nowrap">
       {timeFormat.format(value)}
     </time>
   );
@@ -115,10 +116,17 @@ export default async function JobPage({ params }: JobPageProps) {
 
       <Card className="overflow-hidden">
         <dl className="grid grid-cols-2 gap-px bg-border sm:grid-cols-3">
-          {facts.map((f) => (
-            <div key={f.label} className="min-w-0 bg-canvas px-4 py-3 sm:px-5">
+          {facts.map((f, i) => (
+            <div
+              key={f.label}
+              // The last of an odd count fills the phone's two-column row (no empty grey cell).
+              className={cn(
+                "min-w-0 bg-canvas px-4 py-3 sm:px-5",
+                i === facts.length - 1 && facts.length % 2 === 1 && "col-span-2 sm:col-span-1",
+              )}
+            >
               <dt className="text-xs font-medium tracking-wide text-muted uppercase">{f.label}</dt>
-              <dd className="mt-1 truncate text-sm font-semibold tabular-nums" data-testid={f.testId}>
+              <dd className="mt-1 text-sm font-semibold break-words tabular-nums sm:truncate" data-testid={f.testId}>
                 {f.value}
               </dd>
             </div>
