@@ -32,6 +32,12 @@ const STOP_REASONS: Record<string, string> = {
   OrgDeleted: "the organization was closed",
 };
 
+/** 2 decimals, or 4 for a small non-zero amount (a job's first seconds), never a misleading "0.00". */
+function credits(v: string) {
+  const two = formatCredits(v);
+  return two === "0.00" && !/^-?0(\.0*)?$/.test(v) ? formatCredits(v, 4) : two;
+}
+
 function formatRuntime(s: number) {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -82,7 +88,7 @@ export default async function JobPage({ params }: JobPageProps) {
     { label: "Stopped (UTC)", value: <Time value={job.stoppedAt} />, testId: "job-stopped" },
     { label: "Runtime", value: formatRuntime(job.runtimeSeconds), testId: "job-runtime" },
     { label: "Credits / hour", value: formatCredits(job.creditsPerHour), testId: "job-rate" },
-    { label: "Total charged", value: formatCredits(job.creditsCharged), testId: "job-total" },
+    { label: "Total charged", value: credits(job.creditsCharged), testId: "job-total" },
   ];
   return (
     <div className="space-y-6">
@@ -177,7 +183,7 @@ export default async function JobPage({ params }: JobPageProps) {
                       </div>
                     </td>
                     <td className="py-2 pr-3 text-right text-muted tabular-nums">{h.records}</td>
-                    <td className="py-2 text-right tabular-nums">{formatCredits(h.amount)}</td>
+                    <td className="py-2 text-right tabular-nums">{credits(h.amount)}</td>
                   </tr>
                 ))}
               </tbody>
