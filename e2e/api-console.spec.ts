@@ -112,7 +112,9 @@ test("console API: orgs, members, invitations, a top-up, the ledger, a job, arti
   expect(csv.status()).toBe(200);
   expect(csv.headers()["content-type"]).toBe("text/csv; charset=utf-8");
   const lines = (await csv.text()).trim().split(/\r?\n/);
-  expect(lines[0]).toBe("time,kind,amount,balance_after,actor,member,job,project,note");
+  expect(lines[0]).toBe(
+    "time,hour,last_updated,kind,amount,amount_exact,balance_after,balance_after_exact,actor,member,job,project,cluster,note",
+  );
   expect(lines).toHaveLength(2);
   const csv2 = await request.get(`/api/v1/orgs/${org}/ledger?format=csv&kind=topup`, { headers: bearer(admin) });
   expect((await csv2.text()).trim().split(/\r?\n/)).toHaveLength(2);

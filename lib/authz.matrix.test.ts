@@ -73,6 +73,7 @@ import * as reports from "./reports/reports";
 import * as sessions from "./accounts/sessions";
 import * as passwordReset from "./accounts/password-reset";
 import * as jobsModule from "./compute/jobs";
+import * as jobDetail from "./compute/job-detail";
 import * as runnerAuth from "./compute/runner-auth";
 import * as usageApi from "./compute/usage-api";
 import * as members from "./orgs/members";
@@ -996,6 +997,17 @@ const MATRIX: Record<string, Row> = {
     expect: orgOp({ user: "not_found", manager: "ok", admin: "ok" }),
   },
   "jobs.listJobs": { run: (w) => jobs.listJobs(w.db, w.actor, w.org.name, { scope: "all" }), expect: forMembers },
+  // A job's detail page: its owner, managers and admins (like the jobs list); a user never sees another's job.
+  "job-detail.getJob": {
+    prepare: (w) => jobOf(w, w.people.user),
+    run: (w) => jobs.getJob(w.db, w.actor, { org: w.org.name, job: w.job!.id }),
+    expect: forMembers,
+  },
+  "job-detail.getJob of another member's job": {
+    prepare: (w) => jobOf(w, w.people.admin2),
+    run: (w) => jobs.getJob(w.db, w.actor, { org: w.org.name, job: w.job!.id }),
+    expect: orgOp({ user: "not_found", manager: "ok", admin: "ok" }),
+  },
   "jobs.listJobsByCursor": {
     run: (w) => jobs.listJobsByCursor(w.db, w.actor, w.org.name, { scope: "all", limit: 10 }),
     expect: forMembers,
@@ -1503,7 +1515,7 @@ const MATRIX: Record<string, Row> = {
 };
 
 const credits = { ...creditsView, ...topUps, ...grants, ...quotas, ...orgCreditSettings };
-const jobs = { ...jobsModule, ...runnerAuth };
+const jobs = { ...jobsModule, ...runnerAuth, ...jobDetail };
 
 /**
  * The domain modules, found on disk (not listed by hand): every lib/<domain>/<file>.ts but the tests, the
@@ -1532,8 +1544,8 @@ function exportedFunctions(filter: (path: string) => boolean): Map<string, unkno
   }
   return out;
 }
-/** Modules of pure functions only (no data, no caller): the mail templates. */
-const PURE_MODULES = new Set(["mail-templates"]);
+/** Modules of pure functions only (no data, no caller): the mail templates, the ledger's kind labels. */
+const PURE_MODULES = new Set(["mail-templates", "ledger-kinds"]);
 
 /** Functions an internal module exports (also when another module defines them): not public operations. */
 const INTERNAL_FUNCTIONS = new Set(exportedFunctions(isInternalModule).values());

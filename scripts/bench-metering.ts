@@ -18,8 +18,8 @@
  *   5. measures a ceiling: the requests/s the same route answers when it refuses them (401, no token) before
  *      any database work — no single-record case can charge faster than the server answers at all;
  *   6. prints charges/s of each and the ratio API ÷ raw SQL, then checks balance = Σ ledger for every seeded
- *      org, each job's credits_charged = Σ its charges, and that the ledger holds exactly the charges the
- *      responses reported.
+ *      org, each job's credits_charged = Σ its charges, that each job has one ledger row per UTC hour (its
+ *      charges grow that row), and that usage_records holds exactly the charges the responses reported.
  *
  *   npm run bench:metering -- [--clients 16] [--seconds 10] [--batch 100] [--keep] [--only rawHot,apiHot1]
  *
@@ -533,13 +533,17 @@ async function main() {
         where o.name like $1 || '-%'`,
       [prefix],
     );
-    const { rows: jobsCheck } = await pool.query<{ jobs: number; bad: number; charges: number }>(
+    // A job's charges are one growing ledger row per UTC hour (issue 14); each charged record is in usage_records.
+    const { rows: jobsCheck } = await pool.query<{ jobs: number; bad: number; charges: number; split: number }>(
       `select count(*)::int as jobs,
               count(*) filter (where j.credits_charged <> -l.total)::int as bad,
-              coalesce(sum(l.n), 0)::int as charges
+              coalesce(sum(u.n), 0)::int as charges,
+              count(*) filter (where l.n > l.hours)::int as split
          from jobs j join clusters c on c.id = j.cluster_id
-         join lateral (select coalesce(sum(amount), 0) as total, count(*) as n
+         join lateral (select coalesce(sum(amount), 0) as total, count(*) as n, count(distinct period_start) as hours
                          from credit_ledger where job_id = j.id and kind = 'charge') l on true
+         join lateral (select count(*) as n from usage_records
+                        where job_id = j.id and outcome = 'charged') u on true
         where c.name = $1 || '-cluster'`,
       [prefix],
     );
@@ -555,9 +559,12 @@ async function main() {
     );
     console.log(
       `  charges through the API: ${apiChargedTotal.toLocaleString("en")} reported (warm-up included), ` +
-        `${jc.charges.toLocaleString("en")} in the ledger: ${jc.charges === apiChargedTotal ? "equal" : "DIFFERENT"}`,
+        `${jc.charges.toLocaleString("en")} in usage_records: ${jc.charges === apiChargedTotal ? "equal" : "DIFFERENT"}`,
     );
-    if (oc.bad || jc.bad || jc.charges !== apiChargedTotal) failed = true;
+    console.log(
+      `  one ledger row per job per UTC hour: ${jc.split === 0 ? "holds" : "BROKEN"} for ${jc.jobs - jc.split} of ${jc.jobs} jobs`,
+    );
+    if (oc.bad || jc.bad || jc.split || jc.charges !== apiChargedTotal) failed = true;
   } catch (err) {
     failed = true;
     if (server) console.error(`\nServer log (tail):\n${server.log().slice(-4000)}`);

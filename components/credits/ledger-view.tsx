@@ -8,6 +8,8 @@ import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-
 import { FilterBar, InputFilter, SelectFilter, UtcTime } from "@/components/ui/filters";
 import { Pagination } from "@/components/ui/pagination";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
+import Link from "next/link";
+import { hourSpan, LEDGER_KIND_LABELS } from "@/lib/billing/ledger-kinds";
 import { MAX_LENGTH } from "@/lib/core/limits";
 
 export interface LedgerRowView {
@@ -20,7 +22,12 @@ export interface LedgerRowView {
   balanceAfter: string;
   actor: string | null;
   member: string | null;
+  /** A charge's job (its page: /orgs/<org>/jobs/<jobId>). */
+  jobId: string | null;
   jobName: string | null;
+  /** A job's hourly charge row: the UTC hour it covers; it grows while the job runs (updatedAt: its last charge). */
+  periodStart: Date | null;
+  updatedAt: Date | null;
   /** The project a charge is for; null: no project (and every top-up, grant and adjustment). */
   projectName: string | null;
   projectCluster: string | null;
@@ -34,21 +41,24 @@ export interface LedgerProjectOption {
 }
 
 const helper = createColumnHelper<typeof sortableFeatures, LedgerRowView>();
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-const KIND_LABELS: Record<string, string> = {
-  topup: "Top-up",
-  auto_topup: "Automatic top-up",
-  grant: "Grant",
-  charge: "Charge",
-  adjustment: "Adjustment",
-};
+// Seconds shown, 24-hour clock: rows written within the same minute stay apart.
+const timeFormat = new Intl.DateTimeFormat("en", {
+  dateStyle: "medium",
+  timeStyle: "medium",
+  timeZone: "UTC",
+  hourCycle: "h23",
+});
+const dayFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+const clockFormat = new Intl.DateTimeFormat("en", { timeStyle: "medium", timeZone: "UTC", hourCycle: "h23" });
+const KIND_LABELS: Record<string, string> = LEDGER_KIND_LABELS;
 /** Each kind's colour (a dot before its label): additions in greens and the accent, usage neutral. */
 const KIND_DOTS: Record<string, string> = {
   topup: "bg-success",
   auto_topup: "bg-accent",
   grant: "bg-warning",
   charge: "bg-muted",
-  adjustment: "bg-border-strong",
+  // A platform admin's correction of the balance: its own colour, apart from additions and usage.
+  adjustment: "bg-fuchsia-500",
 };
 
 export function LedgerView({
@@ -84,7 +94,22 @@ export function LedgerView({
       helper.accessor("createdAt", {
         header: "Time (UTC)",
         enableSorting: false,
-        cell: (c) => <UtcTime value={c.getValue()} format={timeFormat} />,
+        cell: (c) => {
+          const r = c.row.original;
+          if (!r.periodStart) return <UtcTime value={c.getValue()} format={timeFormat} />;
+          // A job's hourly row: the hour it covers; its first and last charge on hover.
+          const last = r.updatedAt ?? r.createdAt;
+          return (
+            <time
+              className="whitespace-nowrap text-muted"
+              dateTime={r.periodStart.toISOString()}
+              title={`First charge ${clockFormat.format(r.createdAt)}, last ${clockFormat.format(last)} UTC`}
+              data-testid="ledger-hour"
+            >
+              {dayFormat.format(r.periodStart)}, {hourSpan(r.periodStart)}
+            </time>
+          );
+        },
       }),
       helper.accessor("kind", {
         header: "Kind",
@@ -150,14 +175,28 @@ export function LedgerView({
         id: "what",
         header: "Job / note",
         // An automatic top-up's note carries its payment reference: a long reference breaks rather than widening the page.
-        cell: (c) => (
-          <span className="text-muted [overflow-wrap:break-word]" data-testid="ledger-note">
-            {c.row.original.jobName ?? c.row.original.note ?? ""}
-          </span>
-        ),
+        cell: (c) => {
+          const r = c.row.original;
+          if (r.jobId && r.jobName) {
+            return (
+              <Link
+                href={`/orgs/${org}/jobs/${r.jobId}`}
+                className="text-fg [overflow-wrap:break-word] hover:underline"
+                data-testid="ledger-job"
+              >
+                {r.jobName}
+              </Link>
+            );
+          }
+          return (
+            <span className="text-muted [overflow-wrap:break-word]" data-testid="ledger-note">
+              {r.jobName ?? r.note ?? ""}
+            </span>
+          );
+        },
       }),
     ],
-    [],
+    [org],
   );
 
   const exportHref = `/orgs/${org}/credits/export${params.toString() ? `?${params.toString()}` : ""}`;

@@ -90,7 +90,15 @@ export function JobsView({
       helper.accessor("name", {
         header: "Job",
         enableSorting: false,
-        cell: (c) => <span className="font-medium whitespace-nowrap">{c.getValue()}</span>,
+        cell: (c) => (
+          <Link
+            href={`/orgs/${org}/jobs/${c.row.original.id}`}
+            className="font-medium whitespace-nowrap hover:underline"
+            data-testid="job-link"
+          >
+            {c.getValue()}
+          </Link>
+        ),
       }),
       ...(query.scope === "all"
         ? [helper.accessor("owner", { header: "Owner", enableSorting: false, cell: (c) => c.getValue() })]

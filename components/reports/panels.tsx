@@ -191,73 +191,139 @@ const ADDITION_LABELS: Record<OrgReport["additions"]["rows"][number]["kind"], st
   grant: "Grant",
 };
 
-/** 5. Top-ups and grants, newest first, with the period's total (which covers rows beyond the ones listed). */
+/** "+1,234.50" or "-973.55": a signed amount, never "+-". */
+function signedCredits(amount: string): string {
+  return amount.startsWith("-") ? formatCredits(amount) : `+${formatCredits(amount)}`;
+}
+
+/**
+ * 5. Top-ups and grants, newest first, with the period's total (which covers rows beyond the ones listed), then
+ * a platform admin's balance adjustments apart (signed, never in the total: it adds only what was added).
+ */
 export function AdditionsTable({
   additions,
+  adjustments,
   total,
   limit,
 }: {
   additions: OrgReport["additions"];
+  adjustments?: OrgReport["adjustments"];
   total: string;
   limit: number;
 }) {
   return (
-    <div className="space-y-2">
-      <div className="max-h-80 overflow-auto rounded-md border border-border">
-        <table className="w-full border-collapse text-sm" aria-label="Top-ups and grants">
-          <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
-            <tr className={EDGE_PADDING}>
-              <th scope="col" className="border-b border-border px-2 py-2 font-medium whitespace-nowrap">
-                When (UTC)
-              </th>
-              <th scope="col" className="border-b border-border px-2 py-2 font-medium">
-                Kind
-              </th>
-              <th scope="col" className="border-b border-border px-2 py-2 font-medium">
-                Who
-              </th>
-              <th scope="col" className="border-b border-border px-2 py-2 text-right font-medium">
-                Amount
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {additions.rows.map((r, i) => (
-              <tr
-                key={i}
-                data-testid="addition-row"
-                className={cn("border-b border-border last:border-0", EDGE_PADDING)}
-              >
-                <td className="px-2 py-2 whitespace-nowrap text-muted">
-                  <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
-                </td>
-                <td className="px-2 py-2 whitespace-nowrap">{ADDITION_LABELS[r.kind]}</td>
-                <td className="px-2 py-2" title={r.note ?? undefined}>
-                  <span className="block max-w-36 truncate">
-                    {r.actor ?? (r.kind === "auto_topup" ? "automatic" : <span className="text-muted">—</span>)}
-                  </span>
-                </td>
-                <td className="px-2 py-2 text-right whitespace-nowrap text-success tabular-nums">
-                  +{formatCredits(r.amount)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <div className="flex flex-wrap items-baseline justify-between gap-2 text-sm">
-        <span className="text-xs text-muted">
-          {additions.count > additions.rows.length
-            ? `Showing the latest ${Math.min(limit, additions.rows.length)} of ${additions.count.toLocaleString("en")}.`
-            : `${additions.count.toLocaleString("en")} ${additions.count === 1 ? "entry" : "entries"}.`}
-        </span>
-        <span>
-          Total{" "}
-          <span className="font-semibold tabular-nums" data-testid="additions-total">
-            +{formatCredits(total)}
-          </span>
-        </span>
-      </div>
+    <div className="space-y-4">
+      {additions.count === 0 ? (
+        <p className="text-sm text-muted">No top-ups or grants in this period.</p>
+      ) : (
+        <div className="space-y-2">
+          <div className="max-h-80 overflow-auto rounded-md border border-border">
+            <table className="w-full border-collapse text-sm" aria-label="Top-ups and grants">
+              <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
+                <tr className={EDGE_PADDING}>
+                  <th scope="col" className="border-b border-border px-2 py-2 font-medium whitespace-nowrap">
+                    When (UTC)
+                  </th>
+                  <th scope="col" className="border-b border-border px-2 py-2 font-medium">
+                    Kind
+                  </th>
+                  <th scope="col" className="border-b border-border px-2 py-2 font-medium">
+                    Who
+                  </th>
+                  <th scope="col" className="border-b border-border px-2 py-2 text-right font-medium">
+                    Amount
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {additions.rows.map((r, i) => (
+                  <tr
+                    key={i}
+                    data-testid="addition-row"
+                    className={cn("border-b border-border last:border-0", EDGE_PADDING)}
+                  >
+                    <td className="px-2 py-2 whitespace-nowrap text-muted">
+                      <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
+                    </td>
+                    <td className="px-2 py-2 whitespace-nowrap">{ADDITION_LABELS[r.kind]}</td>
+                    <td className="px-2 py-2" title={r.note ?? undefined}>
+                      <span className="block max-w-36 truncate">
+                        {r.actor ?? (r.kind === "auto_topup" ? "automatic" : <span className="text-muted">—</span>)}
+                      </span>
+                    </td>
+                    <td
+                      className={cn(
+                        "px-2 py-2 text-right whitespace-nowrap tabular-nums",
+                        r.amount.startsWith("-") ? "text-danger" : "text-success",
+                      )}
+                    >
+                      {signedCredits(r.amount)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="flex flex-wrap items-baseline justify-between gap-2 text-sm">
+            <span className="text-xs text-muted">
+              {additions.count > additions.rows.length
+                ? `Showing the latest ${Math.min(limit, additions.rows.length)} of ${additions.count.toLocaleString("en")}.`
+                : `${additions.count.toLocaleString("en")} ${additions.count === 1 ? "entry" : "entries"}.`}
+            </span>
+            <span>
+              Total added{" "}
+              <span className="font-semibold tabular-nums" data-testid="additions-total">
+                {signedCredits(total)}
+              </span>
+            </span>
+          </div>
+        </div>
+      )}
+      {adjustments && adjustments.count > 0 && (
+        <div className="space-y-2" data-testid="adjustments">
+          <h3 className="text-xs font-medium text-muted">
+            Balance adjustments by a platform admin <span className="font-normal">(not in the total)</span>
+          </h3>
+          <div className="max-h-48 overflow-auto rounded-md border border-border">
+            <table className="w-full border-collapse text-sm" aria-label="Balance adjustments">
+              <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
+                <tr className={EDGE_PADDING}>
+                  <th scope="col" className="border-b border-border px-2 py-2 font-medium whitespace-nowrap">
+                    When (UTC)
+                  </th>
+                  <th scope="col" className="border-b border-border px-2 py-2 font-medium">
+                    Who
+                  </th>
+                  <th scope="col" className="border-b border-border px-2 py-2 text-right font-medium">
+                    Change
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {adjustments.rows.map((r, i) => (
+                  <tr
+                    key={i}
+                    data-testid="adjustment-row"
+                    className={cn("border-b border-border last:border-0", EDGE_PADDING)}
+                  >
+                    <td className="px-2 py-2 whitespace-nowrap text-muted">
+                      <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
+                    </td>
+                    <td className="px-2 py-2" title={r.note ?? undefined}>
+                      <span className="block max-w-48 truncate">
+                        {r.actor ?? <span className="text-muted">—</span>}
+                      </span>
+                    </td>
+                    <td className="px-2 py-2 text-right whitespace-nowrap text-warning tabular-nums">
+                      {signedCredits(r.amount)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -45,4 +45,8 @@ DELETE FROM "credit_ledger" l USING "credit_ledger" k
 WHERE l."kind" = 'charge' AND k."kind" = 'charge' AND l."job_id" = k."job_id"
   AND l."period_start" = k."period_start" AND k."id" < l."id";--> statement-breakpoint
 DELETE FROM "credit_ledger" WHERE "kind" = 'charge' AND "amount" = 0;--> statement-breakpoint
+-- A platform admin's "set balance" was posted as a grant (of any sign); it is an adjustment (issue 14). "Add" grants
+-- are always positive, so a negative grant, or one with the default note of a set, was a set.
+UPDATE "credit_ledger" SET "kind" = 'adjustment'
+WHERE "kind" = 'grant' AND ("amount" < 0 OR "note" LIKE 'balance set to %');--> statement-breakpoint
 CREATE UNIQUE INDEX "credit_ledger_job_period_key" ON "credit_ledger" USING btree ("job_id","period_start") WHERE kind = 'charge' and job_id is not null and period_start is not null;

@@ -48,7 +48,7 @@ describe("automatic top-ups in the ledger view", () => {
       const csv = (await exportLedgerCsv(t.db, as(viewer), w.org.name, { kind: "auto_topup" })).split("\r\n");
       expect(csv).toHaveLength(3);
       expect(csv[1]).toContain(
-        `"auto_topup","50.00000000","54.50000000","","","","","Automatic top-up · pi_3AutoRef42"`,
+        `"Automatic top-up","50.00","50.00000000","54.50","54.50000000","","","","","","Automatic top-up · pi_3AutoRef42"`,
       );
     }
   });

@@ -10,6 +10,7 @@ import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
 import { filterText, MAX_LENGTH, pagingShape, parseInput } from "../core/validation";
 import { resolveProjectFilter } from "../projects/choices";
 import { LEDGER_KINDS } from "./ledger";
+import { hourSpan, ledgerKindLabel, roundCredits } from "./ledger-kinds";
 
 /**
  * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed or a
@@ -69,8 +70,11 @@ export async function getCreditsSummary(db: Db, caller: Caller, orgName: string)
   };
 }
 
-/** The kinds of ledger rows that add to the balance: every member sees them. */
-const ADDITION_KINDS = ["topup", "auto_topup", "grant"] as const;
+/**
+ * The kinds of ledger rows every member sees: what was added to the balance, and a platform admin's adjustments
+ * of it (they were shown as grants before they had their own kind).
+ */
+const ADDITION_KINDS = ["topup", "auto_topup", "grant", "adjustment"] as const;
 
 export const ledgerQuerySchema = z.object({
   kind: z.enum(LEDGER_KINDS).optional().catch(undefined),
@@ -108,6 +112,7 @@ async function ledgerWhere(db: Db, caller: Caller, orgName: string, query: unkno
 
 const member = users;
 const projectCluster = alias(clusters, "project_cluster");
+const jobCluster = alias(clusters, "job_cluster");
 
 function ledgerSelect(db: Db) {
   return db
@@ -119,7 +124,15 @@ function ledgerSelect(db: Db) {
       balanceAfter: creditLedger.balanceAfter,
       actor: sql<string | null>`(select username from users a where a.id = ${creditLedger.actorId})`,
       member: member.username,
+      /** The job a charge is for (its detail page: /orgs/<org>/jobs/<jobId>); null for other rows. */
+      jobId: creditLedger.jobId,
       jobName: jobs.name,
+      /** The cluster the job ran on. */
+      jobCluster: jobCluster.name,
+      /** A job's hourly charge row: the UTC hour it covers (null: any other row). */
+      periodStart: creditLedger.periodStart,
+      /** When a growing row last grew (null: written once). */
+      updatedAt: creditLedger.updatedAt,
       /** null: the entry is for no project (top-ups, grants, jobs without a project). */
       projectName: projects.name,
       projectCluster: projectCluster.name,
@@ -128,6 +141,7 @@ function ledgerSelect(db: Db) {
     .from(creditLedger)
     .leftJoin(member, eq(member.id, creditLedger.memberId))
     .leftJoin(jobs, eq(jobs.id, creditLedger.jobId))
+    .leftJoin(jobCluster, eq(jobCluster.id, jobs.clusterId))
     .leftJoin(projects, eq(projects.id, creditLedger.projectId))
     .leftJoin(projectCluster, eq(projectCluster.id, projects.clusterId));
 }
@@ -195,7 +209,11 @@ export async function listLedgerByCursor(db: Db, caller: Caller, orgName: string
 
 export const CSV_EXPORT_LIMIT = 100_000;
 
-/** The same view as CSV (filters apply, no paging; at most CSV_EXPORT_LIMIT rows). */
+/**
+ * The same view as CSV (filters apply, no paging; at most CSV_EXPORT_LIMIT rows), for people and spreadsheets:
+ * readable kinds, amounts rounded to 2 decimals next to their exact values, a job's hourly row with its hour span
+ * and last update, and the job, project and cluster in columns of their own. Times are ISO 8601 UTC.
+ */
 export async function exportLedgerCsv(db: Db, caller: Caller, orgName: string, query: unknown): Promise<string> {
   const { where } = await ledgerWhere(db, caller, orgName, query);
   const rows = await ledgerSelect(db)
@@ -203,16 +221,36 @@ export async function exportLedgerCsv(db: Db, caller: Caller, orgName: string, q
     .orderBy(desc(creditLedger.createdAt), desc(creditLedger.id))
     .limit(CSV_EXPORT_LIMIT);
   return csvDocument(
-    ["time", "kind", "amount", "balance_after", "actor", "member", "job", "project", "note"],
+    [
+      "time",
+      "hour",
+      "last_updated",
+      "kind",
+      "amount",
+      "amount_exact",
+      "balance_after",
+      "balance_after_exact",
+      "actor",
+      "member",
+      "job",
+      "project",
+      "cluster",
+      "note",
+    ],
     rows.map((r) => [
       r.createdAt,
-      r.kind,
+      hourSpan(r.periodStart),
+      r.updatedAt,
+      ledgerKindLabel(r.kind),
+      roundCredits(r.amount),
       r.amount,
+      roundCredits(r.balanceAfter),
       r.balanceAfter,
       r.actor,
       r.member,
       r.jobName,
-      r.projectName === null ? "" : `${r.projectCluster}/${r.projectName}`,
+      r.projectName,
+      r.projectCluster ?? r.jobCluster,
       r.note,
     ]),
   );

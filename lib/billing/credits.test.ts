@@ -2,7 +2,7 @@
  * Credits: exact amounts, the ledger invariant, top-ups (sandbox and the Stripe webhook path), grants by
  * platform admins, the ledger view and CSV, low-balance notices and member quotas. Real database, no mocks.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
 import { auditEvents, creditLedger, jobs, orgMembers, orgs, payments } from "@/db/schema";
@@ -33,7 +33,6 @@ import {
   paymentServices,
   plusSeconds,
   RecordingMailer,
-  secondsAgo,
   TEST_APP_URL,
   testServices,
   uniqueName,
@@ -81,13 +80,18 @@ async function memberRow(orgId: string, userId: string) {
 }
 
 /** A job at `creditsPerHour` in the org, started an hour ago on a whole second; charge(n) meters n more seconds. */
+/**
+ * A job metered by the system, started two minutes before an exact UTC hour in the past: its charges up to 120 s
+ * fall in one hour's ledger row, later ones in the next hour's (issue 14: one row per job per UTC hour).
+ */
 async function meteredJob(org: { id: string }, owner: { id: string }, creditsPerHour: string) {
   const cluster = await makeCluster(t.db, { presets: { p: creditsPerHour } });
-  const start = secondsAgo(3600);
+  const start = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000 - 120_000);
   const job = await makeJob(t.db, { org, user: owner, cluster, preset: cluster.presets.p!, startedAt: start });
   let seconds = 0;
   return {
     job,
+    cluster,
     async charge(n: number, mailer = new RecordingMailer()) {
       seconds += n;
       return meterUsage(
@@ -154,13 +158,13 @@ describe("exact amounts", () => {
       );
       expect((await memberRow(org.id, m.id)).spent).toBe(row!.charged);
     }
-    // Every ledger row's balance_after is the running sum up to it.
+    // A job's charges grow one row per UTC hour (issue 14), whose balance_after is the balance after its last
+    // charge; the row written last carries the balance as it is.
     const rows = await ledgerOf(org.id);
-    let running = 0n;
-    for (const r of rows) {
-      running += BigInt(r.amount.replace(".", ""));
-      expect(BigInt(r.balanceAfter.replace(".", ""))).toBe(running);
-    }
+    expect(rows.filter((r) => r.jobId === a.job.id)).toHaveLength(1); // 5 × 7 s, then 61 s more: 96 s, one hour
+    expect(rows.filter((r) => r.jobId === b.job.id)).toHaveLength(1); // 5 × 13 s, all before the hour
+    const last = rows.reduce((x, y) => ((y.updatedAt ?? y.createdAt) >= (x.updatedAt ?? x.createdAt) ? y : x));
+    expect(last).toMatchObject({ note: "goodwill", balanceAfter: totals.balance });
   });
 });
 
@@ -485,7 +489,7 @@ describe("grantCredits (platform admins)", () => {
     expect(audit).toMatchObject({ actorId: op.id, before: { balance: "0.00000000" } });
   });
 
-  it("sets the balance, recording the difference (up or down) as a grant", async () => {
+  it("sets the balance, recording the difference (up or down) as an adjustment", async () => {
     const { org } = await team();
     const op = await makePlatformAdmin(t.db);
     const svc = testServices();
@@ -500,8 +504,8 @@ describe("grantCredits (platform admins)", () => {
     });
     const grants = (await ledgerOf(org.id)).filter((l) => l.actorId === op.id);
     expect(grants.map((g) => [g.kind, g.amount, g.note])).toEqual([
-      ["grant", "6.70000000", "balance set to 10"],
-      ["grant", "-7.50000000", "balance set to 2.5"],
+      ["adjustment", "6.70000000", "balance set to 10"],
+      ["adjustment", "-7.50000000", "balance set to 2.5"],
     ]);
     // Setting below zero is allowed for an operator correcting a balance.
     await grantCredits(t.db, as(op), { org: org.name, mode: "set", amount: "-1" }, svc);
@@ -618,14 +622,37 @@ describe("the ledger view and CSV", () => {
     const w = await ledgerWorld();
     const csv = await exportLedgerCsv(t.db, as(w.admin), w.org.name, {});
     const lines = csv.split("\r\n");
-    expect(lines[0]).toBe("time,kind,amount,balance_after,actor,member,job,project,note");
+    expect(lines[0]).toBe(
+      "time,hour,last_updated,kind,amount,amount_exact,balance_after,balance_after_exact,actor,member,job,project,cluster,note",
+    );
     expect(lines.at(-1)).toBe("");
     expect(lines).toHaveLength(7);
-    expect(lines[1]).toContain(`"charge","-0.50000000"`);
-    expect(lines[1]).toContain(`"${w.user.username}","${w.mine.job.name}"`);
+    // A job's hourly row: its hour span, a readable kind, 2 decimals next to the exact value, job and cluster.
+    const [job] = await t.db
+      .select()
+      .from(creditLedger)
+      .where(eq(creditLedger.jobId, w.mine.job.id))
+      .orderBy(desc(creditLedger.id));
+    const hh = job!.periodStart!.getUTCHours().toString().padStart(2, "0");
+    expect(lines[1]).toBe(
+      [
+        job!.createdAt.toISOString(),
+        `${hh}:00–${hh}:59`,
+        "",
+        "Charge",
+        "-0.50",
+        "-0.50000000",
+        "116.50",
+        "116.50000000",
+      ]
+        .concat(["", w.user.username, w.mine.job.name, "", w.mine.cluster.name, ""])
+        .map((v) => `"${v}"`)
+        .join(","),
+    );
+    expect(lines[4]).toContain(`"Top-up","20.00","20.00000000","120.00","120.00000000","${w.user.username}"`);
     // The operator's note "=HYPERLINK(...)" can't run as a formula, and quotes are doubled.
     expect(lines[5]).toContain(
-      `"grant","100.00000000","100.00000000","${w.op.username}","","","","'=HYPERLINK(""http://x"")"`,
+      `"Grant","100.00","100.00000000","100.00","100.00000000","${w.op.username}","","","","","'=HYPERLINK(""http://x"")"`,
     );
     const charges = await exportLedgerCsv(t.db, as(w.admin), w.org.name, { kind: "charge" });
     expect(charges.trimEnd().split("\r\n")).toHaveLength(4);
@@ -899,8 +926,11 @@ describe("the ledger by project", () => {
       ["grant", "100.00000000"],
     ]);
     const csv = (await exportLedgerCsv(t.db, m, w.org.name, { project: w.hiddenKey })).split("\r\n");
-    expect(csv[0]).toBe("time,kind,amount,balance_after,actor,member,job,project,note");
-    expect(csv[1]).toContain(`"${w.theirs.job.name}","${w.hiddenKey}",""`);
+    expect(csv[0]).toBe(
+      "time,hour,last_updated,kind,amount,amount_exact,balance_after,balance_after_exact,actor,member,job,project,cluster,note",
+    );
+    // The project and its cluster in columns of their own.
+    expect(csv[1]).toContain(`"${w.theirs.job.name}","${w.hidden.name}","${w.hiddenKey.split("/")[0]}",""`);
     expect(csv).toHaveLength(3);
   });
 

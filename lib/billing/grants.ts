@@ -31,7 +31,7 @@ export const grantSchema = z.object({
 
 /**
  * Platform admins grant credits without payment (add), or set the balance to an amount (the ledger records
- * the difference). Recorded as a grant with the admin as actor.
+ * the difference as an 'adjustment'). Recorded with the admin as actor.
  */
 export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: Pick<Services, "mailer" | "appUrl">) {
   const admin = await requirePlatformAdmin(db, caller);
@@ -67,7 +67,8 @@ export async function grantCredits(db: Db, caller: Caller, input: unknown, svc: 
       tx,
       {
         orgId: org.id,
-        kind: "grant",
+        // Setting the balance is an adjustment (its own kind: it may take credits away), adding is a grant.
+        kind: data.mode === "set" ? "adjustment" : "grant",
         amount: delta,
         actorId: admin.userId,
         note: data.note ?? (data.mode === "set" ? `balance set to ${data.amount}` : null),

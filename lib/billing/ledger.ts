@@ -198,30 +198,50 @@ export interface ChargesSummary {
 /**
  * Posts many usage charges at once, set-based, as CTEs of the caller's statement. `charges` is a query (it may
  * read the caller's earlier CTEs) whose rows are the charges, in this column order: org_id, member_id, job_id,
- * key, amount, ord (amount positive; keys not posted before). Writes one ledger row per charge (its
- * balance_after a running sum per org, in `ord` order; its project_id the job's project, null for a job without
- * one or a charge without a job), one balance update for all wallets and one spending
- * update for all members. The parts share one snapshot, so each ledger row's balance_after runs from the
- * balance before this statement. The caller holds the wallet locks.
+ * key, amount, ord, at (amount positive; keys not posted before; `at` the moment the usage is charged up to).
  *
- * `ctes` continues the statement's WITH list (it defines `charge_rows`, `charge_ledger`, `charge_per_org`,
- * `charge_balances`, `charge_per_member` and `charge_spending`: the caller must not use those names);
- * `summary` is an expression for the select list that yields the ChargesSummary as json, to hand to
+ * A job's charges go into ONE ledger row per job per UTC hour (issue 14): period_start = date_trunc('hour', at)
+ * in UTC — the hour of the moment the usage was charged *up to* (the record's `until`, capped at the job's stop),
+ * so a late report lands in the hour it settles, not the hour it arrived. The row is inserted by the hour's
+ * first charge and grows by every later one (`insert … on conflict (job_id, period_start) do update`: amount +=
+ * charge, balance_after = the new balance, updated_at = now()), in this statement, which also moves the
+ * wallet: balance = Σ ledger holds at every instant. The batch's charges are first summed per job and hour (one
+ * statement can't update a row twice); a charge without a job (none today) gets a row of its own. balance_after
+ * is a running sum per org in `ord` order of each row's last charge (its project_id the job's project, null for a
+ * job without one). The fine-grained usage, with each record's idempotency key, is in usage_records; the ledger
+ * rows of charges carry no key. One balance update for all wallets and one spending update for all members. The
+ * parts share one snapshot, so balance_after runs from the balance before this statement. The caller holds the
+ * wallet locks — which also serializes concurrent reports of one job, so the upsert never races.
+ *
+ * `ctes` continues the statement's WITH list (it defines `charge_rows`, `charge_hours`, `charge_ledger`,
+ * `charge_per_org`, `charge_balances`, `charge_per_member` and `charge_spending`: the caller must not use those
+ * names); `summary` is an expression for the select list that yields the ChargesSummary as json, to hand to
  * finishCharges.
  */
 export function chargesSql(charges: SQL): { ctes: SQL; summary: SQL } {
   return {
     ctes: sql`
-    charge_rows(org_id, member_id, job_id, key, amount, ord) as (${charges}),
+    charge_rows(org_id, member_id, job_id, key, amount, ord, at) as (${charges}),
+    charge_hours as (
+      select org_id, member_id, job_id, period_start, sum(amount) as amount, max(ord) as last_ord
+      from (select c.*,
+                   case when c.job_id is not null
+                        then date_trunc('hour', c.at at time zone 'UTC') at time zone 'UTC' end as period_start,
+                   case when c.job_id is null then c.ord end as solo
+            from charge_rows c) c
+      group by org_id, member_id, job_id, period_start, solo
+    ),
     charge_ledger as (
-      insert into ${creditLedger} (org_id, kind, amount, balance_after, member_id, job_id, project_id, idempotency_key)
-      select c.org_id, 'charge', -c.amount,
-             o.balance - sum(c.amount) over (partition by c.org_id order by c.ord rows unbounded preceding),
-             c.member_id, c.job_id, j.project_id, c.key
-      from charge_rows c join ${orgWallets} o on o.org_id = c.org_id
+      insert into ${creditLedger} as l (org_id, kind, amount, balance_after, member_id, job_id, project_id, period_start)
+      select h.org_id, 'charge', -h.amount,
+             o.balance - sum(h.amount) over (partition by h.org_id order by h.last_ord rows unbounded preceding),
+             h.member_id, h.job_id, j.project_id, h.period_start
+      from charge_hours h join ${orgWallets} o on o.org_id = h.org_id
         -- a job's charge is for the job's project (null: no project)
-        left join ${jobs} j on j.id = c.job_id
-      order by c.ord
+        left join ${jobs} j on j.id = h.job_id
+      order by h.last_ord
+      on conflict (job_id, period_start) where kind = 'charge' and job_id is not null and period_start is not null
+      do update set amount = l.amount + excluded.amount, balance_after = excluded.balance_after, updated_at = now()
     ),
     charge_per_org as (select org_id, sum(amount) as total from charge_rows group by org_id),
     charge_balances as (

@@ -13,3 +13,4 @@ export * as internal from "./internal";
 export * from "./org-clusters";
 // Issue 14: cluster access requests (an org on no cluster asks platform admins).
 export * from "./cluster-access";
+export * from "./job-detail";

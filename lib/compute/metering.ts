@@ -140,7 +140,9 @@ async function chargeRecords(
     ),
     sql`, `,
   );
-  const post = chargesSql(sql`select org_id, user_id, job_id, key, delta, ord from owed where not dup and delta > 0`);
+  const post = chargesSql(
+    sql`select org_id, user_id, job_id, key, delta, ord, settled from owed where not dup and delta > 0`,
+  );
   const [row] = await rawRows<{ due: DueRow[]; charges: ChargesSummary }>(
     tx,
     sql`

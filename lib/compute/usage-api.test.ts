@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rawRows } from "@/db/client";
-import { clusters, creditLedger, jobs, orgClusters, orgWallets, users } from "@/db/schema";
+import { clusters, creditLedger, jobs, orgClusters, orgWallets, usageRecords, users } from "@/db/schema";
 import { createClusterToken, revokeClusterToken } from "./clusters";
 import { grantCredits } from "../billing/grants";
 import { Invalid, Malformed, Unauthenticated } from "../core/errors";
@@ -178,7 +178,11 @@ describe("POST /api/v1/usage: charging", () => {
     expect(await orgState(org.id)).toEqual({ balance: "70.00000000", ledgerSum: "70.00000000", charges: 1 });
     const [ledger] = await t.db.select().from(creditLedger).where(eq(creditLedger.jobId, job.id));
     expect(ledger).toMatchObject({ kind: "charge", amount: "-30.00000000", memberId: member.id });
-    expect(ledger!.idempotencyKey).toBe(`usage:${cluster.id}:tick-1`);
+    // The key is kept in usage_records; the ledger row is the job's row for the hour the usage settled in.
+    expect(ledger!.idempotencyKey).toBeNull();
+    expect(ledger!.periodStart!.getTime()).toBe(Math.floor(Date.parse(half) / 3_600_000) * 3_600_000);
+    const [usage] = await t.db.select().from(usageRecords).where(eq(usageRecords.jobId, job.id));
+    expect(usage).toMatchObject({ idempotencyKey: `usage:${cluster.id}:tick-1`, amount: "30.00000000" });
 
     // The same key again, even with a later `until`: a duplicate, nothing charged.
     const later = new Date(job.startedAt.getTime() + 45 * 60_000).toISOString();
@@ -192,7 +196,9 @@ describe("POST /api/v1/usage: charging", () => {
     });
     const next = await post(auth, { records: [{ job_id: job.id, until: later, idempotency_key: "tick-3" }] });
     expect(next).toMatchObject({ charged: 1 });
-    expect(await orgState(org.id)).toEqual({ balance: "55.00000000", ledgerSum: "55.00000000", charges: 2 });
+    // One ledger row per UTC hour the usage settled in: the row of `half` grew, or `later` opened the next hour's.
+    const hours = new Set([half, later].map((d) => Math.floor(Date.parse(d) / 3_600_000))).size;
+    expect(await orgState(org.id)).toEqual({ balance: "55.00000000", ledgerSum: "55.00000000", charges: hours });
   });
 
   it("never charges ahead of the console's clock (until within the skew is capped at now)", async () => {

@@ -54,6 +54,16 @@ async function ledgerAgrees(orgId: string) {
   return r!;
 }
 
+/** How many (job, UTC hour) pairs the org's charged usage records settled in: one ledger row each. */
+async function jobHours(orgId: string) {
+  const [r] = await rawRows<{ n: number }>(
+    t.db,
+    sql`select count(distinct (job_id, date_trunc('hour', until at time zone 'UTC')))::int as n from usage_records
+        where org_id = ${orgId} and outcome = 'charged'`,
+  );
+  return r!.n;
+}
+
 describe("UsageBatcher (group commit of usage reports)", () => {
   it("charges concurrent single-record requests together, each exactly once, with its own outcome", async () => {
     const cluster = await makeCluster(t.db, { presets: { fast: "3600" } });
@@ -155,7 +165,8 @@ describe("UsageBatcher (group commit of usage reports)", () => {
     const many = await Promise.all(plan(batched).map((req) => batcher.meter(clusterCaller(cluster.id), req, svc)));
     const shape = (rs: Metered[]) => rs.map((r) => r.outcomes.map((o) => [o.outcome, o.amount]));
     expect(shape(many)).toEqual(shape(one));
-    expect(await ledgerAgrees(batched.org.id)).toEqual({ ok: true, charges: 10 });
+    // Two charges per job (a, then b), in one ledger row per job and UTC hour.
+    expect(await ledgerAgrees(batched.org.id)).toEqual({ ok: true, charges: await jobHours(batched.org.id) });
     const [a, b] = await Promise.all(
       [direct, batched].map((s) =>
         t.db.select({ balance: orgWallets.balance }).from(orgWallets).where(eq(orgWallets.orgId, s.org.id)),

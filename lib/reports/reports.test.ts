@@ -10,9 +10,20 @@ import {
   periodBounds,
   OTHERS,
 } from "./reports";
-import { addMember, as, makeOrg, makeProject, makeUser, uniqueName, withTestDatabase } from "../test/fixtures";
+import {
+  addMember,
+  as,
+  makeOrg,
+  makePlatformAdmin,
+  makeProject,
+  makeUser,
+  testServices,
+  uniqueName,
+  withTestDatabase,
+} from "../test/fixtures";
 import { REPORT_EXPECTED, REPORT_PERIOD_QUERY, seedReportHistory } from "../test/report-history";
 import { postLedger } from "../billing/ledger";
+import { grantCredits } from "../billing/grants";
 
 const t = withTestDatabase();
 
@@ -163,6 +174,31 @@ describe("getOrgReport on a known history", () => {
     });
     expect(report.spendByPreset).toEqual([]);
     expect(report.additions).toEqual({ rows: [], count: 0 });
+    expect(report.adjustments).toEqual({ rows: [], count: 0 });
+  });
+
+  it("lists a platform admin's set balance as an adjustment, apart from the additions and outside their total", async () => {
+    const admin = await makeUser(t.db);
+    const org = await makeOrg(t.db, { admin });
+    const op = await makePlatformAdmin(t.db);
+    await grantCredits(t.db, as(op), { org: org.name, amount: "1000" }, testServices());
+    await t.db.transaction((tx) => postLedger(tx, { orgId: org.id, kind: "topup", amount: "50", actorId: admin.id }));
+    await grantCredits(t.db, as(op), { org: org.name, mode: "set", amount: "76.45" }, testServices());
+    const report = await getOrgReport(t.db, as(admin), org.name, { period: "7d" });
+    expect(report.totals).toMatchObject({
+      topups: "50.00000000",
+      grants: "1000.00000000",
+      adjustments: "-973.55000000",
+    });
+    expect(report.additions.rows.map((r) => [r.kind, r.amount])).toEqual([
+      ["topup", "50.00000000"],
+      ["grant", "1000.00000000"],
+    ]);
+    expect(report.adjustments.count).toBe(1);
+    expect(report.adjustments.rows.map((r) => [r.amount, r.actor, r.note])).toEqual([
+      ["-973.55000000", op.username, "balance set to 76.45"],
+    ]);
+    expect(report.totals.closingBalance).toBe("76.45000000");
   });
 });
 

@@ -168,6 +168,14 @@ export interface OrgReport {
     }[];
     count: number;
   };
+  /**
+   * 5b. A platform admin's balance settings in the period (kind 'adjustment', signed: they may take credits away),
+   * newest first, listed apart from the additions and never counted in their total.
+   */
+  adjustments: {
+    rows: { at: Date; amount: string; actor: string | null; note: string | null }[];
+    count: number;
+  };
 }
 
 export const OTHERS = "Others";
@@ -186,7 +194,7 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
     sql`coalesce((select b.balance_after from credit_ledger b where b.org_id = ${orgId} and b.created_at < ${instant}
           order by b.created_at desc, b.id desc limit 1), 0)`;
 
-  const [totals, balance, spend, presets, byProject, running, additions] = await Promise.all([
+  const [totals, balance, spend, presets, byProject, running, additions, adjustments] = await Promise.all([
     rawRows<OrgReport["totals"]>(
       db,
       sql`select
@@ -249,6 +257,14 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
           where ${inPeriod} and l.kind in ('topup', 'auto_topup', 'grant')
           order by l.created_at desc, l.id desc limit ${ADDITIONS_LIMIT}`,
     ),
+    rawRows<OrgReport["adjustments"]["rows"][number] & { count: number }>(
+      db,
+      sql`select l.created_at as at, l.amount::text as amount, a.username as actor, l.note,
+            count(*) over ()::int as count
+          from credit_ledger l left join users a on a.id = l.actor_id
+          where ${inPeriod} and l.kind = 'adjustment'
+          order by l.created_at desc, l.id desc limit ${ADDITIONS_LIMIT}`,
+    ),
   ]);
 
   // Top spenders by their period total (the query orders rows by day): rank them for a stable stacking order.
@@ -291,6 +307,10 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
         note: r.note,
       })),
       count: additions[0]?.count ?? 0,
+    },
+    adjustments: {
+      rows: adjustments.map((r) => ({ at: new Date(r.at), amount: r.amount, actor: r.actor, note: r.note })),
+      count: adjustments[0]?.count ?? 0,
     },
   };
 }

@@ -12,7 +12,7 @@ import { formatCredits } from "@/lib/core";
 import Link from "next/link";
 
 export async function generateMetadata({ params }: { params: Promise<{ org: string }> }): Promise<Metadata> {
-  return { title: (await params).org };
+  return { title: "Overview" };
 }
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });

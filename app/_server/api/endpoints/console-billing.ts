@@ -113,7 +113,11 @@ export const getLedgerCsv = defineEndpoint(
     summary: "An org's credit ledger as CSV (text/csv), with the same filters; at most 100000 rows.",
     params: orgParams,
     query: z.object(ledgerFilters),
-    response: z.string().describe("text/csv: time,kind,amount,balance_after,actor,member,job,project,note"),
+    response: z
+      .string()
+      .describe(
+        "text/csv: time,hour,last_updated,kind,amount,amount_exact,balance_after,balance_after_exact,actor,member,job,project,cluster,note",
+      ),
   },
   async ({ db, caller, params, query }) => csvAnswer(params.org, await exportLedgerCsv(db, caller, params.org, query)),
 );

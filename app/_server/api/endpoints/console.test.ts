@@ -340,9 +340,11 @@ describe("GET /api/v1/orgs/{org}/ledger", () => {
       expect(r.headers.get("content-type")).toBe("text/csv; charset=utf-8");
       expect(r.headers.get("content-disposition")).toBe(`attachment; filename="${w.org.name}-ledger.csv"`);
       const lines = String(r.json).trim().split(/\r?\n/);
-      expect(lines[0]).toBe("time,kind,amount,balance_after,actor,member,job,project,note");
+      expect(lines[0]).toBe(
+        "time,hour,last_updated,kind,amount,amount_exact,balance_after,balance_after_exact,actor,member,job,project,cluster,note",
+      );
       expect(lines).toHaveLength(2);
-      expect(lines[1]).toContain('"grant","7.00000000","7.00000000"');
+      expect(lines[1]).toContain('"Grant","7.00","7.00000000","7.00","7.00000000"');
     }
     const filtered = await callEndpoint(B.getLedgerCsv, {
       url: `/api/v1/orgs/${w.org.name}/ledger.csv?kind=charge`,

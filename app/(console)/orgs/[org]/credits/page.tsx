@@ -64,7 +64,10 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
   const rows: LedgerRowView[] = ledger.rows.map((r) => ({
     ...r,
     negative: r.amount.startsWith("-"),
-    amount: (r.amount.startsWith("-") ? "" : "+") + formatCredits(r.amount),
+    // A small charge (a job's first seconds) shows 4 decimals rather than a signless "0.00".
+    amount:
+      (r.amount.startsWith("-") ? "" : "+") +
+      (formatCredits(r.amount).replace(/^-/, "") === "0.00" ? formatCredits(r.amount, 4) : formatCredits(r.amount)),
     balanceAfter: formatCredits(r.balanceAfter),
   }));
   const stats = [

@@ -162,11 +162,12 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
             title="Top-ups and grants"
             description="Credits added to the balance in the period, newest first."
           >
-            {report.additions.count === 0 ? (
+            {report.additions.count === 0 && report.adjustments.count === 0 ? (
               <EmptyState title="No top-ups or grants in this period" />
             ) : (
               <AdditionsTable
                 additions={report.additions}
+                adjustments={report.adjustments}
                 total={addCredits(report.totals.topups, report.totals.grants)}
                 limit={ADDITIONS_LIMIT}
               />
