@@ -653,6 +653,10 @@ const MATRIX: Record<string, Row> = {
     run: (w) => audit.listAuditEvents(w.db, w.actor, w.org.name, { page: 1 }),
     expect: forManagers,
   },
+  "audit.exportAuditCsv": {
+    run: (w) => audit.exportAuditCsv(w.db, w.actor, w.org.name, {}),
+    expect: forManagers,
+  },
 
   // ------------------------------------------------------------------------------------------ credits
   "credits-view.getCreditsSummary": {
