@@ -1467,6 +1467,9 @@ const INTERNAL_FUNCTIONS = new Set(exportedFunctions(isInternalModule).values())
  */
 const NOT_OPERATIONS = new Set([
   "audit.recordAudit",
+  // Pure: an action's readable name (the Audit log and its CSV).
+  "audit.auditActionLabel",
+  "audit.auditBatchLabel",
   // Internal to accounts.verifyEmail (an email-change link, inside its transaction; the token is the
   // credential) and a pure message helper.
   "account-settings.confirmEmailChange",

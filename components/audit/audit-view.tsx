@@ -64,7 +64,7 @@ function ChangeCell({ row }: { row: AuditRow }) {
   if (list.length === 1 && inline.length <= 48) return <span className="text-xs text-muted">{inline}</span>;
   return (
     <details className="group text-xs" data-testid="audit-change">
-      <summary className="cursor-pointer rounded text-muted select-none hover:text-fg focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none">
+      <summary className="cursor-pointer rounded text-muted select-none hover:text-fg">
         {list.length === 1 ? "1 field" : `${list.length} fields`}: {list.map((c) => c.key).join(", ")}
       </summary>
       <dl className="mt-1 space-y-0.5">
@@ -87,7 +87,7 @@ function TargetCell({ row }: { row: AuditRow }) {
   if (targets.length > 1) {
     return (
       <details className="text-sm" data-testid="audit-batch">
-        <summary className="cursor-pointer rounded select-none focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none">
+        <summary className="cursor-pointer rounded select-none">
           {targets.length.toLocaleString("en")} {row.targetType === "invitation" ? "invitations" : row.targetType}
         </summary>
         <ul
