@@ -6,6 +6,9 @@ import { inviteFromUsersTab } from "./invite-helpers";
 
 const SHOTS = "/work/shots/audit";
 
+// Dates follow the browser's language (Accept-Language): en-GB reads "1 Dec 2026, 14:03:12".
+test.use({ locale: "en-GB" });
+
 async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });
   for (const scheme of ["light", "dark"] as const) {
@@ -20,6 +23,7 @@ test("audit log: readable names and dates, a bulk invite as one row, day filter,
   page,
 }) => {
   test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
   const admin = newPerson("auditor");
   const org = orgName("audit");
   await signUp(page, admin);
@@ -58,6 +62,7 @@ test("audit log: readable names and dates, a bulk invite as one row, day filter,
   await expect(page).toHaveURL(new RegExp(`from=${tomorrow}`));
   await expect(page.getByText("No events match these filters.")).toBeVisible();
   await page.getByLabel("From (UTC)").fill(today);
+  await expect(page).toHaveURL(new RegExp(`from=${today}`));
   await page.getByLabel("To (UTC)").fill(today);
   await expect(page).toHaveURL(new RegExp(`to=${today}`));
   await expect(table.getByRole("row")).toHaveCount(3);

@@ -91,7 +91,7 @@ function TargetCell({ row }: { row: AuditRow }) {
           {targets.length.toLocaleString("en")} {row.targetType === "invitation" ? "invitations" : row.targetType}
         </summary>
         <ul
-          className="mt-1 max-h-64 space-y-0.5 overflow-y-auto text-xs break-all text-muted"
+          className="mt-1 max-h-64 min-w-48 space-y-0.5 overflow-y-auto text-xs [overflow-wrap:anywhere] text-muted"
           data-testid="audit-batch-list"
         >
           {targets.map((t, i) => (
@@ -206,7 +206,7 @@ export function AuditView({
           id="audit-action"
           label="Action"
           allLabel="All actions"
-          className="w-full sm:w-64"
+          className="w-full sm:w-52"
           value={query.action}
           options={actions.map((a) => [a, labels[a] ?? a] as const).sort((x, y) => x[1].localeCompare(y[1], "en"))}
           onChange={(action) => update({ action, page: null })}
@@ -215,7 +215,7 @@ export function AuditView({
           id="audit-actor"
           label="Actor"
           placeholder="username"
-          className="w-full sm:w-48"
+          className="w-full sm:w-36"
           maxLength={MAX_LENGTH.usernameFilter}
           value={actor}
           onChange={setActor}
