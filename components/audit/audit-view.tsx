@@ -102,8 +102,8 @@ function TargetCell({ row }: { row: AuditRow }) {
     );
   }
   return (
-    <span className="break-all">
-      {row.targetLabel ?? "—"} <span className="text-xs text-muted">{row.targetType}</span>
+    <span className="[overflow-wrap:anywhere]">
+      {row.targetLabel ?? "—"} <span className="text-xs whitespace-nowrap text-muted">{row.targetType}</span>
     </span>
   );
 }
