@@ -91,7 +91,7 @@ function TargetCell({ row }: { row: AuditRow }) {
           {targets.length.toLocaleString("en")} {row.targetType === "invitation" ? "invitations" : row.targetType}
         </summary>
         <ul
-          className="mt-1 max-h-64 min-w-48 space-y-0.5 overflow-y-auto text-xs [overflow-wrap:anywhere] text-muted"
+          className="mt-1 max-h-64 space-y-0.5 overflow-y-auto text-xs [overflow-wrap:anywhere] text-muted"
           data-testid="audit-batch-list"
         >
           {targets.map((t, i) => (
