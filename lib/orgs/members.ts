@@ -104,8 +104,8 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
           .offset(pageIds ? 0 : (q.page - 1) * q.pageSize),
     !q.q
       ? Promise.resolve(access.org.memberCount)
-      : hits!.length > 0
-        ? Promise.resolve(hits![0]!.matches)
+      : hits!.length > 0 || q.page === 1
+        ? Promise.resolve(hits![0]?.matches ?? 0)
         : // Past the last page: count the matches, up to the cap.
           db
             .select({ n: sql<number>`count(*)::int` })
