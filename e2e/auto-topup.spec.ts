@@ -121,7 +121,7 @@ test("an admin turns automatic top-up on in the sandbox; a job drains the balanc
 
   // The audit log recorded turning it on.
   await page.goto(`/orgs/${org}/settings/audit`);
-  await expect(page.getByRole("cell", { name: "credits.auto_topup_enabled" }).first()).toBeVisible();
+  await expect(page.getByRole("cell", { name: "Turned on automatic top-up" }).first()).toBeVisible();
 
   // Phone width: the settings card and the Credits page.
   await page.setViewportSize(PHONE);
@@ -166,5 +166,5 @@ test("an admin turns automatic top-up on in the sandbox; a job drains the balanc
   await expect(page.getByTestId("toast").last()).toContainText("Automatic top-up is off.");
   await expect(page.getByTestId("auto-topup-state")).toHaveText("Off");
   await page.goto(`/orgs/${org}/settings/audit`);
-  await expect(page.getByRole("cell", { name: "credits.auto_topup_disabled" }).first()).toBeVisible();
+  await expect(page.getByRole("cell", { name: "Turned off automatic top-up" }).first()).toBeVisible();
 });

@@ -691,6 +691,10 @@ const MATRIX: Record<string, Row> = {
     run: (w) => audit.listAuditEvents(w.db, w.actor, w.org.name, { page: 1 }),
     expect: forManagers,
   },
+  "audit.exportAuditCsv": {
+    run: (w) => audit.exportAuditCsv(w.db, w.actor, w.org.name, {}),
+    expect: forManagers,
+  },
 
   // ------------------------------------------------------------------------------------------ credits
   "credits-view.getCreditsSummary": {
@@ -1561,6 +1565,9 @@ const NOT_OPERATIONS = new Set([
   "org-names.refuseRedirectedName",
   "org-names.suggestOrgName",
   "audit.recordAudit",
+  // Pure: an action's readable name (the Audit log and its CSV).
+  "audit.auditActionLabel",
+  "audit.auditBatchLabel",
   // Internal to accounts.verifyEmail (an email-change link, inside its transaction; the token is the
   // credential) and a pure message helper.
   "account-settings.confirmEmailChange",

@@ -424,7 +424,12 @@ async function main() {
         // The first statement is the access check (orgs by name + membership by primary key); the rest are the list's.
         for (const query of queries.slice(1)) {
           const plan = await explain(db, query);
-          const what = /count\(/i.test(query.text) ? "count" : "page";
+          // A search's first query finds the page's members and counts the matches (count(*) over ()).
+          const what = /over \(\)/i.test(query.text)
+            ? "page ids + match count"
+            : /count\(/i.test(query.text)
+              ? "count"
+              : "page";
           console.log(`\n[${c.name}] ${what} query`);
           for (const line of options.plans ? plan : planSummary(plan)) console.log(`  ${line}`);
           if (options.plans) console.log(`  -- ${query.text.replace(/\s+/g, " ")}`);

@@ -3,7 +3,16 @@ import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditEvents } from "@/db/schema";
-import { AUDIT_ACTIONS, listAuditEvents, recordAudit } from "./audit";
+import { randomUUID } from "node:crypto";
+import {
+  AUDIT_ACTION_LABELS,
+  AUDIT_ACTIONS,
+  auditActionLabel,
+  auditBatchLabel,
+  exportAuditCsv,
+  listAuditEvents,
+  recordAudit,
+} from "./audit";
 import { createClusterToken, createPreset, deletePreset, revokeClusterToken } from "../compute/clusters";
 import { Forbidden, NotFound, Unauthenticated } from "../core/errors";
 import { acceptInvitation, renewInvitation, revokeInvitation } from "./invitations";
@@ -340,5 +349,143 @@ describe("audit actions", () => {
     await expect(grantPlatformAdmin(t.db, SYSTEM, "no-such-user")).rejects.toMatchObject({ kind: "not_found" });
     await expect(deletePreset(t.db, as(op), { id: preset.id })).rejects.toMatchObject({ kind: "not_found" });
     expect((await t.db.select().from(auditEvents)).length).toBe(rows);
+  });
+});
+
+describe("audit log readability", () => {
+  it("every action has a readable label, and no label is a code", () => {
+    expect(Object.keys(AUDIT_ACTION_LABELS).sort()).toEqual([...AUDIT_ACTIONS].sort());
+    for (const a of AUDIT_ACTIONS) {
+      expect(AUDIT_ACTION_LABELS[a].trim().length).toBeGreaterThan(0);
+      expect(AUDIT_ACTION_LABELS[a]).not.toMatch(/[._]/);
+    }
+    expect(new Set(Object.values(AUDIT_ACTION_LABELS)).size).toBe(AUDIT_ACTIONS.length);
+    expect(auditActionLabel("member.role_changed")).toBe("Changed role");
+    expect(auditActionLabel("gone.action")).toBe("gone.action");
+    expect(auditBatchLabel("invitation.created", 45)).toBe("Invited 45 people");
+  });
+});
+
+describe("audit log batches", () => {
+  /** One row per single change, `n` rows sharing a batch id in one transaction. */
+  async function single(org: { id: string; name: string }, actor: { id: string; username: string }, label: string) {
+    await t.db.transaction((tx) =>
+      recordAudit(tx, { org, actor, action: "member.added", target: { type: "user", label } }),
+    );
+  }
+
+  it("a bulk invite of 45 is one row with count 45 and its invitees; a single invite is no batch", async () => {
+    const admin = await makeUser(t.db);
+    const org = await makeOrg(t.db, { admin });
+    const emails = Array.from({ length: 45 }, (_, i) => `${uniqueName("bulk")}-${i}@x.com`);
+    const res = await invite(t.db, admin, org.name, emails.join("\n"), "user");
+    expect(res.results.filter((r) => r.outcome === "invited")).toHaveLength(45);
+    await invite(t.db, admin, org.name, `${uniqueName("one")}@x.com`, "user");
+    const stored = await t.db.select().from(auditEvents).where(eq(auditEvents.orgName, org.name));
+    const batchIds = new Set(stored.filter((r) => r.action === "invitation.created").map((r) => r.batchId));
+    expect(batchIds.size).toBe(2); // the bulk batch's id and null for the single invite
+    expect(batchIds.has(null)).toBe(true);
+
+    const r = await listAuditEvents(t.db, as(admin), org.name, { action: "invitation.created" });
+    expect(r.total).toBe(2);
+    expect(r.rows.map((e) => e.count)).toEqual([1, 45]);
+    expect(r.rows[1]!.batchTargets).toEqual(emails);
+    expect(r.rows[0]!.batchTargets).toEqual([]);
+    const all = await listAuditEvents(t.db, as(admin), org.name, {});
+    expect(all.rows.filter((e) => e.action === "invitation.created")).toHaveLength(2);
+    expect(all.total).toBe(all.rows.length);
+  });
+
+  it("pages by groups: a batch is never split, counted once, and nothing is skipped or repeated", async () => {
+    const admin = await makeUser(t.db);
+    const org = await makeOrg(t.db, { admin });
+    const actor = { id: admin.id, username: admin.username };
+    const before = (await listAuditEvents(t.db, as(admin), org.name, {})).total;
+    for (let i = 0; i < 30; i++) await single(org, actor, `old-${i}`);
+    const batchId = randomUUID();
+    await t.db.transaction(async (tx) => {
+      for (let i = 0; i < 45; i++)
+        await recordAudit(tx, {
+          org,
+          actor,
+          action: "invitation.created",
+          target: { type: "invitation", label: `b-${i}` },
+          batchId,
+        });
+    });
+    for (let i = 0; i < 30; i++) await single(org, actor, `new-${i}`);
+    const pages = [];
+    for (let p = 1; p <= 4; p++)
+      pages.push(await listAuditEvents(t.db, as(admin), org.name, { pageSize: 25, page: p }));
+    expect(pages[0]!.total).toBe(before + 61);
+    const seen = pages.flatMap((p) => p.rows);
+    expect(seen).toHaveLength(before + 61);
+    expect(new Set(seen.map((r) => r.id)).size).toBe(seen.length);
+    const labels = seen.map((r) => r.targetLabel);
+    expect(labels.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => `new-${29 - i}`));
+    expect(labels[30]).toBe("b-44"); // the batch's newest row stands for it
+    expect(seen[30]).toMatchObject({ count: 45, batchId });
+    expect(seen[30]!.batchTargets).toHaveLength(45);
+    expect(labels.slice(31, 61)).toEqual(Array.from({ length: 30 }, (_, i) => `old-${29 - i}`));
+    // The batch sits on page 2 (rows 26..50), whole.
+    expect(pages[1]!.rows.filter((r) => r.batchId === batchId)).toHaveLength(1);
+  });
+});
+
+describe("audit log date filter", () => {
+  it("keeps the days from..to (UTC, inclusive), and ignores a malformed day", async () => {
+    const admin = await makeUser(t.db);
+    const org = await makeOrg(t.db, { admin });
+    const orgId = org.id;
+    const at = ["2026-03-01T00:00:00Z", "2026-03-01T23:59:59Z", "2026-03-02T12:00:00Z", "2026-03-04T00:00:00Z"];
+    for (const [i, iso] of at.entries()) {
+      await t.db.transaction((tx) =>
+        recordAudit(tx, {
+          org,
+          actor: { id: admin.id, username: admin.username },
+          action: "member.added",
+          target: { type: "user", label: `d-${i}` },
+        }),
+      );
+      const [last] = await t.db
+        .select({ id: auditEvents.id })
+        .from(auditEvents)
+        .where(eq(auditEvents.orgId, orgId))
+        .orderBy(desc(auditEvents.id))
+        .limit(1);
+      await t.db
+        .update(auditEvents)
+        .set({ createdAt: new Date(iso) })
+        .where(eq(auditEvents.id, last!.id));
+    }
+    const labels = async (q: object) =>
+      (await listAuditEvents(t.db, as(admin), org.name, { action: "member.added", ...q })).rows.map(
+        (r) => r.targetLabel,
+      );
+    expect(await labels({ from: "2026-03-01", to: "2026-03-01" })).toEqual(["d-1", "d-0"]);
+    expect(await labels({ from: "2026-03-02" })).toEqual(["d-3", "d-2"]);
+    expect(await labels({ to: "2026-03-03" })).toEqual(["d-2", "d-1", "d-0"]);
+    expect(await labels({ from: "2026-03-05" })).toEqual([]);
+    const q = (await listAuditEvents(t.db, as(admin), org.name, { from: "2026-02-30", to: "yesterday" })).query;
+    expect(q.from).toBeUndefined();
+    expect(q.to).toBeUndefined();
+    expect(await labels({ from: "2026-13-01" })).toHaveLength(4);
+  });
+});
+
+describe("audit CSV export", () => {
+  it("has readable columns and the page's filters; same authorization as the page", async () => {
+    const w = await orgWithHistory();
+    const csv = await exportAuditCsv(t.db, as(w.manager), w.org.name, { action: "member.role_changed" });
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("Time (UTC),Actor,Via token,Action,Action code,Target type,Target,Before,After,Batch");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('"Changed role","member.role_changed"');
+    expect(lines[1]).toContain(`"${w.manager.username}"`);
+    expect((await exportAuditCsv(t.db, as(w.admin), w.org.name, {})).trimEnd().split("\r\n")).toHaveLength(
+      w.actions.length + 1,
+    );
+    await expect(exportAuditCsv(t.db, as(w.leaver), w.org.name, {})).rejects.toBeInstanceOf(NotFound);
+    await expect(exportAuditCsv(t.db, as(w.outsider), w.org.name, {})).rejects.toBeInstanceOf(NotFound);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
@@ -80,6 +81,8 @@ export async function inviteMembers(db: Db, caller: Caller, orgName: string, inp
       throw new Forbidden(`As ${access.role} you can't grant the ${data.role} role.`);
     const inviter = access.caller;
     const out: InviteResult[] = [];
+    // One batch id for every audit row of a bulk invite: the Audit log shows them as one grouped row.
+    const batchId = data.entries.length > 1 ? randomUUID() : undefined;
     for (const entry of data.entries) {
       out.push(entry.includes("@") ? await inviteEmail(tx, entry) : await inviteUsername(tx, entry));
     }
@@ -134,6 +137,7 @@ export async function inviteMembers(db: Db, caller: Caller, orgName: string, inp
         action: "invitation.created",
         target: { type: "invitation", id: inv!.id, label: user.username },
         after: { role: data.role, expiresAt: expiresAt.toISOString(), invitee: user.username },
+        batchId,
       });
       if (user.email) {
         mails.push(
@@ -187,6 +191,7 @@ export async function inviteMembers(db: Db, caller: Caller, orgName: string, inp
         action: "invitation.created",
         target: { type: "invitation", id: inv!.id, label: email },
         after: { role: data.role, expiresAt: expiresAt.toISOString() },
+        batchId,
       });
       const link = invitationLink(svc.appUrl, token);
       mails.push(invitationMail({ to: email, orgName, role: data.role, inviter: inviter.username, link, expiresAt }));

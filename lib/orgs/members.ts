@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { containsPattern } from "../core/like";
 import type { Db } from "@/db";
@@ -58,48 +58,66 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
 
   const seesEmail = allowed(access, "members.viewEmail");
   const inOrg = eq(orgMembers.orgId, access.org.id);
-  // The matching accounts come from the trigram index first ("offset 0" keeps the planner from flattening
-  // the subquery into a walk of the whole org that filters row by row). Without "members.viewEmail" the
-  // index's candidates are checked again on the text without the address.
+  // The matching accounts come from the trigram index first, as one array (an InitPlan) that the org's
+  // (org_id, user_id) key is probed with: never a walk of the whole org filtered row by row, nor a hash of it.
+  // Without "members.viewEmail" the index's candidates are checked again on the text without the address.
   const pattern = q.q ? containsPattern(q.q) : "";
   const searched = !q.q
     ? undefined
     : seesEmail
-      ? sql`${orgMembers.userId} in (select id from users where ${USER_SEARCH_TEXT} like ${pattern} offset 0)`
-      : sql`${orgMembers.userId} in (select id from users where ${USER_SEARCH_TEXT} like ${pattern} and ${USER_SEARCH_TEXT_NO_EMAIL} like ${pattern} offset 0)`;
+      ? sql`${orgMembers.userId} = any(array(select id from users where ${USER_SEARCH_TEXT} like ${pattern}))`
+      : sql`${orgMembers.userId} = any(array(select id from users where ${USER_SEARCH_TEXT} like ${pattern} and ${USER_SEARCH_TEXT_NO_EMAIL} like ${pattern}))`;
+
+  // A search finds the page's members and counts every match in one pass over org_members (the sort reads all
+  // matches anyway), before any account is joined: only the page's members are then read with their accounts.
+  const hits = q.q
+    ? await db
+        .select({ userId: orgMembers.userId, matches: sql<number>`(count(*) over ())::int` })
+        .from(orgMembers)
+        .where(and(inOrg, searched))
+        .orderBy(...orderBy)
+        .limit(q.pageSize)
+        .offset((q.page - 1) * q.pageSize)
+    : undefined;
+  const pageIds = hits?.map((h) => h.userId);
 
   const [rows, total] = await Promise.all([
-    db
-      .select({
-        userId: users.id,
-        username: users.username,
-        name: users.name,
-        ...(seesEmail ? { email: users.email } : {}),
-        role: orgMembers.role,
-        joinedAt: orgMembers.createdAt,
-        creditLimit: orgMembers.creditLimit,
-        spent: orgMembers.spent,
-        maxRunningJobs: orgMembers.maxRunningJobs,
-      })
-      .from(orgMembers)
-      .innerJoin(users, eq(users.id, orgMembers.userId))
-      .where(and(inOrg, searched))
-      .orderBy(...orderBy)
-      .limit(q.pageSize)
-      .offset((q.page - 1) * q.pageSize),
-    q.q
-      ? db
-          .select({ n: sql<number>`count(*)::int` })
-          .from(
-            db
-              .select({ one: sql`1` })
-              .from(orgMembers)
-              .where(and(inOrg, searched))
-              .limit(SEARCH_COUNT_CAP + 1)
-              .as("capped"),
-          )
-          .then((r) => r[0]?.n ?? 0)
-      : Promise.resolve(access.org.memberCount),
+    pageIds?.length === 0
+      ? Promise.resolve([])
+      : db
+          .select({
+            userId: users.id,
+            username: users.username,
+            name: users.name,
+            ...(seesEmail ? { email: users.email } : {}),
+            role: orgMembers.role,
+            joinedAt: orgMembers.createdAt,
+            creditLimit: orgMembers.creditLimit,
+            spent: orgMembers.spent,
+            maxRunningJobs: orgMembers.maxRunningJobs,
+          })
+          .from(orgMembers)
+          .innerJoin(users, eq(users.id, orgMembers.userId))
+          .where(and(inOrg, pageIds ? inArray(orgMembers.userId, pageIds) : undefined))
+          .orderBy(...orderBy)
+          .limit(q.pageSize)
+          .offset(pageIds ? 0 : (q.page - 1) * q.pageSize),
+    !q.q
+      ? Promise.resolve(access.org.memberCount)
+      : hits!.length > 0 || q.page === 1
+        ? Promise.resolve(hits![0]?.matches ?? 0)
+        : // Past the last page: count the matches, up to the cap.
+          db
+            .select({ n: sql<number>`count(*)::int` })
+            .from(
+              db
+                .select({ one: sql`1` })
+                .from(orgMembers)
+                .where(and(inOrg, searched))
+                .limit(SEARCH_COUNT_CAP + 1)
+                .as("capped"),
+            )
+            .then((r) => r[0]?.n ?? 0),
   ]);
   return {
     rows: rows as MemberRow[],

@@ -1,6 +1,6 @@
 import type { OrgSearchPageProps } from "@/app/_server/page-props";
 import { currentCaller, loadPage } from "@/app/_server/session";
-import { BalanceChart, RunningJobsChart, SpendByMemberChart } from "@/components/reports/charts";
+import { BalanceChart, RunningJobsChart, SpendByMemberChart } from "./lazy-charts";
 import { GrafanaPanels } from "@/components/reports/grafana-panels";
 import { MemberReportTable } from "@/components/reports/member-report-table";
 import {
