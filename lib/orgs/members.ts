@@ -15,6 +15,8 @@ export const listMembersSchema = z.object({
   q: filterText(100).catch(""),
   sort: z.enum(MEMBER_SORTS).catch("username"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
+  /** Only members with this role; anything else (absent, "all", unknown) lists every role. */
+  role: z.enum(ORG_ROLES).optional().catch(undefined),
   ...pagingShape(25, 1_000_000),
 });
 export type ListMembersQuery = z.output<typeof listMembersSchema>;
@@ -49,15 +51,18 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
   const access = await requireOrgAccess(db, caller, org, "members.list");
   const q = listMembersSchema.parse(query ?? {});
   const dir = q.dir === "asc" ? asc : desc;
+  // Within a role names always read A→Z, whichever way the roles are sorted.
   const orderBy =
     q.sort === "role"
-      ? [dir(orgMembers.role), dir(orgMembers.username)]
+      ? [dir(orgMembers.role), asc(orgMembers.username)]
       : q.sort === "joined"
         ? [dir(orgMembers.createdAt), dir(orgMembers.username)]
         : [dir(orgMembers.username)];
 
   const seesEmail = allowed(access, "members.viewEmail");
-  const inOrg = eq(orgMembers.orgId, access.org.id);
+  const inOrg = q.role
+    ? and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.role, q.role))
+    : eq(orgMembers.orgId, access.org.id);
   // The matching accounts come from the trigram index first ("offset 0" keeps the planner from flattening
   // the subquery into a walk of the whole org that filters row by row). Without "members.viewEmail" the
   // index's candidates are checked again on the text without the address.
@@ -87,7 +92,7 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
       .orderBy(...orderBy)
       .limit(q.pageSize)
       .offset((q.page - 1) * q.pageSize),
-    q.q
+    q.q || q.role
       ? db
           .select({ n: sql<number>`count(*)::int` })
           .from(
