@@ -21,12 +21,13 @@ export type Columns<T extends RowData> = ColumnDef<TableFeaturesT, T, any>[]; //
 export type CardSlot = "title" | "field" | "actions" | "hidden";
 
 declare module "@tanstack/table-core" {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  /* eslint-disable @typescript-eslint/no-unused-vars -- an augmentation repeats the interface's parameters */
   interface ColumnMeta<
     in out TFeatures extends TableFeatures,
     in out TData extends RowData,
     TValue extends CellData = CellData,
   > {
+    /* eslint-enable @typescript-eslint/no-unused-vars */
     /**
      * The column's place in the phone card: "title" (top left, no label), "field" (a labelled line), "actions"
      * (top right: menus and buttons) or "hidden". Default: the first column is the title, a column with the id
