@@ -63,6 +63,7 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
       helper.display({
         id: "actions",
         header: () => <span className="sr-only">Actions</span>,
+        meta: { card: "footer" },
         cell: (c) => {
           const inv = c.row.original;
           if (!inv.manageable) return null;

@@ -18,7 +18,7 @@ export type TableFeaturesT = typeof sortableFeatures;
 export type Columns<T extends RowData> = ColumnDef<TableFeaturesT, T, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Where a column goes when a row becomes a card below the small breakpoint (< 640 px). */
-export type CardSlot = "title" | "field" | "actions" | "hidden";
+export type CardSlot = "title" | "field" | "actions" | "footer" | "hidden";
 
 declare module "@tanstack/table-core" {
   /* eslint-disable @typescript-eslint/no-unused-vars -- an augmentation repeats the interface's parameters */
@@ -30,7 +30,8 @@ declare module "@tanstack/table-core" {
     /* eslint-enable @typescript-eslint/no-unused-vars */
     /**
      * The column's place in the phone card: "title" (top left, no label), "field" (a labelled line), "actions"
-     * (top right: menus and buttons) or "hidden". Default: the first column is the title, a column with the id
+     * (top right: a menu or a button), "footer" (a last line of its own, right-aligned: several buttons) or
+     * "hidden". Default: the first column is the title, a column with the id
      * "actions" is the actions, every other column a field.
      */
     card?: CardSlot;
@@ -212,7 +213,7 @@ export function DataTable<T extends RowData>({
                       const value = cell.getValue();
                       const ownTitle = typeof value === "string" && value ? value : undefined;
                       const header = headerOf.get(cell.column.id);
-                      const truncate = !meta?.wrap && slot !== "actions";
+                      const truncate = !meta?.wrap && slot !== "actions" && slot !== "footer";
                       return (
                         <td
                           key={cell.id}
