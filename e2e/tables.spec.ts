@@ -70,7 +70,8 @@ test("phone: Users rows are cards with role, credits and the row menu on screen;
   await page.getByLabel("Sort by").selectOption("role:desc");
   await expect(page).toHaveURL(/sort=role/);
   await expect(page).toHaveURL(/dir=desc/);
-  await expect(page.getByRole("table", { name: "Members" }).getByRole("row").nth(1)).toContainText(BIG_ORG_ADMIN);
+  // (The header row is not displayed on a phone: the first row is the first card.)
+  await expect(page.getByRole("table", { name: "Members" }).getByRole("row").first()).toContainText(BIG_ORG_ADMIN);
 
   // The role filter and the search stay usable on a phone.
   await page.getByLabel("Filter by role").selectOption("manager");

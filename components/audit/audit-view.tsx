@@ -92,6 +92,7 @@ export function AuditView({
       helper.display({
         id: "change",
         header: "Change",
+        meta: { wrap: true },
         cell: (c) => (
           <span className="text-xs text-muted">{describeChange(c.row.original.before, c.row.original.after)}</span>
         ),

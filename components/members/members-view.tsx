@@ -40,6 +40,13 @@ export function MembersView({
   const { update, pending: navigating } = useUrlState();
   const { value: search, setValue: setSearch, pending: filtering } = useDebouncedParam("q", query.q);
   const pending = navigating || filtering;
+  // "Clear filters" empties the search in the URL: the box follows (without a debounced write of the old
+  // value, which would bring back the role filter it just removed).
+  const [seenQ, setSeenQ] = useState(query.q);
+  if (seenQ !== query.q) {
+    setSeenQ(query.q);
+    if (!query.q) setSearch("");
+  }
   const [dialog, setDialog] = useState<Pending>(null);
   const [role, setRole] = useState<Role>("user");
   const [limit, setLimit] = useState("");
@@ -217,14 +224,7 @@ export function MembersView({
                     : `No ${ROLE_PLURALS[query.role].toLowerCase()} in ${org}.`
                   : `No members match “${query.q}”.`}
               </p>
-              <Button
-                variant="secondary"
-                size="sm"
-                onClick={() => {
-                  setSearch("");
-                  update({ q: null, role: null, page: null });
-                }}
-              >
+              <Button variant="secondary" size="sm" onClick={() => update({ q: null, role: null, page: null })}>
                 Clear {query.q && query.role ? "filters" : query.q ? "search" : "role filter"}
               </Button>
             </div>
