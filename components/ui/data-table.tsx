@@ -35,7 +35,7 @@ declare module "@tanstack/table-core" {
      * "actions" is the actions, every other column a field.
      */
     card?: CardSlot;
-    /** The field's label in the card; default: the header when it is a string, else the rendered header. */
+    /** The field's label in the card and the phone's "Sort by"; default: the header when it is a string. */
     label?: string;
     /**
      * The cell may wrap or stack over several lines (a username over a name, a diff). By default a cell stays on
@@ -99,8 +99,6 @@ export function DataTable<T extends RowData>({
     },
   });
 
-  const headers = table.getFlatHeaders();
-  const headerOf = new Map(headers.map((h) => [h.column.id, h]));
   const leafColumns = table.getAllLeafColumns();
   const slotOf = (id: string, index: number): CardSlot => {
     const meta = leafColumns[index]?.columnDef.meta;
@@ -212,11 +210,13 @@ export function DataTable<T extends RowData>({
                       if (first) actionsPlaced = true;
                       const value = cell.getValue();
                       const ownTitle = typeof value === "string" && value ? value : undefined;
-                      const header = headerOf.get(cell.column.id);
                       const truncate = !meta?.wrap && slot !== "actions" && slot !== "footer";
                       return (
                         <td
                           key={cell.id}
+                          // The card's label is CSS generated content: no text in the DOM (cells keep their text
+                          // for tests and the desktop table), read out with the cell on a phone.
+                          data-label={slot === "field" ? labelText(cell.column.id) : undefined}
                           className={cn(
                             "px-4 py-2.5 align-middle max-sm:p-0",
                             !meta?.wrap && "sm:whitespace-nowrap",
@@ -228,20 +228,10 @@ export function DataTable<T extends RowData>({
                                 ? "max-sm:col-start-2 max-sm:row-start-1 max-sm:justify-self-end"
                                 : "max-sm:col-span-2 max-sm:justify-self-end"),
                             slot === "field" &&
-                              "max-sm:col-span-2 max-sm:flex max-sm:min-w-0 max-sm:items-center max-sm:justify-between max-sm:gap-4",
+                              "max-sm:col-span-2 max-sm:flex max-sm:min-w-0 max-sm:items-center max-sm:justify-between max-sm:gap-4 max-sm:before:shrink-0 max-sm:before:text-xs max-sm:before:text-muted max-sm:before:content-[attr(data-label)]",
                             slot === "hidden" && "max-sm:hidden",
                           )}
                         >
-                          {slot === "field" && (
-                            <span className="shrink-0 text-xs text-muted sm:hidden" data-card-label>
-                              {meta?.label ??
-                                (typeof header?.column.columnDef.header === "string" || !header ? (
-                                  labelText(cell.column.id)
-                                ) : (
-                                  <table.FlexRender header={header} />
-                                ))}
-                            </span>
-                          )}
                           {truncate ? (
                             <div
                               className={cn(
