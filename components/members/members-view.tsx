@@ -192,7 +192,7 @@ export function MembersView({
         </Label>
         <Select
           id="member-role"
-          className="w-auto min-w-36"
+          className="w-40"
           value={query.role ?? ""}
           onChange={(e) => update({ role: e.target.value || null, page: null })}
         >
