@@ -221,8 +221,11 @@ export function DataTable<T extends RowData>({
                             "px-4 py-2.5 align-middle max-sm:p-0",
                             !meta?.wrap && "sm:whitespace-nowrap",
                             meta?.align === "right" && "sm:text-right",
-                            slot === "title" &&
-                              "max-sm:col-start-1 max-sm:row-start-1 max-sm:min-w-0 max-sm:break-words",
+                            // In a card, text wraps (anywhere, for long names) instead of running off the screen.
+                            (slot === "title" || slot === "field") &&
+                              "max-sm:wrap-anywhere max-sm:**:whitespace-normal",
+                            slot === "title" && "max-sm:col-start-1 max-sm:row-start-1 max-sm:min-w-0",
+                            slot === "footer" && "max-sm:col-span-2 max-sm:flex max-sm:justify-end",
                             slot === "actions" &&
                               (first
                                 ? "max-sm:col-start-2 max-sm:row-start-1 max-sm:justify-self-end"
