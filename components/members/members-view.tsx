@@ -190,19 +190,20 @@ export function MembersView({
         <Label htmlFor="member-role" className="sr-only">
           Filter by role
         </Label>
-        <Select
-          id="member-role"
-          className="w-40"
-          value={query.role ?? ""}
-          onChange={(e) => update({ role: e.target.value || null, page: null })}
-        >
-          <option value="">All roles</option>
-          {(["admin", "manager", "user"] as const).map((r) => (
-            <option key={r} value={r}>
-              {ROLE_PLURALS[r]}
-            </option>
-          ))}
-        </Select>
+        <div className="w-40">
+          <Select
+            id="member-role"
+            value={query.role ?? ""}
+            onChange={(e) => update({ role: e.target.value || null, page: null })}
+          >
+            <option value="">All roles</option>
+            {(["admin", "manager", "user"] as const).map((r) => (
+              <option key={r} value={r}>
+                {ROLE_PLURALS[r]}
+              </option>
+            ))}
+          </Select>
+        </div>
         {pending && <span className="text-xs text-muted">Loading…</span>}
       </div>
       <DataTable
