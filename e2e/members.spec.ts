@@ -216,6 +216,48 @@ test("users tab of a large org: paging, search and sort live in the URL", async 
   await expect(pagination).toContainText("1–10 of 10");
   await page.getByLabel("Search members").fill("nobody-matches-this");
   await expect(page.getByText("No members match “nobody-matches-this”.")).toBeVisible();
+  // One message for an empty search: no "0 matching members" above the table, no "No results" pager below it.
+  await expect(page.getByTestId("members-empty")).toHaveCount(1);
+  await expect(pagination).toHaveCount(0);
+  await expect(page.getByText(/0 matching members/)).toHaveCount(0);
+  await expect(page.getByText("No results")).toHaveCount(0);
+  await page.getByRole("button", { name: "Clear search" }).click();
+  await expect(page.getByLabel("Search members")).toHaveValue("");
+  await expect(pagination).toContainText(`of ${BIG_ORG_MEMBERS + 1}`);
+
+  // The role filter lives in the URL and combines with the search. Every tenth seeded member is a manager.
+  const managers = Math.ceil(BIG_ORG_MEMBERS / 10);
+  await page.getByLabel("Filter by role").selectOption("manager");
+  await expect(page).toHaveURL(/role=manager/);
+  await expect(pagination).toContainText(`1–${managers} of ${managers}`);
+  const table = page.getByRole("table", { name: "Members" });
+  await expect(table.getByRole("row")).toHaveCount(managers + 1);
+  await expect(table.getByRole("row").filter({ hasText: "Manager" })).toHaveCount(managers);
+  await page.reload();
+  await expect(page.getByLabel("Filter by role")).toHaveValue("manager");
+  await page.getByLabel("Search members").fill("member-00");
+  await expect(pagination).toContainText("1–1 of 1");
+  await expect(memberRow(page, "member-001")).toBeVisible();
+  await page.getByLabel("Search members").fill("nobody-matches-this");
+  await expect(page.getByTestId("members-empty")).toHaveText(/No managers match “nobody-matches-this”\./);
+  await expect(pagination).toHaveCount(0);
+  await page.getByRole("button", { name: "Clear filters" }).click();
+  await expect(page.getByLabel("Filter by role")).toHaveValue("");
+  await expect(pagination).toContainText(`of ${BIG_ORG_MEMBERS + 1}`);
+  await page.getByLabel("Filter by role").selectOption("admin");
+  await expect(table.getByRole("row")).toHaveCount(2);
+  await expect(table).toContainText(BIG_ORG_ADMIN);
+  await page.getByLabel("Filter by role").selectOption("");
+  await expect(page).not.toHaveURL(/role=/);
+
+  // Sorting by role keeps names A→Z within a role, whichever way the roles go.
+  await page.goto(`/orgs/${BIG_ORG}/settings/users?sort=role&dir=desc`);
+  await expect(table.getByRole("row").nth(1)).toContainText(BIG_ORG_ADMIN);
+  await expect(table.getByRole("row").nth(2)).toContainText("member-001");
+  await expect(table.getByRole("row").nth(3)).toContainText("member-011");
+  await page.goto(`/orgs/${BIG_ORG}/settings/users?sort=role&dir=asc`);
+  await expect(table.getByRole("row").nth(1)).toContainText("member-002");
+  await expect(table.getByRole("row").nth(2)).toContainText("member-003");
 });
 
 test("a plain user sees the members list without settings, and settings URLs answer 404", async ({ page, browser }) => {

@@ -41,11 +41,13 @@ export function ClustersTable({ clusters }: { clusters: ClusterRow[] }) {
       }),
       helper.accessor("presets", {
         header: () => <RightHeader label="Presets" />,
+        meta: { label: "Presets" },
         enableSorting: false,
         cell: (c) => <span className="block text-right tabular-nums">{c.getValue()}</span>,
       }),
       helper.accessor("orgs", {
         header: () => <RightHeader label="Organizations" />,
+        meta: { label: "Organizations" },
         enableSorting: false,
         cell: (c) => <span className="block text-right tabular-nums">{c.getValue()}</span>,
       }),

@@ -68,6 +68,7 @@ export function AdminOrgsTable({
       helper.display({
         id: "actions",
         header: () => <ActionsHeader />,
+        meta: { card: "footer" },
         cell: (c) => {
           const org = c.row.original.name;
           return (

@@ -28,16 +28,19 @@ export function PresetsCard({ cluster, presets }: { cluster: string; presets: Pr
       }),
       helper.accessor("cpu", {
         header: () => <RightHeader label="CPU" />,
+        meta: { label: "CPU" },
         enableSorting: false,
         cell: (c) => <span className="block text-right tabular-nums">{formatCpu(c.getValue())}</span>,
       }),
       helper.accessor("memoryMb", {
         header: () => <RightHeader label="Memory" />,
+        meta: { label: "Memory" },
         enableSorting: false,
         cell: (c) => <span className="block text-right tabular-nums">{formatMemory(c.getValue())}</span>,
       }),
       helper.accessor("gpu", {
         header: () => <RightHeader label="GPU" />,
+        meta: { label: "GPU" },
         enableSorting: false,
         cell: (c) => (
           <span className={`block text-right tabular-nums ${c.getValue() === 0 ? "text-muted" : ""}`}>
@@ -47,6 +50,7 @@ export function PresetsCard({ cluster, presets }: { cluster: string; presets: Pr
       }),
       helper.accessor("creditsPerHour", {
         header: () => <RightHeader label="Credits / hour" />,
+        meta: { label: "Credits / hour" },
         enableSorting: false,
         cell: (c) => <span className="block text-right font-medium tabular-nums">{formatRate(c.getValue())}</span>,
       }),

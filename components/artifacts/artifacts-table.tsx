@@ -98,6 +98,7 @@ export function ArtifactsTable({
       helper.display({
         id: "actions",
         header: () => <span className="sr-only">Actions</span>,
+        meta: { card: "footer" },
         cell: (c) =>
           c.row.original.deletable ? (
             <div className="flex flex-col items-end gap-1 sm:flex-row sm:justify-end">

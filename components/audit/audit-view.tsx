@@ -192,7 +192,7 @@ export function AuditView({
       helper.display({
         id: "change",
         header: "Change",
-        meta: { card: "field", label: "Change" },
+        meta: { card: "field", label: "Change", wrap: true },
         cell: (c) => <ChangeCell row={c.row.original} />,
       }),
     ];

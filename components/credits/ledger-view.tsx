@@ -126,6 +126,7 @@ export function LedgerView({
       }),
       helper.accessor("amount", {
         header: () => <span className="block text-right">Amount</span>,
+        meta: { label: "Amount" },
         id: "amount",
         enableSorting: false,
         cell: (c) => (
@@ -139,6 +140,7 @@ export function LedgerView({
       }),
       helper.accessor("balanceAfter", {
         header: () => <span className="block text-right">Balance after</span>,
+        meta: { label: "Balance after" },
         enableSorting: false,
         cell: (c) => <span className="block text-right text-muted tabular-nums">{c.getValue()}</span>,
       }),

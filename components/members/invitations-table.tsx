@@ -35,10 +35,14 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
         id: "invitee",
         header: "Invited",
         enableSorting: false,
+        // The invitee over how they accept, each on one line (truncated, full text in a title) from 640 px.
+        meta: { wrap: true, card: "title" },
         cell: (c) => (
-          <span className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
-            <span className="font-medium break-all">{c.getValue()}</span>
-            <span className="text-xs whitespace-nowrap text-muted">
+          <span className="block min-w-40 max-sm:break-all sm:max-w-80">
+            <span className="block font-medium sm:truncate" title={c.getValue()}>
+              {c.getValue()}
+            </span>
+            <span className="block text-xs text-muted sm:truncate">
               {c.row.original.email ? "by email" : "account · accepts in the console"}
             </span>
           </span>
@@ -59,6 +63,7 @@ export function InvitationsTable({ org, invitations }: { org: string; invitation
       helper.display({
         id: "actions",
         header: () => <span className="sr-only">Actions</span>,
+        meta: { card: "footer" },
         cell: (c) => {
           const inv = c.row.original;
           if (!inv.manageable) return null;

@@ -14,6 +14,8 @@ import { Select } from "@/components/ui/select";
 import { useDebouncedParam, useUrlState } from "@/components/ui/use-url-state";
 import { ROLE_LABELS, type MemberView, type Role } from "./types";
 
+const ROLE_PLURALS: Record<Role, string> = { admin: "Admins", manager: "Managers", user: "Users" };
+
 const helper = createColumnHelper<typeof sortableFeatures, MemberView>();
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
@@ -30,7 +32,7 @@ export function MembersView({
   org: string;
   members: MemberView[];
   total: number;
-  query: { q: string; sort: string; dir: "asc" | "desc"; page: number; pageSize: number };
+  query: { q: string; role?: Role; sort: string; dir: "asc" | "desc"; page: number; pageSize: number };
   showActions: boolean;
   /** Managers and admins see members' addresses; users see usernames and names only. */
   showEmail: boolean;
@@ -38,6 +40,13 @@ export function MembersView({
   const { update, pending: navigating } = useUrlState();
   const { value: search, setValue: setSearch, pending: filtering } = useDebouncedParam("q", query.q);
   const pending = navigating || filtering;
+  // "Clear filters" empties the search in the URL: the box follows (without a debounced write of the old
+  // value, which would bring back the role filter it just removed).
+  const [seenQ, setSeenQ] = useState(query.q);
+  if (seenQ !== query.q) {
+    setSeenQ(query.q);
+    if (!query.q) setSearch("");
+  }
   const [dialog, setDialog] = useState<Pending>(null);
   const [role, setRole] = useState<Role>("user");
   const [limit, setLimit] = useState("");
@@ -48,18 +57,25 @@ export function MembersView({
       helper.accessor("username", {
         id: "username",
         header: "Username",
+        // Username over name (one column, so an email and a date keep their line at 1440 px).
+        meta: { wrap: true, card: "title" },
         cell: (c) => (
-          <span className="font-medium">
-            {c.getValue()}
-            {c.row.original.isSelf && <span className="ml-1.5 text-xs font-normal text-muted">(you)</span>}
+          <span className="block min-w-36 max-sm:break-all sm:max-w-72">
+            <span className="block font-medium sm:truncate" title={c.getValue()}>
+              {c.getValue()}
+              {c.row.original.isSelf && <span className="ml-1.5 text-xs font-normal text-muted">(you)</span>}
+            </span>
+            {c.row.original.name && (
+              <span
+                className="block text-xs text-muted sm:truncate"
+                title={c.row.original.name}
+                data-testid={`member-name-${c.row.original.username}`}
+              >
+                {c.row.original.name}
+              </span>
+            )}
           </span>
         ),
-      }),
-      helper.accessor("name", {
-        id: "name",
-        header: "Name",
-        enableSorting: false,
-        cell: (c) => c.getValue() ?? <span className="text-muted">—</span>,
       }),
       ...(showEmail
         ? [
@@ -67,6 +83,7 @@ export function MembersView({
               id: "email",
               header: "Email",
               enableSorting: false,
+              meta: { label: "Email" },
               cell: (c) => <span className="text-muted">{c.getValue() ?? "—"}</span>,
             }),
           ]
@@ -80,6 +97,7 @@ export function MembersView({
       helper.accessor("credits", {
         id: "credits",
         header: "Credits used / limit",
+        meta: { label: "Credits used / limit" },
         enableSorting: false,
         cell: (c) => (
           <span className="whitespace-nowrap tabular-nums" data-testid={`member-credits-${c.row.original.username}`}>
@@ -169,6 +187,23 @@ export function MembersView({
           value={search}
           onChange={(e) => setSearch(e.target.value)}
         />
+        <Label htmlFor="member-role" className="sr-only">
+          Filter by role
+        </Label>
+        <div className="w-40">
+          <Select
+            id="member-role"
+            value={query.role ?? ""}
+            onChange={(e) => update({ role: e.target.value || null, page: null })}
+          >
+            <option value="">All roles</option>
+            {(["admin", "manager", "user"] as const).map((r) => (
+              <option key={r} value={r}>
+                {ROLE_PLURALS[r]}
+              </option>
+            ))}
+          </Select>
+        </div>
         {pending && <span className="text-xs text-muted">Loading…</span>}
       </div>
       <DataTable
@@ -179,9 +214,29 @@ export function MembersView({
         pending={pending}
         sort={{ id: query.sort, desc: query.dir === "desc" }}
         onSort={(s) => update({ sort: s.id, dir: s.desc ? "desc" : "asc", page: null })}
-        empty={query.q ? `No members match “${query.q}”.` : "No members yet."}
+        empty={
+          query.q || query.role ? (
+            // The one message of an empty search: no count above it and no "No results" pager below it.
+            <div className="space-y-3" data-testid="members-empty">
+              <p>
+                {query.role
+                  ? query.q
+                    ? `No ${ROLE_PLURALS[query.role].toLowerCase()} match “${query.q}”.`
+                    : `No ${ROLE_PLURALS[query.role].toLowerCase()} in ${org}.`
+                  : `No members match “${query.q}”.`}
+              </p>
+              <Button variant="secondary" size="sm" onClick={() => update({ q: null, role: null, page: null })}>
+                Clear {query.q && query.role ? "filters" : query.q ? "search" : "role filter"}
+              </Button>
+            </div>
+          ) : (
+            "No members yet."
+          )
+        }
       />
-      <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
+      {total > 0 && (
+        <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
+      )}
 
       {member && dialog?.kind === "role" && (
         <ActionDialog

@@ -100,16 +100,19 @@ export function ProjectsView({
       }),
       helper.accessor("members", {
         header: () => <span data-align="right">Members</span>,
+        meta: { label: "Members" },
         enableSorting: false,
         cell: (c) => <Num>{c.getValue().toLocaleString("en")}</Num>,
       }),
       helper.accessor("jobsRunning", {
         header: () => <span data-align="right">Jobs running</span>,
+        meta: { label: "Jobs running" },
         enableSorting: false,
         cell: (c) => <Num>{c.getValue().toLocaleString("en")}</Num>,
       }),
       helper.accessor("credits", {
         header: () => <span data-align="right">Credits this month</span>,
+        meta: { label: "Credits this month" },
         enableSorting: false,
         cell: (c) => <Num testId={`project-credits-${c.row.original.name}`}>{c.getValue()}</Num>,
       }),

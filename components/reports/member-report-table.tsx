@@ -59,6 +59,7 @@ export function MemberReportTable({
       helper.accessor("spent", {
         id: "spent",
         header: () => <RightHeader>Credits spent</RightHeader>,
+        meta: { label: "Credits spent" },
         sortDescFirst: true,
         cell: (c) => (
           <span className="block text-right tabular-nums" data-testid={`member-spent-${c.row.original.username}`}>
@@ -69,6 +70,7 @@ export function MemberReportTable({
       helper.accessor("jobs", {
         id: "jobs",
         header: () => <RightHeader>Jobs run</RightHeader>,
+        meta: { label: "Jobs run" },
         sortDescFirst: true,
         cell: (c) => (
           <span className="block text-right tabular-nums" data-testid={`member-jobs-${c.row.original.username}`}>
@@ -79,6 +81,7 @@ export function MemberReportTable({
       helper.accessor("creditLimit", {
         id: "limit",
         header: () => <RightHeader>Limit</RightHeader>,
+        meta: { label: "Limit" },
         sortDescFirst: true,
         cell: (c) => (
           <span className="block text-right text-muted tabular-nums">
@@ -89,6 +92,7 @@ export function MemberReportTable({
       helper.accessor("share", {
         id: "share",
         header: () => <RightHeader>Share</RightHeader>,
+        meta: { label: "Share" },
         sortDescFirst: true,
         cell: (c) => (
           <span className="flex items-center justify-end gap-2">

@@ -71,6 +71,10 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   "org.created": "Created the organization",
   "org.deleted": "Deleted the organization",
+  "org.renamed": "Renamed the organization",
+  "cluster_access.requested": "Requested cluster access",
+  "cluster_access.approved": "Approved cluster access",
+  "cluster_access.declined": "Declined cluster access",
   "org.credit_settings_changed": "Changed credit settings",
   "member.added": "Added member",
   "member.role_changed": "Changed role",

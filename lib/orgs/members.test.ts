@@ -139,17 +139,15 @@ describe("listMembers: sort and paging", () => {
     expect(await list("username", "asc")).toEqual(byName);
     expect(await list("username", "desc")).toEqual([...byName].reverse());
 
-    // Role order is the enum's (user < manager < admin); ties are broken by username so pages are stable
-    // (ascending for an ascending sort; for a descending one either way, as long as it is deterministic).
+    // Role order is the enum's (user < manager < admin); within a role, names are always ascending, whichever
+    // way the roles are sorted (pages are stable and read A→Z).
     const rank = { user: 0, manager: 1, admin: 2 } as Record<string, number>;
-    const byRole = (dir: 1 | -1, tie: 1 | -1) =>
+    const byRole = (dir: 1 | -1) =>
       [...all]
-        .sort((a, b) => dir * (rank[a.role]! - rank[b.role]!) || tie * a.username.localeCompare(b.username))
+        .sort((a, b) => dir * (rank[a.role]! - rank[b.role]!) || (a.username < b.username ? -1 : 1))
         .map((p) => p.username);
-    expect(await list("role", "asc")).toEqual(byRole(1, 1));
-    const roleDesc = await list("role", "desc");
-    expect([byRole(-1, 1), byRole(-1, -1)]).toContainEqual(roleDesc);
-    expect(await list("role", "desc")).toEqual(roleDesc);
+    expect(await list("role", "asc")).toEqual(byRole(1));
+    expect(await list("role", "desc")).toEqual(byRole(-1));
     expect((await listMembers(t.db, as(admin), org.name, { sort: "role", dir: "desc" })).rows[0]!.role).toBe("admin");
 
     const byJoined = [...all].sort((a, b) => a.joined - b.joined).map((p) => p.username);
@@ -158,6 +156,42 @@ describe("listMembers: sort and paging", () => {
 
     // Unknown sort or direction: username ascending.
     expect(await list("email; drop table users", "sideways")).toEqual(byName);
+  });
+
+  it("filters by role (validated: anything but user, manager or admin lists every role), with the filtered total", async () => {
+    const tag = uniqueName("r");
+    const admin = await makeUser(t.db, `${tag}-admin`);
+    const org = await makeOrg(t.db, { admin });
+    const people = await bulkMembers(t.db, org, tag, 7); // roles user, manager, admin, user, …
+    const roleOf = (i: number) => ["user", "manager", "admin"][i % 3]!;
+    const named = (role: string) =>
+      [
+        ...people.filter((_, i) => roleOf(i) === role).map((p) => p.username),
+        ...(role === "admin" ? [admin.username] : []),
+      ].sort();
+    for (const role of ["user", "manager", "admin"] as const) {
+      const r = await listMembers(t.db, as(admin), org.name, { role });
+      expect(
+        r.rows.map((m) => m.username),
+        role,
+      ).toEqual(named(role));
+      expect(r.rows.every((m) => m.role === role)).toBe(true);
+      expect(r.total).toBe(named(role).length);
+      expect(r.query.role).toBe(role);
+    }
+    // Combined with a search and a sort.
+    const managers = await listMembers(t.db, as(admin), org.name, { role: "manager", q: `${tag}-00`, dir: "desc" });
+    expect(managers.rows.map((m) => m.username)).toEqual(
+      named("manager")
+        .filter((n) => n.includes(`${tag}-00`))
+        .reverse(),
+    );
+    // Anything else: every role, nothing refused.
+    for (const role of [undefined, "", "all", "owner", "ADMIN", "admin; drop table users", 3, ["admin"]]) {
+      const r = await listMembers(t.db, as(admin), org.name, { role });
+      expect(r.total, String(role)).toBe(8);
+      expect(r.query.role).toBeUndefined();
+    }
   });
 
   it("pages 25, 50 or 100 at a time (anything else is 25), with the total of all matches", async () => {

@@ -15,6 +15,8 @@ export const listMembersSchema = z.object({
   q: filterText(100).catch(""),
   sort: z.enum(MEMBER_SORTS).catch("username"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
+  /** Only members with this role; anything else (absent, "all", unknown) lists every role. */
+  role: z.enum(ORG_ROLES).optional().catch(undefined),
   ...pagingShape(25, 1_000_000),
 });
 export type ListMembersQuery = z.output<typeof listMembersSchema>;
@@ -49,15 +51,18 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
   const access = await requireOrgAccess(db, caller, org, "members.list");
   const q = listMembersSchema.parse(query ?? {});
   const dir = q.dir === "asc" ? asc : desc;
+  // Within a role names always read A→Z, whichever way the roles are sorted.
   const orderBy =
     q.sort === "role"
-      ? [dir(orgMembers.role), dir(orgMembers.username)]
+      ? [dir(orgMembers.role), asc(orgMembers.username)]
       : q.sort === "joined"
         ? [dir(orgMembers.createdAt), dir(orgMembers.username)]
         : [dir(orgMembers.username)];
 
   const seesEmail = allowed(access, "members.viewEmail");
-  const inOrg = eq(orgMembers.orgId, access.org.id);
+  const inOrg = q.role
+    ? and(eq(orgMembers.orgId, access.org.id), eq(orgMembers.role, q.role))
+    : eq(orgMembers.orgId, access.org.id);
   // The matching accounts come from the trigram index first, as one array (an InitPlan) that the org's
   // (org_id, user_id) key is probed with: never a walk of the whole org filtered row by row, nor a hash of it.
   // Without "members.viewEmail" the index's candidates are checked again on the text without the address.
@@ -102,11 +107,11 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
           .orderBy(...orderBy)
           .limit(q.pageSize)
           .offset(pageIds ? 0 : (q.page - 1) * q.pageSize),
-    !q.q
+    !q.q && !q.role
       ? Promise.resolve(access.org.memberCount)
-      : hits!.length > 0 || q.page === 1
+      : hits && (hits.length > 0 || q.page === 1)
         ? Promise.resolve(hits![0]?.matches ?? 0)
-        : // Past the last page: count the matches, up to the cap.
+        : // A role filter alone, or past the last page of a search: count the matches, up to the cap.
           db
             .select({ n: sql<number>`count(*)::int` })
             .from(

@@ -71,7 +71,7 @@ export default async function OrgLayout({
       : null;
   const base = `/orgs/${access.org.name}`;
   return (
-    <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-4 px-4 py-4 sm:px-6 md:flex-row md:gap-8 md:py-8">
+    <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col has-[[data-table]]:max-w-[90rem] gap-4 px-4 py-4 sm:px-6 md:flex-row md:gap-8 md:py-8">
       <aside className="border-b border-border pb-2 md:w-48 md:shrink-0 md:border-0 md:pb-0">
         <NavLinks
           variant="side"

@@ -41,7 +41,12 @@ export default async function UsersPage({ params, searchParams }: OrgSearchPageP
       <Card>
         <CardHeader
           title={manages ? "Users" : "Members"}
-          description={`${list.total.toLocaleString("en")}${list.totalCapped ? "+" : ""} ${list.query.q ? "matching " : ""}member${list.total === 1 ? "" : "s"} of ${org}`}
+          description={
+            // An empty search says so once, in the table: no "0 matching members" above it.
+            list.total === 0 && (list.query.q || list.query.role)
+              ? `Members of ${org}`
+              : `${list.total.toLocaleString("en")}${list.totalCapped ? "+" : ""} ${list.query.q || list.query.role ? "matching " : ""}member${list.total === 1 ? "" : "s"} of ${org}`
+          }
           actions={
             manages && (
               <InviteDialog
