@@ -65,7 +65,10 @@ function Bar() {
   return (
     <div aria-hidden className="pointer-events-none fixed inset-x-0 top-0 z-[100] h-[3px]" data-testid="nav-progress">
       {active && (
-        <div className="nav-progress-bar h-full rounded-r-full bg-accent shadow-[0_0_8px_var(--color-accent)]" />
+        <div
+          className="nav-progress-bar h-full rounded-r-full bg-accent shadow-[0_0_8px_var(--color-accent)]"
+          data-testid="nav-progress-bar"
+        />
       )}
     </div>
   );
