@@ -9,13 +9,7 @@ import { Button } from "@/components/ui/button";
  * "Stop" on a job's row: asks first (a stopped job can't be resumed), then stops it with a pending button, a
  * toast, and the error inside the dialog when the stop is refused.
  */
-export function StopJobButton({
-  org,
-  job,
-}: {
-  org: string;
-  job: { id: string; name: string; owner?: string; creditsPerHour?: string };
-}) {
+export function StopJobButton({ org, job }: { org: string; job: { id: string; name: string } }) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -26,12 +20,7 @@ export function StopJobButton({
         open={open}
         onOpenChange={setOpen}
         title={`Stop ${job.name}?`}
-        description={
-          <>
-            The job ends now and can&apos;t be resumed; start a new one to run it again. Credits used so far stay
-            charged{job.creditsPerHour ? `; it stops costing ${job.creditsPerHour} credits/h` : ""}.
-          </>
-        }
+        description="The job ends now and can't be resumed: start a new one to run it again. Credits it used so far stay charged."
         confirmLabel="Stop job"
         pendingLabel="Stopping…"
         danger

@@ -29,21 +29,20 @@ const OUTCOME_ORDER: Record<string, number> = {
   invited: 2,
 };
 
-/** "45 invited · 1 already a member · 2 need attention": the counts that aren't zero. */
-function inviteSummary(results: InviteResult[]): string {
+/** "45 invited · 1 already a member · 2 need attention": the counts that aren't zero, each in its tone. */
+function inviteSummary(results: InviteResult[]): { text: string; tone: string }[] {
   const count = (...outcomes: string[]) => results.filter((r) => outcomes.includes(r.outcome)).length;
   const invited = count("invited");
   const members = count("already_member");
   const pending = count("already_invited");
   const failed = count("invalid", "not_found");
-  return [
-    invited && `${invited} invited`,
-    members && `${members} already ${members === 1 ? "a member" : "members"}`,
-    pending && `${pending} already invited`,
-    failed && `${failed} ${failed === 1 ? "needs" : "need"} attention`,
-  ]
-    .filter(Boolean)
-    .join(" · ");
+  const parts = [
+    { n: invited, text: `${invited} invited`, tone: "text-success" },
+    { n: members, text: `${members} already ${members === 1 ? "a member" : "members"}`, tone: "text-muted" },
+    { n: pending, text: `${pending} already invited`, tone: "text-muted" },
+    { n: failed, text: `${failed} ${failed === 1 ? "needs" : "need"} attention`, tone: "text-danger" },
+  ];
+  return parts.filter((p) => p.n > 0);
 }
 
 /**
@@ -54,7 +53,6 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
   const [open, setOpen] = useState(false);
   const [state, action] = useActionState<InviteState, FormData>(inviteAction.bind(null, org), {});
   const results = [...(state.results ?? [])].sort((a, b) => OUTCOME_ORDER[a.outcome]! - OUTCOME_ORDER[b.outcome]!);
-  const failed = results.some((r) => OUTCOME_ORDER[r.outcome] === 0);
   return (
     <TriggeredDialog
       open={open}
@@ -104,12 +102,13 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
         </div>
 
         {results.length > 0 && (
-          <p
-            role="status"
-            className={cn("text-sm font-medium", failed ? "text-danger" : "text-success")}
-            data-testid="invite-summary"
-          >
-            {inviteSummary(results)}
+          <p role="status" className="text-sm font-medium" data-testid="invite-summary">
+            {inviteSummary(results).map((p, i) => (
+              <span key={p.text} className={p.tone}>
+                {i > 0 && <span className="text-muted"> · </span>}
+                {p.text}
+              </span>
+            ))}
           </p>
         )}
         {results.length > 0 && (
