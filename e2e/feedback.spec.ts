@@ -16,7 +16,8 @@ async function shot(page: Page, name: string) {
   const width = page.viewportSize()?.width ?? 0;
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.waitForTimeout(250);
+    // Colour transitions (buttons) must finish, or the picture catches them half-way.
+    await page.waitForTimeout(700);
     await page.screenshot({ path: `${SHOTS}/${name}-${width}-${scheme}.png` });
   }
   await page.emulateMedia({ colorScheme: null });
@@ -157,6 +158,13 @@ test("navigation: with 1.5 s of latency a link click shows the progress bar at o
   await expect(page).toHaveURL(new RegExp(`/orgs/${org}/credits$`), { timeout: 10_000 });
   await expect(page.getByTestId("credits-balance")).toBeVisible();
   await expect(bar).toHaveCount(0);
+  // Once the links' prefetches (also held back) are in, a settings tab shows its skeleton under the tabs.
+  await page.waitForTimeout(2500);
+  await page.getByRole("navigation", { name: "Organization" }).getByRole("link", { name: "Settings" }).click();
+  await expect(bar).toBeVisible({ timeout: 300 });
+  await page.waitForTimeout(400);
+  await shot(page, "nav-skeleton");
+  await expect(page).toHaveURL(new RegExp(`/orgs/${org}/settings/users$`), { timeout: 10_000 });
   await page.unrouteAll({ behavior: "ignoreErrors" });
 });
 

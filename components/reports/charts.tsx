@@ -15,7 +15,8 @@ const HEIGHT = 240;
 const AXIS_TICK = { fill: "var(--color-muted)", fontSize: 11 };
 const AXIS_LINE = { stroke: "var(--color-border-strong)" };
 const chartStyle = { width: "100%", height: HEIGHT } as const;
-const margin = { top: 8, right: 8, bottom: 0, left: 0 };
+// Room on the right for the last date label, which recharts centres on its tick.
+const margin = { top: 8, right: 16, bottom: 0, left: 0 };
 
 /** Axis labels: whole credits, grouped ("1,200"); decimals only for small ranges. */
 function creditTick(value: number): string {
