@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import { cookies } from "next/headers";
+import { NavigationProgress } from "@/components/ui/navigation-progress";
 import { Toaster } from "@/components/ui/toast";
 import "./globals.css";
 
@@ -26,6 +27,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en" data-theme={theme === "light" || theme === "dark" ? theme : undefined}>
       <body className="min-h-dvh">
+        <NavigationProgress />
         <Toaster>{children}</Toaster>
       </body>
     </html>

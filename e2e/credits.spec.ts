@@ -35,7 +35,7 @@ test("a user runs a job, tops up, sees the ledger; a manager's limit stops them;
   // No credits yet: the start is refused with Apolo's message.
   const up = u.page;
   await startJob(up, org, "first-try", "gpu-1x");
-  await expect(up.getByTestId("form-message")).toHaveText(`No credits left for org '${org}'`);
+  await expect(up.getByTestId("form-message")).toHaveText(`No credits left for org '${org}'.`);
 
   // Top up 100 through the sandbox.
   await topUp(up, org, "100");
@@ -64,9 +64,11 @@ test("a user runs a job, tops up, sees the ledger; a manager's limit stops them;
   await page.getByRole("button", { name: "Save quotas" }).click();
   await expect(page.getByTestId("toast").last()).toContainText(`Quotas of ${user.username} saved`);
   await up.goto(`/orgs/${org}/jobs`);
-  await expect(up.getByTestId("job-status").first()).toHaveText("Stopped (QuotaExhausted)", { timeout: 15_000 });
+  await expect(up.getByTestId("job-status").first()).toHaveText("Stopped: credits ran out", { timeout: 15_000 });
   await startJob(up, org, "again", "cpu-small");
-  await expect(up.getByTestId("form-message")).toHaveText(`No credits left for user '${user.username}'`);
+  await expect(up.getByTestId("form-message")).toHaveText(
+    `No credits left for user '${user.username}'. Your credit limit is used up: ask a manager to raise it.`,
+  );
 
   // A second org with 1 credit and two expensive jobs runs dry: every running job stops.
   const dry = orgName("dry");
@@ -85,10 +87,10 @@ test("a user runs a job, tops up, sees the ledger; a manager's limit stops them;
       },
       { timeout: 40_000, intervals: [1000] },
     )
-    .toEqual(["Stopped (QuotaExhausted)", "Stopped (QuotaExhausted)"]);
+    .toEqual(["Stopped: credits ran out", "Stopped: credits ran out"]);
   await expect(page.getByTestId("low-balance-banner")).toContainText("out of credits");
   await startJob(page, dry, "big-c", "cpu-small");
-  await expect(page.getByTestId("form-message")).toHaveText(`No credits left for org '${dry}'`);
+  await expect(page.getByTestId("form-message")).toHaveText(`No credits left for org '${dry}'.`);
   await snap(page, "jobs-run-dry");
   await u.context.close();
 });

@@ -32,6 +32,7 @@ async function startJob(page: Page, org: string, name: string, preset: string) {
 async function stopJob(page: Page, org: string, name: string) {
   await page.goto(`/orgs/${org}/jobs`);
   await page.getByRole("button", { name: `Stop ${name}` }).click();
+  await page.getByTestId("stop-job-dialog").getByRole("button", { name: "Stop job" }).click();
   await expect(page.getByRole("button", { name: `Stop ${name}` })).toHaveCount(0);
 }
 

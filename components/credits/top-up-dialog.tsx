@@ -7,10 +7,17 @@ import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { TriggeredDialog } from "@/components/ui/dialog";
 import { Field, FormMessage } from "@/components/ui/field";
-import { isCreditAmount } from "@/lib/core/credits-amount";
 import { MAX_LENGTH } from "@/lib/core/limits";
+import { creditAmountSchema, TOP_UP_RANGE } from "@/lib/core/money";
 
 const PRESETS = ["10", "100", "1000"];
+
+/** The server's own check, run as the payer types: why an amount isn't allowed, or nothing. */
+const amountSchema = creditAmountSchema(TOP_UP_RANGE.min, TOP_UP_RANGE.max, "Amount");
+function amountProblem(amount: string): string | undefined {
+  const r = amountSchema.safeParse(amount);
+  return r.success ? undefined : r.error.issues[0]?.message;
+}
 
 /** 10 / 100 / 1000 or a custom amount; the server validates (≥ 1, ≤ 100,000, two decimals) and prices it. */
 export function TopUpDialog({
@@ -29,7 +36,9 @@ export function TopUpDialog({
   const [amount, setAmount] = useState("100");
   const [error, setError] = useState<string>();
   const [pending, startTransition] = useTransition();
-  const valid = isCreditAmount(amount.trim());
+  const problem = amountProblem(amount);
+  // An empty field isn't scolded while the payer is still typing: the button stays off until there's an amount.
+  const shown = error ?? (amount.trim() === "" ? undefined : problem);
   return (
     <TriggeredDialog
       open={open}
@@ -75,7 +84,8 @@ export function TopUpDialog({
             setError(undefined);
           }}
           hint="From 1 to 100,000, at most two decimals."
-          errors={error ? [error] : undefined}
+          data-testid="top-up-amount"
+          errors={shown ? [shown] : undefined}
         />
         {sandbox && (
           <p className="rounded-md border border-border bg-subtle px-3 py-2 text-xs text-muted">
@@ -87,7 +97,7 @@ export function TopUpDialog({
           <Button variant="secondary" onClick={() => setOpen(false)} disabled={pending}>
             Cancel
           </Button>
-          <Button type="submit" pending={pending} disabled={!valid}>
+          <Button type="submit" pending={pending} disabled={Boolean(problem)}>
             Continue to payment
           </Button>
         </div>

@@ -3,15 +3,15 @@
 import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useState, useTransition } from "react";
-import { stopJobAction } from "@/app/actions";
+import { useEffect, useMemo } from "react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { FilterBar, SelectFilter } from "@/components/ui/filters";
 import { Pagination } from "@/components/ui/pagination";
-import { useToast } from "@/components/ui/toast";
 import { useUrlState } from "@/components/ui/use-url-state";
+import { jobStatusText } from "@/lib/compute/job-status";
+import { StopJobButton } from "./stop-job-button";
 
 export interface JobRow {
   id: string;
@@ -75,9 +75,6 @@ export function JobsView({
 }) {
   const { update, pending } = useUrlState();
   const router = useRouter();
-  const toast = useToast();
-  const [busy, startTransition] = useTransition();
-  const [stopping, setStopping] = useState<string | null>(null);
   const anyRunning = rows.some((r) => r.status === "running");
   useEffect(() => {
     if (!anyRunning) return;
@@ -152,16 +149,7 @@ export function JobsView({
                 c.getValue() === "running" ? "bg-success" : "bg-border-strong",
               )}
             />
-            <span>
-              {c.getValue() === "running" ? "Running" : "Stopped"}
-              {c.getValue() !== "running" && c.row.original.stopReason && (
-                <>
-                  {" "}
-                  {/* The reason under the status: the table stays narrow enough for its Stop buttons. */}
-                  <span className="block text-xs">({c.row.original.stopReason})</span>
-                </>
-              )}
-            </span>
+            <span>{jobStatusText(c.row.original)}</span>
           </span>
         ),
       }),
@@ -185,29 +173,14 @@ export function JobsView({
         cell: (c) =>
           c.row.original.stoppable ? (
             <div className="text-right">
-              <Button
-                size="sm"
-                variant="secondary"
-                pending={busy && stopping === c.row.original.id}
-                disabled={busy}
-                aria-label={`Stop ${c.row.original.name}`}
-                onClick={() => {
-                  setStopping(c.row.original.id);
-                  startTransition(async () => {
-                    const r = await stopJobAction(org, c.row.original.id);
-                    toast(r.ok ? r.message! : r.message, r.ok ? "success" : "error");
-                  });
-                }}
-              >
-                Stop
-              </Button>
+              <StopJobButton org={org} job={c.row.original} />
             </div>
           ) : (
             <div className="h-8" />
           ),
       }),
     ],
-    [org, query.scope, showProject, busy, stopping, toast],
+    [org, query.scope, showProject],
   );
 
   return (

@@ -1,9 +1,10 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState, useEffect, useMemo, useState } from "react";
-import { startJobAction } from "@/app/actions";
+import { startJobAction, type StartJobState } from "@/app/actions";
 import { SubmitButton } from "@/components/ui/button";
-import { Field, FormMessage, Label } from "@/components/ui/field";
+import { Field, Label } from "@/components/ui/field";
 import { fieldFrom } from "@/components/ui/use-form-action";
 import { Select } from "@/components/ui/select";
 import { useToast } from "@/components/ui/toast";
@@ -41,7 +42,7 @@ export function StartJobForm({
   projects?: JobProjectOption[];
   lockProject?: boolean;
 }) {
-  const [state, action] = useActionState(startJobAction.bind(null, org), {});
+  const [state, action] = useActionState<StartJobState, FormData>(startJobAction.bind(null, org), {});
   const toast = useToast();
   // A project on a cluster the org has left can't run anything: not offered.
   const choices = useMemo(
@@ -64,6 +65,11 @@ export function StartJobForm({
   const [freeCluster, setCluster] = useState(clusterDefault);
   const cluster = project ? project.cluster : freeCluster;
   const presets = useMemo(() => clusters.find((c) => c.name === cluster)?.presets ?? [], [clusters, cluster]);
+  const presetDefault = state.values?.preset || presets[0]?.name;
+  // What the preset select shows (reset with it when the cluster changes), for the resources line under it.
+  const [presetChoice, setPresetName] = useState<{ cluster: string; name: string } | null>(null);
+  const presetShown = presetChoice?.cluster === cluster ? presetChoice.name : presetDefault;
+  const preset = presets.find((p) => p.name === presetShown) ?? presets[0];
   const projectErrors = fieldFrom(state, "project").errors;
   useEffect(() => {
     if (state.ok && state.message) toast(state.message);
@@ -84,13 +90,15 @@ export function StartJobForm({
         setProjectKey(projectDefaultKey);
         setCluster(clusterDefault);
       }}
-      className="grid gap-4 sm:grid-cols-2 sm:items-start lg:grid-cols-[1fr_1fr_1fr_1.4fr_auto]"
+      className="grid gap-4 sm:grid-cols-2 sm:items-start lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)_minmax(0,1fr)_minmax(0,1.6fr)_auto]"
       noValidate
       data-testid="start-job-form"
     >
-      <div className="sm:col-span-2 lg:col-span-5">
-        <FormMessage message={state.ok ? undefined : state.message} />
-      </div>
+      {!state.ok && state.message && (
+        <div className="sm:col-span-2 lg:col-span-5">
+          <Refusal org={org} message={state.message} next={state.next} />
+        </div>
+      )}
       <Field
         label="Job name"
         {...fieldFrom(state, "name")}
@@ -152,14 +160,28 @@ export function StartJobForm({
       </div>
       <div className="space-y-1.5">
         <Label htmlFor="job-preset">Preset</Label>
-        <Select id="job-preset" name="preset" key={cluster} defaultValue={state.values?.preset || presets[0]?.name}>
+        {/* Name and price in the option (what a closed select can show); the resources under it. */}
+        <Select
+          id="job-preset"
+          name="preset"
+          key={cluster}
+          defaultValue={presetDefault}
+          onChange={(e) => setPresetName({ cluster, name: e.target.value })}
+          aria-describedby={preset ? "job-preset-hint" : undefined}
+          title={preset ? `${preset.name} · ${preset.creditsPerHour} credits/h` : undefined}
+          data-testid="job-preset"
+        >
           {presets.map((p) => (
             <option key={p.name} value={p.name}>
-              {p.name} · {p.cpu} CPU · {Math.round(p.memoryMb / 1024)} GB{p.gpu ? ` · ${p.gpu} GPU` : ""} ·{" "}
-              {p.creditsPerHour} credits/h
+              {p.name} · {p.creditsPerHour} credits/h
             </option>
           ))}
         </Select>
+        {preset && !fieldFrom(state, "preset").errors && (
+          <p id="job-preset-hint" className="truncate text-xs text-muted" data-testid="job-preset-hint">
+            {preset.cpu} CPU · {Math.round(preset.memoryMb / 1024)} GB{preset.gpu ? ` · ${preset.gpu} GPU` : ""}
+          </p>
+        )}
         <FieldError errors={fieldFrom(state, "preset").errors} />
       </div>
       <SubmitButton pendingText="Starting…" className="sm:col-span-2 lg:col-span-1 lg:mt-6">
@@ -176,5 +198,26 @@ function FieldError({ id, errors }: { id?: string; errors: string[] | undefined 
     <p id={id} className="text-xs text-danger" data-testid="field-error">
       {errors[0]}
     </p>
+  );
+}
+
+/** A refused start: the reason, and the way forward when there is a page for it (Credits, to top up). */
+function Refusal({ org, message, next }: { org: string; message: string; next?: "top-up" }) {
+  return (
+    <div
+      role="status"
+      className="flex flex-wrap items-center justify-between gap-x-4 gap-y-1 rounded-md border border-danger/30 bg-danger-soft px-3 py-2 text-sm text-danger"
+    >
+      <p data-testid="form-message">{message}</p>
+      {next === "top-up" && (
+        <Link
+          href={`/orgs/${encodeURIComponent(org)}/credits`}
+          className="font-medium whitespace-nowrap text-fg underline underline-offset-2 hover:no-underline"
+          data-testid="refusal-top-up"
+        >
+          Top up →
+        </Link>
+      )}
+    </div>
   );
 }

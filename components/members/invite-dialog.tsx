@@ -19,6 +19,33 @@ const OUTCOME_STYLE: Record<string, string> = {
   invalid: "text-danger",
 };
 
+type InviteResult = NonNullable<InviteState["results"]>[number];
+
+/** Failures first (they need the inviter's attention), then the ones already taken care of, then the invited. */
+const OUTCOME_ORDER: Record<string, number> = {
+  invalid: 0,
+  not_found: 0,
+  already_invited: 1,
+  already_member: 1,
+  invited: 2,
+};
+
+/** "45 invited · 1 already a member · 2 need attention": the counts that aren't zero, each in its tone. */
+function inviteSummary(results: InviteResult[]): { text: string; tone: string }[] {
+  const count = (...outcomes: string[]) => results.filter((r) => outcomes.includes(r.outcome)).length;
+  const invited = count("invited");
+  const members = count("already_member");
+  const pending = count("already_invited");
+  const failed = count("invalid", "not_found");
+  const parts = [
+    { n: invited, text: `${invited} invited`, tone: "text-success" },
+    { n: members, text: `${members} already ${members === 1 ? "a member" : "members"}`, tone: "text-muted" },
+    { n: pending, text: `${pending} already invited`, tone: "text-muted" },
+    { n: failed, text: `${failed} ${failed === 1 ? "needs" : "need"} attention`, tone: "text-danger" },
+  ];
+  return parts.filter((p) => p.n > 0);
+}
+
 /**
  * "Invite members": usernames (an invitation they accept in the console) or emails (an invitation link), one
  * role for all. Nobody joins before accepting.
@@ -27,7 +54,7 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
   // The overview checklist links here with ?invite=1 (issue 14): the dialog opens at once.
   const [open, setOpen] = useState(useSearchParams().get("invite") === "1");
   const [state, action] = useActionState<InviteState, FormData>(inviteAction.bind(null, org), {});
-  const results = state.results ?? [];
+  const results = [...(state.results ?? [])].sort((a, b) => OUTCOME_ORDER[a.outcome]! - OUTCOME_ORDER[b.outcome]!);
   return (
     <TriggeredDialog
       open={open}
@@ -45,18 +72,17 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
             id="invite-entries"
             name="entries"
             rows={3}
-            required
             placeholder="alice, bob@example.com"
             defaultValue={state.values?.entries}
             aria-invalid={Boolean(state.fieldErrors?.entries) || undefined}
-            aria-describedby="invite-entries-hint"
+            aria-describedby={state.fieldErrors?.entries ? "invite-entries-error" : "invite-entries-hint"}
             className={cn(
               "block w-full rounded-md border bg-canvas px-3 py-2 text-sm focus:ring-2 focus:ring-accent/40 focus:outline-none",
               state.fieldErrors?.entries ? "border-danger" : "border-border-strong focus:border-accent",
             )}
           />
           {state.fieldErrors?.entries ? (
-            <p className="text-xs text-danger" data-testid="error-entries">
+            <p id="invite-entries-error" className="text-xs text-danger" data-testid="error-entries">
               {state.fieldErrors.entries.join(" ")}
             </p>
           ) : (
@@ -78,9 +104,20 @@ export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles
         </div>
 
         {results.length > 0 && (
+          <p role="status" className="text-sm font-medium" data-testid="invite-summary">
+            {inviteSummary(results).map((p, i) => (
+              <span key={p.text} className={p.tone}>
+                {i > 0 && <span className="text-muted"> · </span>}
+                {p.text}
+              </span>
+            ))}
+          </p>
+        )}
+        {results.length > 0 && (
           <ul
             className="max-h-56 space-y-2 overflow-y-auto rounded-md border border-border bg-surface p-3 text-sm"
             data-testid="invite-results"
+            aria-label="Invitation results"
           >
             {results.map((r) => (
               <li key={r.entry} className="space-y-1">

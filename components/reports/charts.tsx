@@ -3,7 +3,7 @@
 import type { ReactNode } from "react";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { addCredits, formatCredits } from "@/lib/core/money";
-import { formatDay, formatDayLong, OTHERS_COLOR, SERIES_COLORS } from "./format";
+import { evenDayTicks, formatDay, formatDayLong, OTHERS_COLOR, SERIES_COLORS } from "./format";
 
 /*
  * The built-in charts of the Reports tab. Colours come from the app's tokens (CSS variables that switch with
@@ -15,7 +15,8 @@ const HEIGHT = 240;
 const AXIS_TICK = { fill: "var(--color-muted)", fontSize: 11 };
 const AXIS_LINE = { stroke: "var(--color-border-strong)" };
 const chartStyle = { width: "100%", height: HEIGHT } as const;
-const margin = { top: 8, right: 8, bottom: 0, left: 0 };
+// Room on the right for the last date label, which recharts centres on its tick.
+const margin = { top: 8, right: 16, bottom: 0, left: 0 };
 
 /** Axis labels: whole credits, grouped ("1,200"); decimals only for small ranges. */
 function creditTick(value: number): string {
@@ -44,8 +45,11 @@ function TooltipLine({ color, label, value }: { color?: string; label: ReactNode
   );
 }
 
-/** Days on the x axis: "3 Nov"; recharts thins the ticks out when they would overlap. */
-function DayAxis() {
+/**
+ * Days on the x axis: "3 Nov", at regular intervals (every day, every other, weekly… whatever keeps six labels
+ * or fewer), all of them shown.
+ */
+function DayAxis({ days }: { days: string[] }) {
   return (
     <XAxis
       dataKey="day"
@@ -53,8 +57,8 @@ function DayAxis() {
       tick={AXIS_TICK}
       axisLine={AXIS_LINE}
       tickLine={false}
-      minTickGap={16}
-      interval="preserveStartEnd"
+      ticks={evenDayTicks(days)}
+      interval={0}
     />
   );
 }
@@ -105,7 +109,7 @@ export function BalanceChart({
             </linearGradient>
           </defs>
           <Grid />
-          <DayAxis />
+          <DayAxis days={data.map((d) => d.day)} />
           <YAxis
             width="auto"
             tickFormatter={creditTick}
@@ -206,7 +210,7 @@ export function SpendByMemberChart({
       <div data-testid="chart-spend-by-member" role="img" aria-label="Credits spent per day, by member">
         <BarChart data={data} margin={margin} style={chartStyle} responsive>
           <Grid />
-          <DayAxis />
+          <DayAxis days={data.map((d) => d.day)} />
           <YAxis width="auto" tickFormatter={creditTick} tick={AXIS_TICK} axisLine={false} tickLine={false} />
           <Tooltip
             cursor={cursor}
@@ -276,7 +280,7 @@ export function RunningJobsChart({ points }: { points: { day: string; jobs: numb
     <div data-testid="chart-running-jobs" role="img" aria-label="Jobs running during each day">
       <BarChart data={points} margin={margin} style={chartStyle} responsive>
         <Grid />
-        <DayAxis />
+        <DayAxis days={points.map((d) => d.day)} />
         <YAxis width="auto" allowDecimals={false} tick={AXIS_TICK} axisLine={false} tickLine={false} />
         <Tooltip
           cursor={cursor}

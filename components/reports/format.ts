@@ -46,3 +46,15 @@ export const SERIES_COLORS = [
   "#f97316",
 ];
 export const OTHERS_COLOR = "#a1a1aa";
+
+/** Steps between x-axis labels, in days: every day, every other, twice a week, weekly, fortnightly, monthly… */
+const TICK_STEPS = [1, 2, 3, 7, 14, 28, 56, 91, 182, 364];
+
+/**
+ * The days to label on a chart's x axis: every `step` days from the first, `step` the smallest in TICK_STEPS
+ * that keeps at most `max` labels, so labels sit at regular intervals (not where recharts found room).
+ */
+export function evenDayTicks(days: string[], max = 6): string[] {
+  const step = TICK_STEPS.find((s) => Math.ceil(days.length / s) <= max) ?? Math.ceil(days.length / max);
+  return days.filter((_, i) => i % step === 0);
+}

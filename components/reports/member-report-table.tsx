@@ -5,6 +5,7 @@ import { useMemo } from "react";
 import { RoleBadge } from "@/components/console/role-badge";
 import { DataTable, sortableFeatures, type Columns } from "@/components/ui/data-table";
 import { Pagination } from "@/components/ui/pagination";
+import { Switch } from "@/components/ui/switch";
 import { useUrlState } from "@/components/ui/use-url-state";
 import { formatCredits } from "@/lib/core/money";
 import type { MemberReportRow } from "@/lib/reports/reports";
@@ -27,7 +28,7 @@ export function MemberReportTable({
 }: {
   rows: MemberReportRow[];
   total: number;
-  query: { sort: string; dir: "asc" | "desc"; page: number; pageSize: number };
+  query: { sort: string; dir: "asc" | "desc"; page: number; pageSize: number; zero: "show" | "hide" };
 }) {
   const { update, pending } = useUrlState();
 
@@ -112,8 +113,21 @@ export function MemberReportTable({
     [],
   );
 
+  const hideZero = query.zero === "hide";
   return (
     <div className="space-y-3">
+      <div className="flex items-center gap-2 text-sm">
+        <Switch
+          id="members-hide-zero"
+          checked={hideZero}
+          disabled={pending}
+          onCheckedChange={(on) => update({ zero: on ? "hide" : null, page: null })}
+          data-testid="members-hide-zero"
+        />
+        <label htmlFor="members-hide-zero" className="cursor-pointer text-muted select-none">
+          Hide members who spent nothing
+        </label>
+      </div>
       <DataTable
         label="Members' spending"
         columns={columns}
@@ -122,7 +136,7 @@ export function MemberReportTable({
         sort={{ id: query.sort, desc: query.dir === "desc" }}
         onSort={(s) => update({ sort: s.id, dir: s.desc ? "desc" : "asc", page: null })}
         pending={pending}
-        empty="No members."
+        empty={hideZero ? "Nobody spent credits in this period." : "No members."}
       />
       <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
     </div>

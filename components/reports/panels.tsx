@@ -66,9 +66,12 @@ export function SummaryTiles({ totals, scope }: { totals: OrgReport["totals"]; s
       label: "Balance",
       value: (
         <>
-          {formatCredits(totals.openingBalance)} <span className="text-muted">→</span>{" "}
-          <span className={totals.closingBalance.startsWith("-") ? "text-danger" : undefined}>
-            {formatCredits(totals.closingBalance)}
+          <span className="whitespace-nowrap">{formatCredits(totals.openingBalance)}</span>{" "}
+          <span className="whitespace-nowrap">
+            <span className="text-muted">→</span>{" "}
+            <span className={totals.closingBalance.startsWith("-") ? "text-danger" : undefined}>
+              {formatCredits(totals.closingBalance)}
+            </span>
           </span>
         </>
       ),
@@ -97,7 +100,8 @@ export function SummaryTiles({ totals, scope }: { totals: OrgReport["totals"]; s
             )}
           >
             <dt className="text-xs font-medium tracking-wide text-muted uppercase">{t.label}</dt>
-            <dd className="mt-1.5 truncate text-xl font-semibold tabular-nums" data-testid={t.testId}>
+            {/* Wraps rather than truncates: "1,086.00 → 12,345.00" must read in full in a quarter of the row. */}
+            <dd className="mt-1.5 text-xl font-semibold break-words tabular-nums" data-testid={t.testId}>
               {t.value}
             </dd>
             <dd className="mt-0.5 text-xs text-muted">{t.note}</dd>

@@ -28,7 +28,8 @@ export function DialogContent({
 }) {
   return (
     <D.Portal>
-      <D.Overlay className="fixed inset-0 z-40 bg-black/40 backdrop-blur-[1px]" />
+      {/* Light: a soft dim. Dark: a near-black dim plus blur, so the dialog stands out from an already dark page. */}
+      <D.Overlay className="fixed inset-0 z-40 bg-[light-dark(rgb(0_0_0/0.4),rgb(0_0_0/0.72))] backdrop-blur-[2px]" />
       <D.Content
         {...(modal === "strict" ? { onInteractOutside: (e: Event) => e.preventDefault() } : {})}
         className={cn(

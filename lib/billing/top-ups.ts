@@ -5,7 +5,7 @@ import { z } from "zod";
 import { requireOrgAccess } from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
 import { Forbidden, NotFound, RateLimited } from "../core/errors";
-import { creditAmountSchema, priceInMinorUnits } from "../core/money";
+import { creditAmountSchema, priceInMinorUnits, TOP_UP_RANGE } from "../core/money";
 import { consume, RATE_LIMITS } from "../core/rate-limit";
 import type { Services } from "../core/services";
 import { parseInput } from "../core/validation";
@@ -13,7 +13,7 @@ import { formatMinor, type PaymentProvider, type Pricing } from "./payments";
 import { settlePayment } from "./settlement";
 
 export const TOP_UP_PRESETS = ["10", "100", "1000"] as const;
-export const topUpSchema = z.object({ credits: creditAmountSchema("1", "100000", "Amount") });
+export const topUpSchema = z.object({ credits: creditAmountSchema(TOP_UP_RANGE.min, TOP_UP_RANGE.max, "Amount") });
 /**
  * Starts a top-up: a pending payment row, then the provider's checkout. Every member may top up unless an
  * admin raised the minimum role. Rate-limited per account.

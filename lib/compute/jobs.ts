@@ -121,9 +121,17 @@ export async function startJob(
         .where(eq(orgWallets.orgId, access.org.id))
         .for("share");
       if (me!.maxJobs !== null && counts!.mine >= me!.maxJobs)
-        throw new QuotaExceeded(`Jobs limit quota exceeded for user '${access.caller.username}'`);
+        throw new QuotaExceeded(`Jobs limit quota exceeded for user '${access.caller.username}'`, false, {
+          scope: "user",
+          running: counts!.mine,
+          limit: me!.maxJobs,
+        });
       if (target.quota !== null && counts!.onCluster >= target.quota)
-        throw new QuotaExceeded(`Jobs limit quota exceeded for org '${orgName}'`);
+        throw new QuotaExceeded(`Jobs limit quota exceeded for org '${orgName}'`, false, {
+          scope: "org",
+          running: counts!.onCluster,
+          limit: target.quota,
+        });
       if (me!.exhausted) throw new QuotaExceeded(`No credits left for user '${access.caller.username}'`, true);
       if (broke) throw new QuotaExceeded(`No credits left for org '${orgName}'`, true);
       const [job] = await tx

@@ -89,6 +89,8 @@ export class QuotaExceeded extends DomainError {
     message: string,
     /** Whether the refusal is about credits (the member is told by mail). */
     readonly credits = false,
+    /** For a running-jobs quota: how many run and the limit (the console explains "you run 3 of 3"). */
+    readonly detail?: { scope: "user" | "org"; running: number; limit: number },
   ) {
     super(message);
   }

@@ -9,6 +9,9 @@ import { MAX_LENGTH } from "./limits";
  */
 export { addCredits, creditUnits, formatCredits, isNonPositive } from "./credits-amount";
 
+/** The credits one top-up may buy (the server's check, and the top-up dialog's as the payer types). */
+export const TOP_UP_RANGE = { min: "1", max: "100000" } as const;
+
 /** A positive amount with at most two decimals, within [min, max] (compared exactly). */
 export function creditAmountSchema(min: string, max: string, label = "Amount") {
   return z

@@ -240,7 +240,7 @@ describe("inviteMembers", () => {
       w.svc,
     ).catch((e) => e);
     expect(err).toBeInstanceOf(Invalid);
-    expect(err.fieldErrors.entries).toEqual(["Invite at most 50 people at a time."]);
+    expect(err.fieldErrors.entries).toEqual(["You can invite at most 50 — you entered 51."]);
     const fifty = [...names.slice(0, 50), names[0]!].join("\n");
     const { results } = await inviteMembers(t.db, as(w.admin), w.org.name, { entries: fifty, role: "user" }, w.svc);
     expect(results).toHaveLength(50);

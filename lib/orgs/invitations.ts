@@ -42,7 +42,10 @@ export const inviteSchema = z.object({
       z
         .array(z.string())
         .min(1, "Enter at least one username or email address.")
-        .max(MAX_INVITE_ENTRIES, `Invite at most ${MAX_INVITE_ENTRIES} people at a time.`),
+        .max(MAX_INVITE_ENTRIES, {
+          error: (iss) =>
+            `You can invite at most ${MAX_INVITE_ENTRIES} — you entered ${Array.isArray(iss.input) ? iss.input.length : "more"}.`,
+        }),
     ),
   role: z.enum(ORG_ROLES, "Choose a role: user, manager or admin."),
 });

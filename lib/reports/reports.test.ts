@@ -262,7 +262,14 @@ describe("member report", () => {
       dir: "x",
       page: "-1",
     });
-    expect(odd.query).toEqual({ sort: "spent", dir: "desc", page: 1, pageSize: 25 });
+    expect(odd.query).toEqual({ sort: "spent", dir: "desc", zero: "show", page: 1, pageSize: 25 });
+    // "Hide members who spent nothing": carol (0 spent) leaves the rows and the count; a bad value shows all.
+    const spenders = await listMemberReport(t.db, as(h.carol), h.org.name, { ...q, zero: "hide" });
+    expect(spenders.rows.map((x) => x.username)).toEqual([h.alice, h.bob, h.dave].map((u) => u.username));
+    expect(spenders.total).toBe(3);
+    expect((await listMemberReport(t.db, as(h.carol), h.org.name, { ...q, zero: "x" })).total).toBe(4);
+    const csv = await exportMemberReportCsv(t.db, as(h.carol), h.org.name, { ...q, zero: "hide" });
+    expect(csv.trimEnd().split("\r\n")).toHaveLength(4); // the header and three spenders
   });
 
   it("exports the whole table as CSV in the chosen order", async () => {

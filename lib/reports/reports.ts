@@ -318,6 +318,8 @@ export async function getOrgReport(db: Db, caller: Caller, orgName: string, quer
 export const memberQuerySchema = z.object({
   sort: z.enum(MEMBER_REPORT_SORTS).catch("spent"),
   dir: z.enum(["asc", "desc"]).catch("desc"),
+  /** "hide": members who spent nothing in the period are left out (rows, count and CSV). */
+  zero: z.enum(["show", "hide"]).catch("show"),
   ...pagingShape(25),
 });
 
@@ -366,8 +368,14 @@ function memberReportSql(orgId: string, period: ReportPeriod, project: { charges
     ${select}`;
 }
 
+/** Leaves out who spent nothing in the period (the "hide members who spent nothing" toggle). */
+const spentFilter = (zero: "show" | "hide") => (zero === "hide" ? sql`where coalesce(s.spent, 0) <> 0` : sql``);
+
 /** The rows of panel 6 in `order` (which may end in LIMIT/OFFSET). */
-const memberRows = (order: SQL) => sql`select p.username, u.name, p.role, p.credit_limit::text as "creditLimit",
+const memberRows = (
+  order: SQL,
+  filter: SQL = sql``,
+) => sql`select p.username, u.name, p.role, p.credit_limit::text as "creditLimit",
       coalesce(s.spent, 0)::text as spent, coalesce(r.n, 0) as jobs,
       (case when t.t > 0 then round(coalesce(s.spent, 0) * 100 / t.t, 2) else 0 end)::numeric(6, 2)::text as share
     from people p
@@ -375,6 +383,7 @@ const memberRows = (order: SQL) => sql`select p.username, u.name, p.role, p.cred
       left join spend s on s.member_id = p.user_id
       left join runs r on r.user_id = p.user_id
       cross join total t
+    ${filter}
     ${order}`;
 
 /** Access, period and table state of panel 6, and its ORDER BY. */
@@ -391,17 +400,22 @@ async function memberReportQuery(db: Db, caller: Caller, orgName: string, query:
 export async function listMemberReport(db: Db, caller: Caller, orgName: string, query: unknown) {
   const { orgId, period, project, q, order } = await memberReportQuery(db, caller, orgName, query);
   const page = sql`${order} limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
+  const filter = spentFilter(q.zero);
+  const countSql = sql`select count(*)::int as n from people p left join spend s on s.member_id = p.user_id ${filter}`;
   const [rows, [count]] = await Promise.all([
-    rawRows<MemberReportRow>(db, memberReportSql(orgId, period, project, memberRows(page))),
-    rawRows<{ n: number }>(db, memberReportSql(orgId, period, project, sql`select count(*)::int as n from people`)),
+    rawRows<MemberReportRow>(db, memberReportSql(orgId, period, project, memberRows(page, filter))),
+    rawRows<{ n: number }>(db, memberReportSql(orgId, period, project, countSql)),
   ]);
   return { rows, total: count?.n ?? 0, query: q, period };
 }
 
 /** Panel 6 as CSV: every row of the period, in the chosen order. */
 export async function exportMemberReportCsv(db: Db, caller: Caller, orgName: string, query: unknown): Promise<string> {
-  const { orgId, period, project, order } = await memberReportQuery(db, caller, orgName, query);
-  const rows = await rawRows<MemberReportRow>(db, memberReportSql(orgId, period, project, memberRows(order)));
+  const { orgId, period, project, q, order } = await memberReportQuery(db, caller, orgName, query);
+  const rows = await rawRows<MemberReportRow>(
+    db,
+    memberReportSql(orgId, period, project, memberRows(order, spentFilter(q.zero))),
+  );
   return csvDocument(
     ["username", "name", "role", "credits_spent", "jobs_run", "credit_limit", "share_percent", "from", "to"],
     rows.map((r) => [

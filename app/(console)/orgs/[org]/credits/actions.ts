@@ -25,7 +25,8 @@ export async function paySandboxAction(org: string, paymentId: string) {
     const r = await paySandboxPayment(await getDb(), await currentCaller(), org, paymentId, await services());
     revalidatePath(`/orgs/${org}`, "layout");
     if (r.outcome === "paid") await setFlash(`${formatCredits(r.credits)} credits added to ${org}.`);
-    redirect(`/orgs/${org}/credits?payment=${paymentId}`);
+    // `toasted`: the page shows no banner repeating the toast.
+    redirect(`/orgs/${org}/credits?payment=${paymentId}${r.outcome === "paid" ? "&toasted=1" : ""}`);
   });
 }
 

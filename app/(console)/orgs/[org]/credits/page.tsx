@@ -59,8 +59,10 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
     label: clusterCount > 1 ? `${p.name} · ${p.cluster}` : p.name,
   }));
   const pricing = appConfig().pricing;
-  const paymentId = (await searchParams).payment;
-  const payment = typeof paymentId === "string" ? await getPayment(db, actor, org, paymentId).catch(() => null) : null;
+  const { payment: paymentId, toasted } = await searchParams;
+  const found = typeof paymentId === "string" ? await getPayment(db, actor, org, paymentId).catch(() => null) : null;
+  // A sandbox payment that went through was announced by a toast already: one message, not a banner as well.
+  const payment = found?.status === "paid" && toasted === "1" ? null : found;
   const rows: LedgerRowView[] = ledger.rows.map((r) => ({
     ...r,
     negative: r.amount.startsWith("-"),
@@ -103,7 +105,11 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
         <p
           role="status"
           data-testid="payment-status"
-          className="rounded-md border border-border bg-subtle px-4 py-2.5 text-sm"
+          className={
+            payment.status === "paid"
+              ? "rounded-md border border-success/30 bg-success-soft px-4 py-2.5 text-sm text-success"
+              : "rounded-md border border-border bg-subtle px-4 py-2.5 text-sm"
+          }
         >
           {payment.status === "pending"
             ? `Payment of ${formatCredits(payment.credits)} credits is processing: they appear as soon as the payment provider confirms it.`

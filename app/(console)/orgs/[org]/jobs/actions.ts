@@ -7,13 +7,44 @@ import { services } from "@/app/_server/services";
 import { currentCaller } from "@/app/_server/session";
 import { getDb } from "@/db";
 import { startJob, stopJob } from "@/lib/compute";
+import { QuotaExceeded } from "@/lib/core";
+
+/** A refused start: Apolo's reason first, then what to do next; `next` is the link the form offers. */
+export interface StartJobState extends FormState {
+  next?: "top-up";
+}
+
+/**
+ * Apolo's wording as the first sentence ("No credits left for org 'acme'."), then the next step: top up, stop
+ * a job, or ask a manager.
+ */
+function explainRefusal(err: QuotaExceeded): { message: string; next?: "top-up" } {
+  const first = err.message.endsWith(".") ? err.message : `${err.message}.`;
+  const d = err.detail;
+  if (d?.scope === "user")
+    return { message: `${first.slice(0, -1)} — you run ${d.running} of ${d.limit}. Stop one or ask a manager.` };
+  if (d?.scope === "org")
+    return {
+      message: `${first.slice(0, -1)} — ${d.running} of ${d.limit} jobs run on this cluster. Stop one or ask an admin to raise the limit.`,
+    };
+  if (err.message.startsWith("No credits left for org")) return { message: first, next: "top-up" };
+  if (err.message.startsWith("No credits left for user"))
+    return { message: `${first} Your credit limit is used up: ask a manager to raise it.` };
+  return { message: first };
+}
 
 /** Starts a job; `project` (the project's name on the chosen cluster) is optional: empty means no project. */
-export async function startJobAction(org: string, _prev: FormState, formData: FormData): Promise<FormState> {
+export async function startJobAction(org: string, _prev: StartJobState, formData: FormData): Promise<StartJobState> {
   const values = formValues(formData, ["name", "cluster", "preset", "project"]);
-  return runFormAction(values, async () => {
+  return runFormAction(values, async (): Promise<StartJobState> => {
     requireArgs({ org });
-    const job = await startJob(await getDb(), await currentCaller(), org, values, await services());
+    let job: Awaited<ReturnType<typeof startJob>>;
+    try {
+      job = await startJob(await getDb(), await currentCaller(), org, values, await services());
+    } catch (err) {
+      if (err instanceof QuotaExceeded) return { ok: false, ...explainRefusal(err), values };
+      throw err;
+    }
     revalidatePath(`/orgs/${org}`, "layout");
     return {
       ok: true,

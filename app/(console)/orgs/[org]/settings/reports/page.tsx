@@ -73,6 +73,7 @@ export default async function ReportsPage({ params, searchParams }: OrgSearchPag
   if (projectParam) csvQuery.set("project", projectParam);
   csvQuery.set("sort", members.query.sort);
   csvQuery.set("dir", members.query.dir);
+  if (members.query.zero === "hide") csvQuery.set("zero", "hide");
 
   return (
     <div className="space-y-6">
