@@ -1,8 +1,9 @@
 "use client";
 
 import { Dialog as D } from "radix-ui";
-import type { ComponentProps, ReactNode } from "react";
+import { useRef, type ComponentProps, type ReactNode } from "react";
 import { cn } from "./cn";
+import { takeMenuOpener } from "./menu";
 
 export const Dialog = D.Root;
 export const DialogTrigger = D.Trigger;
@@ -26,11 +27,26 @@ export function DialogContent({
    */
   modal?: "strict";
 }) {
+  // Where focus returns on close: the element focused when it opened, or (opened from a menu item, which is gone
+  // by then) that menu's trigger. Radix alone would drop focus to <body> in the second case.
+  const opener = useRef<HTMLElement | null>(null);
   return (
     <D.Portal>
       <D.Overlay className="fixed inset-0 z-40 bg-black/40 backdrop-blur-[1px]" />
       <D.Content
         {...(modal === "strict" ? { onInteractOutside: (e: Event) => e.preventDefault() } : {})}
+        onOpenAutoFocus={() => {
+          const active = document.activeElement;
+          opener.current =
+            active instanceof HTMLElement && active !== document.body && active.isConnected ? active : takeMenuOpener();
+        }}
+        onCloseAutoFocus={(e) => {
+          const target = opener.current;
+          if (target?.isConnected) {
+            e.preventDefault();
+            target.focus();
+          }
+        }}
         className={cn(
           "fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2",
           "rounded-lg border border-border bg-canvas p-5 shadow-xl focus:outline-none",
