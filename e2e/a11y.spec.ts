@@ -13,6 +13,8 @@ import { createOrg, newPerson, orgName, signIn, signInOperator, signUp } from ".
  * makes an org and a project; the platform admin. Dialogs are opened and cancelled: nothing here changes big-lab.
  */
 const SHOTS = "/work/shots/a11y";
+// Many pages, each scanned twice (light, dark): the tests run side by side.
+test.describe.configure({ mode: "parallel" });
 const CLUSTER = "default";
 const MANAGER = "member-001";
 const USER = "member-002";
@@ -65,24 +67,33 @@ test("signed out: sign-in, sign-up and password pages; the skip link is the firs
   page,
 }) => {
   mkdirSync(SHOTS, { recursive: true });
-  for (const path of ["/signup", "/forgot-password", "/reset-password", "/signin"]) await visit(page, path);
+  for (const path of ["/signin", "/forgot-password", "/reset-password", "/signup"]) await visit(page, path);
 
-  // Keyboard only: the first Tab shows the skip link; Enter on it, and the next Tab lands inside <main>.
-  await page.keyboard.press("Tab");
+  // The skip link is the first focusable element. The form autofocuses its first field: Shift+Tab walks back
+  // (past the logo) to the skip link, which shows itself on focus.
   const skip = page.getByRole("link", { name: "Skip to content" });
+  expect(
+    await page.evaluate(
+      () => document.querySelector<HTMLElement>("a[href], button, input, select, textarea, [tabindex]")?.dataset.testid,
+    ),
+  ).toBe("skip-link");
+  await expect(page.getByLabel("Username")).toBeFocused();
+  for (let i = 0; i < 3 && !(await skip.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press("Shift+Tab");
+  }
   await expect(skip).toBeFocused();
   await expect(skip).toBeInViewport();
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(250);
-    await page.screenshot({ path: `${SHOTS}/skip-link-signin-${scheme}.png` });
+    await page.screenshot({ path: `${SHOTS}/skip-link-signup-${scheme}.png` });
   }
   await page.emulateMedia({ colorScheme: null });
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/#content$/);
   await page.keyboard.press("Tab");
-  await expect(page.getByLabel("Username or email")).toBeFocused();
-  await page.screenshot({ path: `${SHOTS}/focus-ring-signin-field.png` });
+  await expect(page.getByLabel("Username")).toBeFocused();
+  await page.screenshot({ path: `${SHOTS}/focus-ring-signup-field.png` });
 });
 
 test("org admin (big-lab): pages, dialogs, focus back on the menu trigger, / to search, the skip link past the header", async ({
@@ -110,7 +121,7 @@ test("org admin (big-lab): pages, dialogs, focus back on the menu trigger, / to 
     await visit(page, `${base}/${path}`);
   }
   await visit(page, `${base}/credits`);
-  await scanDialog(page, () => page.getByTestId("top-up-open").click(), "Top up credits");
+  await scanDialog(page, () => page.getByTestId("top-up-open").click(), `Top up ${BIG_ORG}`);
   await visit(page, `${base}/projects`);
   await scanDialog(
     page,

@@ -3,7 +3,7 @@
 import { Dialog as D } from "radix-ui";
 import { useRef, type ComponentProps, type ReactNode } from "react";
 import { cn } from "./cn";
-import { takeMenuOpener } from "./menu";
+import { takeMenuOpener, triggerOfMenu } from "./menu";
 
 export const Dialog = D.Root;
 export const DialogTrigger = D.Trigger;
@@ -29,7 +29,7 @@ export function DialogContent({
 }) {
   // Where focus returns on close: the element focused when it opened, or (opened from a menu item, which is gone
   // by then) that menu's trigger. Radix alone would drop focus to <body> in the second case.
-  const opener = useRef<HTMLElement | null>(null);
+  const opener = useRef<(HTMLElement | null)[]>([]);
   return (
     <D.Portal>
       <D.Overlay className="fixed inset-0 z-40 bg-black/40 backdrop-blur-[1px]" />
@@ -37,12 +37,18 @@ export function DialogContent({
         {...(modal === "strict" ? { onInteractOutside: (e: Event) => e.preventDefault() } : {})}
         onOpenAutoFocus={() => {
           const active = document.activeElement;
-          opener.current =
-            active instanceof HTMLElement && active !== document.body && active.isConnected ? active : takeMenuOpener();
+          const menuTrigger = takeMenuOpener();
+          opener.current = [
+            active instanceof HTMLElement && active !== document.body && !active.closest('[role="menu"]')
+              ? active
+              : null,
+            menuTrigger,
+            active instanceof Element ? triggerOfMenu(active) : null,
+          ];
         }}
         onCloseAutoFocus={(e) => {
-          const target = opener.current;
-          if (target?.isConnected) {
+          const target = opener.current.find((el) => el?.isConnected);
+          if (target) {
             e.preventDefault();
             target.focus();
           }

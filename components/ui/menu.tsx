@@ -25,10 +25,14 @@ export function takeMenuOpener(): HTMLElement | null {
   return chosen && Date.now() - chosen.at < 2000 && chosen.trigger.isConnected ? chosen.trigger : null;
 }
 
+/** The button that opened the menu `inside` is in (Radix labels a menu by its trigger). */
+export function triggerOfMenu(inside: Element): HTMLElement | null {
+  const id = inside.closest('[role="menu"]')?.getAttribute("aria-labelledby");
+  return id ? document.getElementById(id) : null;
+}
+
 function rememberTrigger(item: EventTarget | null) {
-  const menu = item instanceof Element ? item.closest('[role="menu"]') : null;
-  const id = menu?.getAttribute("aria-labelledby");
-  const trigger = id ? document.getElementById(id) : null;
+  const trigger = item instanceof Element ? triggerOfMenu(item) : null;
   lastChosen = trigger ? { trigger, at: Date.now() } : null;
 }
 

@@ -57,7 +57,7 @@ export default async function ApiDocsPage() {
         <h1 className="text-xl font-semibold tracking-tight">API reference</h1>
         <p className="max-w-3xl text-sm text-muted">
           Call the API with a personal access token from{" "}
-          <Link href="/account/tokens" className="text-accent hover:underline">
+          <Link href="/account/tokens" className="text-accent underline underline-offset-2">
             Account → Tokens
           </Link>{" "}
           in an <code className="font-mono text-xs">Authorization: Bearer apolo_pat_…</code> header. A token acts as
