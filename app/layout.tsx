@@ -31,7 +31,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
         <a
           href="#content"
           data-testid="skip-link"
-          className="sr-only rounded-md border border-border-strong bg-canvas px-3 py-2 text-sm font-medium text-fg shadow-lg focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-[100]"
+          className="sr-only rounded-md border border-border-strong bg-canvas px-3 py-2 text-sm font-medium text-fg shadow-lg focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-[100] focus:px-3 focus:py-2"
         >
           Skip to content
         </a>
