@@ -48,6 +48,7 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
   if (ready === false) {
     return (
       <main
+        id="content"
         className="mx-auto flex min-h-[70dvh] max-w-md flex-col items-center justify-center gap-3 px-6 text-center"
         data-testid="unavailable"
       >
@@ -61,7 +62,10 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
   }
   if (tooLarge) {
     return (
-      <main className="mx-auto flex min-h-[70dvh] max-w-md flex-col items-center justify-center gap-3 px-6 text-center">
+      <main
+        id="content"
+        className="mx-auto flex min-h-[70dvh] max-w-md flex-col items-center justify-center gap-3 px-6 text-center"
+      >
         <h1 className="text-xl font-semibold">That was too much to send</h1>
         <p className="text-sm text-muted" data-testid="too-large">
           The form sent more than 1 MB, far more than any of its fields accepts. Nothing was saved. Shorten what you
@@ -74,7 +78,10 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
     );
   }
   return (
-    <main className="mx-auto flex min-h-[70dvh] max-w-md flex-col items-center justify-center gap-3 px-6 text-center">
+    <main
+      id="content"
+      className="mx-auto flex min-h-[70dvh] max-w-md flex-col items-center justify-center gap-3 px-6 text-center"
+    >
       <h1 className="text-xl font-semibold">Something went wrong</h1>
       <p className="text-sm text-muted">
         We couldn&apos;t load this page. Try again; if it keeps happening, contact support

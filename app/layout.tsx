@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import { cookies } from "next/headers";
 import { NavigationProgress } from "@/components/ui/navigation-progress";
+import { SearchShortcut } from "@/components/ui/filters";
 import { Toaster } from "@/components/ui/toast";
 import "./globals.css";
 
@@ -27,6 +28,15 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en" data-theme={theme === "light" || theme === "dark" ? theme : undefined}>
       <body className="min-h-dvh">
+        {/* The first stop of Tab on every page: jumps past the header to the page's <main id="content">. */}
+        <a
+          href="#content"
+          data-testid="skip-link"
+          className="sr-only rounded-md border border-border-strong bg-canvas px-3 py-2 text-sm font-medium text-fg shadow-lg focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-[100] focus:px-3 focus:py-2"
+        >
+          Skip to content
+        </a>
+        <SearchShortcut />
         <NavigationProgress />
         <Toaster>{children}</Toaster>
       </body>

@@ -1,5 +1,5 @@
-import { expect } from "@playwright/test";
-import { createOrg, newPerson, orgName, signUp, snap, test } from "./helpers";
+import { expect, test } from "./axe";
+import { createOrg, newPerson, orgName, signUp, snap } from "./helpers";
 
 test("an outsider gets 404 on another person's org, exactly as for a missing org", async ({ browser }) => {
   const ownerCtx = await browser.newContext();

@@ -1,17 +1,7 @@
 import { mkdirSync } from "node:fs";
-import { expect, type Page } from "@playwright/test";
-import {
-  createOrg,
-  newPeople,
-  newPerson,
-  newPersonContext,
-  orgName,
-  signIn,
-  signOut,
-  signUp,
-  snap,
-  test,
-} from "./helpers";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
+import { createOrg, newPeople, newPerson, newPersonContext, orgName, signIn, signOut, signUp, snap } from "./helpers";
 import { linkIn, mailsTo, waitForMail } from "./mailbox";
 
 const SHOTS = "e2e/.artifacts/screenshots";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { expect, type Locator, type Page } from "@playwright/test";
-import { createOrg, newPerson, newPersonContext, orgName, signInOperator, signUp, snap, test } from "./helpers";
+import type { Locator, Page } from "@playwright/test";
+import { expect, test } from "./axe";
+import { createOrg, newPerson, newPersonContext, orgName, signInOperator, signUp, snap } from "./helpers";
 
 /** The form, sent for an org that does not exist, names it in the error of its "Organization name" field. */
 async function refusesUnknownOrg(form: Locator, submit: string) {

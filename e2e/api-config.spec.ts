@@ -4,9 +4,10 @@
  * (apolo_sdk _server_cfg.py get_server_config; neuro_admin_client _parse_user_payload, _parse_cluster_user,
  * _parse_balance, _parse_cluster_payload). People and tokens come from e2e/api-config-seed.ts.
  */
-import { expect, type APIRequestContext } from "@playwright/test";
+import type { APIRequestContext } from "@playwright/test";
+import { expect, test } from "./axe";
 import { API_CFG } from "./api-config-seed";
-import { signIn, snap, test } from "./helpers";
+import { signIn, snap } from "./helpers";
 
 const { admin, user, outsider, operator } = API_CFG.people;
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -1,6 +1,7 @@
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./axe";
 import { API_PEOPLE, API_TOKENS } from "./api-fixtures";
-import { createOrg, orgName, signIn, test } from "./helpers";
+import { createOrg, orgName, signIn } from "./helpers";
 
 /**
  * The console's own REST API (/api/v1/…) over HTTP against the production build, with the bearer tokens seeded

@@ -5,9 +5,10 @@
  * Seeded by e2e/seed-auto-topup.ts: the org (new each run), its admin and manager, a 3600 credits/hour preset.
  */
 import { readFileSync } from "node:fs";
-import { expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
 import { AUTO, AUTO_TOPUP_ORG_FILE } from "./auto-topup-data";
-import { newPersonContext, signIn, snap, test } from "./helpers";
+import { newPersonContext, signIn, snap } from "./helpers";
 import { mailTo } from "./mailbox";
 
 const PHONE = { width: 390, height: 844 };

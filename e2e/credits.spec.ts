@@ -1,5 +1,6 @@
-import { expect, type Page } from "@playwright/test";
-import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap, test, topUp } from "./helpers";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
+import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap, topUp } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 
 async function startJob(page: Page, org: string, name: string, preset: string) {

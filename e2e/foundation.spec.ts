@@ -1,5 +1,5 @@
-import { expect } from "@playwright/test";
-import { createOrg, newPerson, orgName, signIn, signOut, signUp, snap, test } from "./helpers";
+import { expect, test } from "./axe";
+import { createOrg, newPerson, orgName, signIn, signOut, signUp, snap } from "./helpers";
 
 test("sign up → onboarding → create org → second org → switch → sign out → sign in lands in the last org", async ({
   page,

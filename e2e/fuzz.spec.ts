@@ -15,9 +15,10 @@
  * a stack trace or message of Next's in any answer.
  */
 import { readFileSync } from "node:fs";
-import { expect, type APIRequestContext, type Browser } from "@playwright/test";
+import type { APIRequestContext, Browser } from "@playwright/test";
+import { expect, test } from "./axe";
 import pg from "pg";
-import { createOrg, newPerson, orgName, PASSWORD, signInOperator, signUp, test } from "./helpers";
+import { createOrg, newPerson, orgName, PASSWORD, signInOperator, signUp } from "./helpers";
 
 /** Bodies per form action (FormData) and for the usage API; actions called with plain arguments get ARG_BODIES. */
 const BODIES = Number(process.env.FUZZ_BODIES ?? 300);

@@ -1,6 +1,7 @@
-import { expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
 import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS } from "./fixtures-data";
-import { createOrg, newPeople, newPersonContext, orgName, signIn, signUp, snap, test } from "./helpers";
+import { createOrg, newPeople, newPersonContext, orgName, signIn, signUp, snap } from "./helpers";
 import { acceptFromInvites } from "./invite-helpers";
 
 async function invite(page: Page, entries: string, role: "User" | "Manager" | "Admin" = "User") {

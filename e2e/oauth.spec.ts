@@ -1,6 +1,6 @@
-import { expect } from "@playwright/test";
+import { expect, test } from "./axe";
 import { encode } from "next-auth/jwt";
-import { E2E_AUTH_SECRET, newPerson, signUp, test } from "./helpers";
+import { E2E_AUTH_SECRET, newPerson, signUp } from "./helpers";
 
 /**
  * No live GitHub/Google here: this starts where the OAuth callback leaves a first-time person, with a signed

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { expect } from "@playwright/test";
+import { expect, test } from "./axe";
 import pg from "pg";
-import { E2E_AUTH_SECRET, newPerson, signUp, test } from "./helpers";
+import { E2E_AUTH_SECRET, newPerson, signUp } from "./helpers";
 import { cuttableRelay, startServer, stopServer } from "./server-process";
 
 /**

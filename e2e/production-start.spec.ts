@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { expect } from "@playwright/test";
+import { expect, test } from "./axe";
 import pg from "pg";
-import { newPerson, test } from "./helpers";
+import { newPerson } from "./helpers";
 import { startServer as start, stopServer as stop } from "./server-process";
 
 test("a production server refuses to start without real secrets and says which are missing", async () => {

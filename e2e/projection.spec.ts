@@ -5,9 +5,10 @@
  * manager sees them read-only. Seeded by e2e/seed-projection.ts: proj-org has 150 credits and a job running at
  * 3 credits/hour on an external cluster (nothing charges it during the run), so it lasts about 2 days.
  */
-import { expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
 import { PROJ } from "./projection-data";
-import { newPersonContext, signIn, snap, test } from "./helpers";
+import { newPersonContext, signIn, snap } from "./helpers";
 
 const LASTS = /^At the current rate, credits last about 2 days \(until [A-Z][a-z]{2} \d{1,2}, \d\d:\d\d UTC\)\.$/;
 const DESKTOP = { width: 1440, height: 900 };

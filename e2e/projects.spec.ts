@@ -1,5 +1,6 @@
-import { expect, type Page } from "@playwright/test";
-import { createOrg, newPeople, newPersonContext, orgName, signUp, snap, test, topUp } from "./helpers";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
+import { createOrg, newPeople, newPersonContext, orgName, signUp, snap, topUp } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 
 /** New orgs land on the seeded default cluster (playwright.config.ts SEED_DEFAULT_CLUSTER). */

@@ -1,5 +1,6 @@
-import { expect, type Page } from "@playwright/test";
-import { createOrg, newPerson, orgName, PASSWORD, signUp, snap, test } from "./helpers";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
+import { createOrg, newPerson, orgName, PASSWORD, signUp, snap } from "./helpers";
 
 /** Open-redirect attempts through sign-in's callbackUrl (app/_server/return-to.test.ts has the full corpus). */
 const BYPASSES = [

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import { expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
 import { formatCredits } from "@/lib/core/money";
-import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap, test } from "./helpers";
+import { createOrg, newPeople, newPerson, newPersonContext, orgName, signUp, snap } from "./helpers";
 import { inviteAndAccept } from "./invite-helpers";
 
 const DAY_MS = 86_400_000;

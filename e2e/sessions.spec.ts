@@ -1,5 +1,5 @@
-import { expect } from "@playwright/test";
-import { createOrg, newPerson, newPersonContext, orgName, signIn, signOut, signUp, snap, test } from "./helpers";
+import { expect, test } from "./axe";
+import { createOrg, newPerson, newPersonContext, orgName, signIn, signOut, signUp, snap } from "./helpers";
 import { linkIn, mailTo } from "./mailbox";
 
 test("a session cookie copied before sign-out opens nothing afterwards", async ({ page, browser }) => {

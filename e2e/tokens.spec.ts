@@ -1,5 +1,5 @@
-import { expect } from "@playwright/test";
-import { createOrg, newPerson, orgName, signUp, snap, test } from "./helpers";
+import { expect, test } from "./axe";
+import { createOrg, newPerson, orgName, signUp, snap } from "./helpers";
 
 const TOKEN_SHAPE = /^apolo_pat_[A-Za-z0-9_-]{43}$/;
 

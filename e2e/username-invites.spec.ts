@@ -1,15 +1,6 @@
-import { expect, type Page } from "@playwright/test";
-import {
-  createOrg,
-  newPeople,
-  newPersonContext,
-  OPERATOR,
-  orgName,
-  signInOperator,
-  signUp,
-  snap,
-  test,
-} from "./helpers";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./axe";
+import { createOrg, newPeople, newPersonContext, OPERATOR, orgName, signInOperator, signUp, snap } from "./helpers";
 import { inviteFromUsersTab } from "./invite-helpers";
 
 /**

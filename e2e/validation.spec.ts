@@ -1,5 +1,5 @@
-import { expect } from "@playwright/test";
-import { createOrg, newPerson, orgName, signIn, signUp, snap, test } from "./helpers";
+import { expect, test } from "./axe";
+import { createOrg, newPerson, orgName, signIn, signUp, snap } from "./helpers";
 
 test("sign-up shows each broken rule next to its field, keeps what was typed and creates nothing", async ({ page }) => {
   await page.goto("/signup");

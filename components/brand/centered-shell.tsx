@@ -8,7 +8,7 @@ export function CenteredShell({ children, className }: { children: ReactNode; cl
       <header className="px-6 py-5">
         <Logo />
       </header>
-      <main className="flex flex-1 items-start justify-center px-4 pt-6 pb-16 sm:pt-12">
+      <main id="content" className="flex flex-1 items-start justify-center px-4 pt-6 pb-16 sm:pt-12">
         <div className={className}>{children}</div>
       </main>
     </div>

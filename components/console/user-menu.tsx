@@ -28,13 +28,17 @@ export function UserMenu({
     <Menu>
       <MenuTrigger
         data-testid="user-menu"
-        aria-label={`Account menu for ${username}`}
         className="flex items-center gap-2 rounded-full p-0.5 pr-2 text-sm hover:bg-hover"
       >
-        <span className="flex size-7 items-center justify-center rounded-full bg-accent-soft font-semibold text-accent uppercase">
+        <span
+          aria-hidden
+          className="flex size-7 items-center justify-center rounded-full bg-accent-soft font-semibold text-accent uppercase"
+        >
           {username.slice(0, 1)}
         </span>
-        <span className="hidden max-w-40 truncate sm:inline">{username}</span>
+        {/* The name is the visible text (axe: label-content-name-mismatch); on phones it is read, not shown. */}
+        <span className="sr-only">Account menu:</span>
+        <span className="max-w-40 truncate max-sm:sr-only">{username}</span>
       </MenuTrigger>
       <MenuContent align="end">
         <MenuLabel>Signed in as {username}</MenuLabel>

@@ -1,8 +1,9 @@
 "use client";
 
 import { Dialog as D } from "radix-ui";
-import type { ComponentProps, ReactNode } from "react";
+import { useRef, type ComponentProps, type ReactNode } from "react";
 import { cn } from "./cn";
+import { takeMenuOpener, triggerOfMenu } from "./menu";
 
 export const Dialog = D.Root;
 export const DialogTrigger = D.Trigger;
@@ -26,12 +27,33 @@ export function DialogContent({
    */
   modal?: "strict";
 }) {
+  // Where focus returns on close: the element focused when it opened, or (opened from a menu item, which is gone
+  // by then) that menu's trigger. Radix alone would drop focus to <body> in the second case.
+  const opener = useRef<(HTMLElement | null)[]>([]);
   return (
     <D.Portal>
       {/* Light: a soft dim. Dark: a near-black dim plus blur, so the dialog stands out from an already dark page. */}
       <D.Overlay className="fixed inset-0 z-40 bg-[light-dark(rgb(0_0_0/0.4),rgb(0_0_0/0.72))] backdrop-blur-[2px]" />
       <D.Content
         {...(modal === "strict" ? { onInteractOutside: (e: Event) => e.preventDefault() } : {})}
+        onOpenAutoFocus={() => {
+          const active = document.activeElement;
+          const menuTrigger = takeMenuOpener();
+          opener.current = [
+            active instanceof HTMLElement && active !== document.body && !active.closest('[role="menu"]')
+              ? active
+              : null,
+            menuTrigger,
+            active instanceof Element ? triggerOfMenu(active) : null,
+          ];
+        }}
+        onCloseAutoFocus={(e) => {
+          const target = opener.current.find((el) => el?.isConnected);
+          if (target) {
+            e.preventDefault();
+            target.focus();
+          }
+        }}
         className={cn(
           "fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2",
           "rounded-lg border border-border bg-canvas p-5 shadow-xl focus:outline-none",

@@ -1,6 +1,6 @@
 "use client";
 
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import { Input, Label } from "./field";
 import { Select } from "./select";
 
@@ -85,4 +85,37 @@ export function UtcTime({ value, format }: { value: Date; format: Intl.DateTimeF
       {format.format(value)}
     </time>
   );
+}
+
+/** The search box `/` focuses: a table's search (type="search"), or a control marked data-search-shortcut. */
+const SEARCH_SELECTOR = 'main input[type="search"], main [data-search-shortcut]';
+
+/**
+ * `/` focuses the page's table search, as on GitHub: ignored while typing in a field, with a modifier, or while a
+ * dialog is open. Mounted once (app/layout.tsx).
+ */
+export function SearchShortcut() {
+  useEffect(() => {
+    function onKeyDown(e: KeyboardEvent) {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const t = e.target;
+      if (
+        t instanceof HTMLElement &&
+        (t.isContentEditable || t.closest("input, textarea, select, [contenteditable], [role=textbox]"))
+      ) {
+        return;
+      }
+      if (document.querySelector('[role="dialog"], [role="alertdialog"], [role="menu"]')) return;
+      const search = Array.from(document.querySelectorAll<HTMLElement>(SEARCH_SELECTOR)).find(
+        (el) => el.offsetParent !== null && !el.hasAttribute("disabled"),
+      );
+      if (!search) return;
+      e.preventDefault();
+      search.focus();
+      if (search instanceof HTMLInputElement) search.select();
+    }
+    document.addEventListener("keydown", onKeyDown);
+    return () => document.removeEventListener("keydown", onKeyDown);
+  }, []);
+  return null;
 }

@@ -60,7 +60,7 @@ export default async function AccountPage() {
     Promise.all([getAccountSettings(db, actor), listMySessions(db, actor)]),
   );
   return (
-    <main className="mx-auto w-full max-w-3xl space-y-6 px-4 py-8 sm:px-6 sm:py-10">
+    <main id="content" className="mx-auto w-full max-w-3xl space-y-6 px-4 py-8 sm:px-6 sm:py-10">
       <div className="space-y-4">
         <div>
           <h1 className="text-xl font-semibold tracking-tight">Account</h1>

@@ -7,7 +7,10 @@ import { requirePlatformAdmin } from "@/lib/orgs";
 export default async function AdminLayout({ children }: { children: React.ReactNode }) {
   await loadPage(async () => requirePlatformAdmin(await getDb(), await currentCaller()));
   return (
-    <div className="mx-auto w-full max-w-6xl flex-1 space-y-6 has-[[data-table]]:max-w-[90rem] px-4 py-4 sm:px-6 md:py-8">
+    <main
+      id="content"
+      className="mx-auto w-full max-w-6xl flex-1 space-y-6 px-4 py-4 has-[[data-table]]:max-w-[90rem] sm:px-6 md:py-8"
+    >
       <div className="space-y-4">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
@@ -25,7 +28,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           ]}
         />
       </div>
-      <main className="min-w-0">{children}</main>
-    </div>
+      <div className="min-w-0">{children}</div>
+    </main>
   );
 }

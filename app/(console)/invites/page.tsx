@@ -13,7 +13,7 @@ export default async function InvitesPage() {
   const actor = await currentCaller();
   const [mine, account] = await loadPage(() => Promise.all([listMyInvitations(db, actor), getAccount(db, actor)]));
   return (
-    <main className="mx-auto w-full max-w-2xl px-4 py-10 sm:px-6">
+    <main id="content" className="mx-auto w-full max-w-2xl px-4 py-10 sm:px-6">
       <h1 className="text-xl font-semibold tracking-tight">Invitations</h1>
       <p className="mt-1 mb-6 text-sm text-muted">
         Organizations that invited your account, <span className="font-medium text-fg">{account.username}</span>

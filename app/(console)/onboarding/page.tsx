@@ -17,7 +17,7 @@ export default async function OnboardingPage() {
   const actor = await currentCaller();
   const [mine, account] = await Promise.all([listMyInvitations(db, actor), getAccount(db, actor)]);
   return (
-    <main className="mx-auto w-full max-w-4xl px-4 py-10 sm:px-6">
+    <main id="content" className="mx-auto w-full max-w-4xl px-4 py-10 sm:px-6">
       <h1 className="text-2xl font-semibold tracking-tight">Welcome to Apolo, {user.username}</h1>
       <p className="mt-2 max-w-2xl text-sm text-muted">
         Organizations are groups of people who share access to compute clusters and one credit balance. Create your own,

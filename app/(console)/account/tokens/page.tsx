@@ -18,7 +18,7 @@ export default async function AccountTokensPage() {
   const actor = await currentCaller();
   const [tokens, orgs] = await loadPage(async () => Promise.all([listTokens(db, actor), listMyOrgs(db, actor)]));
   return (
-    <main className="mx-auto w-full max-w-3xl space-y-6 px-4 py-8 sm:px-6 sm:py-10">
+    <main id="content" className="mx-auto w-full max-w-3xl space-y-6 px-4 py-8 sm:px-6 sm:py-10">
       <div className="space-y-4">
         <div>
           <h1 className="text-xl font-semibold tracking-tight">Account</h1>

@@ -52,12 +52,12 @@ export default async function ApiDocsPage() {
     },
   ] as const;
   return (
-    <main className="mx-auto w-full max-w-5xl space-y-8 px-4 py-8 sm:px-6 sm:py-10">
+    <main id="content" className="mx-auto w-full max-w-5xl space-y-8 px-4 py-8 sm:px-6 sm:py-10">
       <div className="space-y-3">
         <h1 className="text-xl font-semibold tracking-tight">API reference</h1>
         <p className="max-w-3xl text-sm text-muted">
           Call the API with a personal access token from{" "}
-          <Link href="/account/tokens" className="text-accent hover:underline">
+          <Link href="/account/tokens" className="text-accent underline underline-offset-2">
             Account → Tokens
           </Link>{" "}
           in an <code className="font-mono text-xs">Authorization: Bearer apolo_pat_…</code> header. A token acts as

@@ -90,7 +90,7 @@ export default async function OrgLayout({
           ]}
         />
       </aside>
-      <main className="min-w-0 flex-1 space-y-4">
+      <main id="content" className="min-w-0 flex-1 space-y-4">
         {wallet.lowBalance && (
           <div
             role="status"

@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: "Create organization" };
 export default async function NewOrgPage() {
   await requireUserPage("/orgs/new");
   return (
-    <main className="mx-auto w-full max-w-lg px-4 py-10 sm:px-6">
+    <main id="content" className="mx-auto w-full max-w-lg px-4 py-10 sm:px-6">
       <h1 className="text-xl font-semibold tracking-tight">Create an organization</h1>
       <p className="mt-1 mb-6 text-sm text-muted">
         A new organization with its own members and credits. You become its admin.

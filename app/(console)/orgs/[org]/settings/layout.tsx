@@ -13,7 +13,15 @@ export default async function SettingsLayout({
 }) {
   const { org } = await params;
   const access = await loadPage(() => orgAccess(org));
-  if (!can(access.role, "settings.open")) return children;
+  // Plain members see the members list alone: the page still gets its top-level heading.
+  if (!can(access.role, "settings.open")) {
+    return (
+      <>
+        <h1 className="sr-only">Members of {access.org.name}</h1>
+        {children}
+      </>
+    );
+  }
   const base = `/orgs/${access.org.name}/settings`;
   return (
     <div className="space-y-6">
