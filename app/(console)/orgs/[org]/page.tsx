@@ -11,9 +11,8 @@ import { describeProjection, getOrgProjection } from "@/lib/billing";
 import { formatCredits } from "@/lib/core";
 import Link from "next/link";
 
-export async function generateMetadata({ params }: { params: Promise<{ org: string }> }): Promise<Metadata> {
-  return { title: "Overview" };
-}
+// The org layout's title template adds the org: "Overview · acme · Apolo Console".
+export const metadata: Metadata = { title: "Overview" };
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
