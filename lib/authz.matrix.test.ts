@@ -1560,6 +1560,8 @@ const INTERNAL_FUNCTIONS = new Set(exportedFunctions(isInternalModule).values())
  * action, API) reaches a helper but through an operation that has a row.
  */
 const NOT_OPERATIONS = new Set([
+  // A pure function: a job's status in words (lib/compute/job-status.ts).
+  "job-status.jobStatusText",
   // Inside createOrg's and renameOrg's transactions (after the name is written), and a pure function.
   "orgs.refuseReservedName",
   "org-names.refuseRedirectedName",

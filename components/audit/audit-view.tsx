@@ -91,6 +91,8 @@ function TargetCell({ row }: { row: AuditRow }) {
           {targets.length.toLocaleString("en")} {row.targetType === "invitation" ? "invitations" : row.targetType}
         </summary>
         <ul
+          tabIndex={0}
+          aria-label="Batch members, scrollable"
           className="mt-1 max-h-64 space-y-0.5 overflow-y-auto text-xs [overflow-wrap:anywhere] text-muted"
           data-testid="audit-batch-list"
         >

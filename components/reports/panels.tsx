@@ -221,7 +221,13 @@ export function AdditionsTable({
         <p className="text-sm text-muted">No top-ups or grants in this period.</p>
       ) : (
         <div className="space-y-2">
-          <div className="max-h-80 overflow-auto rounded-md border border-border">
+          {/* Scrollable: focusable so keyboard users can scroll it (axe scrollable-region-focusable). */}
+          <div
+            className="max-h-80 overflow-auto rounded-md border border-border"
+            tabIndex={0}
+            role="region"
+            aria-label="Top-ups and grants, scrollable"
+          >
             <table className="w-full border-collapse text-sm" aria-label="Top-ups and grants">
               <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
                 <tr className={EDGE_PADDING}>
@@ -288,7 +294,12 @@ export function AdditionsTable({
           <h3 className="text-xs font-medium text-muted">
             Balance adjustments by a platform admin <span className="font-normal">(not in the total)</span>
           </h3>
-          <div className="max-h-48 overflow-auto rounded-md border border-border">
+          <div
+            className="max-h-48 overflow-auto rounded-md border border-border"
+            tabIndex={0}
+            role="region"
+            aria-label="Balance adjustments, scrollable"
+          >
             <table className="w-full border-collapse text-sm" aria-label="Balance adjustments">
               <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
                 <tr className={EDGE_PADDING}>
