@@ -23,7 +23,11 @@ function anchor(op: OpenApiOperation): string {
 
 function Schema({ schema }: { schema: unknown }) {
   return (
-    <pre className="max-h-80 overflow-auto rounded-md border border-border bg-subtle p-3 font-mono text-xs leading-relaxed">
+    // Scrollable: focusable so the keyboard can scroll it (axe scrollable-region-focusable).
+    <pre
+      tabIndex={0}
+      className="max-h-80 overflow-auto rounded-md border border-border bg-subtle p-3 font-mono text-xs leading-relaxed"
+    >
       {JSON.stringify(schema, null, 2)}
     </pre>
   );
