@@ -221,59 +221,37 @@ export function AdditionsTable({
         <p className="text-sm text-muted">No top-ups or grants in this period.</p>
       ) : (
         <div className="space-y-2">
-          {/* Scrollable: focusable so keyboard users can scroll it (axe scrollable-region-focusable). */}
-          <div
-            className="max-h-80 overflow-auto rounded-md border border-border"
-            tabIndex={0}
-            role="region"
-            aria-label="Top-ups and grants, scrollable"
+          <ScrollTable
+            label="Top-ups and grants"
+            height="max-h-80"
+            columns={[{ label: "When (UTC)" }, { label: "Kind" }, { label: "Who" }, { label: "Amount", right: true }]}
           >
-            <table className="w-full border-collapse text-sm" aria-label="Top-ups and grants">
-              <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
-                <tr className={EDGE_PADDING}>
-                  <th scope="col" className="border-b border-border px-2 py-2 font-medium whitespace-nowrap">
-                    When (UTC)
-                  </th>
-                  <th scope="col" className="border-b border-border px-2 py-2 font-medium">
-                    Kind
-                  </th>
-                  <th scope="col" className="border-b border-border px-2 py-2 font-medium">
-                    Who
-                  </th>
-                  <th scope="col" className="border-b border-border px-2 py-2 text-right font-medium">
-                    Amount
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {additions.rows.map((r, i) => (
-                  <tr
-                    key={i}
-                    data-testid="addition-row"
-                    className={cn("border-b border-border last:border-0", EDGE_PADDING)}
-                  >
-                    <td className="px-2 py-2 whitespace-nowrap text-muted">
-                      <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
-                    </td>
-                    <td className="px-2 py-2 whitespace-nowrap">{ADDITION_LABELS[r.kind]}</td>
-                    <td className="px-2 py-2" title={r.note ?? undefined}>
-                      <span className="block max-w-36 truncate">
-                        {r.actor ?? (r.kind === "auto_topup" ? "automatic" : <span className="text-muted">—</span>)}
-                      </span>
-                    </td>
-                    <td
-                      className={cn(
-                        "px-2 py-2 text-right whitespace-nowrap tabular-nums",
-                        r.amount.startsWith("-") ? "text-danger" : "text-success",
-                      )}
-                    >
-                      {signedCredits(r.amount)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+            {additions.rows.map((r, i) => (
+              <tr
+                key={i}
+                data-testid="addition-row"
+                className={cn("border-b border-border last:border-0", EDGE_PADDING)}
+              >
+                <td className="px-2 py-2 whitespace-nowrap text-muted">
+                  <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
+                </td>
+                <td className="px-2 py-2 whitespace-nowrap">{ADDITION_LABELS[r.kind]}</td>
+                <td className="px-2 py-2" title={r.note ?? undefined}>
+                  <span className="block max-w-36 truncate">
+                    {r.actor ?? (r.kind === "auto_topup" ? "automatic" : <span className="text-muted">—</span>)}
+                  </span>
+                </td>
+                <td
+                  className={cn(
+                    "px-2 py-2 text-right whitespace-nowrap tabular-nums",
+                    r.amount.startsWith("-") ? "text-danger" : "text-success",
+                  )}
+                >
+                  {signedCredits(r.amount)}
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
           <div className="flex flex-wrap items-baseline justify-between gap-2 text-sm">
             <span className="text-xs text-muted">
               {additions.count > additions.rows.length
@@ -294,51 +272,73 @@ export function AdditionsTable({
           <h3 className="text-xs font-medium text-muted">
             Balance adjustments by a platform admin <span className="font-normal">(not in the total)</span>
           </h3>
-          <div
-            className="max-h-48 overflow-auto rounded-md border border-border"
-            tabIndex={0}
-            role="region"
-            aria-label="Balance adjustments, scrollable"
+          <ScrollTable
+            label="Balance adjustments"
+            height="max-h-48"
+            columns={[{ label: "When (UTC)" }, { label: "Who" }, { label: "Change", right: true }]}
           >
-            <table className="w-full border-collapse text-sm" aria-label="Balance adjustments">
-              <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
-                <tr className={EDGE_PADDING}>
-                  <th scope="col" className="border-b border-border px-2 py-2 font-medium whitespace-nowrap">
-                    When (UTC)
-                  </th>
-                  <th scope="col" className="border-b border-border px-2 py-2 font-medium">
-                    Who
-                  </th>
-                  <th scope="col" className="border-b border-border px-2 py-2 text-right font-medium">
-                    Change
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {adjustments.rows.map((r, i) => (
-                  <tr
-                    key={i}
-                    data-testid="adjustment-row"
-                    className={cn("border-b border-border last:border-0", EDGE_PADDING)}
-                  >
-                    <td className="px-2 py-2 whitespace-nowrap text-muted">
-                      <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
-                    </td>
-                    <td className="px-2 py-2" title={r.note ?? undefined}>
-                      <span className="block max-w-48 truncate">
-                        {r.actor ?? <span className="text-muted">—</span>}
-                      </span>
-                    </td>
-                    <td className="px-2 py-2 text-right whitespace-nowrap text-warning tabular-nums">
-                      {signedCredits(r.amount)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+            {adjustments.rows.map((r, i) => (
+              <tr
+                key={i}
+                data-testid="adjustment-row"
+                className={cn("border-b border-border last:border-0", EDGE_PADDING)}
+              >
+                <td className="px-2 py-2 whitespace-nowrap text-muted">
+                  <time dateTime={r.at.toISOString()}>{timeFormat.format(r.at)}</time>
+                </td>
+                <td className="px-2 py-2" title={r.note ?? undefined}>
+                  <span className="block max-w-48 truncate">{r.actor ?? <span className="text-muted">—</span>}</span>
+                </td>
+                <td className="px-2 py-2 text-right whitespace-nowrap text-warning tabular-nums">
+                  {signedCredits(r.amount)}
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         </div>
       )}
+    </div>
+  );
+}
+
+/** A small table that scrolls within `height` under a sticky header; focusable so the keyboard can scroll it. */
+function ScrollTable({
+  label,
+  height,
+  columns,
+  children,
+}: {
+  label: string;
+  height: string;
+  columns: { label: string; right?: boolean }[];
+  children: ReactNode;
+}) {
+  return (
+    <div
+      className={cn(height, "overflow-auto rounded-md border border-border")}
+      tabIndex={0}
+      role="region"
+      aria-label={`${label}, scrollable`}
+    >
+      <table className="w-full border-collapse text-sm" aria-label={label}>
+        <thead className="sticky top-0 bg-surface text-left text-xs text-muted">
+          <tr className={EDGE_PADDING}>
+            {columns.map((c) => (
+              <th
+                key={c.label}
+                scope="col"
+                className={cn(
+                  "border-b border-border px-2 py-2 font-medium whitespace-nowrap",
+                  c.right && "text-right",
+                )}
+              >
+                {c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
     </div>
   );
 }
