@@ -114,14 +114,12 @@ test("jobs at 390 px: status and Stop on screen; at 1440 px a long username and 
   await expectNoSidewaysScroll(page);
   await shot(page, "jobs");
   await stop.click();
-  // A confirmation, if the Stop button asks for one.
-  const confirm = page.getByRole("dialog").getByRole("button", { name: /^stop/i });
-  await expect
-    .poll(async () => {
-      if (await confirm.isVisible()) await confirm.click();
-      return (await page.getByTestId("job-status").first().textContent()) ?? "";
-    })
-    .toContain("Stopped");
+  // Stopping asks first (components/jobs/stop-job-button.tsx); the dialog's button is reachable on a phone.
+  const confirm = page.getByRole("dialog").getByRole("button", { name: "Stop job" });
+  await expectOnScreen(page, confirm);
+  await confirm.click();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await expect(page.getByTestId("job-status").first()).toContainText("Stopped");
   await expectNoSidewaysScroll(page);
 
   // Credits and Audit log on a phone.
