@@ -17,9 +17,9 @@
  *      ones refused, as in a restart), then restores it; at 65 % kills one instance with SIGKILL;
  *   5. checks: balance = Σ ledger for every org; ledger idempotency keys unique; each paid payment exactly one
  *      ledger row, none for a payment that isn't paid, no payment answered "paid" twice; every job's
- *      credits_charged = Σ its charges = its settled runtime exactly; every charge a client was told about is in the
- *      ledger with that amount, and every usage key answered is in usage_records; grants between the keys answered
- *      and the keys sent; 5xx answers only while the database was away (plus a short grace), and those 503.
+ *      credits_charged = Σ its charges = its settled runtime exactly, in one ledger row per UTC hour; every charge
+ *      a client was told about is in usage_records with that amount, and every usage key answered is there;
+ *      grants between the keys answered and the keys sent; 5xx answers only while the database was away (plus a short grace), and those 503.
  *   6. prints requests/s, answers by status, the outage the clients saw and the time each instance took to recover.
  *
  * Loopback only; bounded in time and load. `--keep` leaves the database for inspection.
@@ -489,14 +489,22 @@ async function main() {
             or j.credits_charged <> round(j.credits_per_hour * extract(epoch from j.charged_until - j.started_at) / 3600, 8)`,
       );
       const keys = [...tally.charged.entries()];
+      // A job's charges are one ledger row per UTC hour (each job's Σ is checked above); each acknowledged charge
+      // is its own usage record with the amount it charged.
       const { rows: ledger } = await db.query<{ key: string; amount: string }>(
-        `select idempotency_key as key, (-amount)::text as amount from credit_ledger
-         where kind = 'charge' and idempotency_key = any($1)`,
+        `select idempotency_key as key, amount::text as amount from usage_records
+         where outcome = 'charged' and idempotency_key = any($1)`,
         [keys.map(([k]) => `usage:${s.clusterId}:${k}`)],
       );
       const inLedger = new Map(ledger.map((r) => [r.key, r.amount]));
       const missing = keys.filter(([k, amount]) => inLedger.get(`usage:${s.clusterId}:${k}`) !== amount);
-      if (missing.length) problems.push(`${missing.length} acknowledged charges missing or different in the ledger`);
+      if (missing.length) problems.push(`${missing.length} acknowledged charges missing or different in usage_records`);
+      const { rows: hourly } = await db.query<{ n: string }>(
+        `select count(*)::text as n from (
+           select job_id, period_start from credit_ledger where kind = 'charge' and job_id is not null
+           group by job_id, period_start having count(*) > 1 or period_start is null) x`,
+      );
+      if (Number(hourly[0]!.n) > 0) problems.push(`${hourly[0]!.n} job-hours with other than one ledger row`);
       const { rows: recorded } = await db.query<{ n: string }>(
         `select count(*)::text as n from usage_records where idempotency_key = any($1)`,
         [[...tally.answeredKeys].map((k) => `usage:${s.clusterId}:${k}`)],
@@ -518,7 +526,7 @@ async function main() {
                 (select count(*) from payments where status = 'paid')::text as paid`,
       );
       console.log(
-        `ledger: ${counts[0]!.charges} charges (${tally.charged.size} acknowledged), ${counts[0]!.paid} payments paid ` +
+        `ledger: ${counts[0]!.charges} hourly charge rows (${tally.charged.size} charges acknowledged), ${counts[0]!.paid} payments paid ` +
           `(${tally.paid.size} acknowledged), ${g} grants (${tally.grantKeysAnswered.size} acknowledged, ` +
           `${tally.grantKeysSent.size} sent)`,
       );
