@@ -3,6 +3,7 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { getDb } from "@/db";
 import { getJob, JOB_USAGE_LIMIT } from "@/lib/compute";
+import { jobStatusText } from "@/lib/compute/job-status";
 import { formatCredits } from "@/lib/core";
 import { hourSpan } from "@/lib/billing/ledger-kinds";
 import type { Metadata } from "next";
@@ -23,14 +24,6 @@ const timeFormat = new Intl.DateTimeFormat("en", {
 });
 const dayFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const clockFormat = new Intl.DateTimeFormat("en", { timeStyle: "medium", timeZone: "UTC", hourCycle: "h23" });
-
-/** Why a job stopped, in words. */
-const STOP_REASONS: Record<string, string> = {
-  UserStopped: "stopped by a member",
-  QuotaExhausted: "credits ran out",
-  ClusterRemoved: "the organization left the cluster",
-  OrgDeleted: "the organization was closed",
-};
 
 /** 2 decimals, or 4 for a small non-zero amount (a job's first seconds), never a misleading "0.00". */
 function credits(v: string) {
@@ -64,7 +57,6 @@ export default async function JobPage({ params }: JobPageProps) {
   const actor = await currentCaller();
   const { job, usage, hours } = await loadPage(() => getJob(db, actor, { org, job: jobId }));
   const running = job.status === "running";
-  const reason = job.stopReason ? (STOP_REASONS[job.stopReason] ?? job.stopReason) : null;
   const maxHour = hours.reduce((m, h) => Math.max(m, Number(h.amount)), 0);
   const facts: { label: string; value: ReactNode; testId: string }[] = [
     { label: "Preset", value: job.preset, testId: "job-preset" },
@@ -111,7 +103,7 @@ export default async function JobPage({ params }: JobPageProps) {
             data-testid="job-status"
           >
             <span aria-hidden className={running ? "size-2 rounded-full bg-success" : "size-2 rounded-full bg-muted"} />
-            {running ? "Running" : reason ? `Stopped: ${reason}` : "Stopped"}
+            {jobStatusText({ status: job.status, stopReason: job.stopReason })}
           </span>
         </div>
         <p className="text-sm text-muted">
