@@ -8,7 +8,7 @@ import { orgMembers, orgs } from "@/db/schema";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { requireOrgAccess, type OrgRef } from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
-import { formatCredits, isNonPositive } from "../core/money";
+import { formatCreditsFine } from "../core/credits-amount";
 import { projectOrgs, type Projection } from "./projection";
 
 /** Apolo's default `balance_projection_seconds`: 7 days, 3 days, 1 day (the column's default). */
@@ -163,8 +163,7 @@ export function describeProjection(
 
 /** A rate for display: "2.50", or four decimals when it is below 0.01 but not zero ("0.0042"). */
 export function formatRate(rate: string): string {
-  const two = formatCredits(rate);
-  return !isNonPositive(rate) && two === "0.00" ? formatCredits(rate, 4) : two;
+  return formatCreditsFine(rate);
 }
 
 /** Warning intervals in words, largest first: "7 days", "1 day 12 hours", "6 hours". */

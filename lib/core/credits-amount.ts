@@ -92,3 +92,12 @@ export function formatCredits(value: string | null | undefined, decimals = 2): s
   const out = decimals > 0 ? `${grouped}.${frac}` : grouped;
   return negative && scaled !== 0n ? `-${out}` : out;
 }
+
+/**
+ * Two decimals, or four when a non-zero amount would round to "0.00" (a job's first seconds, a small rate):
+ * never a misleading zero. "0.0042", "-0.0003", "2.50".
+ */
+export function formatCreditsFine(value: string): string {
+  const two = formatCredits(value);
+  return two.replace(/^-/, "") === "0.00" && creditUnits(value) !== 0n ? formatCredits(value, 4) : two;
+}

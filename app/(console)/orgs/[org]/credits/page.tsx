@@ -15,7 +15,7 @@ import {
 } from "@/lib/billing";
 import { listProjectFilterOptions } from "@/lib/projects";
 import { appConfig } from "@/app/_server/config";
-import { formatCredits, isNonPositive } from "@/lib/core";
+import { formatCredits, formatCreditsFine, isNonPositive } from "@/lib/core";
 import type { Metadata } from "next";
 import { AutoTopUpStatus } from "./auto-topup-status";
 
@@ -67,9 +67,7 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
     ...r,
     negative: r.amount.startsWith("-"),
     // A small charge (a job's first seconds) shows 4 decimals rather than a signless "0.00".
-    amount:
-      (r.amount.startsWith("-") ? "" : "+") +
-      (formatCredits(r.amount).replace(/^-/, "") === "0.00" ? formatCredits(r.amount, 4) : formatCredits(r.amount)),
+    amount: (r.amount.startsWith("-") ? "" : "+") + formatCreditsFine(r.amount),
     balanceAfter: formatCredits(r.balanceAfter),
   }));
   const stats = [

@@ -4,7 +4,7 @@ import { cn } from "@/components/ui/cn";
 import { getDb } from "@/db";
 import { getJob, JOB_USAGE_LIMIT } from "@/lib/compute";
 import { jobStatusText } from "@/lib/compute/job-status";
-import { formatCredits } from "@/lib/core";
+import { formatCredits, formatCreditsFine } from "@/lib/core";
 import { hourSpan } from "@/lib/billing/ledger-kinds";
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -24,12 +24,6 @@ const timeFormat = new Intl.DateTimeFormat("en", {
 });
 const dayFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const clockFormat = new Intl.DateTimeFormat("en", { timeStyle: "medium", timeZone: "UTC", hourCycle: "h23" });
-
-/** 2 decimals, or 4 for a small non-zero amount (a job's first seconds), never a misleading "0.00". */
-function credits(v: string) {
-  const two = formatCredits(v);
-  return two === "0.00" && !/^-?0(\.0*)?$/.test(v) ? formatCredits(v, 4) : two;
-}
 
 function formatRuntime(s: number) {
   const h = Math.floor(s / 3600);
@@ -80,7 +74,7 @@ export default async function JobPage({ params }: JobPageProps) {
     { label: "Stopped (UTC)", value: <Time value={job.stoppedAt} />, testId: "job-stopped" },
     { label: "Runtime", value: formatRuntime(job.runtimeSeconds), testId: "job-runtime" },
     { label: "Credits / hour", value: formatCredits(job.creditsPerHour), testId: "job-rate" },
-    { label: "Total charged", value: credits(job.creditsCharged), testId: "job-total" },
+    { label: "Total charged", value: formatCreditsFine(job.creditsCharged), testId: "job-total" },
   ];
   return (
     <div className="space-y-6">
@@ -175,7 +169,7 @@ export default async function JobPage({ params }: JobPageProps) {
                       </div>
                     </td>
                     <td className="py-2 pr-3 text-right text-muted tabular-nums">{h.records}</td>
-                    <td className="py-2 text-right tabular-nums">{credits(h.amount)}</td>
+                    <td className="py-2 text-right tabular-nums">{formatCreditsFine(h.amount)}</td>
                   </tr>
                 ))}
               </tbody>
