@@ -1564,6 +1564,8 @@ const NOT_OPERATIONS = new Set([
   "job-status.jobStatusText",
   // Inside createOrg's and renameOrg's transactions (after the name is written), and a pure function.
   "orgs.refuseReservedName",
+  // The SQL condition both of those and the availability check use.
+  "orgs.closedOrgHolding",
   "org-names.refuseRedirectedName",
   "org-names.suggestOrgName",
   "audit.recordAudit",

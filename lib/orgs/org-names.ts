@@ -11,7 +11,7 @@ import { MAX_LENGTH } from "../core/limits";
 import { consume, RATE_LIMITS } from "../core/rate-limit";
 import type { Services } from "../core/services";
 import { displayNameSchema, orgNameSchema, parseInput, RESERVED_ORG_NAMES, safeText } from "../core/validation";
-import { ORG_NAME_RESERVED_DAYS, refuseReservedName } from "./orgs";
+import { closedOrgHolding, refuseReservedName } from "./orgs";
 
 /** After an org changes its URL name, its old name redirects to the new one for this many days. */
 export const ORG_NAME_REDIRECT_DAYS = 30;
@@ -71,11 +71,7 @@ export async function isOrgNameAvailable(
     .where(and(eq(orgs.name, name), isNull(orgs.deletedAt)))
     .limit(1);
   if (open) return { name, status: "taken", message: `'${name}' is taken.` };
-  const [closed] = await db
-    .select({ id: orgs.id })
-    .from(orgs)
-    .where(and(eq(orgs.name, name), sql`${orgs.deletedAt} > now() - make_interval(days => ${ORG_NAME_RESERVED_DAYS})`))
-    .limit(1);
+  const [closed] = await db.select({ id: orgs.id }).from(orgs).where(closedOrgHolding(name)).limit(1);
   if (closed) {
     return { name, status: "reserved", message: `'${name}' belonged to a closed organization and is reserved.` };
   }

@@ -118,13 +118,18 @@ export async function createOrg(
  * org: the insert waits on the unique index for a closing still in progress, so this read sees every closing
  * that could have freed the name (no check-then-insert race).
  */
+/** A closed org that still holds `name` (closed less than ORG_NAME_RESERVED_DAYS ago). */
+export function closedOrgHolding(name: string) {
+  return and(eq(orgs.name, name), sql`${orgs.deletedAt} > now() - make_interval(days => ${ORG_NAME_RESERVED_DAYS})`);
+}
+
 export async function refuseReservedName(tx: Db, name: string) {
   const [closed] = await tx
     .select({
       until: sql<string>`to_char((${orgs.deletedAt} + make_interval(days => ${ORG_NAME_RESERVED_DAYS})) at time zone 'UTC', 'YYYY-MM-DD')`,
     })
     .from(orgs)
-    .where(and(eq(orgs.name, name), sql`${orgs.deletedAt} > now() - make_interval(days => ${ORG_NAME_RESERVED_DAYS})`))
+    .where(closedOrgHolding(name))
     .orderBy(desc(orgs.deletedAt))
     .limit(1);
   if (closed) {
