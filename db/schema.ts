@@ -263,6 +263,8 @@ export const orgMembers = pgTable(
     index("org_members_user_idx").on(t.userId),
     index("org_members_org_username_idx").on(t.orgId, t.username),
     index("org_members_org_role_idx").on(t.orgId, t.role, t.username),
+    // Sort by role descending keeps names A→Z within a role: an index in that mixed order.
+    index("org_members_org_role_desc_idx").on(t.orgId, t.role.desc().nullsFirst(), t.username),
     index("org_members_org_created_idx").on(t.orgId, t.createdAt, t.username),
   ],
 );
@@ -300,6 +302,10 @@ export const auditEvents = pgTable(
     index("audit_events_actor_idx").on(t.actorId),
     index("audit_events_org_created_idx").on(t.orgId, t.createdAt.desc(), t.id.desc()),
     index("audit_events_org_action_idx").on(t.orgId, t.action, t.id.desc()),
+    // The Audit log reads a bulk operation's rows by batch id (grouped rows, paging that never splits a batch).
+    index("audit_events_batch_idx")
+      .on(t.batchId, t.id)
+      .where(sql`batch_id is not null`),
   ],
 );
 
@@ -597,6 +603,8 @@ export const jobs = pgTable(
     stoppedAt: timestamp("stopped_at", { withTimezone: true }),
     /** UserStopped, QuotaExhausted, ClusterRemoved, OrgDeleted (the org was closed). */
     stopReason: text("stop_reason"),
+    /** Who stopped it (UserStopped), for "Stopped by <username>"; null for automatic stops or a deleted account. */
+    stoppedBy: uuid("stopped_by").references(() => users.id, { onDelete: "set null" }),
     /** Usage charged so far and the moment it runs up to. */
     creditsCharged: credits("credits_charged").notNull().default("0"),
     chargedUntil: timestamp("charged_until", { withTimezone: true }),
@@ -707,6 +715,8 @@ export const clusterAccessRequests = pgTable(
     clusterId: uuid("cluster_id").references(() => clusters.id, { onDelete: "set null" }),
     decidedBy: uuid("decided_by").references(() => users.id, { onDelete: "set null" }),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
+    /** The platform admin's reason when declining (optional), shown to the org on its overview. */
+    declineReason: text("decline_reason"),
     createdAt: createdAt(),
   },
   (t) => [
