@@ -1616,6 +1616,9 @@ const NOT_OPERATIONS = new Set([
   // system caller of the operation that calls them was checked).
   "auto-topup.saveAutoTopUpCard",
   "auto-topup.failAutoTopUpPayment",
+  // The one failure path of an automatic top-up, inside the transactions of those and of settlePayment.
+  "auto-topup-off.turnAutoTopUpOff",
+  "auto-topup-off.failAutoPaymentInTx",
   // Payment helpers: pure amounts and the sandbox provider's pieces.
   "payments.formatMinor",
   "stripe.stripeFromConfig",

@@ -3,7 +3,8 @@
  * and the credits worker's pass (a crossing topped up once; nothing when the balance came back; the monthly cap
  * turning it off with the reason, an audit row and a mail; turning it on again clears the reason).
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import { rawRows } from "@/db/client";
 import { describe, expect, it } from "vitest";
 import { auditEvents, creditLedger, orgAutoTopups, orgWallets, payments } from "@/db/schema";
 import { Forbidden, NotFound } from "../core/errors";
@@ -176,8 +177,13 @@ describe("automatic top-up in the sandbox (the credits worker)", () => {
       .from(creditLedger)
       .where(and(eq(creditLedger.orgId, w.org.id), eq(creditLedger.kind, "auto_topup")));
     expect(autoRows).toHaveLength(1);
-    expect(autoRows[0]).toMatchObject({ amount: "100.00000000", note: "Automatic top-up (sandbox)", actorId: null });
     const [p] = await autoPayments(w.org);
+    // The ledger names the payment, in the sandbox too (its payment id; Stripe's is the PaymentIntent).
+    expect(autoRows[0]).toMatchObject({
+      amount: "100.00000000",
+      note: `Automatic top-up (sandbox) · payment ${p!.id}`,
+      actorId: null,
+    });
     expect(p).toMatchObject({ status: "paid", provider: "sandbox", userId: null, credits: "100.00000000" });
     expect(p!.idempotencyKey).toMatch(new RegExp(`^auto-topup:${w.org.id}:\\d+$`));
     expect(autoRows[0]!.paymentId).toBe(p!.id);
@@ -187,6 +193,7 @@ describe("automatic top-up in the sandbox (the credits worker)", () => {
     expect(toAdmin).toHaveLength(1);
     expect(toAdmin[0]!.subject).toBe(`${w.org.name}: 100.00 credits added automatically`);
     expect(toAdmin[0]!.text).toMatch(/no money moved/i);
+    expect(toAdmin[0]!.text).toContain(p!.id);
     expect(mailer.to(w.manager.email).filter((m) => /added automatically/.test(m.subject))).toHaveLength(0);
 
     // Nothing more to do: a second pass changes nothing.
@@ -278,6 +285,35 @@ describe("automatic top-up in the sandbox (the credits worker)", () => {
     await charge(w.org, "100");
     expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toMatchObject({ created: 1, completed: 1, failed: 0 });
     expect(await autoPayments(w.org)).toHaveLength(2);
+  });
+
+  it("never waits on a crossing whose payment is already over (its idempotency key taken by a failed payment)", async () => {
+    const svc = paymentServices();
+    const w = await world("100");
+    await setAutoTopUp(t.db, as(w.admin), w.org.name, ON, svc);
+    await charge(w.org, "60"); // 40: below 50
+    // The crossing's payment failed, yet the crossing stayed marked (the state an older bug left behind).
+    const [due] = await rawRows<{ key: string }>(
+      t.db,
+      sql`select (extract(epoch from auto_topup_due_at) * 1000000)::bigint::text as key
+          from org_wallets where org_id = ${w.org.id}`,
+    );
+    await t.db.insert(payments).values({
+      orgId: w.org.id,
+      provider: "sandbox",
+      kind: "auto",
+      credits: "100",
+      amountMinor: 10000,
+      currency: "usd",
+      status: "failed",
+      idempotencyKey: `auto-topup:${w.org.id}:${due!.key}`,
+    });
+    expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 0, completed: 0, failed: 0 });
+    expect((await wallet(w.org)).autoTopupDueAt).toBeNull();
+    // The next charge below the threshold is a new crossing, topped up at once.
+    await charge(w.org, "1");
+    expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 1, completed: 1, failed: 0 });
+    expect((await ledgerTotals(t.db, w.org)).balance).toBe("139.00000000");
   });
 
   it("only the system runs the pass", async () => {

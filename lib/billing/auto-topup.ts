@@ -17,11 +17,11 @@
  *   payment_intent.payment_failed) marks the payment failed and turns automatic top-up off the same way.
  * - The ledger row of an automatic top-up has kind "auto_topup" and the payment's reference in its note.
  */
-import { and, desc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db, Tx } from "@/db";
+import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
-import { orgAutoTopups, orgMembers, orgs, orgWallets, payments, users } from "@/db/schema";
+import { orgAutoTopups, orgs, orgWallets, payments } from "@/db/schema";
 import { allowed, requireOrgAccess, withOrgLock } from "../core/authz";
 import { requireSystem, type Caller } from "../core/caller";
 import { compareCredits, formatCredits, isCreditAmount } from "../core/credits-amount";
@@ -29,11 +29,11 @@ import { Invalid } from "../core/errors";
 import { creditAmountSchema, priceInMinorUnits } from "../core/money";
 import type { Services } from "../core/services";
 import { parseInput } from "../core/validation";
-import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
-import { autoTopUpOffMail } from "../mail/mail-templates";
+import { enqueueMail, mailCommitted } from "../mail/mail";
 import { recordAudit } from "../orgs/audit";
 import type { PaymentProvider, Pricing } from "./payments";
 import { settlePayment } from "./settlement";
+import { failAutoPaymentInTx, turnAutoTopUpOff } from "./auto-topup-off";
 
 export const autoTopUpSettingsSchema = z
   .object({
@@ -311,37 +311,6 @@ export async function saveAutoTopUpCard(
   });
 }
 
-/** Inside a transaction holding the settings row (1c): turns automatic top-up off for `reason`; mails to send. */
-async function turnOff(
-  tx: Tx,
-  org: { id: string; name: string },
-  reason: string,
-  audit: Record<string, unknown>,
-  appUrl: string,
-): Promise<MailMessage[]> {
-  await tx
-    .update(orgAutoTopups)
-    .set({ enabled: false, disabledReason: reason, disabledAt: new Date(), updatedAt: new Date() })
-    .where(eq(orgAutoTopups.orgId, org.id));
-  await tx.update(orgWallets).set({ autoTopupBelow: null, autoTopupDueAt: null }).where(eq(orgWallets.orgId, org.id));
-  await recordAudit(tx, {
-    org,
-    actor: null,
-    action: "credits.auto_topup_failed",
-    target: { type: "org", id: org.id, label: org.name },
-    before: { enabled: true },
-    after: { enabled: false, reason, ...audit },
-  });
-  const admins = await tx
-    .select({ email: users.email })
-    .from(orgMembers)
-    .innerJoin(users, eq(users.id, orgMembers.userId))
-    .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, "admin"), isNotNull(users.email)));
-  return admins.map((a) =>
-    autoTopUpOffMail({ to: a.email!, orgName: org.name, reason, link: `${appUrl}/orgs/${org.name}/settings/general` }),
-  );
-}
-
 /**
  * An automatic payment failed (a declined card, Stripe's payment_intent.payment_failed): marks it failed
  * (pending → failed, once) and turns automatic top-up off with the reason, an audit row and a mail to the
@@ -359,9 +328,9 @@ export async function failAutoTopUpPayment(
       : and(eq(payments.provider, which.provider), eq(payments.providerRef, which.ref));
   let mailIds: number[] = [];
   const failed = await db.transaction(async (tx) => {
-    // Lock order: the settings (1c), the wallet (2, in turnOff), the payment (5).
+    // Lock order: the settings (1c), the wallet (2), the payment (5).
     const [found] = await tx
-      .select({ orgId: payments.orgId })
+      .select({ id: payments.id, orgId: payments.orgId })
       .from(payments)
       .where(and(where, eq(payments.kind, "auto")));
     if (!found) return false;
@@ -375,14 +344,8 @@ export async function failAutoTopUpPayment(
       .from(orgWallets)
       .where(eq(orgWallets.orgId, found.orgId))
       .for("update");
-    const [p] = await tx
-      .update(payments)
-      .set({ status: "failed", failureReason: reason, completedAt: new Date() })
-      .where(and(where, eq(payments.kind, "auto"), eq(payments.status, "pending")))
-      .returning({ id: payments.id, ref: payments.providerRef, credits: payments.credits });
-    if (!p) return false;
-    const [org] = await tx.select({ id: orgs.id, name: orgs.name }).from(orgs).where(eq(orgs.id, found.orgId));
-    const mails = await turnOff(tx, org!, reason, { paymentId: p.id, ref: p.ref, credits: p.credits }, svc.appUrl);
+    const mails = await failAutoPaymentInTx(tx, found.id, reason, svc.appUrl);
+    if (!mails) return false;
     mailIds = await enqueueMail(tx, mails);
     return true;
   });
@@ -440,15 +403,16 @@ async function claimCrossing(db: Db, orgId: string, now: Date, svc: AutoTopUpSer
     );
     if (cap!.over) {
       const reason = `Monthly cap of ${formatCredits(settings.monthlyCap)} credits reached.`;
-      const mails = await turnOff(tx, org, reason, { monthlyCap: settings.monthlyCap }, svc.appUrl);
+      const mails = await turnAutoTopUpOff(tx, org, reason, { monthlyCap: settings.monthlyCap }, svc.appUrl);
       mailIds = await enqueueMail(tx, mails);
       return "capped";
     }
     if (svc.provider.kind === "stripe" && !settings.stripePaymentMethodId) {
-      const mails = await turnOff(tx, org, "No card is saved for automatic top-ups.", {}, svc.appUrl);
+      const mails = await turnAutoTopUpOff(tx, org, "No card is saved for automatic top-ups.", {}, svc.appUrl);
       mailIds = await enqueueMail(tx, mails);
       return "capped";
     }
+    const key = `auto-topup:${orgId}:${w.dueKey}`;
     const inserted = await tx
       .insert(payments)
       .values({
@@ -460,11 +424,21 @@ async function claimCrossing(db: Db, orgId: string, now: Date, svc: AutoTopUpSer
         amountMinor: priceInMinorUnits(settings.amount, svc.pricing.pricePerCredit, svc.pricing.currency),
         currency: svc.pricing.currency,
         // One payment per crossing, whatever the number of workers.
-        idempotencyKey: `auto-topup:${orgId}:${w.dueKey}`,
+        idempotencyKey: key,
       })
       .onConflictDoNothing()
       .returning({ id: payments.id });
-    return inserted.length ? "created" : "waiting";
+    if (inserted.length) return "created";
+    // This crossing already had its payment, and it is over (nothing is pending, checked above): a paid one
+    // cleared the crossing when it settled and a failed one when it turned automatic top-up off, so this is only
+    // a safety net — never wait for a payment that can't come.
+    const [done] = await tx
+      .select({ id: payments.id })
+      .from(payments)
+      .where(and(eq(payments.idempotencyKey, key), ne(payments.status, "pending")));
+    if (!done) return "waiting";
+    await clear();
+    return "cleared";
   });
   await mailCommitted(svc, db, mailIds);
   return outcome;

@@ -420,6 +420,60 @@ describe("off-session automatic top-ups", () => {
     expect((await getAutoTopUp(t.db, as(admin), org.name, svc)).disabledReason).toBeNull();
   });
 
+  it("an amount Stripe reports that disagrees fails it like a decline: off, reason, audit, mail, once; not wedged", async () => {
+    const { admin, org } = await orgWithCard("pm_processing");
+    const mailer = new RecordingMailer();
+    const svc = stripeServices(mailer);
+    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
+    await charge(org, "60");
+    expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 1, completed: 0, failed: 0 });
+    const [p] = await autoPayments(org);
+    const reason = "Stripe reported 99.99 USD, not the expected 100.00 USD; nothing was credited.";
+    const wrong = intentEvent("payment_intent.succeeded", { id: p!.providerRef!, amount: 9999, paymentId: p!.id });
+    expect(await deliver(wrong, mailer)).toEqual({ received: true, outcome: "mismatch" });
+    expect(await deliver(wrong, mailer)).toEqual({ received: true, outcome: "already", status: "failed" });
+    const [after] = await autoPayments(org);
+    expect(after).toMatchObject({ status: "failed", failureReason: reason });
+    expect((await ledgerTotals(t.db, org)).balance).toBe("40.00000000");
+    expect(await getAutoTopUp(t.db, as(admin), org.name, svc)).toMatchObject({
+      enabled: false,
+      disabledReason: reason,
+    });
+    const [w] = await t.db.select().from(orgWallets).where(eq(orgWallets.orgId, org.id));
+    expect(w).toMatchObject({ autoTopupBelow: null, autoTopupDueAt: null });
+    const audit = await auditOf(org, "credits.auto_topup_failed");
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.after).toMatchObject({ reason, paymentId: p!.id });
+    const off = mailer.to(admin.email).filter((m) => /turned off/.test(m.subject));
+    expect(off).toHaveLength(1);
+    expect(off[0]!.text).toContain(reason);
+    // A currency that disagrees is the same path.
+    const other = await orgWithCard("pm_processing");
+    await setAutoTopUp(t.db, as(other.admin), other.org.name, ON, svc);
+    await charge(other.org, "60");
+    await runAutoTopUps(t.db, SYSTEM, new Date(), svc);
+    const [q] = await autoPayments(other.org);
+    const eur = intentEvent("payment_intent.succeeded", {
+      id: q!.providerRef!,
+      amount: 10000,
+      paymentId: q!.id,
+      currency: "eur",
+    });
+    expect(await deliver(eur, mailer)).toEqual({ received: true, outcome: "mismatch" });
+    expect((await getAutoTopUp(t.db, as(other.admin), other.org.name, svc)).disabledReason).toBe(
+      "Stripe reported 100.00 EUR, not the expected 100.00 USD; nothing was credited.",
+    );
+
+    // Turned on again, the balance still below: a new payment, not a wait on the failed one's key.
+    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
+    expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 1, completed: 0, failed: 0 });
+    const next = (await autoPayments(org)).find((x) => x.id !== p!.id)!;
+    expect(next).toMatchObject({ status: "pending" });
+    const paid = intentEvent("payment_intent.succeeded", { id: next.providerRef!, amount: 10000, paymentId: next.id });
+    expect(await deliver(paid, mailer)).toEqual({ received: true, outcome: "paid" });
+    expect((await ledgerTotals(t.db, org)).balance).toBe("140.00000000");
+  });
+
   it("ignores PaymentIntents that aren't automatic top-ups and refuses a bad signature", async () => {
     const other = event("payment_intent.succeeded", {
       id: "pi_checkout",

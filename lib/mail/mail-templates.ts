@@ -206,6 +206,8 @@ export function autoTopUpMail(p: {
   currency: string;
   /** The Stripe PaymentIntent; null in the sandbox. */
   ref: string | null;
+  /** The console's payment id (named in the sandbox, where there is no PaymentIntent). */
+  paymentId: string;
   balance: string;
   link: string;
 }): MailMessage {
@@ -213,7 +215,7 @@ export function autoTopUpMail(p: {
     `The balance of '${p.orgName}' fell below its automatic top-up threshold, so ${formatCredits(p.credits)} credits were added.`,
     p.ref
       ? `Charged: ${p.amount} ${p.currency.toUpperCase()} to the saved card (${p.ref})`
-      : `Sandbox: no money moved.`,
+      : `Sandbox: no money moved (payment ${p.paymentId}).`,
     `New balance: ${formatCredits(p.balance)} credits`,
     ``,
     `Credits and history: ${p.link}`,
