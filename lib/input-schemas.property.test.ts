@@ -8,21 +8,27 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as accounts from "@/lib/accounts";
+import * as artifacts from "@/lib/artifacts";
 import * as billing from "@/lib/billing";
 import * as compute from "@/lib/compute";
 import * as core from "@/lib/core";
 import * as mail from "@/lib/mail";
 import * as orgs from "@/lib/orgs";
+import * as projects from "@/lib/projects";
 import * as reports from "@/lib/reports";
 import { CONTROL_CHARACTERS, parseInput } from "./core/validation";
 import { Invalid } from "./core/errors";
 
-const modules = { accounts, billing, compute, core, mail, orgs, reports };
-const schemas = Object.entries(modules).flatMap(([folder, mod]) =>
-  Object.entries(mod)
-    .filter((e): e is [string, z.ZodType] => e[1] instanceof z.ZodType)
-    .map(([name, schema]) => ({ name: `${folder}.${name}`, schema })),
-);
+const modules: Record<string, object> = { accounts, artifacts, billing, compute, core, mail, orgs, projects, reports };
+/** Every zod schema of a module, and of its `internal` namespace (the system-only operations, e.g. the runner's). */
+function schemasOf(prefix: string, mod: object): { name: string; schema: z.ZodType }[] {
+  return Object.entries(mod).flatMap(([name, v]) => {
+    if (v instanceof z.ZodType) return [{ name: `${prefix}.${name}`, schema: v }];
+    if (name === "internal" && v && typeof v === "object") return schemasOf(`${prefix}.internal`, v);
+    return [];
+  });
+}
+const schemas = Object.entries(modules).flatMap(([folder, mod]) => schemasOf(folder, mod));
 /** Secrets are hashed, never stored or shown: any character may be part of a password. */
 const SECRET = /password/i;
 /** A page's URL query: lenient, every unusable value falls back, so `.parse` never throws. */
@@ -122,7 +128,15 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 describe("every lib input schema under fuzzed input", () => {
   it("finds the schemas (exported from the lib indexes)", () => {
     expect(schemas.length).toBeGreaterThanOrEqual(40);
-    for (const expected of ["core.signUpSchema", "compute.startSchema", "compute.bodySchema", "billing.grantSchema"]) {
+    for (const expected of [
+      "core.signUpSchema",
+      "compute.startSchema",
+      "compute.bodySchema",
+      "billing.grantSchema",
+      "artifacts.createSecretSchema",
+      "artifacts.internal.registerImageSchema",
+      "projects.createProjectSchema",
+    ]) {
       expect(schemas.map((s) => s.name)).toContain(expected);
     }
   });
@@ -169,6 +183,30 @@ describe("every lib input schema under fuzzed input", () => {
         expect(() => schema.parse(input)).not.toThrow();
       }),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe("the cases the fuzzing found (issue 15)", () => {
+  it("a secret's value takes newlines and tabs, never NUL or another C0 control", () => {
+    const ok = artifacts.secretValueSchema.safeParse("-----BEGIN KEY-----\r\nabc\tdef\n-----END KEY-----\n");
+    expect(ok.success).toBe(true);
+    for (const bad of ["a\u0000b", "\u0001", "x\u001by", "\u007f"]) {
+      expect(artifacts.secretValueSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+      expect(() => parseInput(artifacts.createSecretSchema, { key: "TOKEN", value: bad })).toThrow(Invalid);
+    }
+  });
+
+  it("an image's cluster and owner refuse control characters", () => {
+    const base = { org: "acme", project: "web", name: "my-image", size_bytes: 1 };
+    for (const field of ["cluster", "owner"]) {
+      const r = artifacts.internal.registerImageSchema.safeParse({ ...base, [field]: "a\u0000b" });
+      expect(r.success, field).toBe(false);
+      if (!r.success) expect(r.error.issues[0]?.path[0]).toBe(field);
+    }
+    expect(artifacts.internal.removeImageSchema.safeParse({ ...base, cluster: "c\u0000" }).success).toBe(false);
+    expect(artifacts.internal.registerImageSchema.safeParse({ ...base, cluster: "c1", owner: "alice" }).success).toBe(
+      true,
     );
   });
 });

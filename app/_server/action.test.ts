@@ -46,6 +46,29 @@ describe("form actions map errors in one place (action.ts)", () => {
     expect(await runAction(() => Promise.reject(down))).toEqual({ ok: false, message: state.message });
   });
 
+  it("tells a bad-text database error (22021, 22P05) on the field holding the control character, never a 500", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
+    const wrapped = new Error("Failed query: insert …", { cause: nul });
+    const typed = { name: "lab", description: "a\u0000b" };
+    const state = await runFormAction(typed, () => Promise.reject(wrapped));
+    expect(state).toEqual({
+      ok: false,
+      message: undefined,
+      fieldErrors: { description: [expect.stringMatching(/can't be stored/)] },
+      values: typed,
+    });
+    // No field holds one (a forged argument did): a form message.
+    const untranslatable = Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" });
+    const other = await runFormAction(values, () => Promise.reject(untranslatable));
+    expect(other.message).toMatch(/can't be stored/);
+    expect(other.fieldErrors).toBeUndefined();
+    expect((await runAction(() => Promise.reject(wrapped))).message).toMatch(/can't be stored/);
+    // A control character in a field doesn't make another error a bad-text one.
+    expect((await runFormAction(typed, () => Promise.reject(new Error("bug")))).message).toMatch(/on our side/);
+    expect(log).toHaveBeenCalledTimes(1);
+  });
+
   it("runAction returns data, or the first field message", async () => {
     expect(
       await runAction(

@@ -1,6 +1,15 @@
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
-import { errorFields, invalidFromDbError, isDomainError, unavailableFromDbError, type FieldErrors } from "@/lib/core";
+import {
+  BAD_TEXT_MESSAGE,
+  errorFields,
+  hasControlCharacters,
+  Invalid,
+  invalidFromDbError,
+  isDomainError,
+  unavailableFromDbError,
+  type FieldErrors,
+} from "@/lib/core";
 import { formField } from "./form-input";
 import { requestId } from "./session";
 
@@ -24,12 +33,14 @@ export function formValues(formData: unknown, fields: string[]): Record<string, 
  * The one place actions map errors (pages: page-errors.ts, routes: http-errors.ts): a domain error becomes its message and per-field messages; anything else
  * is logged with a request id and becomes a generic message. Next's redirects pass through.
  */
-async function describeError(thrown: unknown): Promise<{ message: string; fieldErrors?: FieldErrors }> {
+async function describeError(
+  thrown: unknown,
+  values?: Record<string, string>,
+): Promise<{ message: string; fieldErrors?: FieldErrors }> {
   unstable_rethrow(thrown);
   // The database can't be reached: say so (nothing was saved), not "something went wrong".
-  const err = unavailableFromDbError(thrown) ?? thrown;
-  const badText = invalidFromDbError(err); // PostgreSQL refused a character (22021, 22P05): the input's fault
-  if (badText) return { message: badText.message };
+  // PostgreSQL refused a character (22021, 22P05): the input's fault, told on the field that holds it.
+  const err = unavailableFromDbError(thrown) ?? badTextError(thrown, values) ?? thrown;
   if (isDomainError(err)) {
     const fieldErrors = errorFields(err);
     if (fieldErrors?._form && Object.keys(fieldErrors).length === 1) return { message: fieldErrors._form[0]! };
@@ -40,6 +51,19 @@ async function describeError(thrown: unknown): Promise<{ message: string; fieldE
   return { message: `Something went wrong on our side. Please try again (reference ${id}).` };
 }
 
+/**
+ * The Invalid a bad-text database error (22021, 22P05) stands for: on each submitted field whose value holds a
+ * control character (a NUL is what PostgreSQL refuses), else a form message. Null for any other error.
+ */
+function badTextError(thrown: unknown, values?: Record<string, string>) {
+  const fields = Object.entries(values ?? {})
+    .filter(([, v]) => hasControlCharacters(v))
+    .map(([k]) => k);
+  if (fields.length === 0) return invalidFromDbError(thrown);
+  if (!invalidFromDbError(thrown)) return null;
+  return new Invalid(Object.fromEntries(fields.map((f) => [f, [BAD_TEXT_MESSAGE]])), BAD_TEXT_MESSAGE);
+}
+
 /** Form actions: field messages go next to their fields, other messages above the form; typed values stay. */
 export async function runFormAction(
   values: Record<string, string>,
@@ -48,7 +72,7 @@ export async function runFormAction(
   try {
     return (await fn()) ?? { ok: true, values };
   } catch (err) {
-    const { message, fieldErrors } = await describeError(err);
+    const { message, fieldErrors } = await describeError(err, values);
     return { ok: false, message: fieldErrors ? undefined : message, fieldErrors, values };
   }
 }

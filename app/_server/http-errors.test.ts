@@ -78,6 +78,23 @@ describe("errorResponse: domain errors as JSON route answers", () => {
     expect(log).toHaveBeenCalledTimes(1);
   });
 
+  it("answers 422 for a bad-text database error (22021, 22P05): the sender's input, never a 500", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
+    for (const err of [
+      nul,
+      new Error("Failed query: select …", { cause: nul }),
+      Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" }),
+    ]) {
+      const res = await answer(errorResponse(err));
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe("invalid");
+      expect(res.body.error.message).toMatch(/can't be stored/);
+      expect(JSON.stringify(res.body)).not.toMatch(/0x00|UTF8|Failed query/);
+    }
+    expect(log).not.toHaveBeenCalled();
+  });
+
   it("answers 429 with Retry-After", async () => {
     const res = await answer(errorResponse(new RateLimited(42)));
     expect(res.status).toBe(429);

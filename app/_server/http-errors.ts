@@ -1,4 +1,11 @@
-import { errorFields, isDomainError, unavailableFromDbError, type ErrorCode, type FieldErrors } from "@/lib/core";
+import {
+  errorFields,
+  invalidFromDbError,
+  isDomainError,
+  unavailableFromDbError,
+  type ErrorCode,
+  type FieldErrors,
+} from "@/lib/core";
 
 /**
  * The one place route handlers (and the REST API) map errors to HTTP. Every JSON error answer has one shape:
@@ -56,7 +63,8 @@ export function jsonError(
 export function errorResponse(thrown: unknown, opts: ErrorResponseOptions = {}): Response {
   const headers = { ...opts.headers };
   // The database can't be reached: 503 with Retry-After, so runners and clients back off and retry.
-  const err = unavailableFromDbError(thrown) ?? thrown;
+  // PostgreSQL refused a character (22021, 22P05): the sender's input, a 422 like any invalid value.
+  const err = unavailableFromDbError(thrown) ?? invalidFromDbError(thrown) ?? thrown;
   if (!isDomainError(err)) {
     const id = opts.requestId || crypto.randomUUID().slice(0, 8);
     console.error(`[request ${id}] ${opts.context ?? "route"} failed:`, err);

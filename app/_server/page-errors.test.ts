@@ -34,6 +34,14 @@ describe("pages map domain errors in one place", () => {
     expect(pageOutcome(new Error("bug"))).toBe("rethrow");
   });
 
+  it("a bad-text database error (a NUL from the URL reached SQL: 22021, 22P05) is the not-found page", async () => {
+    const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
+    expect(pageOutcome(nul)).toBe("not_found");
+    expect(pageOutcome(new Error("Failed query", { cause: nul }))).toBe("not_found");
+    expect(pageOutcome(Object.assign(new Error("untranslatable"), { code: "22P05" }))).toBe("not_found");
+    await expect(loadPage(() => Promise.reject(nul))).rejects.toThrow("NEXT_NOT_FOUND");
+  });
+
   it("loadPage returns the value, or answers the error the page way", async () => {
     expect(await loadPage(async () => 42)).toBe(42);
 

@@ -1,13 +1,16 @@
 import { notFound } from "next/navigation";
-import { isDomainError } from "@/lib/core";
+import { badTextEncoding, isDomainError } from "@/lib/core";
 import { redirectToSignIn } from "./session";
 
 /**
  * How a page answers a domain error: NotFound and Forbidden render the not-found page (a member without the role
  * learns no more than an outsider), Unauthenticated goes to sign-in. Anything else (a bug, or an error a page
- * should have prevented) is rethrown to the error page.
+ * should have prevented) is rethrown to the error page. A bad-text database error (a NUL from the URL that
+ * reached SQL) is the not-found page too.
  */
 export function pageOutcome(err: unknown): "not_found" | "sign_in" | "rethrow" {
+  // PostgreSQL refused a character of the URL (22021, 22P05: a NUL in a name): nothing has that name.
+  if (badTextEncoding(err)) return "not_found";
   if (!isDomainError(err)) return "rethrow";
   if (err.kind === "unauthenticated") return "sign_in";
   if (err.kind === "not_found" || err.kind === "forbidden") return "not_found";

@@ -16,7 +16,14 @@ import { Conflict, Forbidden, NotFound, QuotaExceeded } from "../core/errors";
 import { allowed } from "../core/policy";
 import type { SecretsServices } from "../core/services";
 import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
-import { filterText, lineText, pagingShape, parseInput } from "../core/validation";
+import {
+  CONTROL_CHARACTERS_MESSAGE,
+  filterText,
+  hasControlCharacters,
+  lineText,
+  pagingShape,
+  parseInput,
+} from "../core/validation";
 import { recordAudit } from "../orgs/audit";
 import { projectAllowed, requireProjectAccess, type ProjectAccess, type ProjectRef } from "../projects/access";
 import { encryptSecret } from "./shared/secrets-crypto";
@@ -88,8 +95,10 @@ export const secretKeySchema = lineText()
     "Start with a letter or '_'; then letters, digits, '_', '.' and '-'.",
   );
 
+/** Any text: newlines and tabs are fine (a certificate, a key file), NUL and the other C0 controls are not. */
 export const secretValueSchema = z
   .string("Enter a value.")
+  .refine((v) => !hasControlCharacters(v), { message: CONTROL_CHARACTERS_MESSAGE, abort: true })
   .min(1, "Enter a value.")
   .refine(
     (v) => Buffer.byteLength(v, "utf8") <= MAX_SECRET_VALUE_BYTES,

@@ -31,7 +31,7 @@ const imageRefShape = {
     .max(255, "name must be at most 255 characters.")
     .refine((v) => IMAGE_NAME.test(v), "name must be a repository path, e.g. my-image or team/my-image."),
   /** The cluster (system callers only; a runner's is its token's). */
-  cluster: z.string().trim().max(63).optional(),
+  cluster: lineText("cluster must not contain control characters.").trim().max(63).optional(),
 };
 
 export const registerImageSchema = z.object({
@@ -55,7 +55,7 @@ export const registerImageSchema = z.object({
     .datetime({ offset: true, message: "pushed_at must be an ISO 8601 date-time with a time zone." })
     .optional(),
   /** The username of the org member who pushed it; unknown or not a member: refused. */
-  owner: z.string().trim().max(100).optional(),
+  owner: lineText("owner must not contain control characters.").trim().max(100).optional(),
 });
 
 export const removeImageSchema = z.object(imageRefShape);

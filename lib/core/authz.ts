@@ -4,6 +4,7 @@ import { orgMembers, orgs, users } from "@/db/schema";
 import { requirePerson, requireMode, type Caller, type PersonCaller, type TokenScope } from "./caller";
 import { NotFound } from "./errors";
 import { authorize, POLICY, type OrgAction } from "./policy";
+import { hasControlCharacters } from "./validation";
 
 export { ORG_ROLES, canGrant, grantableRoles, higherRole, roleAtLeast, type OrgRole } from "./roles";
 export {
@@ -53,6 +54,25 @@ function accessCallerOf(person: PersonCaller, username: string): AccessCaller {
     : { id: person.userId, username, kind: "user" };
 }
 
+/** No name of an org, cluster, project or user is longer (org and cluster names: 63, usernames: 32). */
+const MAX_LOOKUP_NAME = 255;
+
+/**
+ * Whether `name` (from a URL or an argument) could name a row: a string of 1–255 characters without control
+ * characters. Anything else is looked up nowhere — PostgreSQL refuses a NUL in text (SQLSTATE 22021), which
+ * would be a 500 for what is simply a name that doesn't exist.
+ */
+export function isLookupName(name: unknown): name is string {
+  return (
+    typeof name === "string" && name.length > 0 && name.length <= MAX_LOOKUP_NAME && !hasControlCharacters(name, true)
+  );
+}
+
+/** Throws NotFound(`message`) unless `name` could name a row (isLookupName): checked before any SQL. */
+export function requireLookupName(name: unknown, message: string): asserts name is string {
+  if (!isLookupName(name)) throw new NotFound(message);
+}
+
 /**
  * Loads an org *through* the caller's membership, read from the database (unless `org` is an access loaded
  * for the same caller in this request), with the caller's username in the same query. No membership, or no
@@ -73,6 +93,7 @@ export async function requireOrgAccess(
       throw new NotFound("Organization not found");
     access = org;
   } else {
+    requireLookupName(org, "Organization not found");
     const [row] = await db
       .select({ org: orgs, role: orgMembers.role, memberSince: orgMembers.createdAt, username: users.username })
       .from(orgs)
@@ -109,6 +130,7 @@ export async function withOrgLock<T>(
 ): Promise<T> {
   const person = requirePerson(caller);
   requireMode(person, POLICY[action].mode);
+  requireLookupName(orgName, "Organization not found");
   return db.transaction(async (tx) => {
     const locked = await tx
       .select({ id: orgs.id })

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db, Tx } from "@/db";
 import { orgMembers, orgNameRedirects, orgs, users } from "@/db/schema";
 import { recordAudit } from "./audit";
-import { requireOrgAccess, withOrgLock } from "../core/authz";
+import { isLookupName, requireOrgAccess, withOrgLock } from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
 import { Conflict, Invalid, RateLimited } from "../core/errors";
 import { uniqueViolation } from "../core/db-errors";
@@ -202,7 +202,7 @@ async function renameIn(
  */
 export async function resolveOrgRedirect(db: Db, caller: Caller, oldName: string): Promise<string | null> {
   const { userId } = requireUser(caller, "read");
-  if (typeof oldName !== "string" || oldName.length > 200) return null;
+  if (!isLookupName(oldName)) return null;
   const only = caller?.kind === "token" && caller.orgId ? caller.orgId : null;
   const [row] = await db
     .select({ name: orgs.name })

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db, Tx } from "@/db";
 import { clusters, orgs, projectMembers, projects } from "@/db/schema";
-import { requireOrgAccess, roleAtLeast, type OrgAccess, type OrgRef } from "../core/authz";
+import { requireLookupName, requireOrgAccess, roleAtLeast, type OrgAccess, type OrgRef } from "../core/authz";
 import { READ_ONLY_TOKEN, requireMode, requirePerson, type AccessMode, type Caller } from "../core/caller";
 import { Forbidden, NotFound } from "../core/errors";
 
@@ -82,6 +82,8 @@ export interface ProjectRef {
 }
 
 async function loadProject(db: Db | Tx, access: OrgAccess, ref: ProjectRef, lock: boolean) {
+  requireLookupName(ref.cluster, "Project not found");
+  requireLookupName(ref.project, "Project not found");
   const q = db
     .select({ project: projects, clusterName: clusters.name, memberRole: projectMembers.role })
     .from(projects)
@@ -148,6 +150,7 @@ export async function withProjectLock<T>(
   fn: (tx: Tx, access: ProjectAccess) => Promise<T>,
 ): Promise<T> {
   requireMode(requirePerson(caller), PROJECT_POLICY[action].mode);
+  requireLookupName(orgName, "Organization not found");
   return db.transaction(async (tx) => {
     const locked = await tx
       .select({ id: orgs.id })
