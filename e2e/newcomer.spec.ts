@@ -156,6 +156,9 @@ test("a declined request says so on the overview, and the org can ask again", as
 
   await page.reload();
   await expect(page.getByTestId("checklist-cluster-declined")).toContainText("You can ask again.");
+  // The platform admin's reason is on the overview.
+  await expect(page.getByTestId("checklist-cluster-declined")).toContainText("Declined: No capacity this month.");
+  await expect(page.getByTestId("checklist-decline-reason")).toHaveText("No capacity this month.");
   await expect(page.getByTestId("checklist-request-open")).toHaveText("Request again");
   await shots(page, "overview-declined");
 });
