@@ -113,6 +113,12 @@ test("account: change email through the mailed link; the old address is told; a 
   await openAccount(page);
   await expect(page.getByTestId("account-email")).toContainText(person.email);
   await expect(page.getByTestId("account-email")).toContainText("Not verified");
+  // Sign-up sent a verification link: the page says so, with resend, instead of offering to send one.
+  const verify = page.getByTestId("account-verify");
+  await expect(verify.getByTestId("verification-sent")).toContainText(`We sent a verification link to ${person.email}`);
+  await expect(verify.getByRole("button", { name: "Send verification email" })).toHaveCount(0);
+  await verify.getByRole("button", { name: "resend" }).click();
+  await expect(toast(page, `We sent a new link to ${person.email}.`)).toBeVisible();
 
   const form = page.getByTestId("email-form");
   await expect(form.getByLabel("New email address")).toHaveAttribute("maxlength", "254");

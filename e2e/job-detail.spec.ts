@@ -71,6 +71,18 @@ test("a job's charges are one ledger row per hour, linked to the job's page with
   await page.getByTestId("job-link").filter({ hasText: "hourly" }).click();
   await expect(page.getByTestId("job-title")).toHaveText("hourly");
 
+  // Stopped from the list: the list and the job page say who stopped it, and the same runtime.
+  await page.goto(`/orgs/${org}/jobs`);
+  await page.getByRole("button", { name: "Stop hourly" }).click();
+  await page.getByTestId("stop-job-dialog").getByRole("button", { name: "Stop job" }).click();
+  await expect(page.getByTestId("toast").last()).toContainText("Job hourly stopped.");
+  await expect(page.getByTestId("job-status").first()).toHaveText(`Stopped by ${admin.username}`);
+  const listRuntime = (await page.getByTestId("job-runtime").first().textContent()) ?? "";
+  expect(listRuntime).toMatch(/^(\d+h \d+m )?(\d+m )?\d+s$/);
+  await page.getByTestId("job-link").filter({ hasText: "hourly" }).click();
+  await expect(page.getByTestId("job-status")).toHaveText(`Stopped by ${admin.username}`);
+  await expect(page.getByTestId("job-runtime")).toHaveText(listRuntime);
+
   // Another org's URL for this job: not found.
   const jobUrl = new URL(page.url()).pathname;
   const other = orgName("other");

@@ -71,11 +71,27 @@ test("a newcomer's checklist: request cluster access, a platform admin approves 
   // The invite link opens the invite dialog at once.
   await page.getByTestId("checklist-invite").getByRole("link", { name: "Invite members" }).click();
   await expect(page.getByTestId("invite-form")).toBeVisible();
+  // Closing it takes ?invite=1 out of the URL: a reload doesn't open it again.
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await expect(page).toHaveURL(new RegExp(`/orgs/${org}/settings/users$`));
+  await page.reload();
+  await expect(page.getByTestId("invite-open")).toBeVisible();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
   await page.goto(`/orgs/${org}`);
   // So does the top-up link, the top-up dialog.
   await page.getByTestId("checklist-topUp").getByRole("link", { name: "Top up" }).click();
   await expect(page.getByRole("dialog")).toBeVisible();
   await expect(page.getByRole("button", { name: "Continue to payment" })).toBeVisible();
+  // Closing it removes ?topup=1 and keeps the page's other params.
+  await page.goto(`/orgs/${org}/credits?kind=charge&topup=1`);
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await expect(page).toHaveURL(new RegExp(`/orgs/${org}/credits\\?kind=charge$`));
+  await page.reload();
+  await expect(page.getByTestId("top-up-open")).toBeVisible();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
   await page.goto(`/orgs/${org}`);
 
   // Request cluster access, with a message; a message over 500 characters is refused in the dialog first.
@@ -156,6 +172,9 @@ test("a declined request says so on the overview, and the org can ask again", as
 
   await page.reload();
   await expect(page.getByTestId("checklist-cluster-declined")).toContainText("You can ask again.");
+  // The platform admin's reason is on the overview.
+  await expect(page.getByTestId("checklist-cluster-declined")).toContainText("Declined: No capacity this month.");
+  await expect(page.getByTestId("checklist-decline-reason")).toHaveText("No capacity this month.");
   await expect(page.getByTestId("checklist-request-open")).toHaveText("Request again");
   await shots(page, "overview-declined");
 });

@@ -18,6 +18,7 @@ export interface AccessRequestRow {
   message: string | null;
   status: "pending" | "approved" | "declined";
   cluster: string | null;
+  declineReason: string | null;
   decidedBy: string | null;
   /** ISO strings: rows cross to the client. */
   decidedAt: string | null;
@@ -128,6 +129,11 @@ export function AccessRequestsCard({
                   {r.decidedBy ? `by ${r.decidedBy}` : ""}
                   {r.decidedAt ? <> · {when(r.decidedAt)}</> : null}
                 </span>
+                {r.declineReason && (
+                  <span className="basis-full break-words whitespace-pre-line text-muted">
+                    Reason: {r.declineReason}
+                  </span>
+                )}
               </li>
             ))}
           </ul>

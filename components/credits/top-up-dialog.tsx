@@ -1,11 +1,11 @@
 "use client";
 
-import { useSearchParams } from "next/navigation";
 import { useState, useTransition } from "react";
 import { topUpAction } from "@/app/actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { TriggeredDialog } from "@/components/ui/dialog";
+import { useParamDialog } from "@/components/ui/use-url-state";
 import { Field, FormMessage } from "@/components/ui/field";
 import { MAX_LENGTH } from "@/lib/core/limits";
 import { creditAmountSchema, TOP_UP_RANGE } from "@/lib/core/money";
@@ -32,7 +32,8 @@ export function TopUpDialog({
   sandbox: boolean;
 }) {
   // The overview checklist links here with ?topup=1 (issue 14): the dialog opens at once.
-  const [open, setOpen] = useState(useSearchParams().get("topup") === "1");
+  // Closing it drops the param, so a reload doesn't open it again.
+  const [open, setOpen] = useParamDialog("topup");
   const [amount, setAmount] = useState("100");
   const [error, setError] = useState<string>();
   const [pending, startTransition] = useTransition();

@@ -36,10 +36,13 @@ export function VerifyEmailNote({
   email,
   sent: sentBefore,
   children,
+  hint = "Invitations sent to this address show here once you follow the link.",
 }: {
   email: string;
   sent: boolean;
   children: React.ReactNode;
+  /** The line under the sent note (onboarding and Invitations: they show here). */
+  hint?: string;
 }) {
   const [sent, setSent] = useState(sentBefore);
   const [pending, startTransition] = useTransition();
@@ -71,7 +74,7 @@ export function VerifyEmailNote({
           {pending ? "resending…" : "resend"}
         </button>
       </p>
-      <p className="text-xs text-muted">Invitations sent to this address show here once you follow the link.</p>
+      <p className="text-xs text-muted">{hint}</p>
     </div>
   );
 }

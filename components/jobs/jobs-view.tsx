@@ -11,6 +11,7 @@ import { FilterBar, SelectFilter } from "@/components/ui/filters";
 import { Pagination } from "@/components/ui/pagination";
 import { useUrlState } from "@/components/ui/use-url-state";
 import { jobStatusText } from "@/lib/compute/job-status";
+import { formatRuntime } from "@/lib/core/runtime";
 import { StopJobButton } from "./stop-job-button";
 
 export interface JobRow {
@@ -23,6 +24,8 @@ export interface JobRow {
   project: { name: string; cluster: string } | null;
   status: "running" | "stopped";
   stopReason: string | null;
+  /** Who stopped it (username); null when unknown ("Stopped by a user") or not stopped by a person. */
+  stoppedBy: string | null;
   creditsPerHour: string;
   creditsCharged: string;
   runtimeSeconds: number;
@@ -32,13 +35,6 @@ export interface JobRow {
 }
 
 const helper = createColumnHelper<typeof sortableFeatures, JobRow>();
-
-function formatRuntime(s: number) {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h ? `${h}h ${m}m` : m ? `${m}m ${sec}s` : `${sec}s`;
-}
 
 /** The project filter's options: `value` as the URL carries it ("<cluster>/<project>"). */
 export interface ProjectFilterOption {
@@ -156,7 +152,11 @@ export function JobsView({
       helper.accessor("runtimeSeconds", {
         header: "Runtime",
         enableSorting: false,
-        cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatRuntime(c.getValue())}</span>,
+        cell: (c) => (
+          <span className="whitespace-nowrap tabular-nums" data-testid="job-runtime">
+            {formatRuntime(c.getValue())}
+          </span>
+        ),
       }),
       helper.accessor("charged", {
         header: "Credits used",

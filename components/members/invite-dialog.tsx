@@ -1,12 +1,12 @@
 "use client";
 
-import { useSearchParams } from "next/navigation";
-import { useActionState, useState } from "react";
+import { useActionState } from "react";
 import { inviteAction, type InviteState } from "@/app/actions";
 import { Button, SubmitButton } from "@/components/ui/button";
 import { CopyableLink } from "@/components/ui/copy-button";
 import { cn } from "@/components/ui/cn";
 import { TriggeredDialog } from "@/components/ui/dialog";
+import { useParamDialog } from "@/components/ui/use-url-state";
 import { FormMessage, Label } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { ROLE_LABELS, type Role } from "./types";
@@ -52,7 +52,8 @@ function inviteSummary(results: InviteResult[]): { text: string; tone: string }[
  */
 export function InviteDialog({ org, roles, mailDelivered }: { org: string; roles: Role[]; mailDelivered: boolean }) {
   // The overview checklist links here with ?invite=1 (issue 14): the dialog opens at once.
-  const [open, setOpen] = useState(useSearchParams().get("invite") === "1");
+  // Closing it drops the param, so a reload doesn't open it again.
+  const [open, setOpen] = useParamDialog("invite");
   const [state, action] = useActionState<InviteState, FormData>(inviteAction.bind(null, org), {});
   const results = [...(state.results ?? [])].sort((a, b) => OUTCOME_ORDER[a.outcome]! - OUTCOME_ORDER[b.outcome]!);
   return (

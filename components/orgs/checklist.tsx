@@ -101,7 +101,12 @@ export function GettingStarted({ org, checklist }: { org: string; checklist: Org
         </span>
       ) : request?.status === "declined" ? (
         <span data-testid="checklist-cluster-declined">
-          Your request was declined
+          {request.reason && (
+            <span className="block break-words whitespace-pre-line text-fg">
+              Declined: <span data-testid="checklist-decline-reason">{request.reason}</span>
+            </span>
+          )}
+          {request.reason ? "A platform admin declined your request" : "Your request was declined"}
           {request.decidedAt && (
             <>
               {" "}

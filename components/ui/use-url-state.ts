@@ -44,3 +44,27 @@ export function useDebouncedParam(name: string, urlValue: string | undefined) {
   }, [name, value, urlValue, update]);
   return { value, setValue, pending };
 }
+
+/**
+ * A dialog that a link opens with `?<name>=1` (the overview checklist's `?invite=1`, `?topup=1`): open at once
+ * when the param is there, and closing it removes the param (router.replace, the other params kept), so a
+ * reload or Back doesn't open it again.
+ */
+export function useParamDialog(name: string) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const [open, setOpenState] = useState(params.get(name) === "1");
+  const setOpen = useCallback(
+    (next: boolean) => {
+      setOpenState(next);
+      if (next || !params.has(name)) return;
+      const rest = new URLSearchParams(params.toString());
+      rest.delete(name);
+      const qs = rest.toString();
+      router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+    },
+    [name, params, pathname, router],
+  );
+  return [open, setOpen] as const;
+}

@@ -155,9 +155,26 @@ describe("deciding cluster access requests", () => {
     await expect(
       approveClusterAccessRequest(t.db, as(s.op), { id: r.id, cluster: s.cluster.name }, svc),
     ).rejects.toThrow(/already declined/);
-    const checklist = await getOrgChecklist(t.db, as(s.admin), { org: s.org.name });
-    expect(checklist.cluster.request?.status).toBe("declined");
-    await requestClusterAccess(t.db, as(s.admin), { org: s.org.name }, svc);
+    // The reason is kept on the request: the org's overview (any member) and the Admin area show it.
+    const [stored] = await t.db.select().from(clusterAccessRequests).where(eq(clusterAccessRequests.id, r.id));
+    expect(stored).toMatchObject({ status: "declined", declineReason: "No capacity this month." });
+    for (const who of [s.admin, s.manager]) {
+      const checklist = await getOrgChecklist(t.db, as(who), { org: s.org.name });
+      expect(checklist.cluster.request).toMatchObject({ status: "declined", reason: "No capacity this month." });
+    }
+    const listed = await listClusterAccessRequests(t.db, as(s.op));
+    expect(listed.decided.find((d) => d.id === r.id)).toMatchObject({ declineReason: "No capacity this month." });
+    // Asking again: the new pending request has no reason; a decline without one stores null.
+    const again = await requestClusterAccess(t.db, as(s.admin), { org: s.org.name }, svc);
+    expect((await getOrgChecklist(t.db, as(s.admin), { org: s.org.name })).cluster.request).toMatchObject({
+      status: "pending",
+      reason: null,
+    });
+    await declineClusterAccessRequest(t.db, as(s.op), { id: again.id, reason: "   " }, svc);
+    expect((await getOrgChecklist(t.db, as(s.admin), { org: s.org.name })).cluster.request).toMatchObject({
+      status: "declined",
+      reason: null,
+    });
   });
 });
 

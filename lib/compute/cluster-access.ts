@@ -20,7 +20,8 @@ import { setOrgCluster } from "./clusters";
  * on one. Org admins and managers ask (one pending request per org: the partial unique index
  * cluster_access_requests_one_pending); every platform admin is mailed. A platform admin approves it onto a
  * cluster, through the same setOrgCluster the Admin area uses, in one transaction with the status change, or
- * declines it; the requester is mailed either way.
+ * declines it with an optional reason (stored in decline_reason: the org's overview shows it); the requester is
+ * mailed either way.
  */
 
 export const MAX_REQUEST_MESSAGE = 500;
@@ -150,6 +151,8 @@ export interface ClusterAccessRequestView {
   message: string | null;
   status: "pending" | "approved" | "declined";
   cluster: string | null;
+  /** Why it was declined (the platform admin's optional reason); null otherwise. */
+  declineReason: string | null;
   decidedBy: string | null;
   decidedAt: Date | null;
   createdAt: Date;
@@ -170,6 +173,7 @@ export async function listClusterAccessRequests(db: Db, caller: Caller) {
         message: clusterAccessRequests.message,
         status: clusterAccessRequests.status,
         cluster: clusters.name,
+        declineReason: clusterAccessRequests.declineReason,
         decidedBy: decider.username,
         decidedAt: clusterAccessRequests.decidedAt,
         createdAt: clusterAccessRequests.createdAt,
@@ -196,6 +200,7 @@ export async function listClusterAccessRequests(db: Db, caller: Caller) {
     message: r.message,
     status: r.status,
     cluster: r.cluster,
+    declineReason: r.declineReason,
     decidedBy: r.decidedBy,
     decidedAt: r.decidedAt,
     createdAt: r.createdAt,
@@ -213,10 +218,11 @@ async function decide(
   id: string,
   status: "approved" | "declined",
   clusterId: string | null,
+  declineReason: string | null = null,
 ) {
   const [row] = await tx
     .update(clusterAccessRequests)
-    .set({ status, clusterId, decidedBy: admin.id, decidedAt: new Date() })
+    .set({ status, clusterId, declineReason, decidedBy: admin.id, decidedAt: new Date() })
     .where(and(eq(clusterAccessRequests.id, id), eq(clusterAccessRequests.status, "pending")))
     .returning();
   if (!row) {
@@ -285,13 +291,16 @@ export async function approveClusterAccessRequest(db: Db, caller: Caller, input:
   return out;
 }
 
-/** Declines a pending request (platform admins), with an optional reason the requester is mailed. */
+/**
+ * Declines a pending request (platform admins), with an optional reason: stored on the request (the org's
+ * overview says "Declined: <reason>") and mailed to the requester.
+ */
 export async function declineClusterAccessRequest(db: Db, caller: Caller, input: unknown, svc: Services) {
   const admin = await requirePlatformAdmin(db, caller);
   const data = parseInput(declineClusterAccessSchema, input);
   let mailIds: number[] = [];
   const out = await db.transaction(async (tx) => {
-    const { row, org, requester } = await decide(tx, admin, data.id, "declined", null);
+    const { row, org, requester } = await decide(tx, admin, data.id, "declined", null, data.reason || null);
     await recordAudit(tx, {
       org,
       actor: admin,

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { NotFound, Unauthenticated } from "../core/errors";
 import { getJob } from "./job-detail";
+import { stopJob } from "./jobs";
 import { meterUsage } from "./internal";
 import {
   addMember,
@@ -86,6 +87,21 @@ describe("getJob", () => {
       [w.hour.toISOString(), "60.00000000", 1],
       [new Date(w.hour.getTime() - HOUR).toISOString(), "30.00000000", 1],
     ]);
+  });
+
+  it("says who stopped the job: a username, or null for an automatic stop or a deleted stopper", async () => {
+    const w = await world();
+    const ref = { org: w.org.name, job: w.job.id };
+    expect((await getJob(t.db, as(w.user), ref)).job).toMatchObject({ status: "running", stoppedBy: null });
+    await stopJob(t.db, as(w.manager), w.org.name, { id: w.job.id });
+    expect((await getJob(t.db, as(w.user), ref)).job).toMatchObject({
+      status: "stopped",
+      stopReason: "UserStopped",
+      stoppedBy: w.manager.username,
+    });
+    // The stopper's account is gone (stopped_by set null), or a row from before 0016: no name.
+    await t.db.update(jobs).set({ stoppedBy: null }).where(eq(jobs.id, w.job.id));
+    expect((await getJob(t.db, as(w.user), ref)).job).toMatchObject({ stopReason: "UserStopped", stoppedBy: null });
   });
 
   it("follows the jobs list: owner, managers and admins, the job's project members; else NotFound", async () => {

@@ -2,6 +2,7 @@ import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
 import { clusters, jobs, projects, users } from "@/db/schema";
 import { and, eq, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
 import { type Caller } from "../core/caller";
@@ -12,9 +13,12 @@ export const JOB_USAGE_LIMIT = 100;
 
 const jobRef = z.object({ job: z.uuid() });
 
+/** The member who stopped the job (jobs.stopped_by). */
+const stopper = alias(users, "stopper");
+
 /**
  * One job of an org, for its detail page: name, status, preset, cluster, project, who started it, started and
- * stopped, runtime, credits per hour and charged so far, and its charges over time from usage_records (each tick
+ * stopped (and by whom), runtime, credits per hour and charged so far, and its charges over time from usage_records (each tick
  * or runner report, newest first, at most JOB_USAGE_LIMIT; and per UTC hour — the hours of its ledger rows).
  *
  * Who may see it follows the jobs list (listJobs): a member sees their own jobs, managers and admins everyone's,
@@ -32,6 +36,8 @@ export async function getJob(db: Db, caller: Caller, input: { org: OrgRef; job: 
       name: jobs.name,
       status: jobs.status,
       stopReason: jobs.stopReason,
+      /** Who stopped it (username); null for automatic stops, a deleted account or rows from before 0016. */
+      stoppedBy: stopper.username,
       preset: jobs.presetName,
       cluster: clusters.name,
       projectName: projects.name,
@@ -49,6 +55,7 @@ export async function getJob(db: Db, caller: Caller, input: { org: OrgRef; job: 
     .innerJoin(users, eq(users.id, jobs.userId))
     .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
     .leftJoin(projects, eq(projects.id, jobs.projectId))
+    .leftJoin(stopper, eq(stopper.id, jobs.stoppedBy))
     .where(
       and(
         eq(jobs.id, ref.data.job),

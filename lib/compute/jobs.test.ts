@@ -281,7 +281,7 @@ describe("stopJob", () => {
       stopped: true,
     });
     const row = await jobRow(job.id);
-    expect(row).toMatchObject({ status: "stopped", stopReason: "UserStopped" });
+    expect(row).toMatchObject({ status: "stopped", stopReason: "UserStopped", stoppedBy: w.user.id });
     expect(row.stoppedAt).toBeInstanceOf(Date);
     expect(await stopJob(t.db, as(w.user), w.org.name, { id: job.id })).toMatchObject({ stopped: false });
     expect((await jobRow(job.id)).stoppedAt?.getTime()).toBe(row.stoppedAt!.getTime());
@@ -347,6 +347,23 @@ describe("stopJob", () => {
     expect(await stopJob(t.db, as(w.manager), w.org.name, { id: usersJob.id })).toMatchObject({ stopped: true });
     expect(await stopJob(t.db, as(w.admin), w.org.name, { id: managersJob.id })).toMatchObject({ stopped: true });
     expect((await jobRow(user2Job.id)).status).toBe("running");
+    // Each job remembers who stopped it; the list says so by username.
+    expect((await jobRow(usersJob.id)).stoppedBy).toBe(w.manager.id);
+    const listed = await listJobs(t.db, as(w.admin), w.org.name, { scope: "all" });
+    const by = Object.fromEntries(listed.rows.map((r) => [r.id, r.stoppedBy]));
+    expect(by).toEqual({
+      [usersJob.id]: w.manager.username,
+      [managersJob.id]: w.admin.username,
+      [user2Job.id]: null,
+    });
+  });
+
+  it("keeps the first stopper: a second stop (already stopped) changes nothing", async () => {
+    const w = await jobWorld();
+    const job = await w.start(w.user);
+    await stopJob(t.db, as(w.user), w.org.name, { id: job.id });
+    expect(await stopJob(t.db, as(w.manager), w.org.name, { id: job.id })).toMatchObject({ stopped: false });
+    expect((await jobRow(job.id)).stoppedBy).toBe(w.user.id);
   });
 
   it("answers 404 for another org's job and for outsiders, Invalid for a malformed id", async () => {
@@ -648,10 +665,13 @@ describe("charging stops jobs", () => {
     expect(await removeOrgCluster(t.db, as(op), { cluster: w.cluster.name, org: w.org.name })).toEqual({
       stoppedJobs: 2,
     });
-    for (const j of on1) expect(await jobRow(j.id)).toMatchObject({ status: "stopped", stopReason: "ClusterRemoved" });
+    for (const j of on1) {
+      // An automatic stop has no person behind it.
+      expect(await jobRow(j.id)).toMatchObject({ status: "stopped", stopReason: "ClusterRemoved", stoppedBy: null });
+    }
     expect((await jobRow(on2.id)).status).toBe("running");
     expect((await jobRow(othersOn1.id)).status).toBe("running");
-    expect((await jobRow(stoppedBefore.id)).stopReason).toBe("UserStopped");
+    expect(await jobRow(stoppedBefore.id)).toMatchObject({ stopReason: "UserStopped", stoppedBy: w.user2.id });
     expect((await listOrgClusters(t.db, as(w.user), w.org.name)).map((c) => c.name)).toEqual([second.name]);
     const err = await refusal(w.start(w.user));
     expect(err).toBeInstanceOf(Invalid);

@@ -11,6 +11,7 @@ import {
   users,
 } from "@/db/schema";
 import { and, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { allowed, authorize, requireOrgAccess, withOrgLock } from "../core/authz";
 import { type Caller } from "../core/caller";
@@ -185,7 +186,8 @@ export async function startJob(
  * Stops a job: its owner, or a manager/admin for anyone's. With `opts.settle` (the embedded runner is on), a
  * job on an embedded cluster is charged up to its stop at once (key `stop:<id>`), so the balance is final when
  * the stop returns; otherwise, or if that charge fails, the runner's next tick settles it. External runners
- * report a stopped job's last usage themselves.
+ * report a stopped job's last usage themselves. The job remembers who stopped it (jobs.stopped_by: "Stopped by
+ * <username>"); the API's stop endpoint and the Jobs page both come through here.
  */
 export async function stopJob(
   db: Db,
@@ -206,7 +208,7 @@ export async function stopJob(
   authorize(access, "jobs.stop", { ownerId: job.userId });
   const [stopped] = await db
     .update(jobs)
-    .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "UserStopped" })
+    .set({ status: "stopped", stoppedAt: sql`now()`, stopReason: "UserStopped", stoppedBy: access.caller.id })
     .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
     .returning({ id: jobs.id, stoppedAt: jobs.stoppedAt });
   if (stopped?.stoppedAt && opts.settle && job.runner === "embedded") {
@@ -284,6 +286,9 @@ async function jobsWhere(db: Db, caller: Caller, orgName: string, query: unknown
   return { access, q, where, all, canSeeAll };
 }
 
+/** The member who stopped a job (jobs.stopped_by), joined beside its owner. */
+const stopper = alias(users, "stopper");
+
 function jobSelect(db: Db, callerId: string) {
   return db
     .select({
@@ -296,6 +301,8 @@ function jobSelect(db: Db, callerId: string) {
       preset: jobs.presetName,
       status: jobs.status,
       stopReason: jobs.stopReason,
+      /** Who stopped it (username); null for automatic stops, a deleted account or rows from before 0016. */
+      stoppedBy: stopper.username,
       creditsPerHour: jobs.creditsPerHour,
       creditsCharged: jobs.creditsCharged,
       startedAt: jobs.startedAt,
@@ -308,7 +315,8 @@ function jobSelect(db: Db, callerId: string) {
     .from(jobs)
     .innerJoin(users, eq(users.id, jobs.userId))
     .innerJoin(clusters, eq(clusters.id, jobs.clusterId))
-    .leftJoin(projects, eq(projects.id, jobs.projectId));
+    .leftJoin(projects, eq(projects.id, jobs.projectId))
+    .leftJoin(stopper, eq(stopper.id, jobs.stoppedBy));
 }
 
 // A job runs on its project's cluster (startJob looks the project up on the job's cluster).

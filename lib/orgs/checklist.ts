@@ -18,7 +18,13 @@ export interface OrgChecklist {
     /** Org managers and admins ask platform admins for cluster access. */
     can: boolean;
     /** The latest request while the org is on no cluster: pending, or declined (it may ask again). */
-    request: { status: "pending" | "declined"; createdAt: Date; decidedAt: Date | null } | null;
+    request: {
+      status: "pending" | "declined";
+      createdAt: Date;
+      decidedAt: Date | null;
+      /** The platform admin's reason for a decline (null: none given, or pending). */
+      reason: string | null;
+    } | null;
   };
   job: { done: boolean; can: boolean };
   /** Every step done: the overview collapses the checklist. */
@@ -34,6 +40,7 @@ type Row = {
   req_status: "pending" | "approved" | "declined" | null;
   req_created: Date | string | null;
   req_decided: Date | string | null;
+  req_reason: string | null;
 };
 
 const asDate = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
@@ -52,16 +59,22 @@ export async function getOrgChecklist(db: Db, caller: Caller, input: { org: OrgR
                   and l.kind in ('topup', 'auto_topup', 'grant')) as funded,
           exists (select 1 from org_clusters oc where oc.org_id = ${orgId}) as on_cluster,
           exists (select 1 from jobs j where j.org_id = ${orgId}) as has_job,
-          r.status as req_status, r.created_at as req_created, r.decided_at as req_decided
+          r.status as req_status, r.created_at as req_created, r.decided_at as req_decided,
+          r.decline_reason as req_reason
         from (select 1) one
-        left join lateral (select status, created_at, decided_at from cluster_access_requests
+        left join lateral (select status, created_at, decided_at, decline_reason from cluster_access_requests
                            where org_id = ${orgId} order by created_at desc, id desc limit 1) r on true`,
   );
   const row = r!;
   const onCluster = Boolean(row.on_cluster);
   const request =
     !onCluster && (row.req_status === "pending" || row.req_status === "declined")
-      ? { status: row.req_status, createdAt: asDate(row.req_created)!, decidedAt: asDate(row.req_decided) }
+      ? {
+          status: row.req_status,
+          createdAt: asDate(row.req_created)!,
+          decidedAt: asDate(row.req_decided),
+          reason: row.req_status === "declined" ? row.req_reason : null,
+        }
       : null;
   const checklist = {
     invite: { done: Boolean(row.others || row.invited), can: allowed(access, "members.invite") },

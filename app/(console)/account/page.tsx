@@ -4,12 +4,12 @@ import { DeleteAccountSection } from "@/components/account/delete-account";
 import { ChangeEmailForm, PendingEmailChange } from "@/components/account/email-section";
 import { PasswordForm } from "@/components/account/password-form";
 import { DisplayNameForm } from "@/components/account/profile-form";
-import { VerifyEmailButton } from "@/components/invitations/verify-email-button";
+import { VerifyEmailNote } from "@/components/invitations/verify-email-button";
 import { SessionsCard } from "@/components/sessions/sessions-card";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { getDb } from "@/db";
-import { getAccountSettings, listMySessions, lostEmailMessage } from "@/lib/accounts";
+import { getAccount, getAccountSettings, listMySessions, lostEmailMessage } from "@/lib/accounts";
 import { describeUserAgent } from "@/lib/core";
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
@@ -56,8 +56,8 @@ export default async function AccountPage() {
   await requireUserPage("/account");
   const db = await getDb();
   const actor = await currentCaller();
-  const [account, sessions] = await loadPage(async () =>
-    Promise.all([getAccountSettings(db, actor), listMySessions(db, actor)]),
+  const [account, sessions, me] = await loadPage(async () =>
+    Promise.all([getAccountSettings(db, actor), listMySessions(db, actor), getAccount(db, actor)]),
   );
   return (
     <main id="content" className="mx-auto w-full max-w-3xl space-y-6 px-4 py-8 sm:px-6 sm:py-10">
@@ -114,9 +114,15 @@ export default async function AccountPage() {
               )}
             </div>
             {account.email && !account.emailVerified && (
-              <div className="flex flex-wrap items-center gap-3 text-sm text-muted">
-                <span>Confirm this address to see invitations sent to it.</span>
-                <VerifyEmailButton />
+              // A link already sent (sign-up sends one) says so, with resend, like onboarding.
+              <div className="flex flex-wrap items-center gap-3 text-sm text-muted" data-testid="account-verify">
+                <VerifyEmailNote
+                  email={account.email}
+                  sent={me.verificationSentAt !== null}
+                  hint="Follow it to confirm this address and see invitations sent to it."
+                >
+                  <span>Confirm this address to see invitations sent to it.</span>
+                </VerifyEmailNote>
               </div>
             )}
             {account.pendingEmail && (

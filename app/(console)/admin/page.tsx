@@ -23,6 +23,7 @@ export default async function AdminClustersPage() {
     message: r.message,
     status: r.status,
     cluster: r.cluster,
+    declineReason: r.declineReason,
     decidedBy: r.decidedBy,
     decidedAt: r.decidedAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),

@@ -30,6 +30,10 @@ const jobRow = z.object({
   preset: z.string(),
   status: jobStatus,
   stop_reason: z.string().nullable(),
+  stopped_by: z
+    .string()
+    .nullable()
+    .describe("Username of who stopped it (UserStopped); null for automatic stops or a deleted account."),
   credits_per_hour: decimal,
   credits_charged: decimal,
   started_at: isoDate,
@@ -69,6 +73,7 @@ export const listOrgJobs = defineEndpoint(
         preset: j.preset,
         status: j.status,
         stop_reason: j.stopReason,
+        stopped_by: j.stoppedBy,
         credits_per_hour: j.creditsPerHour,
         credits_charged: j.creditsCharged,
         started_at: iso(j.startedAt),

@@ -584,7 +584,12 @@ describe("jobs", () => {
       token: w.tok.user,
       deps: w.deps,
     });
-    expect(after.json.jobs[0]).toMatchObject({ status: "stopped", stop_reason: "UserStopped" });
+    // The API's stop, like the page's, remembers who stopped the job.
+    expect(after.json.jobs[0]).toMatchObject({
+      status: "stopped",
+      stop_reason: "UserStopped",
+      stopped_by: w.user.username,
+    });
   });
 
   it("refusals: unknown cluster/preset 422, quota and credits 409, user stopping another's job 404, read token 403", async () => {

@@ -5,6 +5,7 @@ import { getDb } from "@/db";
 import { getJob, JOB_USAGE_LIMIT } from "@/lib/compute";
 import { jobStatusText } from "@/lib/compute/job-status";
 import { formatCredits, formatCreditsFine } from "@/lib/core";
+import { formatRuntime } from "@/lib/core/runtime";
 import { hourSpan } from "@/lib/billing/ledger-kinds";
 import type { Metadata } from "next";
 import Link from "next/link";
@@ -24,13 +25,6 @@ const timeFormat = new Intl.DateTimeFormat("en", {
 });
 const dayFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const clockFormat = new Intl.DateTimeFormat("en", { timeStyle: "medium", timeZone: "UTC", hourCycle: "h23" });
-
-function formatRuntime(s: number) {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h ? `${h}h ${m}m ${sec}s` : m ? `${m}m ${sec}s` : `${sec}s`;
-}
 
 function Time({ value }: { value: Date | null }) {
   if (!value) return <span className="text-muted">—</span>;
@@ -97,7 +91,7 @@ export default async function JobPage({ params }: JobPageProps) {
             data-testid="job-status"
           >
             <span aria-hidden className={running ? "size-2 rounded-full bg-success" : "size-2 rounded-full bg-muted"} />
-            {jobStatusText({ status: job.status, stopReason: job.stopReason })}
+            {jobStatusText({ status: job.status, stopReason: job.stopReason, stoppedBy: job.stoppedBy })}
           </span>
         </div>
         <p className="text-sm text-muted">
