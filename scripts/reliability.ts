@@ -5,31 +5,45 @@
  *
  *   1. creates a database `apolo_rel_<random>` on the server of RELIABILITY_DATABASE_URL (default
  *      postgres://postgres@127.0.0.1:5432/postgres), applies the migrations and seeds: an external cluster with a
- *      runner token, orgs with a balance and running jobs (1 credit per second of runtime), a platform admin with a
- *      personal access token, and pending Stripe payments;
+ *      runner token, orgs with a balance and running jobs (1 credit per second of runtime), a member per client
+ *      with a personal access token, a platform admin with a personal access token, and pending Stripe payments;
  *   2. starts two `next start` instances (`npm run build` first) that reach the database through a TCP relay this
- *      script can cut, with REDIS_URL (default redis://127.0.0.1:6379) and the Stripe webhook secret set;
+ *      script can cut, with REDIS_URL (default redis://127.0.0.1:6379), the Stripe keys and STRIPE_API_URL set to a
+ *      local stand-in for Stripe's API (Checkout Sessions); and, next to them, a third instance whose REDIS_URL
+ *      points at a closed port: its /api/ready must answer 503 with redis "unreachable" and its /api/health 200;
  *   3. for `--seconds` (default 40), `--clients` (default 24, at most 32) concurrent clients spread over both
  *      instances: usage reports (single records and batches, a fifth of them replaying earlier keys, some with a
- *      later moment), signed Stripe webhook deliveries sent to both instances at once (replays of one payment),
- *      and grants through Apolo's admin API with an idempotency_key sent twice at once;
- *   4. at 30 % of the run cuts the database away for `--outage` seconds (default 4: every connection reset, new
- *      ones refused, as in a restart), then restores it; at 65 % kills one instance with SIGKILL;
+ *      later moment), top-ups through the console API (POST /api/v1/orgs/{org}/top-ups with the member's token,
+ *      the same Idempotency-Key sent to both instances at once), signed Stripe webhook deliveries sent to both
+ *      instances at once (replays of one payment: those top-ups first, then seeded payments), and grants through
+ *      Apolo's admin API with an idempotency_key sent twice at once. At most `--clients` requests are in flight at
+ *      any moment, all kinds together (one shared semaphore; the peak is printed);
+ *   4. at 25 % of the run cuts the database away for `--outage` seconds (default 4: every connection reset, new
+ *      ones refused), then restores it; at 45 % (at least 3 s after that) terminates every backend of the
+ *      database (pg_terminate_backend, as a PostgreSQL restart does to open connections); at 65 % (at least 3 s
+ *      after that) kills one instance with SIGKILL;
  *   5. checks: balance = Σ ledger for every org; ledger idempotency keys unique; each paid payment exactly one
- *      ledger row, none for a payment that isn't paid, no payment answered "paid" twice; every job's
- *      credits_charged = Σ its charges = its settled runtime exactly, in one ledger row per UTC hour; every charge
- *      a client was told about is in usage_records with that amount, and every usage key answered is there;
- *      grants between the keys answered and the keys sent; 5xx answers only while the database was away (plus a short grace), and those 503.
- *   6. prints requests/s, answers by status, the outage the clients saw and the time each instance took to recover.
+ *      ledger row, none for a payment that isn't paid, no payment answered "paid" twice; one payment per top-up
+ *      Idempotency-Key, each with its Checkout Session; every job's credits_charged = Σ its charges = its settled
+ *      runtime exactly, in one ledger row per UTC hour; every charge a client was told about is in usage_records
+ *      with that amount, and every usage key answered is there; grants between the keys answered and the keys
+ *      sent; 5xx answers only while the database was away or just after its backends were terminated (plus a
+ *      short grace), and those 503; no answer at all only then, or from the killed instance once it was killed;
+ *      the instance not killed still running and answering /api/health and /api/ready at the end; no instance's
+ *      log with an uncaughtException or unhandledRejection;
+ *   6. prints requests/s, the peak of requests in flight, answers by status, the outage the clients saw and the
+ *      time each instance took to recover (after the relay came back, and after the backends were terminated).
  *
  * Loopback only; bounded in time and load. `--keep` leaves the database for inspection.
  */
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import Stripe from "stripe";
 import { table } from "./bench-output";
-import { startConsole, stopConsole, type RunningServer } from "./bench-server";
+import { freePort, startConsole, stopConsole, type RunningServer } from "./bench-server";
 import { cuttableRelay } from "../e2e/server-process";
 import { openDatabase } from "@/db/client";
 import { hashToken, newToken } from "@/lib/core/tokens";
@@ -66,6 +80,8 @@ const WEBHOOK_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
 const ORGS = 12;
 const JOBS_PER_CLIENT = 4;
 const PAYMENTS = 3000;
+/** Top-ups each client starts through the API at most (RATE_LIMITS.paymentsPerAccount: 20 per 10 minutes). */
+const TOP_UPS_PER_CLIENT = 12;
 /** A 5xx this long after the database came back still counts as part of the outage (pools reconnecting). */
 const GRACE_MS = 3_000;
 
@@ -74,6 +90,8 @@ interface Seed {
   runnerToken: string;
   adminToken: string;
   orgs: { id: string; name: string }[];
+  /** Per client: its member's personal access token (write scope); the member is in its jobs' orgs. */
+  memberTokens: string[];
   /** Per client: its jobs (each client is the only one reporting its jobs, so its moments only grow). */
   jobs: { id: string; orgId: string }[][];
   startedAt: Date;
@@ -105,11 +123,16 @@ async function seed(url: string, clients: number): Promise<Seed> {
          values ('rel-operator', 'rel-operator@example.com', now(), true) returning id`,
       )
     ).rows;
-    const adminToken = `apolo_pat_${randomBytes(32).toString("base64url").slice(0, 43)}`;
-    await client.query(
-      `insert into personal_access_tokens (user_id, name, token_hash, hint, scope) values ($1, 'rel', $2, $3, 'write')`,
-      [admin!.id, hashToken(adminToken), adminToken.slice(10, 14)],
-    );
+    const pat = async (userId: string) => {
+      const token = `apolo_pat_${randomBytes(32).toString("base64url").slice(0, 43)}`;
+      await client.query(
+        `insert into personal_access_tokens (user_id, name, token_hash, hint, scope) values ($1, 'rel', $2, $3, 'write')`,
+        [userId, hashToken(token), token.slice(10, 14)],
+      );
+      return token;
+    };
+    const adminToken = await pat(admin!.id);
+    const memberTokens: string[] = [];
     const orgs: Seed["orgs"] = [];
     for (let i = 0; i < ORGS; i++) {
       const name = `rel-org-${i}`;
@@ -134,6 +157,7 @@ async function seed(url: string, clients: number): Promise<Seed> {
           [`rel-user-${c}`],
         )
       ).rows;
+      memberTokens.push(await pat(member!.id));
       const mine: Seed["jobs"][number] = [];
       for (let j = 0; j < JOBS_PER_CLIENT; j++) {
         const org = orgs[(c * JOBS_PER_CLIENT + j) % ORGS]!;
@@ -167,7 +191,16 @@ async function seed(url: string, clients: number): Promise<Seed> {
       payments.push({ id: p!.id, ref, amountMinor: credits * 100 });
     }
     await client.query("commit");
-    return { clusterId: cluster!.id, runnerToken: `apc_${runner.token}`, adminToken, orgs, jobs, startedAt, payments };
+    return {
+      clusterId: cluster!.id,
+      runnerToken: `apc_${runner.token}`,
+      adminToken,
+      orgs,
+      memberTokens,
+      jobs,
+      startedAt,
+      payments,
+    };
   } finally {
     await client.end();
   }
@@ -176,7 +209,7 @@ async function seed(url: string, clients: number): Promise<Seed> {
 // ---------------------------------------------------------------------------------------------- load
 
 interface Answer {
-  kind: "usage" | "webhook" | "grant";
+  kind: "usage" | "webhook" | "grant" | "topup";
   instance: number;
   start: number;
   end: number;
@@ -195,12 +228,38 @@ interface Tally {
   paid: Map<string, number>;
   grantKeysSent: Set<string>;
   grantKeysAnswered: Set<string>;
+  topUpKeysSent: number;
+  /** Payment ids answered by the top-up API (201), and keys answered with two different ids. */
+  topUps: Set<string>;
+  topUpKeysSplit: string[];
 }
 
+/**
+ * Every request of the run goes through one semaphore: at most `max` in flight, all kinds and both instances
+ * together (a step that sends to both instances at once waits for a second slot like anyone else).
+ */
+const inFlight = { max: 32, now: 0, peak: 0, waiting: [] as (() => void)[] };
+
+async function acquire() {
+  if (inFlight.now < inFlight.max) inFlight.now++;
+  // release() hands its slot over directly: `now` stays the same.
+  else await new Promise<void>((resolve) => inFlight.waiting.push(resolve));
+  inFlight.peak = Math.max(inFlight.peak, inFlight.now);
+}
+
+function release() {
+  const next = inFlight.waiting.shift();
+  if (next) next();
+  else inFlight.now--;
+}
+
+/** One request, when the semaphore gives a slot: its status (0 when no answer came), body, and when it ran. */
 async function call(
   url: string,
   init: RequestInit,
-): Promise<{ status: number; body: unknown } | { status: 0; body: null }> {
+): Promise<{ status: number; body: unknown; start: number; end: number }> {
+  await acquire();
+  const start = performance.now();
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
     const text = await res.text();
@@ -210,10 +269,60 @@ async function call(
     } catch {
       body = text;
     }
-    return { status: res.status, body };
+    return { status: res.status, body, start, end: performance.now() };
   } catch {
-    return { status: 0, body: null };
+    return { status: 0, body: null, start, end: performance.now() };
+  } finally {
+    release();
   }
+}
+
+/**
+ * A stand-in for Stripe's API on loopback (the instances' STRIPE_API_URL): Checkout Sessions only, one per
+ * payment (client_reference_id), so a retried request gets the same session, as Stripe's idempotency gives.
+ */
+async function fakeStripe(): Promise<{ url: string; sessionOf: Map<string, string>; server: Server }> {
+  const sessionOf = new Map<string, string>();
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json");
+      if (req.method === "POST" && req.url === "/v1/checkout/sessions") {
+        const paymentId = new URLSearchParams(body).get("client_reference_id") ?? "";
+        let id = sessionOf.get(paymentId);
+        if (!id) sessionOf.set(paymentId, (id = `cs_rel_api_${randomBytes(8).toString("hex")}`));
+        res.end(JSON.stringify({ id, object: "checkout.session", url: `https://checkout.stripe.test/${id}` }));
+        return;
+      }
+      res.statusCode = 404;
+      res.end(JSON.stringify({ error: { type: "invalid_request_error", message: "Unrecognized request URL" } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sessionOf, server };
+}
+
+/**
+ * An instance's whole output from now on (RunningServer.log keeps only its tail), preceded by what it printed
+ * while starting: to look for process-level errors that went unhandled.
+ */
+function fullLog(srv: RunningServer): () => string {
+  let all = srv.log();
+  const keep = (chunk: Buffer) => (all += chunk.toString("utf8"));
+  srv.child.stdout!.on("data", keep);
+  srv.child.stderr!.on("data", keep);
+  return () => all;
+}
+
+const CRASH_WORDS = ["uncaughtException", "unhandledRejection"];
+
+/** The lines of `log` that say an error went unhandled (at most 3 of them). */
+function crashLines(log: string): string[] {
+  return log
+    .split("\n")
+    .filter((l) => CRASH_WORDS.some((w) => l.includes(w)))
+    .slice(0, 3);
 }
 
 function webhookEvent(p: Seed["payments"][number]) {
@@ -245,6 +354,7 @@ function webhookEvent(p: Seed["payments"][number]) {
 
 async function main() {
   const o = parseOptions(process.argv.slice(2));
+  inFlight.max = o.clients;
   const adminUrl = process.env.RELIABILITY_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
   const dbName = `apolo_rel_${randomBytes(4).toString("hex")}`;
@@ -257,7 +367,9 @@ async function main() {
   const relayed = new URL(direct.toString());
   relayed.hostname = "127.0.0.1";
   relayed.port = String(relay.port);
+  const stripeApi = await fakeStripe();
   const servers: RunningServer[] = [];
+  let redisless: RunningServer | null = null;
   let failed = false;
   try {
     console.log(`test:reliability on ${dbName}: ${o.clients} clients, ${o.seconds} s, outage ${o.outage} s`);
@@ -266,12 +378,52 @@ async function main() {
       REDIS_URL: redisUrl,
       STRIPE_SECRET_KEY: "sk_test_reliability_never_called",
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_URL: stripeApi.url,
       API_RATE_LIMIT_PER_MINUTE: "10000000",
       RUNNER_ENABLED: "true",
     };
-    servers.push(
-      ...(await Promise.all([startConsole(relayed.toString(), env), startConsole(relayed.toString(), env)])),
+    // Nobody listens on this port (taken, then released): the third instance's Redis is unreachable.
+    const closedRedis = `redis://127.0.0.1:${await freePort()}`;
+    const started = await Promise.all([
+      startConsole(relayed.toString(), env),
+      startConsole(relayed.toString(), env),
+      startConsole(relayed.toString(), { ...env, REDIS_URL: closedRedis, RUNNER_ENABLED: "false" }),
+    ]);
+    servers.push(started[0], started[1]);
+    redisless = started[2];
+    const logs = started.map(fullLog);
+    const problems: string[] = [];
+
+    // ---------------------------------------------------------------------------- readiness, Redis unreachable
+    const probe = async (srv: RunningServer, path: string) => {
+      const r = await call(`${srv.url}${path}`, {});
+      return { status: r.status, body: r.body as { database?: string; redis?: string } | null };
+    };
+    const ready = await Promise.all(servers.map((srv) => probe(srv, "/api/ready")));
+    for (const [i, r] of ready.entries()) {
+      if (r.status !== 200 || r.body?.redis !== "ok" || r.body?.database !== "ok") {
+        problems.push(`instance ${i + 1} not ready at start: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    }
+    const [noRedisReady, noRedisHealth] = [await probe(redisless, "/api/ready"), await probe(redisless, "/api/health")];
+    console.log(
+      `with Redis unreachable: /api/ready ${noRedisReady.status} ${JSON.stringify(noRedisReady.body)}, /api/health ${noRedisHealth.status}`,
     );
+    if (
+      noRedisReady.status !== 503 ||
+      noRedisReady.body?.redis !== "unreachable" ||
+      noRedisReady.body?.database !== "ok"
+    ) {
+      problems.push(
+        `with Redis unreachable, /api/ready answered ${noRedisReady.status} ${JSON.stringify(noRedisReady.body)} ` +
+          `(expected 503, redis "unreachable", database "ok")`,
+      );
+    }
+    if (noRedisHealth.status !== 200)
+      problems.push(`with Redis unreachable, /api/health answered ${noRedisHealth.status}`);
+    await stopConsole(redisless);
+
+    // ---------------------------------------------------------------------------- load
     const alive = [true, true];
     const tally: Tally = {
       answers: [],
@@ -281,6 +433,9 @@ async function main() {
       paid: new Map(),
       grantKeysSent: new Set(),
       grantKeysAnswered: new Set(),
+      topUpKeysSent: 0,
+      topUps: new Set(),
+      topUpKeysSplit: [],
     };
     const t0 = performance.now();
     const end = t0 + o.seconds * 1000;
@@ -288,10 +443,14 @@ async function main() {
       const i = (c + n) % 2;
       return alive[i] ? i : 1 - i;
     };
-    const record = (kind: Answer["kind"], instance: number, start: number, status: number) =>
-      tally.answers.push({ kind, instance, start, end: performance.now(), status });
+    const record = (kind: Answer["kind"], instance: number, res: { status: number; start: number; end: number }) =>
+      tally.answers.push({ kind, instance, start: res.start, end: res.end, status: res.status });
 
     let nextPayment = 0;
+    /** Payments started through the top-up API whose webhook hasn't been sent yet: replayed before seeded ones. */
+    const fromApi: Seed["payments"] = [];
+    const topUpsBy = s.jobs.map(() => 0);
+    const orgName = new Map(s.orgs.map((org) => [org.id, org.name]));
     const history: { job: string; until: string; key: string }[][] = s.jobs.map(() => []);
     const moments = s.jobs.map((js) => js.map(() => 0));
 
@@ -317,13 +476,12 @@ async function main() {
         records.push({ job_id: mine[j]!.id, until, idempotency_key: key });
       }
       const i = pick(c, n);
-      const start = performance.now();
       const res = await call(`${servers[i]!.url}/api/v1/usage`, {
         method: "POST",
         headers: { authorization: `Bearer ${s.runnerToken}`, "content-type": "application/json" },
         body: JSON.stringify({ records }),
       });
-      record("usage", i, start, res.status);
+      record("usage", i, res);
       if (res.status !== 200) return;
       const body = res.body as { results: { idempotency_key: string; outcome: string; amount?: string }[] };
       for (const r of body.results) {
@@ -334,20 +492,55 @@ async function main() {
       }
     }
 
+    /** A top-up through the console API with the member's token: one Idempotency-Key to both instances at once. */
+    async function topUp(c: number, n: number) {
+      topUpsBy[c]!++;
+      tally.topUpKeysSent++;
+      const job = s.jobs[c]![n % JOBS_PER_CLIENT]!;
+      const key = `rel-topup-${c}-${n}`;
+      const body = JSON.stringify({ credits: String(1 + (n % 9)) });
+      const ids = new Set<string>();
+      let answer: { id: string; amount_minor: number } | null = null;
+      await Promise.all(
+        [0, 1].map(async (k) => {
+          const i = alive[k] ? k : 1 - k;
+          const res = await call(`${servers[i]!.url}/api/v1/orgs/${orgName.get(job.orgId)}/top-ups`, {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${s.memberTokens[c]}`,
+              "content-type": "application/json",
+              "idempotency-key": key,
+            },
+            body,
+          });
+          record("topup", i, res);
+          if (res.status === 201) {
+            answer = res.body as { id: string; amount_minor: number };
+            ids.add(answer.id);
+          }
+        }),
+      );
+      if (ids.size > 1) tally.topUpKeysSplit.push(key);
+      const got = answer as { id: string; amount_minor: number } | null;
+      if (!got) return;
+      tally.topUps.add(got.id);
+      const ref = stripeApi.sessionOf.get(got.id);
+      if (ref) fromApi.push({ id: got.id, ref, amountMinor: got.amount_minor });
+    }
+
     async function webhook(c: number, n: number) {
-      const p = s.payments[nextPayment++ % s.payments.length]!;
+      const p = fromApi.shift() ?? s.payments[nextPayment++ % s.payments.length]!;
       const { payload, signature } = webhookEvent(p);
       // The same delivery to both instances at once (Stripe retries, or two endpoints), one more to either.
       const targets = [0, 1, pick(c, n)].map((i) => (alive[i] ? i : 1 - i));
       await Promise.all(
         targets.map(async (i) => {
-          const start = performance.now();
           const res = await call(`${servers[i]!.url}/api/stripe/webhook`, {
             method: "POST",
             headers: { "stripe-signature": signature, "content-type": "application/json" },
             body: payload,
           });
-          record("webhook", i, start, res.status);
+          record("webhook", i, res);
           if (res.status === 200 && (res.body as { outcome?: string }).outcome === "paid") {
             tally.paid.set(p.id, (tally.paid.get(p.id) ?? 0) + 1);
           }
@@ -362,7 +555,6 @@ async function main() {
       await Promise.all(
         [0, 1].map(async (k) => {
           const i = alive[k] ? k : 1 - k;
-          const start = performance.now();
           const res = await call(
             `${servers[i]!.url}/apis/admin/v1/orgs/${org.name}/balance?idempotency_key=${encodeURIComponent(key)}`,
             {
@@ -371,24 +563,35 @@ async function main() {
               body: JSON.stringify({ additional_credits: "5" }),
             },
           );
-          record("grant", i, start, res.status);
+          record("grant", i, res);
           if (res.status === 200) tally.grantKeysAnswered.add(key);
         }),
       );
     }
 
-    // The timeline: the database goes away at 30 %, comes back `outage` seconds later; an instance dies at 65 %.
+    // The timeline: the relay is cut at 25 % and restored `outage` seconds later; every backend of the database
+    // is terminated at 45 % (at least GRACE_MS later); an instance dies at 65 % (at least GRACE_MS later again).
     let cutAt = 0;
     let restoredAt = 0;
+    let terminatedAt = 0;
+    let terminated = 0;
     let killedAt = 0;
     const timeline = (async () => {
-      await sleepUntil(t0 + o.seconds * 300);
+      await sleepUntil(t0 + o.seconds * 250);
       cutAt = performance.now();
       await relay.cut();
       await sleepUntil(cutAt + o.outage * 1000);
       await relay.restore();
       restoredAt = performance.now();
-      await sleepUntil(t0 + o.seconds * 650);
+      await sleepUntil(Math.max(t0 + o.seconds * 450, restoredAt + GRACE_MS));
+      terminatedAt = performance.now();
+      const { rows } = await admin.query<{ n: string }>(
+        `select count(*) filter (where pg_terminate_backend(pid))::text as n from pg_stat_activity
+         where datname = $1 and pid <> pg_backend_pid()`,
+        [dbName],
+      );
+      terminated = Number(rows[0]!.n);
+      await sleepUntil(Math.max(t0 + o.seconds * 650, terminatedAt + GRACE_MS));
       alive[1] = false;
       killedAt = performance.now();
       servers[1]!.child.kill("SIGKILL");
@@ -398,8 +601,9 @@ async function main() {
       Array.from({ length: o.clients }, async (_, c) => {
         for (let n = 0; performance.now() < end && n < 1_000_000; n++) {
           const roll = (c * 31 + n * 17) % 20;
-          if (roll < 14) await usage(c, n);
-          else if (roll < 17) await webhook(c, n);
+          if (roll < 13) await usage(c, n);
+          else if (roll < 16) await webhook(c, n);
+          else if (roll < 18) await (topUpsBy[c]! < TOP_UPS_PER_CLIENT ? topUp(c, n) : webhook(c, n));
           else await grant(c, n);
         }
       }),
@@ -414,16 +618,19 @@ async function main() {
       byStatus.set(k, (byStatus.get(k) ?? 0) + 1);
     }
     const failures = tally.answers.filter((a) => a.status === 0 || a.status >= 500);
-    const during = (a: Answer) => a.end >= cutAt && a.start <= restoredAt + GRACE_MS;
-    const seenOutage = failures.filter((a) => during(a) && a.status !== 0);
+    const inWindow = (a: Answer, from: number, to: number) => a.end >= from && a.start <= to;
+    const duringOutage = (a: Answer) => inWindow(a, cutAt, restoredAt + GRACE_MS);
+    const afterTerminate = (a: Answer) => inWindow(a, terminatedAt, terminatedAt + GRACE_MS);
+    const seenOutage = failures.filter((a) => duringOutage(a) && a.status !== 0);
     const firstBad = Math.min(...seenOutage.map((a) => a.end));
     const lastBad = Math.max(...seenOutage.map((a) => a.end));
-    const recovery = [0, 1].map((i) => {
-      const ok = tally.answers.filter((a) => a.instance === i && a.status === 200 && a.start >= restoredAt);
-      return ok.length ? (Math.min(...ok.map((a) => a.end)) - restoredAt) / 1000 : null;
-    });
+    const firstOk = (i: number, after: number) => {
+      const ok = tally.answers.filter((a) => a.instance === i && a.status < 500 && a.status !== 0 && a.start >= after);
+      return ok.length ? (Math.min(...ok.map((a) => a.end)) - after) / 1000 : null;
+    };
     console.log(
-      `\n${tally.answers.length} requests in ${elapsed.toFixed(1)} s: ${(tally.answers.length / elapsed).toFixed(0)} requests/s`,
+      `\n${tally.answers.length} requests in ${elapsed.toFixed(1)} s: ${(tally.answers.length / elapsed).toFixed(0)} requests/s; ` +
+        `at most ${inFlight.peak} in flight (limit ${o.clients})`,
     );
     console.log(
       table(
@@ -431,27 +638,67 @@ async function main() {
         [...byStatus.entries()].sort().map(([k, v]) => [k, String(v)]),
       ),
     );
+    const at = (t: number) => `${((t - t0) / 1000).toFixed(1)} s`;
     console.log(
-      `database away ${o.outage.toFixed(1)} s; clients saw failures for ${
+      `database away ${o.outage.toFixed(1)} s from ${at(cutAt)}; clients saw failures for ${
         seenOutage.length ? ((lastBad - firstBad) / 1000).toFixed(1) : "0"
-      } s (${seenOutage.length} answers 5xx); first 200 after the database came back: instance 1 ${fmt(recovery[0])}, ` +
-        `instance 2 ${fmt(recovery[1])}; instance 2 killed at ${((killedAt - t0) / 1000).toFixed(1)} s`,
+      } s (${seenOutage.length} answers 5xx); first answer after the database came back: instance 1 ` +
+        `${fmt(firstOk(0, restoredAt))}, instance 2 ${fmt(firstOk(1, restoredAt))}`,
+    );
+    const afterTerm = failures.filter((a) => afterTerminate(a) && !duringOutage(a));
+    console.log(
+      `${terminated} backends terminated at ${at(terminatedAt)}: ${afterTerm.length} answers 5xx or none within ` +
+        `${GRACE_MS / 1000} s; first answer after: instance 1 ${fmt(firstOk(0, terminatedAt))}, instance 2 ` +
+        `${fmt(firstOk(1, terminatedAt))}; instance 2 killed at ${at(killedAt)}`,
     );
 
     // ------------------------------------------------------------------------------------------ invariants
-    const problems: string[] = [];
-    const bad5xx = failures.filter((a) => a.status >= 500 && (!during(a) || a.status !== 503));
+    if (inFlight.peak > o.clients) problems.push(`${inFlight.peak} requests in flight at once (limit ${o.clients})`);
+    if (terminated === 0) problems.push("pg_terminate_backend found no backend of the console's database");
+    const bad5xx = failures.filter(
+      (a) => a.status >= 500 && (!(duringOutage(a) || afterTerminate(a)) || a.status !== 503),
+    );
+    const when = (a: Answer) => `${a.kind} ${a.status} from instance ${a.instance + 1} at ${at(a.end)}`;
     if (bad5xx.length) {
       problems.push(
-        `${bad5xx.length} answers 5xx outside the outage or other than 503: ${bad5xx
+        `${bad5xx.length} answers 5xx outside the outage and the termination or other than 503: ${bad5xx
           .slice(0, 5)
-          .map((a) => `${a.kind} ${a.status} at ${((a.end - t0) / 1000).toFixed(1)} s`)
+          .map(when)
           .join(", ")}`,
       );
+    }
+    // No answer at all: only while the database was away (a request may wait out the whole outage), or from the
+    // killed instance once it was killed.
+    const silent = tally.answers.filter(
+      (a) => a.status === 0 && !duringOutage(a) && !(a.instance === 1 && a.end >= killedAt),
+    );
+    if (silent.length) {
+      problems.push(
+        `${silent.length} requests got no answer outside the outage and the kill: ${silent.slice(0, 5).map(when).join(", ")}`,
+      );
+    }
+    // The survivor: still running, and healthy and ready now.
+    const survivor = servers[0]!;
+    if (survivor.child.exitCode !== null || survivor.child.signalCode !== null) {
+      problems.push(`instance 1 (never killed) exited: ${survivor.child.exitCode ?? survivor.child.signalCode}`);
+    } else {
+      const [health, readyNow] = [await probe(survivor, "/api/health"), await probe(survivor, "/api/ready")];
+      if (health.status !== 200 || readyNow.status !== 200) {
+        problems.push(
+          `instance 1 at the end: /api/health ${health.status}, /api/ready ${readyNow.status} ${JSON.stringify(readyNow.body)}`,
+        );
+      }
+    }
+    for (const [i, log] of logs.entries()) {
+      const lines = crashLines(log());
+      if (lines.length) problems.push(`instance ${i + 1} logged an unhandled error: ${lines.join(" | ")}`);
     }
     if (tally.chargedTwice.length)
       problems.push(`usage keys answered "charged" twice: ${tally.chargedTwice.slice(0, 5)}`);
     for (const [id, n] of tally.paid) if (n > 1) problems.push(`payment ${id} answered "paid" ${n} times`);
+    if (tally.topUpKeysSplit.length) {
+      problems.push(`top-up Idempotency-Keys answered with two payments: ${tally.topUpKeysSplit.slice(0, 5)}`);
+    }
 
     const db = new pg.Client({ connectionString: direct.toString() });
     await db.connect();
@@ -479,6 +726,12 @@ async function main() {
       await q(
         "ledger row for a payment that isn't paid",
         `select p.id, p.status from payments p join credit_ledger l on l.payment_id = p.id where p.status <> 'paid'`,
+      );
+      await q(
+        "top-up answered by the API but not a Stripe payment with its Checkout Session",
+        `select t.id from unnest($1::uuid[]) as t(id) left join payments p on p.id = t.id
+         where p.id is null or p.provider <> 'stripe' or p.provider_ref is null`,
+        [[...tally.topUps]],
       );
       await q(
         "job charges not exact",
@@ -521,15 +774,24 @@ async function main() {
           `${g} grants in the ledger; ${tally.grantKeysAnswered.size} keys answered, ${tally.grantKeysSent.size} sent`,
         );
       }
-      const { rows: counts } = await db.query<{ charges: string; paid: string }>(
+      // Top-ups started through the API are the payments with a payer (the seeded ones have none).
+      const { rows: counts } = await db.query<{ charges: string; paid: string; api: string; apiPaid: string }>(
         `select (select count(*) from credit_ledger where kind = 'charge')::text as charges,
-                (select count(*) from payments where status = 'paid')::text as paid`,
+                (select count(*) from payments where status = 'paid')::text as paid,
+                (select count(*) from payments where user_id is not null)::text as api,
+                (select count(*) from payments where user_id is not null and status = 'paid')::text as "apiPaid"`,
       );
+      const c0 = counts[0]!;
+      if (Number(c0.api) < tally.topUps.size || Number(c0.api) > tally.topUpKeysSent) {
+        problems.push(`${c0.api} top-ups in payments; ${tally.topUps.size} answered, ${tally.topUpKeysSent} keys sent`);
+      }
       console.log(
-        `ledger: ${counts[0]!.charges} hourly charge rows (${tally.charged.size} charges acknowledged), ${counts[0]!.paid} payments paid ` +
-          `(${tally.paid.size} acknowledged), ${g} grants (${tally.grantKeysAnswered.size} acknowledged, ` +
-          `${tally.grantKeysSent.size} sent)`,
+        `ledger: ${c0.charges} hourly charge rows (${tally.charged.size} charges acknowledged), ${c0.paid} payments paid ` +
+          `(${tally.paid.size} acknowledged; ${c0.apiPaid} of the ${c0.api} top-ups started through the API, ` +
+          `${tally.topUps.size} answered 201, ${tally.topUpKeysSent} keys sent), ${g} grants ` +
+          `(${tally.grantKeysAnswered.size} acknowledged, ${tally.grantKeysSent.size} sent)`,
       );
+      if (Number(c0.apiPaid) === 0) problems.push("no top-up started through the API was paid by its webhook");
     } finally {
       await db.end();
     }
@@ -550,8 +812,11 @@ async function main() {
       console.error("cleanup did not finish within 60 s; exiting");
       process.exit(failed ? 1 : 0);
     }, 60_000).unref();
-    await Promise.all(servers.map((srv) => stopConsole(srv).catch(() => undefined)));
+    await Promise.all(
+      [...servers, ...(redisless ? [redisless] : [])].map((srv) => stopConsole(srv).catch(() => undefined)),
+    );
     await relay.close();
+    await new Promise((resolve) => stripeApi.server.close(resolve));
     if (!o.keep) await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
     else console.log(`kept database ${dbName}`);
     await admin.end();

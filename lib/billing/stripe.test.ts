@@ -409,6 +409,31 @@ describe("StripeProvider.createCheckout against a local Stripe API", () => {
     });
   });
 
+  it("goes to STRIPE_API_URL when it is set (stripeFromConfig)", async () => {
+    const before = seen.length;
+    const configured = stripeFromConfig(
+      parseConfig({
+        STRIPE_SECRET_KEY: "sk_test_local_fake",
+        STRIPE_WEBHOOK_SECRET: SECRET,
+        STRIPE_API_URL: `http://127.0.0.1:${port}`,
+      }),
+    )!;
+    const paymentId = randomUUID();
+    const out = await configured.createCheckout({
+      paymentId,
+      orgName: "acme",
+      payerEmail: null,
+      credits: "1",
+      amountMinor: 100,
+      currency: "usd",
+      successUrl: "https://console.test/ok",
+      cancelUrl: "https://console.test/cancel",
+    });
+    expect(seen).toHaveLength(before + 1);
+    expect(seen.at(-1)!.form.get("client_reference_id")).toBe(paymentId);
+    expect(out.ref).toBe(`cs_test_${before + 1}`);
+  });
+
   it("through createTopUp: stores the session id, then the signed webhook credits the org", async () => {
     const admin = await makeUser(t.db);
     const org = await makeOrg(t.db, { admin });

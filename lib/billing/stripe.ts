@@ -185,13 +185,16 @@ function cardLabel(pm: { card?: { brand?: string | null; last4?: string | null }
   return `${card.brand ?? "card"} •••• ${card.last4}`;
 }
 
-/** The Stripe provider when both keys are set (AppConfig.stripe), else null (the sandbox is used). */
+/**
+ * The Stripe provider when both keys are set (AppConfig.stripe), else null (the sandbox is used). Its requests go
+ * to STRIPE_API_URL when that is set (AppConfig.stripe.api), else to api.stripe.com.
+ */
 export function stripeFromConfig(
   config: Pick<AppConfig, "stripe">,
   client: StripeClientOptions = {},
 ): StripeProvider | null {
   if (!config.stripe) return null;
-  return new StripeProvider(config.stripe.secretKey, config.stripe.webhookSecret, client);
+  return new StripeProvider(config.stripe.secretKey, config.stripe.webhookSecret, { ...config.stripe.api, ...client });
 }
 
 /** What Stripe is told about a delivery it may stop retrying (the route answers it as JSON, 200). */

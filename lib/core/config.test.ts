@@ -158,6 +158,8 @@ describe("invalid settings", () => {
   it("names unreadable TRUSTED_PROXIES entries and a bad AUTH_URL", () => {
     expect(invalidSettings({})).toEqual([]);
     expect(invalidSettings({ TRUSTED_PROXIES: "10.0.0.0/8, ::1", AUTH_URL: "https://c.example" })).toEqual([]);
+    expect(invalidSettings({ STRIPE_API_URL: "http://127.0.0.1:12111" })).toEqual([]);
+    expect(invalidSettings({ STRIPE_API_URL: "stripe-mock:12111" })[0]).toMatch(/^STRIPE_API_URL/);
     const invalid = invalidSettings({ TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal", AUTH_URL: "console.example" });
     expect(invalid).toHaveLength(2);
     expect(invalid[0]).toMatch(/^TRUSTED_PROXIES: .*"proxy\.internal"/);
@@ -214,6 +216,14 @@ describe("parseConfig: the environment, parsed once into the settings lib/ is gi
       pricing: { pricePerCredit: "0.25", currency: "eur" },
       stripe: { secretKey: "sk_test_1", webhookSecret: "whsec_1" },
     });
+    expect(c.stripe).not.toHaveProperty("api");
+    expect(
+      parseConfig({
+        STRIPE_SECRET_KEY: "sk_1",
+        STRIPE_WEBHOOK_SECRET: "whsec_1",
+        STRIPE_API_URL: "http://127.0.0.1:12111",
+      }).stripe?.api,
+    ).toEqual({ protocol: "http", host: "127.0.0.1", port: 12111 });
     expect([...c.platformAdmins]).toEqual(["alice", "bob"]);
     expect(c.trustedProxies.invalid).toEqual([]);
   });

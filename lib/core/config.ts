@@ -25,8 +25,11 @@ export interface AppConfig {
   newOrgCredits: string | null;
   /** CREDIT_PRICE (decimal, major unit; default "1.00") and CREDIT_CURRENCY (lowercase; default usd). */
   pricing: { pricePerCredit: string; currency: string };
-  /** STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET when both are set, else null (the sandbox checkout). */
-  stripe: { secretKey: string; webhookSecret: string } | null;
+  /**
+   * STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET when both are set, else null (the sandbox checkout); `api` when
+   * STRIPE_API_URL sends Stripe's API requests elsewhere than api.stripe.com (a local fake in test:reliability).
+   */
+  stripe: { secretKey: string; webhookSecret: string; api?: StripeApi } | null;
   /** MAIL_WORKER_INTERVAL_MS (default 5000, at least 100) and MAIL_MAX_ATTEMPTS (default 8, at least 1). */
   mailWorker: { intervalMs: number; maxAttempts: number };
   /**
@@ -40,6 +43,27 @@ export interface AppConfig {
    * refuses to start without one, development generates one: app/_server/secrets.ts).
    */
   secretsKey: Buffer | null;
+}
+
+/** Where the Stripe client sends its requests (STRIPE_API_URL). */
+export interface StripeApi {
+  protocol: "http" | "https";
+  host: string;
+  port: number;
+}
+
+/** STRIPE_API_URL as host, port and protocol; null when unset or not an http(s) URL (invalidSettings names it). */
+export function parseStripeApiUrl(value: string | undefined): StripeApi | null {
+  const v = value?.trim();
+  if (!v) return null;
+  try {
+    const url = new URL(v);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    const protocol = url.protocol === "http:" ? "http" : "https";
+    return { protocol, host: url.hostname, port: Number(url.port || (protocol === "http" ? 80 : 443)) };
+  } catch {
+    return null;
+  }
 }
 
 /** A set variable, trimmed; unset and blank are both undefined. */
@@ -64,6 +88,7 @@ const envSchema = z.object({
   CREDIT_CURRENCY: text,
   STRIPE_SECRET_KEY: text,
   STRIPE_WEBHOOK_SECRET: text,
+  STRIPE_API_URL: text,
   MAIL_WORKER_INTERVAL_MS: intAtLeast(100, 5000),
   MAIL_MAX_ATTEMPTS: intAtLeast(1, 8),
   CREDITS_WORKER_INTERVAL_MS: intAtLeast(100, 5000),
@@ -89,6 +114,7 @@ export function parseSecretsKey(value: string | undefined): Buffer | null {
 export function parseConfig(env: Env): AppConfig {
   const e = envSchema.parse(env);
   // Set but empty means none, as before (only an unset NEW_ORG_CREDITS takes the development default).
+  const stripeApi = parseStripeApiUrl(e.STRIPE_API_URL);
   const welcome = e.NEW_ORG_CREDITS?.trim() ?? (e.NODE_ENV === "development" ? "100" : "");
   return {
     nodeEnv: e.NODE_ENV ?? "",
@@ -107,7 +133,11 @@ export function parseConfig(env: Env): AppConfig {
     },
     stripe:
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
-        ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }
+        ? {
+            secretKey: e.STRIPE_SECRET_KEY,
+            webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+            ...(stripeApi ? { api: stripeApi } : {}),
+          }
         : null,
     mailWorker: { intervalMs: e.MAIL_WORKER_INTERVAL_MS, maxAttempts: e.MAIL_MAX_ATTEMPTS },
     creditsWorker: { intervalMs: e.CREDITS_WORKER_INTERVAL_MS },
@@ -234,6 +264,9 @@ export function invalidSettings(env: Env): string[] {
       ok = ["http:", "https:"].includes(new URL(url).protocol);
     } catch {}
     if (!ok) invalid.push(`AUTH_URL: not an http(s) URL: ${JSON.stringify(url)}`);
+  }
+  if (env.STRIPE_API_URL?.trim() && !parseStripeApiUrl(env.STRIPE_API_URL)) {
+    invalid.push(`STRIPE_API_URL: not an http(s) URL: ${JSON.stringify(env.STRIPE_API_URL.trim())}`);
   }
   if (env.SECRETS_KEY?.trim() && !parseSecretsKey(env.SECRETS_KEY)) {
     invalid.push("SECRETS_KEY: not 32 bytes in base64 or hex (e.g. `openssl rand -base64 32`)");

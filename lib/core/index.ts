@@ -16,6 +16,7 @@ export * from "./money";
 export * from "./paging";
 export * from "./peer-address";
 export * from "./rate-limit";
+export * from "./redis";
 export * from "./services";
 export * from "./tokens";
 export * from "./user-agent";

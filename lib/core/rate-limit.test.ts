@@ -1,8 +1,10 @@
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { createServer, type AddressInfo } from "node:net";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { Unavailable } from "./errors";
 import { consume, MemoryRateLimitStore, RATE_LIMITS, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
 import { randomBytes } from "node:crypto";
+import { createRedisClient, REDIS_OPTIONS } from "./redis";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 
@@ -97,17 +99,36 @@ describe.skipIf(!redisUp)("redis store", () => {
   });
 });
 
+/** A loopback port nobody listens on (taken, then released). */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+const CLOSED_PORT = await closedPort();
+
 describe("when Redis can't be reached", () => {
-  // A real client to a port nobody listens on, with the console's fail-fast options (app/_server/deps.ts).
-  const gone = new Redis("redis://127.0.0.1:1", {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 500,
-    commandTimeout: 500,
-    retryStrategy: () => null,
-  });
-  gone.on("error", () => {});
+  // The console's own client (lib/core/redis.ts createRedisClient: the options and error listener it ships with,
+  // app/_server/deps.ts) to a closed local port; its log calls are counted here instead of printed.
+  const logged: string[] = [];
+  const gone = createRedisClient(`redis://127.0.0.1:${CLOSED_PORT}`, { log: (m) => logged.push(m) });
   afterAll(() => gone.disconnect());
   const store = new RedisRateLimitStore(gone, "apolo:test:gone:");
+
+  it("is the shipped client: fail-fast options and an error listener", () => {
+    expect(gone.options).toMatchObject({
+      maxRetriesPerRequest: REDIS_OPTIONS.maxRetriesPerRequest,
+      connectTimeout: REDIS_OPTIONS.connectTimeout,
+      commandTimeout: REDIS_OPTIONS.commandTimeout,
+    });
+    expect(gone.options.retryStrategy).toBe(REDIS_OPTIONS.retryStrategy);
+    // The back-off grows and is bounded.
+    expect([1, 2, 5, 10, 1000].map((n) => REDIS_OPTIONS.retryStrategy(n))).toEqual([200, 400, 1000, 2000, 2000]);
+    expect(gone.listenerCount("error")).toBe(1);
+  });
 
   it("refuses guessing-sensitive limits as Unavailable, with their own words, within a second", async () => {
     const started = Date.now();
@@ -141,5 +162,36 @@ describe("when Redis can't be reached", () => {
       "signInPerAccount",
       "signInPerAddress",
     ]);
+  });
+
+  it("swallows its error events: each reconnect fails, none is thrown, the log gets at most one line per 30 s", async () => {
+    let events = 0;
+    const count = () => events++;
+    gone.on("error", count);
+    try {
+      // Reconnect attempts keep failing in the background (connection refused), each an `error` event.
+      await vi.waitFor(() => expect(events).toBeGreaterThanOrEqual(2), { timeout: 30_000, interval: 100 });
+    } finally {
+      gone.off("error", count);
+    }
+    // The earlier tests' refused commands produced events too: all of them logged once (all within 30 s).
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^\[redis\] .+ \(rate limits fall back or fail closed until it is back\)$/);
+  });
+
+  it("logs again after 30 s of quiet, not before", () => {
+    let t = 0;
+    const lines: string[] = [];
+    const client = createRedisClient(`redis://127.0.0.1:${CLOSED_PORT}`, {
+      log: (m) => lines.push(m),
+      now: () => t,
+      lazyConnect: true,
+    });
+    client.emit("error", new Error("one"));
+    t = 29_999;
+    client.emit("error", new Error("two"));
+    t = 30_000;
+    client.emit("error", new Error("three"));
+    expect(lines.map((l) => l.split(" ")[1])).toEqual(["one", "three"]);
   });
 });
