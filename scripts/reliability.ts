@@ -655,6 +655,20 @@ async function main() {
     // ------------------------------------------------------------------------------------------ invariants
     if (inFlight.peak > o.clients) problems.push(`${inFlight.peak} requests in flight at once (limit ${o.clients})`);
     if (terminated === 0) problems.push("pg_terminate_backend found no backend of the console's database");
+    // Recovery: each instance answered again (not 5xx) after the relay came back and after its backends were
+    // terminated (instance 2 before it was killed).
+    for (const [what, after] of [
+      ["the database came back", restoredAt],
+      ["the backends were terminated", terminatedAt],
+    ] as const) {
+      for (const i of [0, 1]) {
+        const ok = tally.answers.some(
+          (a) =>
+            a.instance === i && a.start >= after && a.status !== 0 && a.status < 500 && (i === 0 || a.end < killedAt),
+        );
+        if (!ok) problems.push(`instance ${i + 1} never answered after ${what}`);
+      }
+    }
     const bad5xx = failures.filter(
       (a) => a.status >= 500 && (!(duringOutage(a) || afterTerminate(a)) || a.status !== 503),
     );
