@@ -13,11 +13,15 @@
  *   the threshold or the monthly cap would be passed (then automatic top-up turns off, with the reason, an audit
  *   row and a mail to the admins). With the sandbox provider the payment completes at once through settlePayment;
  *   with Stripe it is an off-session PaymentIntent on the card saved through Checkout in setup mode, credited by
- *   the signed webhook (payment_intent.succeeded) through settlePayment, exactly once. A declined card (or
- *   payment_intent.payment_failed) marks the payment failed and turns automatic top-up off the same way.
+ *   the signed webhook (payment_intent.succeeded) through settlePayment, exactly once. Every failure of an
+ *   automatic payment — a declined card, payment_intent.payment_failed or .canceled, an amount or currency
+ *   Stripe reports that disagrees, a payment still pending after AUTO_TOPUP_PENDING_LIMIT_MS — marks it failed
+ *   and turns automatic top-up off the same way, once (lib/billing/auto-topup-off.ts). An error that is not an
+ *   answer (network, a bad key) leaves it pending, retried each pass, with the error shown in Settings.
  * - The ledger row of an automatic top-up has kind "auto_topup" and the payment's reference in its note.
  */
-import { and, desc, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
+import Stripe from "stripe";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { rawRows } from "@/db/client";
@@ -491,6 +495,11 @@ async function chargeAutoPayment(
       );
   }
   if (!r.ok) return (await failAutoTopUpPayment(db, { paymentId: p.id }, r.reason, svc)) ? "failed" : "none";
+  // Accepted: an error of an earlier attempt is no longer news.
+  await db
+    .update(payments)
+    .set({ failureReason: null })
+    .where(and(eq(payments.id, p.id), eq(payments.status, "pending"), isNotNull(payments.failureReason)));
   return "charged";
 }
 
@@ -542,9 +551,73 @@ export async function runAutoTopUps(
       if (r === "completed") counts.completed++;
       if (r === "failed") counts.failed++;
     } catch (err) {
-      // The outcome is unknown (network, Stripe down): the payment stays pending and is charged again later.
+      // The outcome is unknown (network, Stripe down, a bad key): the payment stays pending and is charged again
+      // later; the error is on it meanwhile, so Settings shows why nothing arrived (and expiry below names it).
       console.error(`[credits] automatic top-up ${p.id} could not be charged now:`, err);
+      await db
+        .update(payments)
+        .set({ failureReason: `${RETRYING}${chargeErrorText(err)}` })
+        .where(and(eq(payments.id, p.id), eq(payments.status, "pending")));
     }
   }
+  counts.failed += await expireStalePayments(db, now, svc);
   return counts;
+}
+
+/**
+ * How long an automatic payment may stay pending: a card charged off-session settles in seconds, so one still
+ * pending after this never reached the provider, or its webhook was lost. It blocks the org's next top-ups and
+ * counts against the monthly cap, so the worker fails it (and turns automatic top-up off) — see
+ * expireStalePayments.
+ */
+export const AUTO_TOPUP_PENDING_LIMIT_MS = 60 * 60 * 1000;
+
+/** A pending automatic payment's failureReason while its charge is being retried after an error. */
+const RETRYING = "Not charged yet, retrying: ";
+
+/** What an admin is shown of an error charging the card: Stripe's own message; nothing internal otherwise. */
+function chargeErrorText(err: unknown): string {
+  if (err instanceof Stripe.errors.StripeConnectionError) return "Stripe could not be reached.";
+  if (err instanceof Stripe.errors.StripeError) {
+    const text = err.message
+      .replace(/[\u0000-\u001f\u007f]/g, " ")
+      .trim()
+      .slice(0, 300);
+    return text ? `Stripe answered: ${text}` : "Stripe refused the request.";
+  }
+  return "The payment provider could not be reached.";
+}
+
+/**
+ * Fails every automatic payment pending for longer than AUTO_TOPUP_PENDING_LIMIT_MS (before `now`) through the
+ * one failure path (reason, off, audit, mail). A Stripe payment with a PaymentIntent is cancelled at Stripe first,
+ * so it can't succeed after it was failed here; one Stripe says succeeded or is processing stays pending (the
+ * webhook settles it). Returns how many were failed.
+ */
+async function expireStalePayments(db: Db, now: Date, svc: AutoTopUpServices): Promise<number> {
+  const stale = await db
+    .select({ id: payments.id, ref: payments.providerRef, failureReason: payments.failureReason })
+    .from(payments)
+    .where(
+      and(
+        eq(payments.kind, "auto"),
+        eq(payments.status, "pending"),
+        eq(payments.provider, svc.provider.kind),
+        lt(payments.createdAt, new Date(now.getTime() - AUTO_TOPUP_PENDING_LIMIT_MS)),
+      ),
+    )
+    .orderBy(payments.createdAt)
+    .limit(500);
+  let failed = 0;
+  for (const p of stale) {
+    try {
+      if (p.ref && svc.provider.cancelSaved && !(await svc.provider.cancelSaved(p.ref))) continue;
+      const lastError = p.failureReason?.startsWith(RETRYING) ? p.failureReason.slice(RETRYING.length) : null;
+      const reason = `The automatic top-up did not complete within an hour${lastError ? `: ${lastError}` : "."}`;
+      if (await failAutoTopUpPayment(db, { paymentId: p.id }, reason, svc)) failed++;
+    } catch (err) {
+      console.error(`[credits] stale automatic top-up ${p.id} could not be cancelled now:`, err);
+    }
+  }
+  return failed;
 }

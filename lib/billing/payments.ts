@@ -33,9 +33,13 @@ export interface SavedCardCharge {
   currency: string;
 }
 
-/** The outcome of a saved-card charge: accepted (the webhook credits it) or declined, with the reason to show. */
+/**
+ * The outcome of a saved-card charge: accepted (the webhook credits it), in flight elsewhere (another worker's
+ * identical request, same idempotency key: `ref` may be null; the webhook or a later charge settles it), or
+ * declined, with the reason to show.
+ */
 export type SavedCardResult =
-  { ok: true; ref: string; status: string } | { ok: false; reason: string; ref: string | null };
+  { ok: true; ref: string | null; status: string } | { ok: false; reason: string; ref: string | null };
 
 export interface PaymentProvider {
   readonly kind: "sandbox" | "stripe";
@@ -45,6 +49,12 @@ export interface PaymentProvider {
   createCardSetup?(req: CardSetupRequest): Promise<{ url: string; customerId: string }>;
   /** Stripe: charges the saved card off-session (automatic top-up). Throws only when the outcome is unknown. */
   chargeSaved?(req: SavedCardCharge): Promise<SavedCardResult>;
+  /**
+   * Stripe: cancels an automatic top-up's PaymentIntent that stayed pending too long. True when it can no longer
+   * succeed (cancelled now, already cancelled, or unknown to Stripe); false when it succeeded or is processing
+   * (the webhook settles it). Throws only when the outcome is unknown.
+   */
+  cancelSaved?(ref: string): Promise<boolean>;
   /** Stripe: a readable label of a saved payment method ("visa •••• 4242"), null when unknown. */
   describePaymentMethod?(paymentMethodId: string): Promise<string | null>;
 }

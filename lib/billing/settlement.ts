@@ -71,7 +71,10 @@ export async function settlePayment(db: Db, input: CompletionInput, svc: Pick<Se
       }
       return { outcome: "mismatch" as const };
     }
-    await tx.update(payments).set({ status: "paid", completedAt: new Date() }).where(eq(payments.id, p.id));
+    await tx
+      .update(payments)
+      .set({ status: "paid", failureReason: null, completedAt: new Date() })
+      .where(eq(payments.id, p.id));
     const auto = p.kind === "auto";
     const posted = await postLedger(
       tx,

@@ -12,7 +12,7 @@ import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, creditLedger, orgAutoTopups, orgWallets, payments } from "@/db/schema";
-import { getAutoTopUp, runAutoTopUps, setAutoTopUp, startCardSetup } from "./auto-topup";
+import { AUTO_TOPUP_PENDING_LIMIT_MS, getAutoTopUp, runAutoTopUps, setAutoTopUp, startCardSetup } from "./auto-topup";
 import { postLedger } from "./ledger";
 import { handleStripeWebhook, StripeProvider } from "./stripe";
 import { Invalid } from "../core/errors";
@@ -40,6 +40,8 @@ let server: Server;
 let port = 0;
 let customers = 0;
 let intents = 0;
+/** PaymentIntents the local Stripe says succeeded (it refuses to cancel them). */
+const succeededIntents = new Set<string>();
 
 function answer(res: import("node:http").ServerResponse, status: number, body: unknown) {
   res.statusCode = status;
@@ -72,9 +74,44 @@ beforeAll(async () => {
         if (id === "pm_unreadable") return answer(res, 500, { error: { type: "api_error", message: "boom" } });
         return answer(res, 200, { id, object: "payment_method", type: "card", card: { brand: "visa", last4: "4242" } });
       }
+      const cancel = /^\/v1\/payment_intents\/([^/?]+)\/cancel$/.exec(url);
+      if (req.method === "POST" && cancel) {
+        // Stripe refuses to cancel a PaymentIntent that succeeded (400, payment_intent_unexpected_state).
+        if (succeededIntents.has(cancel[1]!)) {
+          return answer(res, 400, {
+            error: {
+              type: "invalid_request_error",
+              code: "payment_intent_unexpected_state",
+              message: "This PaymentIntent's status is succeeded, so it cannot be canceled.",
+            },
+          });
+        }
+        return answer(res, 200, { id: cancel[1], object: "payment_intent", status: "canceled" });
+      }
+      const read = /^\/v1\/payment_intents\/([^/?]+)$/.exec(url);
+      if (req.method === "GET" && read) {
+        const status = succeededIntents.has(read[1]!) ? "succeeded" : "canceled";
+        return answer(res, 200, { id: read[1], object: "payment_intent", status });
+      }
       if (req.method === "POST" && url === "/v1/payment_intents") {
         const id = `pi_local_${++intents}`;
         const pm = form.get("payment_method");
+        if (pm === "pm_in_flight") {
+          // What Stripe answers while another request with the same idempotency key is in progress.
+          return answer(res, 409, {
+            error: {
+              type: "invalid_request_error",
+              code: "idempotency_key_in_use",
+              message:
+                "There is currently another in-progress request using this Stripe-Idempotency-Key, please try again later.",
+            },
+          });
+        }
+        if (pm === "pm_bad_key") {
+          return answer(res, 401, {
+            error: { type: "invalid_request_error", message: "Invalid API Key provided: sk_test_****fake" },
+          });
+        }
         if (pm === "pm_card_declined") {
           return answer(res, 402, {
             error: {
@@ -142,13 +179,19 @@ const setupSucceeded = (orgId: string, customer: string, pm: string) =>
     metadata: { org_id: orgId, purpose: PURPOSE },
   });
 const intentEvent = (
-  type: "payment_intent.succeeded" | "payment_intent.payment_failed",
-  pi: { id: string; amount: number; paymentId: string; currency?: string; message?: string },
+  type: "payment_intent.succeeded" | "payment_intent.payment_failed" | "payment_intent.canceled",
+  pi: { id: string; amount: number; paymentId: string; currency?: string; message?: string; cancellation?: string },
 ) =>
   event(type, {
     id: pi.id,
     object: "payment_intent",
-    status: type === "payment_intent.succeeded" ? "succeeded" : "requires_payment_method",
+    status:
+      type === "payment_intent.succeeded"
+        ? "succeeded"
+        : type === "payment_intent.canceled"
+          ? "canceled"
+          : "requires_payment_method",
+    cancellation_reason: pi.cancellation ?? null,
     amount: pi.amount,
     amount_received: type === "payment_intent.succeeded" ? pi.amount : 0,
     currency: pi.currency ?? "usd",
@@ -472,6 +515,155 @@ describe("off-session automatic top-ups", () => {
     const paid = intentEvent("payment_intent.succeeded", { id: next.providerRef!, amount: 10000, paymentId: next.id });
     expect(await deliver(paid, mailer)).toEqual({ received: true, outcome: "paid" });
     expect((await ledgerTotals(t.db, org)).balance).toBe("140.00000000");
+  });
+
+  it("payment_intent.canceled fails it like a decline: off, reason, audit, mail, once", async () => {
+    const { admin, org } = await orgWithCard("pm_processing");
+    const mailer = new RecordingMailer();
+    const svc = stripeServices(mailer);
+    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
+    await charge(org, "60");
+    await runAutoTopUps(t.db, SYSTEM, new Date(), svc);
+    const [p] = await autoPayments(org);
+    const payload = intentEvent("payment_intent.canceled", {
+      id: p!.providerRef!,
+      amount: 10000,
+      paymentId: p!.id,
+      cancellation: "requested_by_customer",
+    });
+    const reason = "The payment was cancelled at Stripe (requested by customer).";
+    expect(await deliver(payload, mailer)).toEqual({ received: true, outcome: "failed" });
+    expect(await deliver(payload, mailer)).toEqual({ received: true, outcome: "unchanged" });
+    expect((await autoPayments(org))[0]).toMatchObject({ status: "failed", failureReason: reason });
+    expect(await getAutoTopUp(t.db, as(admin), org.name, svc)).toMatchObject({
+      enabled: false,
+      disabledReason: reason,
+      usedThisMonth: "0.00000000",
+      pending: false,
+    });
+    expect(await auditOf(org, "credits.auto_topup_failed")).toHaveLength(1);
+    expect(mailer.to(admin.email).filter((m) => /turned off/.test(m.subject))).toHaveLength(1);
+    const [w] = await t.db.select().from(orgWallets).where(eq(orgWallets.orgId, org.id));
+    expect(w).toMatchObject({ autoTopupBelow: null, autoTopupDueAt: null });
+  });
+
+  it("Stripe's 409 for an idempotency key in use (another worker's request in flight) is not a decline", async () => {
+    // stripe-node classifies a 409 by its status: a StripeAPIError, not a StripeInvalidRequestError.
+    const r = await stripeProvider().chargeSaved({
+      paymentId: "00000000-0000-4000-8000-000000000409",
+      orgName: "x",
+      customerId: "cus_x",
+      paymentMethodId: "pm_in_flight",
+      credits: "100",
+      amountMinor: 10000,
+      currency: "usd",
+    });
+    expect(r).toEqual({ ok: true, ref: null, status: "in_flight" });
+
+    const { admin, org } = await orgWithCard("pm_in_flight");
+    const mailer = new RecordingMailer();
+    const svc = stripeServices(mailer);
+    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
+    await charge(org, "60");
+    expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toMatchObject({ created: 1, failed: 0 });
+    expect((await autoPayments(org))[0]).toMatchObject({ status: "pending", failureReason: null, providerRef: null });
+    expect(await getAutoTopUp(t.db, as(admin), org.name, svc)).toMatchObject({ enabled: true, disabledReason: null });
+    expect(await auditOf(org, "credits.auto_topup_failed")).toHaveLength(0);
+    expect(mailer.to(admin.email).filter((m) => /turned off/.test(m.subject))).toHaveLength(0);
+    // The webhook settles it (it adopts the PaymentIntent through metadata.payment_id).
+    const [p] = await autoPayments(org);
+    const paid = intentEvent("payment_intent.succeeded", { id: "pi_in_flight_1", amount: 10000, paymentId: p!.id });
+    expect(await deliver(paid, mailer)).toEqual({ received: true, outcome: "paid" });
+    expect((await ledgerTotals(t.db, org)).balance).toBe("140.00000000");
+  });
+
+  it("an error that isn't a decline (a bad key) is shown in Settings; pending past the bound, it fails and turns off", async () => {
+    const { admin, org } = await orgWithCard("pm_bad_key");
+    const mailer = new RecordingMailer();
+    const svc = stripeServices(mailer);
+    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
+    await charge(org, "60");
+    const start = new Date();
+    await runAutoTopUps(t.db, SYSTEM, start, svc);
+    const shown = "Stripe answered: Invalid API Key provided: sk_test_****fake";
+    expect((await autoPayments(org))[0]).toMatchObject({
+      status: "pending",
+      failureReason: `Not charged yet, retrying: ${shown}`,
+    });
+    const view = await getAutoTopUp(t.db, as(admin), org.name, svc);
+    expect(view).toMatchObject({ enabled: true, pending: true, usedThisMonth: "100.00000000" });
+    expect(view.recent[0]).toMatchObject({ status: "pending", failureReason: `Not charged yet, retrying: ${shown}` });
+
+    // Within the bound it is only retried.
+    const later = (ms: number) => new Date(start.getTime() + ms);
+    await runAutoTopUps(t.db, SYSTEM, later(AUTO_TOPUP_PENDING_LIMIT_MS - 60_000), svc);
+    expect((await autoPayments(org))[0]).toMatchObject({ status: "pending" });
+    expect(await auditOf(org, "credits.auto_topup_failed")).toHaveLength(0);
+
+    // Past it: failed with the reason, off, audit, mail — once.
+    await runAutoTopUps(t.db, SYSTEM, later(AUTO_TOPUP_PENDING_LIMIT_MS + 60_000), svc);
+    await runAutoTopUps(t.db, SYSTEM, later(AUTO_TOPUP_PENDING_LIMIT_MS + 120_000), svc);
+    const reason = `The automatic top-up did not complete within an hour: ${shown}`;
+    expect((await autoPayments(org))[0]).toMatchObject({ status: "failed", failureReason: reason });
+    expect(await getAutoTopUp(t.db, as(admin), org.name, svc)).toMatchObject({
+      enabled: false,
+      disabledReason: reason,
+      pending: false,
+      usedThisMonth: "0.00000000",
+    });
+    expect(await auditOf(org, "credits.auto_topup_failed")).toHaveLength(1);
+    const off = mailer.to(admin.email).filter((m) => /turned off/.test(m.subject));
+    expect(off).toHaveLength(1);
+    expect(off[0]!.text).toContain(reason);
+  });
+
+  it("a PaymentIntent pending past the bound is cancelled at Stripe, then failed; one that succeeded stays for the webhook", async () => {
+    const stale = await orgWithCard("pm_processing");
+    const done = await orgWithCard("pm_processing");
+    const mailer = new RecordingMailer();
+    const svc = stripeServices(mailer);
+    for (const o of [stale, done]) {
+      await setAutoTopUp(t.db, as(o.admin), o.org.name, ON, svc);
+      await charge(o.org, "60");
+    }
+    const start = new Date();
+    await runAutoTopUps(t.db, SYSTEM, start, svc);
+    const [p] = await autoPayments(stale.org);
+    const [q] = await autoPayments(done.org);
+    succeededIntents.add(q!.providerRef!);
+
+    const before = seen.length;
+    await runAutoTopUps(t.db, SYSTEM, new Date(start.getTime() + 2 * AUTO_TOPUP_PENDING_LIMIT_MS), svc);
+    const cancels = seen.slice(before).filter((r) => r.path.endsWith("/cancel"));
+    expect(cancels.map((r) => r.path)).toEqual(
+      expect.arrayContaining([
+        `/v1/payment_intents/${p!.providerRef}/cancel`,
+        `/v1/payment_intents/${q!.providerRef}/cancel`,
+      ]),
+    );
+    const reason = "The automatic top-up did not complete within an hour.";
+    expect((await autoPayments(stale.org))[0]).toMatchObject({ status: "failed", failureReason: reason });
+    expect(await getAutoTopUp(t.db, as(stale.admin), stale.org.name, svc)).toMatchObject({
+      enabled: false,
+      disabledReason: reason,
+    });
+    expect(mailer.to(stale.admin.email).filter((m) => /turned off/.test(m.subject))).toHaveLength(1);
+    // Stripe's own canceled event for it changes nothing more.
+    const canceled = intentEvent("payment_intent.canceled", {
+      id: p!.providerRef!,
+      amount: 10000,
+      paymentId: p!.id,
+      cancellation: "abandoned",
+    });
+    expect(await deliver(canceled, mailer)).toEqual({ received: true, outcome: "unchanged" });
+    expect(await auditOf(stale.org, "credits.auto_topup_failed")).toHaveLength(1);
+
+    // The one that succeeded at Stripe is left pending, and its webhook credits it.
+    expect((await autoPayments(done.org))[0]).toMatchObject({ status: "pending" });
+    expect(await getAutoTopUp(t.db, as(done.admin), done.org.name, svc)).toMatchObject({ enabled: true });
+    const paid = intentEvent("payment_intent.succeeded", { id: q!.providerRef!, amount: 10000, paymentId: q!.id });
+    expect(await deliver(paid, mailer)).toEqual({ received: true, outcome: "paid" });
+    expect((await ledgerTotals(t.db, done.org)).balance).toBe("140.00000000");
   });
 
   it("ignores PaymentIntents that aren't automatic top-ups and refuses a bad signature", async () => {

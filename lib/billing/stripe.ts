@@ -137,11 +137,41 @@ export class StripeProvider implements PaymentProvider {
       }
       return { ok: true, ref: pi.id, status: pi.status };
     } catch (err) {
+      if (!(err instanceof Stripe.errors.StripeError)) throw err;
+      const pi = (err.raw as { payment_intent?: { id?: string } } | undefined)?.payment_intent;
+      const ref = typeof pi?.id === "string" ? pi.id : null;
+      // Another worker's identical request (same idempotency key) is still in flight: Stripe answers 409
+      // (code idempotency_key_in_use), which stripe-node classifies by status alone — a StripeAPIError in
+      // generateV1Error, after retrying it as a conflict. Not a decline: the payment stays pending, and the
+      // webhook (or the next charge, with the same key) settles it.
+      if (err.statusCode === 409 || err.code === "idempotency_key_in_use") {
+        return { ok: true, ref, status: "in_flight" };
+      }
       if (err instanceof Stripe.errors.StripeCardError || err instanceof Stripe.errors.StripeInvalidRequestError) {
-        const pi = (err.raw as { payment_intent?: { id?: string } } | undefined)?.payment_intent;
-        return { ok: false, reason: declineReason(err.message), ref: typeof pi?.id === "string" ? pi.id : null };
+        return { ok: false, reason: declineReason(err.message), ref };
       }
       throw err;
+    }
+  }
+
+  /**
+   * Cancels the PaymentIntent of an automatic top-up that stayed pending too long. Stripe refuses to cancel one
+   * that succeeded or is processing (400): it is read back then, and only a cancelled one counts as over; one
+   * Stripe doesn't know (404) can't succeed either.
+   */
+  async cancelSaved(ref: string): Promise<boolean> {
+    try {
+      const pi = await this.stripe.paymentIntents.cancel(
+        ref,
+        { cancellation_reason: "abandoned" },
+        { idempotencyKey: `apolo-cancel-${ref}` },
+      );
+      return pi.status === "canceled";
+    } catch (err) {
+      if (!(err instanceof Stripe.errors.StripeInvalidRequestError)) throw err;
+      if (err.statusCode === 404 || err.code === "resource_missing") return true;
+      const pi = await this.stripe.paymentIntents.retrieve(ref);
+      return pi.status === "canceled";
     }
   }
 
@@ -177,6 +207,12 @@ export const AUTO_TOPUP_PURPOSE = "apolo_auto_topup";
 function declineReason(message: string | null | undefined): string {
   const text = (message ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").trim();
   return text ? text.slice(0, 300) : "The card was declined.";
+}
+
+/** What Settings and the mail say about a PaymentIntent cancelled at Stripe (by a person, or by us as stale). */
+function canceledReason(why: string | null | undefined): string {
+  const text = typeof why === "string" ? why.replace(/[^a-z_]/g, "").replaceAll("_", " ") : "";
+  return text ? `The payment was cancelled at Stripe (${text}).` : "The payment was cancelled at Stripe.";
 }
 
 function cardLabel(pm: { card?: { brand?: string | null; last4?: string | null } | null } | null | undefined) {
@@ -229,7 +265,8 @@ const COMPLETING_EVENTS = new Set(["checkout.session.completed", "checkout.sessi
  * - Automatic top-up (metadata.purpose "apolo_auto_topup"): `setup_intent.succeeded` stores the saved card on
  *   the org's settings; `payment_intent.succeeded` credits the automatic payment through settlePayment (the
  *   PaymentIntent's id, amount_received, currency, metadata.payment_id), once; `payment_intent.payment_failed`
- *   marks it failed and turns automatic top-up off (audit, mail to the admins), once. A checkout.session.* event
+ *   and `payment_intent.canceled` mark it failed and turn automatic top-up off (reason, audit, mail to the
+ *   admins), once. A checkout.session.* event
  *   of a setup-mode session is acknowledged and changes nothing.
  *
  * If the server stopped between creating the session and storing its id on the payment, the signed event's
@@ -267,6 +304,7 @@ export async function handleStripeWebhook(
       return setupIntentSucceeded(db, event, opts.provider);
     case "payment_intent.succeeded":
     case "payment_intent.payment_failed":
+    case "payment_intent.canceled":
       return autoTopUpPaymentEvent(db, event, opts.svc);
   }
   if (!event.type.startsWith("checkout.session.")) {
@@ -341,7 +379,10 @@ async function setupIntentSucceeded(
   return { received: true, outcome: saved ? "card saved" : "unchanged" };
 }
 
-/** payment_intent.succeeded / payment_failed of an automatic top-up: credit it once, or turn it off once. */
+/**
+ * payment_intent.succeeded / payment_failed / canceled of an automatic top-up: credit it once, or fail it and turn
+ * automatic top-up off once.
+ */
 async function autoTopUpPaymentEvent(
   db: Db,
   event: Stripe.Event,
@@ -353,8 +394,11 @@ async function autoTopUpPaymentEvent(
   }
   const paymentId = z.uuid().safeParse(pi.metadata.payment_id).data ?? null;
   if (paymentId) await adoptSession(db, paymentId, pi.id);
-  if (event.type === "payment_intent.payment_failed") {
-    const reason = declineReason(pi.last_payment_error?.message);
+  if (event.type === "payment_intent.payment_failed" || event.type === "payment_intent.canceled") {
+    const reason =
+      event.type === "payment_intent.canceled"
+        ? canceledReason(pi.cancellation_reason)
+        : declineReason(pi.last_payment_error?.message);
     const failed = await failAutoTopUpPayment(db, { provider: "stripe", ref: pi.id }, reason, svc);
     return { received: true, outcome: failed ? "failed" : "unchanged" };
   }
