@@ -23,10 +23,14 @@ describe.skipIf(!baseUrl)("node-postgres pool when a connection drops", () => {
     await admin.connect();
     name = `apolo_drop_${randomBytes(5).toString("hex")}`;
     await admin.query(`create database ${name}`);
+    database = await openDatabase({ url: databaseUrl(), poolSize: 2 });
+  });
+
+  function databaseUrl() {
     const url = new URL(baseUrl!);
     url.pathname = `/${name}`;
-    database = await openDatabase({ url: url.toString(), poolSize: 2 });
-  });
+    return url.toString();
+  }
 
   afterAll(async () => {
     await database?.close();
@@ -65,6 +69,33 @@ describe.skipIf(!baseUrl)("node-postgres pool when a connection drops", () => {
     } finally {
       process.off("uncaughtException", onUncaught);
       console.error = consoleError;
+    }
+  });
+
+  it("a request that gets no connection within the pool's timeout fails as unreachable (pg-pool's message)", async () => {
+    const one = await openDatabase({ url: databaseUrl(), poolSize: 1, connectionTimeoutMs: 300 });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let started!: () => void;
+      const holding = new Promise<void>((r) => (started = r));
+      // The pool's only connection stays checked out until the second request has failed.
+      const busy = one.db.transaction(async (tx) => {
+        await rawRows(tx, sql`select 1`);
+        started();
+        await held;
+      });
+      await holding;
+      const err = await rawRows(one.db, sql`select 1`).then(
+        () => new Error("got a connection"),
+        (e: unknown) => e,
+      );
+      release();
+      await busy;
+      expect(String((err as Error).cause)).toMatch(/timeout exceeded when trying to connect/);
+      expect(databaseUnreachable(err), String(err)).toBe(true);
+    } finally {
+      await one.close();
     }
   });
 

@@ -68,6 +68,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       max: options.poolSize ?? 10,
       // While the database is unreachable a request fails within this, instead of waiting for a connection forever.
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+      // TCP keepalive on every connection: one whose peer vanished without a FIN/RST (a failed-over host, a
+      // dropped NAT entry) errors out in minutes instead of hanging a request until the OS gives up.
+      keepAlive: true,
     });
     // A connection that drops (the server restarted or was stopped, a backend was terminated) emits `error` on
     // its client: on an idle one through the pool's listener, on a checked-out one (mid-query, mid-transaction)

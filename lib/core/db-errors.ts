@@ -42,7 +42,8 @@ export function invalidFromDbError(err: unknown, field?: string): Invalid | null
 
 /**
  * Errors that mean the database can't be reached (not that the statement was wrong): node-postgres's socket and
- * pool errors, and the SQLSTATEs of class 08 (connection exception), 57P01–57P03 (the server shutting down or
+ * pool errors (a connection refused, dropped, or not had within the pool's timeout), an embedded database that
+ * is closed or failed to open, and the SQLSTATEs of class 08 (connection exception), 57P01–57P03 (the server shutting down or
  * starting) and 53300 (too many connections). Looks through Drizzle's wrapper.
  */
 const UNREACHABLE_CODES = new Set([
@@ -58,9 +59,15 @@ const UNREACHABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
 const UNREACHABLE_MESSAGES = [
   "Connection terminated",
   "connection timeout",
+  // pg-pool: no connection became free (or could be made) within connectionTimeoutMillis
+  "timeout exceeded when trying to connect",
   "Client has encountered a connection error",
   "Connection refused",
   "Cannot use a pool after calling end",
+  // The embedded database (db/pglite.ts): closed, or it could not be opened (PGLITE_UNAVAILABLE).
+  "PGlite is closed",
+  "PGlite is closing",
+  "The embedded database (PGlite) is unavailable",
 ];
 
 export function databaseUnreachable(err: unknown): boolean {
