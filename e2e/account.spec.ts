@@ -31,9 +31,9 @@ async function followLink(page: Page, link: URL) {
 
 /** Full-page shots from the top without toasts over them, so the sticky header sits where it belongs. */
 async function shot(page: Page, name: string) {
-  for (const close of await page.getByTestId("toast").getByRole("button", { name: "Dismiss" }).all()) {
-    await close.click();
-  }
+  // One at a time: after a click the others move up (a list taken before the first click goes stale).
+  const close = page.getByTestId("toast").getByRole("button", { name: "Dismiss" });
+  while ((await close.count()) > 0) await close.first().click();
   await expect(page.getByTestId("toast")).toHaveCount(0);
   await page.evaluate(() => window.scrollTo(0, 0));
   await snap(page, name);

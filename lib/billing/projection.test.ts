@@ -28,6 +28,7 @@ import { postLedger, type LedgerKind } from "./ledger";
 import { setOrgCreditSettings } from "./org-credit-settings";
 import { getCreditProjection, projectOrgs } from "./projection";
 import { crossedInterval, notifyProjections } from "./projection-notices";
+import { meterUsage } from "../compute/internal";
 
 const t = withTestDatabase();
 
@@ -142,6 +143,58 @@ describe("projectOrgs: the figures on a known ledger history", () => {
       state: "spending",
       secondsLeft: 76 * HOUR,
     });
+  });
+
+  it("a job's hourly row counts at its last growth (updated_at), not at its first charge (created_at)", async () => {
+    const w = await team();
+    await post(w.org, "grant", "10000", plusSeconds(NOW, -3 * DAY));
+    // 1 credit a second, so every figure is exact.
+    const fast = await makeCluster(t.db, { presets: { fast: "3600" } });
+    await addOrgToCluster(t.db, w.org, fast);
+    const hour = plusSeconds(NOW, -DAY); // 2026-11-29T14:00Z: the UTC hour the row is for
+    const job = await makeJob(t.db, {
+      org: w.org,
+      user: w.user,
+      cluster: fast,
+      preset: fast.presets.fast!,
+      startedAt: hour,
+    });
+    // Metering writes one row for the hour that grows: 30 s, then 3540 s more (till 14:59:30).
+    for (const [seconds, key] of [
+      [30, "first"],
+      [3570, "last"],
+    ] as const) {
+      await meterUsage(
+        t.db,
+        SYSTEM,
+        [{ jobId: job.id, until: plusSeconds(hour, seconds), idempotencyKey: key }],
+        testServices(),
+      );
+    }
+    await t.db
+      .update(jobs)
+      .set({ status: "stopped", stoppedAt: plusSeconds(hour, 3570) })
+      .where(eq(jobs.id, job.id));
+    const rows = await t.db.select().from(creditLedger).where(eq(creditLedger.jobId, job.id));
+    expect(rows.map((r) => [r.amount, r.periodStart?.toISOString()])).toEqual([["-3570.00000000", hour.toISOString()]]);
+    expect(rows[0]!.updatedAt).not.toBeNull();
+    // Dated as the runner would have written it: created by the hour's first charge, grown by its last.
+    await t.db
+      .update(creditLedger)
+      .set({ createdAt: plusSeconds(hour, 30), updatedAt: plusSeconds(hour, 3570) })
+      .where(eq(creditLedger.id, rows[0]!.id));
+
+    // At 14:30 the next day the 24-hour window starts at 14:30: the row's first charge is out of it, its last
+    // charges are in. Counted at its last growth, the whole row is in (3570 / 24 = 148.75 an hour); counted at
+    // created_at it would have been 0, as if the job had stopped at 14:00:30.
+    const [p] = await projectOrgs(t.db, [w.org.id], plusSeconds(NOW, 30 * 60));
+    expect(p!.rates).toMatchObject({ last24h: "148.75000000", last7d: "21.25000000" });
+    // At 15:00 its last charge is over 24 hours old: out of the 24-hour window, still in the 7-day one.
+    const [later] = await projectOrgs(t.db, [w.org.id], plusSeconds(NOW, HOUR));
+    expect(later!.rates).toMatchObject({ last24h: "0.00000000", last7d: "21.25000000" });
+    // 7 days after its last growth it counts nowhere.
+    const [week] = await projectOrgs(t.db, [w.org.id], plusSeconds(hour, 3570 + 7 * DAY));
+    expect(week!.rates).toMatchObject({ last24h: "0.00000000", last7d: "0.00000000" });
   });
 
   it("with no job running: storage alone is the rate; without storage the org is not spending", async () => {

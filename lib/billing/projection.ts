@@ -13,9 +13,23 @@
  * `last24h` (a burst of short jobs today is not forgotten because none runs this very second); with none running,
  * `storage` alone — an org whose jobs all stopped is "not spending" unless its disks still cost something.
  *
- * The windows: a charge counts when `at - window < created_at <= at` (a row exactly 24 hours old is out of the
+ * The windows: a charge counts when `at - window < its time <= at` (a row exactly 24 hours old is out of the
  * 24-hour window and in the 7-day one; a row after `at` counts nowhere). Only rows of kind "charge" are spending:
  * top-ups, grants and adjustments move the balance, not the rate. Each rate is rounded to 8 decimals (half up).
+ *
+ * A charge row's time is its last charge: `coalesce(updated_at, created_at)`. A job's hourly row (period_start
+ * set) is inserted by the hour's first charge and grows until the hour ends or the job stops, so its created_at
+ * is up to an hour before most of what it holds; counted at created_at, a job that ran the whole hour 24 h ago
+ * would drop out of the 24-hour window at once, as if it had stopped spending an hour early. Counted at its last
+ * growth (updated_at), the row stays in a window while any of its charges is in it, and whole: at a window's
+ * start the error is at most one hour of one job's charges, and always towards counting them (the rate is not
+ * understated, the projection not too rosy). We chose this over prorating the row over its hour — that would
+ * assume the job charged evenly through it, which a job starting or stopping mid-hour, or a runner reporting
+ * late, doesn't — for the same bounded error with a simpler, checkable rule. Rows written once (updated_at null:
+ * top-ups, adjustments, storage and direct charges) count at created_at as before. Rows are read through the
+ * (org, created_at) index with one more day of created_at than the window: a row grows only while its job is
+ * charged within its own UTC hour, so its last growth comes within about an hour of its first charge (a runner's
+ * report delay more), never a day later.
  *
  * The state and the projected zero, in SQL: "depleted" when the balance is ≤ 0; else "spending" when the rate is
  * > 0, with secondsLeft = floor(balance × 3600 / rate); else "not_spending". runsOutAt = at + secondsLeft.
@@ -86,13 +100,17 @@ export async function projectOrgs(db: Db | Tx, orgIds: string[], at: Date = new 
     with w as (select org_id, balance from org_wallets where org_id = any(${ids})),
     c as (
       select w.org_id,
-        coalesce(-sum(l.amount) filter (where l.created_at > ${now} - interval '24 hours'), 0) as spent24h,
+        coalesce(-sum(l.amount) filter (where l.at > ${now} - interval '24 hours'), 0) as spent24h,
         coalesce(-sum(l.amount), 0) as spent7d,
-        coalesce(-sum(l.amount) filter (where l.created_at > ${now} - interval '24 hours' and l.job_id is null), 0)
+        coalesce(-sum(l.amount) filter (where l.at > ${now} - interval '24 hours' and l.job_id is null), 0)
           as storage24h
-      from w left join credit_ledger l
-        on l.org_id = w.org_id and l.kind = 'charge'
-       and l.created_at > ${now} - interval '7 days' and l.created_at <= ${now}
+      from w left join lateral (
+        -- a charge row's time is its last charge (see the file comment)
+        select l.amount, l.job_id, coalesce(l.updated_at, l.created_at) as at
+        from credit_ledger l
+        where l.org_id = w.org_id and l.kind = 'charge'
+          and l.created_at > ${now} - interval '8 days' and l.created_at <= ${now}
+      ) l on l.at > ${now} - interval '7 days' and l.at <= ${now}
       group by w.org_id
     ),
     j as (

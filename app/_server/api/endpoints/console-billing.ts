@@ -50,6 +50,14 @@ export const ledgerResponse = z.object({
       actor: z.string().nullable().describe("Who did it (payer, granting admin); null for metering."),
       member: z.string().nullable().describe("The member whose usage was charged."),
       job: z.string().nullable(),
+      period_start: isoDate
+        .nullable()
+        .describe(
+          "A job's hourly charge row: the start of the UTC hour it covers (the row grows as the job runs in that hour). Null for every other row.",
+        ),
+      updated_at: isoDate
+        .nullable()
+        .describe("When an hourly charge row last grew (its last charge); null for rows written once."),
       project: z.object({ name: z.string(), cluster: z.string() }).nullable(),
       note: z.string().nullable(),
     }),
@@ -95,6 +103,8 @@ export const getLedger = defineEndpoint(
         actor: e.actor,
         member: e.member,
         job: e.jobName,
+        period_start: iso(e.periodStart),
+        updated_at: iso(e.updatedAt),
         project: e.projectName === null ? null : { name: e.projectName, cluster: e.projectCluster ?? "" },
         note: e.note,
       })),

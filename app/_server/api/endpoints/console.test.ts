@@ -10,6 +10,9 @@ import {
   makePlatformAdmin,
   makeProject,
   makeUser,
+  plusSeconds,
+  SYSTEM,
+  testServices,
   withTestDatabase,
 } from "@/lib/test/fixtures";
 import { apiDeps, callEndpoint, makePat } from "../testing";
@@ -291,6 +294,8 @@ describe("GET /api/v1/orgs/{org}/ledger", () => {
       actor: null,
       member: w.user.username,
       job: null,
+      period_start: null,
+      updated_at: null,
       project: null,
       note: "usage",
     });
@@ -308,6 +313,50 @@ describe("GET /api/v1/orgs/{org}/ledger", () => {
       expect(r.status, bad).toBe(422);
       expect(r.json.error.code).toBe("invalid");
     }
+  });
+
+  it("an hourly charge row carries period_start (its UTC hour) and updated_at (its last growth); other rows null", async () => {
+    const w = await world();
+    await fundOrg(t.db, w.org, "100000");
+    const cluster = await makeCluster(t.db, { presets: { p: "3600" } });
+    await addOrgToCluster(t.db, w.org, cluster);
+    const HOUR = 3_600_000;
+    const hour = new Date(Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR);
+    const job = await makeJob(t.db, {
+      org: w.org,
+      user: w.user,
+      cluster,
+      preset: cluster.presets.p!,
+      startedAt: plusSeconds(hour, 60),
+    });
+    const { meterUsage } = await import("@/lib/compute/internal");
+    // Two charges in the same UTC hour: one row that grew (60 s, then 180 s more, at 1 credit a second).
+    for (const [seconds, key] of [
+      [120, "a"],
+      [300, "b"],
+    ] as const) {
+      await meterUsage(
+        t.db,
+        SYSTEM,
+        [{ jobId: job.id, until: plusSeconds(hour, seconds), idempotencyKey: key }],
+        testServices(),
+      );
+    }
+    const params = { org: w.org.name };
+    const url = `/api/v1/orgs/${w.org.name}/ledger`;
+    const all = await callEndpoint(B.getLedger, { url, params, token: w.tok.manager, deps: w.deps });
+    expect(all.status).toBe(200);
+    const [charge, ...others] = all.json.entries as Record<string, unknown>[];
+    expect(charge).toMatchObject({
+      kind: "charge",
+      amount: "-240.00000000",
+      job: job.name,
+      member: w.user.username,
+      period_start: hour.toISOString(),
+      updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(Date.parse(charge!.updated_at as string)).toBeGreaterThanOrEqual(Date.parse(charge!.created_at as string));
+    expect(others.map((e) => [e.kind, e.period_start, e.updated_at])).toEqual([["grant", null, null]]);
   });
 
   it("a user sees additions and their own usage; outsiders and other-org tokens get 404; a read token reads", async () => {
