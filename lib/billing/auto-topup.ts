@@ -535,14 +535,7 @@ export async function runAutoTopUps(
       currency: payments.currency,
     })
     .from(payments)
-    .where(
-      and(
-        eq(payments.kind, "auto"),
-        eq(payments.status, "pending"),
-        eq(payments.provider, svc.provider.kind),
-        isNull(payments.providerRef),
-      ),
-    )
+    .where(and(pendingAutoPayment(svc), isNull(payments.providerRef)))
     .orderBy(payments.createdAt)
     .limit(500);
   for (const p of unpaid) {
@@ -562,6 +555,11 @@ export async function runAutoTopUps(
   }
   counts.failed += await expireStalePayments(db, now, svc);
   return counts;
+}
+
+/** The worker's automatic payments still pending with this provider (to charge, or to expire). */
+function pendingAutoPayment(svc: AutoTopUpServices) {
+  return and(eq(payments.kind, "auto"), eq(payments.status, "pending"), eq(payments.provider, svc.provider.kind));
 }
 
 /**
@@ -598,14 +596,7 @@ async function expireStalePayments(db: Db, now: Date, svc: AutoTopUpServices): P
   const stale = await db
     .select({ id: payments.id, ref: payments.providerRef, failureReason: payments.failureReason })
     .from(payments)
-    .where(
-      and(
-        eq(payments.kind, "auto"),
-        eq(payments.status, "pending"),
-        eq(payments.provider, svc.provider.kind),
-        lt(payments.createdAt, new Date(now.getTime() - AUTO_TOPUP_PENDING_LIMIT_MS)),
-      ),
-    )
+    .where(and(pendingAutoPayment(svc), lt(payments.createdAt, new Date(now.getTime() - AUTO_TOPUP_PENDING_LIMIT_MS))))
     .orderBy(payments.createdAt)
     .limit(500);
   let failed = 0;
