@@ -17,6 +17,7 @@ import {
   makeJob,
   makeOrg,
   makeUser,
+  meterSteps,
   plusSeconds,
   RecordingMailer,
   SYSTEM,
@@ -28,7 +29,6 @@ import { postLedger, type LedgerKind } from "./ledger";
 import { setOrgCreditSettings } from "./org-credit-settings";
 import { getCreditProjection, projectOrgs } from "./projection";
 import { crossedInterval, notifyProjections } from "./projection-notices";
-import { meterUsage } from "../compute/internal";
 
 const t = withTestDatabase();
 
@@ -160,17 +160,10 @@ describe("projectOrgs: the figures on a known ledger history", () => {
       startedAt: hour,
     });
     // Metering writes one row for the hour that grows: 30 s, then 3540 s more (till 14:59:30).
-    for (const [seconds, key] of [
+    await meterSteps(t.db, job.id, hour, [
       [30, "first"],
       [3570, "last"],
-    ] as const) {
-      await meterUsage(
-        t.db,
-        SYSTEM,
-        [{ jobId: job.id, until: plusSeconds(hour, seconds), idempotencyKey: key }],
-        testServices(),
-      );
-    }
+    ]);
     await t.db
       .update(jobs)
       .set({ status: "stopped", stoppedAt: plusSeconds(hour, 3570) })

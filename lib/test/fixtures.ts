@@ -327,6 +327,13 @@ export function secondsAgo(s: number): Date {
 /** `at` moved by `s` seconds. */
 export const plusSeconds = (at: Date, s: number) => new Date(at.getTime() + s * 1000);
 
+/** Meters a job's usage up to each step in turn (seconds after `from`, idempotency key), as its runner would. */
+export async function meterSteps(db: Db, jobId: string, from: Date, steps: readonly (readonly [number, string])[]) {
+  const { meterUsage } = await import("../compute/internal");
+  for (const [seconds, key] of steps)
+    await meterUsage(db, SYSTEM, [{ jobId, until: plusSeconds(from, seconds), idempotencyKey: key }], testServices());
+}
+
 /** round(n / d, scale) (half up, n, d ≥ 0) as PostgreSQL prints a numeric of that scale, computed with integers. */
 export function decimalQuotient(n: number | bigint, d: number | bigint, scale = 8): string {
   const num = BigInt(n) * 10n ** BigInt(scale);

@@ -10,9 +10,8 @@ import {
   makePlatformAdmin,
   makeProject,
   makeUser,
+  meterSteps,
   plusSeconds,
-  SYSTEM,
-  testServices,
   withTestDatabase,
 } from "@/lib/test/fixtures";
 import { apiDeps, callEndpoint, makePat } from "../testing";
@@ -329,19 +328,11 @@ describe("GET /api/v1/orgs/{org}/ledger", () => {
       preset: cluster.presets.p!,
       startedAt: plusSeconds(hour, 60),
     });
-    const { meterUsage } = await import("@/lib/compute/internal");
     // Two charges in the same UTC hour: one row that grew (60 s, then 180 s more, at 1 credit a second).
-    for (const [seconds, key] of [
+    await meterSteps(t.db, job.id, hour, [
       [120, "a"],
       [300, "b"],
-    ] as const) {
-      await meterUsage(
-        t.db,
-        SYSTEM,
-        [{ jobId: job.id, until: plusSeconds(hour, seconds), idempotencyKey: key }],
-        testServices(),
-      );
-    }
+    ]);
     const params = { org: w.org.name };
     const url = `/api/v1/orgs/${w.org.name}/ledger`;
     const all = await callEndpoint(B.getLedger, { url, params, token: w.tok.manager, deps: w.deps });
