@@ -52,7 +52,7 @@ test("sign up → onboarding → create org → second org → switch → sign o
   await expect(page.getByTestId("org-picker")).toContainText("First Org");
 
   await page.goto("/account");
-  await expect(page.getByText(person.email)).toBeVisible();
+  await expect(page.getByTestId("account-email")).toContainText(person.email);
   await snap(page, "account");
   await page.goto(`/orgs/${first}`);
 

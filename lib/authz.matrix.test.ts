@@ -702,8 +702,8 @@ const MATRIX: Record<string, Row> = {
     expect: forMembers,
   },
   // The balance banner of every org page: members only.
-  "credits-view.getOrgWallet": {
-    run: (w) => credits.getOrgWallet(w.db, w.actor, w.org.name),
+  "projection-view.getBalanceBanner": {
+    run: (w) => projectionView.getBalanceBanner(w.db, w.actor, w.org.name),
     expect: forMembers,
   },
   // Users see a filtered ledger, managers all of it (credits.test.ts checks which rows): all may ask.

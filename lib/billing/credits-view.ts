@@ -3,7 +3,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { clusters, creditLedger, jobs, orgMembers, orgWallets, projects, users } from "@/db/schema";
 import { and, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { allowed, requireOrgAccess, type OrgRef } from "../core/authz";
+import { allowed, requireOrgAccess } from "../core/authz";
 import { type Caller } from "../core/caller";
 import { csvDocument } from "../core/csv";
 import { cursorLimitSchema, decodeKeyset, encodeKeyset } from "../core/keyset";
@@ -13,14 +13,9 @@ import { LEDGER_KINDS } from "./ledger";
 import { hourSpan, ledgerKindLabel, roundCredits } from "./ledger-kinds";
 
 /**
- * An org's wallet as its members see it: balance, spending, and whether a low-balance threshold was crossed or a
- * warning by projection was sent (lib/billing/projection-notices.ts): either shows the banner on every org page.
+ * An org's wallet as the Credits page shows it: balance, spending, and whether a low-balance threshold was crossed
+ * or a warning by projection stands (lib/billing/projection-notices.ts; the banner itself is getBalanceBanner).
  */
-export async function getOrgWallet(db: Db, caller: Caller, org: OrgRef) {
-  const access = await requireOrgAccess(db, caller, org, "org.view");
-  return readWallet(db, access.org.id);
-}
-
 async function readWallet(db: Db, orgId: string) {
   const [w] = await db
     .select({

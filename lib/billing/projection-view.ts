@@ -4,11 +4,11 @@
  * 14:00 UTC)") with a tone for its colour. Numbers here only size durations (whole seconds); credits stay strings.
  */
 import type { Db } from "@/db";
-import { orgMembers, orgs } from "@/db/schema";
+import { orgMembers, orgs, orgWallets } from "@/db/schema";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { requireOrgAccess, type OrgRef } from "../core/authz";
 import { requireUser, type Caller } from "../core/caller";
-import { formatCreditsFine } from "../core/credits-amount";
+import { formatCreditsFine, isNonPositive } from "../core/credits-amount";
 import { projectOrgs, type Projection } from "./projection";
 
 /** Apolo's default `balance_projection_seconds`: 7 days, 3 days, 1 day (the column's default). */
@@ -74,6 +74,51 @@ export async function getOrgProjection(
       runsOutAt: null,
     },
   };
+}
+
+/**
+ * The banner on every org page, decided from the wallet and the projection now:
+ * - "out": the balance is zero or below (after a low-balance or projection warning);
+ * - "projection": a warning by projection was sent (projection_notified_seconds = N) and, at the current rate, the
+ *   balance still runs out within N. A warning stays armed until a top-up re-arms it (projection-notices.ts), but
+ *   the banner tells the present: once the jobs stop or the rate falls so the zero is further out than N, it says
+ *   nothing about the projection;
+ * - "amount": a low-balance threshold was crossed (notified_threshold set) — "low on credits: N left";
+ * - null: nothing to say.
+ */
+export type BalanceBanner =
+  | { kind: "out"; balance: string }
+  | { kind: "projection"; balance: string; outlook: ProjectionDescription }
+  | { kind: "amount"; balance: string };
+
+export async function getBalanceBanner(
+  db: Db,
+  caller: Caller,
+  org: OrgRef,
+  at: Date = new Date(),
+): Promise<BalanceBanner | null> {
+  const access = await requireOrgAccess(db, caller, org, "org.view");
+  const [w] = await db
+    .select({
+      balance: orgWallets.balance,
+      threshold: orgWallets.notifiedThreshold,
+      projected: orgWallets.projectionNotifiedSeconds,
+    })
+    .from(orgWallets)
+    .where(eq(orgWallets.orgId, access.org.id));
+  if (!w || (w.threshold === null && w.projected === null)) return null;
+  if (isNonPositive(w.balance)) return { kind: "out", balance: w.balance };
+  if (w.projected !== null) {
+    const [p] = await projectOrgs(db, [access.org.id], at);
+    if (p && p.state === "spending" && p.secondsLeft !== null && p.secondsLeft <= w.projected) {
+      return {
+        kind: "projection",
+        balance: w.balance,
+        outlook: describeProjection(p, at, access.org.balanceProjectionSeconds),
+      };
+    }
+  }
+  return w.threshold !== null ? { kind: "amount", balance: w.balance } : null;
 }
 
 export type ProjectionTone = "ok" | "warn" | "danger";

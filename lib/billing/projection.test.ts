@@ -24,7 +24,8 @@ import {
   testServices,
   withTestDatabase,
 } from "../test/fixtures";
-import { getCreditsSummary, getOrgWallet } from "./credits-view";
+import { getCreditsSummary } from "./credits-view";
+import { getBalanceBanner } from "./projection-view";
 import { postLedger, type LedgerKind } from "./ledger";
 import { setOrgCreditSettings } from "./org-credit-settings";
 import { getCreditProjection, projectOrgs } from "./projection";
@@ -112,7 +113,7 @@ describe("projectOrgs: the figures on a known ledger history", () => {
     });
     expect(p!.rates.last24h).toBe("2.04681070");
     expect(p!.rates.last7d).toBe("0.91740153");
-    // With a job running: the greater of running + storage (3) and last24h (2.0468…).
+    // With a job running: the greatest of running + storage (3), last24h (2.0468…) and last7d (0.9174…).
     expect(p!.ratePerHour).toBe("3.00000000");
     expect(p!.runningJobs).toBe(1);
     expect(p!.state).toBe("spending");
@@ -143,6 +144,29 @@ describe("projectOrgs: the figures on a known ledger history", () => {
       state: "spending",
       secondsLeft: 76 * HOUR,
     });
+  });
+
+  it("a week of heavy use outweighs a quiet day with a cheap job running", async () => {
+    const w = await team();
+    const job = await makeJob(t.db, { org: w.org, user: w.user, cluster: w.cluster, preset: w.cluster.presets.one! });
+    await post(w.org, "grant", "10000", plusSeconds(NOW, -8 * DAY));
+    // 1,680 credits two to six days ago, 12 today: 10 an hour over the week, 0.5 over the day, 1 running now.
+    await post(w.org, "charge", "-840", plusSeconds(NOW, -2 * DAY), { jobId: job.id });
+    await post(w.org, "charge", "-840", plusSeconds(NOW, -6 * DAY), { jobId: job.id });
+    await post(w.org, "charge", "-12", plusSeconds(NOW, -HOUR), { jobId: job.id });
+    const [p] = await projectOrgs(t.db, [w.org.id], NOW);
+    expect(p).toMatchObject({
+      balance: "8308.00000000",
+      rates: { last24h: "0.50000000", last7d: "10.07142857", running: "1.00000000", storage: "0.00000000" },
+      ratePerHour: "10.07142857",
+      state: "spending",
+    });
+    // floor(8308 × 3600 / 10.07142857)
+    expect(p!.secondsLeft).toBe(Number((830800000000n * 3600n) / 1007142857n));
+    // Once the job stops nothing runs: the week's pace no longer makes a rate ("not spending").
+    await t.db.update(jobs).set({ status: "stopped" }).where(eq(jobs.id, job.id));
+    const [after] = await projectOrgs(t.db, [w.org.id], NOW);
+    expect(after).toMatchObject({ state: "not_spending", ratePerHour: "0.00000000" });
   });
 
   it("a job's hourly row counts at its last growth (updated_at), not at its first charge (created_at)", async () => {
@@ -262,12 +286,12 @@ describe("notifyProjections: warnings by projection", () => {
   async function spendingTeam(balance: string) {
     const w = await team();
     const job = await makeJob(t.db, { org: w.org, user: w.user, cluster: w.cluster, preset: w.cluster.presets.ten! });
-    await post(w.org, "grant", balance, plusSeconds(NOW, -3 * DAY));
+    await post(w.org, "grant", balance, plusSeconds(NOW, -10 * DAY));
     return { ...w, job };
   }
-  /** Moves the balance without touching the rate: a charge two days old (outside the 24-hour window). */
+  /** Moves the balance without touching the rate: a charge eight days old (outside the 24-hour and 7-day windows). */
   const spend = (w: Team & { job: { id: string } }, amount: string) =>
-    post(w.org, "charge", `-${amount}`, plusSeconds(NOW, -2 * DAY), { jobId: w.job.id, memberId: w.user.id });
+    post(w.org, "charge", `-${amount}`, plusSeconds(NOW, -8 * DAY), { jobId: w.job.id, memberId: w.user.id });
   const mailsTo = (mailer: RecordingMailer, w: Team) => ({
     admin: mailer.to(w.admin.email).map((m) => m.subject),
     manager: mailer.to(w.manager.email).map((m) => m.subject),
@@ -328,8 +352,11 @@ describe("notifyProjections: warnings by projection", () => {
     });
 
     // The banner shows while a warning stands.
-    const seen = await getOrgWallet(t.db, as(w.user), w.org.name);
-    expect(seen).toMatchObject({ lowBalance: true, projectionNotifiedSeconds: DAY });
+    expect(await getBalanceBanner(t.db, as(w.user), w.org.name, NOW)).toMatchObject({
+      kind: "projection",
+      balance: "200.00000000",
+      outlook: { duration: "about 20 hours" },
+    });
     expect((await getCreditsSummary(t.db, as(w.user), w.org.name)).projectionNotifiedSeconds).toBe(DAY);
   });
 
@@ -356,9 +383,12 @@ describe("notifyProjections: warnings by projection", () => {
     await t.db.update(jobs).set({ status: "stopped" }).where(eq(jobs.id, w.job.id));
     expect(await tick()).toEqual({ notified: 0, rearmed: 0 });
     expect((await wallet(w.org)).projectionNotifiedSeconds).toBe(DAY);
+    // The warning stands, but the banner tells the present: nothing runs, so it says nothing.
+    expect(await getBalanceBanner(t.db, as(w.user), w.org.name, clock)).toBeNull();
     const again = await makeJob(t.db, { org: w.org, user: w.user, cluster: w.cluster, preset: w.cluster.presets.ten! });
     expect(await tick()).toEqual({ notified: 0, rearmed: 0 });
     expect(mailer.to(w.admin.email)).toHaveLength(1);
+    expect(await getBalanceBanner(t.db, as(w.user), w.org.name, clock)).toMatchObject({ kind: "projection" });
 
     // A top-up too small to leave the interval (220: 22 hours): no re-arm.
     await post(w.org, "topup", "20", plusSeconds(clock, 1));
@@ -385,7 +415,8 @@ describe("notifyProjections: warnings by projection", () => {
     expect(await tick()).toEqual({ notified: 0, rearmed: 1 });
     const after = await wallet(w.org);
     expect(after).toMatchObject({ projectionNotifiedSeconds: null, projectionNotifiedAt: null });
-    expect(await getOrgWallet(t.db, as(w.user), w.org.name)).toMatchObject({
+    expect(await getBalanceBanner(t.db, as(w.user), w.org.name, clock)).toBeNull();
+    expect(await getCreditsSummary(t.db, as(w.user), w.org.name)).toMatchObject({
       lowBalance: false,
       projectionNotifiedSeconds: null,
     });

@@ -9,8 +9,11 @@
  * - `running`: Σ credits/hour of the jobs running now (the price each job started with);
  * - `storage`: charges with no job (disk storage) over the last 24 hours, divided by 24.
  *
- * The rate the projection uses ("the current rate"): with jobs running, the greater of `running + storage` and
- * `last24h` (a burst of short jobs today is not forgotten because none runs this very second); with none running,
+ * The rate the projection uses ("the current rate"): with jobs running, the greatest of `running + storage`,
+ * `last24h` and `last7d` — a burst of short jobs today is not forgotten because none runs this very second, and a
+ * week of heavy use is not forgotten because today was quiet (a team that trains every night and runs one small
+ * job now will spend at its weekly pace, not at the small job's). Each is a fair estimate of what comes next; taking
+ * the greatest warns early rather than late, which is the side a prepaid balance should err on. With none running,
  * `storage` alone — an org whose jobs all stopped is "not spending" unless its disks still cost something.
  *
  * The windows: a charge counts when `at - window < its time <= at` (a row exactly 24 hours old is out of the
@@ -125,7 +128,7 @@ export async function projectOrgs(db: Db | Tx, orgIds: string[], at: Date = new 
       from w join c on c.org_id = w.org_id join j on j.org_id = w.org_id
     ),
     p as (
-      select r.*, case when r.n > 0 then greatest(r.running + r.storage, r.last24h) else r.storage end as rate
+      select r.*, case when r.n > 0 then greatest(r.running + r.storage, r.last24h, r.last7d) else r.storage end as rate
       from r
     )
     select org_id, balance::text, last24h::text, last7d::text, running::text, storage::text, n as running_jobs,

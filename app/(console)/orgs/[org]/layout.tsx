@@ -2,9 +2,9 @@ import { orgAccess } from "@/app/_server/org-access";
 import { pageError } from "@/app/_server/page-errors";
 import { currentCaller, loadPage } from "@/app/_server/session";
 import { getDb } from "@/db";
-import { describeProjection, getOrgProjection, getOrgWallet } from "@/lib/billing";
+import { getBalanceBanner } from "@/lib/billing";
 import { NavLinks } from "@/components/console/nav-links";
-import { allowed, can, formatCredits, isNonPositive } from "@/lib/core";
+import { allowed, can, formatCredits } from "@/lib/core";
 import { isDomainError } from "@/lib/core";
 import { resolveOrgRedirect } from "@/lib/orgs";
 import type { Metadata } from "next";
@@ -59,16 +59,8 @@ export default async function OrgLayout({
 }) {
   const { org } = await params;
   const access = await accessOrRedirect(org);
-  const wallet = await loadPage(async () => getOrgWallet(await getDb(), await currentCaller(), access));
-  // A warning by projection was sent (lib/billing/projection-notices.ts): the banner says when credits run out.
-  const now = new Date();
-  const outlook =
-    wallet.projectionNotifiedSeconds !== null && !isNonPositive(wallet.balance)
-      ? await loadPage(async () => {
-          const p = await getOrgProjection(await getDb(), await currentCaller(), access, now);
-          return describeProjection(p.projection, now, p.intervals);
-        })
-      : null;
+  // Out of credits, running out soon at the current rate, or below an amount threshold (lib/billing).
+  const banner = await loadPage(async () => getBalanceBanner(await getDb(), await currentCaller(), access));
   const base = `/orgs/${access.org.name}`;
   return (
     <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col has-[[data-table]]:max-w-[90rem] gap-4 px-4 py-4 sm:px-6 md:flex-row md:gap-8 md:py-8">
@@ -91,18 +83,18 @@ export default async function OrgLayout({
         />
       </aside>
       <main id="content" className="min-w-0 flex-1 space-y-4">
-        {wallet.lowBalance && (
+        {banner && (
           <div
             role="status"
             data-testid="low-balance-banner"
             className="flex flex-wrap items-center justify-between gap-2 rounded-md border border-danger/30 bg-danger-soft px-4 py-2.5 text-sm text-danger"
           >
             <span>
-              {isNonPositive(wallet.balance)
+              {banner.kind === "out"
                 ? `${access.org.name} is out of credits: running jobs are stopped and new ones can't start.`
-                : outlook?.duration
-                  ? `At the current rate, ${access.org.name}'s credits run out in ${outlook.duration}${outlook.day ? ` (${outlook.day})` : ""}.`
-                  : `${access.org.name} is low on credits: ${formatCredits(wallet.balance)} left.`}
+                : banner.kind === "projection"
+                  ? `At the current rate, ${access.org.name}'s credits run out in ${banner.outlook.duration}${banner.outlook.day ? ` (${banner.outlook.day})` : ""}.`
+                  : `${access.org.name} is low on credits: ${formatCredits(banner.balance)} left.`}
             </span>
             <Link href={`${base}/credits`} className="font-medium whitespace-nowrap underline">
               Top up <span aria-hidden>→</span>

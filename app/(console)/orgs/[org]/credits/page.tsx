@@ -135,7 +135,7 @@ export default async function CreditsPage({ params, searchParams }: OrgSearchPag
       <Card>
         <CardHeader
           title="Outlook"
-          description="Where the balance is heading, from the spending rates in credits per hour."
+          description="Where the balance is heading, in credits per hour. While jobs run, the current rate is the highest of what runs now and the 24-hour and 7-day averages; when none runs, only disk storage counts."
         />
         <div className="space-y-4 px-5 py-4">
           <ProjectionLine text={outlook.text} tone={outlook.tone} testId="credits-projection" className="text-base" />
