@@ -1,18 +1,20 @@
 /**
  * HTTP fuzzing of every token API endpoint of the production build (issue 13), found in the served OpenAPI
- * document (GET /api/openapi.json: a new endpoint is fuzzed without touching this file): API_FUZZ_BODIES (30)
- * mutated requests each — junk bodies built from the endpoint's own field names, bodies that aren't JSON or are
+ * document (GET /api/openapi.json: a new endpoint is fuzzed without touching this file): API_FUZZ_BODIES (300)
+ * mutated requests each, FUZZ_CONCURRENCY (4) at a time — junk bodies built from the endpoint's own field names, bodies that aren't JSON or are
  * too large, junk path parameters and queries — sent with the token of a platform admin who is the only admin of
  * API_FUZZ_ORG (e2e/api-seed.ts). Fails on any 5xx, an error answer that isn't JSON in the family's shape, or any
- * internals in an answer; on PostgreSQL (E2E_DATABASE_URL) also on rows of that org or that person written by a
- * refused request. The same, deeper and in-process: app/_server/api/fuzz.test.ts.
+ * internals in an answer; on PostgreSQL (E2E_DATABASE_URL) also on rows of that org or that person written by
+ * refused requests (compared around each batch of FUZZ_CONCURRENCY requests that were all refused; a batch with
+ * an accepted request may write, and a GET may never write). The same, deeper and in-process: app/_server/api/fuzz.test.ts.
  */
 import { expect } from "@playwright/test";
 import pg from "pg";
 import { API_FUZZ_ORG, API_PEOPLE, API_TOKENS } from "./api-fixtures";
 import { test } from "./helpers";
 
-const BODIES = Number(process.env.API_FUZZ_BODIES ?? 30);
+const BODIES = Number(process.env.API_FUZZ_BODIES ?? 300);
+const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 4);
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
 
 interface Operation {
@@ -82,7 +84,7 @@ test("every token API endpoint answers mutated requests with a JSON 4xx, never a
   playwright,
   baseURL,
 }) => {
-  test.setTimeout(15 * 60_000);
+  test.setTimeout(30 * 60_000);
   const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": "10.16.0.1" } });
   const doc = (await (await api.get("/api/openapi.json")).json()) as {
     paths: Record<string, Record<string, Record<string, unknown>>>;
@@ -145,56 +147,74 @@ test("every token API endpoint answers mutated requests with a JSON 4xx, never a
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const failures: string[] = [];
   let sent = 0;
+  /** One mutated request for `op`: its URL, body and label (drawn in order, so FUZZ_SEED replays the run). */
+  const mutate = (op: Operation) => {
+    // Junk path segments, but never an empty one: that is another URL (a JSON 404 from the catch-all, or a
+    // 405 from the route the shortened path lands on), not this endpoint.
+    const path = op.path.replace(/\{(\w+)\}/g, (_, p: string) =>
+      encodeURIComponent(random() < 0.8 ? (values[p] ?? "x") : String(pick(JUNK)).toWellFormed() || "-"),
+    );
+    const qs = new URLSearchParams();
+    for (const k of op.queryKeys) if (random() < 0.5) qs.append(k, JSON.stringify(pick(JUNK)).toWellFormed());
+    let data: string | undefined;
+    if (op.bodyKeys) {
+      if (random() < 0.25) data = pick(RAW);
+      else {
+        const body: Record<string, unknown> = {};
+        for (const k of op.bodyKeys) if (random() < 0.7) body[k] = pick(JUNK);
+        data = JSON.stringify(body);
+      }
+    }
+    const url = `${path}${qs.size ? `?${qs}` : ""}`;
+    return {
+      url,
+      data,
+      label: `${op.method} ${path.slice(0, 100)}${qs.size ? "?…" : ""} body=${(data ?? "-").slice(0, 100)}`,
+    };
+  };
+  const check = (op: Operation, label: string, status: number, text: string) => {
+    if (status >= 500) failures.push(`${status} ${label}: ${text.slice(0, 200)}`);
+    if (/at \S+ \(|node_modules|SyntaxError|RangeError|TypeError/.test(text)) {
+      failures.push(`internals in the answer to ${label}: ${text.slice(0, 200)}`);
+    }
+    if (status < 400) return;
+    let shaped = false;
+    try {
+      const json = JSON.parse(text) as { error?: unknown };
+      shaped =
+        op.family === "apolo"
+          ? typeof json.error === "string"
+          : typeof (json.error as { message?: unknown })?.message === "string";
+    } catch {
+      shaped = false;
+    }
+    if (!shaped) failures.push(`not a JSON error in the ${op.family} shape: ${status} ${label}: ${text.slice(0, 120)}`);
+  };
   for (const op of ops) {
-    for (let n = 0; n < BODIES; n++) {
-      // Junk path segments, but never an empty one: that is another URL (a JSON 404 from the catch-all, or a
-      // 405 from the route the shortened path lands on), not this endpoint.
-      const path = op.path.replace(/\{(\w+)\}/g, (_, p: string) =>
-        encodeURIComponent(random() < 0.8 ? (values[p] ?? "x") : String(pick(JUNK)).toWellFormed() || "-"),
-      );
-      const qs = new URLSearchParams();
-      for (const k of op.queryKeys) if (random() < 0.5) qs.append(k, JSON.stringify(pick(JUNK)).toWellFormed());
-      let data: string | undefined;
-      if (op.bodyKeys) {
-        if (random() < 0.25) data = pick(RAW);
-        else {
-          const body: Record<string, unknown> = {};
-          for (const k of op.bodyKeys) if (random() < 0.7) body[k] = pick(JUNK);
-          data = JSON.stringify(body);
-        }
-      }
+    for (let n = 0; n < BODIES; n += CONCURRENCY) {
+      const group = Array.from({ length: Math.min(CONCURRENCY, BODIES - n) }, () => mutate(op));
       const before = await counts();
-      const res = await api.fetch(`${path}${qs.size ? `?${qs}` : ""}`, {
-        method: op.method,
-        headers: {
-          authorization: `Bearer ${API_TOKENS.fuzzer.token}`,
-          ...(data !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        data,
-      });
-      sent += 1;
-      const text = await res.text();
-      const label = `${op.method} ${path.slice(0, 100)}${qs.size ? "?…" : ""} body=${(data ?? "-").slice(0, 100)}`;
-      const status = res.status();
-      if (status >= 500) failures.push(`${status} ${label}: ${text.slice(0, 200)}`);
-      if (/at \S+ \(|node_modules|SyntaxError|RangeError|TypeError/.test(text)) {
-        failures.push(`internals in the answer to ${label}: ${text.slice(0, 200)}`);
-      }
-      if (status >= 400) {
-        let shaped = false;
-        try {
-          const json = JSON.parse(text) as { error?: unknown };
-          shaped =
-            op.family === "apolo"
-              ? typeof json.error === "string"
-              : typeof (json.error as { message?: unknown })?.message === "string";
-        } catch {
-          shaped = false;
-        }
-        if (!shaped)
-          failures.push(`not a JSON error in the ${op.family} shape: ${status} ${label}: ${text.slice(0, 120)}`);
+      const statuses = await Promise.all(
+        group.map(async ({ url, data, label }) => {
+          const res = await api.fetch(url, {
+            method: op.method,
+            headers: {
+              authorization: `Bearer ${API_TOKENS.fuzzer.token}`,
+              ...(data !== undefined ? { "content-type": "application/json" } : {}),
+            },
+            data,
+          });
+          check(op, label, res.status(), await res.text());
+          return res.status();
+        }),
+      );
+      sent += group.length;
+      if (db && (op.method === "GET" || statuses.every((s) => s >= 400))) {
         const after = await counts();
-        if (after !== before) failures.push(`refused (${status}) but wrote: ${label}: ${before} → ${after}`);
+        if (after !== before) {
+          const labels = group.map((g) => g.label).join(" | ");
+          failures.push(`${op.method === "GET" ? "a GET" : "refused requests"} wrote: ${labels}: ${before} → ${after}`);
+        }
       }
     }
   }
