@@ -3,6 +3,8 @@ import { rawRows } from "@/db/client";
 import { jobs, orgWallets } from "@/db/schema";
 import { and, asc, inArray, sql } from "drizzle-orm";
 import { chargesSql, finishCharges, stopExhaustedJobs, type ChargesSummary } from "../billing/ledger";
+import { uniqueViolation } from "../core/db-errors";
+import { Conflict } from "../core/errors";
 import { isNonPositive } from "../core/money";
 import type { Services } from "../core/services";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
@@ -40,14 +42,29 @@ export interface UsageResult {
  */
 export async function chargeUsage(db: Db, records: UsageRecord[], svc: Pick<Services, "mailer" | "appUrl">) {
   let mailIds: number[] = [];
-  const result = await db.transaction(async (tx) => {
-    const { mails, ...metered } = await chargeUsageIn(tx, records, svc.appUrl);
-    mailIds = await enqueueMail(tx, mails);
-    return metered;
-  });
-  await mailCommitted(svc, db, mailIds);
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await db.transaction(async (tx) => {
+        const { mails, ...metered } = await chargeUsageIn(tx, records, svc.appUrl);
+        mailIds = await enqueueMail(tx, mails);
+        return metered;
+      });
+      await mailCommitted(svc, db, mailIds);
+      return result;
+    } catch (err) {
+      // Keys are unique across the installation, but only a batch's own orgs are locked: a batch of another org
+      // committing the same key first fails this one's insert. The key is recorded now, so the batch again
+      // reports it as a replay — which is what it is. A few tries, then 409 for the runner to retry.
+      if (uniqueViolation(err) !== "usage_records_pkey") throw err;
+      if (attempt >= KEY_RACE_TRIES) {
+        throw new Conflict("Another report with the same idempotency key was being recorded. Send the batch again.");
+      }
+    }
+  }
 }
+
+/** Tries of a batch that lost a race for one of its keys to a batch of another org (chargeUsage). */
+const KEY_RACE_TRIES = 3;
 
 /**
  * chargeUsage inside the caller's transaction (closing an org settles its embedded jobs this way): returns the
