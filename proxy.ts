@@ -1,5 +1,5 @@
-import NextAuth from "next-auth";
-import { NextResponse, type NextRequest } from "next/server";
+import NextAuth, { type NextAuthRequest } from "next-auth";
+import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
 import { baseAuthConfig } from "@/app/_server/auth-base";
 import { safeReturnTo } from "@/app/_server/return-to";
 import { ACTION_CONTENT_TYPES, isWellFormedModel, isWellFormedMultipart, mediaType } from "@/lib/core/action-payload";
@@ -73,6 +73,22 @@ function tooLarge(req: NextRequest): NextResponse | null {
   });
 }
 
+/** The files of public/ and app/icon.svg: served by Next as they are, for GET and HEAD only. */
+const PUBLIC_FILE =
+  /^\/(?:favicon\.ico|icon\.svg|apple-touch-icon\.png|icon-192\.png|icon-512\.png|icon-maskable-512\.png|manifest\.webmanifest)$/;
+
+/**
+ * A public file: a GET or HEAD goes on to Next's static handler untouched (no sign-in, no CSP work). Any other
+ * method gets 405 here: Next's static handler answers a POST or PUT to a public file with a 500.
+ */
+function publicFile(req: NextRequest): NextResponse {
+  if (req.method === "GET" || req.method === "HEAD") return NextResponse.next();
+  return new NextResponse("Method not allowed", {
+    status: 405,
+    headers: { allow: "GET, HEAD", "content-type": "text/plain", "cache-control": "no-store" },
+  });
+}
+
 /**
  * A server action call (`Next-Action`) whose payload Next.js would fail on with a 500 before any application
  * code runs (lib/core/action-payload.ts lists what): 400 "Bad request" here instead. The body is read from
@@ -98,7 +114,9 @@ async function malformedAction(req: NextRequest): Promise<NextResponse | null> {
   });
 }
 
-export const proxy = auth(async (req) => {
+// The event parameter picks auth()'s middleware overload (a NextMiddleware, called with the request and event).
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+const signedIn = async (req: NextAuthRequest, _event: NextFetchEvent) => {
   const refused = tooLarge(req) ?? (await malformedAction(req));
   if (refused) return refused;
   const { pathname } = req.nextUrl;
@@ -128,18 +146,32 @@ export const proxy = auth(async (req) => {
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("content-security-policy", csp);
   return response;
-});
+};
+const signedInProxy = auth(signedIn);
+
+/**
+ * Public files first, without the session: the auth wrapper would re-issue a signed-in visitor's session cookie
+ * on every favicon fetch (a static answer with Set-Cookie, racing a sign-out in another request).
+ */
+export function proxy(req: NextRequest, event: NextFetchEvent) {
+  return PUBLIC_FILE.test(req.nextUrl.pathname) ? publicFile(req) : signedInProxy(req, event);
+}
 
 export const config = {
   matcher: [
     {
-      // Static files (public/ and app/icon.svg) skip the proxy: no sign-in redirect, no CSP work.
-      source:
-        "/((?!api/|apis/|_next/static|_next/image|favicon.ico|icon.svg|apple-touch-icon.png|icon-192.png|icon-512.png|icon-maskable-512.png|manifest.webmanifest).*)",
+      // Pages and actions. Next's own build output and the API routes skip the proxy (the API has its own door,
+      // app/_server/api/endpoint.ts); so do a router's prefetches of pages (GET, no body).
+      source: "/((?!api/|apis/|_next/static|_next/image).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },
       ],
+    },
+    {
+      // A server action always: a prefetch header must not carry a malformed payload past malformedAction.
+      source: "/((?!api/|apis/|_next/static|_next/image).*)",
+      has: [{ type: "header", key: "next-action" }],
     },
   ],
 };

@@ -500,6 +500,15 @@ test("malformed action payloads get 400 from the proxy, and no answer ever shows
     });
     expect(r.status(), `${contentType}: ${data.slice(0, 40)}`).toBe(400);
     expect(await r.text()).toBe("Bad request");
+    // The same with a router's prefetch header, which page prefetches skip the proxy with: an action never does.
+    for (const prefetch of [{ "next-router-prefetch": "1" }, { purpose: "prefetch" }] as Record<string, string>[]) {
+      const p = await request.post("/signin", {
+        headers: { "next-action": id, ...prefetch, ...(contentType ? { "content-type": contentType } : {}) },
+        data,
+        failOnStatusCode: false,
+      });
+      expect(p.status(), `${JSON.stringify(prefetch)} ${contentType}: ${data.slice(0, 40)}`).toBe(400);
+    }
   }
   // A form action called without FormData is the action's own validation, not a 500.
   const plain = await request.post("/signin", {
@@ -509,6 +518,22 @@ test("malformed action payloads get 400 from the proxy, and no answer ever shows
   expect(plain.status()).toBe(200);
   expect(await plain.text()).toContain("Enter your username or email.");
   void PASSWORD;
+});
+
+test("public files answer GET and HEAD, and 405 to any other method (Next's static handler would answer 500)", async ({
+  request,
+}) => {
+  for (const file of ["/favicon.ico", "/icon.svg", "/icon-192.png", "/manifest.webmanifest"]) {
+    expect((await request.get(file)).status(), file).toBe(200);
+    expect((await request.head(file)).status(), file).toBe(200);
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      const r = await request.fetch(file, { method, data: "x", failOnStatusCode: false });
+      expect(r.status(), `${method} ${file}`).toBe(405);
+      expect(r.headers()["allow"]).toBe("GET, HEAD");
+    }
+    const action = await request.post(file, { headers: { "next-action": "x" }, data: "[", failOnStatusCode: false });
+    expect(action.status(), `action to ${file}`).toBe(405);
+  }
 });
 
 /** The page a manifest worker renders (`app/(console)/orgs/[org]/jobs/page` → `/orgs/<org>/jobs`). */
