@@ -510,6 +510,26 @@ test("malformed action payloads get 400 from the proxy, and no answer ever shows
       expect(p.status(), `${JSON.stringify(prefetch)} ${contentType}: ${data.slice(0, 40)}`).toBe(400);
     }
   }
+  // Multipart shapes Next 16.4 answers with a 500 inside its action handler (lib/core/action-payload.ts).
+  const file = { name: "x", mimeType: "application/octet-stream", buffer: Buffer.from("[1]") };
+  for (const multipart of [
+    { 0: file },
+    { 0: '["$Q1"]', 1: '{"a":1}' },
+    { 0: '["$W1"]', 1: "5" },
+    { 0: '["$A1"]', 1: "{}" },
+    { 0: '["$i1"]', 1: "{}" },
+    { 0: '["$1:x:y"]', 1: "{}" },
+    { 0: '["$h1"]', 1: '{"id":"x","bound":null}' },
+  ] as Record<string, string | typeof file>[]) {
+    const r = await request.post("/signin", { headers: { "next-action": id }, multipart, failOnStatusCode: false });
+    expect(r.status(), JSON.stringify(multipart)).toBe(400);
+  }
+  const many = await request.post("/signin", {
+    headers: { "next-action": id, "content-type": "text/plain;charset=UTF-8" },
+    data: `[${Array(1001).fill("1").join(",")}]`,
+    failOnStatusCode: false,
+  });
+  expect(many.status()).toBe(400);
   // A form action called without FormData is the action's own validation, not a 500.
   const plain = await request.post("/signin", {
     headers: { "next-action": id, "content-type": "text/plain;charset=UTF-8" },
