@@ -425,6 +425,26 @@ describe("notifyProjections: warnings by projection", () => {
     expect(await tick()).toEqual({ notified: 0, rearmed: 0 });
   });
 
+  it("the banner: an amount threshold says what is left, a warning within its interval says when, zero says out", async () => {
+    const w = await spendingTeam("2000"); // 200 hours: no interval yet
+    const banner = () => getBalanceBanner(t.db, as(w.user), w.org.name, NOW);
+    expect(await banner()).toBeNull();
+    // A low-balance threshold was crossed (the metering path sets it): "low on credits".
+    await t.db.update(orgWallets).set({ notifiedThreshold: "100" }).where(eq(orgWallets.orgId, w.org.id));
+    expect(await banner()).toEqual({ kind: "amount", balance: "2000.00000000" });
+    // A warning by projection stands, but the zero is 200 hours out, beyond its 1 day: still the amount.
+    await t.db.update(orgWallets).set({ projectionNotifiedSeconds: DAY }).where(eq(orgWallets.orgId, w.org.id));
+    expect(await banner()).toMatchObject({ kind: "amount" });
+    // Within it (200 left: 20 hours): when the credits run out.
+    await spend(w, "1800");
+    expect(await banner()).toMatchObject({ kind: "projection", outlook: { duration: "about 20 hours" } });
+    // At zero: out of credits, whatever else stands.
+    await spend(w, "200");
+    expect(await banner()).toEqual({ kind: "out", balance: "0.00000000" });
+    // Outsiders learn nothing.
+    await expect(getBalanceBanner(t.db, as(w.outsider), w.org.name, NOW)).rejects.toBeInstanceOf(NotFound);
+  });
+
   it("changing the intervals re-arms them, and the new ones apply", async () => {
     const w = await spendingTeam("200"); // 20 hours
     const mailer = new RecordingMailer();
