@@ -80,6 +80,8 @@ test("a job's charges are one ledger row per hour, linked to the job's page with
   const listRuntime = (await page.getByTestId("job-runtime").first().textContent()) ?? "";
   expect(listRuntime).toMatch(/^(\d+h \d+m )?(\d+m )?\d+s$/);
   await page.getByTestId("job-link").filter({ hasText: "hourly" }).click();
+  // The list shows the same status and runtime: wait for the job's own page before reading them.
+  await expect(page).toHaveURL(new RegExp(`/orgs/${org}/jobs/[0-9a-f-]{36}$`));
   await expect(page.getByTestId("job-status")).toHaveText(`Stopped by ${admin.username}`);
   await expect(page.getByTestId("job-runtime")).toHaveText(listRuntime);
 
