@@ -41,8 +41,8 @@ export interface UsageResult {
  * to stop.
  */
 export async function chargeUsage(db: Db, records: UsageRecord[], svc: Pick<Services, "mailer" | "appUrl">) {
-  let mailIds: number[] = [];
   for (let attempt = 1; ; attempt++) {
+    let mailIds: number[] = [];
     try {
       const result = await db.transaction(async (tx) => {
         const { mails, ...metered } = await chargeUsageIn(tx, records, svc.appUrl);
