@@ -211,6 +211,15 @@ async function orgWithCard(pm = "pm_card_visa", balance = "100") {
   return { admin, manager, org, customer: row!.stripeCustomerId! };
 }
 const ON = { enabled: true, threshold: "50", amount: "100", monthlyCap: "1000" };
+/** An org with a saved card, automatic top-up ON (below 50, add 100) and a balance of 40: the next pass charges. */
+async function belowThreshold(pm?: string) {
+  const o = await orgWithCard(pm);
+  const mailer = new RecordingMailer();
+  const svc = stripeServices(mailer);
+  await setAutoTopUp(t.db, as(o.admin), o.org.name, ON, svc);
+  await charge(o.org, "60"); // 40: below 50
+  return { ...o, mailer, svc };
+}
 const charge = (org: { id: string }, credits: string) =>
   t.db.transaction((tx) => postLedger(tx, { orgId: org.id, kind: "charge", amount: `-${credits}` }));
 const autoPayments = (org: { id: string }) =>
@@ -322,11 +331,7 @@ describe("saving a card (Checkout in setup mode, setup_intent.succeeded)", () =>
 
 describe("off-session automatic top-ups", () => {
   it("charges the saved card off-session once, and the signed payment_intent.succeeded credits it exactly once", async () => {
-    const { admin, manager, org, customer } = await orgWithCard();
-    const mailer = new RecordingMailer();
-    const svc = stripeServices(mailer);
-    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
-    await charge(org, "60"); // 40: below 50
+    const { admin, manager, org, customer, mailer, svc } = await belowThreshold();
 
     const before = seen.length;
     expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 1, completed: 0, failed: 0 });
@@ -401,11 +406,7 @@ describe("off-session automatic top-ups", () => {
   });
 
   it("a declined card (card_declined) marks the payment failed, turns automatic top-up off, audits and mails", async () => {
-    const { admin, manager, org } = await orgWithCard("pm_card_declined");
-    const mailer = new RecordingMailer();
-    const svc = stripeServices(mailer);
-    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
-    await charge(org, "60");
+    const { admin, manager, org, mailer, svc } = await belowThreshold("pm_card_declined");
     expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 1, completed: 0, failed: 1 });
     const [p] = await autoPayments(org);
     expect(p).toMatchObject({ status: "failed", failureReason: "Your card was declined." });
@@ -430,11 +431,7 @@ describe("off-session automatic top-ups", () => {
   });
 
   it("payment_intent.payment_failed marks it failed, turns it off, audits and mails, once", async () => {
-    const { admin, org } = await orgWithCard("pm_processing");
-    const mailer = new RecordingMailer();
-    const svc = stripeServices(mailer);
-    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
-    await charge(org, "60");
+    const { admin, org, mailer, svc } = await belowThreshold("pm_processing");
     expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 1, completed: 0, failed: 0 });
     const [p] = await autoPayments(org);
     expect(p).toMatchObject({ status: "pending" });
@@ -464,11 +461,7 @@ describe("off-session automatic top-ups", () => {
   });
 
   it("an amount Stripe reports that disagrees fails it like a decline: off, reason, audit, mail, once; not wedged", async () => {
-    const { admin, org } = await orgWithCard("pm_processing");
-    const mailer = new RecordingMailer();
-    const svc = stripeServices(mailer);
-    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
-    await charge(org, "60");
+    const { admin, org, mailer, svc } = await belowThreshold("pm_processing");
     expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toEqual({ created: 1, completed: 0, failed: 0 });
     const [p] = await autoPayments(org);
     const reason = "Stripe reported 99.99 USD, not the expected 100.00 USD; nothing was credited.";
@@ -518,11 +511,7 @@ describe("off-session automatic top-ups", () => {
   });
 
   it("payment_intent.canceled fails it like a decline: off, reason, audit, mail, once", async () => {
-    const { admin, org } = await orgWithCard("pm_processing");
-    const mailer = new RecordingMailer();
-    const svc = stripeServices(mailer);
-    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
-    await charge(org, "60");
+    const { admin, org, mailer, svc } = await belowThreshold("pm_processing");
     await runAutoTopUps(t.db, SYSTEM, new Date(), svc);
     const [p] = await autoPayments(org);
     const payload = intentEvent("payment_intent.canceled", {
@@ -560,11 +549,7 @@ describe("off-session automatic top-ups", () => {
     });
     expect(r).toEqual({ ok: true, ref: null, status: "in_flight" });
 
-    const { admin, org } = await orgWithCard("pm_in_flight");
-    const mailer = new RecordingMailer();
-    const svc = stripeServices(mailer);
-    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
-    await charge(org, "60");
+    const { admin, org, mailer, svc } = await belowThreshold("pm_in_flight");
     expect(await runAutoTopUps(t.db, SYSTEM, new Date(), svc)).toMatchObject({ created: 1, failed: 0 });
     expect((await autoPayments(org))[0]).toMatchObject({ status: "pending", failureReason: null, providerRef: null });
     expect(await getAutoTopUp(t.db, as(admin), org.name, svc)).toMatchObject({ enabled: true, disabledReason: null });
@@ -578,11 +563,7 @@ describe("off-session automatic top-ups", () => {
   });
 
   it("an error that isn't a decline (a bad key) is shown in Settings; pending past the bound, it fails and turns off", async () => {
-    const { admin, org } = await orgWithCard("pm_bad_key");
-    const mailer = new RecordingMailer();
-    const svc = stripeServices(mailer);
-    await setAutoTopUp(t.db, as(admin), org.name, ON, svc);
-    await charge(org, "60");
+    const { admin, org, mailer, svc } = await belowThreshold("pm_bad_key");
     const start = new Date();
     await runAutoTopUps(t.db, SYSTEM, start, svc);
     const shown = "Stripe answered: Invalid API Key provided: sk_test_****fake";
