@@ -1619,6 +1619,7 @@ const NOT_OPERATIONS = new Set([
   // The one failure path of an automatic top-up, inside the transactions of those and of settlePayment.
   "auto-topup-off.turnAutoTopUpOff",
   "auto-topup-off.failAutoPaymentInTx",
+  "auto-topup-off.orgAdminEmails",
   // Payment helpers: pure amounts and the sandbox provider's pieces.
   "payments.formatMinor",
   "stripe.stripeFromConfig",

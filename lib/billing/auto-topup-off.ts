@@ -37,14 +37,19 @@ export async function turnAutoTopUpOff(
     before: { enabled: true },
     after: { enabled: false, reason, ...audit },
   });
+  return (await orgAdminEmails(tx, org.id)).map((to) =>
+    autoTopUpOffMail({ to, orgName: org.name, reason, link: `${appUrl}/orgs/${org.name}/settings/general` }),
+  );
+}
+
+/** The addresses of the org's admins: who hears of automatic top-ups, which have no payer. */
+export async function orgAdminEmails(tx: Tx, orgId: string): Promise<string[]> {
   const admins = await tx
     .select({ email: users.email })
     .from(orgMembers)
     .innerJoin(users, eq(users.id, orgMembers.userId))
-    .where(and(eq(orgMembers.orgId, org.id), eq(orgMembers.role, "admin"), isNotNull(users.email)));
-  return admins.map((a) =>
-    autoTopUpOffMail({ to: a.email!, orgName: org.name, reason, link: `${appUrl}/orgs/${org.name}/settings/general` }),
-  );
+    .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.role, "admin"), isNotNull(users.email)));
+  return admins.map((a) => a.email!);
 }
 
 /**

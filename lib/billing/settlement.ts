@@ -1,10 +1,10 @@
 import type { Db } from "@/db";
-import { orgAutoTopups, orgMembers, orgs, orgWallets, payments, users } from "@/db/schema";
-import { and, eq, isNotNull } from "drizzle-orm";
+import { orgAutoTopups, orgs, orgWallets, payments, users } from "@/db/schema";
+import { and, eq } from "drizzle-orm";
 import type { Services } from "../core/services";
 import { enqueueMail, mailCommitted, type MailMessage } from "../mail/mail";
 import { autoTopUpMail, receiptMail } from "../mail/mail-templates";
-import { failAutoPaymentInTx } from "./auto-topup-off";
+import { failAutoPaymentInTx, orgAdminEmails } from "./auto-topup-off";
 import { postLedger } from "./ledger";
 import { formatMinor } from "./payments";
 
@@ -98,15 +98,10 @@ export async function settlePayment(db: Db, input: CompletionInput, svc: Pick<Se
       mails.push(...posted.mails);
       if (auto) {
         // No payer: the org's admins are told (instead of a receipt).
-        const admins = await tx
-          .select({ email: users.email })
-          .from(orgMembers)
-          .innerJoin(users, eq(users.id, orgMembers.userId))
-          .where(and(eq(orgMembers.orgId, p.orgId), eq(orgMembers.role, "admin"), isNotNull(users.email)));
-        for (const a of admins) {
+        for (const to of await orgAdminEmails(tx, p.orgId)) {
           mails.push(
             autoTopUpMail({
-              to: a.email!,
+              to,
               orgName: org!.name,
               credits: p.credits,
               amount: formatMinor(p.amountMinor, p.currency),
