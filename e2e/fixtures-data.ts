@@ -17,3 +17,11 @@ export const AP = {
 } as const;
 /** Where the seed writes the personal access tokens of those accounts for the spec. */
 export const APOLO_PROJECTS_TOKENS_FILE = ".data/e2e-apolo-projects-tokens.json";
+
+/**
+ * e2e/members.spec.ts: an org of more members than the search count's cap (lib/orgs/members.ts SEARCH_COUNT_CAP),
+ * seeded by e2e/seed-huge-org.ts: `${HUGE_ORG}-m0001`…, every tenth a manager.
+ */
+export const HUGE_ORG = "huge-lab";
+export const HUGE_ORG_ADMIN = "huge-lab-admin";
+export const HUGE_ORG_MEMBERS = 1200;

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./axe";
-import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS } from "./fixtures-data";
+import { BIG_ORG, BIG_ORG_ADMIN, BIG_ORG_MEMBERS, HUGE_ORG, HUGE_ORG_ADMIN, HUGE_ORG_MEMBERS } from "./fixtures-data";
 import { createOrg, newPeople, newPersonContext, orgName, signIn, signUp, snap } from "./helpers";
 import { acceptFromInvites } from "./invite-helpers";
 
@@ -259,6 +259,41 @@ test("users tab of a large org: paging, search and sort live in the URL", async 
   await page.goto(`/orgs/${BIG_ORG}/settings/users?sort=role&dir=asc`);
   await expect(table.getByRole("row").nth(1)).toContainText("member-002");
   await expect(table.getByRole("row").nth(2)).toContainText("member-003");
+});
+
+test("users tab of an org past the count's cap: '1,000+' matches, and the pager goes on", async ({ page }) => {
+  await signIn(page, HUGE_ORG_ADMIN);
+  await page.goto(`/orgs/${HUGE_ORG}/settings/users`);
+  const pagination = page.getByTestId("pagination");
+  const table = page.getByRole("table", { name: "Members" });
+  // Without a filter the member count is exact.
+  await expect(pagination).toContainText(`1–25 of ${(HUGE_ORG_MEMBERS + 1).toLocaleString("en")}`);
+
+  await page.getByLabel("Search members").fill(`${HUGE_ORG}-m`);
+  await expect(page).toHaveURL(new RegExp(`q=${HUGE_ORG}-m`));
+  await expect(pagination).toContainText("1–25 of 1,000+");
+  await expect(pagination).toContainText("1 / 40+");
+  await expect(page.getByText(`1,000+ matching members of ${HUGE_ORG}`)).toBeVisible();
+  await expect(table.getByRole("row").nth(1)).toContainText(`${HUGE_ORG}-m0001`);
+  await snap(page, "users-tab-capped");
+
+  // The last page the count vouches for still offers Next, and the page after it says how far the count got.
+  await page.goto(`/orgs/${HUGE_ORG}/settings/users?q=${HUGE_ORG}-m&page=40`);
+  await expect(pagination).toContainText("976–1,000 of 1,000+");
+  await expect(table.getByRole("row").nth(1)).toContainText(`${HUGE_ORG}-m0976`);
+  await pagination.getByRole("button", { name: "Next" }).click();
+  await expect(page).toHaveURL(/page=41/);
+  await expect(pagination).toContainText("1,001–1,025 of 1,025+");
+  await expect(table.getByRole("row").nth(1)).toContainText(`${HUGE_ORG}-m1001`);
+  // Near the end the count is exact again, and Next stops.
+  await page.goto(`/orgs/${HUGE_ORG}/settings/users?q=${HUGE_ORG}-m&page=12&pageSize=100`);
+  await expect(pagination).toContainText(`1,101–1,200 of 1,200`);
+  await expect(pagination).not.toContainText("+");
+  await expect(pagination.getByRole("button", { name: "Next" })).toBeDisabled();
+
+  // A role filter under the cap counts exactly; every tenth member is a manager.
+  await page.goto(`/orgs/${HUGE_ORG}/settings/users?role=manager`);
+  await expect(pagination).toContainText(`1–25 of ${HUGE_ORG_MEMBERS / 10}`);
 });
 
 test("a plain user sees the members list without settings, and settings URLs answer 404", async ({ page, browser }) => {

@@ -13,6 +13,7 @@ import { seedApiConfig } from "./api-config-seed";
 import { seedApiOrgs } from "./seed-api-orgs";
 import { seedProjection } from "./seed-projection";
 import { seedAutoTopUp } from "./seed-auto-topup";
+import { seedHugeOrg } from "./seed-huge-org";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -67,4 +68,5 @@ await seedApiOrgs(db);
 await seedApiAccounts(db);
 await seedProjection(db); // Issue 16: an org that spends and one that doesn't (e2e/projection.spec.ts).
 await seedAutoTopUp(db); // issue 16: e2e/auto-topup.spec.ts
+await seedHugeOrg(db); // issue 14: the Users tab past the search count's cap (e2e/members.spec.ts)
 await database.close();

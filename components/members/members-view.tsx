@@ -25,6 +25,7 @@ export function MembersView({
   org,
   members,
   total,
+  totalCapped,
   query,
   showActions,
   showEmail,
@@ -32,6 +33,8 @@ export function MembersView({
   org: string;
   members: MemberView[];
   total: number;
+  /** The count stopped at its limit: `total` is "at least". */
+  totalCapped: boolean;
   query: { q: string; role?: Role; sort: string; dir: "asc" | "desc"; page: number; pageSize: number };
   showActions: boolean;
   /** Managers and admins see members' addresses; users see usernames and names only. */
@@ -235,7 +238,14 @@ export function MembersView({
         }
       />
       {total > 0 && (
-        <Pagination page={query.page} pageSize={query.pageSize} total={total} pending={pending} update={update} />
+        <Pagination
+          page={query.page}
+          pageSize={query.pageSize}
+          total={total}
+          totalCapped={totalCapped}
+          pending={pending}
+          update={update}
+        />
       )}
 
       {member && dialog?.kind === "role" && (

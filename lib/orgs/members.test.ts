@@ -4,7 +4,7 @@ import { auditEvents, orgMembers, users } from "@/db/schema";
 import { requireOrgAccess, type OrgRole } from "../core/authz";
 import { Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated } from "../core/errors";
 import { acceptInvitation, inviteMembers, listMyInvitations } from "./invitations";
-import { changeMemberRole, leaveOrg, listMembers, removeMember } from "./members";
+import { changeMemberRole, leaveOrg, listMembers, removeMember, SEARCH_COUNT_CAP } from "./members";
 import { getOrgOverview } from "./orgs";
 import {
   addMember,
@@ -238,6 +238,145 @@ describe("listMembers: sort and paging", () => {
     const r = await listMembers(t.db, as(admin), org.name, { q: `${tag}-0`, pageSize: 25, page: 2 });
     expect(r.total).toBe(100); // -000 … -099
     expect(r.rows.map((m) => m.username)).toEqual(names.filter((n) => n.startsWith(`${tag}-0`)).slice(25, 50));
+  });
+});
+
+describe("listMembers: an org with more members than SEARCH_COUNT_CAP", () => {
+  const SIZE = SEARCH_COUNT_CAP + 200; // 1,080 users, 120 managers
+  const pad = (i: number) => String(i).padStart(4, "0");
+
+  /**
+   * SIZE members `${tag}-m0000`…, every tenth a manager (the rest users), named "Grace N" or "Alan N" by parity,
+   * with addresses at `${tag}-corp.example`; members 5, 500 and 1000 are also "Zephyr". Around them, 150
+   * accounts of another org named "Zephyr", whose usernames (`${tag}-a…`) sort before every member's.
+   */
+  async function bigWorld() {
+    const tag = uniqueName("big");
+    const admin = await makeUser(t.db, `${tag}-admin`);
+    const org = await makeOrg(t.db, { admin });
+    await t.db.execute(sql`
+      insert into users (username, email, name)
+      select ${tag} || '-m' || lpad(i::text, 4, '0'), 'person' || i || '@' || ${tag} || '-corp.example',
+             (case when i % 2 = 0 then 'Grace ' else 'Alan ' end) || i || (case when i in (5, 500, 1000) then ' Zephyr' else '' end)
+      from generate_series(0, ${SIZE - 1}) as i`);
+    await t.db.execute(sql`
+      insert into org_members (org_id, user_id, role, created_at)
+      select ${org.id}, id, (case when substr(username, length(username) - 3)::int % 10 = 0 then 'manager' else 'user' end)::org_role,
+             timestamptz '2024-01-01' + substr(username, length(username) - 3)::int * interval '1 minute'
+      from users where username like ${`${tag}-m%`}`);
+    const other = await makeOrg(t.db, { admin: await makeUser(t.db, `${tag}-other`) });
+    await t.db.execute(sql`
+      insert into users (username, email, name)
+      select ${tag} || '-a' || lpad(i::text, 4, '0'), 'outsider' || i || '@' || ${tag} || '-elsewhere.example', 'Outsider Zephyr'
+      from generate_series(0, 149) as i`);
+    await t.db.execute(sql`
+      insert into org_members (org_id, user_id, role) select ${other.id}, id, 'user' from users where username like ${`${tag}-a%`}`);
+    const members = Array.from({ length: SIZE }, (_, i) => ({
+      username: `${tag}-m${pad(i)}`,
+      role: i % 10 === 0 ? "manager" : "user",
+      joined: Date.UTC(2024, 0, 1) + i * 60_000,
+    }));
+    const [user] = await t.db
+      .select()
+      .from(users)
+      .where(eq(users.username, `${tag}-m0001`));
+    const list = async (viewer: { id: string }, query: Record<string, unknown>) => {
+      const r = await listMembers(t.db, as(viewer), org.name, query);
+      return { names: r.rows.map((m) => m.username), total: r.total, capped: r.totalCapped, rows: r.rows };
+    };
+    return { tag, admin, user: user!, org, members, list };
+  }
+
+  it("pages a broad search by username both ways, and counts up to the cap ('1,000+'), the pager going on past it", async () => {
+    const w = await bigWorld();
+    const all = w.members.map((m) => m.username); // every member matches the tag, in username order
+    expect((await listMembers(t.db, as(w.admin), w.org.name, {})).total).toBe(SIZE + 1); // the member count: exact
+
+    const first = await w.list(w.admin, { q: `${w.tag}-m` });
+    expect(first).toMatchObject({ names: all.slice(0, 25), total: SEARCH_COUNT_CAP, capped: true });
+    expect((await w.list(w.admin, { q: `${w.tag}-m`, dir: "desc", pageSize: 50 })).names).toEqual(
+      [...all].reverse().slice(0, 50),
+    );
+    expect((await w.list(w.admin, { q: `${w.tag}-m`, page: 3 })).names).toEqual(all.slice(50, 75));
+    // Past the cap the count reaches one past the page: "1,025+" on page 41, and the last page is exact.
+    expect(await w.list(w.admin, { q: `${w.tag}-m`, page: 41 })).toMatchObject({
+      names: all.slice(1000, 1025),
+      total: 1025,
+      capped: true,
+    });
+    expect(await w.list(w.admin, { q: `${w.tag}-m`, page: 12, pageSize: 100 })).toMatchObject({
+      names: all.slice(1100, 1200),
+      total: SIZE,
+      capped: false,
+    });
+    expect(await w.list(w.admin, { q: `${w.tag}-m`, page: 13, pageSize: 100 })).toMatchObject({
+      names: [],
+      total: SIZE,
+      capped: false,
+    });
+    // Under the cap the count is exact: half are named Grace.
+    expect(await w.list(w.admin, { q: `grace`, role: "manager" })).toMatchObject({
+      names: w.members
+        .filter((m, i) => i % 2 === 0 && m.role === "manager")
+        .map((m) => m.username)
+        .slice(0, 25),
+      total: SIZE / 10,
+      capped: false,
+    });
+  });
+
+  it("finds the few members among many matching outsiders (the first candidates hold none of them)", async () => {
+    const w = await bigWorld();
+    const zephyrs = [5, 500, 1000].map((i) => `${w.tag}-m${pad(i)}`);
+    expect(await w.list(w.admin, { q: "zephyr" })).toMatchObject({ names: zephyrs, total: 3, capped: false });
+    expect(await w.list(w.admin, { q: "ZEPHYR", dir: "desc" })).toMatchObject({ names: [...zephyrs].reverse() });
+    expect(await w.list(w.admin, { q: "zephyr", role: "manager" })).toMatchObject({
+      names: [zephyrs[1], zephyrs[2]],
+      total: 2,
+    });
+    expect(await w.list(w.admin, { q: "zephyr", page: 2 })).toMatchObject({ names: [], total: 3 });
+    expect(await w.list(w.admin, { q: "no-such-person-zzz" })).toMatchObject({ names: [], total: 0, capped: false });
+  });
+
+  it("shows the same row, field for field, whichever way the page was found", async () => {
+    const w = await bigWorld();
+    const plain = (await w.list(w.admin, { role: "manager", pageSize: 100 })).rows.find(
+      (r) => r.username === `${w.tag}-m0500`,
+    );
+    const searched = (await w.list(w.admin, { q: "zephyr" })).rows.find((r) => r.username === `${w.tag}-m0500`);
+    expect(plain).toBeDefined();
+    expect(searched).toEqual(plain);
+    expect(searched!.joinedAt).toBeInstanceOf(Date);
+    expect(searched!.email).toBe(`person500@${w.tag}-corp.example`);
+  });
+
+  it("sorts a broad search by role and by joined date, names A→Z within a role", async () => {
+    const w = await bigWorld();
+    const byRole = [...w.members].sort(
+      (a, b) => (a.role === b.role ? 0 : a.role === "manager" ? -1 : 1) || a.username.localeCompare(b.username),
+    );
+    expect(await w.list(w.admin, { q: `${w.tag}-m`, sort: "role", dir: "desc" })).toMatchObject({
+      names: byRole.slice(0, 25).map((m) => m.username),
+      total: SEARCH_COUNT_CAP,
+      capped: true,
+    });
+    const newest = [...w.members].sort((a, b) => b.joined - a.joined).slice(25, 50);
+    expect((await w.list(w.admin, { q: `${w.tag}-m`, sort: "joined", dir: "desc", page: 2 })).names).toEqual(
+      newest.map((m) => m.username),
+    );
+  });
+
+  it("counts a role filter up to the cap, and lets a user search names but never addresses", async () => {
+    const w = await bigWorld();
+    expect(await w.list(w.admin, { role: "user" })).toMatchObject({ total: SEARCH_COUNT_CAP, capped: true });
+    expect(await w.list(w.admin, { role: "manager" })).toMatchObject({ total: SIZE / 10, capped: false });
+    expect(await w.list(w.admin, { q: `person7@${w.tag}` })).toMatchObject({ names: [`${w.tag}-m0007`], total: 1 });
+    // The same searches as a user: the address is neither matched nor shown.
+    expect(await w.list(w.user, { q: `person7@${w.tag}` })).toMatchObject({ names: [], total: 0 });
+    expect(await w.list(w.user, { q: "corp.example" })).toMatchObject({ names: [], total: 0, capped: false });
+    const zephyrs = await w.list(w.user, { q: "zephyr" });
+    expect(zephyrs.names).toEqual([5, 500, 1000].map((i) => `${w.tag}-m${pad(i)}`));
+    expect(zephyrs.rows.every((r) => !("email" in r))).toBe(true);
   });
 });
 

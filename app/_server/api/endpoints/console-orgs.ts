@@ -68,8 +68,13 @@ export const membersResponse = z.object({
       max_running_jobs: z.number().int().nullable().describe("The member's running-jobs limit; null: unlimited."),
     }),
   ),
-  total: z.number().int().describe("Matching members (at most 10000 when searching; see total_capped)."),
-  total_capped: z.boolean(),
+  total: z
+    .number()
+    .int()
+    .describe(
+      "Members (exact without a filter); with a search or role filter, the matches counted up to 1000 or one past this page, whichever is more.",
+    ),
+  total_capped: z.boolean().describe("The count stopped at its limit: total is a lower bound and more pages follow."),
   page: z.number().int(),
   page_size: z.number().int(),
 });

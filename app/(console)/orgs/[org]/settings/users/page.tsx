@@ -62,6 +62,7 @@ export default async function UsersPage({ params, searchParams }: OrgSearchPageP
             org={org}
             members={members}
             total={list.total}
+            totalCapped={list.totalCapped}
             query={list.query}
             showActions={manages}
             showEmail={list.seesEmail}
