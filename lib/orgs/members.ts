@@ -54,8 +54,9 @@ export const SEARCH_COUNT_CAP = 1_000;
  * A search in an org of at most SEARCH_COUNT_CAP members pages and counts every match in one query (there can't
  * be more than the cap). In a bigger org a broad term can match thousands of its members, and reading all of
  * them would make the org's size the search's cost; there the page and a count that stops at the cap are found
- * apart (at once on PostgreSQL), and the default sort (by username) walks the matching accounts in username
- * order, probing membership, and stops when the page is full.
+ * apart (at once on PostgreSQL; one after the other on PGlite's single connection), and the default sort (by
+ * username) takes the first matching accounts in username order, probing membership until the page is full.
+ * `npm run bench:members` compares the two paths' cost.
  */
 export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: unknown) {
   const access = await requireOrgAccess(db, caller, org, "members.list");
