@@ -14,6 +14,7 @@ import { seedApiOrgs } from "./seed-api-orgs";
 import { seedProjection } from "./seed-projection";
 import { seedAutoTopUp } from "./seed-auto-topup";
 import { seedHugeOrg } from "./seed-huge-org";
+import { insertOrgWithAdmin } from "./seed-org";
 
 const database = await openDatabase({
   url: process.env.DATABASE_URL || undefined,
@@ -25,17 +26,12 @@ const [existing] = await db.select().from(orgs).where(eq(orgs.name, BIG_ORG));
 if (!existing) {
   const passwordHash = await hashPassword(PASSWORD);
   await db.transaction(async (tx) => {
-    const [admin] = await tx
-      .insert(users)
-      .values({
-        username: BIG_ORG_ADMIN,
-        email: `${BIG_ORG_ADMIN}@example.com`,
-        passwordHash,
-        emailVerifiedAt: new Date(),
-      })
-      .returning();
-    const [org] = await tx.insert(orgs).values({ name: BIG_ORG, displayName: "Big Research Lab" }).returning();
-    await tx.insert(orgMembers).values({ orgId: org!.id, userId: admin!.id, role: "admin" });
+    const org = await insertOrgWithAdmin(tx, {
+      name: BIG_ORG,
+      displayName: "Big Research Lab",
+      admin: BIG_ORG_ADMIN,
+      passwordHash,
+    });
     const people = await tx
       .insert(users)
       .values(
@@ -47,7 +43,7 @@ if (!existing) {
       .returning({ id: users.id });
     await tx.insert(orgMembers).values(
       people.map((p, i) => ({
-        orgId: org!.id,
+        orgId: org.id,
         userId: p.id,
         role: i % 10 === 0 ? ("manager" as const) : ("user" as const),
         createdAt: new Date(Date.now() - (BIG_ORG_MEMBERS - i) * 3_600_000),
