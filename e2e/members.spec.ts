@@ -263,6 +263,7 @@ test("users tab of a large org: paging, search and sort live in the URL", async 
 
 test("users tab of an org past the count's cap: '1,000+' matches, and the pager goes on", async ({ page }) => {
   await signIn(page, HUGE_ORG_ADMIN);
+  await expect(page).toHaveURL(new RegExp(`/orgs/${HUGE_ORG}$`));
   await page.goto(`/orgs/${HUGE_ORG}/settings/users`);
   const pagination = page.getByTestId("pagination");
   const table = page.getByRole("table", { name: "Members" });
