@@ -129,6 +129,8 @@ export const orgs = pgTable(
     displayName: text("display_name"),
     /** Kept equal to the org's row count in org_members by a trigger (migration 0004): O(1) totals. */
     memberCount: integer("member_count").notNull().default(0),
+    /** Kept equal to the org's row count in projects by a trigger (migration 0017): O(1) Projects page totals. */
+    projectCount: integer("project_count").notNull().default(0),
     /** Credit limit given to new members with role user; null = unlimited. */
     defaultUserCreditLimit: numeric("default_user_credit_limit", { precision: 24, scale: 8 }),
     /** Lowest role allowed to top up (admins may raise it to manager). */

@@ -318,6 +318,45 @@ describe("listProjects", () => {
     expect(g.creditsThisMonth).toBe("0.30000000");
   });
 
+  it("keeps the org's project count with every insert and delete: the 'all' total reads it", async () => {
+    const w = await world();
+    const other = await world();
+    await makeProject(t.db, { org: other.org, cluster: other.cluster });
+    const check = async () => {
+      const [row] = await t.db
+        .select({
+          kept: orgs.projectCount,
+          actual: sql<number>`(select count(*)::int from projects p where p.org_id = ${w.org.id})`,
+        })
+        .from(orgs)
+        .where(eq(orgs.id, w.org.id));
+      expect(row!.kept).toBe(row!.actual);
+      expect((await listProjects(t.db, as(w.admin), w.org.name, {})).total).toBe(row!.actual);
+      return row!.actual;
+    };
+    expect(await check()).toBe(0);
+    const a = await makeProject(t.db, { org: w.org, cluster: w.cluster, name: "a" });
+    expect(await check()).toBe(1);
+    // One statement of many rows (a bulk insert), and one deleting many.
+    await t.db.execute(sql`
+      insert into projects (org_id, cluster_id, name)
+      select ${w.org.id}, ${w.cluster.id}, 'bulk-' || i from generate_series(1, 5) as i`);
+    expect(await check()).toBe(6);
+    await t.db.delete(projects).where(and(eq(projects.orgId, w.org.id), sql`${projects.name} like 'bulk-%'`));
+    expect(await check()).toBe(1);
+    await deleteProject(
+      t.db,
+      as(w.admin),
+      w.org.name,
+      { cluster: w.cluster.name, project: a.name },
+      { confirm: a.name },
+    );
+    expect(await check()).toBe(0);
+    // Another org's projects never count here, nor ours there.
+    const [theirs] = await t.db.select({ n: orgs.projectCount }).from(orgs).where(eq(orgs.id, other.org.id));
+    expect(theirs!.n).toBe(1);
+  });
+
   it("lists nothing of another org, and nothing for an outsider", async () => {
     const w = await world();
     const other = await world();

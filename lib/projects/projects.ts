@@ -238,7 +238,9 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
             cross join lateral (select 1 from projects p where p.id = pm.project_id ${search} offset 0) p
             where pm.org_id = ${orgId} and pm.user_id = ${me}`
         : sql`select count(*)::int as n from project_members pm where pm.org_id = ${orgId} and pm.user_id = ${me}`
-      : sql`select count(*)::int as n from projects p where p.org_id = ${orgId} ${search}`;
+      : pattern
+        ? sql`select count(*)::int as n from projects p where p.org_id = ${orgId} ${search}`
+        : undefined; // every project of the org: the count the org row keeps (migration 0017)
 
   type Raw = {
     id: string;
@@ -262,7 +264,7 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
           from (${pageSql}) as page
           order by page.name, page.cluster`,
     ),
-    rawRows<{ n: number }>(db, countSql),
+    countSql ? rawRows<{ n: number }>(db, countSql) : Promise.resolve([{ n: access.org.projectCount }]),
   ]);
   return {
     rows: page.map((r): ProjectListRow => ({
