@@ -148,7 +148,8 @@ interface Case {
 const CASES: Case[] = [
   { name: '"mine" as the member (first page, 25)', as: "member", query: { scope: "mine" } },
   { name: '"all" as a manager (first page, 25)', as: "manager", query: { scope: "all" } },
-  // For context: a search over all projects (no trigram index on projects: a scan of the org's projects).
+  // For context: a search over all projects counts every match exactly (no trigram index on projects: a scan of
+  // the org's projects), so its cost follows the org's size.
   { name: '"all" search "proj-00"', as: "manager", query: { scope: "all", q: "proj-00" } },
 ];
 
@@ -159,8 +160,8 @@ export async function benchProjects(db: Db, prefix: string, options: ProjectsBen
   for (const statement of s.statements) await db.execute(statement);
   const seedMs = performance.now() - start;
   start = performance.now();
-  // VACUUM as autovacuum would after such inserts: it sets the visibility map, so the "all" total is an
-  // index-only count of the org's entries in projects_org_name_idx.
+  // VACUUM as autovacuum would after such inserts: it sets the visibility map, so the page's figures (members of
+  // each project) are index-only reads. The "all" total is the org's kept project_count (migration 0017).
   for (const t of ["users", "orgs", "org_members", "projects", "project_members", "jobs", "credit_ledger"]) {
     await db.execute(sql.raw(`vacuum (analyze) ${t}`));
   }
