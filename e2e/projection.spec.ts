@@ -193,7 +193,11 @@ test("an admin edits the warnings before credits run out; a manager sees them re
   await expect(rows).toHaveCount(3);
   await save.click();
   await expect(page.getByTestId("toast").last()).toContainText("Warnings saved.");
-  await page.reload();
+  // The first save's toast may still be the one on screen: reload until this save has landed.
+  await expect(async () => {
+    await page.reload();
+    await expect(card.getByLabel("Warning 2: days")).toHaveValue("1", { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
   await expect(card.getByLabel("Warning 1: days")).toHaveValue("7");
   await expect(card.getByLabel("Warning 2: days")).toHaveValue("1");
   await expect(card.getByLabel("Warning 3: days")).toHaveValue("0");
