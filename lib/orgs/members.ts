@@ -93,16 +93,19 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
     })`;
 
   // What a row shows: the account's names (and address, for those who may see it) and the membership.
-  const rowColumns = {
-    userId: users.id,
-    username: users.username,
-    name: users.name,
-    ...(seesEmail ? { email: users.email } : {}),
+  const membershipColumns = {
     role: orgMembers.role,
     joinedAt: orgMembers.createdAt,
     creditLimit: orgMembers.creditLimit,
     spent: orgMembers.spent,
     maxRunningJobs: orgMembers.maxRunningJobs,
+  };
+  const rowColumns = {
+    userId: users.id,
+    username: users.username,
+    name: users.name,
+    ...(seesEmail ? { email: users.email } : {}),
+    ...membershipColumns,
   };
   const pageOf = (ids: string[] | undefined) =>
     ids?.length === 0
@@ -145,13 +148,7 @@ export async function listMembers(db: Db, caller: Caller, org: OrgRef, query: un
     const matching = (candidates === undefined ? sorted : sorted.limit(candidates)).as("matching");
     // LATERAL with LIMIT 1: a parameterized probe per account, never a join the planner could hash.
     const membership = db
-      .select({
-        role: orgMembers.role,
-        joinedAt: orgMembers.createdAt,
-        creditLimit: orgMembers.creditLimit,
-        spent: orgMembers.spent,
-        maxRunningJobs: orgMembers.maxRunningJobs,
-      })
+      .select(membershipColumns)
       .from(orgMembers)
       .where(
         and(

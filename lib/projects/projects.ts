@@ -254,7 +254,7 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
     jobs_running: number;
     credits: string;
   };
-  const [page, counted] = await Promise.all([
+  const [page, total] = await Promise.all([
     rawRows<Raw>(
       db,
       sql`select page.*,
@@ -264,7 +264,7 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
           from (${pageSql}) as page
           order by page.name, page.cluster`,
     ),
-    countSql ? rawRows<{ n: number }>(db, countSql) : Promise.resolve([{ n: access.org.projectCount }]),
+    countSql ? rawRows<{ n: number }>(db, countSql).then((r) => Number(r[0]?.n ?? 0)) : access.org.projectCount,
   ]);
   return {
     rows: page.map((r): ProjectListRow => ({
@@ -280,7 +280,7 @@ export async function listProjects(db: Db, caller: Caller, org: OrgRef, query: u
       creditsThisMonth: r.credits,
       createdAt: new Date(r.created_at),
     })),
-    total: Number(counted[0]?.n ?? 0),
+    total,
     query: q,
     canSeeAll,
     canCreate,
